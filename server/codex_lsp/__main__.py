@@ -1,0 +1,5 @@
+"""Allow ``python -m codex_lsp``."""
+
+from .cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The command-line adapter: translates arguments to storage calls and results to text/JSON."""

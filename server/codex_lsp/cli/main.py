@@ -1,0 +1,239 @@
+"""``codex-lsp`` command line: index, search, tags, check, init (and serve, the server)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..storage import queries
+from ..storage.database import DatabaseError
+from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
+from .progress import ProgressBar
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="codex-lsp", description="Index, search and check Markdown lab notebooks."
+    )
+    parser.add_argument("--version", action="version", version=f"codex-lsp {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="bring the index of every notebook under PATH up to date")
+    index.add_argument("path", type=Path)
+    index.add_argument("--full", action="store_true", help="re-read every file")
+    index.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+
+    search = sub.add_parser("search", help="full-text search")
+    search.add_argument("path", type=Path)
+    search.add_argument("query", nargs="?", default="")
+    search.add_argument("--tag", action="append", default=[], help="only files with this tag")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true")
+
+    tags = sub.add_parser("tags", help="list tags with the number of files carrying each")
+    tags.add_argument("path", type=Path)
+    tags.add_argument("--json", action="store_true")
+
+    check = sub.add_parser("check", help="report broken and ambiguous links and bad frontmatter")
+    check.add_argument("path", type=Path)
+    check.add_argument("--format", choices=("text", "json"), default="text")
+
+    init = sub.add_parser("init", help="make a folder a notebook (creates .codex/)")
+    init.add_argument("path", type=Path, nargs="?", default=Path("."))
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--log-file", type=Path, help="also write the server log to this file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="codex-lsp: %(message)s", stream=sys.stderr)
+    if args.command == "serve":
+        from ..lsp.server import run_server
+
+        return run_server(tcp=args.tcp, log_file=args.log_file)
+    if args.command == "init":
+        return _init(args.path)
+    if not args.path.exists():
+        print(f"codex-lsp: {args.path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _run(args)
+    except DatabaseError as exc:
+        print(f"codex-lsp: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    bar = ProgressBar(sys.stderr) if args.command == "index" else None
+    with indexed_notebooks(
+        args.path, full=getattr(args, "full", False), progress=bar.update if bar else None
+    ) as notebooks:
+        if bar:
+            bar.finish()
+        base = args.path.resolve()
+        if args.command == "index":
+            return _index(notebooks, base, args.json)
+        if args.command == "search":
+            return _search(notebooks, base, args)
+        if args.command == "tags":
+            return _tags(notebooks, args.json)
+        return _check(notebooks, base, args.format == "json")
+
+
+def _shown(item: IndexedNotebook, base: Path, path: str) -> str:
+    """A path as the user sees it: relative to the folder given on the command line."""
+    absolute = item.notebook.root / path
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def _index(notebooks: list[IndexedNotebook], base: Path, as_json: bool) -> int:
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "notebooks": [
+                        {
+                            "root": str(i.notebook.root),
+                            "database": str(i.notebook.db_path),
+                            "explicit": i.notebook.explicit,
+                            "stats": i.stats.as_dict(),
+                        }
+                        for i in notebooks
+                    ]
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    for item in notebooks:
+        s = item.stats
+        print(f"{item.notebook.root}  ({'notebook' if item.notebook.explicit else 'implicit'})")
+        print(
+            f"  {s.notes} notes, {s.attachments} attachments, {s.links} links "
+            f"({s.broken_links} broken, {s.ambiguous_links} ambiguous), {s.tags} tags"
+        )
+        print(
+            f"  {s.added} added, {s.modified} modified, {s.removed} removed, {s.moved} moved "
+            f"in {s.seconds:.2f} s"
+        )
+        for warning in s.warnings:
+            print(f"  warning: {warning}")
+    return EXIT_OK
+
+
+def _search(notebooks: list[IndexedNotebook], base: Path, args: argparse.Namespace) -> int:
+    hits = []
+    for item in notebooks:
+        for hit in queries.search(item.conn, args.query, args.tag, args.limit):
+            hits.append((hit, item))
+    hits.sort(key=lambda pair: -pair[0].score)
+    hits = hits[: args.limit]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "query": args.query,
+                    "tags": args.tag,
+                    "hits": [
+                        {
+                            **hit.as_dict(),
+                            "notebook": str(item.notebook.root),
+                            "file": str(item.notebook.root / hit.path),
+                        }
+                        for hit, item in hits
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    if not hits:
+        print("no matches")
+    for hit, item in hits:
+        print(f"{_shown(item, base, hit.path)}:{hit.line + 1}:{hit.character + 1}  {hit.title}")
+        if hit.snippet:
+            print(f"    {' '.join(hit.snippet.split())}")
+    return EXIT_OK
+
+
+def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:
+    counts: dict[str, int] = {}
+    for item in notebooks:
+        for tag in queries.list_tags(item.conn):
+            counts[tag.name] = counts.get(tag.name, 0) + tag.count
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+    if as_json:
+        print(
+            json.dumps(
+                {"tags": [{"name": n, "count": c} for n, c in ordered]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    width = max((len(n) for n, _ in ordered), default=0)
+    for name, count in ordered:
+        print(f"#{name:<{width}}  {count}")
+    return EXIT_OK
+
+
+def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool) -> int:
+    found = [(issue, item) for item in notebooks for issue in queries.check(item.conn)]
+    errors = sum(1 for issue, _ in found if issue.severity == "error")
+    warnings = len(found) - errors
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "errors": errors,
+                    "warnings": warnings,
+                    "issues": [
+                        {
+                            **issue.as_dict(),
+                            "notebook": str(item.notebook.root),
+                            "file": str(item.notebook.root / issue.path),
+                        }
+                        for issue, item in found
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for issue, item in found:
+            print(
+                f"{_shown(item, base, issue.path)}:{issue.line + 1}:{issue.character + 1}: "
+                f"{issue.severity}: {issue.message} [{issue.code}]"
+            )
+        print(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _init(path: Path) -> int:
+    if path.exists() and not path.is_dir():
+        print(f"codex-lsp: {path} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    for target, created in init_notebook(path):
+        print(f"{'created' if created else 'exists, left alone'}: {target}")
+    return EXIT_OK

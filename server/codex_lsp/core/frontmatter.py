@@ -1,0 +1,132 @@
+"""Find and load the YAML frontmatter block at the top of a note.
+
+YAML is always loaded with the safe loader (no object construction). Invalid YAML becomes a
+:class:`Problem` with the position PyYAML reports; the caller still indexes the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .model import FrontmatterField, Problem, Range, Severity
+from .textpos import LineIndex
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class FrontmatterBlock:
+    """Where the frontmatter sits and what it contains."""
+
+    start: int
+    end: int
+    yaml_start: int
+    yaml_text: str
+    data: dict[str, Any] | None = None
+    fields: list[FrontmatterField] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def find_frontmatter(text: str) -> tuple[int, int, int, int] | None:
+    """Offsets (block start, block end, yaml start, yaml end) of a fenced block, or None.
+
+    The block must open with ``---`` on the first line and close with ``---`` or ``...``.
+    """
+    opening = _OPEN.match(text)
+    if not opening:
+        return None
+    close = _CLOSE.search(text, opening.end())
+    if not close:
+        return None
+    end = close.end()
+    if end < len(text) and text[end] == "\n":
+        end += 1
+    return 0, end, opening.end(), close.start()
+
+
+def plain_value(value: Any) -> Any:
+    """Turn YAML values into JSON-compatible ones (dates become ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain_value(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _node_range(index: LineIndex, yaml_start: int, node: yaml.Node) -> Range:
+    return index.range(yaml_start + node.start_mark.index, yaml_start + node.end_mark.index)
+
+
+def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
+    """Parse the frontmatter of ``text``; None when the note has no frontmatter block."""
+    found = find_frontmatter(text)
+    if found is None:
+        return None
+    start, end, yaml_start, yaml_end = found
+    block = FrontmatterBlock(start, end, yaml_start, text[yaml_start:yaml_end])
+    base_line = index.position(yaml_start).line
+    try:
+        loader = _Loader(block.yaml_text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = base_line + (mark.line if mark else 0)
+        line = min(line, index.line_count - 1)
+        column = mark.column if mark else 0
+        pos = index.position(min(index.line_start(line) + column, len(text)))
+        detail = exc.problem or exc.context or "invalid YAML"
+        block.problems.append(
+            Problem("yaml-invalid", f"Invalid YAML in frontmatter: {detail}", Range(pos, pos))
+        )
+        return block
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        pos = index.position(yaml_start)
+        block.problems.append(
+            Problem("yaml-invalid", f"Invalid YAML in frontmatter: {exc}", Range(pos, pos))
+        )
+        return block
+    if data is None:
+        block.data = {}
+        return block
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        block.problems.append(
+            Problem(
+                "yaml-not-mapping",
+                f"Frontmatter must be a mapping of keys to values, found {type(data).__name__}",
+                index.range(yaml_start, yaml_end),
+                Severity.WARNING,
+            )
+        )
+        return block
+    block.data = plain_value(data)
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            block.fields.append(
+                FrontmatterField(
+                    str(key_node.value),
+                    _node_range(index, yaml_start, key_node),
+                    _node_range(index, yaml_start, value_node),
+                )
+            )
+    return block

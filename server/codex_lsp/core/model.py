@@ -1,0 +1,147 @@
+"""Plain data produced by the parser and consumed by every other layer.
+
+Positions follow the Language Server Protocol: 0-based lines and UTF-16 code-unit columns.
+Everything here is immutable plain data: no I/O, no SQLite, no pygls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, NamedTuple
+
+
+class Position(NamedTuple):
+    """A 0-based line and UTF-16 column."""
+
+    line: int
+    character: int
+
+
+class Range(NamedTuple):
+    """A half-open span between two positions."""
+
+    start: Position
+    end: Position
+
+    @staticmethod
+    def of(line: int, start: int, end_line: int, end: int) -> Range:
+        """Build a range from four integers."""
+        return Range(Position(line, start), Position(end_line, end))
+
+    def contains(self, pos: Position) -> bool:
+        """True when ``pos`` lies inside the range (end inclusive, as cursors sit after text)."""
+        return self.start <= pos <= self.end
+
+
+class Severity(str, Enum):
+    """How serious a problem is (maps onto LSP diagnostic severities)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    HINT = "hint"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in a file, found while parsing or checking it."""
+
+    code: str
+    message: str
+    range: Range
+    severity: Severity = Severity.ERROR
+    related: tuple[str, ...] = ()
+
+
+class LinkKind(str, Enum):
+    """The syntax a link was written in."""
+
+    WIKI = "wiki"
+    EMBED = "embed"
+    MARKDOWN = "markdown"
+    FRONTMATTER = "frontmatter"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link as written in a note.
+
+    ``target`` is the path or name part (empty for a same-note anchor such as ``[[#Heading]]``),
+    ``anchor`` the heading text or block id after ``#`` (without ``^``), ``is_block`` whether the
+    anchor names a block, ``label`` the display text, ``range`` the whole link and
+    ``target_range`` the target-and-anchor text inside it.
+    """
+
+    kind: LinkKind
+    target: str
+    anchor: str | None
+    is_block: bool
+    label: str | None
+    range: Range
+    target_range: Range
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """An ATX or setext heading."""
+
+    level: int
+    text: str
+    slug: str
+    range: Range
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block id (``^id``) at the end of a paragraph or list item."""
+
+    id: str
+    range: Range
+
+
+class TagSource(str, Enum):
+    """Where a tag was written."""
+
+    FRONTMATTER = "frontmatter"
+    INLINE = "inline"
+
+
+@dataclass(frozen=True, slots=True)
+class TagOccurrence:
+    """One place a tag is written; ``name`` has no leading ``#``."""
+
+    name: str
+    source: TagSource
+    range: Range
+
+
+@dataclass(frozen=True, slots=True)
+class FrontmatterField:
+    """A top-level frontmatter key with the ranges of its key and value."""
+
+    key: str
+    key_range: Range
+    value_range: Range
+
+
+@dataclass(slots=True)
+class ParsedNote:
+    """Everything the parser extracts from one note's text."""
+
+    title: str
+    frontmatter: dict[str, Any] | None
+    frontmatter_range: Range | None
+    fields: list[FrontmatterField] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    tags: list[TagOccurrence] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    body: str = ""
+
+    @property
+    def tag_names(self) -> list[str]:
+        """Distinct tag names in order of first appearance."""
+        return list(dict.fromkeys(t.name for t in self.tags))

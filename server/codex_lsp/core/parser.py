@@ -1,0 +1,295 @@
+"""Parse one note's text into a :class:`ParsedNote` (pure: text in, data out)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .frontmatter import FrontmatterBlock, load_frontmatter
+from .masking import blank, mask_markdown
+from .model import (
+    Block,
+    Heading,
+    Link,
+    LinkKind,
+    ParsedNote,
+    Problem,
+    Severity,
+    TagOccurrence,
+    TagSource,
+)
+from .syntax import (
+    ATX_HEADING,
+    BLOCK_ID,
+    INLINE_TAG,
+    MARKDOWN_LINK,
+    SETEXT_UNDERLINE,
+    WIKI_LINK,
+    clean_tag,
+    decode_markdown_destination,
+    is_external,
+    preceded_by_space,
+    slugify,
+    split_target,
+)
+from .textpos import LineIndex
+
+_LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
+
+
+def parse_note(text: str, stem: str) -> ParsedNote:
+    """Extract title, frontmatter, aliases, tags, headings, blocks and links from ``text``.
+
+    ``stem`` is the file name without extension, the title of last resort. Never raises on
+    any input; every range lies inside ``text``.
+    """
+    index = LineIndex(text)
+    block = load_frontmatter(text, index)
+    body_start = block.end if block else 0
+    masked = mask_markdown(text)
+    if body_start:
+        masked = blank(masked[:body_start]) + masked[body_start:]
+    data = block.data if block else None
+    problems: list[Problem] = list(block.problems) if block else []
+
+    headings = _headings(masked, index)
+    links = list(_wiki_links(masked, index, body_start, len(masked), LinkKind.WIKI))
+    links.extend(_markdown_links(masked, index))
+    if block is not None:
+        links.extend(_wiki_links(text, index, block.yaml_start, block.end, LinkKind.FRONTMATTER))
+    links.sort(key=lambda link: (link.range.start.line, link.range.start.character))
+
+    tags = _frontmatter_tags(data, block, text, index) + _inline_tags(masked, index)
+    blocks = _blocks(masked, index)
+    problems.extend(_duplicate_block_problems(blocks))
+
+    return ParsedNote(
+        title=_title(data, headings, stem),
+        frontmatter=data,
+        frontmatter_range=index.range(block.start, block.end) if block else None,
+        fields=block.fields if block else [],
+        aliases=_aliases(data),
+        tags=tags,
+        headings=headings,
+        blocks=blocks,
+        links=links,
+        problems=problems,
+        body=text[body_start:],
+    )
+
+
+def _title(data: dict[str, Any] | None, headings: list[Heading], stem: str) -> str:
+    if data:
+        title = data.get("title")
+        if isinstance(title, (str, int, float)) and str(title).strip():
+            return str(title).strip()
+    for heading in headings:
+        if heading.level == 1 and heading.text:
+            return heading.text
+    return stem
+
+
+def _string_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int, float)) and str(v).strip()]
+    return []
+
+
+def _aliases(data: dict[str, Any] | None) -> list[str]:
+    if not data:
+        return []
+    found: list[str] = []
+    for key in ("aliases", "alias"):
+        value = data.get(key)
+        items = (
+            [a for v in _string_list(value) for a in v.split(",")]
+            if isinstance(value, str)
+            else _string_list(value)
+        )
+        found.extend(a.strip() for a in items if a.strip())
+    return list(dict.fromkeys(found))
+
+
+def _frontmatter_tags(
+    data: dict[str, Any] | None, block: FrontmatterBlock | None, text: str, index: LineIndex
+) -> list[TagOccurrence]:
+    if not data or block is None:
+        return []
+    names: list[str] = []
+    for key in ("tags", "tag"):
+        value = data.get(key)
+        if isinstance(value, str):
+            names.extend(re.split(r"[,\s]+", value))
+        else:
+            names.extend(_string_list(value))
+    occurrences: list[TagOccurrence] = []
+    fields = {f.key: f for f in block.fields}
+    for key in ("tags", "tag"):
+        if key not in fields:
+            continue
+        start = index.offset(fields[key].value_range.start)
+        end = index.offset(fields[key].value_range.end)
+        region = text[start:end]
+        cursor = 0
+        for raw in names:
+            name = clean_tag(raw)
+            if name is None:
+                continue
+            found = region.find(name, cursor)
+            if found == -1:
+                continue
+            cursor = found + len(name)
+            occurrences.append(
+                TagOccurrence(
+                    name,
+                    TagSource.FRONTMATTER,
+                    index.range(start + found, start + found + len(name)),
+                )
+            )
+    return occurrences
+
+
+def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
+    if "#" not in masked:
+        return []
+    tags: list[TagOccurrence] = []
+    for match in INLINE_TAG.finditer(masked):
+        if not preceded_by_space(masked, match.start()):
+            continue
+        name = clean_tag(match.group(1))
+        if name is None:
+            continue
+        start = match.start(1)
+        tags.append(
+            TagOccurrence(name, TagSource.INLINE, index.range(start - 1, start + len(name)))
+        )
+    return tags
+
+
+def _headings(masked: str, index: LineIndex) -> list[Heading]:
+    headings: list[Heading] = []
+    if "#" in masked:
+        for match in ATX_HEADING.finditer("\n" + masked):
+            text = _strip_block_id((match.group(2) or "").strip())
+            start, end = match.start(), match.end() - 1
+            if masked[end - 1 : end] == "\r":
+                end -= 1
+            headings.append(
+                Heading(len(match.group(1)), text, slugify(text), index.range(start, end))
+            )
+    if "==" in masked or "--" in masked:
+        headings.extend(_setext_headings(masked, index))
+        headings.sort(key=lambda h: h.range.start.line)
+    return headings
+
+
+def _setext_headings(masked: str, index: LineIndex) -> Iterable[Heading]:
+    lines = masked.split("\n")
+    for number in range(1, len(lines)):
+        underline = SETEXT_UNDERLINE.match(lines[number])
+        previous = lines[number - 1].rstrip("\r")
+        if not underline or not previous.strip() or _LIST_OR_BLOCK_START.match(previous):
+            continue
+        if previous.startswith(("    ", "\t")):
+            continue
+        if number >= 2 and lines[number - 2].strip() and underline.group(1)[0] == "-":
+            continue
+        text = _strip_block_id(previous.strip())
+        start = index.line_start(number - 1)
+        yield Heading(
+            1 if underline.group(1)[0] == "=" else 2,
+            text,
+            slugify(text),
+            index.range(start, start + len(previous)),
+        )
+
+
+def _strip_block_id(text: str) -> str:
+    match = BLOCK_ID.search(text)
+    if match and preceded_by_space(text, match.start()) and match.start():
+        return text[: match.start()].rstrip()
+    return text
+
+
+def _blocks(masked: str, index: LineIndex) -> list[Block]:
+    if "^" not in masked:
+        return []
+    return [
+        Block(m.group(1), index.range(m.start(), m.end(1)))
+        for m in BLOCK_ID.finditer(masked)
+        if preceded_by_space(masked, m.start())
+    ]
+
+
+def _duplicate_block_problems(blocks: list[Block]) -> list[Problem]:
+    seen: set[str] = set()
+    problems: list[Problem] = []
+    for block in blocks:
+        if block.id in seen:
+            problems.append(
+                Problem(
+                    "duplicate-block-id",
+                    f"Block id ^{block.id} is defined more than once in this note",
+                    block.range,
+                    Severity.WARNING,
+                )
+            )
+        seen.add(block.id)
+    return problems
+
+
+def _wiki_links(
+    source: str, index: LineIndex, start: int, end: int, kind: LinkKind
+) -> Iterable[Link]:
+    if "[[" not in source:
+        return
+    for match in WIKI_LINK.finditer(source, start, end):
+        inner = match.group(1)
+        target_part, bar, label = inner.partition("|")
+        if target_part.endswith("\\"):
+            target_part = target_part[:-1]
+        path, anchor, is_block = split_target(target_part)
+        if not path and anchor is None:
+            continue
+        begin = match.start()
+        link_kind = kind
+        if kind is LinkKind.WIKI and begin > start and source[begin - 1] == "!":
+            link_kind = LinkKind.EMBED
+            begin -= 1
+        inner_start = match.start(1)
+        yield Link(
+            link_kind,
+            path,
+            anchor,
+            is_block,
+            label.strip() if bar else None,
+            index.range(begin, match.end()),
+            index.range(inner_start, inner_start + len(target_part)),
+        )
+
+
+def _markdown_links(masked: str, index: LineIndex) -> Iterable[Link]:
+    if "](" not in masked:
+        return
+    for match in MARKDOWN_LINK.finditer(masked):
+        destination = match.group(2)
+        decoded = decode_markdown_destination(destination)
+        if not decoded or is_external(decoded):
+            continue
+        path, anchor, is_block = split_target(decoded)
+        if not path and anchor is None:
+            continue
+        begin = match.start()
+        embed = begin > 0 and masked[begin - 1] == "!"
+        yield Link(
+            LinkKind.EMBED if embed else LinkKind.MARKDOWN,
+            path,
+            anchor,
+            is_block,
+            match.group(1),
+            index.range(begin - embed, match.end()),
+            index.range(match.start(2), match.end(2)),
+        )

@@ -1,0 +1,239 @@
+"""Link resolution: which file, heading or block a link points to (rules in docs/linking.md).
+
+Pure: the caller supplies a :class:`Catalog` that answers "which files could this name mean".
+Paths are notebook-relative POSIX paths.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from .syntax import NOTE_SUFFIXES, slugify
+
+
+class LinkStatus(str, Enum):
+    """Outcome of resolving one link."""
+
+    RESOLVED = "resolved"
+    AMBIGUOUS = "ambiguous"
+    BROKEN = "broken"
+    BROKEN_ANCHOR = "broken-anchor"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What the resolver needs to know about one file of the notebook.
+
+    ``ref`` is an opaque reference for the caller (the storage layer keeps the file id there).
+    """
+
+    path: str
+    is_note: bool
+    aliases: tuple[str, ...] = ()
+    headings: tuple[tuple[str, str], ...] = ()
+    blocks: frozenset[str] = field(default_factory=frozenset)
+    ref: str = ""
+
+    @property
+    def stem(self) -> str:
+        """File name without a note suffix (attachments keep their extension)."""
+        return (
+            strip_note_suffix(posixpath.basename(self.path))
+            if self.is_note
+            else (posixpath.basename(self.path))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a link leads: ``target`` is set for resolved, ambiguous and broken-anchor links."""
+
+    status: LinkStatus
+    target: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+class Catalog(Protocol):
+    """Index of the notebook's files by lookup key (see :func:`target_keys`)."""
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Files whose stem, alias or attachment name has this lowercase key."""
+        ...
+
+    def get(self, path: str) -> Target | None:
+        """The file at this exact notebook-relative path, if any."""
+        ...
+
+
+def strip_note_suffix(name: str) -> str:
+    """``name`` without a trailing ``.md`` or ``.markdown`` (case-insensitive)."""
+    lowered = name.lower()
+    for suffix in NOTE_SUFFIXES:
+        if lowered.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def lookup_key(target: str) -> str:
+    """The catalog key a link target is looked up by: its last path part, lowercased."""
+    return strip_note_suffix(target.rstrip("/").rsplit("/", 1)[-1]).lower()
+
+
+def target_keys(target: Target) -> set[str]:
+    """Every key under which ``target`` must be findable in a catalog."""
+    keys = {target.stem.lower()}
+    keys.update(alias.lower() for alias in target.aliases)
+    return keys
+
+
+class MemoryCatalog:
+    """A :class:`Catalog` held in memory, built from targets."""
+
+    def __init__(self, targets: Iterable[Target] = ()) -> None:
+        self._by_path: dict[str, Target] = {}
+        self._by_key: dict[str, list[Target]] = {}
+        for target in targets:
+            self.add(target)
+
+    def add(self, target: Target) -> None:
+        """Add or replace a target."""
+        if target.path in self._by_path:
+            self.remove(target.path)
+        self._by_path[target.path] = target
+        for key in target_keys(target):
+            self._by_key.setdefault(key, []).append(target)
+
+    def remove(self, path: str) -> None:
+        """Forget the target at ``path``."""
+        old = self._by_path.pop(path, None)
+        if old is None:
+            return
+        for key in target_keys(old):
+            bucket = self._by_key.get(key, [])
+            bucket[:] = [t for t in bucket if t.path != path]
+            if not bucket:
+                self._by_key.pop(key, None)
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Targets under ``key``."""
+        return self._by_key.get(key, ())
+
+    def get(self, path: str) -> Target | None:
+        """Target at ``path``."""
+        return self._by_path.get(path)
+
+    def __len__(self) -> int:
+        return len(self._by_path)
+
+    def targets(self) -> Iterable[Target]:
+        """Every target."""
+        return self._by_path.values()
+
+
+def resolve_link(
+    target: str,
+    anchor: str | None,
+    is_block: bool,
+    source_path: str,
+    catalog: Catalog,
+    *,
+    relative: bool = False,
+) -> Resolution:
+    """Resolve one link written in ``source_path``.
+
+    ``relative`` is True for Markdown links, whose paths are relative to the linking note.
+    """
+    if not target:
+        source = catalog.get(source_path)
+        return (
+            _check_anchor(source, anchor, is_block, ()) if source else Resolution(LinkStatus.BROKEN)
+        )
+    found = _by_path(target, source_path, catalog, relative)
+    if found is not None:
+        return (
+            found if isinstance(found, Resolution) else _check_anchor(found, anchor, is_block, ())
+        )
+    matches = _by_name(target, catalog)
+    if not matches:
+        return Resolution(LinkStatus.BROKEN)
+    chosen = _prefer(matches, posixpath.dirname(source_path))
+    candidates = tuple(sorted(m.path for m in matches)) if len(matches) > 1 else ()
+    return _check_anchor(chosen, anchor, is_block, candidates)
+
+
+def _by_path(
+    target: str, source_path: str, catalog: Catalog, relative: bool
+) -> Target | Resolution | None:
+    """Targets written as a path: relative (``./``, ``../``, Markdown) or rooted (``/``)."""
+    if target.startswith("/"):
+        path = posixpath.normpath(target.lstrip("/"))
+    elif relative or target.startswith(("./", "../")):
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(source_path), target))
+    else:
+        return None
+    if path == ".." or path.startswith("../"):
+        return Resolution(LinkStatus.BROKEN)
+    for candidate in (path, path + ".md", path + ".markdown"):
+        found = catalog.get(candidate)
+        if found is not None:
+            return found
+    if relative and "/" not in target and not target.startswith("."):
+        return None
+    return Resolution(LinkStatus.BROKEN)
+
+
+def _by_name(target: str, catalog: Catalog) -> list[Target]:
+    wanted = strip_note_suffix(target).lower()
+    explicit_note = wanted != target.lower()
+    found = catalog.candidates(lookup_key(target))
+    if "/" in wanted:
+        return [t for t in found if _path_matches(t, wanted, target.lower())]
+    stems = [t for t in found if t.is_note and t.stem.lower() == wanted]
+    if stems:
+        return stems
+    if not explicit_note:
+        files = [t for t in found if not t.is_note and t.stem.lower() == wanted]
+        if files:
+            return files
+    return [t for t in found if t.is_note and wanted in (a.lower() for a in t.aliases)]
+
+
+def _path_matches(target: Target, wanted: str, written: str) -> bool:
+    path = target.path.lower()
+    if target.is_note:
+        path = strip_note_suffix(path)
+        return path == wanted or path.endswith("/" + wanted)
+    return path == written or path.endswith("/" + written)
+
+
+def _prefer(matches: list[Target], folder: str) -> Target:
+    return min(
+        matches,
+        key=lambda t: (posixpath.dirname(t.path) != folder, t.path.count("/"), len(t.path), t.path),
+    )
+
+
+def _check_anchor(
+    target: Target, anchor: str | None, is_block: bool, candidates: tuple[str, ...]
+) -> Resolution:
+    status = LinkStatus.AMBIGUOUS if candidates else LinkStatus.RESOLVED
+    if anchor and target.is_note and find_anchor(target, anchor, is_block) is None:
+        status = LinkStatus.BROKEN_ANCHOR
+    return Resolution(status, target.path, candidates)
+
+
+def find_anchor(target: Target, anchor: str, is_block: bool) -> int | None:
+    """Index of the heading (or 0 for a block) the anchor names in ``target``; None if absent."""
+    if is_block:
+        return 0 if anchor in target.blocks else None
+    wanted = anchor.rsplit("#", 1)[-1].strip()
+    lowered = wanted.lower()
+    slug = slugify(wanted)
+    for number, (text, heading_slug) in enumerate(target.headings):
+        if text.lower() == lowered or heading_slug in (slug, lowered):
+            return number
+    return None

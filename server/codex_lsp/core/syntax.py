@@ -1,0 +1,67 @@
+"""Regular expressions and small helpers for the Markdown syntax the parser understands."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import unquote
+
+WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+MARKDOWN_LINK = re.compile(
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
+    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
+)
+# Matched against "\n" + text, so that the pattern starts with a literal (much faster).
+ATX_HEADING = re.compile(r"\n {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$")
+# Patterns start with a literal so the regex engine can skip ahead; the character before the
+# match (start of line or whitespace) is checked by the caller with ``preceded_by_space``.
+BLOCK_ID = re.compile(r"\^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*\r?$", re.MULTILINE)
+INLINE_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\]\\^`{|}~]+)")
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
+_ALL_DIGITS = re.compile(r"^[\d/]+$")
+NOTE_SUFFIXES = (".md", ".markdown")
+
+
+def preceded_by_space(text: str, offset: int) -> bool:
+    """True when ``offset`` starts the text or follows whitespace."""
+    return offset == 0 or text[offset - 1].isspace()
+
+
+def slugify(text: str) -> str:
+    """GitHub-style heading slug: lowercase, punctuation dropped, spaces to hyphens."""
+    text = unicodedata.normalize("NFC", text).strip().lower()
+    return _SLUG_DROP.sub("", text).replace(" ", "-")
+
+
+def clean_tag(raw: str) -> str | None:
+    """Normalise a tag name (no ``#``, no trailing ``/``); None when it is not a valid tag."""
+    name = raw.strip().lstrip("#").strip("/")
+    if not name or _ALL_DIGITS.match(name) or any(c.isspace() for c in name):
+        return None
+    return name
+
+
+def split_target(inner: str) -> tuple[str, str | None, bool]:
+    """Split ``path#anchor`` into (path, anchor, is_block) for wiki and Markdown links."""
+    path, sep, anchor = inner.partition("#")
+    if not sep:
+        return path.strip(), None, False
+    anchor = anchor.strip()
+    is_block = anchor.startswith("^")
+    if is_block:
+        anchor = anchor[1:]
+    return path.strip(), anchor, is_block
+
+
+def decode_markdown_destination(destination: str) -> str:
+    """The path a Markdown link destination names (angle brackets removed, %-escapes decoded)."""
+    if destination.startswith("<") and destination.endswith(">"):
+        destination = destination[1:-1]
+    return unquote(destination)
+
+
+def is_external(destination: str) -> bool:
+    """True for URLs with a scheme (``https:``, ``mailto:``...) and protocol-relative URLs."""
+    return bool(URL_SCHEME.match(destination)) or destination.startswith("//")

@@ -1,0 +1,201 @@
+"""Open a notebook's SQLite database: schema, migrations, and recovery from corruption.
+
+WAL mode lets readers work while one writer indexes; a busy timeout makes a second writer wait
+instead of failing. A corrupt or foreign file is moved aside and a new database created: the
+notes are the source of truth, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+APPLICATION_ID = 0x436F4458  # "CoDX"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS file_metadata (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    filename TEXT NOT NULL,
+    extension TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime_type TEXT,
+    content_hash TEXT,
+    last_modified TEXT,
+    mtime_ns INTEGER,
+    title TEXT,
+    body_line INTEGER NOT NULL DEFAULT 0,
+    properties TEXT,
+    is_note INTEGER NOT NULL,
+    lookup_key TEXT NOT NULL,
+    git_tracked INTEGER NOT NULL DEFAULT 0,
+    git_commit_hash TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX IF NOT EXISTS file_lookup ON file_metadata(lookup_key);
+CREATE INDEX IF NOT EXISTS file_hash ON file_metadata(content_hash);
+CREATE TABLE IF NOT EXISTS tag (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS file_tag (
+    file_id TEXT NOT NULL, tag_id INTEGER NOT NULL, source TEXT NOT NULL,
+    start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER
+);
+CREATE INDEX IF NOT EXISTS file_tag_file ON file_tag(file_id);
+CREATE INDEX IF NOT EXISTS file_tag_tag ON file_tag(tag_id);
+CREATE TABLE IF NOT EXISTS alias (file_id TEXT NOT NULL, alias TEXT NOT NULL, key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alias_key ON alias(key);
+CREATE INDEX IF NOT EXISTS alias_file ON alias(file_id);
+CREATE TABLE IF NOT EXISTS heading (
+    file_id TEXT NOT NULL, seq INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL,
+    slug TEXT NOT NULL, start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER
+);
+CREATE INDEX IF NOT EXISTS heading_file ON heading(file_id);
+CREATE TABLE IF NOT EXISTS block (
+    file_id TEXT NOT NULL, block_id TEXT NOT NULL,
+    start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER
+);
+CREATE INDEX IF NOT EXISTS block_file ON block(file_id);
+CREATE TABLE IF NOT EXISTS link (
+    id INTEGER PRIMARY KEY,
+    source_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    anchor TEXT,
+    is_block INTEGER NOT NULL,
+    label TEXT,
+    start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER,
+    target_start_line INTEGER, target_start_char INTEGER,
+    target_end_line INTEGER, target_end_char INTEGER,
+    target_key TEXT NOT NULL,
+    status TEXT,
+    target_id TEXT,
+    candidates TEXT
+);
+CREATE INDEX IF NOT EXISTS link_source ON link(source_id);
+CREATE INDEX IF NOT EXISTS link_key ON link(target_key);
+CREATE INDEX IF NOT EXISTS link_target ON link(target_id);
+CREATE TABLE IF NOT EXISTS problem (
+    file_id TEXT, path TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
+    message TEXT NOT NULL, start_line INTEGER, start_char INTEGER, end_line INTEGER,
+    end_char INTEGER
+);
+CREATE INDEX IF NOT EXISTS problem_file ON problem(file_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(
+    file_id UNINDEXED, path UNINDEXED, title, content, tags,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
+    1: lambda db: db.executescript(_SCHEMA_V1),
+}
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (and was not rebuilt)."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the database at ``path``, recovering from corruption."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _open_checked(path)
+    except _Unusable as problem:
+        aside = move_aside(path, problem.kind)
+        log.warning("%s; moved it to %s and rebuilding the index", problem, aside.name)
+        return _open_checked(path)
+
+
+class _Unusable(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _open_checked(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables and app_id != APPLICATION_ID:
+            raise _Unusable("foreign", f"{path} is not a codex-lsp database")
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{path} was written by a newer codex-lsp (schema {version}); upgrade codex-lsp"
+            )
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if version < SCHEMA_VERSION:
+            _migrate(conn, version)
+        else:
+            conn.execute("SELECT count(*) FROM file_metadata LIMIT 1").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _Unusable("corrupt", f"{path} is damaged ({exc})") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, current: int) -> None:
+    """Apply forward migrations; each is idempotent, so an interrupted run is simply redone."""
+    db = sqlite_utils.Database(conn)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](db)
+        conn.execute(f"PRAGMA user_version = {version}")
+
+
+def move_aside(path: Path, kind: str) -> Path:
+    """Rename a bad database (and its WAL files) so a fresh one can be created."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.{kind}-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            source.replace(Path(str(aside) + suffix))
+    return aside
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` (one writer at a time) or a deferred read transaction."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    """Read a value from the ``meta`` table."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Store a value in the ``meta`` table."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

@@ -1,0 +1,552 @@
+"""Bring a notebook's database in line with its files, incrementally.
+
+Only files whose (mtime_ns, size) changed are read; a matching content hash confirms that
+nothing changed. Deletions are soft (``deleted_at``); a file that reappears elsewhere with the
+same content keeps its id (a move). Large runs read and parse files in worker processes while
+this process writes. Links are resolved after every run: those of the files that changed, and
+every stored link whose target name was touched by the change.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from ..core.model import LinkKind
+from ..core.resolve import Resolution, resolve_link
+from .catalog import SqlCatalog
+from .config import NotebookConfig, load_config
+from .database import connect, get_meta, set_meta, transaction
+from .ids import new_ulid
+from .notebooks import Notebook
+from .reader import PreparedFile, prepare_batch, prepare_file
+from .scanner import FileStat, ScanResult, scan_notebook, sidecar_names
+
+log = logging.getLogger(__name__)
+
+PARSER_VERSION = "1"
+SQL_BATCH = 500
+PARALLEL_MIN_FILES = 400
+WORKER_CHUNK = 100
+FULL_RELINK_SHARE = 0.05
+
+ProgressCallback = Callable[[int, int], None]
+
+_INSERT_FILE = (
+    "INSERT INTO file_metadata (id, path, filename, extension, size, mime_type, content_hash,"
+    " last_modified, mtime_ns, title, body_line, properties, is_note, lookup_key, created_at,"
+    " updated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)"
+    " ON CONFLICT(id) DO UPDATE SET path=excluded.path, filename=excluded.filename,"
+    " extension=excluded.extension, size=excluded.size, mime_type=excluded.mime_type,"
+    " content_hash=excluded.content_hash, last_modified=excluded.last_modified,"
+    " mtime_ns=excluded.mtime_ns, title=excluded.title, body_line=excluded.body_line,"
+    " properties=excluded.properties, is_note=excluded.is_note, lookup_key=excluded.lookup_key,"
+    " updated_at=excluded.updated_at, deleted_at=NULL"
+)
+_INSERT_LINK = (
+    "INSERT INTO link (source_id, kind, target, anchor, is_block, label, start_line,"
+    " start_char, end_line, end_char, target_start_line, target_start_char, target_end_line,"
+    " target_end_char, target_key, status, target_id, candidates)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERTS = {
+    "alias": "INSERT INTO alias (file_id, alias, key) VALUES (?,?,?)",
+    "heading": "INSERT INTO heading VALUES (?,?,?,?,?,?,?,?,?)",
+    "block": "INSERT INTO block VALUES (?,?,?,?,?,?)",
+    "file_tag": "INSERT INTO file_tag VALUES (?,?,?,?,?,?,?)",
+    "problem": "INSERT INTO problem VALUES (?,?,?,?,?,?,?,?,?)",
+    "search_index": "INSERT INTO search_index (rowid, file_id, path, title, content, tags)"
+    " SELECT rowid, ?, ?, ?, ?, ? FROM file_metadata WHERE id = ?",
+}
+
+
+@dataclass(slots=True)
+class IndexStats:
+    """What one index run found and did."""
+
+    notes: int = 0
+    attachments: int = 0
+    links: int = 0
+    broken_links: int = 0
+    ambiguous_links: int = 0
+    tags: int = 0
+    added: int = 0
+    modified: int = 0
+    removed: int = 0
+    moved: int = 0
+    problems: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _iso_from_ns(ns: int) -> str:
+    return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class _Existing:
+    id: str
+    mtime_ns: int | None
+    size: int
+    content_hash: str | None
+    deleted: bool
+    keys: set[str]
+
+
+@dataclass(slots=True)
+class _Run:
+    """State of one index run inside its write transaction."""
+
+    existing: dict[str, _Existing]
+    removed: list[str]
+    stats: IndexStats
+    full: bool
+    now: str = field(default_factory=_now)
+    affected_keys: set[str] = field(default_factory=set)
+    written_ids: set[str] = field(default_factory=set)
+    links: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    removed_by_hash: dict[str, str] = field(default_factory=dict)
+
+
+class Indexer:
+    """Indexes one notebook into its database. Not thread-safe: use one per thread."""
+
+    def __init__(self, notebook: Notebook, conn: sqlite3.Connection | None = None) -> None:
+        self.notebook = notebook
+        self.conn = conn if conn is not None else connect(notebook.db_path)
+        self.config: NotebookConfig = load_config(notebook.codex_dir)
+        self._tag_ids: dict[str, int] = {}
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def index(self, *, full: bool = False, progress: ProgressCallback | None = None) -> IndexStats:
+        """Scan the whole notebook and update the database; ``full`` re-reads every file."""
+        started = time.perf_counter()
+        self.config = load_config(self.notebook.codex_dir)
+        scan = scan_notebook(self.notebook, self.config)
+        stats = IndexStats(warnings=list(self.config.warnings))
+        with _gc_paused(), transaction(self.conn):
+            if get_meta(self.conn, "parser_version") != PARSER_VERSION:
+                full = True
+            existing = self._existing()
+            changed = [
+                s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
+            ]
+            removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
+            run = _Run(existing, removed, stats, full)
+            self._apply(run, self._prepare(changed, {}, progress))
+            self._store_scan_problems(scan)
+            set_meta(self.conn, "parser_version", PARSER_VERSION)
+            set_meta(self.conn, "last_indexed", run.now)
+        self._fill_totals(stats)
+        stats.seconds = round(time.perf_counter() - started, 4)
+        return stats
+
+    def update_paths(
+        self, paths: Iterable[str], contents: dict[str, str] | None = None
+    ) -> IndexStats:
+        """Re-index the given notebook-relative paths (created, changed or deleted files).
+
+        ``contents`` maps a path to text that replaces its disk content (an editor buffer).
+        """
+        started = time.perf_counter()
+        stats = IndexStats()
+        contents = contents or {}
+        wanted = list(dict.fromkeys(paths))
+        with transaction(self.conn):
+            existing = self._existing(wanted)
+            changed: list[FileStat] = []
+            removed: list[str] = []
+            for path in wanted:
+                stat = self._stat(path)
+                if stat is None and path not in contents:
+                    if path in existing and not existing[path].deleted:
+                        removed.append(path)
+                elif stat is None:
+                    changed.append(FileStat(path, 0, len(contents[path].encode()), ()))
+                elif path in contents or not _unchanged(existing.get(path), stat):
+                    changed.append(stat)
+            run = _Run(existing, removed, stats, full=False)
+            self._apply(run, self._prepare(changed, contents, None))
+        self._fill_totals(stats)
+        stats.seconds = round(time.perf_counter() - started, 4)
+        return stats
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _prepare(
+        self, stats: list[FileStat], contents: dict[str, str], progress: ProgressCallback | None
+    ) -> Iterator[PreparedFile]:
+        """Prepared files in order; large runs are read and parsed by worker processes."""
+        total = len(stats)
+        root, max_size = self.notebook.root, self.config.max_file_size
+        workers = min(os.cpu_count() or 1, 8)
+        if total < PARALLEL_MIN_FILES or workers < 2 or contents:
+            prepared: Iterable[PreparedFile] = (
+                prepare_file(root, s, max_size, contents.get(s.path)) for s in stats
+            )
+            yield from _report(prepared, total, progress)
+            return
+        chunks = [stats[i : i + WORKER_CHUNK] for i in range(0, total, WORKER_CHUNK)]
+        yield from _report(_in_workers(root, max_size, chunks, workers), total, progress)
+
+    def _stat(self, path: str) -> FileStat | None:
+        absolute = self.notebook.root / path
+        try:
+            info = absolute.stat()
+        except OSError:
+            return None
+        if not absolute.is_file():
+            return None
+        mtime, size = info.st_mtime_ns, info.st_size
+        sidecars = []
+        for sidecar in sidecar_names(os.path.basename(path)):
+            try:
+                side = (absolute.parent / sidecar).stat()
+            except OSError:
+                continue
+            sidecars.append(sidecar)
+            mtime, size = max(mtime, side.st_mtime_ns), size + side.st_size
+        return FileStat(path, mtime, size, tuple(sidecars))
+
+    def _existing(self, paths: list[str] | None = None) -> dict[str, _Existing]:
+        query = (
+            "SELECT f.id, f.path, f.mtime_ns, f.size, f.content_hash, f.deleted_at, f.lookup_key,"
+            " (SELECT group_concat(key, char(31)) FROM alias WHERE file_id = f.id)"
+            " FROM file_metadata f"
+        )
+        if paths is None:
+            rows = self.conn.execute(query).fetchall()
+        else:
+            rows = []
+            for i in range(0, len(paths), SQL_BATCH):
+                chunk = paths[i : i + SQL_BATCH]
+                rows += self.conn.execute(
+                    query + f" WHERE f.path IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+        found = {}
+        for file_id, path, mtime, size, digest, deleted, key, alias_keys in rows:
+            keys = {key, *(alias_keys.split("\x1f") if alias_keys else ())}
+            found[path] = _Existing(file_id, mtime, size, digest, deleted is not None, keys)
+        return found
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _apply(self, run: _Run, prepared: Iterable[PreparedFile]) -> None:
+        self._tag_ids = {}
+        run.removed_by_hash = {
+            run.existing[p].content_hash or "": p
+            for p in run.removed
+            if run.existing[p].content_hash
+        }
+        run.rows = {table: [] for table in _INSERTS}
+        for item in prepared:
+            self._apply_one(run, item)
+            if len(run.rows["search_index"]) >= SQL_BATCH:
+                self._flush(run)
+        self._flush(run)
+        for path in run.removed:
+            old = run.existing[path]
+            self._clear_derived(old.id)
+            self.conn.execute(
+                "UPDATE file_metadata SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                (run.now, run.now, old.id),
+            )
+            run.affected_keys |= old.keys
+            run.stats.removed += 1
+        changes = len(run.written_ids) + len(run.removed)
+        self._resolve(run, run.full or changes > FULL_RELINK_SHARE * len(run.existing) + 50)
+
+    def _apply_one(self, run: _Run, item: PreparedFile) -> None:
+        stat = item.stat
+        if item.error is not None:
+            self._record_unreadable(stat.path, item.error)
+            return
+        old = run.existing.get(stat.path)
+        live = old is not None and not old.deleted
+        if (
+            live
+            and old is not None
+            and not run.full
+            and old.content_hash == item.content_hash
+            and not stat.sidecars
+            and stat.mtime_ns
+        ):
+            self.conn.execute(
+                "UPDATE file_metadata SET mtime_ns = ?, size = ? WHERE id = ?",
+                (stat.mtime_ns, stat.size, old.id),
+            )
+            return
+        fresh = False
+        if live and old is not None:
+            file_id = old.id
+            run.stats.modified += 1
+        elif item.content_hash in run.removed_by_hash:
+            moved_from = run.removed_by_hash.pop(item.content_hash)
+            run.removed.remove(moved_from)
+            file_id = run.existing[moved_from].id
+            run.affected_keys |= run.existing[moved_from].keys
+            self.conn.execute(
+                "DELETE FROM file_metadata WHERE path = ? AND id != ?", (stat.path, file_id)
+            )
+            run.stats.moved += 1
+        else:
+            file_id = old.id if old is not None else new_ulid()
+            fresh = old is None
+            run.stats.added += 1
+        if old is not None:
+            run.affected_keys |= old.keys
+        if not fresh:
+            self._clear_derived(file_id)
+        self._write(run, file_id, item)
+
+    def _write(self, run: _Run, file_id: str, item: PreparedFile) -> None:
+        stat = item.stat
+        name = os.path.basename(stat.path)
+        key = item.lookup_key
+        self.conn.execute(
+            _INSERT_FILE,
+            (
+                file_id,
+                stat.path,
+                name,
+                os.path.splitext(name)[1].lstrip(".").lower(),
+                stat.size,
+                item.mime_type,
+                item.content_hash,
+                _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else run.now,
+                stat.mtime_ns or None,
+                item.title,
+                item.body_line,
+                item.properties,
+                int(stat.is_note),
+                key,
+                run.now,
+                run.now,
+            ),
+        )
+        rows = run.rows
+        rows["alias"] += [(file_id, a, a.lower()) for a in item.aliases]
+        rows["heading"] += [(file_id, seq, *h) for seq, h in enumerate(item.headings)]
+        rows["block"] += [(file_id, *b) for b in item.blocks]
+        rows["file_tag"] += [(file_id, self._tag_id(t[0]), *t[1:]) for t in item.tags]
+        rows["problem"] += [(file_id, stat.path, *p) for p in item.problems]
+        rows["search_index"].append(
+            (file_id, stat.path, item.title, item.search_text, " ".join(item.tag_names), file_id)
+        )
+        run.links += [(file_id, stat.path, link) for link in item.links]
+        run.affected_keys.add(key)
+        run.affected_keys.update(a.lower() for a in item.aliases)
+        run.written_ids.add(file_id)
+
+    def _flush(self, run: _Run) -> None:
+        for table, sql in _INSERTS.items():
+            if run.rows[table]:
+                self.conn.executemany(sql, run.rows[table])
+                run.rows[table] = []
+
+    def _tag_id(self, name: str) -> int:
+        folded = name.lower()
+        cached = self._tag_ids.get(folded)
+        if cached is not None:
+            return cached
+        row = self.conn.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            row = (self.conn.execute("INSERT INTO tag (name) VALUES (?)", (name,)).lastrowid,)
+        self._tag_ids[folded] = int(row[0])
+        return self._tag_ids[folded]
+
+    def _clear_derived(self, file_id: str) -> None:
+        for table, column in (
+            ("alias", "file_id"),
+            ("heading", "file_id"),
+            ("block", "file_id"),
+            ("file_tag", "file_id"),
+            ("link", "source_id"),
+            ("problem", "file_id"),
+        ):
+            self.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (file_id,))
+        self.conn.execute(
+            "DELETE FROM search_index WHERE rowid = (SELECT rowid FROM file_metadata WHERE id = ?)",
+            (file_id,),
+        )
+
+    def _record_unreadable(self, path: str, message: str) -> None:
+        log.warning("%s: %s", path, message)
+        self.conn.execute("DELETE FROM problem WHERE file_id IS NULL AND path = ?", (path,))
+        self.conn.execute(
+            "INSERT INTO problem (file_id, path, code, severity, message) VALUES (?,?,?,?,?)",
+            (None, path, "unreadable", "warning", message),
+        )
+
+    def _store_scan_problems(self, scan: ScanResult) -> None:
+        self.conn.execute("DELETE FROM problem WHERE file_id IS NULL")
+        self.conn.executemany(
+            "INSERT INTO problem (file_id, path, code, severity, message) VALUES (?,?,?,?,?)",
+            [(None, path, "scan", "warning", message) for path, message in scan.problems],
+        )
+
+    # -- links ---------------------------------------------------------------------------
+
+    def _resolve(self, run: _Run, everything: bool) -> None:
+        """Insert links of written files, and re-resolve stored links whose target changed."""
+        catalog = SqlCatalog(self.conn)
+        if everything:
+            catalog.preload()
+        resolver = _CachedResolver(catalog)
+        self.conn.executemany(
+            _INSERT_LINK,
+            (
+                (file_id, *link, *resolver(link[0], link[1], link[2], link[3], path))
+                for file_id, path, link in run.links
+            ),
+        )
+        run.links.clear()
+        if not run.affected_keys and not everything:
+            return
+        select = (
+            "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, f.path, f.id FROM link l"
+            " JOIN file_metadata f ON f.id = l.source_id"
+        )
+        if everything and run.full:
+            return  # every file was just written, so every link was just resolved
+        if everything:
+            stale = self.conn.execute(select).fetchall()
+        else:
+            keys = list(run.affected_keys)
+            stale = []
+            for i in range(0, len(keys), SQL_BATCH):
+                chunk = keys[i : i + SQL_BATCH]
+                stale += self.conn.execute(
+                    select + f" WHERE l.target_key IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+        self.conn.executemany(
+            "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?",
+            (
+                (*resolver(kind, target, anchor, is_block, path), link_id)
+                for link_id, kind, target, anchor, is_block, path, source_id in stale
+                if source_id not in run.written_ids
+            ),
+        )
+
+    def _fill_totals(self, stats: IndexStats) -> None:
+        def count(sql: str) -> int:
+            return int(self.conn.execute(sql).fetchone()[0])
+
+        live = "SELECT count(*) FROM file_metadata WHERE deleted_at IS NULL"
+        stats.notes = count(live + " AND is_note = 1")
+        stats.attachments = count(live + " AND is_note = 0")
+        stats.links = count("SELECT count(*) FROM link")
+        stats.broken_links = count(
+            "SELECT count(*) FROM link WHERE status IN ('broken', 'broken-anchor')"
+        )
+        stats.ambiguous_links = count("SELECT count(*) FROM link WHERE status = 'ambiguous'")
+        stats.tags = count("SELECT count(DISTINCT tag_id) FROM file_tag")
+        stats.problems = count("SELECT count(*) FROM problem")
+
+
+class _CachedResolver:
+    """Resolves links to (status, target id, candidates JSON), caching identical questions."""
+
+    def __init__(self, catalog: SqlCatalog) -> None:
+        self._catalog = catalog
+        self._cache: dict[tuple[Any, ...], tuple[str, str | None, str | None]] = {}
+
+    def __call__(
+        self, kind: str, target: str, anchor: str | None, is_block: int, path: str
+    ) -> tuple[str, str | None, str | None]:
+        folder = os.path.dirname(path)
+        key = (kind, target, anchor, is_block, folder if target else path)
+        cached = self._cache.get(key)
+        if cached is None:
+            result = resolve_link(
+                target,
+                anchor,
+                bool(is_block),
+                path,
+                self._catalog,
+                relative=kind == LinkKind.MARKDOWN.value,
+            )
+            cached = self._cache[key] = self._columns(result)
+        return cached
+
+    def _columns(self, result: Resolution) -> tuple[str, str | None, str | None]:
+        target_id = self._catalog.id_of(result.target) if result.target else None
+        candidates = json.dumps(list(result.candidates)) if result.candidates else None
+        return result.status.value, target_id, candidates
+
+
+def _in_workers(
+    root: Path, max_size: int, chunks: list[list[FileStat]], workers: int
+) -> Iterator[PreparedFile]:
+    """Prepare chunks in worker processes, in order, with a bounded number in flight."""
+    # fork is cheap but unsafe once threads exist (the language server has some).
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    window = 2 * workers
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context(method), initializer=gc.disable
+    ) as pool:
+        pending: deque[Future[list[PreparedFile]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(prepare_batch, root, chunk, max_size))
+            if len(pending) >= window:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _report(
+    items: Iterable[PreparedFile], total: int, progress: ProgressCallback | None
+) -> Iterator[PreparedFile]:
+    for number, item in enumerate(items, 1):
+        if progress and (number % 100 == 0 or number == total):
+            progress(number, total)
+        yield item
+
+
+class _gc_paused:
+    """Pause the cyclic garbage collector: a large run allocates many long-lived tuples."""
+
+    def __enter__(self) -> None:
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._was_enabled:
+            gc.enable()
+
+
+def _unchanged(old: _Existing | None, stat: FileStat) -> bool:
+    return (
+        old is not None
+        and not old.deleted
+        and old.mtime_ns == stat.mtime_ns
+        and old.size == stat.size
+    )
+
+
+__all__ = ["IndexStats", "Indexer", "ProgressCallback"]

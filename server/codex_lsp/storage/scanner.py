@@ -1,0 +1,168 @@
+"""Walk a notebook's folder and list the files to index, with what was skipped and why."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from .config import NotebookConfig
+from .notebooks import CODEX_DIR, SKIPPED_DIRS, Notebook
+
+NOTE_EXTENSIONS = (".md", ".markdown")
+SIDECAR_SUFFIXES = (".json", ".xml", ".md")
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """One file found by the scanner; ``path`` is notebook-relative POSIX."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    sidecars: tuple[str, ...] = ()
+
+    @property
+    def is_note(self) -> bool:
+        """True for Markdown notes."""
+        return self.path.lower().endswith(NOTE_EXTENSIONS)
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Files to index and problems met on the way."""
+
+    files: dict[str, FileStat] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def is_note_path(path: str) -> bool:
+    """True when ``path`` names a Markdown note."""
+    return path.lower().endswith(NOTE_EXTENSIONS)
+
+
+def sidecar_names(name: str) -> tuple[str, ...]:
+    """File names of the possible sidecars of ``name`` in the same folder."""
+    return tuple(f".{name}{suffix}" for suffix in SIDECAR_SUFFIXES)
+
+
+class _Ignore:
+    """gitignore-style rules: the notebook's ``exclude`` globs and ``.gitignore`` files."""
+
+    def __init__(self, root: Path, config: NotebookConfig) -> None:
+        self._specs: list[tuple[str, pathspec.PathSpec]] = []
+        if config.exclude:
+            self._specs.append(("", pathspec.GitIgnoreSpec.from_lines(config.exclude)))
+        self.add_gitignore(root, "")
+
+    def add_gitignore(self, folder: Path, prefix: str) -> None:
+        """Read ``folder/.gitignore`` (``prefix`` is its notebook-relative path)."""
+        try:
+            lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        self._specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines.splitlines())))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        """True when ``rel`` is excluded by any rule that applies to it."""
+        for prefix, spec in self._specs:
+            if prefix:
+                if not rel.startswith(prefix + "/"):
+                    continue
+                candidate = rel[len(prefix) + 1 :]
+            else:
+                candidate = rel
+            if spec.match_file(candidate + "/" if is_dir else candidate):
+                return True
+        return False
+
+
+def scan_notebook(notebook: Notebook, config: NotebookConfig) -> ScanResult:
+    """List every note and attachment of ``notebook``.
+
+    Skips tool and hidden folders, nested notebooks, ignored paths and symlinks that leave
+    the notebook; reports symlink loops, broken links and unreadable folders as problems.
+    """
+    result = ScanResult()
+    root = notebook.root
+    real_root = os.path.realpath(root)
+    ignore = _Ignore(root, config)
+    visited: set[str] = {real_root}
+    stack: list[tuple[str, str]] = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            result.problems.append((prefix or ".", f"folder cannot be read: {exc.strerror}"))
+            continue
+        if prefix and any(e.name == ".gitignore" for e in entries):
+            ignore.add_gitignore(Path(folder), prefix)
+        hidden = {e.name for e in entries if e.name.startswith(".")}
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = f"{prefix}/{name}" if prefix else name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError as exc:
+                result.problems.append((rel, f"cannot be read: {exc.strerror}"))
+                continue
+            if is_link and not _symlink_ok(entry.path, real_root, rel, result):
+                continue
+            if is_dir:
+                if name in SKIPPED_DIRS or os.path.isdir(os.path.join(entry.path, CODEX_DIR)):
+                    continue
+                if ignore.ignored(rel, is_dir=True):
+                    continue
+                real = os.path.realpath(entry.path)
+                if real in visited:
+                    result.problems.append((rel, "symlink loop: folder already visited"))
+                    continue
+                visited.add(real)
+                stack.append((entry.path, rel))
+            elif is_file:
+                if ignore.ignored(rel, is_dir=False):
+                    continue
+                _add_file(entry, rel, hidden, result)
+    return result
+
+
+def _symlink_ok(path: str, real_root: str, rel: str, result: ScanResult) -> bool:
+    target = os.path.realpath(path)
+    if not os.path.exists(target):
+        result.problems.append((rel, "broken symlink"))
+        return False
+    if target != real_root and not target.startswith(real_root + os.sep):
+        result.problems.append((rel, "symlink leads outside the notebook; not followed"))
+        return False
+    return True
+
+
+def _add_file(entry: os.DirEntry[str], rel: str, hidden: set[str], result: ScanResult) -> None:
+    try:
+        info = entry.stat()
+    except OSError as exc:
+        result.problems.append((rel, f"cannot be read: {exc.strerror}"))
+        return
+    if not stat.S_ISREG(info.st_mode):
+        return
+    mtime, size = info.st_mtime_ns, info.st_size
+    sidecars: tuple[str, ...] = ()
+    if hidden:
+        sidecars = tuple(s for s in sidecar_names(entry.name) if s in hidden)
+        folder = os.path.dirname(entry.path)
+        for sidecar in sidecars:
+            try:
+                side = os.stat(os.path.join(folder, sidecar))
+            except OSError:
+                continue
+            mtime = max(mtime, side.st_mtime_ns)
+            size += side.st_size
+    result.files[rel] = FileStat(rel, mtime, size, sidecars)
