@@ -14,6 +14,7 @@ _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _PERCENT_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
 _NOT_NEWLINE = re.compile(r"[^\n]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 
 
 def blank(segment: str) -> str:
@@ -99,7 +100,7 @@ def _mask_inline_code(text: str) -> str:
         return text
 
     def repl(match: re.Match[str]) -> str:
-        if "\n\n" in match.group(2) or "\n \n" in match.group(2):
+        if _BLANK_LINE.search(match.group(2)):
             return match.group(0)
         return blank(match.group(0))
 

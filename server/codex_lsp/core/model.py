@@ -60,7 +60,13 @@ class LinkKind(str, Enum):
     WIKI = "wiki"
     EMBED = "embed"
     MARKDOWN = "markdown"
+    MARKDOWN_EMBED = "markdown-embed"
     FRONTMATTER = "frontmatter"
+
+    @property
+    def is_markdown(self) -> bool:
+        """True for ``[text](path)`` and ``![alt](path)``, whose paths are relative."""
+        return self in (LinkKind.MARKDOWN, LinkKind.MARKDOWN_EMBED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,8 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     index = LineIndex(text)
     block = load_frontmatter(text, index)
     body_start = block.end if block else 0
-    masked = mask_markdown(text)
+    # A byte order mark is not text: blank it so a first-line heading, fence or tag counts.
+    masked = mask_markdown(" " + text[1:] if text.startswith("\ufeff") else text)
     if body_start:
         masked = blank(masked[:body_start]) + masked[body_start:]
     data = block.data if block else None
@@ -160,8 +161,8 @@ def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
         if not preceded_by_space(masked, match.start()):
             continue
         name = clean_tag(match.group(1))
-        if name is None:
-            continue
+        if name is None or not match.group(1).startswith(name):
+            continue  # not a tag, or "#/x": the name must follow the "#" as written
         start = match.start(1)
         tags.append(
             TagOccurrence(name, TagSource.INLINE, index.range(start - 1, start + len(name)))
@@ -285,7 +286,7 @@ def _markdown_links(masked: str, index: LineIndex) -> Iterable[Link]:
         begin = match.start()
         embed = begin > 0 and masked[begin - 1] == "!"
         yield Link(
-            LinkKind.EMBED if embed else LinkKind.MARKDOWN,
+            LinkKind.MARKDOWN_EMBED if embed else LinkKind.MARKDOWN,
             path,
             anchor,
             is_block,

@@ -134,6 +134,33 @@ class MemoryCatalog:
         return self._by_path.values()
 
 
+class OverlayCatalog:
+    """A catalog where one file (an open editor buffer) replaces what ``base`` knows of it."""
+
+    def __init__(self, base: Catalog, override: Target) -> None:
+        self._base = base
+        self._override = override
+        self._keys = target_keys(override)
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Base candidates, with the overriding file put in or taken out."""
+        found = [t for t in self._base.candidates(key) if t.path != self._override.path]
+        if key in self._keys:
+            found.append(self._override)
+        return found
+
+    def get(self, path: str) -> Target | None:
+        """The overriding file at its path, else the base's answer."""
+        return self._override if path == self._override.path else self._base.get(path)
+
+
+def target_of_note(
+    path: str, aliases: Iterable[str], headings: Iterable[tuple[str, str]], blocks: Iterable[str]
+) -> Target:
+    """The resolver's view of a parsed note at ``path``."""
+    return Target(path, True, tuple(aliases), tuple(headings), frozenset(blocks))
+
+
 def resolve_link(
     target: str,
     anchor: str | None,

@@ -40,6 +40,12 @@ class LineIndex:
         """Offset of the first character of ``line``."""
         return self._starts[line]
 
+    def line_text(self, line: int) -> str:
+        """The text of ``line`` without its line break."""
+        start = self._starts[line]
+        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self._text)
+        return self._text[start:end].rstrip("\r")
+
     def position(self, offset: int) -> Position:
         """LSP position of the character at ``offset``."""
         line = bisect_right(self._starts, offset) - 1

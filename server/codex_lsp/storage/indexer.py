@@ -33,11 +33,11 @@ from .database import connect, get_meta, set_meta, transaction
 from .ids import new_ulid
 from .notebooks import Notebook
 from .reader import PreparedFile, prepare_batch, prepare_file
-from .scanner import FileStat, ScanResult, scan_notebook, sidecar_names
+from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 SQL_BATCH = 500
 PARALLEL_MIN_FILES = 400
 WORKER_CHUNK = 100
@@ -176,7 +176,8 @@ class Indexer:
         started = time.perf_counter()
         stats = IndexStats()
         contents = contents or {}
-        wanted = list(dict.fromkeys(paths))
+        mapped = (indexable_path(self.notebook, self.config, p) for p in paths)
+        wanted = list(dict.fromkeys(p for p in mapped if p is not None))
         with transaction(self.conn):
             existing = self._existing(wanted)
             changed: list[FileStat] = []
@@ -186,9 +187,11 @@ class Indexer:
                 if stat is None and path not in contents:
                     if path in existing and not existing[path].deleted:
                         removed.append(path)
-                elif stat is None:
-                    changed.append(FileStat(path, 0, len(contents[path].encode()), ()))
-                elif path in contents or not _unchanged(existing.get(path), stat):
+                elif path in contents:
+                    # Buffer text: mtime 0 makes the next scan read the disk again.
+                    sidecars = stat.sidecars if stat else ()
+                    changed.append(FileStat(path, 0, len(contents[path].encode()), sidecars))
+                elif stat is not None and not _unchanged(existing.get(path), stat):
                     changed.append(stat)
             run = _Run(existing, removed, stats, full=False)
             self._apply(run, self._prepare(changed, contents, None))
@@ -294,12 +297,12 @@ class Indexer:
             and not run.full
             and old.content_hash == item.content_hash
             and not stat.sidecars
-            and stat.mtime_ns
         ):
-            self.conn.execute(
-                "UPDATE file_metadata SET mtime_ns = ?, size = ? WHERE id = ?",
-                (stat.mtime_ns, stat.size, old.id),
-            )
+            if stat.mtime_ns:  # same content on disk: remember the new mtime
+                self.conn.execute(
+                    "UPDATE file_metadata SET mtime_ns = ?, size = ? WHERE id = ?",
+                    (stat.mtime_ns, stat.size, old.id),
+                )
             return
         fresh = False
         if live and old is not None:
@@ -489,7 +492,7 @@ class _CachedResolver:
                 bool(is_block),
                 path,
                 self._catalog,
-                relative=kind == LinkKind.MARKDOWN.value,
+                relative=LinkKind(kind).is_markdown,
             )
             cached = self._cache[key] = self._columns(result)
         return cached

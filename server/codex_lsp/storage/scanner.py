@@ -166,3 +166,37 @@ def _add_file(entry: os.DirEntry[str], rel: str, hidden: set[str], result: ScanR
             mtime = max(mtime, side.st_mtime_ns)
             size += side.st_size
     result.files[rel] = FileStat(rel, mtime, size, sidecars)
+
+
+def indexable_path(notebook: Notebook, config: NotebookConfig, rel: str) -> str | None:
+    """The notebook path a changed file stands for, or None if the scanner would skip it.
+
+    A sidecar (``.NAME.json``...) stands for ``NAME``; hidden and tool folders, nested
+    notebooks and ignored paths are skipped, as in :func:`scan_notebook`.
+    """
+    parts = rel.split("/")
+    name = parts[-1]
+    if name.startswith("."):
+        owner = next(
+            (
+                name[1 : -len(s)]
+                for s in SIDECAR_SUFFIXES
+                if name.endswith(s) and len(name) > len(s) + 1
+            ),
+            None,
+        )
+        if owner is None:
+            return None
+        parts[-1] = owner
+    if any(part.startswith(".") or part in SKIPPED_DIRS for part in parts[:-1]):
+        return None
+    folder = notebook.root
+    ignore = _Ignore(notebook.root, config)
+    for depth, part in enumerate(parts[:-1]):
+        folder = folder / part
+        prefix = "/".join(parts[: depth + 1])
+        if (folder / CODEX_DIR).is_dir() or ignore.ignored(prefix, is_dir=True):
+            return None
+        ignore.add_gitignore(folder, prefix)
+    path = "/".join(parts)
+    return None if ignore.ignored(path, is_dir=False) else path

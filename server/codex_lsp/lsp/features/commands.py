@@ -1,0 +1,230 @@
+"""``workspace/executeCommand`` commands (shapes documented in docs/protocol.md).
+
+Every command takes one JSON object as its only argument and returns JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from ...core.model import Position
+from ...storage import lookups, queries
+from ...storage.service import NotebookService
+from ..convert import lsp_range, path_to_uri, uri_to_path
+from ..server import CodexServer
+from .actions import create_note_edit, safe_note_path
+from .navigation import references
+from .rename import RequestFailed
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 500
+
+
+def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
+    if not args or args[0] is None:
+        return {}
+    if not isinstance(args[0], dict):
+        raise RequestFailed("codex commands take one JSON object as their argument")
+    return args[0]
+
+
+def _range_json(r: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
+
+
+def _limit(value: Any) -> int:
+    if value is None:
+        return DEFAULT_LIMIT
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RequestFailed("limit must be a positive integer")
+    return min(value, MAX_LIMIT)
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise RequestFailed(f"{name} must be a list of strings")
+
+
+def register(server: CodexServer) -> None:
+    """Register every codex.* command."""
+
+    async def each(ls: CodexServer, query: Any) -> list[tuple[NotebookService, Any]]:
+        services = list(ls.services.values())
+        results = await asyncio.gather(*(ls.read(s, query) for s in services))
+        return list(zip(services, results, strict=True))
+
+    @server.command("codex.search")
+    async def search(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        arg = _argument(args)
+        text = arg.get("query", "")
+        if not isinstance(text, str):
+            raise RequestFailed("query must be a string")
+        tags = _string_list(arg.get("tags"), "tags")
+        limit = _limit(arg.get("limit"))
+        hits = []
+        for service, found in await each(ls, lambda c: queries.search(c, text, tags, limit)):
+            for hit in found:
+                hits.append(
+                    {
+                        "uri": ls.uri_of(service, hit.path),
+                        "path": hit.path,
+                        "notebook": str(service.notebook.root),
+                        "title": hit.title,
+                        "snippet": hit.snippet,
+                        "score": hit.score,
+                        "tags": list(hit.tags),
+                        "range": {
+                            "start": {"line": hit.line, "character": hit.character},
+                            "end": {"line": hit.line, "character": hit.end_character},
+                        },
+                    }
+                )
+        hits.sort(key=lambda h: -h["score"])
+        return hits[:limit]
+
+    @server.command("codex.tags")
+    async def tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        counts: dict[str, int] = {}
+        for _, found in await each(ls, queries.list_tags):
+            for tag in found:
+                counts[tag.name] = counts.get(tag.name, 0) + tag.count
+        return [
+            {"name": n, "count": c}
+            for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+        ]
+
+    @server.command("codex.searchTags")
+    async def search_tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        arg = _argument(args)
+        wanted = _string_list(arg.get("tags"), "tags")
+        match = arg.get("match", "all")
+        if match not in ("all", "any"):
+            raise RequestFailed('match must be "all" or "any"')
+        found = []
+        for service, paths in await each(
+            ls,
+            lambda c: [
+                (p, lookups.file_summary(c, p))
+                for p in queries.files_with_tags(c, wanted, match == "all")
+            ],
+        ):
+            for path, summary in paths:
+                found.append(
+                    {
+                        "uri": ls.uri_of(service, path),
+                        "path": path,
+                        "title": summary[0] if summary else path,
+                    }
+                )
+        return found
+
+    @server.command("codex.backlinks")
+    async def backlinks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        uri = _argument(args).get("uri")
+        if not isinstance(uri, str):
+            raise RequestFailed("uri must be a string")
+        doc = ls.document(uri)
+        if doc is None or doc.service is None:
+            raise RequestFailed(f"{uri} is not a note of an open notebook")
+        service = doc.service
+        rows = await ls.read(service, lambda conn: lookups.links_to(conn, doc.rel))
+        return [
+            {"uri": ls.uri_of(service, row.path), "range": _range_json(lsp_range(row.range))}
+            for row in rows
+        ]
+
+    @server.command("codex.references")
+    async def find_references(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        arg = _argument(args)
+        uri, position = arg.get("uri"), arg.get("position") or {"line": 0, "character": 0}
+        doc = ls.document(uri) if isinstance(uri, str) else None
+        if doc is None or doc.service is None:
+            raise RequestFailed("uri must name a note of an open notebook")
+        service = doc.service
+        where = Position(int(position.get("line", 0)), int(position.get("character", 0)))
+        found = await ls.read(service, lambda conn: references(conn, doc, where, False))
+        return [{"uri": ls.uri_of(service, path), "range": _range_json(r)} for path, r in found]
+
+    @server.command("codex.createNote")
+    async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:
+        arg = _argument(args)
+        title = arg.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise RequestFailed("title must be a non-empty string")
+        service = _choose_notebook(ls, arg.get("notebook"))
+        folder = arg.get("folder") or ""
+        if not isinstance(folder, str):
+            raise RequestFailed("folder must be a string")
+        folder = posixpath.normpath(folder.strip("/")) if folder.strip("/") else ""
+        if folder.startswith(".."):
+            raise RequestFailed("folder must be inside the notebook")
+        path = safe_note_path(folder, title.strip())
+        if path is None:
+            raise RequestFailed(f"'{title}' cannot be a note name inside the notebook")
+        absolute = service.notebook.root / path
+        uri = path_to_uri(absolute)
+        if absolute.exists():
+            return {"uri": uri, "path": path, "created": False}
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=create_note_edit(title.strip(), uri), label=f"Create note {path}"
+            )
+        )
+        if not result.applied:
+            raise RequestFailed(f"the editor did not create {path}: {result.failure_reason}")
+        await ls.update_notebook(service, [path])
+        return {"uri": uri, "path": path, "created": True}
+
+    @server.command("codex.reindex")
+    async def reindex(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        full = bool(_argument(args).get("full", False))
+        results = []
+        for service in list(ls.services.values()):
+            stats = await ls.index_notebook(service, full=full)
+            results.append({"notebook": str(service.notebook.root), **stats.as_dict()})
+        return results
+
+    @server.command("codex.notebooks")
+    async def notebooks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        found = []
+        for service, counts in await each(ls, lookups.notebook_counts):
+            notebook = service.notebook
+            found.append(
+                {
+                    "name": notebook.name,
+                    "root": str(notebook.root),
+                    "uri": path_to_uri(notebook.root),
+                    "explicit": notebook.explicit,
+                    "database": str(notebook.db_path),
+                    "ready": service.ready.is_set(),
+                    **counts,
+                }
+            )
+        return found
+
+
+def _choose_notebook(ls: CodexServer, value: Any) -> NotebookService:
+    if not ls.services:
+        raise RequestFailed("no notebook is open")
+    if value is None:
+        return next(iter(ls.services.values()))
+    if not isinstance(value, str):
+        raise RequestFailed("notebook must be a path or file URI")
+    path = uri_to_path(value) if value.startswith("file:") else Path(value)
+    service = ls.services.get(path.resolve()) if path else None
+    if service is None:
+        raise RequestFailed(f"{value} is not an open notebook")
+    return service

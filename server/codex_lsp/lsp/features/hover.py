@@ -1,0 +1,50 @@
+"""Hover: a preview of a link's target, and how many notes carry a tag."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from lsprotocol import types
+
+from ...core.locate import element_at
+from ...core.model import Link, TagOccurrence
+from ...storage import lookups
+from ..convert import core_position, lsp_range
+from ..server import CodexServer
+from .diagnostics import note_catalog, resolve_in
+from .preview import preview_markdown
+
+
+def register(server: CodexServer) -> None:
+    """Register hover."""
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: CodexServer, params: types.HoverParams) -> types.Hover | None:
+        doc = ls.document(params.text_document.uri)
+        if doc is None or doc.service is None:
+            return None
+        service = doc.service
+        element = element_at(doc.note, core_position(params.position))
+        if isinstance(element, TagOccurrence):
+            name = element.name
+            count = await ls.read(service, lambda conn: lookups.tag_file_count(conn, name))
+            text = f"**#{name}** — {count} note{'s' * (count != 1)}"
+            return types.Hover(
+                types.MarkupContent(types.MarkupKind.Markdown, text), lsp_range(element.range)
+            )
+        if not isinstance(element, Link):
+            return None
+        link = element
+
+        def build(conn: sqlite3.Connection) -> str:
+            result = resolve_in(note_catalog(conn, doc.rel, doc.note), doc.rel, link)
+            if result.target is None:
+                return f"Broken link: no note or file named `{link.target}`"
+            return preview_markdown(service, conn, result.target, link.anchor, link.is_block) or ""
+
+        text = await ls.read(service, build)
+        if not text:
+            return None
+        return types.Hover(
+            types.MarkupContent(types.MarkupKind.Markdown, text), lsp_range(link.range)
+        )

@@ -1,0 +1,429 @@
+"""Rename notes, headings, block ids and tags, rewriting every link or tag that names them.
+
+Edits are computed from the current text of each affected file (the editor buffer when open),
+and returned as one WorkspaceEdit the editor applies, and can undo.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from ...core.locate import element_at, title_heading
+from ...core.model import Block, Heading, Link, ParsedNote, Position, Range, TagOccurrence
+from ...core.parser import parse_note
+from ...core.resolve import resolve_link, strip_note_suffix
+from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
+from ...core.syntax import clean_tag, slugify
+from ...core.textpos import LineIndex, utf16_len
+from ...storage import lookups
+from ...storage.catalog import SqlCatalog
+from ..convert import core_position, lsp_range, path_to_uri, uri_to_path
+from ..server import CodexServer, Document
+
+
+class RequestFailed(JsonRpcException):
+    """LSP ``RequestFailed``: the request was valid but cannot be carried out (message shown)."""
+
+    CODE = -32803
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """An open editor buffer of the notebook."""
+
+    text: str
+    version: int | None
+
+
+@dataclass(slots=True)
+class Source:
+    """A file's current text, parsed."""
+
+    rel: str
+    text: str
+    version: int | None
+    note: ParsedNote
+    index: LineIndex
+
+    def slice(self, r: Range) -> str:
+        """The text inside a range."""
+        return self.text[self.index.offset(r.start) : self.index.offset(r.end)]
+
+
+Edits = dict[str, list[types.TextEdit]]
+
+
+def _load(root: Path, rel: str, buffers: dict[str, Buffer]) -> Source | None:
+    buffer = buffers.get(rel)
+    if buffer is not None:
+        text, version = buffer.text, buffer.version
+    else:
+        try:
+            text = (root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        version = None
+    note = parse_note(text, strip_note_suffix(posixpath.basename(rel)))
+    return Source(rel, text, version, note, LineIndex(text))
+
+
+def _links_into(
+    conn: sqlite3.Connection, root: Path, target: str, buffers: dict[str, Buffer]
+) -> Iterator[tuple[Source, Link]]:
+    """Every link (in its file's current text) that resolves to ``target``."""
+    sources = {row.path for row in lookups.links_to(conn, target)} | set(buffers)
+    catalog = SqlCatalog(conn)
+    for rel in sorted(sources):
+        if not rel.lower().endswith((".md", ".markdown")):
+            continue
+        source = _load(root, rel, buffers)
+        if source is None:
+            continue
+        for link in source.note.links:
+            found = resolve_link(
+                link.target,
+                link.anchor,
+                link.is_block,
+                rel,
+                catalog,
+                relative=link.kind.is_markdown,
+            )
+            if found.target == target and (link.target or rel == target):
+                yield source, link
+
+
+def _add(
+    edits: Edits, versions: dict[str, int | None], source: Source, r: Range, text: str
+) -> None:
+    edits.setdefault(source.rel, []).append(types.TextEdit(lsp_range(r), text))
+    versions[source.rel] = source.version
+
+
+def note_edits(
+    conn: sqlite3.Connection, root: Path, old: str, new: str, buffers: dict[str, Buffer]
+) -> tuple[Edits, dict[str, int | None]]:
+    """Edits to every link that leads to note ``old`` so that it leads to ``new``."""
+    edits: Edits = {}
+    versions: dict[str, int | None] = {}
+    for source, link in _links_into(conn, root, old, buffers):
+        if not link.target:
+            continue  # same-note anchors survive a rename
+        written = source.slice(link.target_range)
+        replacement = renamed_target(written, link, old, new, source.rel)
+        if replacement is not None and replacement != written:
+            _add(edits, versions, source, link.target_range, replacement)
+    return edits, versions
+
+
+def heading_edits(
+    conn: sqlite3.Connection,
+    root: Path,
+    doc: Source,
+    heading: Heading,
+    new: str,
+    buffers: dict[str, Buffer],
+) -> tuple[Edits, dict[str, int | None]]:
+    """Edits to a heading and to every ``#Heading`` anchor that names it."""
+    edits: Edits = {}
+    versions: dict[str, int | None] = {}
+    line = doc.slice(heading.range)
+    at = line.find(heading.text, len(line) - len(line.lstrip(" #")))
+    if at != -1:
+        start = heading.range.start
+        column = start.character + utf16_len(line[:at])
+        text_range = Range(
+            Position(start.line, column), Position(start.line, column + utf16_len(heading.text))
+        )
+        _add(edits, versions, doc, text_range, new)
+    for source, link in _links_into(conn, root, doc.rel, buffers):
+        if link.is_block or not link.anchor:
+            continue
+        wanted = link.anchor.rsplit("#", 1)[-1].strip()
+        if wanted.lower() != heading.text.lower() and slugify(wanted) != heading.slug:
+            continue
+        written = source.slice(link.target_range)
+        _add(edits, versions, source, link.target_range, renamed_anchor(written, link, new))
+    return edits, versions
+
+
+def block_edits(
+    conn: sqlite3.Connection,
+    root: Path,
+    doc: Source,
+    block: Block,
+    new: str,
+    buffers: dict[str, Buffer],
+) -> tuple[Edits, dict[str, int | None]]:
+    """Edits to a block id and to every ``#^id`` anchor that names it."""
+    edits: Edits = {}
+    versions: dict[str, int | None] = {}
+    _add(edits, versions, doc, block.range, f"^{new}")
+    for source, link in _links_into(conn, root, doc.rel, buffers):
+        if link.is_block and link.anchor == block.id:
+            written = source.slice(link.target_range)
+            _add(edits, versions, source, link.target_range, renamed_block(written, link, new))
+    return edits, versions
+
+
+def tag_edits(
+    conn: sqlite3.Connection, root: Path, old: str, new: str, buffers: dict[str, Buffer]
+) -> tuple[Edits, dict[str, int | None]]:
+    """Edits renaming tag ``old`` (and its nested children) to ``new`` everywhere."""
+    edits: Edits = {}
+    versions: dict[str, int | None] = {}
+    files = {place.path for place, _, _ in lookups.tag_places(conn, old)} | set(buffers)
+    lowered = old.lower()
+    for rel in sorted(files):
+        source = _load(root, rel, buffers)
+        if source is None:
+            continue
+        for tag in source.note.tags:
+            name = tag.name.lower()
+            if name != lowered and not name.startswith(lowered + "/"):
+                continue
+            start = tag.range.start
+            column = start.character + (1 if source.slice(tag.range).startswith("#") else 0)
+            prefix = Range(
+                Position(start.line, column),
+                Position(start.line, column + utf16_len(tag.name[: len(old)])),
+            )
+            _add(edits, versions, source, prefix, new)
+    return edits, versions
+
+
+def workspace_edit(
+    root: Path,
+    edits: Edits,
+    versions: dict[str, int | None],
+    rename: tuple[str, str] | None = None,
+) -> types.WorkspaceEdit:
+    """A WorkspaceEdit with text edits first, then the file rename if any."""
+    changes: list[types.TextDocumentEdit | types.RenameFile] = [
+        types.TextDocumentEdit(
+            types.OptionalVersionedTextDocumentIdentifier(path_to_uri(root / rel), versions[rel]),
+            list(text_edits),
+        )
+        for rel, text_edits in edits.items()
+    ]
+    if rename is not None:
+        changes.append(
+            types.RenameFile(
+                old_uri=path_to_uri(root / rename[0]),
+                new_uri=path_to_uri(root / rename[1]),
+                options=types.RenameFileOptions(overwrite=False, ignore_if_exists=False),
+            )
+        )
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def new_note_path(old: str, new_name: str) -> str:
+    """Where a note renamed to ``new_name`` goes (same folder unless a path is given)."""
+    name = new_name.strip().strip("/")
+    if not name.lower().endswith((".md", ".markdown")):
+        name += posixpath.splitext(old)[1] or ".md"
+    if "/" in name:
+        return posixpath.normpath(name)
+    return posixpath.join(posixpath.dirname(old), name)
+
+
+def _note_edits_for(
+    conn: sqlite3.Connection, *, root: Path, old: str, new: str, buffers: dict[str, Buffer]
+) -> tuple[Edits, dict[str, int | None]]:
+    return note_edits(conn, root, old, new, buffers)
+
+
+def register(server: CodexServer) -> None:
+    """Register prepareRename, rename and willRenameFiles."""
+
+    def buffers_for(ls: CodexServer, doc: Document) -> dict[str, Buffer]:
+        assert doc.service is not None
+        root = doc.service.notebook.root
+        found = {}
+        for uri, text_doc in list(ls.workspace.text_documents.items()):
+            path = uri_to_path(uri)
+            if path is not None and root in path.parents and ls.service_for(path) is doc.service:
+                found[path.relative_to(root).as_posix()] = Buffer(text_doc.source, text_doc.version)
+        return found
+
+    def what_to_rename(doc: Document, position: Position) -> tuple[str, object, Range]:
+        element = element_at(doc.note, position)
+        if isinstance(element, Link):
+            if not element.target:
+                raise RequestFailed("Rename the heading or block in place, not this anchor")
+            return "link", element, element.target_range
+        if isinstance(element, TagOccurrence):
+            return "tag", element, element.range
+        if isinstance(element, Block):
+            return "block", element, element.range
+        if isinstance(element, Heading):
+            if element is title_heading(doc.note):
+                return "note", None, element.range
+            return "heading", element, element.range
+        for field in doc.note.fields:
+            if field.key == "title" and field.value_range.contains(position):
+                return "note", None, field.value_range
+        raise RequestFailed(
+            "Nothing to rename here: place the cursor on a link, heading, block id, tag "
+            "or the note's title"
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    async def prepare_rename(
+        ls: CodexServer, params: types.PrepareRenameParams
+    ) -> types.PrepareRenamePlaceholder | None:
+        doc = ls.document(params.text_document.uri)
+        if doc is None or doc.service is None:
+            raise RequestFailed("This file is not part of a notebook")
+        kind, element, where = what_to_rename(doc, core_position(params.position))
+        if kind == "link":
+            assert isinstance(element, Link)
+            link = element
+            service = doc.service
+            target = await ls.read(
+                service,
+                lambda conn: (
+                    resolve_link(
+                        link.target,
+                        link.anchor,
+                        link.is_block,
+                        doc.rel,
+                        SqlCatalog(conn),
+                        relative=link.kind.is_markdown,
+                    ).target
+                ),
+            )
+            if target is None:
+                raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
+            placeholder = strip_note_suffix(posixpath.basename(target))
+        elif kind == "tag":
+            assert isinstance(element, TagOccurrence)
+            placeholder = element.name
+        elif kind == "block":
+            assert isinstance(element, Block)
+            placeholder = element.id
+        elif kind == "heading":
+            assert isinstance(element, Heading)
+            placeholder = element.text
+        else:
+            placeholder = strip_note_suffix(doc.path.name)
+        return types.PrepareRenamePlaceholder(lsp_range(where), placeholder)
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME)
+    async def rename(ls: CodexServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        doc = ls.document(params.text_document.uri)
+        if doc is None or doc.service is None:
+            raise RequestFailed("This file is not part of a notebook")
+        service = doc.service
+        root = service.notebook.root
+        buffers = buffers_for(ls, doc)
+        kind, element, _ = what_to_rename(doc, core_position(params.position))
+        new_name = params.new_name.strip()
+        if not new_name:
+            raise RequestFailed("The new name is empty")
+        source = Source(doc.rel, doc.text, doc.version, doc.note, doc.index)
+        if kind == "tag":
+            assert isinstance(element, TagOccurrence)
+            tag = clean_tag(new_name)
+            if tag is None:
+                raise RequestFailed(f"'{new_name}' is not a valid tag")
+            old_tag = element.name
+            edits, versions = await ls.read(
+                service, lambda conn: tag_edits(conn, root, old_tag, tag, buffers)
+            )
+            return workspace_edit(root, edits, versions)
+        if kind == "heading":
+            assert isinstance(element, Heading)
+            heading = element
+            edits, versions = await ls.read(
+                service, lambda conn: heading_edits(conn, root, source, heading, new_name, buffers)
+            )
+            return workspace_edit(root, edits, versions)
+        if kind == "block":
+            assert isinstance(element, Block)
+            block = element
+            if not new_name.replace("-", "").isalnum():
+                raise RequestFailed("A block id may hold only letters, digits and '-'")
+            edits, versions = await ls.read(
+                service,
+                lambda conn: block_edits(conn, root, source, block, new_name.lstrip("^"), buffers),
+            )
+            return workspace_edit(root, edits, versions)
+        old = doc.rel
+        if kind == "link":
+            assert isinstance(element, Link)
+            link = element
+            found = await ls.read(
+                service,
+                lambda conn: (
+                    resolve_link(
+                        link.target,
+                        link.anchor,
+                        link.is_block,
+                        doc.rel,
+                        SqlCatalog(conn),
+                        relative=link.kind.is_markdown,
+                    ).target
+                ),
+            )
+            if found is None:
+                raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
+            old = found
+        new = new_note_path(old, new_name)
+        if new.startswith("../") or posixpath.isabs(new):
+            raise RequestFailed("The new name would put the note outside the notebook")
+        if (root / new).exists() and new.lower() != old.lower():
+            raise RequestFailed(f"{new} already exists")
+        edits, versions = await ls.read(
+            service, lambda conn: note_edits(conn, root, old, new, buffers)
+        )
+        return workspace_edit(root, edits, versions, (old, new))
+
+    @server.feature(
+        types.WORKSPACE_WILL_RENAME_FILES,
+        types.FileOperationRegistrationOptions(
+            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+        ),
+    )
+    async def will_rename(
+        ls: CodexServer, params: types.RenameFilesParams
+    ) -> types.WorkspaceEdit | None:
+        all_edits: list[
+            types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
+        ] = []
+        for renamed in params.files:
+            old_path, new_path = uri_to_path(renamed.old_uri), uri_to_path(renamed.new_uri)
+            if old_path is None or new_path is None:
+                continue
+            service = ls.service_for(old_path)
+            if service is None:
+                continue
+            root = service.notebook.root
+            if root not in new_path.parents:
+                continue
+            old, new = (
+                old_path.relative_to(root).as_posix(),
+                new_path.relative_to(root).as_posix(),
+            )
+            doc = ls.document(renamed.old_uri)
+            buffers = buffers_for(ls, doc) if doc is not None and doc.service else {}
+            names = await ls.read(service, lookups.note_names)
+            moves = [
+                (n.path, new + n.path[len(old) :])
+                for n in names
+                if n.path == old or n.path.startswith(old + "/")
+            ]
+            for before, after in moves:
+                edits, versions = await ls.read(
+                    service,
+                    partial(_note_edits_for, root=root, old=before, new=after, buffers=buffers),
+                )
+                all_edits.extend(workspace_edit(root, edits, versions).document_changes or [])
+        return types.WorkspaceEdit(document_changes=all_edits) if all_edits else None

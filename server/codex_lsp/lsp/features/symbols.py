@@ -1,0 +1,248 @@
+"""Document symbols (heading outline), workspace symbols, document links, folding ranges and
+the backlink code lens."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from functools import partial
+
+from lsprotocol import types
+
+from ...core.fuzzy import fuzzy_score
+from ...core.locate import title_heading
+from ...core.model import Heading, ParsedNote
+from ...core.textpos import LineIndex
+from ...storage import lookups, queries
+from ..convert import ZERO_RANGE, lsp_range
+from ..server import CodexServer, Document
+from .navigation import link_destination
+
+WORKSPACE_SYMBOL_LIMIT = 200
+SHOW_BACKLINKS = "codex.showBacklinks"
+
+
+def outline(note: ParsedNote, index: LineIndex) -> list[types.DocumentSymbol]:
+    """Headings nested by level; each symbol spans its section."""
+    last_line = max(index.line_count - 1, 0)
+    roots: list[types.DocumentSymbol] = []
+    stack: list[tuple[Heading, list[types.DocumentSymbol]]] = []
+    headings = note.headings
+    for number, heading in enumerate(headings):
+        end_line = next(
+            (h.range.start.line - 1 for h in headings[number + 1 :] if h.level <= heading.level),
+            last_line,
+        )
+        children: list[types.DocumentSymbol] = []
+        symbol = types.DocumentSymbol(
+            name=heading.text or "(empty heading)",
+            kind=types.SymbolKind.String,
+            detail="#" * heading.level,
+            range=types.Range(
+                types.Position(heading.range.start.line, 0),
+                types.Position(max(end_line, heading.range.start.line), 0),
+            ),
+            selection_range=lsp_range(heading.range),
+            children=children,
+        )
+        while stack and stack[-1][0].level >= heading.level:
+            stack.pop()
+        (stack[-1][1] if stack else roots).append(symbol)
+        stack.append((heading, children))
+    return roots
+
+
+def folding(note: ParsedNote, index: LineIndex) -> list[types.FoldingRange]:
+    """Fold the frontmatter and each heading's section."""
+    found = []
+    last_line = max(index.line_count - 1, 0)
+    if note.frontmatter_range is not None and note.frontmatter_range.end.line > 1:
+        found.append(
+            types.FoldingRange(
+                start_line=0,
+                end_line=note.frontmatter_range.end.line - 1,
+                kind=types.FoldingRangeKind.Region,
+            )
+        )
+    for number, heading in enumerate(note.headings):
+        end_line = next(
+            (
+                h.range.start.line - 1
+                for h in note.headings[number + 1 :]
+                if h.level <= heading.level
+            ),
+            last_line,
+        )
+        while end_line > heading.range.start.line and not index_line_has_text(index, end_line):
+            end_line -= 1
+        if end_line > heading.range.start.line:
+            found.append(types.FoldingRange(start_line=heading.range.start.line, end_line=end_line))
+    return found
+
+
+def index_line_has_text(index: LineIndex, line: int) -> bool:
+    """True when ``line`` holds anything but whitespace."""
+    return bool(index.line_text(line).strip())
+
+
+def workspace_symbols(
+    conn: sqlite3.Connection, query: str, uri_of: Callable[[str], str]
+) -> list[types.WorkspaceSymbol]:
+    """Notes, aliases, headings and tags matching ``query`` (fuzzy), best first."""
+    scored: list[tuple[int, types.WorkspaceSymbol]] = []
+    for name in lookups.note_names(conn):
+        location = types.Location(uri_of(name.path), ZERO_RANGE)
+        for text, kind in [
+            (name.title, types.SymbolKind.File),
+            *((alias, types.SymbolKind.Constant) for alias in name.aliases),
+        ]:
+            score = fuzzy_score(query, text)
+            if score is not None:
+                scored.append(
+                    (
+                        score,
+                        types.WorkspaceSymbol(
+                            name=text, kind=kind, location=location, container_name=name.path
+                        ),
+                    )
+                )
+    pattern = (
+        "%"
+        + "%".join(ch.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for ch in query)
+        + "%"
+    )
+    for heading in lookups.all_headings(conn, pattern, WORKSPACE_SYMBOL_LIMIT * 5):
+        score = fuzzy_score(query, heading.text)
+        if score is not None:
+            scored.append(
+                (
+                    score - 1,
+                    types.WorkspaceSymbol(
+                        name=heading.text,
+                        kind=types.SymbolKind.String,
+                        location=types.Location(uri_of(heading.path), lsp_range(heading.range)),
+                        container_name=heading.path,
+                    ),
+                )
+            )
+    for tag in queries.list_tags(conn):
+        score = fuzzy_score(query.lstrip("#"), tag.name)
+        if score is not None:
+            places = lookups.tag_places(conn, tag.name)
+            where = (
+                types.Location(uri_of(places[0][0].path), lsp_range(places[0][0].range))
+                if places
+                else None
+            )
+            if where is not None:
+                scored.append(
+                    (
+                        score - 2,
+                        types.WorkspaceSymbol(
+                            name=f"#{tag.name}",
+                            kind=types.SymbolKind.Key,
+                            location=where,
+                            container_name=f"{tag.count} files",
+                        ),
+                    )
+                )
+    scored.sort(key=lambda pair: -pair[0])
+    return [symbol for _, symbol in scored[:WORKSPACE_SYMBOL_LIMIT]]
+
+
+def register(server: CodexServer) -> None:
+    """Register symbols, links, folding and code lens."""
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(
+        ls: CodexServer, params: types.DocumentSymbolParams
+    ) -> list[types.DocumentSymbol] | None:
+        doc = ls.document(params.text_document.uri)
+        return outline(doc.note, doc.index) if doc else None
+
+    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    def folding_range(
+        ls: CodexServer, params: types.FoldingRangeParams
+    ) -> list[types.FoldingRange] | None:
+        doc = ls.document(params.text_document.uri)
+        return folding(doc.note, doc.index) if doc else None
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    async def workspace_symbol(
+        ls: CodexServer, params: types.WorkspaceSymbolParams
+    ) -> list[types.WorkspaceSymbol]:
+        found: list[types.WorkspaceSymbol] = []
+        for service in list(ls.services.values()):
+            found += await ls.read(
+                service,
+                partial(workspace_symbols, query=params.query, uri_of=partial(ls.uri_of, service)),
+            )
+        return found[:WORKSPACE_SYMBOL_LIMIT]
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+    async def document_link(
+        ls: CodexServer, params: types.DocumentLinkParams
+    ) -> list[types.DocumentLink] | None:
+        doc = ls.document(params.text_document.uri)
+        if doc is None or doc.service is None:
+            return None
+        service = doc.service
+
+        def build(conn: sqlite3.Connection) -> list[types.DocumentLink]:
+            found = []
+            for link in doc.note.links:
+                destination = link_destination(conn, doc, link)
+                if destination is None:
+                    continue
+                path, where = destination
+                target = ls.uri_of(service, path)
+                if where.start.line or where.start.character:
+                    target += f"#L{where.start.line + 1}"
+                found.append(
+                    types.DocumentLink(range=lsp_range(link.range), target=target, tooltip=path)
+                )
+            return found
+
+        return await ls.read(service, build)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    async def code_lens(
+        ls: CodexServer, params: types.CodeLensParams
+    ) -> list[types.CodeLens] | None:
+        if not ls.settings.code_lens_backlinks:
+            return None
+        doc = ls.document(params.text_document.uri)
+        if doc is None or doc.service is None:
+            return None
+        return [await backlink_lens(ls, doc)]
+
+
+async def backlink_lens(ls: CodexServer, doc: Document) -> types.CodeLens:
+    """ "N backlinks" on the title line, opening the list of referencing places."""
+    assert doc.service is not None
+    service = doc.service
+    rows = await ls.read(service, lambda conn: lookups.links_to(conn, doc.rel))
+    heading = title_heading(doc.note)
+    line = heading.range.start.line if heading else 0
+    where = types.Range(types.Position(line, 0), types.Position(line, 0))
+    locations = [
+        {
+            "uri": ls.uri_of(service, row.path),
+            "range": {
+                "start": {"line": row.range.start.line, "character": row.range.start.character},
+                "end": {"line": row.range.end.line, "character": row.range.end.character},
+            },
+        }
+        for row in rows
+    ]
+    count = len(rows)
+    return types.CodeLens(
+        range=where,
+        command=types.Command(
+            title=f"{count} backlink{'s' * (count != 1)}",
+            command=SHOW_BACKLINKS,
+            arguments=[
+                {"uri": doc.uri, "position": {"line": line, "character": 0}, "locations": locations}
+            ],
+        ),
+    )

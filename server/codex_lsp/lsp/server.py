@@ -1,0 +1,260 @@
+"""The language server: state shared by every feature, start-up, and the entry point.
+
+Feature handlers live in :mod:`codex_lsp.lsp.features`; they are thin translations between
+LSP and the core/storage layers. Disk, SQLite and git work never runs on the event loop: it is
+sent to each notebook's writer or reader thread (:class:`NotebookService`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from .. import __version__
+from ..core.model import ParsedNote
+from ..core.parser import parse_note
+from ..core.resolve import strip_note_suffix
+from ..core.textpos import LineIndex
+from ..storage.indexer import IndexStats
+from ..storage.notebooks import Notebook, discover, enclosing_notebook
+from ..storage.service import NotebookService
+from .convert import path_to_uri, uri_to_path
+from .log import configure_logging
+from .progress import IndexProgress
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class CodexProtocol(LanguageServerProtocol):
+    """Speaks UTF-16 positions whatever the client prefers (the index stores UTF-16)."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Any:
+        """Drop the client's position-encoding preferences so UTF-16 (the default) is used."""
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = None
+        return (yield from super().lsp_initialize(params))
+
+
+@dataclass(slots=True)
+class Document:
+    """An open (or on-disk) note as features see it."""
+
+    uri: str
+    path: Path
+    service: NotebookService | None
+    rel: str
+    text: str
+    version: int | None
+    note: ParsedNote
+    index: LineIndex
+
+
+class CodexServer(LanguageServer):
+    """Holds notebooks, settings and parsed open documents."""
+
+    def __init__(self) -> None:
+        super().__init__("codex-lsp", __version__, protocol_cls=CodexProtocol)
+        self.settings = Settings()
+        self.services: dict[Path, NotebookService] = {}
+        self.folder_roots: dict[str, list[Path]] = {}
+        self._parsed: dict[str, tuple[int | None, str, ParsedNote, LineIndex]] = {}
+        self.on_index_changed: list[Callable[[NotebookService], None]] = []
+        self.on_document_changed: list[Callable[[str], None]] = []
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    # -- notebooks -----------------------------------------------------------------------
+
+    def add_folder(self, uri: str) -> list[NotebookService]:
+        """Discover the notebooks of a workspace folder and create their services."""
+        path = uri_to_path(uri)
+        if path is None or not path.is_dir():
+            log.warning("workspace folder %s is not a local folder; ignored", uri)
+            return []
+        created = []
+        roots = []
+        for notebook in discover(path):
+            roots.append(notebook.root)
+            if notebook.root not in self.services:
+                self.services[notebook.root] = NotebookService(notebook)
+                created.append(self.services[notebook.root])
+        self.folder_roots[uri] = roots
+        return created
+
+    def remove_folder(self, uri: str) -> None:
+        """Forget a workspace folder and close notebooks no other folder uses."""
+        roots = self.folder_roots.pop(uri, [])
+        still_used = {root for other in self.folder_roots.values() for root in other}
+        for root in roots:
+            if root not in still_used and root in self.services:
+                self.services.pop(root).close()
+
+    def service_for(self, path: Path) -> NotebookService | None:
+        """The notebook that owns ``path`` (nearest root), adding an enclosing one if needed."""
+        best: NotebookService | None = None
+        for root, service in self.services.items():
+            if (path == root or root in path.parents) and (
+                best is None or len(root.parts) > len(best.notebook.root.parts)
+            ):
+                best = service
+        if best is None:
+            notebook = enclosing_notebook(path)
+            if notebook is not None:
+                best = self.services[notebook.root] = NotebookService(notebook)
+                self.start_indexing(best)
+        return best
+
+    def start_indexing(self, service: NotebookService, *, full: bool = False) -> None:
+        """Index a notebook in the background, reporting progress."""
+        task = asyncio.ensure_future(self.index_notebook(service, full=full))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def index_notebook(self, service: NotebookService, *, full: bool = False) -> IndexStats:
+        """Bring a notebook's index up to date with ``$/progress`` reports; returns its stats."""
+        progress = IndexProgress(self, service.notebook.name)
+        await progress.begin()
+        buffers = self.buffers_of(service)
+        try:
+            stats = await asyncio.wrap_future(
+                service.index(full=full, progress=progress.report_threadsafe, contents=buffers)
+            )
+        except Exception as exc:
+            log.error("indexing %s failed: %s", service.notebook.root, exc)
+            progress.end(f"failed: {exc}")
+            raise
+        progress.end(f"{stats.notes} notes")
+        for warning in stats.warnings:
+            log.warning("%s", warning)
+        self.index_changed(service)
+        return stats
+
+    async def update_notebook(
+        self, service: NotebookService, paths: list[str], contents: dict[str, str] | None = None
+    ) -> IndexStats:
+        """Re-index some files of a notebook, then refresh what depends on the index."""
+        stats = await asyncio.wrap_future(service.update(paths, contents))
+        self.index_changed(service)
+        return stats
+
+    def index_changed(self, service: NotebookService) -> None:
+        """Tell every listener (diagnostics, ...) that a notebook's index changed."""
+        for listener in self.on_index_changed:
+            listener(service)
+
+    # -- documents -----------------------------------------------------------------------
+
+    def document(self, uri: str) -> Document | None:
+        """The note at ``uri``: the editor buffer when open, else the file on disk."""
+        path = uri_to_path(uri)
+        if path is None:
+            return None
+        open_doc = self.workspace.text_documents.get(uri)
+        if open_doc is not None:
+            text, version = open_doc.source, open_doc.version
+        else:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
+            version = None
+        cached = self._parsed.get(uri)
+        if cached is not None and cached[0] == version and cached[1] == text:
+            note, index = cached[2], cached[3]
+        else:
+            note = parse_note(text, strip_note_suffix(path.name))
+            index = LineIndex(text)
+            if open_doc is not None:
+                self._parsed[uri] = (version, text, note, index)
+        service = self.service_for(path)
+        rel = path.relative_to(service.notebook.root).as_posix() if service else path.name
+        return Document(uri, path, service, rel, text, version, note, index)
+
+    def forget(self, uri: str) -> None:
+        """Drop the parse cache of a closed document."""
+        self._parsed.pop(uri, None)
+
+    def open_documents(self) -> list[str]:
+        """URIs of every open document."""
+        return list(self.workspace.text_documents.keys())
+
+    def buffers_of(self, service: NotebookService) -> dict[str, str]:
+        """Open editor buffers that belong to ``service``, by notebook-relative path."""
+        found = {}
+        for uri, doc in list(self.workspace.text_documents.items()):
+            path = uri_to_path(uri)
+            if path is None or not path.name.lower().endswith((".md", ".markdown")):
+                continue
+            if self.service_for(path) is service:
+                found[path.relative_to(service.notebook.root).as_posix()] = doc.source
+        return found
+
+    def uri_of(self, service: NotebookService, rel: str) -> str:
+        """URI of a notebook-relative path."""
+        return path_to_uri(service.notebook.root / rel)
+
+    async def read(self, service: NotebookService, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read query on the notebook's reader thread and await its result."""
+        return await asyncio.wrap_future(service.read(query))
+
+    def notebooks(self) -> list[Notebook]:
+        """Every open notebook."""
+        return [service.notebook for service in self.services.values()]
+
+
+def create_server() -> CodexServer:
+    """A server with every feature registered."""
+    from .features import (
+        actions,
+        commands,
+        completion,
+        diagnostics,
+        hover,
+        navigation,
+        rename,
+        symbols,
+        sync,
+    )
+
+    server = CodexServer()
+    for module in (
+        sync,
+        diagnostics,
+        completion,
+        navigation,
+        hover,
+        actions,
+        rename,
+        symbols,
+        commands,
+    ):
+        module.register(server)
+    return server
+
+
+def run_server(tcp: str | None = None, log_file: Path | None = None) -> int:
+    """Start the server on stdio (default) or TCP ``HOST:PORT``; returns the exit status."""
+    server = create_server()
+    configure_logging(server, log_file)
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        if not port.isdigit():
+            print(f"codex-lsp: --tcp expects HOST:PORT, got {tcp!r}", file=sys.stderr)
+            return 2
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0
