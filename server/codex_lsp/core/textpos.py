@@ -63,6 +63,13 @@ class LineIndex:
 
     def range(self, start: int, end: int) -> Range:
         """LSP range covering offsets ``start`` to ``end``."""
+        starts = self._starts
+        line = bisect_right(starts, start) - 1
+        first = starts[line]
+        if (line + 1 == len(starts) or end < starts[line + 1]) and (
+            self._ascii or self._is_ascii_line(line)
+        ):
+            return Range(Position(line, start - first), Position(line, end - first))
         return Range(self.position(start), self.position(end))
 
     def offset(self, pos: Position) -> int:

@@ -52,21 +52,15 @@ CREATE TABLE IF NOT EXISTS file_tag (
     file_id TEXT NOT NULL, tag_id INTEGER NOT NULL, source TEXT NOT NULL,
     start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER
 );
-CREATE INDEX IF NOT EXISTS file_tag_file ON file_tag(file_id);
-CREATE INDEX IF NOT EXISTS file_tag_tag ON file_tag(tag_id);
 CREATE TABLE IF NOT EXISTS alias (file_id TEXT NOT NULL, alias TEXT NOT NULL, key TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS alias_key ON alias(key);
-CREATE INDEX IF NOT EXISTS alias_file ON alias(file_id);
 CREATE TABLE IF NOT EXISTS heading (
     file_id TEXT NOT NULL, seq INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL,
     slug TEXT NOT NULL, start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER
 );
-CREATE INDEX IF NOT EXISTS heading_file ON heading(file_id);
 CREATE TABLE IF NOT EXISTS block (
     file_id TEXT NOT NULL, block_id TEXT NOT NULL,
     start_line INTEGER, start_char INTEGER, end_line INTEGER, end_char INTEGER
 );
-CREATE INDEX IF NOT EXISTS block_file ON block(file_id);
 CREATE TABLE IF NOT EXISTS link (
     id INTEGER PRIMARY KEY,
     source_id TEXT NOT NULL,
@@ -83,23 +77,52 @@ CREATE TABLE IF NOT EXISTS link (
     target_id TEXT,
     candidates TEXT
 );
-CREATE INDEX IF NOT EXISTS link_source ON link(source_id);
-CREATE INDEX IF NOT EXISTS link_key ON link(target_key);
-CREATE INDEX IF NOT EXISTS link_target ON link(target_id);
 CREATE TABLE IF NOT EXISTS problem (
     file_id TEXT, path TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
     message TEXT NOT NULL, start_line INTEGER, start_char INTEGER, end_line INTEGER,
     end_char INTEGER
 );
-CREATE INDEX IF NOT EXISTS problem_file ON problem(file_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(
     file_id UNINDEXED, path UNINDEXED, title, content, tags,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 """
 
+# Indexes of the tables derived from note contents: a full re-index drops and rebuilds them
+# around its bulk inserts, which is much faster than maintaining them row by row.
+DERIVED_INDEXES = {
+    "file_tag_file": "file_tag(file_id)",
+    "file_tag_tag": "file_tag(tag_id)",
+    "alias_key": "alias(key)",
+    "alias_file": "alias(file_id)",
+    "heading_file": "heading(file_id)",
+    "block_file": "block(file_id)",
+    "link_source": "link(source_id)",
+    "link_key": "link(target_key)",
+    "link_target": "link(target_id)",
+    "problem_file": "problem(file_id)",
+}
+
+
+def create_derived_indexes(conn: sqlite3.Connection) -> None:
+    """Create every index of the derived tables (no-op for those that exist)."""
+    for name, target in DERIVED_INDEXES.items():
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def drop_derived_indexes(conn: sqlite3.Connection) -> None:
+    """Drop the indexes of the derived tables (before a bulk load)."""
+    for name in DERIVED_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _schema_v1(db: sqlite_utils.Database) -> None:
+    db.executescript(_SCHEMA_V1)
+    create_derived_indexes(db.conn)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
-    1: lambda db: db.executescript(_SCHEMA_V1),
+    1: _schema_v1,
 }
 
 

@@ -29,7 +29,14 @@ from ..core.model import LinkKind
 from ..core.resolve import Resolution, resolve_link
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
-from .database import connect, get_meta, set_meta, transaction
+from .database import (
+    connect,
+    create_derived_indexes,
+    drop_derived_indexes,
+    get_meta,
+    set_meta,
+    transaction,
+)
 from .ids import new_ulid
 from .notebooks import Notebook
 from .reader import PreparedFile, prepare_batch, prepare_file
@@ -158,8 +165,13 @@ class Indexer:
             ]
             removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
             run = _Run(existing, removed, stats, full)
-            self._apply(run, self._prepare(changed, {}, progress))
+            # Scan problems first: reading files below records "unreadable" ones of its own.
             self._store_scan_problems(scan)
+            if full:
+                self._wipe_derived()
+            self._apply(run, self._prepare(changed, {}, progress))
+            if full:
+                create_derived_indexes(self.conn)
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
         self._fill_totals(stats)
@@ -297,6 +309,7 @@ class Indexer:
             and not run.full
             and old.content_hash == item.content_hash
             and not stat.sidecars
+            and old.size == stat.size  # else a sidecar went away: its metadata must go too
         ):
             if stat.mtime_ns:  # same content on disk: remember the new mtime
                 self.conn.execute(
@@ -323,7 +336,7 @@ class Indexer:
             run.stats.added += 1
         if old is not None:
             run.affected_keys |= old.keys
-        if not fresh:
+        if not fresh and not run.full:
             self._clear_derived(file_id)
         self._write(run, file_id, item)
 
@@ -382,6 +395,13 @@ class Indexer:
             row = (self.conn.execute("INSERT INTO tag (name) VALUES (?)", (name,)).lastrowid,)
         self._tag_ids[folded] = int(row[0])
         return self._tag_ids[folded]
+
+    def _wipe_derived(self) -> None:
+        """Empty every table derived from file contents, for a full re-index (bulk load)."""
+        drop_derived_indexes(self.conn)
+        for table in ("alias", "heading", "block", "file_tag", "link", "search_index"):
+            self.conn.execute(f"DELETE FROM {table}")
+        self.conn.execute("DELETE FROM problem WHERE file_id IS NOT NULL")
 
     def _clear_derived(self, file_id: str) -> None:
         for table, column in (
