@@ -18,6 +18,14 @@ from .progress import ProgressBar
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
     parser = argparse.ArgumentParser(
@@ -35,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("path", type=Path)
     search.add_argument("query", nargs="?", default="")
     search.add_argument("--tag", action="append", default=[], help="only files with this tag")
-    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--limit", type=positive_int, default=20)
     search.add_argument("--json", action="store_true")
 
     tags = sub.add_parser("tags", help="list tags with the number of files carrying each")
@@ -46,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
 
+    history = sub.add_parser("history", help="git history of a note (renames followed)")
+    history.add_argument("path", type=Path, metavar="FILE")
+    history.add_argument("--limit", type=int, help="show at most N entries")
+    history.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+
     init = sub.add_parser("init", help="make a folder a notebook (creates .codex/)")
     init.add_argument("path", type=Path, nargs="?", default=Path("."))
 
@@ -55,14 +68,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse ``argv``, also accepting options before the search query.
+
+    argparse settles the optional ``query`` positional as soon as it reads PATH, so in
+    ``search PATH --tag t QUERY`` (or ``search PATH --json -- -x``) the query is left over.
+    """
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "search" and not args.query:
+        words = extra[1:] if extra[0] == "--" else extra
+        if len(words) == 1 and (extra[0] == "--" or not words[0].startswith("-")):
+            args.query = words[0]
+            extra = []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="codex-lsp: %(message)s", stream=sys.stderr)
     if args.command == "serve":
         from ..lsp.server import run_server
 
         return run_server(tcp=args.tcp, log_file=args.log_file)
+    if args.command == "history":
+        from .history import run_history
+
+        return run_history(args.path, args.limit, args.json)
     if args.command == "init":
         return _init(args.path)
     if not args.path.exists():

@@ -70,6 +70,30 @@ def plain_value(value: Any) -> Any:
     return str(value)
 
 
+MAX_DEPTH = 1000
+
+
+def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
+    """True when YAML text may nest ``limit`` levels or more (flow brackets or indentation).
+
+    libyaml composes recursively in C: thousands of levels crash the process instead of
+    raising, so such text is refused before it is parsed. (Deeper than Python's recursion
+    limit could not be constructed anyway.)
+    """
+    if len(text) < limit:
+        return False
+    if text.count("[") + text.count("{") >= limit:
+        depth = 0
+        for char in text:
+            if char in "[{":
+                depth += 1
+                if depth >= limit:
+                    return True
+            elif char in "]}" and depth:
+                depth -= 1
+    return any(len(line) - len(line.lstrip(" -?:\t")) >= limit for line in text.splitlines())
+
+
 def _node_range(index: LineIndex, yaml_start: int, node: yaml.Node) -> Range:
     return index.range(yaml_start + node.start_mark.index, yaml_start + node.end_mark.index)
 
@@ -82,6 +106,14 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
     start, end, yaml_start, yaml_end = found
     block = FrontmatterBlock(start, end, yaml_start, text[yaml_start:yaml_end])
     base_line = index.position(yaml_start).line
+    if too_deep(block.yaml_text):  # libyaml would overflow the C stack (a crash, not an error)
+        pos = index.position(yaml_start)
+        block.problems.append(
+            Problem(
+                "yaml-invalid", "Invalid YAML in frontmatter: nested too deeply", Range(pos, pos)
+            )
+        )
+        return block
     try:
         loader = _Loader(block.yaml_text)
         try:
@@ -119,7 +151,16 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
             )
         )
         return block
-    block.data = plain_value(data)
+    try:
+        block.data = plain_value(data)
+    except RecursionError:  # constructed, but too deep to turn into plain values
+        pos = index.position(yaml_start)
+        block.problems.append(
+            Problem(
+                "yaml-invalid", "Invalid YAML in frontmatter: nested too deeply", Range(pos, pos)
+            )
+        )
+        return block
     for key_node, value_node in node.value:
         if isinstance(key_node, yaml.ScalarNode):
             block.fields.append(

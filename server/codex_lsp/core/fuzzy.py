@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import heapq
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+
+# Score bands, best first. Within a band, shorter candidates (and earlier matches) win.
+EXACT = 100_000
+PREFIX = 50_000
+WORD_START = 30_000  # the query as a substring that starts a word
+INSIDE = 20_000  # the query as a substring anywhere else
+SUBSEQUENCE = 10_000  # the query's characters in order, with gaps
+_RUN_BONUS = 15  # a character right after the previous match
+_BOUNDARY_BONUS = 10  # a character at the start of a word
 
 
 def fuzzy_score(query: str, candidate: str) -> int | None:
@@ -19,13 +28,13 @@ def fuzzy_score(query: str, candidate: str) -> int | None:
     q = query.lower()
     c = candidate.lower()
     if c == q:
-        return 100_000
+        return EXACT
     if c.startswith(q):
-        return 50_000 - len(c)
+        return PREFIX - len(c)
     found = c.find(q)
     if found != -1:
         boundary = found == 0 or not c[found - 1].isalnum()
-        return (30_000 if boundary else 20_000) - found * 10 - len(c)
+        return (WORD_START if boundary else INSIDE) - found * 10 - len(c)
     score = 0
     position = 0
     previous = -2
@@ -34,17 +43,35 @@ def fuzzy_score(query: str, candidate: str) -> int | None:
         if index == -1:
             return None
         if index == previous + 1:
-            score += 15
+            score += _RUN_BONUS
         if index == 0 or not c[index - 1].isalnum():
-            score += 10
+            score += _BOUNDARY_BONUS
         score -= index - position
         previous = index
         position = index + 1
-    return 10_000 + score - len(c)
+    return SUBSEQUENCE + score - len(c)
+
+
+def _subsequence_ceiling(query_length: int) -> int:
+    """A score that no subsequence-only match of a query this long can reach."""
+    return SUBSEQUENCE + (_RUN_BONUS + _BOUNDARY_BONUS) * query_length
+
+
+def _best(scored: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """The ``limit`` best (score, number) pairs: highest score first, then lowest number."""
+    return heapq.nlargest(limit, scored, key=lambda pair: (pair[0], -pair[1]))
 
 
 class FuzzyIndex:
-    """Many candidate strings searched at once: the regex engine filters, then we score."""
+    """Many candidate strings searched at once, best matches first.
+
+    Results are exactly those of scoring every candidate with :func:`fuzzy_score`, but a search
+    looks at score bands in turn and stops as soon as ``limit`` matches of a band beat anything
+    the remaining bands could score: prefix matches come from a sorted copy of the candidates
+    (binary search), substring matches from one literal regex scan, and only when those are
+    too few is every subsequence match scored. Short queries, the common case while typing,
+    usually stop after the first band.
+    """
 
     def __init__(self, candidates: list[str]) -> None:
         self._candidates = candidates
@@ -55,6 +82,8 @@ class FuzzyIndex:
         for text in self._lowered:
             self._starts.append(offset)
             offset += len(text) + 1
+        self._order = sorted(range(len(self._lowered)), key=self._lowered.__getitem__)
+        self._sorted = [self._lowered[number] for number in self._order]
 
     def __len__(self) -> int:
         return len(self._candidates)
@@ -64,14 +93,59 @@ class FuzzyIndex:
         q = query.lower()
         if not q:
             return list(range(min(limit, len(self._candidates)))), len(self._candidates) > limit
-        pattern = re.compile("^[^\n]*?" + "[^\n]*?".join(re.escape(ch) for ch in q), re.MULTILINE)
-        matched: list[int] = []
-        for found in pattern.finditer(self._joined):
-            matched.append(bisect_right(self._starts, found.start()) - 1)
+        if "\n" in q:
+            return [], False  # candidates never contain a line break
+        if limit > 0:
+            found = self._prefix_matches(q)
+            if len(found) > limit:
+                best = _best(found, limit)
+                if best[-1][0] > max(WORD_START, _subsequence_ceiling(len(q))):
+                    return [number for _, number in best], True
+            found += self._substring_matches(q)
+            if len(found) > limit:
+                best = _best(found, limit)
+                if best[-1][0] > _subsequence_ceiling(len(q)):
+                    return [number for _, number in best], True
+        return self._search_all(q, limit)
+
+    def _prefix_matches(self, q: str) -> list[tuple[int, int]]:
+        """(score, number) of every candidate that equals or starts with ``q``."""
+        found = []
+        position = bisect_left(self._sorted, q)
+        while position < len(self._sorted) and self._sorted[position].startswith(q):
+            text = self._sorted[position]
+            score = EXACT if text == q else PREFIX - len(text)
+            found.append((score, self._order[position]))
+            position += 1
+        return found
+
+    def _substring_matches(self, q: str) -> list[tuple[int, int]]:
+        """(score, number) of every candidate containing ``q`` other than at its start."""
+        found = []
+        # One match per line: the first occurrence of q, then the rest of the line.
+        for match in re.finditer(re.escape(q) + "[^\n]*", self._joined):
+            start = match.start()
+            number = bisect_right(self._starts, start) - 1
+            offset = start - self._starts[number]
+            if offset == 0:
+                continue  # a prefix match
+            text = self._lowered[number]
+            band = INSIDE if text[offset - 1].isalnum() else WORD_START
+            found.append((band - offset * 10 - len(text), number))
+        return found
+
+    def _search_all(self, q: str, limit: int) -> tuple[list[int], bool]:
+        """Score every candidate that contains the characters of ``q`` in order."""
+        # The first character is a literal, so the regex engine jumps between its occurrences;
+        # the trailing [^\n]* consumes the rest of the line: one match per matching line.
+        pattern = re.compile(
+            re.escape(q[0]) + "".join("[^\n]*?" + re.escape(ch) for ch in q[1:]) + "[^\n]*"
+        )
         scored = []
-        for number in dict.fromkeys(matched):
+        for match in pattern.finditer(self._joined):
+            number = bisect_right(self._starts, match.start()) - 1
             score = fuzzy_score(q, self._lowered[number])
             if score is not None:
                 scored.append((score, number))
-        best = heapq.nlargest(limit, scored, key=lambda pair: (pair[0], -pair[1]))
+        best = _best(scored, limit)
         return [number for _, number in best], len(scored) > limit

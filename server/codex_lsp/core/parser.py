@@ -48,13 +48,14 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     block = load_frontmatter(text, index)
     body_start = block.end if block else 0
     # A byte order mark is not text: blank it so a first-line heading, fence or tag counts.
-    masked = mask_markdown(" " + text[1:] if text.startswith("\ufeff") else text)
+    source = " " + text[1:] if text.startswith("\ufeff") else text
+    masked = mask_markdown(source)
     if body_start:
         masked = blank(masked[:body_start]) + masked[body_start:]
     data = block.data if block else None
     problems: list[Problem] = list(block.problems) if block else []
 
-    headings = _headings(masked, index)
+    headings = _headings(source, masked, index)
     links = list(_wiki_links(masked, index, body_start, len(masked), LinkKind.WIKI))
     links.extend(_markdown_links(masked, index))
     if block is not None:
@@ -170,10 +171,15 @@ def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
     return tags
 
 
-def _headings(masked: str, index: LineIndex) -> list[Heading]:
+def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
+    """Headings found in ``masked`` (so none in code), their text read from ``source``."""
     headings: list[Heading] = []
     if "#" in masked:
-        for match in ATX_HEADING.finditer("\n" + masked):
+        prefixed = "\n" + source
+        for found in ATX_HEADING.finditer("\n" + masked):
+            match = ATX_HEADING.match(prefixed, found.start())  # inline code is kept here
+            if match is None:
+                continue  # e.g. "##`code`": blanking made it look like a heading
             text = _strip_block_id((match.group(2) or "").strip())
             start, end = match.start(), match.end() - 1
             if masked[end - 1 : end] == "\r":
@@ -182,12 +188,12 @@ def _headings(masked: str, index: LineIndex) -> list[Heading]:
                 Heading(len(match.group(1)), text, slugify(text), index.range(start, end))
             )
     if "==" in masked or "--" in masked:
-        headings.extend(_setext_headings(masked, index))
+        headings.extend(_setext_headings(source, masked, index))
         headings.sort(key=lambda h: h.range.start.line)
     return headings
 
 
-def _setext_headings(masked: str, index: LineIndex) -> Iterable[Heading]:
+def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[Heading]:
     lines = masked.split("\n")
     for number in range(1, len(lines)):
         underline = SETEXT_UNDERLINE.match(lines[number])
@@ -198,8 +204,8 @@ def _setext_headings(masked: str, index: LineIndex) -> Iterable[Heading]:
             continue
         if number >= 2 and lines[number - 2].strip() and underline.group(1)[0] == "-":
             continue
-        text = _strip_block_id(previous.strip())
         start = index.line_start(number - 1)
+        text = _strip_block_id(source[start : start + len(previous)].strip())
         yield Heading(
             1 if underline.group(1)[0] == "=" else 2,
             text,

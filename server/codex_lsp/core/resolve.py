@@ -7,12 +7,17 @@ Paths are notebook-relative POSIX paths.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Protocol
 
-from .syntax import NOTE_SUFFIXES, slugify
+from .model import Link
+from .syntax import NOTE_SUFFIXES, slugify, split_target
+
+# Dendron note references name a range of a note: "#start,1:#end" — the start heading counts.
+_DENDRON_RANGE = re.compile(r"(?:,\d+)?(?::#.*)?$")
 
 
 class LinkStatus(str, Enum):
@@ -50,11 +55,15 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """Where a link leads: ``target`` is set for resolved, ambiguous and broken-anchor links."""
+    """Where a link leads: ``target`` is set for resolved, ambiguous and broken-anchor links.
+
+    ``via_label`` tells that the label side of ``[[a|b]]`` was the target (Dendron order).
+    """
 
     status: LinkStatus
     target: str | None = None
     candidates: tuple[str, ...] = ()
+    via_label: bool = False
 
 
 class Catalog(Protocol):
@@ -169,11 +178,55 @@ def resolve_link(
     catalog: Catalog,
     *,
     relative: bool = False,
+    alternate: str | None = None,
 ) -> Resolution:
     """Resolve one link written in ``source_path``.
 
     ``relative`` is True for Markdown links, whose paths are relative to the linking note.
+    ``alternate`` is the other side of ``[[a|b]]``: when ``a`` leads nowhere and ``b`` does,
+    the link was written in Dendron's ``[[label|target]]`` order and ``b`` is used.
     """
+    result = _resolve_once(target, anchor, is_block, source_path, catalog, relative)
+    if result.status is LinkStatus.BROKEN and alternate and not relative:
+        other_path, other_anchor, other_block = split_target(alternate)
+        if other_path:
+            other = _resolve_once(
+                other_path, other_anchor, other_block, source_path, catalog, False
+            )
+            if other.status is not LinkStatus.BROKEN:
+                return replace(other, via_label=True)
+    return result
+
+
+def effective_target(link: Link, result: Resolution) -> tuple[str, str | None, bool]:
+    """(target, anchor, is_block) that ``result`` was resolved from: the label side when
+    the link was read in Dendron's ``[[label|target]]`` order."""
+    if result.via_label and link.label:
+        return split_target(link.label)
+    return link.target, link.anchor, link.is_block
+
+
+def resolve_written(link: Link, source_path: str, catalog: Catalog) -> Resolution:
+    """Resolve a parsed link as written in ``source_path`` (all the rules of docs/linking.md)."""
+    return resolve_link(
+        link.target,
+        link.anchor,
+        link.is_block,
+        source_path,
+        catalog,
+        relative=link.kind.is_markdown,
+        alternate=None if link.kind.is_markdown else link.label,
+    )
+
+
+def _resolve_once(
+    target: str,
+    anchor: str | None,
+    is_block: bool,
+    source_path: str,
+    catalog: Catalog,
+    relative: bool,
+) -> Resolution:
     if not target:
         source = catalog.get(source_path)
         return (
@@ -257,7 +310,7 @@ def find_anchor(target: Target, anchor: str, is_block: bool) -> int | None:
     """Index of the heading (or 0 for a block) the anchor names in ``target``; None if absent."""
     if is_block:
         return 0 if anchor in target.blocks else None
-    wanted = anchor.rsplit("#", 1)[-1].strip()
+    wanted = _DENDRON_RANGE.sub("", anchor).rsplit("#", 1)[-1].strip()
     lowered = wanted.lower()
     slug = slugify(wanted)
     for number, (text, heading_slug) in enumerate(target.headings):

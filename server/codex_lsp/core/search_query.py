@@ -10,6 +10,10 @@ import re
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+# Separates a note's body from its searchable metadata text in the full-text content column,
+# so that a match in the metadata is not taken for a position in the file.
+METADATA_MARK = "\x1e"
+
 
 def query_terms(text: str) -> list[str]:
     """The words of ``text``, lowercased, in order, without duplicates."""

@@ -43,8 +43,15 @@ def clean_tag(raw: str) -> str | None:
     return name
 
 
+DENDRON_PREFIX = re.compile(r"^\s*dendron://[^/]*/")
+
+
 def split_target(inner: str) -> tuple[str, str | None, bool]:
-    """Split ``path#anchor`` into (path, anchor, is_block) for wiki and Markdown links."""
+    """Split ``path#anchor`` into (path, anchor, is_block) for wiki and Markdown links.
+
+    A Dendron cross-vault prefix (``dendron://vault/``) is dropped: notes are found by name.
+    """
+    inner = DENDRON_PREFIX.sub("", inner)
     path, sep, anchor = inner.partition("#")
     if not sep:
         return path.strip(), None, False

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..core.model import ParsedNote
@@ -74,25 +76,33 @@ class CodexServer(LanguageServer):
         self._parsed: dict[str, tuple[int | None, str, ParsedNote, LineIndex]] = {}
         self.on_index_changed: list[Callable[[NotebookService], None]] = []
         self.on_document_changed: list[Callable[[str], None]] = []
+        self.on_document_saved: list[Callable[[str], None]] = []
+        self.on_document_opened: list[Callable[[str], None]] = []
+        self.on_document_closed: list[Callable[[str], None]] = []
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._indexed: set[Path] = set()
 
     # -- notebooks -----------------------------------------------------------------------
 
-    def add_folder(self, uri: str) -> list[NotebookService]:
-        """Discover the notebooks of a workspace folder and create their services."""
+    async def add_folder(self, uri: str) -> list[NotebookService]:
+        """Discover the notebooks of a workspace folder (off the event loop) and create their
+        services; returns the new ones."""
         path = uri_to_path(uri)
-        if path is None or not path.is_dir():
+        notebooks = await asyncio.to_thread(_discover_folder, path) if path else None
+        if notebooks is None:
             log.warning("workspace folder %s is not a local folder; ignored", uri)
             return []
         created = []
-        roots = []
-        for notebook in discover(path):
-            roots.append(notebook.root)
+        for notebook in notebooks:
             if notebook.root not in self.services:
                 self.services[notebook.root] = NotebookService(notebook)
                 created.append(self.services[notebook.root])
-        self.folder_roots[uri] = roots
+        self.folder_roots[uri] = [notebook.root for notebook in notebooks]
         return created
+
+    def needs_first_index(self, service: NotebookService) -> bool:
+        """True until an index run of ``service`` has been started."""
+        return service.notebook.root not in self._indexed
 
     def remove_folder(self, uri: str) -> None:
         """Forget a workspace folder and close notebooks no other folder uses."""
@@ -125,6 +135,7 @@ class CodexServer(LanguageServer):
 
     async def index_notebook(self, service: NotebookService, *, full: bool = False) -> IndexStats:
         """Bring a notebook's index up to date with ``$/progress`` reports; returns its stats."""
+        self._indexed.add(service.notebook.root)
         progress = IndexProgress(self, service.notebook.name)
         await progress.begin()
         buffers = self.buffers_of(service)
@@ -162,8 +173,9 @@ class CodexServer(LanguageServer):
         path = uri_to_path(uri)
         if path is None:
             return None
-        open_doc = self.workspace.text_documents.get(uri)
+        open_doc = self.open_document(uri)
         if open_doc is not None:
+            uri = open_doc.uri  # the client's spelling of the URI
             text, version = open_doc.source, open_doc.version
         else:
             try:
@@ -171,31 +183,39 @@ class CodexServer(LanguageServer):
             except OSError:
                 return None
             version = None
-        cached = self._parsed.get(uri)
+        cached = self._parsed.get(unquote(uri))
         if cached is not None and cached[0] == version and cached[1] == text:
             note, index = cached[2], cached[3]
         else:
             note = parse_note(text, strip_note_suffix(path.name))
             index = LineIndex(text)
             if open_doc is not None:
-                self._parsed[uri] = (version, text, note, index)
+                self._parsed[unquote(uri)] = (version, text, note, index)
         service = self.service_for(path)
         rel = path.relative_to(service.notebook.root).as_posix() if service else path.name
         return Document(uri, path, service, rel, text, version, note, index)
 
+    def open_document(self, uri: str) -> TextDocument | None:
+        """The editor buffer of ``uri`` if it is open.
+
+        pygls keys buffers by the percent-decoded URI, so look them up the same way: a client
+        may write ``My%20note.md`` and a buffer must still be found.
+        """
+        return self.workspace.text_documents.get(unquote(uri))
+
     def forget(self, uri: str) -> None:
         """Drop the parse cache of a closed document."""
-        self._parsed.pop(uri, None)
+        self._parsed.pop(unquote(uri), None)
 
     def open_documents(self) -> list[str]:
-        """URIs of every open document."""
-        return list(self.workspace.text_documents.keys())
+        """URIs of every open document, spelled as the client sent them."""
+        return [doc.uri for doc in list(self.workspace.text_documents.values())]
 
     def buffers_of(self, service: NotebookService) -> dict[str, str]:
         """Open editor buffers that belong to ``service``, by notebook-relative path."""
         found = {}
-        for uri, doc in list(self.workspace.text_documents.items()):
-            path = uri_to_path(uri)
+        for doc in list(self.workspace.text_documents.values()):
+            path = uri_to_path(doc.uri)
             if path is None or not path.name.lower().endswith((".md", ".markdown")):
                 continue
             if self.service_for(path) is service:
@@ -215,6 +235,10 @@ class CodexServer(LanguageServer):
         return [service.notebook for service in self.services.values()]
 
 
+def _discover_folder(path: Path) -> list[Notebook] | None:
+    return discover(path) if path.is_dir() else None
+
+
 def create_server() -> CodexServer:
     """A server with every feature registered."""
     from .features import (
@@ -222,9 +246,11 @@ def create_server() -> CodexServer:
         commands,
         completion,
         diagnostics,
+        history,
         hover,
         navigation,
         rename,
+        schema,
         symbols,
         sync,
     )
@@ -240,6 +266,8 @@ def create_server() -> CodexServer:
         rename,
         symbols,
         commands,
+        history,
+        schema,
     ):
         module.register(server)
     return server

@@ -22,6 +22,7 @@ class DiagnosticSettings:
     ambiguous_links: str = "warning"
     yaml_errors: str = "error"
     duplicate_block_ids: str = "warning"
+    schema: str = "error"
     other: str = "warning"
 
 
@@ -32,6 +33,10 @@ class Settings:
     diagnostics: DiagnosticSettings = field(default_factory=DiagnosticSettings)
     completion_max_items: int = 50
     code_lens_backlinks: bool = True
+    code_lens_history: bool = True
+    git_auto_commit: bool = False
+    git_auto_commit_delay_ms: int = 3000
+    git_auto_commit_max_kb: int = 1024
     watcher: str = "auto"
     debounce_ms: int = 300
     log_level: str = "warning"
@@ -44,6 +49,7 @@ _DIAGNOSTIC_KEYS = {
     "ambiguousLinks": "ambiguous_links",
     "yamlErrors": "yaml_errors",
     "duplicateBlockIds": "duplicate_block_ids",
+    "schema": "schema",
     "other": "other",
 }
 
@@ -85,6 +91,12 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             settings = replace(settings, code_lens_backlinks=code_lens["backlinks"])
         else:
             warnings.append("codex.codeLens.backlinks must be true or false; default used")
+    if "history" in code_lens:
+        if isinstance(code_lens["history"], bool):
+            settings = replace(settings, code_lens_history=code_lens["history"])
+        else:
+            warnings.append("codex.codeLens.history must be true or false; default used")
+    settings = _git_settings(raw, settings, warnings)
     if "watcher" in raw:
         if raw["watcher"] in WATCHER_VALUES:
             settings = replace(settings, watcher=raw["watcher"])
@@ -120,6 +132,25 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     }
     warnings.extend(f"codex.{key} is not a known setting" for key in raw if key not in known)
     return settings, warnings
+
+
+def _git_settings(raw: dict[str, Any], settings: Settings, warnings: list[str]) -> Settings:
+    """``codex.git.*``: autoCommit, autoCommitDelayMs, autoCommitMaxSizeKb."""
+    git = _section(raw, "git", warnings)
+    if "autoCommit" in git:
+        if isinstance(git["autoCommit"], bool):
+            settings = replace(settings, git_auto_commit=git["autoCommit"])
+        else:
+            warnings.append("codex.git.autoCommit must be true or false; default used")
+    delay = _int(git, "autoCommitDelayMs", 0, 3_600_000, warnings, "codex.git")
+    if delay is not None:
+        settings = replace(settings, git_auto_commit_delay_ms=delay)
+    max_kb = _int(git, "autoCommitMaxSizeKb", 1, 1_048_576, warnings, "codex.git")
+    if max_kb is not None:
+        settings = replace(settings, git_auto_commit_max_kb=max_kb)
+    known = {"autoCommit", "autoCommitDelayMs", "autoCommitMaxSizeKb"}
+    warnings.extend(f"codex.git.{key} is not a known setting" for key in git if key not in known)
+    return settings
 
 
 def _section(raw: dict[str, Any], name: str, warnings: list[str]) -> dict[str, Any]:

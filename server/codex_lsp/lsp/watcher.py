@@ -31,7 +31,7 @@ def _interesting(path: Path) -> bool:
     if any(part in _IGNORED_PARTS for part in parts):
         return False
     name = path.name
-    return not (CODEX_DIR in parts and name != "config.yaml")
+    return not (CODEX_DIR in parts and name not in ("config.yaml", "schema.yaml"))
 
 
 class ChangeBatcher:

@@ -19,7 +19,7 @@ import sqlite_utils
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x436F4458  # "CoDX"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA_V1 = """
@@ -100,6 +100,7 @@ DERIVED_INDEXES = {
     "link_source": "link(source_id)",
     "link_key": "link(target_key)",
     "link_target": "link(target_id)",
+    "link_label_key": "link(label_key)",
     "problem_file": "problem(file_id)",
 }
 
@@ -117,12 +118,25 @@ def drop_derived_indexes(conn: sqlite3.Connection) -> None:
 
 
 def _schema_v1(db: sqlite_utils.Database) -> None:
-    db.executescript(_SCHEMA_V1)
+    # Statement by statement: executescript() would commit the migration's transaction.
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+    for name, target in DERIVED_INDEXES.items():
+        if name != "link_label_key":
+            db.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def _label_key_v2(db: sqlite_utils.Database) -> None:
+    """v2: links remember the look-up key of their label (Dendron's ``[[label|target]]``)."""
+    if "label_key" not in db.table("link").columns_dict:
+        db.conn.execute("ALTER TABLE link ADD COLUMN label_key TEXT")
     create_derived_indexes(db.conn)
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
     1: _schema_v1,
+    2: _label_key_v2,
 }
 
 
@@ -153,16 +167,18 @@ def _open_checked(path: Path) -> sqlite3.Connection:
     )
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("BEGIN")  # one snapshot: another process may be creating the schema now
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        conn.execute("COMMIT")
         if tables and app_id != APPLICATION_ID:
             raise _Unusable("foreign", f"{path} is not a codex-lsp database")
         if version > SCHEMA_VERSION:
             raise DatabaseError(
                 f"{path} was written by a newer codex-lsp (schema {version}); upgrade codex-lsp"
             )
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         if version < SCHEMA_VERSION:
             _migrate(conn, version)
@@ -170,6 +186,8 @@ def _open_checked(path: Path) -> sqlite3.Connection:
             conn.execute("SELECT count(*) FROM file_metadata LIMIT 1").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if _is_busy(exc):  # another process holds the file: not damage, never move it aside
+            raise DatabaseError(f"{path} is locked by another process ({exc})") from exc
         raise _Unusable("corrupt", f"{path} is damaged ({exc})") from exc
     except BaseException:
         conn.close()
@@ -177,13 +195,40 @@ def _open_checked(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """True for SQLITE_BUSY and SQLITE_LOCKED errors."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if isinstance(code, int):
+        return code & 0xFF in (5, 6)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL mode, retrying while another connection switches at the same moment.
+
+    SQLite reports "database is locked" at once then, without waiting for the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _migrate(conn: sqlite3.Connection, current: int) -> None:
-    """Apply forward migrations; each is idempotent, so an interrupted run is simply redone."""
+    """Apply forward migrations in one write transaction, so that of several processes
+    opening a new database at once exactly one migrates and the others see its result."""
     db = sqlite_utils.Database(conn)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[version](db)
-        conn.execute(f"PRAGMA user_version = {version}")
+    with transaction(conn):
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version](db)
+            conn.execute(f"PRAGMA user_version = {version}")
 
 
 def move_aside(path: Path, kind: str) -> Path:

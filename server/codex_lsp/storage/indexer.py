@@ -41,10 +41,11 @@ from .ids import new_ulid
 from .notebooks import Notebook
 from .reader import PreparedFile, prepare_batch, prepare_file
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
+from .schema_store import safe_sync
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "4"
 SQL_BATCH = 500
 PARALLEL_MIN_FILES = 400
 WORKER_CHUNK = 100
@@ -66,8 +67,8 @@ _INSERT_FILE = (
 _INSERT_LINK = (
     "INSERT INTO link (source_id, kind, target, anchor, is_block, label, start_line,"
     " start_char, end_line, end_char, target_start_line, target_start_char, target_end_line,"
-    " target_end_char, target_key, status, target_id, candidates)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " target_end_char, target_key, label_key, status, target_id, candidates)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _INSERTS = {
     "alias": "INSERT INTO alias (file_id, alias, key) VALUES (?,?,?)",
@@ -174,9 +175,21 @@ class Indexer:
                 create_derived_indexes(self.conn)
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
+        self._update_git(force=full or bool(stats.added or stats.moved))
+        changes = stats.added + stats.modified + stats.removed + stats.moved
+        safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
         self._fill_totals(stats)
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
+
+    def _update_git(self, *, force: bool) -> None:
+        """Fill the git_tracked / git_commit_hash columns (one pass); never fails the run."""
+        from .git_index import update_git_columns  # git is only imported when used
+
+        try:
+            update_git_columns(self.conn, self.notebook.root, force=force)
+        except Exception as exc:
+            log.warning("git status of %s not recorded: %s", self.notebook.root, exc)
 
     def update_paths(
         self, paths: Iterable[str], contents: dict[str, str] | None = None
@@ -184,6 +197,7 @@ class Indexer:
         """Re-index the given notebook-relative paths (created, changed or deleted files).
 
         ``contents`` maps a path to text that replaces its disk content (an editor buffer).
+        Only the change counts of the returned stats are filled (totals cost a scan).
         """
         started = time.perf_counter()
         stats = IndexStats()
@@ -207,7 +221,7 @@ class Indexer:
                     changed.append(stat)
             run = _Run(existing, removed, stats, full=False)
             self._apply(run, self._prepare(changed, contents, None))
-        self._fill_totals(stats)
+        safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
 
@@ -444,7 +458,7 @@ class Indexer:
         self.conn.executemany(
             _INSERT_LINK,
             (
-                (file_id, *link, *resolver(link[0], link[1], link[2], link[3], path))
+                (file_id, *link, *resolver(link[0], link[1], link[2], link[3], link[4], path))
                 for file_id, path, link in run.links
             ),
         )
@@ -452,8 +466,8 @@ class Indexer:
         if not run.affected_keys and not everything:
             return
         select = (
-            "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, f.path, f.id FROM link l"
-            " JOIN file_metadata f ON f.id = l.source_id"
+            "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path, f.id"
+            " FROM link l JOIN file_metadata f ON f.id = l.source_id"
         )
         if everything and run.full:
             return  # every file was just written, so every link was just resolved
@@ -464,14 +478,16 @@ class Indexer:
             stale = []
             for i in range(0, len(keys), SQL_BATCH):
                 chunk = keys[i : i + SQL_BATCH]
+                marks = ",".join("?" * len(chunk))
                 stale += self.conn.execute(
-                    select + f" WHERE l.target_key IN ({','.join('?' * len(chunk))})", chunk
+                    select + f" WHERE l.target_key IN ({marks}) OR l.label_key IN ({marks})",
+                    chunk + chunk,
                 ).fetchall()
         self.conn.executemany(
             "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?",
             (
-                (*resolver(kind, target, anchor, is_block, path), link_id)
-                for link_id, kind, target, anchor, is_block, path, source_id in stale
+                (*resolver(kind, target, anchor, is_block, label, path), link_id)
+                for link_id, kind, target, anchor, is_block, label, path, source_id in stale
                 if source_id not in run.written_ids
             ),
         )
@@ -500,10 +516,18 @@ class _CachedResolver:
         self._cache: dict[tuple[Any, ...], tuple[str, str | None, str | None]] = {}
 
     def __call__(
-        self, kind: str, target: str, anchor: str | None, is_block: int, path: str
+        self,
+        kind: str,
+        target: str,
+        anchor: str | None,
+        is_block: int,
+        label: str | None,
+        path: str,
     ) -> tuple[str, str | None, str | None]:
         folder = os.path.dirname(path)
-        key = (kind, target, anchor, is_block, folder if target else path)
+        markdown = LinkKind(kind).is_markdown
+        alternate = None if markdown else label
+        key = (markdown, target, anchor, is_block, alternate, folder if target else path)
         cached = self._cache.get(key)
         if cached is None:
             result = resolve_link(
@@ -512,7 +536,8 @@ class _CachedResolver:
                 bool(is_block),
                 path,
                 self._catalog,
-                relative=LinkKind(kind).is_markdown,
+                relative=markdown,
+                alternate=alternate,
             )
             cached = self._cache[key] = self._columns(result)
         return cached

@@ -7,7 +7,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from ..core.search_query import first_match, fts_query, query_terms
+from ..core.search_query import METADATA_MARK, first_match, fts_query, query_terms
+from ..core.syntax import split_target
 from ..core.textpos import utf16_len
 
 # bm25 weights per column of search_index: file_id, path, title, content, tags.
@@ -120,8 +121,8 @@ def search(
             SearchHit(
                 path,
                 title,
-                snippet,
-                round(-score, 4),
+                snippet.replace(METADATA_MARK, ""),
+                round(0.0 - score, 4),  # not -score: a tag-only listing's 0.0 stays 0.0
                 line,
                 start,
                 end,
@@ -132,7 +133,8 @@ def search(
 
 
 def _locate(content: str, terms: list[str], body_line: int) -> tuple[int, int, int]:
-    found = first_match(content, terms)
+    body_end = content.find(METADATA_MARK)  # metadata text has no position in the file
+    found = first_match(content if body_end == -1 else content[:body_end], terms)
     if found is None:
         return body_line, 0, 0
     start, end = found
@@ -177,7 +179,7 @@ def link_issues(conn: sqlite3.Connection, path: str | None = None) -> list[Issue
     """Broken, broken-anchor and ambiguous links (of one file, or of the whole notebook)."""
     sql = (
         "SELECT f.path, l.target, l.anchor, l.is_block, l.status, l.candidates, l.start_line,"
-        " l.start_char, l.end_line, l.end_char, t.path FROM link l"
+        " l.start_char, l.end_line, l.end_char, t.path, l.label FROM link l"
         " JOIN file_metadata f ON f.id = l.source_id"
         " LEFT JOIN file_metadata t ON t.id = l.target_id"
         " WHERE l.status != 'resolved'"
@@ -199,8 +201,11 @@ def link_issues(conn: sqlite3.Connection, path: str | None = None) -> list[Issue
         el,
         ec,
         target_path,
+        label,
     ) in conn.execute(sql + " ORDER BY f.path, l.start_line, l.start_char", params):
         related = tuple(json.loads(candidates)) if candidates else ()
+        if status != "broken" and anchor is None and label and "#" in label:
+            target, anchor, is_block = split_target(label)  # read in [[label|target]] order
         shown = target or (target_path or source)
         message = _LINK_MESSAGES[status].format(
             target=shown,
@@ -230,5 +235,8 @@ def stored_problems(conn: sqlite3.Connection, path: str | None = None) -> list[I
 
 def check(conn: sqlite3.Connection) -> list[Issue]:
     """Every issue in the notebook, sorted by path and position."""
+    from .schema_store import stored_schema_problems  # frontmatter schemas (docs/schema.md)
+
     issues = link_issues(conn) + stored_problems(conn)
+    issues += [Issue(*row) for row in stored_schema_problems(conn)]
     return sorted(issues, key=lambda i: (i.path, i.line, i.character, i.code))

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.model import ParsedNote, Position, Problem, Range, Severity
+from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
 from ..core.resolve import lookup_key, strip_note_suffix
+from ..core.search_query import METADATA_MARK
 from ..core.sidecar import merge_metadata, parse_sidecar
+from ..core.syntax import split_target
 from .scanner import FileStat
 
 _ZERO = Range(Position(0, 0), Position(0, 0))
@@ -127,7 +129,7 @@ def prepare_file(
         prepared.title = prepared.title or strip_note_suffix(name)
         prepared.tag_names = _metadata_tags(properties)
         prepared.tags = [(t, "metadata", None, None, None, None) for t in prepared.tag_names]
-        prepared.search_text = _metadata_text(properties)
+        prepared.search_text = METADATA_MARK + _metadata_text(properties)
         return prepared
     _fill_from_note(prepared, note, properties)
     return prepared
@@ -151,11 +153,20 @@ def _fill_from_note(prepared: PreparedFile, note: ParsedNote, properties: dict[s
             *range_cols(link.range),
             *range_cols(link.target_range),
             lookup_key(link.target) if link.target else "",
+            _label_key(link),
         )
         for link in note.links
     ]
     extra = _metadata_text(properties)
-    prepared.search_text = f"{note.body}\n{extra}" if extra else note.body
+    prepared.search_text = f"{note.body}\n{METADATA_MARK}{extra}" if extra else note.body
+
+
+def _label_key(link: Link) -> str | None:
+    """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
+    if link.kind.is_markdown or not link.label:
+        return None
+    path = split_target(link.label)[0]
+    return lookup_key(path) if path else None
 
 
 def prepare_batch(root: Path, stats: list[FileStat], max_size: int) -> list[PreparedFile]:

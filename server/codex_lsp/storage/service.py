@@ -89,6 +89,10 @@ class NotebookService:
 
         return self._writer.submit(run)
 
+    def write(self, change: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Run ``change`` with the writer's connection (on the writer thread)."""
+        return self._writer.submit(lambda: change(self._indexer_here().conn))
+
     def read(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` with the read connection (on the reader thread)."""
 

@@ -12,6 +12,7 @@ from ...core.resolve import strip_note_suffix
 from ...core.templates import new_note_text
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
+from . import schema
 
 _FORBIDDEN = set('<>:"\\|?*')
 
@@ -135,4 +136,4 @@ def register(server: CodexServer) -> None:
         if doc is None or doc.service is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
-        return actions_for(doc, ours) or None
+        return (actions_for(doc, ours) + schema.schema_actions(doc, ours)) or None

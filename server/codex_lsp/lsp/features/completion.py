@@ -1,16 +1,22 @@
 """Completion: notes after ``[[``, headings after ``#``, blocks after ``#^``, tags, paths.
 
-Note names are held per notebook in a :class:`FuzzyIndex`, rebuilt when the index changes,
-so a request on 10,000 notes costs one regex pass and a little scoring. The list is capped
+Note names are held per notebook in a :class:`FuzzyIndex`, refreshed in the background when
+the index changes (see :class:`NameCache`), so a request on 10,000 notes never waits for the
+names to be read and usually costs a binary search and a little scoring. The list is capped
 (``isIncomplete`` when truncated); previews are filled in on ``completionItem/resolve``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import posixpath
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Hashable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 
 from lsprotocol import types
@@ -22,7 +28,10 @@ from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
 from ...storage.service import NotebookService
 from ..server import CodexServer, Document
+from . import schema
 from .preview import preview_markdown
+
+log = logging.getLogger(__name__)
 
 TRIGGERS = ["[", "#", "^", "(", "/", "|"]
 
@@ -37,29 +46,85 @@ class _Entry:
     link_text: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """The completable names of a notebook as of index ``generation``."""
+
+    generation: int
+    signature: Hashable  # the rows the names were built from; equal rows, equal names
+    entries: list[_Entry]
+    index: FuzzyIndex
+
+
+def _signature(conn: sqlite3.Connection) -> Hashable:
+    """The rows :func:`lookups.note_names` builds names from, in a comparable form.
+
+    Reading them costs a few milliseconds on 10,000 notes, building the names and their index
+    about a hundred, so a refresh compares these first. Files are compared as a set (an
+    update may move rows); aliases keep their order within a file.
+    """
+    files = frozenset(
+        conn.execute(
+            "SELECT id, path, title, is_note FROM file_metadata WHERE deleted_at IS NULL"
+        ).fetchall()
+    )
+    aliases = tuple(
+        sorted(conn.execute("SELECT file_id, alias FROM alias").fetchall(), key=itemgetter(0))
+    )
+    return files, aliases
+
+
 class NameCache:
-    """Fuzzy indexes of note names per notebook, rebuilt lazily after index changes."""
+    """Fuzzy indexes of note names per notebook, kept up to date in the background.
+
+    Every index change schedules a refresh on the notebook's reader thread; it re-reads the
+    name rows and rebuilds the index only when they differ (editing a note's body, the usual
+    change, leaves them alone). Requests use the latest index without waiting for a queued or
+    running refresh (their answer is then marked incomplete, so the client asks again on the
+    next keystroke); only the first request of a notebook may wait for the first build.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[Path, tuple[int, list[_Entry], FuzzyIndex]] = {}
+        self._cache: dict[Path, _Names] = {}
+        self._pending: dict[Path, Future[_Names]] = {}
 
-    def get(self, service: NotebookService) -> tuple[list[_Entry], FuzzyIndex] | None:
-        """The cached entries if they match the notebook's current generation."""
-        cached = self._cache.get(service.notebook.root)
-        if cached is None or cached[0] != service.generation:
-            return None
-        return cached[1], cached[2]
+    def get(self, service: NotebookService) -> _Names | None:
+        """The latest names of the notebook, current or not (None before the first build)."""
+        return self._cache.get(service.notebook.root)
 
-    def build(
-        self, service: NotebookService, conn: sqlite3.Connection
-    ) -> tuple[list[_Entry], FuzzyIndex]:
-        """Read every name and index it (runs on the reader thread)."""
-        generation = service.generation
-        names = lookups.note_names(conn)
-        entries = _entries(names)
-        index = FuzzyIndex([e.text for e in entries])
-        self._cache[service.notebook.root] = (generation, entries, index)
-        return entries, index
+    def refresh(self, service: NotebookService) -> Future[_Names]:
+        """Schedule a refresh unless one is queued and has not started yet (call on the loop).
+
+        A queued refresh reads the index when it starts, so it covers every change made
+        before; a running one may not, and gets a successor.
+        """
+        root = service.notebook.root
+        pending = self._pending.get(root)
+        if pending is not None and not pending.running() and not pending.done():
+            return pending
+        future = service.read(lambda conn: self._refresh(service, conn))
+        future.add_done_callback(_log_failure)
+        self._pending[root] = future
+        return future
+
+    def _refresh(self, service: NotebookService, conn: sqlite3.Connection) -> _Names:
+        """Bring the names up to date (runs on the reader thread)."""
+        root = service.notebook.root
+        generation = service.generation  # read first: the rows are at least this recent
+        signature = _signature(conn)
+        current = self._cache.get(root)
+        if current is not None and current.signature == signature:
+            names = replace(current, generation=generation)
+        else:
+            entries = _entries(lookups.note_names(conn))
+            names = _Names(generation, signature, entries, FuzzyIndex([e.text for e in entries]))
+        self._cache[root] = names
+        return names
+
+
+def _log_failure(future: Future[_Names]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("reading note names for completion failed: %s", future.exception())
 
 
 def _entries(names: list[lookups.NoteName]) -> list[_Entry]:
@@ -93,6 +158,11 @@ def register(server: CodexServer) -> None:
     """Register completion and completion-item resolve."""
     names = NameCache()
 
+    def refresh_names(service: NotebookService) -> None:
+        names.refresh(service)
+
+    server.on_index_changed.append(refresh_names)
+
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=True),
@@ -103,6 +173,9 @@ def register(server: CodexServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
+        from_schema = await schema.schema_completion(ls, doc, params.position)  # frontmatter
+        if from_schema is not None:
+            return from_schema
         fm_end = doc.note.frontmatter_range.end.line - 1 if doc.note.frontmatter_range else None
         lines = doc.text.split("\n")
         context = completion_context(lines, params.position.line, params.position.character, fm_end)
@@ -111,10 +184,16 @@ def register(server: CodexServer) -> None:
         service = doc.service
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
-            cached = names.get(service)
-            if cached is None:
-                cached = await ls.read(service, lambda conn: names.build(service, conn))
-            return _note_items(cached, context, params.position, limit, str(service.notebook.root))
+            current = names.get(service)
+            if current is None:
+                current = await asyncio.wrap_future(names.refresh(service))
+            stale = current.generation != service.generation
+            if stale:
+                names.refresh(service)
+            root = str(service.notebook.root)
+            result = _note_items(current, context, params.position, limit, root)
+            result.is_incomplete = result.is_incomplete or stale
+            return result
         if context.kind in (CompletionKind.HEADING, CompletionKind.BLOCK):
             return await _anchor_items(ls, doc, context, params.position, limit)
         if context.kind is CompletionKind.TAG:
@@ -140,14 +219,14 @@ def _edit_range(context: CompletionContext, position: types.Position) -> types.R
 
 
 def _note_items(
-    cached: tuple[list[_Entry], FuzzyIndex],
+    names: _Names,
     context: CompletionContext,
     position: types.Position,
     limit: int,
     root: str,
 ) -> types.CompletionList:
-    entries, index = cached
-    chosen, more = index.search(context.query, limit)
+    entries = names.entries
+    chosen, more = names.index.search(context.query, limit)
     items = []
     closing = "" if context.closed else "]]"
     edit_range = _edit_range(context, position)

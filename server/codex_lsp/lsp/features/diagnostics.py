@@ -14,12 +14,20 @@ from typing import Any
 from lsprotocol import types
 
 from ...core.model import Link, ParsedNote
-from ...core.resolve import LinkStatus, OverlayCatalog, Resolution, resolve_link, target_of_note
+from ...core.resolve import (
+    LinkStatus,
+    OverlayCatalog,
+    Resolution,
+    effective_target,
+    resolve_written,
+    target_of_note,
+)
 from ...storage.catalog import SqlCatalog
 from ...storage.service import NotebookService
 from ..convert import ZERO_RANGE, lsp_range, lsp_severity
 from ..server import CodexServer, Document
 from ..settings import DiagnosticSettings
+from . import schema
 
 SOURCE = "codex"
 EDIT_DELAY = 0.05
@@ -46,15 +54,16 @@ def note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> Overla
 
 def resolve_in(catalog: OverlayCatalog, rel: str, link: Link) -> Resolution:
     """Resolve one link written in ``rel``."""
-    return resolve_link(
-        link.target, link.anchor, link.is_block, rel, catalog, relative=link.kind.is_markdown
-    )
+    return resolve_written(link, rel, catalog)
 
 
 def build_diagnostics(
     conn: sqlite3.Connection, doc: Document, settings: DiagnosticSettings, uri_of: Any
 ) -> list[types.Diagnostic]:
     """Every diagnostic of one note (runs on the reader thread)."""
+    special = schema.special_diagnostics(conn, doc, settings)  # schema.yaml, sidecars
+    if special is not None:
+        return special
     catalog = note_catalog(conn, doc.rel, doc.note)
     found: list[types.Diagnostic] = []
     for link in doc.note.links:
@@ -74,32 +83,34 @@ def build_diagnostics(
                     source=SOURCE,
                 )
             )
+    found.extend(schema.note_diagnostics(conn, doc, settings))  # frontmatter schemas
     return found
 
 
 def _link_diagnostic(
     link: Link, result: Resolution, settings: DiagnosticSettings, uri_of: Any
 ) -> types.Diagnostic | None:
-    shown = link.target or "this note"
+    target, anchor, is_block = effective_target(link, result)
+    shown = target or "this note"
     data: dict[str, Any] = {
-        "target": link.target,
-        "anchor": link.anchor,
-        "isBlock": link.is_block,
+        "target": target,
+        "anchor": anchor,
+        "isBlock": is_block,
         "status": result.status.value,
     }
     related = None
     if result.status is LinkStatus.BROKEN:
         severity = settings.broken_links
-        message = f"Broken link: no note or file named '{link.target}'"
+        message = f"Broken link: no note or file named '{target}'"
     elif result.status is LinkStatus.BROKEN_ANCHOR:
         severity = settings.broken_anchors
-        what = "block" if link.is_block else "heading"
-        message = f"Broken link: {shown} has no {what} '{link.anchor}'"
+        what = "block" if is_block else "heading"
+        message = f"Broken link: {shown} has no {what} '{anchor}'"
         data["targetPath"] = result.target
     elif result.status is LinkStatus.AMBIGUOUS:
         severity = settings.ambiguous_links
         message = (
-            f"Ambiguous link: '{link.target}' matches {len(result.candidates)} files; "
+            f"Ambiguous link: '{target}' matches {len(result.candidates)} files; "
             f"using {result.target}"
         )
         data["candidates"] = list(result.candidates)
@@ -142,11 +153,13 @@ def register(server: CodexServer) -> None:
         diagnostics = await server.read(
             service, lambda conn: build_diagnostics(conn, doc, settings, uri_of)
         )
-        current = server.workspace.text_documents.get(uri)
+        current = server.open_document(uri)
         if current is None or current.version != version:
             return  # the note changed meanwhile; a newer run will publish
         server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+            types.PublishDiagnosticsParams(
+                uri=current.uri, diagnostics=diagnostics, version=version
+            )
         )
 
     def refresh_notebook(service: NotebookService) -> None:

@@ -11,6 +11,7 @@ from ...core.model import Link, TagOccurrence
 from ...storage import lookups
 from ..convert import core_position, lsp_range
 from ..server import CodexServer
+from . import schema
 from .diagnostics import note_catalog, resolve_in
 from .preview import preview_markdown
 
@@ -23,6 +24,9 @@ def register(server: CodexServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
+        key_hover = schema.schema_hover(doc, params.position)  # a frontmatter key
+        if key_hover is not None:
+            return key_hover
         service = doc.service
         element = element_at(doc.note, core_position(params.position))
         if isinstance(element, TagOccurrence):

@@ -6,7 +6,9 @@ and returned as one WorkspaceEdit the editor applies, and can undo.
 
 from __future__ import annotations
 
+import json
 import posixpath
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,12 +21,13 @@ from pygls.exceptions import JsonRpcException
 from ...core.locate import element_at, title_heading
 from ...core.model import Block, Heading, Link, ParsedNote, Position, Range, TagOccurrence
 from ...core.parser import parse_note
-from ...core.resolve import resolve_link, strip_note_suffix
+from ...core.resolve import resolve_written, strip_note_suffix
 from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
-from ...core.syntax import clean_tag, slugify
+from ...core.syntax import NOTE_SUFFIXES, clean_tag, slugify
 from ...core.textpos import LineIndex, utf16_len
-from ...storage import lookups
+from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
+from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range, path_to_uri, uri_to_path
 from ..server import CodexServer, Document
 
@@ -88,14 +91,7 @@ def _links_into(
         if source is None:
             continue
         for link in source.note.links:
-            found = resolve_link(
-                link.target,
-                link.anchor,
-                link.is_block,
-                rel,
-                catalog,
-                relative=link.kind.is_markdown,
-            )
+            found = resolve_written(link, rel, catalog)
             if found.target == target and (link.target or rel == target):
                 yield source, link
 
@@ -196,7 +192,51 @@ def tag_edits(
                 Position(start.line, column + utf16_len(tag.name[: len(old)])),
             )
             _add(edits, versions, source, prefix, new)
+    for rel in queries.files_with_tags(conn, [old], True):
+        if rel.lower().endswith(NOTE_SUFFIXES):
+            continue
+        folder, name = posixpath.split(rel)
+        sidecar = posixpath.join(folder, f".{name}.json")
+        try:
+            text = (root / sidecar).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found = sidecar_tag_edits(text, old, new)
+        if found:
+            edits.setdefault(sidecar, []).extend(found)
+            versions[sidecar] = None
     return edits, versions
+
+
+_JSON_TAGS = re.compile(r'"tags"\s*:\s*\[')
+_JSON_ITEM = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|,|(\]))')
+
+
+def sidecar_tag_edits(text: str, old: str, new: str) -> list[types.TextEdit]:
+    """Edits renaming tag ``old`` (and its nested children) in a JSON sidecar's ``tags``."""
+    found = _JSON_TAGS.search(text)
+    if found is None:
+        return []
+    index = LineIndex(text)
+    lowered = old.lower()
+    edits = []
+    at = found.end()
+    while (item := _JSON_ITEM.match(text, at)) is not None and item.group(2) is None:
+        at = item.end()
+        if item.group(1) is None:
+            continue
+        value = json.loads(item.group(1))
+        name = value.lstrip("#")
+        if name.lower() != lowered and not name.lower().startswith(lowered + "/"):
+            continue
+        renamed = value[: len(value) - len(name)] + new + name[len(old) :]
+        edits.append(
+            types.TextEdit(
+                lsp_range(index.range(item.start(1), item.end(1))),
+                json.dumps(renamed, ensure_ascii=False),
+            )
+        )
+    return edits
 
 
 def workspace_edit(
@@ -240,16 +280,83 @@ def _note_edits_for(
     return note_edits(conn, root, old, new, buffers)
 
 
+def _relative_wiki_target(written: str, target: str, source: str) -> str:
+    """A ``./`` or ``../`` wiki-link target that reaches ``target`` from note ``source``."""
+    path_part, hash_sign, anchor = written.partition("#")
+    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+    if not rel.startswith("../"):
+        rel = "./" + rel
+    if not path_part.lower().endswith(NOTE_SUFFIXES):
+        rel = strip_note_suffix(rel)
+    return rel + hash_sign + anchor
+
+
+def moved_note_edits(
+    conn: sqlite3.Connection, root: Path, moves: dict[str, str], buffers: dict[str, Buffer]
+) -> tuple[Edits, dict[str, int | None]]:
+    """Edits keeping the relative links written *in* moved notes valid from their new folder.
+
+    ``moves`` maps old to new notebook paths of every file that moves (a note, or every file
+    of a renamed folder); a link to another moved file follows it.
+    """
+    edits: Edits = {}
+    versions: dict[str, int | None] = {}
+    catalog = SqlCatalog(conn)
+    for old, new in moves.items():
+        if not old.lower().endswith(NOTE_SUFFIXES):
+            continue
+        source = _load(root, old, buffers)
+        if source is None:
+            continue
+        for link in source.note.links:
+            relative = link.kind.is_markdown or link.target.startswith(("./", "../"))
+            if not link.target or link.target.startswith("/") or not relative:
+                continue
+            found = resolve_written(link, old, catalog).target
+            if found is None:
+                continue
+            target = moves.get(found, found)
+            written = source.slice(link.target_range)
+            if link.kind.is_markdown:
+                text = renamed_target(written, link, found, target, new)
+            else:
+                text = _relative_wiki_target(written, target, new)
+            if text is not None and text != written:
+                _add(edits, versions, source, link.target_range, text)
+    return edits, versions
+
+
+def merge_edits(
+    edits: Edits,
+    versions: dict[str, int | None],
+    more: tuple[Edits, dict[str, int | None]],
+) -> None:
+    """Add ``more`` to ``edits``; an edit of the same range in ``more`` wins."""
+    extra_edits, extra_versions = more
+
+    def key(edit: types.TextEdit) -> tuple[int, int, int, int]:
+        r = edit.range
+        return (r.start.line, r.start.character, r.end.line, r.end.character)
+
+    for rel, extra in extra_edits.items():
+        replaced = {key(e) for e in extra}
+        edits[rel] = [e for e in edits.get(rel, []) if key(e) not in replaced] + extra
+        versions[rel] = extra_versions[rel]
+
+
 def register(server: CodexServer) -> None:
     """Register prepareRename, rename and willRenameFiles."""
 
     def buffers_for(ls: CodexServer, doc: Document) -> dict[str, Buffer]:
         assert doc.service is not None
-        root = doc.service.notebook.root
+        return service_buffers(ls, doc.service)
+
+    def service_buffers(ls: CodexServer, service: NotebookService) -> dict[str, Buffer]:
+        root = service.notebook.root
         found = {}
-        for uri, text_doc in list(ls.workspace.text_documents.items()):
-            path = uri_to_path(uri)
-            if path is not None and root in path.parents and ls.service_for(path) is doc.service:
+        for text_doc in list(ls.workspace.text_documents.values()):
+            path = uri_to_path(text_doc.uri)
+            if path is not None and root in path.parents and ls.service_for(path) is service:
                 found[path.relative_to(root).as_posix()] = Buffer(text_doc.source, text_doc.version)
         return found
 
@@ -289,16 +396,7 @@ def register(server: CodexServer) -> None:
             service = doc.service
             target = await ls.read(
                 service,
-                lambda conn: (
-                    resolve_link(
-                        link.target,
-                        link.anchor,
-                        link.is_block,
-                        doc.rel,
-                        SqlCatalog(conn),
-                        relative=link.kind.is_markdown,
-                    ).target
-                ),
+                lambda conn: resolve_written(link, doc.rel, SqlCatalog(conn)).target,
             )
             if target is None:
                 raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
@@ -362,16 +460,7 @@ def register(server: CodexServer) -> None:
             link = element
             found = await ls.read(
                 service,
-                lambda conn: (
-                    resolve_link(
-                        link.target,
-                        link.anchor,
-                        link.is_block,
-                        doc.rel,
-                        SqlCatalog(conn),
-                        relative=link.kind.is_markdown,
-                    ).target
-                ),
+                lambda conn: resolve_written(link, doc.rel, SqlCatalog(conn)).target,
             )
             if found is None:
                 raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
@@ -384,6 +473,8 @@ def register(server: CodexServer) -> None:
         edits, versions = await ls.read(
             service, lambda conn: note_edits(conn, root, old, new, buffers)
         )
+        own = await ls.read(service, lambda conn: moved_note_edits(conn, root, {old: new}, buffers))
+        merge_edits(edits, versions, own)
         return workspace_edit(root, edits, versions, (old, new))
 
     @server.feature(
@@ -395,9 +486,7 @@ def register(server: CodexServer) -> None:
     async def will_rename(
         ls: CodexServer, params: types.RenameFilesParams
     ) -> types.WorkspaceEdit | None:
-        all_edits: list[
-            types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
-        ] = []
+        moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
         for renamed in params.files:
             old_path, new_path = uri_to_path(renamed.old_uri), uri_to_path(renamed.new_uri)
             if old_path is None or new_path is None:
@@ -412,18 +501,30 @@ def register(server: CodexServer) -> None:
                 old_path.relative_to(root).as_posix(),
                 new_path.relative_to(root).as_posix(),
             )
-            doc = ls.document(renamed.old_uri)
-            buffers = buffers_for(ls, doc) if doc is not None and doc.service else {}
             names = await ls.read(service, lookups.note_names)
-            moves = [
+            moves = moves_by_root.setdefault(root, (service, {}))[1]
+            moves.update(
                 (n.path, new + n.path[len(old) :])
                 for n in names
                 if n.path == old or n.path.startswith(old + "/")
-            ]
-            for before, after in moves:
-                edits, versions = await ls.read(
+            )
+        all_edits: list[
+            types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
+        ] = []
+        for service, moves in moves_by_root.values():
+            root = service.notebook.root
+            buffers = service_buffers(ls, service)
+            edits: Edits = {}
+            versions: dict[str, int | None] = {}
+            for before, after in moves.items():
+                found = await ls.read(
                     service,
                     partial(_note_edits_for, root=root, old=before, new=after, buffers=buffers),
                 )
-                all_edits.extend(workspace_edit(root, edits, versions).document_changes or [])
+                merge_edits(edits, versions, found)
+            own = await ls.read(
+                service, partial(moved_note_edits, root=root, moves=moves, buffers=buffers)
+            )
+            merge_edits(edits, versions, own)
+            all_edits.extend(workspace_edit(root, edits, versions).document_changes or [])
         return types.WorkspaceEdit(document_changes=all_edits) if all_edits else None

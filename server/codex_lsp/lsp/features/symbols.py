@@ -16,6 +16,7 @@ from ...core.textpos import LineIndex
 from ...storage import lookups, queries
 from ..convert import ZERO_RANGE, lsp_range
 from ..server import CodexServer, Document
+from .history import history_lens
 from .navigation import link_destination
 
 WORKSPACE_SYMBOL_LIMIT = 200
@@ -187,6 +188,10 @@ def register(server: CodexServer) -> None:
         if doc is None or doc.service is None:
             return None
         service = doc.service
+        link_caps = ls.client_capabilities.text_document
+        tooltips = bool(
+            link_caps and link_caps.document_link and link_caps.document_link.tooltip_support
+        )
 
         def build(conn: sqlite3.Connection) -> list[types.DocumentLink]:
             found = []
@@ -199,7 +204,11 @@ def register(server: CodexServer) -> None:
                 if where.start.line or where.start.character:
                     target += f"#L{where.start.line + 1}"
                 found.append(
-                    types.DocumentLink(range=lsp_range(link.range), target=target, tooltip=path)
+                    types.DocumentLink(
+                        range=lsp_range(link.range),
+                        target=target,
+                        tooltip=path if tooltips else None,
+                    )
                 )
             return found
 
@@ -209,12 +218,14 @@ def register(server: CodexServer) -> None:
     async def code_lens(
         ls: CodexServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
-        if not ls.settings.code_lens_backlinks:
+        if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
             return None
         doc = ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
-        return [await backlink_lens(ls, doc)]
+        lenses = [await backlink_lens(ls, doc)] if ls.settings.code_lens_backlinks else []
+        history = await history_lens(ls, doc)  # None unless tracked by git (and enabled)
+        return [*lenses, history] if history else lenses or None
 
 
 async def backlink_lens(ls: CodexServer, doc: Document) -> types.CodeLens:

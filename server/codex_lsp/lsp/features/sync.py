@@ -40,16 +40,20 @@ def register(server: CodexServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodexServer, params: types.InitializedParams) -> None:
-        await load_configuration(ls)
         folders = ls.workspace.folders
         uris = [f.uri for f in folders.values()] if folders else []
         if not uris and ls.workspace.root_uri:
             uris = [ls.workspace.root_uri]
         for uri in uris:
-            ls.add_folder(uri)
+            await ls.add_folder(uri)
+        await load_configuration(ls)
         await start_watching(ls, watchers, batcher)
         await asyncio.gather(
-            *(ls.index_notebook(service) for service in list(ls.services.values())),
+            *(
+                ls.index_notebook(service)
+                for service in list(ls.services.values())
+                if ls.needs_first_index(service)
+            ),
             return_exceptions=True,
         )
 
@@ -61,7 +65,7 @@ def register(server: CodexServer) -> None:
             ls.remove_folder(folder.uri)
         created: list[NotebookService] = []
         for folder in params.event.added:
-            created += ls.add_folder(folder.uri)
+            created += await ls.add_folder(folder.uri)
         live_roots = set(ls.services)
         for root in [r for r in watchers if r not in live_roots]:
             watchers.pop(root).stop()
@@ -84,6 +88,8 @@ def register(server: CodexServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CodexServer, params: types.DidOpenTextDocumentParams) -> None:
         schedule_write(ls, params.text_document.uri, 0.0)
+        for listener in ls.on_document_opened:
+            listener(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CodexServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -94,6 +100,8 @@ def register(server: CodexServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: CodexServer, params: types.DidSaveTextDocumentParams) -> None:
         schedule_write(ls, params.text_document.uri, 0.0)
+        for listener in ls.on_document_saved:
+            listener(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodexServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -111,6 +119,8 @@ def register(server: CodexServer) -> None:
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+        for listener in ls.on_document_closed:
+            listener(uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched_files_changed(ls: CodexServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -138,7 +148,7 @@ def register(server: CodexServer) -> None:
 
         def fire() -> None:
             pending_writes.pop(uri, None)
-            doc = ls.workspace.text_documents.get(uri)
+            doc = ls.open_document(uri)
             service = ls.service_for(path)
             if doc is None or service is None:
                 return

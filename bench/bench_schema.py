@@ -1,0 +1,206 @@
+"""Benchmark frontmatter-schema validation from the index against its budget.
+
+Usage::
+
+    python bench/bench_schema.py [--notes 10000] [--repeat 5] [--out DIR] [--json FILE]
+
+A synthetic notebook (``bench/generate.py``) gets the schema below in ``.codex/schema.yaml``
+and is indexed once (untimed). Then, each ``--repeat`` times (minimum and median reported):
+
+1. **compile**: ``load_schema`` of the schema text (YAML, checks, one validator per type);
+2. **validate all from the index** (the budget): ``sync_schema(full=True)`` — every live file's
+   stored ``properties`` JSON validated against the compiled schema, the files with problems
+   read again to place each problem exactly, and every result written to the database;
+3. **nothing changed**: ``sync_schema()`` after an index run that changed nothing (stamps
+   compared for every file);
+4. **one note changed**: ``Indexer.update_paths([path])`` of an invalid note, which includes
+   its schema validation;
+5. **check**: ``queries.check`` (links, parse problems and schema problems read back).
+
+The schema gives about 5% of the notes a problem (a status the ``run`` type does not allow,
+runs without frontmatter, ``x-codex-link`` values), so placing problems is measured too.
+
+Budget (10,000 notes): validate all from the index <= 1 s (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+try:  # run as a script: bench/ is sys.path[0]
+    from generate import generate_notebook, notes_paths
+except ImportError:  # imported as bench.bench_schema from the repository root
+    from bench.generate import generate_notebook, notes_paths
+
+from codex_lsp.core.schema import load_schema
+from codex_lsp.storage import queries
+from codex_lsp.storage.indexer import Indexer
+from codex_lsp.storage.notebooks import Notebook
+from codex_lsp.storage.schema_store import stored_schema_problems, sync_schema
+
+BUDGET_NOTES = 10_000
+BUDGET_SECONDS = 1.0
+
+SCHEMA = """\
+# Schema used by bench/bench_schema.py on notebooks made by bench/generate.py.
+version: 1
+properties:
+  title: {type: string, description: "Shown instead of the file name"}
+  tags: {type: array, items: {type: string}}
+  aliases: {type: array, items: {type: string}}
+  date: {type: string, format: date}
+  author: {type: string}
+$defs:
+  status: {enum: [draft, active, done, blocked, archived]}
+types:
+  run:
+    paths: ["projects/*/runs/**"]
+    required: [date, status]
+    additionalProperties: false
+    properties:
+      status: {enum: [draft, active, done, blocked], description: "archived runs move away"}
+      project: {type: string}
+      protocol: {type: string, x-codex-link: true}
+  protocol:
+    paths: ["protocols/**"]
+    required: [status]
+    properties:
+      status: {$ref: "#/$defs/status"}
+  daily:
+    paths: ["daily/**"]
+    required: [date]
+  note:
+    paths: ["**"]
+    properties:
+      status: {$ref: "#/$defs/status"}
+      project: {type: string}
+      protocol: {type: string, x-codex-link: true}
+"""
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _time(run: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def ensure_notebook(out: Path, notes: int, seed: int) -> None:
+    """Generate the notebook (once) and write the benchmark schema into it."""
+    marker = out / ".codex" / "bench-schema.json"
+    wanted = {"notes": notes, "seed": seed}
+    if not (marker.exists() and json.loads(marker.read_text()) == wanted):
+        out.mkdir(parents=True, exist_ok=True)
+        generate_notebook(out, notes, seed)
+        marker.write_text(json.dumps(wanted))
+    (out / ".codex" / "schema.yaml").write_text(SCHEMA, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(description="Benchmark schema validation from the index.")
+    parser.add_argument("--notes", type=int, default=BUDGET_NOTES, help="notes to generate")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each measurement")
+    parser.add_argument("--out", type=Path, help="notebook directory (/tmp/codex-schema-N)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (1)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    if args.notes < 1 or args.repeat < 1:
+        parser.error("--notes and --repeat must be >= 1")
+    out: Path = (args.out or Path(f"/tmp/codex-schema-{args.notes}")).resolve()
+    ensure_notebook(out, args.notes, args.seed)
+    notebook = Notebook(out, explicit=True)
+    indexer = Indexer(notebook)
+    try:
+        started = time.perf_counter()
+        indexer.index()
+        index_seconds = time.perf_counter() - started
+        conn = indexer.conn
+
+        compile_samples = _time(lambda: load_schema(SCHEMA), args.repeat)
+        full_samples = _time(lambda: sync_schema(conn, notebook, full=True), args.repeat)
+        stats = sync_schema(conn, notebook, full=True)
+        problems = stored_schema_problems(conn)
+        unchanged_samples = _time(lambda: sync_schema(conn, notebook), args.repeat)
+
+        bad_files = sorted({p.path for p in problems if p.path.endswith(".md")})
+        target = bad_files[0] if bad_files else notes_paths(out)[0].relative_to(out).as_posix()
+        text = (out / target).read_text(encoding="utf-8")
+        buffers = [{target: text + f"\n\nedit {i}\n"} for i in range(args.repeat)]
+        one_samples = []
+        for buffer in buffers:
+            started = time.perf_counter()
+            indexer.update_paths([target], buffer)
+            one_samples.append(time.perf_counter() - started)
+        indexer.update_paths([target])  # the disk is the truth again
+        check_samples = _time(lambda: queries.check(conn), args.repeat)
+        issues = queries.check(conn)
+    finally:
+        indexer.close()
+
+    schema_issues = [i for i in issues if i.code.startswith("schema-")]
+    by_code: dict[str, int] = {}
+    for issue in schema_issues:
+        by_code[issue.code] = by_code.get(issue.code, 0) + 1
+    result: dict[str, Any] = {
+        "command": " ".join(["python", "bench/bench_schema.py", *argv]),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "notes": args.notes,
+        "files_validated": stats.validated,
+        "files_with_problems": len({p.path for p in problems}),
+        "problems_by_code": by_code,
+        "index_seconds_untimed_setup": round(index_seconds, 3),
+        "compile": compile_samples,
+        "validate_all": full_samples,
+        "nothing_changed": unchanged_samples,
+        "one_changed_update_paths": one_samples,
+        "check_query": check_samples,
+        "budget_seconds": BUDGET_SECONDS,
+    }
+    median = _median(full_samples)
+    verdict = "PASS" if median <= BUDGET_SECONDS else f"OVER x{median / BUDGET_SECONDS:.2f}"
+    if args.notes != BUDGET_NOTES:
+        verdict += f" [budget is for {BUDGET_NOTES:,} notes]"
+    print(f"notebook: {out} ({args.notes:,} notes, {stats.validated:,} files validated)")
+    print(f"problems: {len(schema_issues)} in {result['files_with_problems']} files {by_code}")
+    rows = [
+        ("compile schema", compile_samples),
+        ("validate all from the index", full_samples),
+        ("nothing changed", unchanged_samples),
+        ("one note changed (update_paths)", one_samples),
+        ("check query", check_samples),
+    ]
+    for name, samples in rows:
+        print(f"  {name:<34} min {_fmt(min(samples)):>9}  median {_fmt(_median(samples)):>9}")
+    print(f"budget: validate all <= {BUDGET_SECONDS:.0f} s: {verdict}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

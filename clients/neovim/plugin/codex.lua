@@ -1,0 +1,138 @@
+-- codex.nvim: user commands, <Plug> mappings, the client commands of the code lenses, the
+-- progress listener and the LspAttach set-up; everything else loads on first use. The server
+-- starts after require('codex').setup() or vim.lsp.enable('codex') (see :help codex).
+if vim.g.loaded_codex then
+  return
+end
+vim.g.loaded_codex = 1
+
+if vim.fn.has('nvim-0.10') == 0 then
+  vim.notify('codex: Neovim 0.10 or newer is required (0.11+ recommended)', vim.log.levels.WARN)
+  return
+end
+
+local function command(name, fn, opts)
+  opts.desc = opts.desc or name
+  vim.api.nvim_create_user_command(name, fn, opts)
+end
+
+local function args_or_nil(o)
+  local a = vim.trim(o.args or '')
+  return a ~= '' and a or nil
+end
+
+command('CodexSearch', function(o)
+  require('codex.commands').search(args_or_nil(o))
+end, { nargs = '*', desc = 'Codex: full-text search of the notebook' })
+
+command('CodexTags', function()
+  require('codex.commands').tags()
+end, { nargs = 0, desc = 'Codex: pick a tag, then a note carrying it' })
+
+command('CodexTag', function(o)
+  require('codex.commands').tag(o.fargs, o.bang and 'any' or 'all')
+end, {
+  nargs = '+',
+  bang = true,
+  complete = function(arglead)
+    return require('codex.commands').complete_tags(arglead)
+  end,
+  desc = 'Codex: notes carrying all tags (! = any tag)',
+})
+
+command('CodexBacklinks', function()
+  require('codex.commands').backlinks()
+end, { nargs = 0, desc = 'Codex: notes linking to this note' })
+
+command('CodexNew', function(o)
+  require('codex.commands').new(args_or_nil(o))
+end, { nargs = '*', desc = 'Codex: create a note' })
+
+command('CodexReindex', function(o)
+  require('codex.commands').reindex(o.bang)
+end, { nargs = 0, bang = true, desc = 'Codex: update the index (! = re-read every file)' })
+
+command('CodexHistory', function()
+  require('codex.git').history()
+end, { nargs = 0, desc = 'Codex: git history of this note' })
+
+local function complete_commits(arglead)
+  return require('codex.git').complete_commits(arglead)
+end
+
+command('CodexDiff', function(o)
+  require('codex.git').diff(args_or_nil(o), nil, o.bang)
+end, {
+  nargs = '?',
+  bang = true,
+  complete = complete_commits,
+  desc = 'Codex: diff this note against a commit (! = unified diff)',
+})
+
+command('CodexRestore', function(o)
+  require('codex.git').restore(args_or_nil(o))
+end, { nargs = '?', complete = complete_commits, desc = 'Codex: restore this note from a commit' })
+
+command('CodexDeleted', function()
+  require('codex.git').deleted()
+end, { nargs = 0, desc = 'Codex: restore a note deleted in git history' })
+
+-- <Plug> mappings (map your own keys to these; see :help codex-mappings).
+local plug = {
+  ['<Plug>(codex-search)'] = function()
+    require('codex.commands').search()
+  end,
+  ['<Plug>(codex-tags)'] = function()
+    require('codex.commands').tags()
+  end,
+  ['<Plug>(codex-backlinks)'] = function()
+    require('codex.commands').backlinks()
+  end,
+  ['<Plug>(codex-new)'] = function()
+    require('codex.commands').new()
+  end,
+  ['<Plug>(codex-history)'] = function()
+    require('codex.git').history()
+  end,
+  ['<Plug>(codex-diff)'] = function()
+    require('codex.git').diff()
+  end,
+  ['<Plug>(codex-reindex)'] = function()
+    require('codex.commands').reindex(false)
+  end,
+}
+for lhs, fn in pairs(plug) do
+  vim.keymap.set('n', lhs, fn, { desc = 'codex' })
+end
+
+-- Client-side commands run by the server's code lenses (backlinks, git history).
+if not vim.lsp.commands['codex.showBacklinks'] then
+  vim.lsp.commands['codex.showBacklinks'] = function(cmd, ctx)
+    require('codex.commands').show_backlinks(cmd, ctx)
+  end
+end
+if not vim.lsp.commands['codex.showHistory'] then
+  vim.lsp.commands['codex.showHistory'] = function(cmd, ctx)
+    require('codex.git').show_history(cmd, ctx)
+  end
+end
+
+-- Indexing progress for require('codex').status().
+local group = vim.api.nvim_create_augroup('codex_progress', { clear = true })
+vim.api.nvim_create_autocmd('LspProgress', {
+  group = group,
+  callback = function(ev)
+    require('codex.progress').on_progress(ev)
+  end,
+})
+
+-- Mappings (when configured) and code lenses in the buffers the codex server attaches to.
+vim.api.nvim_create_autocmd('LspAttach', {
+  group = group,
+  callback = function(ev)
+    local c = vim.lsp.get_client_by_id(ev.data.client_id)
+    if c and c.name == 'codex' then
+      require('codex').on_attach(ev.buf)
+    end
+  end,
+})

@@ -1,0 +1,54 @@
+// Codex Notebooks: the VS Code client of the codex-lsp language server.
+
+import * as vscode from 'vscode';
+import { Commands, type UiState } from './commands';
+import type { ServerChoice } from './discovery';
+import { LogChannel } from './log';
+import type { NotebookInfo } from './model';
+import { type Notice, ServerManager } from './server';
+
+/** What `activate` returns: used by the end-to-end tests (and open to other extensions). */
+export interface CodexApi {
+  /** Resolves when the server runs and every notebook is indexed. */
+  ready(timeoutMs?: number): Promise<NotebookInfo[]>;
+  server(): ServerChoice | undefined;
+  serverCommands(): string[];
+  statusText(): string;
+  logLines(): string[];
+  notices: Notice[];
+  ui: UiState;
+  restart(): Promise<void>;
+}
+
+let manager: ServerManager | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<CodexApi> {
+  const log = new LogChannel(vscode.window.createOutputChannel('Codex Notebooks', { log: true }));
+  context.subscriptions.push(log);
+  manager = new ServerManager(context, log);
+  context.subscriptions.push(manager);
+  const ui: UiState = {};
+  new Commands(manager, ui).register(context);
+  const started = manager.start();
+  const current = manager;
+  void started.catch((error) => log.info(`start failed: ${String(error)}`));
+  return {
+    ready: async (timeoutMs?: number) => {
+      await started;
+      return current.whenIndexed(timeoutMs);
+    },
+    server: () => current.choice,
+    serverCommands: () => current.serverCommands(),
+    statusText: () => current.statusText(),
+    logLines: () => log.lines(),
+    notices: current.notices,
+    ui,
+    restart: () => current.restart(),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const running = manager;
+  manager = undefined;
+  if (running?.client) await running.client.dispose(3000).catch(() => undefined);
+}

@@ -1,0 +1,665 @@
+"""Frontmatter schemas in the editor: diagnostics, completion, hover and quick fixes.
+
+The rules are in docs/schema.md; the checking itself is pure (``core/schema*.py``). This
+module translates: it gives :func:`note_diagnostics` and :func:`special_diagnostics` to
+``diagnostics.build_diagnostics`` (so every publish path gives the same answer), and the
+completion, hover and code-action modules call :func:`schema_completion`,
+:func:`schema_hover` and :func:`schema_actions` first.
+
+Editing ``.codex/schema.yaml`` puts the buffer in place of the file at once: its own
+problems are published, every open note is checked again immediately (``index_changed``),
+and after a short quiet period the whole notebook is validated again in the background (an
+empty index update, which re-runs :func:`~codex_lsp.storage.schema_store.sync_schema`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import logging
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lsprotocol import types
+
+from ...core.frontmatter import find_frontmatter
+from ...core.fuzzy import fuzzy_score
+from ...core.model import Problem, Severity
+from ...core.resolve import OverlayCatalog, strip_note_suffix, target_of_note
+from ...core.schema import SCHEMA_PATH, NotebookSchema, NoteType, load_schema
+from ...core.schema_assist import (
+    declared_type,
+    enum_values,
+    field_context,
+    frontmatter_block,
+    hover_markdown,
+    insert_properties,
+    is_link,
+    json_types,
+    placeholder,
+    remove_key_range,
+    replacement_text,
+    summary,
+    yaml_value,
+)
+from ...core.schema_check import SchemaIssue, SidecarText, check_file, sidecar_owner
+from ...core.yamlpos import NodeLocator
+from ...storage import lookups
+from ...storage.catalog import SqlCatalog
+from ...storage.notebooks import Notebook
+from ...storage.reader import decode_text
+from ...storage.schema_store import note_resolver, read_sidecars, schema_source
+from ...storage.service import NotebookService
+from ..convert import core_position, lsp_range, lsp_severity
+from ..server import CodexServer, Document
+from ..settings import DiagnosticSettings
+
+log = logging.getLogger(__name__)
+
+SOURCE = "codex"
+REVALIDATE_DELAY = 0.3
+NOTE_SUFFIXES = (".md", ".markdown")
+
+
+# -- diagnostics --------------------------------------------------------------------------------
+
+
+def _severity(issue_severity: Severity, setting: str) -> types.DiagnosticSeverity | None:
+    if setting == "off":
+        return None
+    if issue_severity is Severity.ERROR:
+        return lsp_severity(setting)
+    if issue_severity is Severity.WARNING and setting == "error":
+        return types.DiagnosticSeverity.Warning
+    return lsp_severity(setting if setting != "error" else issue_severity.value)
+
+
+def _diagnostic(issue: SchemaIssue, setting: str) -> types.Diagnostic | None:
+    severity = _severity(issue.severity, setting)
+    if severity is None:
+        return None
+    return types.Diagnostic(
+        range=lsp_range(issue.range),
+        message=issue.message,
+        severity=severity,
+        code=issue.code,
+        source=SOURCE,
+        data={"schema": issue.data} if issue.data else None,
+    )
+
+
+def _problem_diagnostic(problem: Problem, setting: str) -> types.Diagnostic | None:
+    severity = _severity(problem.severity, setting)
+    if severity is None:
+        return None
+    return types.Diagnostic(
+        range=lsp_range(problem.range),
+        message=problem.message,
+        severity=severity,
+        code=problem.code,
+        source=SOURCE,
+    )
+
+
+def _setting(settings: DiagnosticSettings) -> str:
+    return str(getattr(settings, "schema", "error"))
+
+
+def _schema_of(notebook: Notebook, conn: sqlite3.Connection | None) -> NotebookSchema | None:
+    return schema_source(notebook).state(conn).schema
+
+
+def _catalog(conn: sqlite3.Connection, doc: Document) -> OverlayCatalog:
+    note = doc.note
+    return OverlayCatalog(
+        SqlCatalog(conn),
+        target_of_note(
+            doc.rel,
+            note.aliases,
+            [(h.text, h.slug) for h in note.headings],
+            [b.id for b in note.blocks],
+        ),
+    )
+
+
+def note_diagnostics(
+    conn: sqlite3.Connection, doc: Document, settings: DiagnosticSettings
+) -> list[types.Diagnostic]:
+    """Schema diagnostics of an open note (runs on the reader thread)."""
+    setting = _setting(settings)
+    if doc.service is None or setting == "off" or not doc.rel.lower().endswith(NOTE_SUFFIXES):
+        return []
+    notebook = doc.service.notebook
+    schema = _schema_of(notebook, conn)
+    if schema is None or schema.empty:
+        return []
+    resolver = note_resolver(_catalog(conn, doc), doc.rel)
+    sidecars = read_sidecars(notebook.root, doc.rel)
+    try:
+        issues = check_file(schema, doc.rel, doc.text, sidecars, resolver).issues
+    except Exception as exc:  # a note must never break diagnostics
+        log.warning("schema check of %s failed: %s", doc.rel, exc)
+        return []
+    found = [_diagnostic(i, setting) for i in issues if i.path == doc.rel]
+    return [d for d in found if d is not None]
+
+
+def special_diagnostics(
+    conn: sqlite3.Connection, doc: Document, settings: DiagnosticSettings
+) -> list[types.Diagnostic] | None:
+    """Diagnostics of ``.codex/schema.yaml`` or of a sidecar; None for any other file."""
+    if doc.service is None:
+        return None
+    if doc.rel == SCHEMA_PATH:
+        return schema_file_diagnostics(doc.service.notebook, doc.text, _setting(settings), conn)
+    owner = sidecar_owner(doc.rel)
+    if owner is None or not doc.rel.lower().endswith(".json"):
+        return None
+    return _sidecar_diagnostics(conn, doc, owner, _setting(settings))
+
+
+def schema_file_diagnostics(
+    notebook: Notebook, text: str, setting: str, conn: sqlite3.Connection | None = None
+) -> list[types.Diagnostic]:
+    """The problems of a schema text, and a note when the last valid schema is in use."""
+    source = schema_source(notebook)
+    state = source.state(conn)
+    problems = list(state.problems) if state.text == text else load_schema(text).problems
+    found = [
+        _problem_diagnostic(p, setting if p.severity is Severity.ERROR else "warning")
+        for p in problems
+    ]
+    diagnostics = [d for d in found if d is not None]
+    if any(p.severity is Severity.ERROR for p in problems) and state.schema is not None:
+        diagnostics.append(
+            types.Diagnostic(
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                message="Notes are checked against the last valid version of this schema "
+                "until these errors are fixed",
+                severity=types.DiagnosticSeverity.Information,
+                code="schema-file-stale",
+                source=SOURCE,
+            )
+        )
+    return diagnostics
+
+
+def _sidecar_diagnostics(
+    conn: sqlite3.Connection, doc: Document, owner: str, setting: str
+) -> list[types.Diagnostic]:
+    assert doc.service is not None
+    notebook = doc.service.notebook
+    schema = _schema_of(notebook, conn)
+    if schema is None or setting == "off":
+        return []
+    note_text: str | None = None
+    if owner.lower().endswith(NOTE_SUFFIXES):
+        try:
+            note_text = decode_text((notebook.root / owner).read_bytes())[0]
+        except OSError:
+            note_text = None
+    sidecars = [s for s in read_sidecars(notebook.root, owner) if s.path != doc.rel]
+    kind = doc.rel.rsplit(".", 1)[-1].lower()
+    sidecars.append(SidecarText(doc.rel, kind, doc.text))
+    resolver = note_resolver(SqlCatalog(conn), owner)
+    try:
+        issues = check_file(schema, owner, note_text, sidecars, resolver).issues
+    except Exception as exc:
+        log.warning("schema check of %s failed: %s", doc.rel, exc)
+        return []
+    found = [_diagnostic(i, setting) for i in issues if i.path == doc.rel]
+    return [d for d in found if d is not None]
+
+
+# -- completion -------------------------------------------------------------------------------
+
+
+def _closing_line(doc: Document) -> int | None:
+    found = find_frontmatter(doc.text)
+    if found is None:
+        return None
+    return doc.index.position(found[3]).line
+
+
+def _note_type(
+    schema: NotebookSchema, doc: Document, lines: Sequence[str], closing: int
+) -> NoteType:
+    declared = declared_type(lines, closing)
+    note_type, _ = schema.choose_type(doc.rel, {"type": declared} if declared else None)
+    return note_type or schema.base
+
+
+async def schema_completion(
+    ls: CodexServer, doc: Document, position: types.Position
+) -> types.CompletionList | None:
+    """Property names and values from the note's schema; None when it has nothing to offer."""
+    if doc.service is None or not doc.rel.lower().endswith(NOTE_SUFFIXES):
+        return None
+    closing = _closing_line(doc)
+    if closing is None:
+        return None
+    lines = doc.text.split("\n")
+    context = field_context(lines, position.line, position.character, closing)
+    if context is None:
+        return None
+    if any(part in ("tags", "tag") for part in context.path[:1]) and context.slot != "key":
+        return None  # the tag completion answers these
+    schema = _schema_of(doc.service.notebook, None)
+    if schema is None or schema.empty:
+        return None
+    note_type = _note_type(schema, doc, lines, closing)
+    edit_range = types.Range(types.Position(position.line, context.start), position)
+    limit = ls.settings.completion_max_items
+    if context.slot == "key":
+        return _key_items(schema, note_type, context.path, context.present, edit_range)
+    path = (*context.path, 0) if context.slot == "item" else context.path
+    schemas = schema.schemas_at(note_type, path)
+    if not schemas and not (len(path) == 1 and path[0] == "type"):
+        return None
+    items: list[types.CompletionItem] = []
+    prefix = " " if context.needs_space else ""
+    quote = context.quote
+
+    def add(
+        label: str,
+        insert: Any,
+        detail: str,
+        kind: types.CompletionItemKind,
+        doc_text: str | None = None,
+    ) -> None:
+        text = (
+            (json_quoted_tail(insert, quote) if quote else yaml_value(insert))
+            if not isinstance(insert, _Raw)
+            else insert.text
+        )
+        items.append(
+            types.CompletionItem(
+                label=label,
+                kind=kind,
+                detail=detail,
+                documentation=types.MarkupContent(types.MarkupKind.Markdown, doc_text)
+                if doc_text
+                else None,
+                sort_text=f"{len(items):05d}",
+                filter_text=label,
+                text_edit=types.TextEdit(edit_range, prefix + (quote if quote else "") + text),
+            )
+        )
+
+    if len(path) == 1 and path[0] == "type" and schema.types:
+        for name, typed in schema.types.items():
+            add(name, name, "note type", types.CompletionItemKind.Class, typed.description)
+    for value in enum_values(schemas):
+        add(str(yaml_value(value)), value, "enum value", types.CompletionItemKind.EnumMember)
+    if "boolean" in json_types(schemas):
+        for value in (True, False):
+            add("true" if value else "false", value, "boolean", types.CompletionItemKind.Value)
+    fmt = next((s.get("format") for s in schemas if isinstance(s.get("format"), str)), None)
+    today = _dt.date.today()
+    if fmt == "date":
+        add(today.isoformat(), _Raw(today.isoformat()), "today", types.CompletionItemKind.Value)
+    elif fmt == "date-time":
+        now = _dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+        add(now, _Raw(now), "now", types.CompletionItemKind.Value)
+    default = next((s["default"] for s in schemas if "default" in s), None)
+    if default is not None and all(i.label != str(yaml_value(default)) for i in items):
+        add(str(yaml_value(default)), default, "default", types.CompletionItemKind.Value)
+    if is_link(schemas):
+        service = doc.service
+        names = await ls.read(service, lookups.note_names)
+        scored = []
+        for entry in names:
+            if not entry.is_note or entry.path == doc.rel:
+                continue
+            stem = strip_note_suffix(entry.path.rsplit("/", 1)[-1])
+            score = fuzzy_score(context.query, stem)
+            if score is not None:
+                scored.append((score, stem, entry))
+        scored.sort(key=lambda row: -row[0])
+        for _, stem, entry in scored[:limit]:
+            link = f"[[{stem}]]"
+            text = f"{link}{quote}" if quote else f'"{link}"'
+            add(stem, _Raw(text), f"{entry.title} — {entry.path}", types.CompletionItemKind.File)
+        if len(scored) > limit:
+            return types.CompletionList(is_incomplete=True, items=items)
+    if not items:
+        return None
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+class _Raw:
+    """Text inserted as it is (already YAML)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def json_quoted_tail(value: Any, quote: str) -> str:
+    """The rest of a value after an opening quote the user typed, closing it."""
+    text = str(value) if not isinstance(value, bool) else str(value).lower()
+    if quote == "'":
+        return text.replace("'", "''") + "'"
+    return text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _key_items(
+    schema: NotebookSchema,
+    note_type: NoteType,
+    path: Sequence[Any],
+    present: Sequence[str],
+    edit_range: types.Range,
+) -> types.CompletionList | None:
+    objects = schema.schemas_at(note_type, path)
+    names: dict[str, None] = {}
+    required: set[str] = set()
+    for item in objects:
+        props = item.get("properties")
+        if isinstance(props, Mapping):
+            names.update(dict.fromkeys(str(k) for k in props))
+        if isinstance(item.get("required"), list):
+            required.update(str(r) for r in item["required"])
+    ordered = [n for n in names if n in required] + [n for n in names if n not in required]
+    items = []
+    label = note_type.label
+    for number, name in enumerate(ordered):
+        if name in present:
+            continue
+        schemas = schema.schemas_at(note_type, [*path, name])
+        item_schemas = schema.schemas_at(note_type, [*path, name, 0])
+        text = summary(schemas, item_schemas)
+        items.append(
+            types.CompletionItem(
+                label=name,
+                kind=types.CompletionItemKind.Property,
+                detail=f"{text}{' · required' if name in required else ''}",
+                documentation=types.MarkupContent(
+                    types.MarkupKind.Markdown,
+                    hover_markdown(
+                        name, schemas, item_schemas, required=name in required, type_label=label
+                    ),
+                ),
+                sort_text=f"{number:05d}",
+                filter_text=name,
+                text_edit=types.TextEdit(edit_range, f"{name}: "),
+            )
+        )
+    if not items:
+        return None
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+# -- hover ------------------------------------------------------------------------------------
+
+
+def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
+    """Description and type of the frontmatter key under the cursor."""
+    if doc.service is None or not doc.rel.lower().endswith(NOTE_SUFFIXES):
+        return None
+    found = find_frontmatter(doc.text)
+    if found is None:
+        return None
+    _, _, yaml_start, yaml_end = found
+    start, end = doc.index.position(yaml_start), doc.index.position(yaml_end)
+    if not (start.line <= position.line < end.line):
+        return None
+    locator = NodeLocator(doc.text, yaml_start, yaml_end, index=doc.index)
+    at = locator.path_at(core_position(position))
+    if at is None or not at[1]:
+        return None
+    path = at[0]
+    schema = _schema_of(doc.service.notebook, None)
+    if schema is None or schema.empty:
+        return None
+    lines = doc.text.split("\n")
+    note_type = _note_type(schema, doc, lines, end.line)
+    schemas = schema.schemas_at(note_type, path)
+    if not schemas:
+        return None
+    parents = schema.schemas_at(note_type, path[:-1])
+    key = str(path[-1])
+    required = any(isinstance(p.get("required"), list) and key in p["required"] for p in parents)
+    text = hover_markdown(
+        key,
+        schemas,
+        schema.schemas_at(note_type, [*path, 0]),
+        required=required,
+        type_label=note_type.label,
+    )
+    key_range = locator.key_range(path)
+    return types.Hover(
+        types.MarkupContent(types.MarkupKind.Markdown, text),
+        lsp_range(key_range) if key_range else None,
+    )
+
+
+# -- quick fixes ------------------------------------------------------------------------------
+
+
+def schema_actions(
+    doc: Document, diagnostics: Sequence[types.Diagnostic]
+) -> list[types.CodeAction]:
+    """Quick fixes for schema diagnostics (their ``data.schema`` says what to do)."""
+    if doc.service is None:
+        return []
+    wanted = [
+        (d, d.data["schema"])
+        for d in diagnostics
+        if isinstance(d.data, dict) and isinstance(d.data.get("schema"), dict)
+    ]
+    if not wanted:
+        return []
+    schema = _schema_of(doc.service.notebook, None)
+    found: list[types.CodeAction] = []
+    titles: set[str] = set()
+    today = _dt.date.today()
+
+    def offer(
+        title: str,
+        diagnostic: types.Diagnostic,
+        edits: list[types.TextEdit],
+        preferred: bool = False,
+    ) -> None:
+        if title in titles or not edits:
+            return
+        titles.add(title)
+        found.append(
+            types.CodeAction(
+                title=title,
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                is_preferred=preferred or None,
+                edit=types.WorkspaceEdit(changes={doc.uri: edits}),
+            )
+        )
+
+    for diagnostic, data in wanted:
+        kind = data.get("kind")
+        if kind == "required" and schema is not None and not data.get("path"):
+            note_type = schema.type_named(str(data.get("type") or ""))
+            key = str(data.get("key"))
+            missing = [str(k) for k in data.get("missing", [key])]
+            for keys, title in (
+                (missing, f"Add missing properties: {', '.join(missing)}"),
+                ([key], f"Add missing property '{key}'"),
+            ):
+                if len(keys) == 1 and title.startswith("Add missing properties"):
+                    continue
+                entries = [(k, placeholder(schema.schemas_at(note_type, [k]), today)) for k in keys]
+                edit = insert_properties(doc.text, entries)
+                if edit is not None:
+                    offer(
+                        title,
+                        diagnostic,
+                        [types.TextEdit(lsp_range(edit[0]), edit[1])],
+                        preferred=len(keys) == len(missing),
+                    )
+        elif kind == "no-frontmatter" and schema is not None:
+            note_type = schema.type_named(str(data.get("type") or ""))
+            keys = [str(k) for k in data.get("keys", [])]
+            entries = [(k, placeholder(schema.schemas_at(note_type, [k]), today)) for k in keys]
+            zero = types.Range(types.Position(0, 0), types.Position(0, 0))
+            offer(
+                f"Insert frontmatter for {note_type.label}",
+                diagnostic,
+                [types.TextEdit(zero, frontmatter_block(doc.text, entries))],
+                preferred=True,
+            )
+        elif kind == "replace" and data.get("suggestion") is not None:
+            index = doc.index
+            rng = diagnostic.range
+            original = doc.text[
+                index.offset(core_position(rng.start)) : index.offset(core_position(rng.end))
+            ]
+            new_text = replacement_text(original, data["suggestion"])
+            offer(
+                f"Replace with '{data['suggestion']}'",
+                diagnostic,
+                [types.TextEdit(rng, new_text)],
+                preferred=True,
+            )
+        elif kind == "unknown":
+            key = str(data.get("key"))
+            path = [p for p in data.get("path", []) if isinstance(p, (str, int))]
+            suggestion = data.get("suggestion")
+            if isinstance(suggestion, str):
+                offer(
+                    f"Rename to '{suggestion}'",
+                    diagnostic,
+                    [types.TextEdit(diagnostic.range, yaml_value(suggestion))],
+                    preferred=True,
+                )
+            removal = remove_key_range(doc.text, path, key)
+            if removal is not None:
+                offer(
+                    f"Remove property '{key}'",
+                    diagnostic,
+                    [types.TextEdit(lsp_range(removal), "")],
+                    preferred=suggestion is None,
+                )
+    return found
+
+
+# -- life cycle -------------------------------------------------------------------------------
+
+
+def _schema_service(ls: CodexServer, uri: str) -> NotebookService | None:
+    """The notebook whose ``.codex/schema.yaml`` is ``uri``, if it is one."""
+    doc = ls.document(uri)
+    if doc is None or doc.service is None or doc.rel != SCHEMA_PATH:
+        return None
+    return doc.service
+
+
+def register(server: CodexServer) -> None:
+    """React to schema edits, publish the schema file's diagnostics."""
+    timers: dict[str, asyncio.TimerHandle] = {}
+    published: dict[str, tuple[str, ...]] = {}
+    background: set[asyncio.Future[Any]] = set()
+
+    def spawn(coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        background.add(task)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("schema update failed: %s", finished.exception())
+
+        task.add_done_callback(done)
+
+    def publish_file(service: NotebookService) -> None:
+        """Publish the schema file's diagnostics (buffer if open, else disk)."""
+        uri = server.uri_of(service, SCHEMA_PATH)
+        open_doc = server.open_document(uri)
+        source = schema_source(service.notebook)
+        text = open_doc.source if open_doc is not None else source.read_text()
+        setting = _setting(server.settings.diagnostics)
+        diagnostics = (
+            schema_file_diagnostics(service.notebook, text, setting) if text is not None else []
+        )
+        key = tuple(f"{d.code}:{d.range}:{d.message}" for d in diagnostics)
+        if open_doc is None and published.get(uri, ()) == key:
+            return
+        published[uri] = key
+        server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=open_doc.uri if open_doc is not None else uri,
+                diagnostics=diagnostics,
+                version=open_doc.version if open_doc is not None else None,
+            )
+        )
+
+    def schema_changed(service: NotebookService) -> None:
+        """Check open notes now, and the notebook after a quiet period."""
+        publish_file(service)
+        server.index_changed(service)
+        key = str(service.notebook.root)
+        handle = timers.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+        def fire() -> None:
+            timers.pop(key, None)
+            spawn(server.update_notebook(service, []))
+
+        timers[key] = asyncio.get_running_loop().call_later(REVALIDATE_DELAY, fire)
+
+    def on_open_or_change(uri: str) -> None:
+        service = _schema_service(server, uri)
+        if service is not None:
+            open_doc = server.open_document(uri)
+            text = open_doc.source if open_doc is not None else None
+            if schema_source(service.notebook).set_buffer(text):
+                schema_changed(service)
+            else:
+                publish_file(service)
+            return
+        doc = server.document(uri)
+        if doc is not None and doc.service is not None and sidecar_owner(doc.rel):
+            spawn(publish_special(uri))
+
+    async def publish_special(uri: str) -> None:
+        doc = server.document(uri)
+        if doc is None or doc.service is None:
+            return
+        settings = server.settings.diagnostics
+        found = await server.read(
+            doc.service, lambda conn: special_diagnostics(conn, doc, settings)
+        )
+        current = server.open_document(uri)
+        if found is None or current is None or current.version != doc.version:
+            return
+        server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=current.uri, diagnostics=found, version=doc.version)
+        )
+
+    def on_close(uri: str) -> None:
+        service = _schema_service(server, uri)
+        if service is None:
+            return
+        published.pop(server.uri_of(service, SCHEMA_PATH), None)
+        if schema_source(service.notebook).set_buffer(None):
+            schema_changed(service)
+        else:
+            publish_file(service)
+
+    def on_index_changed(service: NotebookService) -> None:
+        if server.open_document(server.uri_of(service, SCHEMA_PATH)) is None:
+            publish_file(service)
+
+    server.on_document_opened.append(on_open_or_change)
+    server.on_document_changed.append(on_open_or_change)
+    server.on_document_closed.append(on_close)
+    server.on_index_changed.append(on_index_changed)
+
+
+__all__ = [
+    "note_diagnostics",
+    "register",
+    "schema_actions",
+    "schema_completion",
+    "schema_file_diagnostics",
+    "schema_hover",
+    "special_diagnostics",
+]

@@ -1,0 +1,41 @@
+"""Paths and helpers shared by the test modules (independent of the code under test).
+
+Import this module, not ``conftest``: pytest may load another folder's ``conftest`` under the
+same module name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codex_lsp.core.model import Position, Range
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_NOTEBOOK = REPO_ROOT / "examples" / "lab-notebook"
+CORPORA_DIR = REPO_ROOT.parent / "shared" / "corpora"
+
+
+def utf16_len(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units, computed independently of the package."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def offset_of(text: str, pos: Position) -> int:
+    """String offset of an LSP position in ``text``; fails if it lies outside the text."""
+    lines = text.split("\n")
+    assert 0 <= pos.line < len(lines), f"line {pos.line} outside 0..{len(lines) - 1}"
+    start = sum(len(line) + 1 for line in lines[: pos.line])
+    line = lines[pos.line]
+    units = 0
+    index = 0
+    while units < pos.character:
+        assert index < len(line), f"column {pos.character} past the end of line {pos.line}"
+        units += 2 if ord(line[index]) > 0xFFFF else 1
+        index += 1
+    assert units == pos.character, f"column {pos.character} splits a surrogate pair"
+    return start + index
+
+
+def text_at(text: str, rng: Range) -> str:
+    """The slice of ``text`` that an LSP range covers."""
+    return text[offset_of(text, rng.start) : offset_of(text, rng.end)]

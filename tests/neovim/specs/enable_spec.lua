@@ -1,0 +1,34 @@
+-- The plugin without setup(): only vim.lsp.config + vim.lsp.enable('codex'), as a user of the
+-- built-in LSP configuration would do.
+_G.CODEX_TEST_NO_SETUP = true
+local T = dofile(vim.env.CODEX_TEST_DIR .. '/helpers.lua')
+
+vim.lsp.config('codex', { cmd = T.server_cmd })
+vim.lsp.enable('codex')
+
+T.test("vim.lsp.enable('codex') alone attaches, shows lenses and runs the commands", function()
+  local bufnr, c = T.open('protocols/PCR amplification.md')
+  T.eq(T.server_cmd, c.config.cmd, 'the configured command')
+  T.wait(function()
+    return #vim.lsp.codelens.get(bufnr) > 0
+  end, 'code lens displayed')
+  T.match('^Codex: .*%d+ notes$', require('codex').status())
+  T.pick = function()
+    return nil
+  end
+  vim.cmd('CodexBacklinks')
+  local qf = T.quickfix('^Backlinks of PCR amplification$')
+  T.ok(#qf.items > 5, 'backlinks listed')
+  T.eq(vim.empty_dict(), vim.fn.maparg('<leader>nb', 'n', false, true), 'no mapping by default')
+end)
+
+T.test('a Markdown file outside any notebook does not start the server', function()
+  local outside = vim.fn.tempname() .. '/loose note.md'
+  vim.fn.mkdir(vim.fs.dirname(outside), 'p')
+  vim.fn.writefile({ '# Loose', '', '[[Nowhere]]' }, outside)
+  vim.cmd.edit(vim.fn.fnameescape(outside))
+  vim.wait(300)
+  T.eq(0, #vim.lsp.get_clients({ bufnr = 0 }), 'no client for a note outside a notebook')
+end)
+
+T.run('enable_spec')

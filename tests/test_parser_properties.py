@@ -1,0 +1,145 @@
+"""Property tests: the parser never raises, and every range it reports lies inside the text."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codex_lsp.core.model import LinkKind, ParsedNote, Range, TagSource
+from codex_lsp.core.parser import parse_note
+from codex_testing import offset_of, text_at, utf16_len
+
+FRAGMENTS = [
+    "[[",
+    "]]",
+    "![[",
+    "|",
+    "\\|",
+    "#",
+    "#^",
+    "^id",
+    " ^blk-1",
+    "#tag",
+    "#a/b",
+    "# ",
+    "## ",
+    "---\n",
+    "...\n",
+    "===\n",
+    "```",
+    "~~~",
+    "`",
+    "    ",
+    "\t",
+    "- ",
+    "1. ",
+    "> ",
+    "<!--",
+    "-->",
+    "%%",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "](",
+    "](../x.md#h)",
+    "%20",
+    "https://x.org/#y",
+    "title: ",
+    "tags: [",
+    "aliases: a, b",
+    "{{date}}",
+    ": ",
+    '"',
+    "'",
+    "\n",
+    "\r\n",
+    "\r",
+    "\ufeff",
+    "😀",
+    "𝔘",
+    "实验",
+    "é",
+    "\u2028",
+    "\x85",
+    "\x00",
+    " ",
+    "word",
+]
+
+markdownish = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=60).map(
+    "".join
+)
+with_frontmatter = st.tuples(markdownish, markdownish).map(lambda p: f"---\n{p[0]}\n---\n{p[1]}")
+documents = st.one_of(st.text(), markdownish, with_frontmatter)
+
+
+def all_ranges(note: ParsedNote) -> list[tuple[str, Range]]:
+    ranges: list[tuple[str, Range]] = []
+    for link in note.links:
+        ranges += [("link", link.range), ("link target", link.target_range)]
+    ranges += [("heading", h.range) for h in note.headings]
+    ranges += [("block", b.range) for b in note.blocks]
+    ranges += [("tag", t.range) for t in note.tags]
+    ranges += [("problem", p.range) for p in note.problems]
+    for f in note.fields:
+        ranges += [("field key", f.key_range), ("field value", f.value_range)]
+    if note.frontmatter_range is not None:
+        ranges.append(("frontmatter", note.frontmatter_range))
+    return ranges
+
+
+def check_inside(text: str, what: str, rng: Range) -> None:
+    lines = text.split("\n")
+    for pos in (rng.start, rng.end):
+        assert 0 <= pos.line < len(lines), f"{what}: line {pos.line} of {len(lines)}"
+        assert 0 <= pos.character <= utf16_len(lines[pos.line]), f"{what}: {pos} past line end"
+    assert rng.start <= rng.end, f"{what}: start {rng.start} after end {rng.end}"
+    offset_of(text, rng.start)  # also fails when a column splits a surrogate pair
+    offset_of(text, rng.end)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_parse_never_raises_and_ranges_are_inside(text: str) -> None:
+    note = parse_note(text, "stem")
+    assert isinstance(note.title, str)
+    for what, rng in all_ranges(note):
+        check_inside(text, what, rng)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_ranges_cover_what_they_describe(text: str) -> None:
+    note = parse_note(text, "stem")
+    for link in note.links:
+        assert link.range.start <= link.target_range.start
+        assert link.target_range.end <= link.range.end
+        written = text_at(text, link.range)
+        if link.kind in (LinkKind.WIKI, LinkKind.FRONTMATTER):
+            assert written.startswith("[[") and written.endswith("]]"), written
+        elif link.kind in (LinkKind.EMBED, LinkKind.MARKDOWN_EMBED):
+            assert written.startswith("!["), written
+        else:
+            assert written.startswith("["), written
+    for tag in note.tags:
+        expected = tag.name if tag.source is TagSource.FRONTMATTER else "#" + tag.name
+        assert text_at(text, tag.range) == expected
+    for block in note.blocks:
+        assert text_at(text, block.range) == "^" + block.id
+
+
+@settings(max_examples=200, deadline=None)
+@given(markdownish)
+def test_crlf_and_lf_agree_on_what_is_found(body: str) -> None:
+    lf_text = body.replace("\r", "")
+    lf = parse_note(lf_text, "stem")
+    crlf = parse_note(lf_text.replace("\n", "\r\n"), "stem")
+    assert [(x.kind, x.target, x.anchor) for x in crlf.links] == [
+        (x.kind, x.target, x.anchor) for x in lf.links
+    ]
+    assert crlf.tag_names == lf.tag_names
+    assert [b.id for b in crlf.blocks] == [b.id for b in lf.blocks]
+    assert [(h.level, h.text) for h in crlf.headings] == [(h.level, h.text) for h in lf.headings]
