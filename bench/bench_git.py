@@ -20,9 +20,11 @@ Usage::
 2. **Index git pass** (``--index-notes``, default the 10,000-note notebook of
    ``bench/generate.py``) committed into a repository (one commit of everything, then 100
    commits changing 10 notes each). A fresh process runs the cold index ``--repeat`` times
-   with the repository and again with ``.git`` moved aside; reported: the cold index time
-   in both cases, the git pass alone (``update_git_columns``), and the git pass of a second
-   run with nothing changed.
+   with the repository and, interleaved, with ``.git`` moved aside; reported: the cold index
+   time in both cases and their paired difference, the time the git pass adds to the run's
+   own thread (``start_git_columns`` before it + ``GitColumns.finish`` after it; the history
+   walk runs in a background git process meanwhile), and the git pass of a second run with
+   nothing changed.
 
 The repositories are cached under ``--out`` (default ``/tmp/codex-bench-git``). Git identity
 and configuration come from the environment set here, not from the user's files.
@@ -73,16 +75,26 @@ RENAMES = (
 
 @dataclass(slots=True)
 class Series:
-    """Repeated samples of one measurement (seconds)."""
+    """Repeated samples of one measurement (seconds), with the CPU time they used (this
+    process and its git children), which contention on a busy machine inflates less."""
 
     samples: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, float]:
-        return {
+        found = {
             "min": min(self.samples),
             "median": statistics.median(self.samples),
             "max": max(self.samples),
         }
+        if self.cpu:
+            found["cpu_median"] = statistics.median(self.cpu)
+        return found
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _ms(value: float) -> str:
@@ -121,7 +133,7 @@ def build_history_repo(root: Path, commits: int, notes: int, seed: int = 1) -> d
     live[HOT] = ["hot\n"]
     live[COLD] = ["written once\n"]
     live[RENAMES[0]] = ["renamed note\n"]
-    renamed_at = {commits * k // 4: k for k in (1, 2, 3)}
+    renamed_at = {commits * k // 4 + 1: k for k in (1, 2, 3)}  # never a merge number
     current_rename = RENAMES[0]
     stream: list[bytes] = []
     mark = 0
@@ -230,9 +242,11 @@ def measure(work: Callable[[], Any], repeat: int) -> tuple[Series, Any]:
     result = work()
     series = Series()
     for _ in range(repeat):
+        cpu = _cpu()
         started = time.perf_counter()
         result = work()
         series.samples.append(time.perf_counter() - started)
+        series.cpu.append(_cpu() - cpu)
     return series, result
 
 
@@ -272,6 +286,11 @@ async def _lsp_history(root: Path, repeat: int) -> dict[str, Any]:
     config = ClientServerConfig(server_command=[sys.executable, "-m", "codex_lsp", "serve"])
     client = await config.start()
     assert isinstance(client, LanguageClient)
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        return None
+
     notebook = root / "notebook"
     await client.initialize_session(
         types.InitializeParams(
@@ -343,17 +362,25 @@ def child_index(root: Path) -> None:
     notebook = Notebook(root, explicit=True)
     for suffix in ("", "-wal", "-shm"):
         Path(str(notebook.db_path) + suffix).unlink(missing_ok=True)
-    passes: list[float] = []
-    original = git_index.update_git_columns
+    passes: list[float] = []  # time the git pass adds to a run: its start and its finish
+    original_start, original_finish = git_index.start_git_columns, git_index.GitColumns.finish
 
-    def timed(*args: Any, **kwargs: Any) -> int:
+    def timed_start(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            return original(*args, **kwargs)
+            return original_start(*args, **kwargs)
         finally:
             passes.append(time.perf_counter() - started)
 
-    git_index.update_git_columns = timed  # type: ignore[assignment]
+    def timed_finish(*args: Any, **kwargs: Any) -> int:
+        started = time.perf_counter()
+        try:
+            return original_finish(*args, **kwargs)
+        finally:
+            passes[-1] += time.perf_counter() - started
+
+    git_index.start_git_columns = timed_start  # type: ignore[assignment]
+    git_index.GitColumns.finish = timed_finish  # type: ignore[method-assign]
     started = time.perf_counter()
     indexer = Indexer(notebook)
     indexer.index()
@@ -390,13 +417,19 @@ def bench_index(root: Path, repeat: int) -> dict[str, Any]:
         )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    with_git = [run() for _ in range(repeat)]
+    # Interleaved (with, without, with, ...) so that a change in the machine's load hits
+    # both alike; the paired differences are reported too.
+    with_git: list[dict[str, float]] = []
+    without: list[dict[str, float]] = []
     aside = root / ".git-aside"
-    (root / ".git").rename(aside)
-    try:
-        without = [run() for _ in range(repeat)]
-    finally:
-        aside.rename(root / ".git")
+    for _ in range(repeat):
+        with_git.append(run())
+        (root / ".git").rename(aside)
+        try:
+            without.append(run())
+        finally:
+            aside.rename(root / ".git")
+    differences = [a["cold"] - b["cold"] for a, b in zip(with_git, without, strict=True)]
 
     def series(rows: list[dict[str, float]], key: str) -> dict[str, float]:
         return Series([row[key] for row in rows]).as_dict()
@@ -404,7 +437,8 @@ def bench_index(root: Path, repeat: int) -> dict[str, Any]:
     return {
         "cold index, in a repository": series(with_git, "cold"),
         "cold index, .git moved aside": series(without, "cold"),
-        "git pass of the cold index": series(with_git, "git_pass"),
+        "difference of paired runs (with - without)": Series(differences).as_dict(),
+        "git pass of the cold index (start + finish)": series(with_git, "git_pass"),
         "git pass, nothing changed": series(with_git, "git_pass_nothing_changed"),
         "git pass without a repository": series(without, "git_pass"),
         "tracked rows": with_git[0]["tracked"],
@@ -455,9 +489,10 @@ def main(argv: list[str] | None = None) -> int:
             if name.startswith(("history", "codex.history")):
                 verdict = "  PASS" if value["median"] <= BUDGET_S else "  OVER"
             entries = f"  ({value['entries']} entries)" if "entries" in value else ""
+            cpu = f"  cpu {_ms(value['cpu_median']):>9}" if "cpu_median" in value else ""
             print(
-                f"  {name:<52} median {_ms(value['median']):>9}  min {_ms(value['min']):>9}"
-                f"{entries}{verdict}"
+                f"  {name:<50} median {_ms(value['median']):>9}  min {_ms(value['min']):>9}"
+                f"{cpu}{entries}{verdict}"
             )
         else:
             print(f"  {name:<52} {_ms(value):>16}")

@@ -382,12 +382,15 @@ def child_main(root: str) -> int:
     from codex_lsp.storage.notebooks import discover
 
     rss_after_import = _peak_rss_self()
+    before = os.times()
+    cpu_before = before.user + before.system
     start = time.perf_counter()
     notebook = discover(Path(root))[0]
     indexer = Indexer(notebook)
     stats = indexer.index(full=False)
     indexer.close()
     seconds = time.perf_counter() - start
+    times = os.times()
     result = {
         "seconds": seconds,
         "index_seconds": stats.seconds,
@@ -397,6 +400,8 @@ def child_main(root: str) -> int:
         "rss_after_import": rss_after_import,
         "peak_rss_self": _peak_rss_self(),
         "peak_rss_workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+        "cpu_self": times.user + times.system - cpu_before,
+        "cpu_workers": times.children_user + times.children_system,
     }
     print(json.dumps(result))
     return 0
@@ -417,6 +422,8 @@ class ColdRun:
     stats: dict[str, Any]
     db_path: str
     explicit: bool
+    cpu_self: float
+    cpu_workers: float
 
 
 def run_cold(root: Path, env: dict[str, str] | None, sample_interval: float) -> ColdRun:
@@ -449,6 +456,8 @@ def run_cold(root: Path, env: dict[str, str] | None, sample_interval: float) -> 
         stats=data["stats"],
         db_path=data["db_path"],
         explicit=data["explicit"],
+        cpu_self=data["cpu_self"],
+        cpu_workers=data["cpu_workers"],
     )
 
 
@@ -490,6 +499,7 @@ def bench_notebook(
         return touched.relative_to(root).as_posix()
 
     nothing = Series()
+    nothing_cpu = Series()
     one_update = Series()
     one_full = Series()
     one_update_stats: list[dict[str, Any]] = []
@@ -498,7 +508,9 @@ def bench_notebook(
         try:
             log("nothing changed ...")
             for _ in range(repeat):
+                cpu = time.process_time()
                 stats = indexer.index()
+                nothing_cpu.samples.append(time.process_time() - cpu)
                 if stats.added or stats.modified or stats.removed:
                     raise RuntimeError(
                         "a nothing-changed run re-indexed files (did the codex_lsp source change"
@@ -533,6 +545,8 @@ def bench_notebook(
         "stats": cold_runs[-1].stats,
         "cold": cold.as_dict(),
         "cold_process": Series([r.process_seconds for r in cold_runs]).as_dict(),
+        "cold_cpu_self": Series([r.cpu_self for r in cold_runs]).as_dict(),
+        "cold_cpu_workers": Series([r.cpu_workers for r in cold_runs]).as_dict(),
         "notes_per_second": {
             "best": notes / cold.min,
             "median": notes / cold.median,
@@ -544,6 +558,7 @@ def bench_notebook(
         "tree_peak_rss": Series([float(r.tree_peak_rss) for r in cold_runs]).as_dict(),
         "tree_processes": max(r.tree_processes for r in cold_runs),
         "nothing_changed": nothing.as_dict(),
+        "nothing_changed_cpu": nothing_cpu.as_dict(),
         "one_changed_update_paths": one_update.as_dict(),
         "one_changed_update_paths_stats": one_update_stats,
         "one_changed_full_index": one_full.as_dict(),
@@ -653,6 +668,8 @@ def render(result: dict[str, Any]) -> str:
     rows = [
         ["cold index", *sec("cold"), "<= 3 s", verdict["cold"]],
         ["  whole process (start-up, imports)", *sec("cold_process"), "", ""],
+        ["  CPU time, indexer process", *sec("cold_cpu_self"), "", ""],
+        ["  CPU time, all workers", *sec("cold_cpu_workers"), "", ""],
         [
             "  notes/second",
             f"{bench['notes_per_second']['best']:,.0f}",
@@ -666,6 +683,7 @@ def render(result: dict[str, Any]) -> str:
             "<= 0.3 s",
             verdict["nothing_changed"],
         ],
+        ["  CPU time", *sec("nothing_changed_cpu"), "", ""],
         [
             "one changed: update_paths()",
             *sec("one_changed_update_paths"),

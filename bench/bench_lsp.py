@@ -22,6 +22,10 @@ as an editor would see them. What it measures:
 2. **request latency** (``--samples`` each, per ``--rounds``), with ``--open`` random notes
    open in the editor:
 
+   * completion on an idle server: ``[[`` plus 0-3 characters of a real note name (half of
+     them auto-closed as ``[[...]]``) are first typed at random word boundaries of the open
+     notes, one place per line; once the server has re-indexed the buffers and published
+     their diagnostics, one completion request per place, back to back. Budget: p95 <= 15 ms;
    * completion while typing: a ``didChange`` inserts ``[[`` plus 0-3 characters of a real
      note name (half of them auto-closed as ``[[...]]``) at a random word boundary of a random
      open note, the completion request follows at once and is timed; a second ``didChange``
@@ -273,11 +277,13 @@ class DiagnosticsWatch:
 
     def __init__(self) -> None:
         self.latest: dict[str, list[types.Diagnostic]] = {}
+        self.last_time = 0.0  # perf_counter time of the latest notification
         self._waiters: list[tuple[str, Callable[[list[types.Diagnostic]], bool], Any]] = []
 
     def publish(self, params: types.PublishDiagnosticsParams) -> None:
         """Record a notification and wake the waiters whose condition now holds."""
         now = time.perf_counter()
+        self.last_time = now
         diagnostics = list(params.diagnostics)
         self.latest[params.uri] = diagnostics
         for waiter in list(self._waiters):
@@ -423,6 +429,19 @@ class Session:
         opened = self.open.pop(rel)
         self.lsp.text_document_did_close(
             types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(opened.uri))
+        )
+
+    def replace_text(self, opened: OpenNote, text: str) -> None:
+        """Replace the whole buffer of ``opened`` with ``text``."""
+        opened.text = text
+        opened.version += 1
+        self.lsp.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=opened.uri, version=opened.version
+                ),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
         )
 
     def edit(self, opened: OpenNote, line: int, start: int, end: int, new_text: str) -> None:
@@ -631,10 +650,59 @@ class Bench:
                 pool.append(session.open_note(rel, text))
         return pool
 
-    async def settle(self, session: Session, seconds: float = 1.0) -> None:
-        """Let debounced writes and diagnostics finish, then check the server answers."""
+    async def settle(self, session: Session, seconds: float = 1.0, quiet: float = 0.5) -> None:
+        """Wait ``seconds`` (past the write debounce), then until no diagnostics came for
+        ``quiet`` seconds: debounced writes and the diagnostics they cause are done."""
+        start = time.perf_counter()
         await asyncio.sleep(seconds)
+        while time.perf_counter() - session.watch.last_time < quiet:
+            if time.perf_counter() - start > 60:
+                break
+            await asyncio.sleep(0.05)
         await session.command("codex.notebooks")
+
+    async def completion_idle(self, session: Session, pool: list[OpenNote]) -> None:
+        """``[[`` + 0-3 characters typed at many places first (one per line); once the server
+        is idle, one completion request per place, back to back; then the buffers are restored.
+        Repeated in batches until ``--samples`` requests were made."""
+        metric = self.results.metric("completion after [[, idle server", 15)
+        before = len(metric.samples_ms)
+        while len(metric.samples_ms) - before < self.options.samples:
+            wanted = self.options.samples - (len(metric.samples_ms) - before)
+            places: dict[tuple[str, int], tuple[OpenNote, int, int, str, bool]] = {}
+            for _ in range(wanted * 20):
+                if len(places) >= wanted:
+                    break
+                opened = self.rng.choice(pool)
+                line, columns = self.rng.choice(opened.prose)
+                if (opened.rel, line) not in places:
+                    column = self.rng.choice(columns)
+                    typed = self.rng.choice(self.stems)[: self.rng.randint(0, 3)]
+                    closed = self.rng.random() < 0.5
+                    places[opened.rel, line] = (opened, line, column, typed, closed)
+            originals = {opened.rel: opened.text for opened in pool}
+            requests = []
+            for opened, line, column, typed, closed in places.values():
+                inserted = "[[" + typed + ("]]" if closed else "")
+                session.edit(opened, line, column, column, inserted)
+                requests.append((opened, types.Position(line, column + 2 + len(typed)), typed))
+            await self.settle(session, 1.0)
+            self.rng.shuffle(requests)
+            for opened, cursor, typed in requests:
+                elapsed, result = await timed(
+                    session.lsp.text_document_completion_async(
+                        types.CompletionParams(types.TextDocumentIdentifier(opened.uri), cursor)
+                    )
+                )
+                items = completion_items(result)
+                metric.samples_ms.append(elapsed)
+                metric.failures += not items or (
+                    bool(typed) and not any(typed.lower() in i.label.lower() for i in items)
+                )
+            for opened in pool:
+                session.replace_text(opened, originals[opened.rel])
+            await self.settle(session, 1.0)
+        metric.per_round_p95.append(percentile(metric.samples_ms[before:], 0.95))
 
     async def completion_typing(self, session: Session, pool: list[OpenNote]) -> None:
         """Insert ``[[`` + 0-3 characters, request completion, remove the text again."""
@@ -837,7 +905,8 @@ class Bench:
                     await session.wait_ready()
                 results.mark_load(f"round {number + 1}: warm start done")
                 pool = self.open_pool(session)
-                await self.settle(session, 2.0)
+                await self.settle(session, 1.0)
+                await self.completion_idle(session, pool)
                 await self.completion_typing(session, pool)
                 results.mark_load(f"round {number + 1}: completion done")
                 await self.settle(session, 1.0)

@@ -381,3 +381,29 @@ def test_git_not_installed(lab: Lab, tmp_path: Path, how: str) -> None:
     with sqlite3.connect(lab.notebook / ".codex/notebook.db") as conn:
         rows = conn.execute("SELECT sum(git_tracked), count(*) FROM file_metadata").fetchone()
     assert rows[0] == 0 and rows[1] >= 3
+
+
+def test_renamed_into_a_name_used_before_keeps_its_own_lineage(lab: Lab) -> None:
+    root = lab.root
+    # GONE was deleted in c5; now another note is renamed to that name.
+    git(root, "mv", PCR, GONE)
+    commit(root, "PCR takes the old name", date=days_ago(1))
+    entries = lab.repo().history(GONE)
+    assert [(e.subject, e.path) for e in entries] == [
+        ("PCR takes the old name", GONE),
+        ("PCR v3", PCR),
+        ("Edit PCR", PCR),
+        ("Add notes", PCR),
+    ]  # not "Delete gone": the earlier file of that name is another note
+    # A name simply re-created (no rename) keeps its older history, as git log --follow.
+    write(root / "nb/again.md", "# Again\n")
+    commit(root, "Create again", date=days_ago(0.5))
+    git(root, "rm", "-q", "nb/again.md")
+    commit(root, "Remove again", date=days_ago(0.4))
+    write(root / "nb/again.md", "# Again, back\n")
+    commit(root, "Recreate again", date=days_ago(0.3))
+    assert [e.subject for e in lab.repo().history("nb/again.md")] == [
+        "Recreate again",
+        "Remove again",
+        "Create again",
+    ]

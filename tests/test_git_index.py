@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,5 +160,26 @@ def test_notebook_outside_git(tmp_path: Path) -> None:
     try:
         indexer.index()
         assert columns(indexer) == {"a.md": (0, None)}
+    finally:
+        indexer.close()
+
+
+def test_first_run_walks_history_in_the_background(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = commit(repo, "first")
+    calls: list[object] = []
+    monkeypatch.setattr(Repository, "last_commits", lambda *args, **kw: calls.append(args) or {})
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        threads = threading.active_count()
+        job = git_index.GitColumns(indexer.conn, (repo / "nb").resolve())
+        # A git process writing to a file: no thread, so the indexer may still fork.
+        assert job.walk is not None and threading.active_count() == threads
+        indexer.index()  # its own job; this one is finished by hand below
+        assert job.finish(indexer.conn, force=True) == 0  # values already right
+        job.close()
+        assert calls == []  # the background walk answered, no second walk
+        assert columns(indexer)["a.md"] == (1, first)
     finally:
         indexer.close()

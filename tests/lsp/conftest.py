@@ -1,9 +1,11 @@
 """End-to-end fixtures: the real server over stdio, driven by a pytest-lsp client.
 
 ``lab`` is a fresh server on a private copy of the example notebook for each test (use it
-when the test changes files or server state). ``shared_lab`` is one server per test module
-and client profile, for tests that only read; those modules must run on the module's event
-loop (``pytestmark = pytest.mark.asyncio(loop_scope="module")``).
+when the test changes settings or other server state). ``shared_lab`` is one server per test
+module and client profile, for tests that only read. ``fresh_lab`` is also one server per
+module and profile, for tests that change files: after each test its documents are closed,
+the notebook's files restored and re-indexed. Modules using ``shared_lab`` or ``fresh_lab``
+must run on the module's event loop (``pytestmark = pytest.mark.asyncio(loop_scope="module")``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from lsp_session import CLIENTS, Session, start_session, stop_session
+from lsp_session import CLIENTS, Session, reset_session, start_session, stop_session
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE_NOTEBOOK = HERE.parents[1] / "examples" / "lab-notebook"
@@ -60,3 +62,23 @@ async def shared_lab(
     session = await start_session(root, str(request.param))
     yield session
     await stop_session(session)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=CLIENTS)
+async def reused_lab(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[Session, Path]]:
+    """One server per module and profile, with a pristine copy to restore its notebook from."""
+    pristine = copy_lab(tmp_path_factory.mktemp("pristine") / "lab-notebook")
+    root = copy_lab(tmp_path_factory.mktemp("reused") / "lab-notebook")
+    session = await start_session(root, str(request.param))
+    yield session, pristine
+    await stop_session(session)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def fresh_lab(reused_lab: tuple[Session, Path]) -> AsyncIterator[Session]:
+    """The module's server on an unchanged example notebook; restored after the test."""
+    session, pristine = reused_lab
+    yield session
+    await reset_session(session, pristine)

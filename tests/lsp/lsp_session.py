@@ -11,7 +11,9 @@ otherwise the server's own watchdog observer has to notice them (Neovim).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -24,7 +26,9 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 # Implicit notebooks keep their database under the user cache: keep tests out of the real one.
-os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="codex-test-cache-"))
+if "XDG_CACHE_HOME" not in os.environ:
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="codex-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "codex_lsp", "serve"])
 CLIENTS = ["visual-studio-code", "neovim"]
@@ -383,6 +387,7 @@ async def start_session(
     settings: dict[str, Any] | None = None,
     *,
     ready: bool = True,
+    initialization_options: Any = None,
 ) -> Session:
     """Start the server on one or more workspace folders and wait until they are indexed."""
     roots = root if isinstance(root, list) else [root]
@@ -415,6 +420,7 @@ async def start_session(
         types.InitializeParams(
             capabilities=client_capabilities(profile),
             root_uri=roots[0].as_uri(),
+            initialization_options=initialization_options,
             workspace_folders=[types.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in roots],
         )
     )
@@ -437,6 +443,39 @@ async def wait_ready(session: Session, timeout: float = 60.0, count: int | None 
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"notebooks not indexed in {timeout} s: {notebooks}")
         await asyncio.sleep(0.05)
+
+
+def restore_tree(pristine: Path, root: Path) -> None:
+    """Make ``root`` hold exactly the files of ``pristine`` (index databases left alone)."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        rel = path.relative_to(root)
+        if rel.name.startswith("notebook.db"):
+            continue
+        original = pristine / rel
+        if path.is_dir() and not original.is_dir():
+            shutil.rmtree(path)
+        elif path.is_file() and not original.is_file():
+            path.unlink()
+    for original in pristine.rglob("*"):
+        rel = original.relative_to(pristine)
+        if rel.name.startswith("notebook.db") or not original.is_file():
+            continue
+        target = root / rel
+        if not target.is_file() or target.read_bytes() != original.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(original, target)
+
+
+async def reset_session(session: Session, pristine: Path) -> None:
+    """Bring a reused session back to a fresh state: no open documents, the notebook's files
+    as in ``pristine``, the index rebuilt, and the client's records emptied."""
+    for uri in list(session.buffers):
+        session.close(uri)
+    restore_tree(pristine, session.root)
+    await session.command("codex.reindex", {"full": True})
+    session.client.diagnostics.clear()
+    session.client.messages.clear()
+    session.applied_edits.clear()
 
 
 async def stop_session(session: Session) -> None:

@@ -49,7 +49,9 @@ FILES = {
     ),
     "experiments/Archived run.md": "---\nstatus: archived\ndate: 2026-03-05\n---\n# Old\n",
     "data/run.csv": "well,ct\nA1,21.3\n",
-    "data/.run.csv.json": '{\n  "type": "experiment",\n  "status": "dne",\n  "date": "2026-03-06"\n}\n',
+    "data/.run.csv.json": (
+        '{\n  "type": "experiment",\n  "status": "dne",\n  "date": "2026-03-06"\n}\n'
+    ),
 }
 
 

@@ -8,9 +8,17 @@ import pytest
 from lsp_session import Session, codes
 from lsprotocol import types
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 EXP014 = "experiments/EXP-014 HEK293 transfection.md"
 DAILY9 = "daily/2026-03-09.md"
 REQUEST_FAILED = -32803
+
+
+@pytest.fixture
+def lab(fresh_lab: Session) -> Session:
+    """This module's tests change files: one server per module, restored after each test."""
+    return fresh_lab
 
 
 async def actions_for(lab: Session, uri: str, code: str) -> list[types.CodeAction]:

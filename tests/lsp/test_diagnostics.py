@@ -9,11 +9,19 @@ import pytest
 from lsp_session import Diagnostics, Session, codes, start_session, stop_session, text_in
 from lsprotocol import types
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 EXP014 = "experiments/EXP-014 HEK293 transfection.md"
 GEL_CHECK = "experiments/2026-03-05 Gel check of PCR products.md"
 DAILY = "daily/2026-03-09.md"
 PCR = "protocols/PCR amplification.md"
 Severity = types.DiagnosticSeverity
+
+
+@pytest.fixture
+def lab(fresh_lab: Session) -> Session:
+    """This module's tests change files: one server per module, restored after each test."""
+    return fresh_lab
 
 
 def has(code: str) -> Any:
@@ -149,23 +157,29 @@ async def test_configurable_severities(
         await stop_session(session)
 
 
-async def test_configuration_changes_apply_at_once(lab: Session) -> None:
-    uri = lab.open(EXP014)
-    broken = only(await lab.wait_for_diagnostics(uri, has("link-broken")), "link-broken")
-    assert broken.severity == Severity.Error
-    # Settings pushed with the notification.
-    lab.client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(
-            settings={"codex": {"diagnostics": {"brokenLinks": "warning"}}}
+async def test_configuration_changes_apply_at_once(lab_notebook: Path, profile: str) -> None:
+    lab = await start_session(lab_notebook, profile)  # settings change: a server of its own
+    try:
+        uri = lab.open(EXP014)
+        broken = only(await lab.wait_for_diagnostics(uri, has("link-broken")), "link-broken")
+        assert broken.severity == Severity.Error
+        # Settings pushed with the notification.
+        lab.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"codex": {"diagnostics": {"brokenLinks": "warning"}}}
+            )
         )
-    )
-    await lab.wait_for_diagnostics(
-        uri, lambda found: [d.severity for d in found] == [Severity.Warning]
-    )
-    # Settings pulled with workspace/configuration (the notification carries none).
-    lab.client.set_configuration({"codex": {"diagnostics": {"brokenLinks": "off"}}})
-    lab.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await lab.wait_for_diagnostics(uri, lambda found: not found)
+        await lab.wait_for_diagnostics(
+            uri, lambda found: [d.severity for d in found] == [Severity.Warning]
+        )
+        # Settings pulled with workspace/configuration (the notification carries none).
+        lab.client.set_configuration({"codex": {"diagnostics": {"brokenLinks": "off"}}})
+        lab.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+        await lab.wait_for_diagnostics(uri, lambda found: not found)
+    finally:
+        await stop_session(lab)
 
 
 async def test_creating_and_deleting_the_missing_note(lab: Session) -> None:

@@ -6,10 +6,7 @@ notebook is then checked with ``codex-lsp check`` (on a copy): a rename must not
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,10 @@ from lsp_session import Session
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from codex_lsp.storage import queries
+from codex_lsp.storage.workspace import indexed_notebooks
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 REQUEST_FAILED = -32803
 PCR = "protocols/PCR amplification.md"
 EXP012 = "experiments/EXP-012 Annealing gradient.md"
@@ -32,20 +33,25 @@ KNOWN_ISSUES = {
 }
 
 
+@pytest.fixture
+def lab(fresh_lab: Session) -> Session:
+    """This module's tests change files: one server per module, restored after each test."""
+    return fresh_lab
+
+
 def link_issues(root: Path, scratch: Path) -> set[tuple[str, str]]:
-    """(file, code) of every link problem that ``codex-lsp check`` finds in a copy of ``root``."""
+    """(file, code) of every link problem that ``codex-lsp check`` would report for ``root``
+    (computed the same way, on a copy, so the server's own database is left alone)."""
     copy = scratch / "check-copy"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns("notebook.db*"))
-    done = subprocess.run(
-        [sys.executable, "-m", "codex_lsp", "check", str(copy), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode in (0, 1), done.stderr
-    issues = json.loads(done.stdout)["issues"]
-    return {(i["path"], i["code"]) for i in issues if i["code"].startswith("link-")}
+    with indexed_notebooks(copy) as notebooks:
+        return {
+            (issue.path, issue.code)
+            for item in notebooks
+            for issue in queries.check(item.conn)
+            if issue.code.startswith("link-")
+        }
 
 
 async def rename(lab: Session, rel: str, position: types.Position, new_name: str) -> None:

@@ -77,6 +77,11 @@ async def test_workspace_symbols_notes_aliases_headings_tags(shared_lab: Session
     assert tag.name == "#assay/qpcr"
     assert tag.container_name == "6 files"
 
+    # A note is found by its file name too, not only by its title.
+    by_name = await symbols("2026-03-04 PCR optimisation")
+    assert by_name[0].name == "PCR optimisation (Mg²⁺ and DMSO)"
+    assert by_name[0].container_name == "experiments/2026-03-04 PCR optimisation.md"
+
     fuzzy = await symbols("hektrans")
     assert fuzzy and fuzzy[0].name == "EXP-014 HEK293 transfection"
     assert await symbols("zzzzqqqq") == []
@@ -103,6 +108,12 @@ async def test_document_links(shared_lab: Session) -> None:
     texts = {text_in(shared_lab.read(rel), link.range) for link in result or []}
     assert "[[Western blot]]" not in texts
     assert "[[Ana Ribeiro|Ana]]" in texts
+    # Tooltips only for clients that support them (Neovim does not).
+    tooltips = {link.tooltip for link in result or []}
+    if shared_lab.profile == "visual-studio-code":
+        assert "people/Ana Ribeiro.md" in tooltips
+    else:
+        assert tooltips == {None}
 
 
 async def test_folding_ranges(shared_lab: Session) -> None:

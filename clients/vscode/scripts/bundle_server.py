@@ -17,7 +17,8 @@ The result runs on any Python >= 3.10 with ``python -I -S bundled/launch.py serv
   codex-lsp) is left out.
 
 Re-running with unchanged inputs (server sources, pyproject.toml, these scripts, the platform
-list) does nothing; ``--force`` rebuilds.
+list) does nothing; ``--force`` rebuilds. With ``$CODEX_BUNDLE_CACHE`` set, a finished bundle is
+also kept in that folder under the hash of its inputs and reused from there (for fresh clones).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 EXTENSION = HERE.parent
@@ -67,9 +69,13 @@ def normalise(name: str) -> str:
 
 
 def current_platform() -> str:
-    system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform, sys.platform)
+    system = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(
+        sys.platform, sys.platform
+    )
     machine = platform.machine().lower()
-    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine
+    )
     return f"{system}-{arch}"
 
 
@@ -107,7 +113,9 @@ def dists(lib: Path) -> dict[str, tuple[str, str, list[Path]]]:
     for info in lib.glob("*.dist-info"):
         metadata = (info / "METADATA").read_text(encoding="utf-8", errors="replace")
         fields = dict(
-            line.split(": ", 1) for line in metadata.splitlines() if ": " in line and not line[0].isspace()
+            line.split(": ", 1)
+            for line in metadata.splitlines()
+            if ": " in line and not line[0].isspace()
         )
         name, version = fields.get("Name", info.name), fields.get("Version", "?")
         files = []
@@ -122,14 +130,17 @@ def dists(lib: Path) -> dict[str, tuple[str, str, list[Path]]]:
     return found
 
 
-def requirement_tools():  # type: ignore[no-untyped-def]
+def requirement_tools() -> tuple[Any, Any]:
+    """packaging's Requirement and default_environment (pip vendors them when needed)."""
     try:
-        from packaging.markers import default_environment
-        from packaging.requirements import Requirement
-    except ImportError:  # pip vendors packaging
-        from pip._vendor.packaging.markers import default_environment
-        from pip._vendor.packaging.requirements import Requirement
-    return Requirement, default_environment
+        import packaging.markers
+        import packaging.requirements
+
+        return packaging.requirements.Requirement, packaging.markers.default_environment
+    except ImportError:
+        from pip._vendor.packaging import markers, requirements
+
+        return requirements.Requirement, markers.default_environment
 
 
 def missing_for_other_pythons(lib: Path) -> list[str]:
@@ -206,7 +217,7 @@ def install_native(
     return plat, version, True, ""
 
 
-def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict[str, object]:
+def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="codex-bundle-"))
     staging = out.with_name(out.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -267,7 +278,8 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
             if key in OPTIONAL_ACCELERATORS:
                 remove(compiled)
                 stripped[name] = OPTIONAL_ACCELERATORS[key]
-                log(f"{name}: removed {len(compiled)} compiled file(s): {OPTIONAL_ACCELERATORS[key]}")
+                why = OPTIONAL_ACCELERATORS[key]
+                log(f"{name}: removed {len(compiled)} compiled file(s): {why}")
             else:
                 natives[name] = version
                 remove(files)
@@ -277,7 +289,8 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
             log(
                 "compiled dependencies "
                 + ", ".join(f"{n} {v}" for n, v in requirements)
-                + f": installing wheels for {', '.join(platforms)} x CPython {', '.join(PYTHON_VERSIONS)}"
+                + f": installing wheels for {', '.join(platforms)}"
+                + f" x CPython {', '.join(PYTHON_VERSIONS)}"
             )
             builds: dict[str, list[str]] = {p: [] for p in platforms}
             missing: dict[str, list[str]] = {}
@@ -310,7 +323,7 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
         remove_empty_dirs(staging)
         shutil.copy2(HERE / "launch.py", staging / "launch.py")
         versions = {name: version for name, version, _ in dists(lib).values()}
-        manifest = {
+        manifest: dict[str, Any] = {
             "codex_lsp": versions.get("codex-lsp") or versions.get("codex_lsp"),
             "python": f">={MIN_PYTHON}",
             "built_with": f"Python {platform.python_version()} on {current_platform()}",
@@ -322,7 +335,9 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
             "pruned": pruned,
             "native": native_manifest,
         }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
         shutil.rmtree(out, ignore_errors=True)
         staging.rename(out)
         log(f"built {out} in {time.monotonic() - started:.1f} s")
@@ -338,9 +353,6 @@ def size_of(folder: Path) -> int:
 
 def smoke_test(out: Path) -> None:
     """The bundle must import on this machine's Python (when it is a supported one)."""
-    if sys.version_info < (3, 10):
-        log(f"skipping the smoke test: this is Python {platform.python_version()}")
-        return
     result = subprocess.run(
         [sys.executable, "-B", "-I", "-S", str(out / "launch.py"), "--probe"],
         capture_output=True,
@@ -366,9 +378,10 @@ def main() -> int:
     parser.add_argument(
         "--extra",
         action="append",
-        default=[],
+        default=os.environ.get("CODEX_BUNDLE_EXTRA", "").split(),
         metavar="REQUIREMENT",
-        help="also bundle this requirement (to try a dependency before pyproject.toml has it)",
+        help="also bundle this requirement (to try a dependency before pyproject.toml has it;"
+        " or $CODEX_BUNDLE_EXTRA, space-separated)",
     )
     args = parser.parse_args()
     platforms = [p.strip() for p in args.platforms.split(",") if p.strip()]
@@ -387,7 +400,20 @@ def main() -> int:
                 return 0
         except ValueError:
             pass
+    cache = Path(os.environ["CODEX_BUNDLE_CACHE"]) if os.environ.get("CODEX_BUNDLE_CACHE") else None
+    cached = cache / stamp if cache else None
+    if cached is not None and (cached / "manifest.json").exists() and not args.force:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(cached, out)
+        log(f"copied the bundle from the cache {cached}")
+        smoke_test(out)
+        return 0
     manifest = build(out, platforms, stamp, args.extra)
+    if cache is not None and cached is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.iterdir():  # keep only this bundle
+            shutil.rmtree(old, ignore_errors=True)
+        shutil.copytree(out, cached)
     log(
         f"codex-lsp {manifest['codex_lsp']} with {len(manifest['packages']) - 1} dependencies, "
         f"{size_of(out) / 1e6:.1f} MB"

@@ -1,3 +1,4 @@
+# ruff: noqa: UP032  (no f-strings: an old Python must be able to read this file)
 """Start the codex-lsp server bundled with the Codex Notebooks extension.
 
 Run as ``python -I -S launch.py serve`` (or ``--probe``). ``-I -S`` keep the user's
@@ -36,11 +37,11 @@ def platform_name():
         "i686": "ia32",
         "x86": "ia32",
     }.get(machine, machine)
-    return "%s-%s" % (system, arch)
+    return "{}-{}".format(system, arch)
 
 
 def python_tag():
-    return "cp%d%d" % sys.version_info[:2]
+    return "cp{}{}".format(*sys.version_info[:2])
 
 
 def manifest():
@@ -59,9 +60,9 @@ def search_path():
         folder = os.path.join(HERE, "native", platform_name(), python_tag())
         if not os.path.isdir(folder):
             built = sorted(natives.get("builds", {}).get(platform_name(), []))
+            message = "the bundled server has no build of {} for {} with Python {}.{} (bundled: {})"
             raise RuntimeError(
-                "the bundled server has no build of %s for %s with Python %d.%d (bundled: %s)"
-                % (
+                message.format(
                     ", ".join(sorted(natives.get("packages", {}))),
                     platform_name(),
                     sys.version_info[0],
@@ -77,13 +78,13 @@ def probe():
     """Print one JSON line: can this interpreter run the bundled server?"""
     report = {
         "ok": False,
-        "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
+        "version": "{}.{}.{}".format(*sys.version_info[:3]),
         "executable": sys.executable,
         "platform": platform_name(),
     }
     try:
         if sys.version_info < MIN_VERSION:
-            raise RuntimeError("Python %d.%d or newer is needed" % MIN_VERSION)
+            raise RuntimeError("Python {}.{} or newer is needed".format(*MIN_VERSION))
         sys.path[0:0] = search_path()
         import sqlite3
 
@@ -91,20 +92,22 @@ def probe():
         try:
             connection.execute("CREATE VIRTUAL TABLE probe USING fts5(body)")
         except sqlite3.Error:
-            raise RuntimeError(
-                "this Python's sqlite3 has no FTS5 full-text search (SQLite %s)"
-                % sqlite3.sqlite_version
+            # No "raise ... from": this file stays readable by Python 2 (see the docstring).
+            raise RuntimeError(  # noqa: B904
+                "this Python's sqlite3 has no FTS5 full-text search (SQLite {})".format(
+                    sqlite3.sqlite_version
+                )
             )
         finally:
             connection.close()
         import codex_lsp
-        import codex_lsp.cli.main  # noqa: F401
-        import codex_lsp.lsp.server  # noqa: F401  (pygls, lsprotocol, the storage layer)
+        import codex_lsp.cli.main
+        import codex_lsp.lsp.server  # pygls, lsprotocol, the storage layer
 
         report["server"] = codex_lsp.__version__
         report["ok"] = True
     except Exception as exc:  # report, never crash
-        report["error"] = "%s: %s" % (type(exc).__name__, exc)
+        report["error"] = "{}: {}".format(type(exc).__name__, exc)
     sys.stdout.write(json.dumps(report) + "\n")
     return 0 if report["ok"] else 1
 
@@ -114,14 +117,15 @@ def main(argv):
         return probe()
     if sys.version_info < MIN_VERSION:
         sys.stderr.write(
-            "codex-lsp: Python %d.%d or newer is needed; this is %s (%s)\n"
-            % (MIN_VERSION + (sys.version.split()[0], sys.executable))
+            "codex-lsp: Python {}.{} or newer is needed; this is {} ({})\n".format(
+                MIN_VERSION[0], MIN_VERSION[1], sys.version.split()[0], sys.executable
+            )
         )
         return 3
     try:
         sys.path[0:0] = search_path()
     except RuntimeError as exc:
-        sys.stderr.write("codex-lsp: %s\n" % exc)
+        sys.stderr.write("codex-lsp: {}\n".format(exc))
         return 3
     from codex_lsp.cli.main import main as codex_main
 

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  type DeletedNote,
   decodeRevision,
   encodeRevision,
   type Feature,
@@ -17,6 +18,7 @@ import {
   notebookOf,
   parseQuery,
   plural,
+  relativeTime,
   REVISION_SCHEME,
   type RevisionRef,
   revisionPath,
@@ -96,6 +98,7 @@ export class Commands {
       ['codex.showHistory', (arg) => this.showHistory(arg)],
       ['codex.restoreRevision', (arg) => this.restoreRevision(arg)],
       ['codex.compareWithCurrent', (arg) => this.compareWithCurrent(arg)],
+      ['codex.restoreDeletedNote', (arg) => this.restoreDeletedNote(arg)],
       ['codex.showNotebooks', () => this.showNotebooks()],
       ['codex.showLog', async () => this.manager.log.show(true)],
       ['codex.restartServer', () => this.manager.restart()],
@@ -447,6 +450,37 @@ export class Commands {
     const doc = vscode.window.activeTextEditor?.document;
     if (doc?.uri.scheme === REVISION_SCHEME) return decodeRevision(doc.uri.query);
     return undefined;
+  }
+
+  /** Brings back a note deleted from the notebook (its last committed text), as a new file. */
+  async restoreDeletedNote(arg?: unknown): Promise<vscode.Uri | undefined> {
+    const given = arg as { uri?: unknown; commit?: unknown } | undefined;
+    let note: DeletedNote | undefined;
+    if (given && typeof given.uri === 'string' && typeof given.commit === 'string') {
+      note = { uri: given.uri, commit: given.commit, path: path.basename(vscode.Uri.parse(given.uri).fsPath) };
+    } else {
+      const deleted = await this.exec<DeletedNote[]>('codex.deletedNotes', {}, 'deletedNotes');
+      if (deleted.length === 0) {
+        this.manager.info('Codex: git knows no deleted note of this workspace.');
+        return undefined;
+      }
+      const chosen = await this.pick(
+        deleted.map((d) => ({
+          label: d.path,
+          iconPath: new vscode.ThemeIcon('trash'),
+          description: [d.author, d.date ? `deleted ${relativeTime(d.date)}` : undefined].filter(Boolean).join(' · '),
+          detail: d.subject,
+          note: d,
+        })),
+        { title: 'Codex: Restore Deleted Note', placeholder: 'Choose a note to bring back (its last committed text)', matchOnDetail: true },
+      );
+      note = chosen?.note;
+    }
+    if (!note) return undefined;
+    await this.exec('codex.restore', { uri: note.uri, commit: note.commit }, 'deletedNotes');
+    const editor = await openAt(note.uri);
+    if (editor.document.isDirty) await editor.document.save();
+    return editor.document.uri;
   }
 
   async compareWithCurrent(arg?: unknown): Promise<void> {

@@ -14,6 +14,7 @@ export const FEATURES = {
   notebooks: ['codex.notebooks'],
   history: ['codex.history', 'codex.show'],
   restore: ['codex.history', 'codex.restore'],
+  deletedNotes: ['codex.deletedNotes', 'codex.restore'],
   diff: ['codex.diff'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -243,6 +244,19 @@ export interface HistoryEntry {
   subject?: string;
   path?: string;
   workingTree?: boolean;
+}
+
+/** One `codex.deletedNotes` entry: a note that git knows but the disk no longer has. */
+export interface DeletedNote {
+  uri: string;
+  path: string;
+  notebook?: string;
+  /** The last commit that had the note. */
+  commit: string;
+  deletedIn?: string;
+  date?: string;
+  author?: string;
+  subject?: string;
 }
 
 /** The "uncommitted changes" entry that history lists first. */

@@ -166,21 +166,23 @@ export class ServerManager implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const pythonSetting = settings.get<string>('server.python', '');
     const commandSetting = settings.get<string>('server.command', '');
-    const bundledDir = path.join(this.context.extensionPath, 'bundled');
-    // Only ask the Python extension when its interpreter would be used.
-    const needsPython = !commandSetting.trim() && !pythonSetting.trim();
-    const resolution = resolveServer({
+    const input = {
       commandSetting,
       argsSetting: settings.get<string[]>('server.args'),
       pythonSetting,
-      pythonExtension: needsPython ? await this.pythonExtensionIfNeeded(folder) : undefined,
-      bundledDir,
+      bundledDir: path.join(this.context.extensionPath, 'bundled'),
       env: process.env,
       platform: process.platform,
       home: os.homedir(),
       isExecutable,
       isFile: exists,
-    });
+    };
+    let resolution = resolveServer(input);
+    if (resolution.ok && resolution.choice.kind === 'bundled' && resolution.choice.python.source === 'default') {
+      // Only now is the Python extension's interpreter worth asking for (it may activate it).
+      const pythonExtension = await this.pythonExtensionInterpreter(folder);
+      if (pythonExtension) resolution = resolveServer({ ...input, pythonExtension });
+    }
     if (!resolution.ok) {
       this.choice = undefined;
       this.fail(resolution.problem);
@@ -258,7 +260,7 @@ export class ServerManager implements vscode.Disposable {
     this.setState('stopped');
   }
 
-  private async pythonExtensionIfNeeded(folder: vscode.Uri | undefined): Promise<string[] | undefined> {
+  private async pythonExtensionInterpreter(folder: vscode.Uri | undefined): Promise<string[] | undefined> {
     try {
       return await activeInterpreter(folder);
     } catch {

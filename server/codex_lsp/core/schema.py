@@ -328,7 +328,7 @@ def closest(word: str, choices: Sequence[str]) -> str | None:
     if not word or not choices:
         return None
     lowered = {c.lower(): c for c in reversed(choices)}
-    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.75)
     return lowered[found[0]] if found else None
 
 
@@ -506,6 +506,7 @@ class NotebookSchema:
         for name, body in raw_types.items() if isinstance(raw_types, dict) else ():
             self.types[str(name)] = self._compile(str(name), body if isinstance(body, dict) else {})
         self.base = self._compile("", None)
+        self._names = tuple(self.types)
         self._group_types = {f"t{n}": name for n, name in enumerate(self.types)}
         self._by_path = _combined([t.patterns for t in self.types.values()])
 
@@ -635,7 +636,7 @@ class NotebookSchema:
         per-key check, so valid notes cost little; errors still come from jsonschema.
         """
         note_type, unknown = self.choose_type(path, data)
-        names = tuple(self.types)
+        names = self._names
         if note_type is None:
             if not has_metadata or (not self.global_properties and not self.global_required):
                 return Verdict(None, False, unknown_type=unknown, known_types=names)
@@ -879,6 +880,7 @@ def _check_schemas(document: dict[str, Any], collector: _Collector) -> None:
         BASE_URI, DRAFT202012.create_resource(document)
     )
     resolver = registry.resolver(base_uri=BASE_URI)
+    walked: list[tuple[tuple[PathItem, ...], dict[str, Any]]] = []
     for root_path, root, is_type in roots:
         if not isinstance(root, (dict, bool)):
             continue  # reported by the structure check
@@ -889,10 +891,62 @@ def _check_schemas(document: dict[str, Any], collector: _Collector) -> None:
             error = _deepest(error)
             _report_meta_error(error, collector, prefix=root_path)
         for path, schema in _walk(root, root_path):
+            walked.append((path, schema))
             _check_keywords(path, schema, collector, allow_paths=is_type and path == root_path)
             ref = schema.get("$ref")
             if isinstance(ref, str):
                 _check_ref(ref, (*path, "$ref"), resolver, collector)
+    _check_cycles(walked, resolver, collector)
+
+
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+_IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
+
+
+def _in_place(schema: dict[str, Any], resolver: Any) -> list[dict[str, Any]]:
+    """Schemas applied to the same value as ``schema`` (no descent into the value)."""
+    found: list[Any] = [schema.get(key) for key in _IN_PLACE_ONE]
+    for key in _IN_PLACE_LIST:
+        value = schema.get(key)
+        if isinstance(value, list):
+            found += value
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#"):
+        with contextlib.suppress(Unresolvable):
+            found.append(resolver.lookup(ref).contents)
+    return [f for f in found if isinstance(f, dict)]
+
+
+def _check_cycles(
+    walked: list[tuple[tuple[PathItem, ...], dict[str, Any]]], resolver: Any, collector: _Collector
+) -> None:
+    """``$ref`` chains that come back to where they started without reading deeper into the
+    value never end; report them at the ``$ref`` that closes the loop."""
+    paths = {id(schema): path for path, schema in walked}
+    state: dict[int, int] = {}  # 1: on the current chain, 2: done
+    for _, start in walked:
+        if id(start) in state:
+            continue
+        stack = [(start, iter(_in_place(start, resolver)))]
+        state[id(start)] = 1
+        while stack:
+            schema, following = stack[-1]
+            step = next(following, None)
+            if step is None:
+                state[id(schema)] = 2
+                stack.pop()
+                continue
+            seen = state.get(id(step))
+            if seen == 1:
+                path = paths.get(id(schema), ())
+                collector.add(
+                    "schema-file-ref",
+                    "This $ref makes a cycle: the schema refers to itself without end",
+                    (*path, "$ref") if "$ref" in schema else path,
+                )
+            elif seen is None:
+                state[id(step)] = 1
+                stack.append((step, iter(_in_place(step, resolver))))
 
 
 def _check_keywords(

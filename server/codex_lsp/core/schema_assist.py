@@ -331,8 +331,55 @@ def yaml_value(value: Any) -> str:
                 plain = yaml.safe_load(value) == value
             except yaml.YAMLError:
                 plain = False
-        return value if plain else json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)
+        return value if plain else _quoted(value)
+    return _flow(value)
+
+
+_YAML_SAFE = re.compile(
+    "[\\x20-\\x7e\\xa0-\\ud7ff\\ue000-\\ufefe\\uff00-\\ufffd\\U00010000-\\U0010ffff]"
+)
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted YAML string; characters YAML would misread are escaped."""
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif _YAML_SAFE.match(char):
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+            )
+    return '"' + "".join(out) + '"'
+
+
+def _flow(value: Any) -> str:
+    """A JSON value as YAML flow text that reads back the same (floats keep a dot)."""
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return json.dumps(value)
+    if isinstance(value, float):
+        text = json.dumps(value)
+        if text in ("Infinity", "-Infinity", "NaN"):
+            return {"Infinity": ".inf", "-Infinity": "-.inf", "NaN": ".nan"}[text]
+        if "." not in text:
+            mantissa, _, exponent = text.partition("e")
+            text = f"{mantissa}.0" + (f"e{exponent}" if exponent else "")
+        if "e" in text and text.split("e")[1][:1] not in "+-":
+            text = text.replace("e", "e+")
+        return text
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_quoted(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
+    return _quoted(str(value))
 
 
 def replacement_text(original: str, value: Any) -> str:

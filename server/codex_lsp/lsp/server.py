@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -40,8 +41,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class _Answered:
+    """A request already answered with an error while it was being read."""
+
+    jsonrpc = ""
+
+
 class CodexProtocol(LanguageServerProtocol):
-    """Speaks UTF-16 positions whatever the client prefers (the index stores UTF-16)."""
+    """Speaks UTF-16 positions whatever the client prefers (the index stores UTF-16), and
+    answers every request, even one whose params cannot be read."""
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
@@ -49,6 +57,24 @@ class CodexProtocol(LanguageServerProtocol):
         if params.capabilities.general is not None:
             params.capabilities.general.position_encodings = None
         return (yield from super().lsp_initialize(params))
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Read one message; a request with invalid params gets an error response.
+
+        pygls raises here and drops the request, which would leave the client waiting forever.
+        """
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "method" in data and isinstance(data.get("id"), (int, str)):
+                self._send_response(data["id"], error=exc.to_response_error())
+                return _Answered()
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        """Dispatch a message (requests already answered while being read are skipped)."""
+        if not isinstance(message, _Answered):
+            super().handle_message(message)
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ import sqlite_utils
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x436F4458  # "CoDX"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA_V1 = """
@@ -134,9 +134,33 @@ def _label_key_v2(db: sqlite_utils.Database) -> None:
     create_derived_indexes(db.conn)
 
 
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS schema_problem (
+    file_id TEXT, path TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
+    message TEXT NOT NULL, start_line INTEGER, start_char INTEGER, end_line INTEGER,
+    end_char INTEGER
+);
+CREATE INDEX IF NOT EXISTS schema_problem_file ON schema_problem(file_id);
+CREATE TABLE IF NOT EXISTS schema_note (
+    file_id TEXT PRIMARY KEY, stamp TEXT NOT NULL, note_type TEXT, own_keys TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schema_link_key (file_id TEXT NOT NULL, key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS schema_link_key_key ON schema_link_key(key);
+CREATE INDEX IF NOT EXISTS schema_link_key_file ON schema_link_key(file_id);
+"""
+
+
+def _schema_tables_v3(db: sqlite_utils.Database) -> None:
+    """v3: frontmatter schema validation results (storage/schema_store.py)."""
+    for statement in _SCHEMA_V3.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
     1: _schema_v1,
     2: _label_key_v2,
+    3: _schema_tables_v3,
 }
 
 

@@ -17,8 +17,10 @@ import datetime as _dt
 import importlib
 import logging
 import os
+import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,8 @@ _GLOBAL = (
     "diff.noprefix=false",
 )
 _ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
+# Logs read as they are written: git flushes after each commit, so a reader can stop it early.
+_STREAM_ENV = {**_ENV, "GIT_FLUSH": "1"}
 
 
 class GitUnavailable(Exception):
@@ -273,11 +277,15 @@ class Repository:
 
     # -- running git -------------------------------------------------------------------
 
-    def run(self, *args: str, check: bool = True, literal: bool = True) -> tuple[int, bytes, str]:
+    def run(
+        self, *args: str, check: bool = True, literal: bool = True, timeout: float | None = None
+    ) -> tuple[int, bytes, str]:
         """Run ``git ARGS`` in the work tree; returns (status, stdout bytes, stderr text).
 
         With ``check`` a non-zero status raises :class:`GitError` carrying git's message.
         ``literal`` pathspecs (the default) match names exactly, even with ``*`` or ``[``.
+        ``timeout`` kills git after that many seconds (for commands that run user hooks or
+        filters; GitPython watches them with a thread).
         """
         module = _gitpython()
         command = [module.Git.GIT_PYTHON_GIT_EXECUTABLE, *_GLOBAL, *args]
@@ -290,7 +298,7 @@ class Repository:
                 stdout_as_string=False,
                 with_exceptions=False,
                 strip_newline_in_stdout=False,
-                kill_after_timeout=COMMAND_TIMEOUT_S,
+                kill_after_timeout=timeout,
                 env=_ENV,
             )
         except module.GitCommandNotFound as exc:
@@ -374,7 +382,10 @@ class Repository:
         of the old name before that commit, and so on.
 
         Unlike ``git log --follow`` this keeps merge commits that changed the file (a merge
-        that combined edits of both branches) and follows a rename whatever the path.
+        that combined edits of both branches) and follows a rename whatever the path. Each
+        name's log is read as git writes it and git is stopped at the commit that created the
+        name by a rename (older commits of that name are another file's), so following any
+        number of renames costs about one walk of the history.
         """
         found: list[Revision] = []
         path, start = rel, self.head()
@@ -382,18 +393,21 @@ class Repository:
             args = ["log", "--name-status", "-z", "--no-renames", "--encoding=UTF-8", _LOG_FORMAT]
             if limit is not None:
                 args.append(f"--max-count={limit - len(found)}")
-            _, out, _ = self.run(*args, start, "--", path)
-            segment = _parse_log(out, path)
-            if not segment:
+            renamed: tuple[str, str] | None = None
+            for record in self._stream_records([*args, start, "--", path], fields=3):
+                parsed = _parse_record(record, path)
+                if parsed is None:
+                    continue
+                revision, status, parent = parsed
+                found.append(revision)
+                if status == "A" and parent is not None and revision.commit is not None:
+                    source = self._renamed_from(revision.commit, parent, path)
+                    if source is not None:
+                        renamed = (source, parent)
+                        break  # stops git: older commits of this name are another file's
+            if renamed is None:
                 break
-            found.extend(revision for revision, _, _ in segment)
-            oldest, status, parent = segment[-1]
-            if status != "A" or parent is None or oldest.commit is None:
-                break
-            source = self._renamed_from(oldest.commit, parent, path)
-            if source is None:
-                break
-            path, start = source, parent
+            path, start = renamed
         return found
 
     def _renamed_from(self, commit: str, parent: str, path: str) -> str | None:
@@ -547,29 +561,65 @@ class Repository:
         touch is returned; otherwise history is read from HEAD until every path of ``wanted``
         is found (one walk, stopped early).
         """
-        found: dict[str, str] = {}
         if self.head() is None:
-            return found
+            return {}
         rev = f"{since}..HEAD" if since else "HEAD"
         args = ["log", "--name-only", "-z", "--no-renames", "--format=%x1e%H", rev]
-        remaining = None if since else set(wanted)
-        for commit, paths in self._stream_names([*args, "--", prefix or "."]):
-            for path in paths:
-                if path not in found:
-                    found[path] = commit
-                    if remaining is not None:
-                        remaining.discard(path)
-            if remaining is not None and not remaining:
-                break
-        return found
+        records = self._stream_names([*args, "--", prefix or "."])
+        return _newest(records, None if since else wanted)
+
+    def start_names_walk(self, prefix: str = "") -> NamesWalk | None:
+        """Start the walk of :meth:`last_commits` (from HEAD) in the background.
+
+        git writes to a temporary file (``--output``), so it never waits for a reader and no
+        thread is needed: a caller may still fork afterwards. None without commits.
+        """
+        head = self.head()
+        if head is None:
+            return None
+        module = _gitpython()
+        handle_fd, name = tempfile.mkstemp(prefix="codex-git-", suffix=".log")
+        os.close(handle_fd)
+        output = Path(name)
+        command = [
+            module.Git.GIT_PYTHON_GIT_EXECUTABLE,
+            *_GLOBAL,
+            "--literal-pathspecs",
+            "log",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--format=%x1e%H",
+            f"--output={output}",
+            head,
+            "--",
+            prefix or ".",
+        ]
+        try:
+            handle = self._repo.git.execute(command, as_process=True, env=_STREAM_ENV)
+        except Exception:
+            output.unlink(missing_ok=True)
+            raise
+        return NamesWalk(self.root, head, prefix, handle, output)
 
     def _stream_names(self, args: list[str]) -> Iterator[tuple[str, list[str]]]:
         """(commit, paths) from a ``--name-only -z`` log, read as git writes it (the caller
         may stop early; git is then killed)."""
+        for record in self._stream_records(args):
+            yield _names_record(record)
+
+    def _stream_records(self, args: list[str], fields: int | None = None) -> Iterator[bytes]:
+        """The records (``%x1e``-separated) of a log, read as git writes it; when the caller
+        stops early, git is killed.
+
+        A record is known to be whole when the next one starts, or, with ``fields``, as soon
+        as it holds that many NUL-terminated fields (header, status, path for a one-path
+        ``--name-status -z`` log): then the caller sees it before git writes anything more.
+        """
         module = _gitpython()
         command = [module.Git.GIT_PYTHON_GIT_EXECUTABLE, *_GLOBAL, "--literal-pathspecs", *args]
         try:
-            handle = self._repo.git.execute(command, as_process=True, env=_ENV)
+            handle = self._repo.git.execute(command, as_process=True, env=_STREAM_ENV)
         except module.GitCommandNotFound as exc:
             raise GitUnavailable(f"git cannot be run: {exc}") from None
         proc = handle.proc
@@ -584,9 +634,13 @@ class Repository:
                 *complete, pending = (pending + chunk).split(separator)
                 for record in complete:
                     if record:
-                        yield _names_record(record)
+                        yield record
+                whole = fields is not None and pending.endswith(b"\0")
+                if whole and pending.count(b"\0") >= (fields or 0):
+                    record, pending = pending, b""
+                    yield record
             if pending:
-                yield _names_record(pending)
+                yield pending
             finished = True
         finally:
             if proc.poll() is None:
@@ -647,9 +701,17 @@ class Repository:
             if not changed:
                 return result
             before_staged = staged & set(candidates)
-            self.run("add", "--", *candidates)
+            self.run("add", "--", *candidates, timeout=COMMAND_TIMEOUT_S)
             status, _, error = self.run(
-                "commit", "--quiet", "-m", message, "--only", "--", *candidates, check=False
+                "commit",
+                "--quiet",
+                "-m",
+                message,
+                "--only",
+                "--",
+                *candidates,
+                check=False,
+                timeout=COMMAND_TIMEOUT_S,
             )
             if status != 0:
                 self._unstage([p for p in candidates if p not in before_staged])
@@ -698,6 +760,92 @@ class Repository:
             log.warning("could not unstage %s after a failed auto-commit: %s", rels, exc)
 
 
+class NamesWalk:
+    """A ``git log --name-only`` walk running in the background (see
+    :meth:`Repository.start_names_walk`); close it when done."""
+
+    def __init__(self, root: Path, head: str, prefix: str, handle: Any, output: Path) -> None:
+        self.root, self.head, self.prefix = root, head, prefix
+        self._handle, self._output = handle, output
+        self._finalizer = weakref.finalize(self, _stop_walk, handle.proc, output)
+
+    def last_commits(self, wanted: set[str]) -> dict[str, str] | None:
+        """Like :meth:`Repository.last_commits`, reading the file as git writes it and
+        stopping git once every ``wanted`` path was seen; None when the walk failed."""
+        proc = self._handle.proc
+        newest = _Newest(wanted)
+        separator = _RS.encode()
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
+        pending = b""
+        with self._output.open("rb") as handle:
+            while not newest.done:
+                chunk = handle.read(1 << 20)
+                if chunk:
+                    *complete, pending = (pending + chunk).split(separator)
+                    newest.add_records(complete)
+                elif proc.poll() is not None:  # finished: what is left is whole
+                    newest.add_records([pending + handle.read()])
+                    break
+                elif time.monotonic() > deadline:
+                    return None
+                else:
+                    time.sleep(0.002)
+        if newest.done:
+            self.close()
+        elif proc.returncode != 0:
+            return None
+        return newest.found
+
+    def close(self) -> None:
+        """Stop git if it still runs and delete the temporary file."""
+        self._finalizer()
+
+
+def _stop_walk(proc: Any, output: Path) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    output.unlink(missing_ok=True)
+
+
+class _Newest:
+    """The first (newest) commit naming each path, until every wanted path was seen."""
+
+    def __init__(self, wanted: set[str] | None) -> None:
+        self.found: dict[str, str] = {}
+        self._remaining = None if wanted is None else set(wanted)
+
+    @property
+    def done(self) -> bool:
+        return self._remaining is not None and not self._remaining
+
+    def add(self, commit: str, paths: list[str]) -> None:
+        for path in paths:
+            if path not in self.found:
+                self.found[path] = commit
+                if self._remaining is not None:
+                    self._remaining.discard(path)
+
+    def add_records(self, records: Iterable[bytes]) -> None:
+        for record in records:
+            if record and not self.done:
+                self.add(*_names_record(record))
+
+
+def _newest(records: Iterable[tuple[str, list[str]]], wanted: set[str] | None) -> dict[str, str]:
+    """:class:`_Newest` over parsed records, reading no further than needed (everything
+    when ``wanted`` is None)."""
+    newest = _Newest(wanted)
+    for commit, paths in records:
+        newest.add(commit, paths)
+        if newest.done:
+            break
+    return newest.found
+
+
 # -- parsing -----------------------------------------------------------------------------
 
 
@@ -723,19 +871,18 @@ def _records(out: bytes) -> Iterator[tuple[list[str], list[tuple[str, list[str]]
         yield fields, changes
 
 
-def _parse_log(out: bytes, rel: str) -> list[tuple[Revision, str, str | None]]:
-    """(revision, status of ``rel`` in it, first parent) for each commit of a
-    ``--name-status -z`` log limited to ``rel``. Merges list no status ("")."""
-    found = []
-    for fields, changes in _records(out):
+def _parse_record(record: bytes, rel: str) -> tuple[Revision, str, str | None] | None:
+    """(revision, status of ``rel`` in it, first parent) of one record of a
+    ``--name-status -z`` log limited to ``rel`` (merges have no status: "")."""
+    for fields, changes in _records(record):
         if len(fields) < 7:
-            continue
+            return None
         commit, short, author, email, date, parents = fields[:6]
         subject = _US.join(fields[6:])
         status = next((s for s, paths in changes if rel in paths), "")
         revision = Revision(commit, short, author, email, date, subject, rel)
-        found.append((revision, status[:1], parents.split()[0] if parents.split() else None))
-    return found
+        return revision, status[:1], parents.split()[0] if parents.split() else None
+    return None
 
 
 def _names_record(record: bytes) -> tuple[str, list[str]]:

@@ -7,6 +7,9 @@ in the ``meta`` table: nothing runs when that state is unchanged, and when the n
 descends from the old one only the new commits are read. Files inside an initialized
 submodule are looked up in the submodule. Without git, or outside a repository, both columns
 are cleared.
+
+The indexer starts a :class:`GitColumns` before its run and finishes it after: when a full
+walk is needed (first run), git walks the history in the background meanwhile.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .database import get_meta, set_meta, transaction
-from .git import GitError, GitUnavailable, Repository, find_repository_or_none
+from .git import GitError, GitUnavailable, NamesWalk, Repository, find_repository_or_none
 
 log = logging.getLogger(__name__)
 
@@ -46,58 +49,110 @@ class _Base:
         return self.repo.rstrip("/") or "."
 
 
-def update_git_columns(conn: sqlite3.Connection, root: Path, *, force: bool = False) -> int:
-    """Bring the git columns of the notebook at ``root`` up to date; returns rows changed.
+class GitColumns:
+    """The git pass of one notebook, started before an index run and finished after it."""
 
-    ``force`` recomputes even when HEAD and the git index are unchanged (the caller added or
-    moved files).
-    """
-    started = time.perf_counter()
-    repo = find_repository_or_none(root)
-    if repo is None:
-        return _clear(conn)
-    stored = _stored(conn)
-    base = _base_for(repo, root)
-    if base is None:
-        return _clear(conn)
-    submodule_roots = [Path(p) for p in stored.get("submodules", [])]
-    key = _key(repo, submodule_roots)
-    if not force and stored.get("key") == key:
-        return 0
-    rows = {
-        path: (tracked, digest)
-        for path, tracked, digest in conn.execute(
-            "SELECT path, git_tracked, git_commit_hash FROM file_metadata WHERE deleted_at IS NULL"
-        )
-    }
-    values: dict[str, tuple[int, str | None]] = {}
-    heads: dict[str, str | None] = {}
-    submodules: list[str] = []
-    _pass(repo, base, rows, stored.get("heads", {}), heads, submodules, values)
-    changed = [
-        (tracked, digest, path)
-        for path, (tracked, digest) in values.items()
-        if rows.get(path) != (tracked, digest)
-    ]
-    with transaction(conn):
-        for i in range(0, len(changed), SQL_BATCH):
-            conn.executemany(
-                "UPDATE file_metadata SET git_tracked = ?, git_commit_hash = ? WHERE path = ?",
-                changed[i : i + SQL_BATCH],
+    def __init__(self, conn: sqlite3.Connection, root: Path) -> None:
+        self.root = root
+        self.repo = find_repository_or_none(root)
+        self.stored = _stored(conn)
+        self.walk: NamesWalk | None = None
+        if self.repo is None:
+            return
+        base = _base_for(self.repo, root)
+        first_run = self.stored.get("heads", {}).get(str(self.repo.root)) is None
+        if base is not None and first_run:
+            try:
+                self.walk = self.repo.start_names_walk(base.pathspec)
+            except (GitError, GitUnavailable, OSError) as exc:
+                log.debug("background git walk not started: %s", exc)
+
+    def finish(self, conn: sqlite3.Connection, *, force: bool = False) -> int:
+        """Bring the columns up to date; returns rows changed. ``force`` recomputes even when
+        HEAD and the git index are unchanged (the caller added or moved files)."""
+        started = time.perf_counter()
+        repo = self.repo
+        base = _base_for(repo, self.root) if repo is not None else None
+        if repo is None or base is None:
+            return _clear(conn)
+        stored = self.stored
+        submodule_roots = [Path(p) for p in stored.get("submodules", [])]
+        if not force and stored.get("key") == _key(repo, submodule_roots):
+            return 0
+        rows = {
+            path: (tracked, digest)
+            for path, tracked, digest in conn.execute(
+                "SELECT path, git_tracked, git_commit_hash FROM file_metadata"
+                " WHERE deleted_at IS NULL"
             )
-        state = {
-            "key": _key(repo, [Path(s) for s in submodules]),
-            "heads": heads,
-            "submodules": submodules,
         }
-        set_meta(conn, META_KEY, json.dumps(state))
-    log.debug(
-        "git columns of %s: %d rows changed in %.3f s",
-        root,
-        len(changed),
-        time.perf_counter() - started,
-    )
-    return len(changed)
+        values: dict[str, tuple[int, str | None]] = {}
+        heads: dict[str, str | None] = {}
+        submodules: list[str] = []
+        walk = _Walks(self.walk)
+        _pass(repo, base, rows, stored.get("heads", {}), heads, submodules, values, walk)
+        changed = [
+            (tracked, digest, path)
+            for path, (tracked, digest) in values.items()
+            if rows.get(path) != (tracked, digest)
+        ]
+        with transaction(conn):
+            for i in range(0, len(changed), SQL_BATCH):
+                conn.executemany(
+                    "UPDATE file_metadata SET git_tracked = ?, git_commit_hash = ? WHERE path = ?",
+                    changed[i : i + SQL_BATCH],
+                )
+            state = {
+                "key": _key(repo, [Path(s) for s in submodules]),
+                "heads": heads,
+                "submodules": submodules,
+            }
+            set_meta(conn, META_KEY, json.dumps(state))
+        log.debug(
+            "git columns of %s: %d rows changed in %.3f s",
+            self.root,
+            len(changed),
+            time.perf_counter() - started,
+        )
+        return len(changed)
+
+    def close(self) -> None:
+        """Stop the background walk (if any) and remove its file."""
+        if self.walk is not None:
+            self.walk.close()
+
+
+def start_git_columns(conn: sqlite3.Connection, root: Path) -> GitColumns | None:
+    """Start the git pass of the notebook at ``root``; None if that fails (logged)."""
+    try:
+        return GitColumns(conn, root)
+    except Exception as exc:
+        log.warning("git status of %s not recorded: %s", root, exc)
+        return None
+
+
+def update_git_columns(conn: sqlite3.Connection, root: Path, *, force: bool = False) -> int:
+    """Bring the git columns of the notebook at ``root`` up to date in one go."""
+    job = GitColumns(conn, root)
+    try:
+        return job.finish(conn, force=force)
+    finally:
+        job.close()
+
+
+class _Walks:
+    """Hands out the background walk to the repository pass it was started for."""
+
+    def __init__(self, walk: NamesWalk | None) -> None:
+        self.walk = walk
+
+    def take(self, repo: Repository, head: str, pathspec: str) -> NamesWalk | None:
+        """The walk, if it was started for this repository, HEAD and pathspec."""
+        walk = self.walk
+        if walk is not None and (walk.root, walk.head, walk.prefix) == (repo.root, head, pathspec):
+            self.walk = None
+            return walk
+        return None
 
 
 def record_commit(conn: sqlite3.Connection, paths: list[str], commit: str) -> None:
@@ -160,6 +215,7 @@ def _pass(
     heads: dict[str, str | None],
     submodules: list[str],
     values: dict[str, tuple[int, str | None]],
+    walks: _Walks,
 ) -> None:
     """Compute the columns of the rows under ``base`` from ``repo`` (then its submodules)."""
     head = repo.head()
@@ -179,13 +235,18 @@ def _pass(
                     if nb in tracked:
                         hashes[nb] = commit
         missing = tracked - hashes.keys()
-        if missing:
+        walk = walks.take(repo, head, base.pathspec) if missing else None
+        if missing and walk is None:
+            # Only files HEAD has can be found (not those staged but never committed).
             _, out, _ = repo.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", base.pathspec)
             in_head = {base.to_nb(p.decode("utf-8", "surrogateescape")) for p in out.split(b"\0")}
             missing &= {p for p in in_head if p is not None}
         if missing:
             wanted_repo = {r for r in map(base.to_repo, missing) if r is not None}
-            for path, commit in repo.last_commits(wanted_repo, base.pathspec).items():
+            found = walk.last_commits(wanted_repo) if walk is not None else None
+            if found is None:
+                found = repo.last_commits(wanted_repo, base.pathspec)
+            for path, commit in found.items():
                 nb = base.to_nb(path)
                 if nb in missing:
                     hashes[nb] = commit
@@ -201,7 +262,7 @@ def _pass(
             continue
         submodules.append(str(sub.root))
         try:
-            _pass(sub, _Base(nb_link + "/", ""), rows, old_heads, heads, submodules, values)
+            _pass(sub, _Base(nb_link + "/", ""), rows, old_heads, heads, submodules, values, walks)
         except (GitError, GitUnavailable) as exc:
             log.warning("git columns of submodule %s: %s", sub.root, exc)
 

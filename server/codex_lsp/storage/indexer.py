@@ -23,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.model import LinkKind
 from ..core.resolve import Resolution, resolve_link
@@ -42,6 +42,9 @@ from .notebooks import Notebook
 from .reader import PreparedFile, prepare_batch, prepare_file
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
+
+if TYPE_CHECKING:
+    from .git_index import GitColumns
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +157,7 @@ class Indexer:
     def index(self, *, full: bool = False, progress: ProgressCallback | None = None) -> IndexStats:
         """Scan the whole notebook and update the database; ``full`` re-reads every file."""
         started = time.perf_counter()
+        git = self._start_git()  # a first run's history walk goes on while we index
         self.config = load_config(self.notebook.codex_dir)
         scan = scan_notebook(self.notebook, self.config)
         stats = IndexStats(warnings=list(self.config.warnings))
@@ -175,21 +179,29 @@ class Indexer:
                 create_derived_indexes(self.conn)
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
-        self._update_git(force=full or bool(stats.added or stats.moved))
+        self._finish_git(git, force=full or bool(stats.added or stats.moved))
         changes = stats.added + stats.modified + stats.removed + stats.moved
         safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
         self._fill_totals(stats)
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
 
-    def _update_git(self, *, force: bool) -> None:
-        """Fill the git_tracked / git_commit_hash columns (one pass); never fails the run."""
-        from .git_index import update_git_columns  # git is only imported when used
+    def _start_git(self) -> GitColumns | None:
+        """Start the git pass (storage/git_index.py); git is only imported when used."""
+        from .git_index import start_git_columns
 
+        return start_git_columns(self.conn, self.notebook.root)
+
+    def _finish_git(self, git: GitColumns | None, *, force: bool) -> None:
+        """Fill the git_tracked / git_commit_hash columns; never fails the run."""
+        if git is None:
+            return
         try:
-            update_git_columns(self.conn, self.notebook.root, force=force)
+            git.finish(self.conn, force=force)
         except Exception as exc:
             log.warning("git status of %s not recorded: %s", self.notebook.root, exc)
+        finally:
+            git.close()
 
     def update_paths(
         self, paths: Iterable[str], contents: dict[str, str] | None = None

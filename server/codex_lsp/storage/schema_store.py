@@ -52,21 +52,6 @@ log = logging.getLogger(__name__)
 SQL_BATCH = 500
 _BAD_YAML = ("yaml-invalid", "yaml-not-mapping", "binary", "too-large")
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS schema_problem (
-    file_id TEXT, path TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
-    message TEXT NOT NULL, start_line INTEGER, start_char INTEGER, end_line INTEGER,
-    end_char INTEGER
-);
-CREATE INDEX IF NOT EXISTS schema_problem_file ON schema_problem(file_id);
-CREATE TABLE IF NOT EXISTS schema_note (
-    file_id TEXT PRIMARY KEY, stamp TEXT NOT NULL, note_type TEXT, own_keys TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS schema_link_key (file_id TEXT NOT NULL, key TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS schema_link_key_key ON schema_link_key(key);
-CREATE INDEX IF NOT EXISTS schema_link_key_file ON schema_link_key(file_id);
-"""
-
 
 # -- the schema of a notebook -------------------------------------------------------------------
 
@@ -323,17 +308,18 @@ def sync_schema(
     fingerprint = (
         _digest(LOGIC_VERSION, state.effective_text) if state.effective_text is not None else ""
     )
-    if not _has_tables(conn):
-        with transaction(conn):
-            for statement in _TABLES.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+    same = (
+        get_meta(conn, "schema_file_hash") == file_hash
+        and get_meta(conn, "schema_fingerprint") == fingerprint
+    )
+    if same and paths is not None and not paths and not full:
+        return stats  # an index run that changed nothing, and the same schema
     with transaction(conn):
         if get_meta(conn, "schema_file_hash") != file_hash:
             _store_file_problems(conn, state.problems)
             set_meta(conn, "schema_file_hash", file_hash)
-        if state.schema is not None and not state.stale and state.text is not None:
-            set_meta(conn, "schema_last_valid", state.text)
+            if state.schema is not None and not state.stale and state.text is not None:
+                set_meta(conn, "schema_last_valid", state.text)
         if state.schema is None:
             _clear_notes(conn)
         elif full or get_meta(conn, "schema_fingerprint") != fingerprint:
@@ -342,17 +328,10 @@ def sync_schema(
             stats.validated = _validate_all(conn, notebook, state.schema, contents or {})
         else:
             stats.validated = _validate_changed(conn, notebook, state.schema, paths, contents or {})
-        set_meta(conn, "schema_fingerprint", fingerprint)
+        if get_meta(conn, "schema_fingerprint") != fingerprint:
+            set_meta(conn, "schema_fingerprint", fingerprint)
     stats.seconds = round(time.perf_counter() - started, 4)
     return stats
-
-
-def _has_tables(conn: sqlite3.Connection) -> bool:
-    row = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
-        " ('schema_problem', 'schema_note', 'schema_link_key')"
-    ).fetchone()
-    return bool(row and row[0] == 3)
 
 
 def _store_file_problems(conn: sqlite3.Connection, problems: Iterable[Problem]) -> None:
@@ -418,13 +397,8 @@ def _validate_changed(
     paths: Sequence[str] | None,
     contents: dict[str, str],
 ) -> int:
-    known = {
-        file_id: (stamp, own_keys)
-        for file_id, stamp, own_keys in conn.execute(
-            "SELECT file_id, stamp, own_keys FROM schema_note"
-        )
-    }
     if paths is None:
+        known = _known(conn)
         rows = _rows(conn)
         live = {row.id for row in rows}
         gone = [file_id for file_id in known if file_id not in live]
@@ -433,17 +407,18 @@ def _validate_changed(
         rows = _rows_by(conn, "path", wanted)
         live_paths = {row.path for row in rows}
         missing = [p for p in wanted if p not in live_paths]
-        gone = []
+        missing_ids: list[str] = []
         for i in range(0, len(missing), SQL_BATCH):
             chunk = missing[i : i + SQL_BATCH]
-            gone += [
+            missing_ids += [
                 r[0]
                 for r in conn.execute(
                     f"SELECT id FROM file_metadata WHERE path IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-                if r[0] in known
             ]
+        known = _known(conn, [row.id for row in rows] + missing_ids)
+        gone = [file_id for file_id in missing_ids if file_id in known]
     changed = [row for row in rows if known.get(row.id, ("", ""))[0] != _stamp(row)]
     affected: set[str] = set()
     for file_id in gone:
@@ -466,6 +441,21 @@ def _validate_changed(
         return 0
     _forget(conn, [row.id for row in changed])
     return _validate(conn, notebook, schema, changed, contents)
+
+
+def _known(
+    conn: sqlite3.Connection, ids: Sequence[str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """Stored (stamp, own keys) by file id: of every file, or of ``ids``."""
+    sql = "SELECT file_id, stamp, own_keys FROM schema_note"
+    if ids is None:
+        return {r[0]: (r[1], r[2]) for r in conn.execute(sql)}
+    found: dict[str, tuple[str, str]] = {}
+    for i in range(0, len(ids), SQL_BATCH):
+        chunk = list(ids[i : i + SQL_BATCH])
+        where = f" WHERE file_id IN ({','.join('?' * len(chunk))})"
+        found.update({r[0]: (r[1], r[2]) for r in conn.execute(sql + where, chunk)})
+    return found
 
 
 def _stamp(row: _Row) -> str:
@@ -643,8 +633,6 @@ def stored_schema_problems(
     conn: sqlite3.Connection, path: str | None = None
 ) -> list[StoredSchemaProblem]:
     """Schema problems of live files and of the schema file (all, or of one path)."""
-    if not _has_tables(conn):
-        return []
     sql = (
         "SELECT sp.path, coalesce(sp.start_line, 0), coalesce(sp.start_char, 0),"
         " coalesce(sp.end_line, 0), coalesce(sp.end_char, 0), sp.severity, sp.code, sp.message"
@@ -660,8 +648,6 @@ def stored_schema_problems(
 
 def note_types(conn: sqlite3.Connection) -> dict[str, str]:
     """The schema type of every typed live file, by path."""
-    if not _has_tables(conn):
-        return {}
     return dict(
         conn.execute(
             "SELECT f.path, n.note_type FROM schema_note n JOIN file_metadata f ON f.id = n.file_id"

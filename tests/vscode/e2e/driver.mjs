@@ -38,6 +38,8 @@ function parseArgs(argv) {
 const args = parseArgs(process.argv.slice(2));
 const label = `e2e(${args.pass})`;
 const say = (message) => console.log(`[${label}] ${message}`);
+/** Results already printed live from the extension host's console. */
+const shown = new Set();
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -64,12 +66,40 @@ function makeRepository(ws) {
   const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
   const git = (...a) => execFileSync('git', ['-c', 'user.name=Ada Lovelace', '-c', 'user.email=ada@example.org', '-c', 'commit.gpgsign=false', ...a], { cwd: ws, env, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
+  // A note that the second commit deletes (for "Restore Deleted Note").
+  fs.writeFileSync(path.join(ws, 'protocols', 'Retired staining protocol.md'), '# Retired staining protocol\n\nReplaced by [[Gel electrophoresis]].\n');
   git('add', '-A');
   git('commit', '-q', '-m', 'Lab notebook as of March', '--date', '2026-03-02T10:00:00');
   const note = path.join(ws, 'experiments', 'EXP-014 HEK293 transfection.md');
   const text = fs.readFileSync(note, 'utf8').replace('status: planned', 'status: running');
   fs.writeFileSync(note, `${text}\n## Day 1\n\n- Seeded the plate; cells at 80 % confluence.\n`);
+  git('rm', '-q', 'protocols/Retired staining protocol.md');
   git('commit', '-q', '-am', 'EXP-014: started, day 1 notes', '--date', '2026-03-12T18:30:00');
+}
+
+/** Python 3.10+ interpreters of this machine (PATH, pyenv), one per minor version. */
+function findPythons(pathValue) {
+  const dirs = pathValue.split(path.delimiter).filter(Boolean);
+  const pyenv = process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv');
+  try {
+    for (const version of fs.readdirSync(path.join(pyenv, 'versions'))) dirs.push(path.join(pyenv, 'versions', version, 'bin'));
+  } catch {
+    // no pyenv
+  }
+  const found = new Map();
+  for (const minor of [10, 11, 12, 13, 14]) {
+    for (const dir of dirs) {
+      const candidate = path.join(dir, `python3.${minor}`);
+      if (found.has(minor) || !fs.existsSync(candidate) || dir.includes(`${path.sep}shims`)) continue;
+      try {
+        const version = execFileSync(candidate, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' }).trim();
+        found.set(minor, { path: candidate, version });
+      } catch {
+        // not runnable
+      }
+    }
+  }
+  return [...found.values()];
 }
 
 function stripCodexLsp(pathValue) {
@@ -159,6 +189,7 @@ async function main() {
     CODEX_E2E_RESULTS: results,
     CODEX_E2E_REQUESTS: requests,
     CODEX_E2E_OLD_PYTHON: oldPython,
+    CODEX_E2E_PYTHONS: JSON.stringify(args.pass === 'vsix' ? findPythons(pathValue) : []),
     ...(args.only ? { CODEX_E2E_ONLY: args.only } : {}),
   };
   delete env.VIRTUAL_ENV;
@@ -228,7 +259,11 @@ async function main() {
     await page.exposeFunction('codeAutomationLog', (type, lines) => {
       for (const line of [].concat(lines ?? [])) {
         const text = typeof line === 'string' ? line : JSON.stringify(line);
-        if (text.includes('[codex-e2e]')) console.log(`[${label}] ${text.replace(/^.*?\[codex-e2e\] /s, '')}`);
+        if (!text.includes('[codex-e2e]')) continue;
+        const message = text.replace(/^.*?\[codex-e2e\] /s, '');
+        const result = /^(ok  |FAIL) (.*) \(\d+ ms\)/.exec(message);
+        if (result) shown.add(result[2]);
+        console.log(`[${label}] ${message}`);
       }
     });
     page.on('pageerror', (error) => say(`page error: ${error.message}`));
@@ -290,6 +325,7 @@ function report(code, resultsFile, tmp, started) {
   const passed = results.filter((r) => r.ok).length;
   let failed = results.length - passed;
   for (const r of results) {
+    if (shown.has(r.name)) continue;
     console.log(`[${label}] ${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.ms} ms)`);
     if (!r.ok) console.log(r.error.split('\n').map((l) => `    ${l}`).join('\n'));
   }

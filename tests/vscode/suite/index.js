@@ -87,6 +87,9 @@ async function accept(qp, item) {
 // -----------------------------------------------------------------------------------------------
 
 test('the extension activates, indexes the notebook and shows the note count', async () => {
+  // A clean window: no chat panel, no welcome page (they would hide the screenshot).
+  await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar').then(undefined, () => undefined);
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(extension, `${EXTENSION_ID} is not installed`);
   api = await extension.activate();
@@ -247,6 +250,18 @@ test('Codex: Reindex reindexes and reports', async () => {
   await waitFor('the note count after reindexing', () => /\d+ notes/.test(api.statusText()));
 });
 
+test('Codex: Show Notebooks (the status bar item) lists the notebook with its counts', async () => {
+  const previous = api.ui.lastQuickPick;
+  const running = vscode.commands.executeCommand('codex.showNotebooks');
+  const qp = await nextQuickPick(previous, 'the notebooks');
+  assert.equal(qp.items.length, 1);
+  assert.equal(qp.items[0].label, 'lab-notebook');
+  assert.match(qp.items[0].description, /^\d+ notes · \d+ attachments? · \d+ tags?$/);
+  assert.equal(path.resolve(qp.items[0].detail), path.resolve(root()));
+  await accept(qp, qp.items[0]);
+  await running;
+});
+
 const HISTORY_NOTE = 'experiments/EXP-014 HEK293 transfection.md';
 
 function requireServerFeature(...commands) {
@@ -292,6 +307,21 @@ test('Codex: Show Note History lists the commits and opens a revision read-only'
   assert.equal(tab.original.scheme, 'codex-git');
   assert.equal(tab.modified.fsPath, noteUri(HISTORY_NOTE).fsPath);
   await closeAll();
+  // The server's history code lens ("2 revisions · changed ... by Ada") opens the same list.
+  const note = await open(HISTORY_NOTE);
+  const lens = await waitFor('the history code lens', async () => {
+    const found = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', note.document.uri, 10);
+    return found.find((l) => l.command && l.command.command === 'codex.showHistory');
+  });
+  log(`history lens: ${lens.command.title}`);
+  assert.match(lens.command.title, /^2 revisions/);
+  const before = api.ui.lastQuickPick;
+  const fromLens = vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments || []));
+  const again = await nextQuickPick(before, 'history from the code lens');
+  assert.equal(again.items.filter((i) => i.entry && i.entry.commit).length, 2);
+  again.hide();
+  await fromLens;
+  await closeAll();
 });
 
 test('Codex: Restore Note from Revision replaces the text in the editor (undoable)', async () => {
@@ -313,6 +343,27 @@ test('Codex: Restore Note from Revision replaces the text in the editor (undoabl
   await vscode.commands.executeCommand('workbench.action.files.revert');
   assert.equal(fs.readFileSync(noteUri(HISTORY_NOTE).fsPath, 'utf8'), current, 'the file on disk is untouched');
   await closeAll();
+});
+
+test('Codex: Restore Deleted Note brings back a note deleted in git', async () => {
+  requireServerFeature('codex.deletedNotes', 'codex.restore');
+  const rel = 'protocols/Retired staining protocol.md';
+  const file = noteUri(rel).fsPath;
+  assert.ok(!fs.existsSync(file));
+  const previous = api.ui.lastQuickPick;
+  const running = vscode.commands.executeCommand('codex.restoreDeletedNote');
+  const qp = await nextQuickPick(previous, 'deleted notes');
+  const item = qp.items.find((i) => i.label === rel);
+  assert.ok(item, `not listed: ${qp.items.map((i) => i.label).join(', ')}`);
+  await accept(qp, item);
+  try {
+    const restored = await running;
+    assert.equal(restored.fsPath, file);
+    await waitFor('the restored file', () => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('Replaced by [[Gel electrophoresis]]'));
+  } finally {
+    await closeAll();
+    fs.rmSync(file, { force: true });
+  }
 });
 
 test('a broken server setting gives one clear notification; fixing it restarts the server', async () => {
@@ -343,6 +394,32 @@ test('a broken server setting gives one clear notification; fixing it restarts t
   const books = await api.ready(60_000);
   assert.ok(books[0].notes >= 20);
 });
+
+if (PASS === 'vsix') {
+  test('the bundled server runs on every Python >= 3.10 found on this machine', async () => {
+    const pythons = JSON.parse(process.env.CODEX_E2E_PYTHONS || '[]');
+    log(`interpreters: ${pythons.map((p) => `${p.version} ${p.path}`).join(', ') || 'only the default'}`);
+    const config = vscode.workspace.getConfiguration('codex');
+    try {
+      for (const python of pythons) {
+        const seen = api.logLines().length;
+        await config.update('server.python', python.path, vscode.ConfigurationTarget.Global);
+        await waitFor(`the server on Python ${python.version}`, () =>
+          api.logLines().slice(seen).some((l) => l.includes(`Python ${python.version} at`)) && /notes/.test(api.statusText()),
+        60_000);
+        const books = await api.ready(60_000);
+        assert.ok(books[0].notes >= 20);
+        const hits = await vscode.commands.executeCommand('codex.search', { query: 'PCR' });
+        assert.ok(hits.length > 0, `no search hits on Python ${python.version}`);
+        log(`Python ${python.version}: ${books[0].notes} notes, ${hits.length} hits`);
+      }
+    } finally {
+      await config.update('server.python', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('the server on the default Python', () => /notes/.test(api.statusText()), 60_000);
+    await api.ready(60_000);
+  }, 240_000);
+}
 
 // -----------------------------------------------------------------------------------------------
 

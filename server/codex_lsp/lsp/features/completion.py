@@ -9,6 +9,7 @@ names to be read and usually costs a binary search and a little scoring. The lis
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import posixpath
 import sqlite3
@@ -51,6 +52,7 @@ class _Names:
     """The completable names of a notebook as of index ``generation``."""
 
     generation: int
+    complete: bool  # read after the notebook's first index run had finished
     signature: Hashable  # the rows the names were built from; equal rows, equal names
     entries: list[_Entry]
     index: FuzzyIndex
@@ -59,15 +61,16 @@ class _Names:
 def _signature(conn: sqlite3.Connection) -> Hashable:
     """The rows :func:`lookups.note_names` builds names from, in a comparable form.
 
-    Reading them costs a few milliseconds on 10,000 notes, building the names and their index
-    about a hundred, so a refresh compares these first. Files are compared as a set (an
-    update may move rows); aliases keep their order within a file.
+    A refresh compares these before rebuilding: on 10,000 notes building the names and their
+    index costs about a hundred milliseconds, this a few, mostly inside SQLite (which releases
+    the GIL), as one length-prefixed string of the live files in table order. Aliases keep
+    their order within a file; their rows are rewritten whenever their note changes.
     """
-    files = frozenset(
-        conn.execute(
-            "SELECT id, path, title, is_note FROM file_metadata WHERE deleted_at IS NULL"
-        ).fetchall()
-    )
+    files = conn.execute(
+        "SELECT group_concat(length(id) || ':' || id || is_note || length(path) || ':' || path"
+        " || length(ifnull(title, '')) || ':' || ifnull(title, ''), '')"
+        " FROM file_metadata WHERE deleted_at IS NULL"
+    ).fetchone()[0]
     aliases = tuple(
         sorted(conn.execute("SELECT file_id, alias FROM alias").fetchall(), key=itemgetter(0))
     )
@@ -79,18 +82,38 @@ class NameCache:
 
     Every index change schedules a refresh on the notebook's reader thread; it re-reads the
     name rows and rebuilds the index only when they differ (editing a note's body, the usual
-    change, leaves them alone). Requests use the latest index without waiting for a queued or
-    running refresh (their answer is then marked incomplete, so the client asks again on the
-    next keystroke); only the first request of a notebook may wait for the first build.
+    change, leaves them alone). Requests then use the latest index without waiting for a
+    queued or running refresh (their answer is marked incomplete, so the client asks again on
+    the next keystroke). A request waits only for the first names of a notebook, and for names
+    read before its first index run finished.
     """
 
     def __init__(self) -> None:
         self._cache: dict[Path, _Names] = {}
         self._pending: dict[Path, Future[_Names]] = {}
 
-    def get(self, service: NotebookService) -> _Names | None:
-        """The latest names of the notebook, current or not (None before the first build)."""
-        return self._cache.get(service.notebook.root)
+    async def current(self, service: NotebookService) -> tuple[_Names, bool]:
+        """The names to answer with now, and whether they may be out of date."""
+        names = self._cache.get(service.notebook.root)
+        if names is not None and names.generation == service.generation:
+            return names, False
+        refreshed = self.refresh(service)
+        if names is None or not names.complete:
+            return await asyncio.wrap_future(refreshed), False
+        return names, True
+
+    def refresh_soon(self, service: NotebookService) -> None:
+        """Refresh after the callbacks already scheduled on the loop (an index listener).
+
+        The diagnostics listener runs first and starts tasks that queue their reads on the
+        same reader thread when they first run; scheduling the refresh after them means
+        re-published diagnostics (a broken link fixed by a new note) never wait for a rebuild.
+        """
+        asyncio.get_running_loop().call_soon(self._refresh_quietly, service)
+
+    def _refresh_quietly(self, service: NotebookService) -> None:
+        with contextlib.suppress(RuntimeError):  # the notebook was closed meanwhile
+            self.refresh(service)
 
     def refresh(self, service: NotebookService) -> Future[_Names]:
         """Schedule a refresh unless one is queued and has not started yet (call on the loop).
@@ -110,14 +133,17 @@ class NameCache:
     def _refresh(self, service: NotebookService, conn: sqlite3.Connection) -> _Names:
         """Bring the names up to date (runs on the reader thread)."""
         root = service.notebook.root
-        generation = service.generation  # read first: the rows are at least this recent
+        # Read these first: the rows read next are at least as recent.
+        complete = service.ready.is_set()
+        generation = service.generation
         signature = _signature(conn)
         current = self._cache.get(root)
         if current is not None and current.signature == signature:
-            names = replace(current, generation=generation)
+            names = replace(current, generation=generation, complete=complete)
         else:
             entries = _entries(lookups.note_names(conn))
-            names = _Names(generation, signature, entries, FuzzyIndex([e.text for e in entries]))
+            index = FuzzyIndex([e.text for e in entries])
+            names = _Names(generation, complete, signature, entries, index)
         self._cache[root] = names
         return names
 
@@ -158,10 +184,7 @@ def register(server: CodexServer) -> None:
     """Register completion and completion-item resolve."""
     names = NameCache()
 
-    def refresh_names(service: NotebookService) -> None:
-        names.refresh(service)
-
-    server.on_index_changed.append(refresh_names)
+    server.on_index_changed.append(names.refresh_soon)
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -184,12 +207,7 @@ def register(server: CodexServer) -> None:
         service = doc.service
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
-            current = names.get(service)
-            if current is None:
-                current = await asyncio.wrap_future(names.refresh(service))
-            stale = current.generation != service.generation
-            if stale:
-                names.refresh(service)
+            current, stale = await names.current(service)
             root = str(service.notebook.root)
             result = _note_items(current, context, params.position, limit, root)
             result.is_incomplete = result.is_incomplete or stale

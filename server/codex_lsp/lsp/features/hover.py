@@ -8,6 +8,7 @@ from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Link, TagOccurrence
+from ...core.resolve import effective_target
 from ...storage import lookups
 from ..convert import core_position, lsp_range
 from ..server import CodexServer
@@ -44,7 +45,8 @@ def register(server: CodexServer) -> None:
             result = resolve_in(note_catalog(conn, doc.rel, doc.note), doc.rel, link)
             if result.target is None:
                 return f"Broken link: no note or file named `{link.target}`"
-            return preview_markdown(service, conn, result.target, link.anchor, link.is_block) or ""
+            _, anchor, is_block = effective_target(link, result)
+            return preview_markdown(service, conn, result.target, anchor, is_block) or ""
 
         text = await ls.read(service, build)
         if not text:

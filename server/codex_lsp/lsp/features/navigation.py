@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Block, Heading, Link, Position, TagOccurrence
-from ...core.resolve import find_anchor, slugify, target_of_note
+from ...core.resolve import effective_target, find_anchor, slugify, target_of_note
 from ...storage import lookups
 from ..convert import ZERO_RANGE, core_position, lsp_range
 from ..server import CodexServer, Document
@@ -22,7 +22,8 @@ def link_destination(
     result = resolve_in(note_catalog(conn, doc.rel, doc.note), doc.rel, link)
     if result.target is None:
         return None
-    if not link.anchor or not result.target.lower().endswith((".md", ".markdown")):
+    _, anchor, is_block = effective_target(link, result)  # Dendron: [[label|note#anchor]]
+    if not anchor or not result.target.lower().endswith((".md", ".markdown")):
         return result.target, ZERO_RANGE
     if result.target == doc.rel:
         headings, blocks = doc.note.headings, doc.note.blocks
@@ -39,10 +40,10 @@ def link_destination(
         info = target_of_note(
             result.target, (), [(h.text, h.slug) for h in rows], block_ranges.keys()
         )
-    found = find_anchor(info, link.anchor, link.is_block)
+    found = find_anchor(info, anchor, is_block)
     if found is None:
         return result.target, ZERO_RANGE
-    chosen = block_ranges[link.anchor] if link.is_block else heading_ranges[found]
+    chosen = block_ranges[anchor] if is_block else heading_ranges[found]
     return result.target, lsp_range(chosen)
 
 
@@ -69,10 +70,11 @@ def references(
         if result.target is None:
             return []
         links = lookups.links_to(conn, result.target)
-        if element.anchor and element.is_block:
-            links = [row for row in links if row.is_block and row.anchor == element.anchor]
-        elif element.anchor:
-            wanted = slugify(element.anchor.rsplit("#", 1)[-1])
+        _, anchor, is_block = effective_target(element, result)
+        if anchor and is_block:
+            links = [row for row in links if row.is_block and row.anchor == anchor]
+        elif anchor:
+            wanted = slugify(anchor.rsplit("#", 1)[-1])
             links = [
                 row
                 for row in links

@@ -3,6 +3,7 @@ the backlink code lens."""
 
 from __future__ import annotations
 
+import posixpath
 import sqlite3
 from collections.abc import Callable
 from functools import partial
@@ -12,6 +13,7 @@ from lsprotocol import types
 from ...core.fuzzy import fuzzy_score
 from ...core.locate import title_heading
 from ...core.model import Heading, ParsedNote
+from ...core.resolve import strip_note_suffix
 from ...core.textpos import LineIndex
 from ...storage import lookups, queries
 from ..convert import ZERO_RANGE, lsp_range
@@ -93,11 +95,18 @@ def workspace_symbols(
     scored: list[tuple[int, types.WorkspaceSymbol]] = []
     for name in lookups.note_names(conn):
         location = types.Location(uri_of(name.path), ZERO_RANGE)
+        base = posixpath.basename(name.path)
+        stem = strip_note_suffix(base) if name.is_note else base
         for text, kind in [
             (name.title, types.SymbolKind.File),
             *((alias, types.SymbolKind.Constant) for alias in name.aliases),
         ]:
             score = fuzzy_score(query, text)
+            if kind == types.SymbolKind.File and stem != text:
+                # A note is also found by its file name (what links are written with).
+                by_stem = fuzzy_score(query, stem)
+                if by_stem is not None and (score is None or by_stem > score):
+                    score = by_stem
             if score is not None:
                 scored.append(
                     (

@@ -181,7 +181,8 @@ async def load_configuration(ls: CodexServer) -> None:
     except Exception as exc:
         log.warning("could not read the codex settings from the client: %s", exc)
         return
-    if result:
+    if result and result[0] is not None:
+        # A client with no ``codex`` section answers null: keep the initializationOptions.
         apply_settings(ls, result[0])
 
 
