@@ -465,7 +465,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     options = parser.parse_args(args)
     os.environ.update(GIT_ENV)
-    report: dict[str, Any] = {"git": _git(Path.cwd(), "--version").strip()}
+    report: dict[str, Any] = {
+        "git": _git(Path.cwd(), "--version").strip(),
+        "cpus": os.cpu_count(),
+        "loadavg_before": os.getloadavg(),
+    }
+    print(f"{report['git']}, {report['cpus']} CPUs, load average {report['loadavg_before'][0]:.1f}")
 
     history_root = options.out / f"history-{options.commits}"
     info = ensure_history_repo(history_root, options.commits, options.notes)
@@ -512,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name:<52} median {_ms(value['median']):>9}  min {_ms(value['min']):>9}")
             else:
                 print(f"  {name:<52} {value:>16}")
+    report["loadavg_after"] = os.getloadavg()
+    print(f"load average after: {report['loadavg_after'][0]:.1f}")
     if options.json:
         options.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

@@ -11,7 +11,7 @@ must run on the module's event loop (``pytestmark = pytest.mark.asyncio(loop_sco
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(
                 pytest.mark.filterwarnings("error::pytest_lsp.checks.LspSpecificationWarning")
             )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the server's recent log (``window/logMessage``) to a failing test's report."""
+    report = yield
+    if report.failed:
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, Session) and value.client.log_messages:
+                lines = [f"{m.type.name}: {m.message}" for m in value.client.log_messages[-50:]]
+                report.sections.append(("codex-lsp log", "\n".join(lines)))
+    return report
 
 
 def copy_lab(target: Path) -> Path:

@@ -238,3 +238,17 @@ async def test_renaming_a_heading_in_a_buffer_breaks_links(lab: Session) -> None
     lab.edit(pcr, types.Range(start, types.Position(start.line, start.character + 7)), "PCR")
     found = await lab.wait_for_diagnostics(exp012, has("link-broken-anchor"))
     assert "Thermal cycling" in only(found, "link-broken-anchor").message
+
+
+async def test_incremental_edits_count_utf16_columns(lab: Session) -> None:
+    """Ranges of incremental changes are UTF-16: 🧪 counts as two columns."""
+    text = "# Scratch\n\n- 🧪 Mg²⁺ series → [[Nowhere]] today\n"
+    uri = lab.open("scratch.md", text)
+    broken = only(await lab.wait_for_diagnostics(uri, has("link-broken")), "link-broken")
+    assert text_in(text, broken.range) == "[[Nowhere]]"
+    start = lab.find("scratch.md", "Nowhere")
+    end = types.Position(start.line, start.character + len("Nowhere"))
+    lab.edit(uri, types.Range(start, end), "Plasmid miniprep")
+    await lab.wait_for_diagnostics(uri, lambda found: not found)
+    definition = await lab.definition(uri, lab.find("scratch.md", "[[Plasmid", delta=3))
+    assert [loc.uri for loc in definition] == [lab.uri("protocols/Plasmid miniprep.md")]

@@ -14,6 +14,8 @@ export interface CodexApi {
   server(): ServerChoice | undefined;
   serverCommands(): string[];
   statusText(): string;
+  /** Every text the status bar item showed, oldest first. */
+  statusHistory(): string[];
   logLines(): string[];
   notices: Notice[];
   ui: UiState;
@@ -40,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     server: () => current.choice,
     serverCommands: () => current.serverCommands(),
     statusText: () => current.statusText(),
+    statusHistory: () => [...current.statusHistory],
     logLines: () => log.lines(),
     notices: current.notices,
     ui,

@@ -158,10 +158,10 @@ export function statusView(input: StatusInput): StatusView {
     return { text: '$(notebook) Codex', tooltip: 'Codex Notebooks: no notebook in this workspace', command: 'codex.showNotebooks' };
   }
   const notes = books.reduce((sum, b) => sum + (b.notes ?? 0), 0);
-  const indexing = books.some((b) => b.ready === false);
+  const indexing = books.filter((b) => b.ready === false);
   const lines = books.map((b) => `${b.name}: ${plural(b.notes ?? 0, 'note')}${b.ready === false ? ' (indexing)' : ''}`);
   return {
-    text: `$(notebook) ${plural(notes, 'note')}${indexing ? ' $(sync~spin)' : ''}`,
+    text: indexing.length ? `$(sync~spin) Indexing ${indexing.map((b) => b.name).join(', ')}` : `$(notebook) ${plural(notes, 'note')}`,
     tooltip: `Codex Notebooks — ${plural(books.length, 'notebook')}\n${lines.join('\n')}\nClick to list the notebooks.`,
     command: 'codex.showNotebooks',
   };

@@ -86,8 +86,10 @@ class StatusProgressFeature implements StaticFeature {
 export class ServerManager implements vscode.Disposable {
   client: LanguageClient | undefined;
   choice: ServerChoice | undefined;
-  state: ServerState = 'stopped';
+  state: ServerState = 'starting';
   readonly notices: Notice[] = [];
+  /** Every text the status bar item showed, oldest first (for the tests). */
+  readonly statusHistory: string[] = [];
   notebooks: NotebookInfo[] | undefined;
   private lastError: string | undefined;
   private readonly shownProblems = new Set<string>();
@@ -401,6 +403,10 @@ export class ServerManager implements vscode.Disposable {
       notebooks: this.notebooks,
       error: this.lastError,
     });
+    if (view.text !== this.status.text) {
+      this.statusHistory.push(view.text);
+      if (this.statusHistory.length > 200) this.statusHistory.shift();
+    }
     this.status.text = view.text;
     this.status.tooltip = view.tooltip;
     this.status.command = view.command;

@@ -101,6 +101,12 @@ test('the extension activates, indexes the notebook and shows the note count', a
   assert.equal(path.resolve(books[0].root), path.resolve(root()));
   assert.ok(books[0].notes >= 20, `only ${books[0].notes} notes`);
   await waitFor('the status bar note count', () => api.statusText().includes(`${books[0].notes} notes`));
+  // Before the count, the status bar showed the server's $/progress ("Indexing lab-notebook 40%").
+  log(`status bar: ${api.statusHistory().join(' → ')}`);
+  assert.ok(
+    api.statusHistory().some((text) => /Indexing lab-notebook/.test(text)),
+    `no indexing progress in ${api.statusHistory().join(' | ')}`,
+  );
   if (PASS === 'vsix') {
     assert.equal(server.kind, 'bundled', 'with no codex-lsp on PATH the bundled server runs');
     const onPath = (process.env.PATH || '').split(path.delimiter).filter((d) => d && fs.existsSync(path.join(d, 'codex-lsp')));

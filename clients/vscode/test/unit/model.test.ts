@@ -110,6 +110,15 @@ describe('progress and status bar', () => {
     assert.match(view.tooltip, /lab: 31 notes\nhome: 1 note\n/);
   });
 
+  test('a notebook still indexing (no progress report yet) is not shown as 0 notes', () => {
+    const view = statusView({
+      state: 'running',
+      notebooks: [{ name: 'lab', root: '/w/lab', uri: 'file:///w/lab', ready: false, notes: 0 }],
+    });
+    assert.equal(view.text, '$(sync~spin) Indexing lab');
+    assert.match(view.tooltip, /lab: 0 notes \(indexing\)/);
+  });
+
   test('starting, failed and empty states', () => {
     assert.equal(statusView({ state: 'starting' }).text, '$(loading~spin) Codex');
     const failed = statusView({ state: 'failed', error: 'Python is too old' });
