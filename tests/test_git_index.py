@@ -183,3 +183,20 @@ def test_first_run_walks_history_in_the_background(
         assert columns(indexer)["a.md"] == (1, first)
     finally:
         indexer.close()
+
+
+def test_shallow_clone(repo: Path, tmp_path: Path) -> None:
+    commit(repo, "first")
+    write(repo / "nb/a.md", "# A\n\nagain\n")
+    tip = commit(repo, "second")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.resolve().as_uri(), str(clone))
+    indexer = Indexer(Notebook(clone / "nb", explicit=True))
+    try:
+        indexer.index()
+        found = columns(indexer)
+    finally:
+        indexer.close()
+    # History stops at the graft: every file's last commit is the only one there is.
+    assert found["a.md"] == (1, tip)
+    assert found["sub dir/b ü.md"] == (1, tip)

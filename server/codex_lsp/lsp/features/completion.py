@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from lsprotocol import types
 
@@ -37,9 +38,12 @@ log = logging.getLogger(__name__)
 TRIGGERS = ["[", "#", "^", "(", "/", "|"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One completable string: a stem, a title or an alias of a file."""
+class _Entry(NamedTuple):
+    """One completable string: a stem, a title or an alias of a file.
+
+    A named tuple rather than a frozen dataclass: a notebook of 10,000 notes has over 11,000
+    of these, rebuilt whenever a name changes, and tuples are several times faster to create.
+    """
 
     name: lookups.NoteName
     text: str
@@ -154,15 +158,18 @@ def _log_failure(future: Future[_Names]) -> None:
 
 
 def _entries(names: list[lookups.NoteName]) -> list[_Entry]:
-    stems = Counter(_stem(n).lower() for n in names)
-    entries = []
-    for name in names:
-        link_text = _link_text(name, stems)
-        stem = _stem(name)
-        entries.append(_Entry(name, stem, False, link_text))
+    """Every completable string of ``names``: each stem, each title that differs, each alias."""
+    stems = [_stem(name) for name in names]
+    counts = Counter(stem.lower() for stem in stems)
+    entries: list[_Entry] = []
+    append = entries.append
+    for name, stem in zip(names, stems, strict=True):
+        link_text = _link_text(name, stem, counts)
+        append(_Entry(name, stem, False, link_text))
         if name.title and name.title.lower() != stem.lower():
-            entries.append(_Entry(name, name.title, False, link_text))
-        entries.extend(_Entry(name, alias, True, link_text) for alias in name.aliases)
+            append(_Entry(name, name.title, False, link_text))
+        for alias in name.aliases:
+            append(_Entry(name, alias, True, link_text))
     return entries
 
 
@@ -171,13 +178,11 @@ def _stem(name: lookups.NoteName) -> str:
     return strip_note_suffix(base) if name.is_note else base
 
 
-def _link_text(name: lookups.NoteName, stems: Counter[str]) -> str:
+def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
     """The shortest text that links to ``name`` unambiguously: its stem or a path suffix."""
-    stem = _stem(name)
     if stems[stem.lower()] <= 1:
         return stem
-    path = strip_note_suffix(name.path) if name.is_note else name.path
-    return path
+    return strip_note_suffix(name.path) if name.is_note else name.path
 
 
 def register(server: CodexServer) -> None:
