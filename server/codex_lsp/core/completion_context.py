@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from .textpos import utf16_len
+from .textpos import utf16_len, utf16_offset
 
 _TAG_BEFORE = re.compile(r"(?:^|\s)#([^\s#\[\]()]*)$")
 _FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
@@ -46,22 +46,11 @@ def completion_context(
     if line >= len(lines):
         return None
     text = lines[line].rstrip("\r\n")
-    cut = _offset_of(text, character)
+    cut = utf16_offset(text, character)
     before, after = text[:cut], text[cut:]
     if frontmatter_end is not None and 0 < line < frontmatter_end:
         return _frontmatter_context(lines, line, before, after)
     return _wiki_context(before, after) or _path_context(before) or _tag_context(before)
-
-
-def _offset_of(text: str, character: int) -> int:
-    if text.isascii():
-        return min(character, len(text))
-    units = 0
-    for index, char in enumerate(text):
-        if units >= character:
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return len(text)
 
 
 def _wiki_context(before: str, after: str) -> CompletionContext | None:

@@ -15,11 +15,7 @@ import yaml
 
 from .model import FrontmatterField, Problem, Range, Severity
 from .textpos import LineIndex
-
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+from .yamlload import YamlFailure, load_yaml
 
 _OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
@@ -70,30 +66,6 @@ def plain_value(value: Any) -> Any:
     return str(value)
 
 
-MAX_DEPTH = 1000
-
-
-def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
-    """True when YAML text may nest ``limit`` levels or more (flow brackets or indentation).
-
-    libyaml composes recursively in C: thousands of levels crash the process instead of
-    raising, so such text is refused before it is parsed. (Deeper than Python's recursion
-    limit could not be constructed anyway.)
-    """
-    if len(text) < limit:
-        return False
-    if text.count("[") + text.count("{") >= limit:
-        depth = 0
-        for char in text:
-            if char in "[{":
-                depth += 1
-                if depth >= limit:
-                    return True
-            elif char in "]}" and depth:
-                depth -= 1
-    return any(len(line) - len(line.lstrip(" -?:\t")) >= limit for line in text.splitlines())
-
-
 def _node_range(index: LineIndex, yaml_start: int, node: yaml.Node) -> Range:
     return index.range(yaml_start + node.start_mark.index, yaml_start + node.end_mark.index)
 
@@ -105,37 +77,15 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
         return None
     start, end, yaml_start, yaml_end = found
     block = FrontmatterBlock(start, end, yaml_start, text[yaml_start:yaml_end])
-    base_line = index.position(yaml_start).line
-    if too_deep(block.yaml_text):  # libyaml would overflow the C stack (a crash, not an error)
-        pos = index.position(yaml_start)
+    try:
+        node, data = load_yaml(block.yaml_text)
+    except YamlFailure as failure:
+        where = yaml_start + failure.offset if failure.offset is not None else yaml_start
+        pos = index.position(min(where, len(text)))
         block.problems.append(
             Problem(
-                "yaml-invalid", "Invalid YAML in frontmatter: nested too deeply", Range(pos, pos)
+                "yaml-invalid", f"Invalid YAML in frontmatter: {failure.detail}", Range(pos, pos)
             )
-        )
-        return block
-    try:
-        loader = _Loader(block.yaml_text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = base_line + (mark.line if mark else 0)
-        line = min(line, index.line_count - 1)
-        column = mark.column if mark else 0
-        pos = index.position(min(index.line_start(line) + column, len(text)))
-        detail = exc.problem or exc.context or "invalid YAML"
-        block.problems.append(
-            Problem("yaml-invalid", f"Invalid YAML in frontmatter: {detail}", Range(pos, pos))
-        )
-        return block
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-        pos = index.position(yaml_start)
-        block.problems.append(
-            Problem("yaml-invalid", f"Invalid YAML in frontmatter: {exc}", Range(pos, pos))
         )
         return block
     if data is None:

@@ -34,23 +34,18 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .frontmatter import plain_value, too_deep
+from .frontmatter import plain_value
 from .model import Position, Problem, Range, Severity
 from .syntax import NOTE_SUFFIXES
 from .textpos import LineIndex
+from .yamlload import YamlFailure, load_yaml
 from .yamlpos import NodeLocator, PathItem
-
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
 
 SCHEMA_PATH = ".codex/schema.yaml"
 BASE_URI = "urn:codex-lsp:notebook-schema"
@@ -816,32 +811,15 @@ def load_schema(text: str) -> SchemaLoad:
 
 
 def _parse(text: str, collector: _Collector) -> dict[str, Any] | None:
-    if too_deep(text):
-        collector.add("schema-file-yaml", "Invalid YAML in the schema: nested too deeply", [])
-        return None
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = min(mark.line if mark else 0, collector.index.line_count - 1)
-        offset = min(collector.index.line_start(line) + (mark.column if mark else 0), len(text))
-        pos = collector.index.position(offset)
-        detail = exc.problem or exc.context or "invalid YAML"
-        collector.problems.append(
-            Problem("schema-file-yaml", f"Invalid YAML in the schema: {detail}", Range(pos, pos))
-        )
-        return None
-    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        _, data = load_yaml(text)
+    except YamlFailure as failure:
+        pos = collector.index.position(failure.offset or 0)
         collector.problems.append(
             Problem(
                 "schema-file-yaml",
-                f"Invalid YAML in the schema: {exc}",
-                Range(Position(0, 0), Position(0, 0)),
+                f"Invalid YAML in the schema: {failure.detail}",
+                Range(pos, pos),
             )
         )
         return None

@@ -22,7 +22,7 @@ import yaml
 from .frontmatter import find_frontmatter
 from .model import Range
 from .schema import FORMAT_HINTS, LINK_KEYWORD, show_value
-from .textpos import LineIndex, utf16_len
+from .textpos import LineIndex, utf16_len, utf16_offset
 from .yamlpos import NodeLocator, PathItem
 
 _KEY_LINE = re.compile(
@@ -147,15 +147,6 @@ def _siblings(lines: Sequence[str], line: int, indent: int, end: int) -> tuple[s
     return tuple(found)
 
 
-def _offset_of(text: str, character: int) -> int:
-    units = 0
-    for index, char in enumerate(text):
-        if units >= character:
-            return index
-        units += 2 if ord(char) > 0xFFFF else 1
-    return len(text)
-
-
 def field_context(
     lines: Sequence[str], line: int, character: int, closing_line: int
 ) -> FieldContext | None:
@@ -164,7 +155,7 @@ def field_context(
     if not 0 < line < closing_line or line >= len(lines):
         return None
     text = lines[line].rstrip("\r")
-    before = text[: _offset_of(text, character)]
+    before = text[: utf16_offset(text, character)]
     indent = _indent(before)
     rest = before[indent:]
     item = re.match(r"^-\s+(.*)$", rest)

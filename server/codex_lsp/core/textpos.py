@@ -14,6 +14,18 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def utf16_offset(text: str, character: int) -> int:
+    """Index in ``text`` (one line) of the UTF-16 column ``character``, clamped to its end."""
+    if text.isascii():
+        return min(max(character, 0), len(text))
+    units = 0
+    for index, char in enumerate(text):
+        if units >= character:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+    return len(text)
+
+
 class LineIndex:
     """Maps character offsets of one text to LSP positions and back."""
 

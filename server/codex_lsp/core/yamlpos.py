@@ -15,14 +15,9 @@ from dataclasses import dataclass
 
 import yaml
 
-from .frontmatter import too_deep
 from .model import Position, Range
 from .textpos import LineIndex
-
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+from .yamlload import YamlFailure, compose_yaml
 
 PathItem = str | int
 
@@ -68,15 +63,9 @@ class NodeLocator:
             source = self.text[self.start : self.end]
             if self._is_json:
                 source = source.replace("\t", " ")
-            if too_deep(source):
-                return None
             try:
-                loader = _Loader(source)
-                try:
-                    self._root = loader.get_single_node()
-                finally:
-                    loader.dispose()
-            except (yaml.YAMLError, RecursionError, ValueError, TypeError, MemoryError):
+                self._root = compose_yaml(source)
+            except YamlFailure:
                 self._root = None
         return self._root
 

@@ -36,8 +36,8 @@ def safe_note_path(folder: str, title: str) -> str | None:
     return path
 
 
-def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
-    """A WorkspaceEdit that creates ``uri`` as a new note titled ``title``."""
+def create_file_edit(uri: str, text: str) -> types.WorkspaceEdit:
+    """A WorkspaceEdit that creates ``uri`` (never over an existing file) holding ``text``."""
     return types.WorkspaceEdit(
         document_changes=[
             types.CreateFile(
@@ -45,15 +45,15 @@ def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
             ),
             types.TextDocumentEdit(
                 types.OptionalVersionedTextDocumentIdentifier(uri, None),
-                [
-                    types.TextEdit(
-                        types.Range(types.Position(0, 0), types.Position(0, 0)),
-                        new_note_text(title),
-                    )
-                ],
+                [types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), text)],
             ),
         ]
     )
+
+
+def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
+    """A WorkspaceEdit that creates ``uri`` as a new note titled ``title``."""
+    return create_file_edit(uri, new_note_text(title))
 
 
 def _link_title(link: Link) -> str:

@@ -16,21 +16,13 @@ from ...core.model import Position
 from ...storage import lookups, queries
 from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
+from ..requests import RequestFailed, command_argument
 from ..server import CodexServer
 from .actions import create_note_edit, safe_note_path
 from .navigation import references
-from .rename import RequestFailed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
-
-
-def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
-    if not args or args[0] is None:
-        return {}
-    if not isinstance(args[0], dict):
-        raise RequestFailed("codex commands take one JSON object as their argument")
-    return args[0]
 
 
 def _range_json(r: types.Range) -> dict[str, Any]:
@@ -68,7 +60,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.search")
     async def search(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        arg = _argument(args)
+        arg = command_argument(args)
         text = arg.get("query", "")
         if not isinstance(text, str):
             raise RequestFailed("query must be a string")
@@ -108,7 +100,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.searchTags")
     async def search_tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        arg = _argument(args)
+        arg = command_argument(args)
         wanted = _string_list(arg.get("tags"), "tags")
         match = arg.get("match", "all")
         if match not in ("all", "any"):
@@ -133,7 +125,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.backlinks")
     async def backlinks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        uri = _argument(args).get("uri")
+        uri = command_argument(args).get("uri")
         if not isinstance(uri, str):
             raise RequestFailed("uri must be a string")
         doc = ls.document(uri)
@@ -148,7 +140,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.references")
     async def find_references(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        arg = _argument(args)
+        arg = command_argument(args)
         uri, position = arg.get("uri"), arg.get("position") or {"line": 0, "character": 0}
         doc = ls.document(uri) if isinstance(uri, str) else None
         if doc is None or doc.service is None:
@@ -160,7 +152,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.createNote")
     async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
+        arg = command_argument(args)
         title = arg.get("title")
         if not isinstance(title, str) or not title.strip():
             raise RequestFailed("title must be a non-empty string")
@@ -190,7 +182,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.reindex")
     async def reindex(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        full = bool(_argument(args).get("full", False))
+        full = bool(command_argument(args).get("full", False))
         results = []
         for service in list(ls.services.values()):
             stats = await ls.index_notebook(service, full=full)

@@ -37,8 +37,9 @@ from ...storage.git import (
 from ...storage.git_index import record_commit
 from ...storage.scanner import NOTE_EXTENSIONS, sidecar_names
 from ..convert import path_to_uri, uri_to_path
+from ..requests import RequestFailed, command_argument
 from ..server import CodexServer, Document
-from .rename import RequestFailed
+from .actions import create_file_edit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -115,14 +116,6 @@ def summary(path: Path) -> HistorySummary | None:
 
 
 # -- arguments ---------------------------------------------------------------------------
-
-
-def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
-    if not args or args[0] is None:
-        return {}
-    if not isinstance(args[0], dict):
-        raise RequestFailed("codex commands take one JSON object as their argument")
-    return args[0]
 
 
 def _note_path(arg: dict[str, Any]) -> tuple[str, Path]:
@@ -202,20 +195,6 @@ def _replace_edit(
             ]
         )
     return types.WorkspaceEdit(changes={uri: [edit]})
-
-
-def _create_edit(uri: str, text: str) -> types.WorkspaceEdit:
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.CreateFile(
-                uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)
-            ),
-            types.TextDocumentEdit(
-                types.OptionalVersionedTextDocumentIdentifier(uri, None),
-                [types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), text)],
-            ),
-        ]
-    )
 
 
 def _can_create(ls: CodexServer) -> bool:
@@ -352,7 +331,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.history")
     async def history(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        arg = _argument(args)
+        arg = command_argument(args)
         uri, path = _note_path(arg)
         limit = _history_limit(arg.get("limit"))
         buffer = _buffer(ls, uri)
@@ -366,7 +345,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.show")
     async def show(ls: CodexServer, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
+        arg = command_argument(args)
         uri, path = _note_path(arg)
         rev = _commit(arg)
 
@@ -379,7 +358,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.diff")
     async def diff(ls: CodexServer, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
+        arg = command_argument(args)
         uri, path = _note_path(arg)
         rev_from = _commit(arg, "from")
         rev_to = _commit(arg, "to") if arg.get("to") is not None else None
@@ -395,7 +374,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.restore")
     async def restore(ls: CodexServer, *args: Any) -> dict[str, Any]:
-        arg = _argument(args)
+        arg = command_argument(args)
         uri, path = _note_path(arg)
         rev = _commit(arg)
 
@@ -414,7 +393,7 @@ def register(server: CodexServer) -> None:
                 return {**result, "applied": True, "changed": False}
             edit = _replace_edit(ls, uri, current, version, text)
         elif _can_create(ls):
-            edit = _create_edit(uri, text)
+            edit = create_file_edit(uri, text)
             result["created"] = True
         else:  # the editor cannot create files: write it ourselves (never over a file)
             await run_git(lambda: _write_new(path, text))
@@ -432,7 +411,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.deletedNotes")
     async def deleted_notes(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        _argument(args)
+        command_argument(args)
         roots = sorted(
             (service.notebook.root for service in list(ls.services.values())),
             key=lambda r: -len(r.parts),

@@ -16,7 +16,6 @@ from functools import partial
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
 
 from ...core.locate import element_at, title_heading
 from ...core.model import Block, Heading, Link, ParsedNote, Position, Range, TagOccurrence
@@ -29,13 +28,8 @@ from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
 from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range, path_to_uri, uri_to_path
+from ..requests import RequestFailed
 from ..server import CodexServer, Document
-
-
-class RequestFailed(JsonRpcException):
-    """LSP ``RequestFailed``: the request was valid but cannot be carried out (message shown)."""
-
-    CODE = -32803
 
 
 @dataclass(frozen=True, slots=True)
