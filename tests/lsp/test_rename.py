@@ -121,6 +121,7 @@ async def test_rename_a_note_from_its_title(lab: Session, tmp_path: Path) -> Non
     await rename(lab, EXP012, lab.find(EXP012, "# EXP-012", delta=4), "EXP-012 Ta gradient")
     new = "experiments/EXP-012 Ta gradient.md"
     assert (lab.root / new).exists()
+    assert "\n# EXP-012 Ta gradient\n" in disk(lab, new)  # the title follows the new name
     assert "![[EXP-012 Ta gradient#^best-ta]]" in disk(lab, DAILY4)
     assert "[[EXP-012 Ta gradient#^best-ta]]" in disk(lab, PCR)
     assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES
@@ -130,6 +131,7 @@ async def test_rename_a_note_from_its_frontmatter_title(lab: Session, tmp_path: 
     rel = "equipment/T100 Thermocycler.md"
     await rename(lab, rel, lab.find(rel, "title: T100", delta=8), "Bio-Rad T100")
     assert (lab.root / "equipment/Bio-Rad T100.md").exists()
+    assert "\ntitle: Bio-Rad T100\n" in disk(lab, "equipment/Bio-Rad T100.md")
     assert "[[Bio-Rad T100#Gradient block|T100]]" in disk(lab, EXP012)
     assert "[[Bio-Rad T100#Maintenance log]]" in disk(lab, DAILY9)
     assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES

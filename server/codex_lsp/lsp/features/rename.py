@@ -113,6 +113,29 @@ def note_edits(
     return edits, versions
 
 
+def heading_text_range(doc: Source, heading: Heading) -> Range | None:
+    """Where a heading's text sits on its line (without the ``#`` marks or a block id)."""
+    line = doc.slice(heading.range)
+    at = line.find(heading.text, len(line) - len(line.lstrip(" #")))
+    if at == -1:
+        return None
+    start = heading.range.start
+    column = start.character + utf16_len(line[:at])
+    return Range(
+        Position(start.line, column), Position(start.line, column + utf16_len(heading.text))
+    )
+
+
+def title_edit(doc: Source, element: object, where: Range, title: str) -> tuple[Range, str] | None:
+    """The edit that writes ``title`` where a note's title was renamed (its H1 or the
+    frontmatter ``title:`` value, quoted when YAML needs it)."""
+    if isinstance(element, Heading):
+        text_range = heading_text_range(doc, element)
+        return (text_range, title) if text_range is not None else None
+    plain = title.strip() == title and not any(ch in title for ch in ":#{}[],&*!|>'\"%@`")
+    return where, title if plain else json.dumps(title, ensure_ascii=False)
+
+
 def heading_edits(
     conn: sqlite3.Connection,
     root: Path,
@@ -124,14 +147,8 @@ def heading_edits(
     """Edits to a heading and to every ``#Heading`` anchor that names it."""
     edits: Edits = {}
     versions: dict[str, int | None] = {}
-    line = doc.slice(heading.range)
-    at = line.find(heading.text, len(line) - len(line.lstrip(" #")))
-    if at != -1:
-        start = heading.range.start
-        column = start.character + utf16_len(line[:at])
-        text_range = Range(
-            Position(start.line, column), Position(start.line, column + utf16_len(heading.text))
-        )
+    text_range = heading_text_range(doc, heading)
+    if text_range is not None:
         _add(edits, versions, doc, text_range, new)
     for source, link in _links_into(conn, root, doc.rel, buffers):
         if link.is_block or not link.anchor:
@@ -366,11 +383,11 @@ def register(server: CodexServer) -> None:
             return "block", element, element.range
         if isinstance(element, Heading):
             if element is title_heading(doc.note):
-                return "note", None, element.range
+                return "note", element, element.range
             return "heading", element, element.range
         for field in doc.note.fields:
             if field.key == "title" and field.value_range.contains(position):
-                return "note", None, field.value_range
+                return "note", field, field.value_range
         raise RequestFailed(
             "Nothing to rename here: place the cursor on a link, heading, block id, tag "
             "or the note's title"
@@ -416,7 +433,7 @@ def register(server: CodexServer) -> None:
         service = doc.service
         root = service.notebook.root
         buffers = buffers_for(ls, doc)
-        kind, element, _ = what_to_rename(doc, core_position(params.position))
+        kind, element, where = what_to_rename(doc, core_position(params.position))
         new_name = params.new_name.strip()
         if not new_name:
             raise RequestFailed("The new name is empty")
@@ -469,6 +486,17 @@ def register(server: CodexServer) -> None:
         )
         own = await ls.read(service, lambda conn: moved_note_edits(conn, root, {old: new}, buffers))
         merge_edits(edits, versions, own)
+        if kind == "note":  # renamed from the title: the title follows the new name
+            title = title_edit(source, element, where, strip_note_suffix(posixpath.basename(new)))
+            if title is not None:
+                merge_edits(
+                    edits,
+                    versions,
+                    (
+                        {doc.rel: [types.TextEdit(lsp_range(title[0]), title[1])]},
+                        {doc.rel: doc.version},
+                    ),
+                )
         return workspace_edit(root, edits, versions, (old, new))
 
     @server.feature(
