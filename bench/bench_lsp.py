@@ -3,8 +3,8 @@
 Usage::
 
     python bench/bench_lsp.py [--notes 10000] [--out DIR] [--samples 200] [--rounds 1]
-                              [--warm 5] [--cold 1] [--edits 20] [--think-ms 800]
-                              [--seed 7] [--json FILE]
+                              [--warm 5] [--cold 1] [--edits 20] [--open 20] [--think-ms 800]
+                              [--seed 7] [--uri-style escaped|plain] [--json FILE]
 
 The real server (``python -m codex_lsp serve``) is started by a real LSP client
 (pytest-lsp's ``LanguageClient`` with VS Code's capabilities, which accepts the server's
