@@ -25,8 +25,6 @@ if [ "$status" -ne 0 ]; then
 fi
 
 for editor_suite in tests/neovim/run.sh tests/vscode/run.sh; do
-  if [ -f "$editor_suite" ]; then
-    echo "== $editor_suite"
-    bash "$editor_suite"
-  fi
+  echo "== $editor_suite"
+  bash "$editor_suite"
 done
