@@ -42,7 +42,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .frontmatter import plain_value
 from .model import Position, Problem, Range, Severity
-from .syntax import NOTE_SUFFIXES
+from .syntax import is_note_name
 from .textpos import LineIndex
 from .yamlload import YamlFailure, load_yaml
 from .yamlpos import NodeLocator, PathItem
@@ -261,7 +261,7 @@ def _link_keyword(
             f"expected a link to an existing note, found [[{target}]]: no note has that name",
             cause=LinkFailure("missing", target),
         )
-    elif not resolved.lower().endswith(NOTE_SUFFIXES):
+    elif not is_note_name(resolved):
         yield ValidationError(
             f"expected a link to a note, found [[{target}]], which is a file ({resolved})",
             cause=LinkFailure("not-note", target),

@@ -24,6 +24,11 @@ _ALL_DIGITS = re.compile(r"^[\d/]+$")
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
+def is_note_name(name: str) -> bool:
+    """True when a file name or path names a Markdown note (``.md``, ``.markdown``)."""
+    return name.lower().endswith(NOTE_SUFFIXES)
+
+
 def preceded_by_space(text: str, offset: int) -> bool:
     """True when ``offset`` starts the text or follows whitespace."""
     return offset == 0 or text[offset - 1].isspace()

@@ -28,6 +28,7 @@ from .. import __version__
 from ..core.model import ParsedNote
 from ..core.parser import parse_note
 from ..core.resolve import strip_note_suffix
+from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
 from ..storage.indexer import IndexStats
 from ..storage.notebooks import Notebook, discover, enclosing_notebook
@@ -242,7 +243,7 @@ class CodexServer(LanguageServer):
         found = {}
         for doc in list(self.workspace.text_documents.values()):
             path = uri_to_path(doc.uri)
-            if path is None or not path.name.lower().endswith((".md", ".markdown")):
+            if path is None or not is_note_name(path.name):
                 continue
             if self.service_for(path) is service:
                 found[path.relative_to(service.notebook.root).as_posix()] = doc.source

@@ -106,15 +106,6 @@ def _gitpython() -> ModuleType:
         return module
 
 
-def git_available() -> bool:
-    """True when the git command can be run."""
-    try:
-        _gitpython()
-    except GitUnavailable:
-        return False
-    return True
-
-
 # -- data --------------------------------------------------------------------------------
 
 

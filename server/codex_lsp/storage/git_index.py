@@ -131,15 +131,6 @@ def start_git_columns(conn: sqlite3.Connection, root: Path) -> GitColumns | None
         return None
 
 
-def update_git_columns(conn: sqlite3.Connection, root: Path, *, force: bool = False) -> int:
-    """Bring the git columns of the notebook at ``root`` up to date in one go."""
-    job = GitColumns(conn, root)
-    try:
-        return job.finish(conn, force=force)
-    finally:
-        job.close()
-
-
 class _Walks:
     """Hands out the background walk to the repository pass it was started for."""
 

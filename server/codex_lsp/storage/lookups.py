@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.model import Position, Range
+from ..core.model import Block, Position, Range
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +90,10 @@ def headings_of(conn: sqlite3.Connection, path: str) -> list[HeadingRow]:
     ]
 
 
-def blocks_of(conn: sqlite3.Connection, path: str) -> list[Place]:
-    """Block ids of the note at ``path`` (the place holds ``^id``); path field is the id."""
+def blocks_of(conn: sqlite3.Connection, path: str) -> list[Block]:
+    """Block ids of the note at ``path`` with the range of their ``^id``."""
     return [
-        Place(block_id, _range(a, b, c, d))
+        Block(block_id, _range(a, b, c, d))
         for block_id, a, b, c, d in conn.execute(
             "SELECT b.block_id, b.start_line, b.start_char, b.end_line, b.end_char"
             " FROM block b JOIN file_metadata f ON f.id = b.file_id"
@@ -156,23 +156,6 @@ def links_to(conn: sqlite3.Connection, path: str) -> list[LinkRow]:
             (path,),
         )
     )
-
-
-def links_from(conn: sqlite3.Connection, path: str) -> list[LinkRow]:
-    """Every stored link written in the file at ``path``."""
-    return _link_rows(
-        conn.execute(
-            _LINK_COLUMNS + " WHERE f.path = ? ORDER BY l.start_line, l.start_char", (path,)
-        )
-    )
-
-
-def links_with_keys(conn: sqlite3.Connection, keys: list[str]) -> list[LinkRow]:
-    """Stored links whose target's last path part (lowercased) is one of ``keys``."""
-    if not keys:
-        return []
-    marks = ",".join("?" * len(keys))
-    return _link_rows(conn.execute(_LINK_COLUMNS + f" WHERE l.target_key IN ({marks})", keys))
 
 
 def backlink_counts(conn: sqlite3.Connection, paths: list[str]) -> dict[str, int]:

@@ -96,16 +96,3 @@ def discover(path: Path) -> list[Notebook]:
     notebooks = [top]
     notebooks.extend(Notebook(root, explicit=True) for root in nested_notebook_roots(top.root))
     return notebooks
-
-
-def owning_notebook(path: Path, notebooks: list[Notebook]) -> Notebook | None:
-    """The notebook among ``notebooks`` whose root is the nearest ancestor of ``path``."""
-    resolved = path.resolve()
-    best: Notebook | None = None
-    for notebook in notebooks:
-        root = notebook.root
-        if (resolved == root or root in resolved.parents) and (
-            best is None or len(root.parts) > len(best.root.parts)
-        ):
-            best = notebook
-    return best

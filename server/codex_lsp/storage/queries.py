@@ -238,5 +238,5 @@ def check(conn: sqlite3.Connection) -> list[Issue]:
     from .schema_store import stored_schema_problems  # frontmatter schemas (docs/schema.md)
 
     issues = link_issues(conn) + stored_problems(conn)
-    issues += [Issue(*row) for row in stored_schema_problems(conn)]
+    issues += stored_schema_problems(conn)
     return sorted(issues, key=lambda i: (i.path, i.line, i.character, i.code))

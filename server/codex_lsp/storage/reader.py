@@ -19,7 +19,7 @@ from ..core.parser import parse_note
 from ..core.resolve import lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK
 from ..core.sidecar import merge_metadata, parse_sidecar
-from ..core.syntax import split_target
+from ..core.syntax import is_note_name, split_target
 from .scanner import FileStat
 
 _ZERO = Range(Position(0, 0), Position(0, 0))
@@ -62,7 +62,7 @@ class PreparedFile:
 
 def mime_type_of(path: str) -> str:
     """Best-guess MIME type from the file name."""
-    if path.lower().endswith((".md", ".markdown")):
+    if is_note_name(path):
         return "text/markdown"
     return mimetypes.guess_type(path)[0] or "application/octet-stream"
 

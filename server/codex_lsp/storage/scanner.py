@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pathspec
 
+from ..core.syntax import is_note_name
 from .config import NotebookConfig
 from .notebooks import CODEX_DIR, SKIPPED_DIRS, Notebook
 
-NOTE_EXTENSIONS = (".md", ".markdown")
 SIDECAR_SUFFIXES = (".json", ".xml", ".md")
 
 
@@ -28,7 +28,7 @@ class FileStat:
     @property
     def is_note(self) -> bool:
         """True for Markdown notes."""
-        return self.path.lower().endswith(NOTE_EXTENSIONS)
+        return is_note_name(self.path)
 
 
 @dataclass(slots=True)
@@ -37,11 +37,6 @@ class ScanResult:
 
     files: dict[str, FileStat] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
-
-
-def is_note_path(path: str) -> bool:
-    """True when ``path`` names a Markdown note."""
-    return path.lower().endswith(NOTE_EXTENSIONS)
 
 
 def sidecar_names(name: str) -> tuple[str, ...]:

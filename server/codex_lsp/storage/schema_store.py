@@ -29,7 +29,6 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from ..core.model import Problem
 from ..core.resolve import Catalog, LinkStatus, Target, lookup_key, resolve_link
@@ -44,6 +43,7 @@ from ..core.schema import (
 from ..core.schema_check import SchemaIssue, SidecarText, check_file
 from .database import get_meta, set_meta, transaction
 from .notebooks import Notebook
+from .queries import Issue
 from .reader import decode_text
 from .scanner import SIDECAR_SUFFIXES, sidecar_names
 
@@ -616,22 +616,7 @@ def safe_sync(
 # -- reading results ------------------------------------------------------------------------------
 
 
-class StoredSchemaProblem(NamedTuple):
-    """A stored schema problem, as ``check`` reports it."""
-
-    path: str
-    line: int
-    character: int
-    end_line: int
-    end_character: int
-    severity: str
-    code: str
-    message: str
-
-
-def stored_schema_problems(
-    conn: sqlite3.Connection, path: str | None = None
-) -> list[StoredSchemaProblem]:
+def stored_schema_problems(conn: sqlite3.Connection, path: str | None = None) -> list[Issue]:
     """Schema problems of live files and of the schema file (all, or of one path)."""
     sql = (
         "SELECT sp.path, coalesce(sp.start_line, 0), coalesce(sp.start_char, 0),"
@@ -643,7 +628,7 @@ def stored_schema_problems(
     if path is not None:
         sql += " AND sp.path = ?"
         params.append(path)
-    return [StoredSchemaProblem(*row) for row in conn.execute(sql + " ORDER BY 1, 2, 3", params)]
+    return [Issue(*row) for row in conn.execute(sql + " ORDER BY 1, 2, 3", params)]
 
 
 def note_types(conn: sqlite3.Connection) -> dict[str, str]:
@@ -660,7 +645,6 @@ __all__ = [
     "SchemaSource",
     "SchemaState",
     "SchemaSyncStats",
-    "StoredSchemaProblem",
     "note_resolver",
     "note_types",
     "read_sidecars",

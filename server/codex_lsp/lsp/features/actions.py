@@ -9,6 +9,7 @@ from lsprotocol import types
 from ...core.locate import element_at
 from ...core.model import Link, Position
 from ...core.resolve import strip_note_suffix
+from ...core.syntax import is_note_name
 from ...core.templates import new_note_text
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
@@ -26,7 +27,7 @@ def safe_note_path(folder: str, title: str) -> str | None:
     name = title.strip()
     if not name or any(ch in _FORBIDDEN or ord(ch) < 32 for ch in name):
         return None
-    if not name.lower().endswith((".md", ".markdown")):
+    if not is_note_name(name):
         name += ".md"
     path = posixpath.normpath(name if "/" in name else posixpath.join(folder, name))
     if path.startswith("../") or path == ".." or posixpath.isabs(path) or path.startswith("."):

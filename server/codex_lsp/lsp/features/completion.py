@@ -299,7 +299,7 @@ async def _anchor_items(
         if target == doc.rel:
             ids = [b.id for b in doc.note.blocks]
         else:
-            ids = [p.path for p in await ls.read(service, lambda c: lookups.blocks_of(c, target))]
+            ids = [b.id for b in await ls.read(service, lambda c: lookups.blocks_of(c, target))]
         labels = [(block_id, f"^{block_id}") for block_id in dict.fromkeys(ids)]
     elif target == doc.rel:
         labels = [(h.text, "#" * h.level + " " + h.text) for h in doc.note.headings]

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 
 from ...core.history import history_lens_title, parse_iso
+from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex
 from ...storage.git import (
     AUTO_COMMIT_PREFIX,
@@ -35,7 +36,7 @@ from ...storage.git import (
     find_repository_or_none,
 )
 from ...storage.git_index import record_commit
-from ...storage.scanner import NOTE_EXTENSIONS, sidecar_names
+from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri, uri_to_path
 from ..requests import RequestFailed, command_argument
 from ..server import CodexServer, Document
@@ -234,7 +235,7 @@ class AutoCommitter:
         if not settings.git_auto_commit:
             return
         path = uri_to_path(uri)
-        if path is None or not path.name.lower().endswith(NOTE_EXTENSIONS):
+        if path is None or not is_note_name(path.name):
             return
         handle = self._pending.pop(uri, None)
         if handle is not None:
@@ -426,7 +427,7 @@ def register(server: CodexServer) -> None:
                 prefix = repo.relpath(root)
                 for item in repo.deleted("" if prefix == "." else prefix):
                     absolute = repo.root / item.path
-                    if not item.path.lower().endswith(NOTE_EXTENSIONS):
+                    if not is_note_name(item.path):
                         continue
                     owner = next(r for r in roots if r == absolute.parent or r in absolute.parents)
                     rel = absolute.relative_to(owner).as_posix()

@@ -9,6 +9,7 @@ from lsprotocol import types
 from ...core.locate import element_at
 from ...core.model import Block, Heading, Link, Position, TagOccurrence
 from ...core.resolve import effective_target, find_anchor, slugify, target_of_note
+from ...core.syntax import is_note_name
 from ...storage import lookups
 from ..convert import ZERO_RANGE, core_position, lsp_range
 from ..server import CodexServer, Document
@@ -23,7 +24,7 @@ def link_destination(
     if result.target is None:
         return None
     _, anchor, is_block = effective_target(link, result)  # Dendron: [[label|note#anchor]]
-    if not anchor or not result.target.lower().endswith((".md", ".markdown")):
+    if not anchor or not is_note_name(result.target):
         return result.target, ZERO_RANGE
     if result.target == doc.rel:
         headings, blocks = doc.note.headings, doc.note.blocks
@@ -34,9 +35,9 @@ def link_destination(
         )
     else:
         rows = lookups.headings_of(conn, result.target)
-        places = lookups.blocks_of(conn, result.target)
+        blocks = lookups.blocks_of(conn, result.target)
         heading_ranges = [h.range for h in rows]
-        block_ranges = {p.path: p.range for p in places}
+        block_ranges = {b.id: b.range for b in blocks}
         info = target_of_note(
             result.target, (), [(h.text, h.slug) for h in rows], block_ranges.keys()
         )

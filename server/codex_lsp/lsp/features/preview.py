@@ -6,6 +6,7 @@ import sqlite3
 
 from ...core.parser import parse_note
 from ...core.resolve import find_anchor, strip_note_suffix, target_of_note
+from ...core.syntax import is_note_name
 from ...storage import lookups
 from ...storage.service import NotebookService
 
@@ -30,7 +31,7 @@ def preview_markdown(
     if shown:
         rows = [f"- **{k}**: {_short(v)}" for k, v in list(shown.items())[:SUMMARY_KEYS]]
         parts.append("\n".join(rows))
-    if path.lower().endswith((".md", ".markdown")):
+    if is_note_name(path):
         excerpt = _excerpt(service, path, anchor, is_block)
         if excerpt:
             parts.append("---\n\n" + excerpt)

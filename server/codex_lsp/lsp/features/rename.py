@@ -22,7 +22,7 @@ from ...core.model import Block, Heading, Link, ParsedNote, Position, Range, Tag
 from ...core.parser import parse_note
 from ...core.resolve import resolve_written, strip_note_suffix
 from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
-from ...core.syntax import NOTE_SUFFIXES, clean_tag, slugify
+from ...core.syntax import clean_tag, is_note_name, slugify
 from ...core.textpos import LineIndex, utf16_len
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
@@ -79,7 +79,7 @@ def _links_into(
     sources = {row.path for row in lookups.links_to(conn, target)} | set(buffers)
     catalog = SqlCatalog(conn)
     for rel in sorted(sources):
-        if not rel.lower().endswith((".md", ".markdown")):
+        if not is_note_name(rel):
             continue
         source = _load(root, rel, buffers)
         if source is None:
@@ -204,7 +204,7 @@ def tag_edits(
             )
             _add(edits, versions, source, prefix, new)
     for rel in queries.files_with_tags(conn, [old], True):
-        if rel.lower().endswith(NOTE_SUFFIXES):
+        if is_note_name(rel):
             continue
         folder, name = posixpath.split(rel)
         sidecar = posixpath.join(folder, f".{name}.json")
@@ -278,7 +278,7 @@ def workspace_edit(
 def new_note_path(old: str, new_name: str) -> str:
     """Where a note renamed to ``new_name`` goes (same folder unless a path is given)."""
     name = new_name.strip().strip("/")
-    if not name.lower().endswith((".md", ".markdown")):
+    if not is_note_name(name):
         name += posixpath.splitext(old)[1] or ".md"
     if "/" in name:
         return posixpath.normpath(name)
@@ -297,7 +297,7 @@ def _relative_wiki_target(written: str, target: str, source: str) -> str:
     rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
     if not rel.startswith("../"):
         rel = "./" + rel
-    if not path_part.lower().endswith(NOTE_SUFFIXES):
+    if not is_note_name(path_part):
         rel = strip_note_suffix(rel)
     return rel + hash_sign + anchor
 
@@ -314,7 +314,7 @@ def moved_note_edits(
     versions: dict[str, int | None] = {}
     catalog = SqlCatalog(conn)
     for old, new in moves.items():
-        if not old.lower().endswith(NOTE_SUFFIXES):
+        if not is_note_name(old):
             continue
         source = _load(root, old, buffers)
         if source is None:
@@ -353,6 +353,17 @@ def merge_edits(
         replaced = {key(e) for e in extra}
         edits[rel] = [e for e in edits.get(rel, []) if key(e) not in replaced] + extra
         versions[rel] = extra_versions[rel]
+
+
+async def renamed_note(ls: CodexServer, doc: Document, link: Link) -> str:
+    """The note a link leads to, which renaming from that link renames; refuses if none."""
+    assert doc.service is not None
+    target = await ls.read(
+        doc.service, lambda conn: resolve_written(link, doc.rel, SqlCatalog(conn)).target
+    )
+    if target is None:
+        raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
+    return target
 
 
 def register(server: CodexServer) -> None:
@@ -403,14 +414,7 @@ def register(server: CodexServer) -> None:
         kind, element, where = what_to_rename(doc, core_position(params.position))
         if kind == "link":
             assert isinstance(element, Link)
-            link = element
-            service = doc.service
-            target = await ls.read(
-                service,
-                lambda conn: resolve_written(link, doc.rel, SqlCatalog(conn)).target,
-            )
-            if target is None:
-                raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
+            target = await renamed_note(ls, doc, element)
             placeholder = strip_note_suffix(posixpath.basename(target))
         elif kind == "tag":
             assert isinstance(element, TagOccurrence)
@@ -468,14 +472,7 @@ def register(server: CodexServer) -> None:
         old = doc.rel
         if kind == "link":
             assert isinstance(element, Link)
-            link = element
-            found = await ls.read(
-                service,
-                lambda conn: resolve_written(link, doc.rel, SqlCatalog(conn)).target,
-            )
-            if found is None:
-                raise RequestFailed(f"'{link.target}' does not exist, so it cannot be renamed")
-            old = found
+            old = await renamed_note(ls, doc, element)
         new = new_note_path(old, new_name)
         if new.startswith("../") or posixpath.isabs(new):
             raise RequestFailed("The new name would put the note outside the notebook")

@@ -44,6 +44,7 @@ from ...core.schema_assist import (
     yaml_value,
 )
 from ...core.schema_check import SchemaIssue, SidecarText, check_file, sidecar_owner
+from ...core.syntax import is_note_name
 from ...core.yamlpos import NodeLocator
 from ...storage import lookups
 from ...storage.catalog import SqlCatalog
@@ -59,7 +60,6 @@ log = logging.getLogger(__name__)
 
 SOURCE = "codex"
 REVALIDATE_DELAY = 0.3
-NOTE_SUFFIXES = (".md", ".markdown")
 
 
 # -- diagnostics --------------------------------------------------------------------------------
@@ -75,30 +75,20 @@ def _severity(issue_severity: Severity, setting: str) -> types.DiagnosticSeverit
     return lsp_severity(setting if setting != "error" else issue_severity.value)
 
 
-def _diagnostic(issue: SchemaIssue, setting: str) -> types.Diagnostic | None:
-    severity = _severity(issue.severity, setting)
+def _diagnostic(
+    item: SchemaIssue | Problem, setting: str, data: object = None
+) -> types.Diagnostic | None:
+    """A schema issue (with its quick-fix ``data``) or a schema-file problem as a diagnostic."""
+    severity = _severity(item.severity, setting)
     if severity is None:
         return None
     return types.Diagnostic(
-        range=lsp_range(issue.range),
-        message=issue.message,
+        range=lsp_range(item.range),
+        message=item.message,
         severity=severity,
-        code=issue.code,
+        code=item.code,
         source=SOURCE,
-        data={"schema": issue.data} if issue.data else None,
-    )
-
-
-def _problem_diagnostic(problem: Problem, setting: str) -> types.Diagnostic | None:
-    severity = _severity(problem.severity, setting)
-    if severity is None:
-        return None
-    return types.Diagnostic(
-        range=lsp_range(problem.range),
-        message=problem.message,
-        severity=severity,
-        code=problem.code,
-        source=SOURCE,
+        data={"schema": data} if data else None,
     )
 
 
@@ -128,7 +118,7 @@ def note_diagnostics(
 ) -> list[types.Diagnostic]:
     """Schema diagnostics of an open note (runs on the reader thread)."""
     setting = _setting(settings)
-    if doc.service is None or setting == "off" or not doc.rel.lower().endswith(NOTE_SUFFIXES):
+    if doc.service is None or setting == "off" or not is_note_name(doc.rel):
         return []
     notebook = doc.service.notebook
     schema = _schema_of(notebook, conn)
@@ -141,7 +131,7 @@ def note_diagnostics(
     except Exception as exc:  # a note must never break diagnostics
         log.warning("schema check of %s failed: %s", doc.rel, exc)
         return []
-    found = [_diagnostic(i, setting) for i in issues if i.path == doc.rel]
+    found = [_diagnostic(i, setting, i.data) for i in issues if i.path == doc.rel]
     return [d for d in found if d is not None]
 
 
@@ -167,8 +157,7 @@ def schema_file_diagnostics(
     state = source.state(conn)
     problems = list(state.problems) if state.text == text else load_schema(text).problems
     found = [
-        _problem_diagnostic(p, setting if p.severity is Severity.ERROR else "warning")
-        for p in problems
+        _diagnostic(p, setting if p.severity is Severity.ERROR else "warning") for p in problems
     ]
     diagnostics = [d for d in found if d is not None]
     if any(p.severity is Severity.ERROR for p in problems) and state.schema is not None:
@@ -194,7 +183,7 @@ def _sidecar_diagnostics(
     if schema is None or setting == "off":
         return []
     note_text: str | None = None
-    if owner.lower().endswith(NOTE_SUFFIXES):
+    if is_note_name(owner):
         try:
             note_text = decode_text((notebook.root / owner).read_bytes())[0]
         except OSError:
@@ -208,7 +197,7 @@ def _sidecar_diagnostics(
     except Exception as exc:
         log.warning("schema check of %s failed: %s", doc.rel, exc)
         return []
-    found = [_diagnostic(i, setting) for i in issues if i.path == doc.rel]
+    found = [_diagnostic(i, setting, i.data) for i in issues if i.path == doc.rel]
     return [d for d in found if d is not None]
 
 
@@ -234,7 +223,7 @@ async def schema_completion(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.CompletionList | None:
     """Property names and values from the note's schema; None when it has nothing to offer."""
-    if doc.service is None or not doc.rel.lower().endswith(NOTE_SUFFIXES):
+    if doc.service is None or not is_note_name(doc.rel):
         return None
     closing = _closing_line(doc)
     if closing is None:
@@ -394,7 +383,7 @@ def _key_items(
 
 def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
     """Description and type of the frontmatter key under the cursor."""
-    if doc.service is None or not doc.rel.lower().endswith(NOTE_SUFFIXES):
+    if doc.service is None or not is_note_name(doc.rel):
         return None
     found = find_frontmatter(doc.text)
     if found is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from ...core.syntax import is_note_name
 from ...storage.service import NotebookService
 from ..convert import uri_to_path
 from ..log import set_log_file, set_log_level
@@ -22,8 +23,6 @@ from ..settings import parse_settings
 from ..watcher import ChangeBatcher, FolderWatcher
 
 log = logging.getLogger(__name__)
-
-NOTE_SUFFIXES = (".md", ".markdown")
 
 
 def register(server: CodexServer) -> None:
@@ -140,7 +139,7 @@ def register(server: CodexServer) -> None:
     def schedule_write(ls: CodexServer, uri: str, delay: float) -> None:
         """Write the buffer of ``uri`` to the index after ``delay`` seconds of quiet."""
         path = uri_to_path(uri)
-        if path is None or not path.name.lower().endswith(NOTE_SUFFIXES):
+        if path is None or not is_note_name(path.name):
             return
         handle = pending_writes.pop(uri, None)
         if handle is not None:
