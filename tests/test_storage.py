@@ -14,11 +14,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from codex_lsp.storage import indexer as indexer_module
-from codex_lsp.storage import queries
+from codex_lsp.storage import queries, reader
 from codex_lsp.storage.database import APPLICATION_ID, DatabaseError, connect, transaction
 from codex_lsp.storage.indexer import Indexer, IndexStats
 from codex_lsp.storage.notebooks import Notebook, cache_dir_for, discover
@@ -636,16 +637,16 @@ def test_note_that_becomes_unreadable_is_reported(
     open_indexer: Indexer, lab_notebook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reading fails after the scan saw the file (e.g. permissions, or it vanished)."""
-    real_read = Path.read_bytes
+    real_open = open
 
-    def failing(self: Path) -> bytes:
-        if self.name == "Ana Ribeiro.md":
+    def failing(file: str, *args: Any, **kwargs: Any) -> Any:
+        if os.path.basename(file) == "Ana Ribeiro.md":
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_open(file, *args, **kwargs)
 
     path = lab_notebook / "people/Ana Ribeiro.md"
     bump_mtime(path)
-    monkeypatch.setattr(Path, "read_bytes", failing)
+    monkeypatch.setattr(reader, "open", failing, raising=False)
     open_indexer.index()
     assert problem_codes(open_indexer.conn, "people/Ana Ribeiro.md") == ["unreadable"]
 

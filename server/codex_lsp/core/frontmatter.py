@@ -6,7 +6,6 @@ YAML is always loaded with the safe loader (no object construction). Invalid YAM
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,21 +50,6 @@ def find_frontmatter(text: str) -> tuple[int, int, int, int] | None:
     return 0, end, opening.end(), close.start()
 
 
-def plain_value(value: Any) -> Any:
-    """Turn YAML values into JSON-compatible ones (dates become ISO text)."""
-    if isinstance(value, dict):
-        return {str(k): plain_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [plain_value(v) for v in value]
-    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
 def _node_range(index: LineIndex, yaml_start: int, node: yaml.Node) -> Range:
     return index.range(yaml_start + node.start_mark.index, yaml_start + node.end_mark.index)
 
@@ -88,6 +72,14 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
             )
         )
         return block
+    except RecursionError:  # valid YAML, but too deep to turn into plain values
+        pos = index.position(yaml_start)
+        block.problems.append(
+            Problem(
+                "yaml-invalid", "Invalid YAML in frontmatter: nested too deeply", Range(pos, pos)
+            )
+        )
+        return block
     if data is None:
         block.data = {}
         return block
@@ -101,16 +93,7 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
             )
         )
         return block
-    try:
-        block.data = plain_value(data)
-    except RecursionError:  # constructed, but too deep to turn into plain values
-        pos = index.position(yaml_start)
-        block.problems.append(
-            Problem(
-                "yaml-invalid", "Invalid YAML in frontmatter: nested too deeply", Range(pos, pos)
-            )
-        )
-        return block
+    block.data = data
     for key_node, value_node in node.value:
         if isinstance(key_node, yaml.ScalarNode):
             block.fields.append(

@@ -13,13 +13,14 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _PERCENT_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
-_NOT_NEWLINE = re.compile(r"[^\n]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 
 
 def blank(segment: str) -> str:
     """Replace every character but newlines with a space."""
-    return _NOT_NEWLINE.sub(" ", segment)
+    if "\n" not in segment:
+        return " " * len(segment)
+    return "\n".join(" " * len(line) for line in segment.split("\n"))
 
 
 def code_block_spans(text: str) -> list[tuple[int, int]]:

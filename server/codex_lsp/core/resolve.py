@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import lru_cache
 from typing import Protocol
 
 from .model import Link
@@ -42,15 +43,16 @@ class Target:
     headings: tuple[tuple[str, str], ...] = ()
     blocks: frozenset[str] = field(default_factory=frozenset)
     ref: str = ""
+    stem: str = field(init=False, compare=False, repr=False)
+    """File name without a note suffix (attachments keep their extension)."""
+    stem_key: str = field(init=False, compare=False, repr=False)
+    """``stem`` lowercased: what a bare link name is compared with."""
 
-    @property
-    def stem(self) -> str:
-        """File name without a note suffix (attachments keep their extension)."""
-        return (
-            strip_note_suffix(posixpath.basename(self.path))
-            if self.is_note
-            else (posixpath.basename(self.path))
-        )
+    def __post_init__(self) -> None:
+        name = posixpath.basename(self.path)
+        stem = strip_note_suffix(name) if self.is_note else name
+        object.__setattr__(self, "stem", stem)
+        object.__setattr__(self, "stem_key", stem.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def lookup_key(target: str) -> str:
 
 def target_keys(target: Target) -> set[str]:
     """Every key under which ``target`` must be findable in a catalog."""
-    keys = {target.stem.lower()}
+    keys = {target.stem_key}
     keys.update(alias.lower() for alias in target.aliases)
     return keys
 
@@ -187,7 +189,7 @@ def resolve_link(
     the link was written in Dendron's ``[[label|target]]`` order and ``b`` is used.
     """
     result = _resolve_once(target, anchor, is_block, source_path, catalog, relative)
-    if result.status is LinkStatus.BROKEN and alternate and not relative:
+    if alternate and label_may_decide(result, relative=relative):
         other_path, other_anchor, other_block = split_target(alternate)
         if other_path:
             other = _resolve_once(
@@ -196,6 +198,11 @@ def resolve_link(
             if other.status is not LinkStatus.BROKEN:
                 return replace(other, via_label=True)
     return result
+
+
+def label_may_decide(result: Resolution, *, relative: bool) -> bool:
+    """True when the label side of ``[[a|b]]`` is tried: the target side led nowhere."""
+    return result.status is LinkStatus.BROKEN and not relative
 
 
 def effective_target(link: Link, result: Resolution) -> tuple[str, str | None, bool]:
@@ -272,11 +279,11 @@ def _by_name(target: str, catalog: Catalog) -> list[Target]:
     found = catalog.candidates(lookup_key(target))
     if "/" in wanted:
         return [t for t in found if _path_matches(t, wanted, target.lower())]
-    stems = [t for t in found if t.is_note and t.stem.lower() == wanted]
+    stems = [t for t in found if t.is_note and t.stem_key == wanted]
     if stems:
         return stems
     if not explicit_note:
-        files = [t for t in found if not t.is_note and t.stem.lower() == wanted]
+        files = [t for t in found if not t.is_note and t.stem_key == wanted]
         if files:
             return files
     return [t for t in found if t.is_note and wanted in (a.lower() for a in t.aliases)]
@@ -291,6 +298,8 @@ def _path_matches(target: Target, wanted: str, written: str) -> bool:
 
 
 def _prefer(matches: list[Target], folder: str) -> Target:
+    if len(matches) == 1:
+        return matches[0]
     return min(
         matches,
         key=lambda t: (posixpath.dirname(t.path) != folder, t.path.count("/"), len(t.path), t.path),
@@ -306,13 +315,18 @@ def _check_anchor(
     return Resolution(status, target.path, candidates)
 
 
+@lru_cache(maxsize=4096)
+def _heading_forms(anchor: str) -> tuple[str, str]:
+    """The lowercased text and the slug a heading anchor is compared with."""
+    wanted = _DENDRON_RANGE.sub("", anchor).rsplit("#", 1)[-1].strip()
+    return wanted.lower(), slugify(wanted)
+
+
 def find_anchor(target: Target, anchor: str, is_block: bool) -> int | None:
     """Index of the heading (or 0 for a block) the anchor names in ``target``; None if absent."""
     if is_block:
         return 0 if anchor in target.blocks else None
-    wanted = _DENDRON_RANGE.sub("", anchor).rsplit("#", 1)[-1].strip()
-    lowered = wanted.lower()
-    slug = slugify(wanted)
+    lowered, slug = _heading_forms(anchor)
     for number, (text, heading_slug) in enumerate(target.headings):
         if text.lower() == lowered or heading_slug in (slug, lowered):
             return number

@@ -40,7 +40,6 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .frontmatter import plain_value
 from .model import Position, Problem, Range, Severity
 from .syntax import is_note_name
 from .textpos import LineIndex
@@ -828,11 +827,11 @@ def _parse(text: str, collector: _Collector) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         collector.add(
             "schema-file-invalid",
-            f"The schema must be a mapping with `version: 1`, found {describe(plain_value(data))}",
+            f"The schema must be a mapping with `version: 1`, found {describe(data)}",
             [],
         )
         return None
-    document: dict[str, Any] = plain_value(data)
+    document: dict[str, Any] = data
     return document
 
 

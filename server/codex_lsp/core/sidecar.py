@@ -13,8 +13,9 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from .frontmatter import load_frontmatter, plain_value
+from .frontmatter import load_frontmatter
 from .textpos import LineIndex
+from .yamlload import plain_value
 
 SIDECAR_PRIORITY = ("md", "xml", "json")
 

@@ -56,7 +56,8 @@ def split_target(inner: str) -> tuple[str, str | None, bool]:
 
     A Dendron cross-vault prefix (``dendron://vault/``) is dropped: notes are found by name.
     """
-    inner = DENDRON_PREFIX.sub("", inner)
+    if "dendron:" in inner:
+        inner = DENDRON_PREFIX.sub("", inner)
     path, sep, anchor = inner.partition("#")
     if not sep:
         return path.strip(), None, False

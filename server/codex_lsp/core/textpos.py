@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+from itertools import accumulate
 
 from .model import Position, Range
 
@@ -26,22 +28,28 @@ def utf16_offset(text: str, character: int) -> int:
     return len(text)
 
 
+# Characters outside the Basic Multilingual Plane take two UTF-16 code units; every other
+# character takes one, so on a line without them a UTF-16 column is a character offset.
+_new = tuple.__new__
+_plus_one = (1).__add__
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 class LineIndex:
     """Maps character offsets of one text to LSP positions and back."""
 
-    __slots__ = ("_ascii", "_line_ascii", "_starts", "_text")
+    __slots__ = ("_astral_lines", "_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._ascii = text.isascii()
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
+        # Line i starts after the i preceding lines and their "\n": a running sum, in C.
+        starts = list(accumulate(map(_plus_one, map(len, text.split("\n")[:-1])), initial=0))
         self._starts = starts
-        self._line_ascii: dict[int, bool] = {}
+        self._astral_lines: frozenset[int] = (
+            frozenset(bisect_right(starts, m.start()) - 1 for m in _ASTRAL.finditer(text))
+            if not text.isascii() and utf16_len(text) != len(text)
+            else frozenset()
+        )
 
     @property
     def line_count(self) -> int:
@@ -62,37 +70,38 @@ class LineIndex:
         """LSP position of the character at ``offset``."""
         line = bisect_right(self._starts, offset) - 1
         start = self._starts[line]
-        if self._ascii or self._is_ascii_line(line):
-            return Position(line, offset - start)
-        return Position(line, utf16_len(self._text[start:offset]))
-
-    def _is_ascii_line(self, line: int) -> bool:
-        known = self._line_ascii.get(line)
-        if known is None:
-            end = self._starts[line + 1] if line + 1 < len(self._starts) else len(self._text)
-            known = self._line_ascii[line] = self._text[self._starts[line] : end].isascii()
-        return known
+        if line in self._astral_lines:
+            return Position(line, utf16_len(self._text[start:offset]))
+        return Position(line, offset - start)
 
     def range(self, start: int, end: int) -> Range:
         """LSP range covering offsets ``start`` to ``end``."""
+        if self._astral_lines:
+            return Range(self.position(start), self.position(end))
         starts = self._starts
         line = bisect_right(starts, start) - 1
         first = starts[line]
-        if (line + 1 == len(starts) or end < starts[line + 1]) and (
-            self._ascii or self._is_ascii_line(line)
-        ):
-            return Range(Position(line, start - first), Position(line, end - first))
-        return Range(self.position(start), self.position(end))
+        if line + 1 == len(starts) or end < starts[line + 1]:
+            end_line, end_first = line, first
+        else:
+            end_line = bisect_right(starts, end) - 1
+            end_first = starts[end_line]
+        # tuple.__new__ skips the named tuples' Python-level __new__: this runs ~30 times a note.
+        return _new(
+            Range,
+            (_new(Position, (line, start - first)), _new(Position, (end_line, end - end_first))),
+        )
 
     def offset(self, pos: Position) -> int:
         """Character offset of an LSP position, clamped to the text."""
         if pos.line >= len(self._starts):
             return len(self._text)
-        start = self._starts[max(pos.line, 0)]
+        line = max(pos.line, 0)
+        start = self._starts[line]
         line_end = self._text.find("\n", start)
         if line_end == -1:
             line_end = len(self._text)
-        if self._ascii:
+        if line not in self._astral_lines:
             return min(start + max(pos.character, 0), line_end)
         units = 0
         i = start

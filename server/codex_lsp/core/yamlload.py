@@ -6,6 +6,7 @@ that libyaml would overflow the C stack is refused before it is parsed.
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 import yaml
@@ -55,8 +56,27 @@ def compose_yaml(text: str) -> yaml.Node | None:
 
 
 def load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree and the value of one YAML document; raises YamlFailure."""
+    """The node tree and the plain value (see :func:`plain_value`) of one YAML document.
+
+    Raises YamlFailure for text that is not YAML, RecursionError for a value nested too deeply
+    to be turned into plain values.
+    """
     return _load(text, construct=True)
+
+
+def plain_value(value: Any) -> Any:
+    """Turn YAML values into JSON-compatible ones (dates become ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain_value(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 def _load(text: str, *, construct: bool) -> tuple[yaml.Node | None, Any]:
@@ -66,13 +86,61 @@ def _load(text: str, *, construct: bool) -> tuple[yaml.Node | None, Any]:
         loader = SafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if construct and node is not None else None
+            data = _construct_plain(loader, node) if construct and node is not None else None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = exc.problem or exc.context or "invalid YAML"
         raise YamlFailure(detail, min(mark.index, len(text)) if mark else None) from exc
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, MemoryError) as exc:
+    except (yaml.YAMLError, ValueError, TypeError, MemoryError) as exc:
         raise YamlFailure(str(exc) or type(exc).__name__) from exc
     return node, data
+
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+
+
+class _NotSimple(Exception):
+    """A node the quick conversion leaves to PyYAML's constructor."""
+
+
+def _construct_plain(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """``plain_value`` of what PyYAML's constructor makes of ``node``.
+
+    Frontmatter is nearly always plain maps, lists and strings: those are converted straight
+    from the node tree, several times faster than the constructor. Anything else (anchors,
+    merge keys, explicit collection tags, complex keys) goes through the constructor.
+    """
+    try:
+        return _simple(loader, node, set())
+    except (_NotSimple, yaml.YAMLError, RecursionError):
+        pass
+    try:
+        return plain_value(loader.construct_document(node))
+    except RecursionError as exc:
+        raise RecursionError("nested too deeply") from exc
+
+
+def _simple(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR else plain_value(loader.construct_object(node))
+    if id(node) in seen:  # an alias: shared or recursive, the constructor knows how
+        raise _NotSimple
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        return [_simple(loader, item, seen) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        mapping = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _KEY_TAGS:
+                raise _NotSimple  # merge keys ("<<"), "=" keys, complex keys
+            # Keys as constructed, then as text: 1 and true are one key, as in a dict.
+            key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
+            mapping[key] = _simple(loader, value_node, seen)
+        return {str(key): value for key, value in mapping.items()}
+    raise _NotSimple
+
+
+_KEY_TAGS = frozenset(_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp"))

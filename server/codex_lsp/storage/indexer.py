@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.model import LinkKind
-from ..core.resolve import Resolution, resolve_link
+from ..core.resolve import Resolution, label_may_decide, resolve_link
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
 from .database import (
@@ -73,7 +73,8 @@ _INSERT_LINK = (
     " target_end_char, target_key, label_key, status, target_id, candidates)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-_INSERTS = {
+_INSERTS = {  # flushed in this order: a file's row comes before the rows that refer to it
+    "file_metadata": _INSERT_FILE,
     "alias": "INSERT INTO alias (file_id, alias, key) VALUES (?,?,?)",
     "heading": "INSERT INTO heading VALUES (?,?,?,?,?,?,?,?,?)",
     "block": "INSERT INTO block VALUES (?,?,?,?,?,?)",
@@ -371,8 +372,8 @@ class Indexer:
         stat = item.stat
         name = os.path.basename(stat.path)
         key = item.lookup_key
-        self.conn.execute(
-            _INSERT_FILE,
+        rows = run.rows
+        rows["file_metadata"].append(
             (
                 file_id,
                 stat.path,
@@ -390,9 +391,8 @@ class Indexer:
                 key,
                 run.now,
                 run.now,
-            ),
+            )
         )
-        rows = run.rows
         rows["alias"] += [(file_id, a, a.lower()) for a in item.aliases]
         rows["heading"] += [(file_id, seq, *h) for seq, h in enumerate(item.headings)]
         rows["block"] += [(file_id, *b) for b in item.blocks]
@@ -522,11 +522,18 @@ class Indexer:
 
 
 class _CachedResolver:
-    """Resolves links to (status, target id, candidates JSON), caching identical questions."""
+    """Resolves links to (status, target id, candidates JSON), caching identical questions.
+
+    Most answers do not depend on where the link is written: a name with one match (or none)
+    is found the same way from every folder. Those are cached once for the whole notebook;
+    the others (same-note anchors, relative paths, ambiguous names) once per folder. A label
+    is only part of the question when the target side of the link leads nowhere.
+    """
 
     def __init__(self, catalog: SqlCatalog) -> None:
         self._catalog = catalog
-        self._cache: dict[tuple[Any, ...], tuple[str, str | None, str | None]] = {}
+        self._anywhere: dict[tuple[Any, ...], _Answer] = {}
+        self._per_folder: dict[tuple[Any, ...], _Answer] = {}
 
     def __call__(
         self,
@@ -537,28 +544,62 @@ class _CachedResolver:
         label: str | None,
         path: str,
     ) -> tuple[str, str | None, str | None]:
-        folder = os.path.dirname(path)
-        markdown = LinkKind(kind).is_markdown
-        alternate = None if markdown else label
-        key = (markdown, target, anchor, is_block, alternate, folder if target else path)
-        cached = self._cache.get(key)
-        if cached is None:
-            result = resolve_link(
-                target,
-                anchor,
-                bool(is_block),
-                path,
-                self._catalog,
-                relative=markdown,
-                alternate=alternate,
-            )
-            cached = self._cache[key] = self._columns(result)
-        return cached
+        markdown = kind in _MARKDOWN_KINDS
+        result, columns = self._lookup(markdown, target, anchor, is_block, None, path)
+        if label and not markdown and label_may_decide(result, relative=False):
+            columns = self._lookup(markdown, target, anchor, is_block, label, path)[1]
+        return columns
+
+    def _lookup(
+        self,
+        markdown: bool,
+        target: str,
+        anchor: str | None,
+        is_block: int,
+        alternate: str | None,
+        path: str,
+    ) -> _Answer:
+        question = (markdown, target, anchor, is_block, alternate)
+        found = self._anywhere.get(question)
+        if found is not None:
+            return found
+        local = (*question, os.path.dirname(path) if target else path)
+        found = self._per_folder.get(local)
+        if found is not None:
+            return found
+        result = resolve_link(
+            target,
+            anchor,
+            bool(is_block),
+            path,
+            self._catalog,
+            relative=markdown,
+            alternate=alternate,
+        )
+        found = (result, self._columns(result))
+        if result.candidates or markdown or not _is_plain_name(target, alternate):
+            self._per_folder[local] = found
+        else:
+            self._anywhere[question] = found
+        return found
 
     def _columns(self, result: Resolution) -> tuple[str, str | None, str | None]:
         target_id = self._catalog.id_of(result.target) if result.target else None
         candidates = json.dumps(list(result.candidates)) if result.candidates else None
         return result.status.value, target_id, candidates
+
+
+_Answer = tuple[Resolution, tuple[str, str | None, str | None]]
+_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
+
+
+def _is_plain_name(target: str, alternate: str | None) -> bool:
+    """True when neither side of a wiki link is written relative to its note (or empty)."""
+    return (
+        bool(target)
+        and not target.startswith((".", "/"))
+        and (not alternate or not alternate.lstrip().startswith((".", "/")))
+    )
 
 
 def _in_workers(

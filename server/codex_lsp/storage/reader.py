@@ -30,7 +30,7 @@ RangeCols = tuple[int, int, int, int]
 
 def range_cols(r: Range) -> RangeCols:
     """A range as four integers (start line, start column, end line, end column)."""
-    return r.start.line, r.start.character, r.end.line, r.end.character
+    return r[0] + r[1]  # two (line, column) tuples
 
 
 @dataclass(slots=True)
@@ -90,14 +90,18 @@ def prepare_file(
 
     Never raises for a file's content; an unreadable file gives ``error``.
     """
-    absolute = root / stat.path
+    absolute = os.path.join(root, stat.path)
     try:
-        data = text.encode("utf-8") if text is not None else absolute.read_bytes()
+        if text is not None:
+            data = text.encode("utf-8")
+        else:
+            with open(absolute, "rb") as file:
+                data = file.read()
     except OSError as exc:
         return PreparedFile(stat, error=f"cannot be read: {exc.strerror}")
     prepared = PreparedFile(stat, hashlib.sha256(data).hexdigest(), mime_type_of(stat.path))
     name = os.path.basename(stat.path)
-    sidecars, problems = _read_sidecars(absolute.parent, stat.sidecars)
+    sidecars, problems = _read_sidecars(os.path.dirname(absolute), stat.sidecars)
     note: ParsedNote | None = None
     if not stat.is_note:
         prepared.title = name
@@ -193,14 +197,15 @@ def _metadata_text(properties: dict[str, Any]) -> str:
 
 
 def _read_sidecars(
-    folder: Path, sidecars: tuple[str, ...]
+    folder: str, sidecars: tuple[str, ...]
 ) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     found: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
     for name in sidecars:
         kind = name.rsplit(".", 1)[-1]
         try:
-            text = (folder / name).read_text(encoding="utf-8", errors="replace")
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as file:
+                text = file.read()
         except OSError as exc:
             problems.append(
                 Problem("sidecar-unreadable", f"{name}: {exc.strerror}", _ZERO, Severity.WARNING)
