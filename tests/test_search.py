@@ -322,3 +322,23 @@ def test_any_text_is_a_valid_query(
     if not tags:
         for hit in hits:
             assert_hit_points_at_a_match(root, hit, query)
+
+
+def test_words_joined_by_underscores_or_dots_are_found(tmp_path: Path) -> None:
+    """``od_600`` and ``v1.2`` are several tokens in the index: the query splits them alike."""
+    root = tmp_path / "nb"
+    write_notes(
+        root,
+        {
+            "assay.md": "# Assay\n\nRead od_600 at time point v1.2 after plating.\n",
+            "other.md": "# Other\n\nThe od value and 600 more, unrelated.\n",
+        },
+    )
+    indexer = index_folder(root)
+    try:
+        assert query_terms("od_600 v1.2") == ["od", "600", "v1", "2"]
+        found = paths(queries.search(indexer.conn, "od_600", [], limit=5))
+        assert sorted(found) == ["assay.md", "other.md"]
+        assert paths(queries.search(indexer.conn, "od_600 v1.2", [], limit=5)) == ["assay.md"]
+    finally:
+        indexer.close()

@@ -832,3 +832,45 @@ def test_processes_creating_the_database_at_once(tmp_path: Path) -> None:
             results = pool.starmap(open_when, [(str(db), start)] * 6)
             assert results == ["ok"] * 6
             assert sorted(p.name for p in db.parent.iterdir() if ".db." in p.name) == []
+
+
+def test_version_3_database_gets_the_column_detail_search_index(lab_notebook: Path) -> None:
+    """Schema v4 rebuilds the full-text table; the next run refills it from the notes."""
+    run_index(lab_notebook)
+    db_path = lab_notebook / ".codex" / "notebook.db"
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE search_index")
+    conn.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5(file_id UNINDEXED, path UNINDEXED,"
+        " title, content, tags, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    stats = run_index(lab_notebook)
+    assert stats.modified == 27  # a full run
+    conn = sqlite3.connect(db_path)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'search_index'").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    rows = conn.execute("SELECT count(*) FROM search_index").fetchone()[0]
+    conn.close()
+    assert "detail = column" in sql
+    assert (version, rows) == (4, 27)
+
+
+def test_full_run_skips_fsync_only_while_it_runs(
+    open_indexer: Indexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full run writes with synchronous=OFF; afterwards the connection is NORMAL again."""
+    seen: list[int] = []
+    real_apply = Indexer._apply
+
+    def spying(self: Indexer, *args: Any, **kwargs: Any) -> None:
+        seen.append(self.conn.execute("PRAGMA synchronous").fetchone()[0])
+        real_apply(self, *args, **kwargs)
+
+    monkeypatch.setattr(Indexer, "_apply", spying)
+    open_indexer.index(full=True)
+    open_indexer.index()
+    assert seen == [0, 1]  # OFF during the full run, NORMAL during the incremental one
+    assert open_indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits: exactly what the full-text tokenizer (unicode61) keeps in one token, so
+# every query word is one token ("snake_case" is two words, as the index has two tokens).
+_WORD = re.compile(r"[^\W_]+")
 
 # Separates a note's body from its searchable metadata text in the full-text content column,
 # so that a match in the metadata is not taken for a position in the file.

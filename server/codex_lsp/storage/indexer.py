@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
-import json
 import logging
 import os
 import sqlite3
@@ -20,13 +19,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.model import LinkKind
-from ..core.resolve import Resolution, label_may_decide, resolve_link
+from ..core.resolve import MemoryCatalog, Target
+from ..core.syntax import is_note_name
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
 from .database import (
@@ -38,10 +39,12 @@ from .database import (
     transaction,
 )
 from .ids import new_ulid
+from .link_resolver import LinkResolver
 from .notebooks import Notebook
 from .reader import PreparedFile, prepare_batch, prepare_file
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
+from .writer import InlineWriter, ThreadWriter, Writer
 
 if TYPE_CHECKING:
     from .git_index import GitColumns
@@ -139,6 +142,8 @@ class _Run:
     affected_keys: set[str] = field(default_factory=set)
     written_ids: set[str] = field(default_factory=set)
     links: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)  # written files, for full runs
+    unreadable: list[str] = field(default_factory=list)
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     removed_by_hash: dict[str, str] = field(default_factory=dict)
 
@@ -151,6 +156,7 @@ class Indexer:
         self.conn = conn if conn is not None else connect(notebook.db_path)
         self.config: NotebookConfig = load_config(notebook.codex_dir)
         self._tag_ids: dict[str, int] = {}
+        self._db: Writer = InlineWriter(self.conn)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -163,7 +169,8 @@ class Indexer:
         self.config = load_config(self.notebook.codex_dir)
         scan = scan_notebook(self.notebook, self.config)
         stats = IndexStats(warnings=list(self.config.warnings))
-        with _gc_paused(), transaction(self.conn):
+        stale_parser = get_meta(self.conn, "parser_version") != PARSER_VERSION
+        with _gc_paused(), _no_fsync(self.conn, full or stale_parser), transaction(self.conn):
             if get_meta(self.conn, "parser_version") != PARSER_VERSION:
                 full = True
             existing = self._existing()
@@ -176,9 +183,7 @@ class Indexer:
             self._store_scan_problems(scan)
             if full:
                 self._wipe_derived()
-            self._apply(run, self._prepare(changed, {}, progress))
-            if full:
-                create_derived_indexes(self.conn)
+            self._apply(run, self._prepare(changed, {}, progress), _is_large(changed))
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
         self._finish_git(git, force=full or bool(stats.added or stats.moved))
@@ -234,7 +239,7 @@ class Indexer:
                 elif stat is not None and not _unchanged(existing.get(path), stat):
                     changed.append(stat)
             run = _Run(existing, removed, stats, full=False)
-            self._apply(run, self._prepare(changed, contents, None))
+            self._apply(run, self._prepare(changed, contents, None), _is_large(changed))
         safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
@@ -248,7 +253,7 @@ class Indexer:
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
         workers = min(os.cpu_count() or 1, 8)
-        if total < PARALLEL_MIN_FILES or workers < 2 or contents:
+        if not _is_large(stats) or workers < 2 or contents:
             prepared: Iterable[PreparedFile] = (
                 prepare_file(root, s, max_size, contents.get(s.path)) for s in stats
             )
@@ -299,7 +304,13 @@ class Indexer:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _apply(self, run: _Run, prepared: Iterable[PreparedFile]) -> None:
+    def _apply(self, run: _Run, prepared: Iterable[PreparedFile], large: bool) -> None:
+        """Write the prepared files, mark removed ones, then resolve links.
+
+        A large run writes through a :class:`ThreadWriter`: SQLite works while this thread
+        reads worker results, and a full run resolves its links against an in-memory catalog
+        while the last files are still being written.
+        """
         self._tag_ids = {}
         run.removed_by_hash = {
             run.existing[p].content_hash or "": p
@@ -307,27 +318,39 @@ class Indexer:
             if run.existing[p].content_hash
         }
         run.rows = {table: [] for table in _INSERTS}
-        for item in prepared:
-            self._apply_one(run, item)
-            if len(run.rows["search_index"]) >= SQL_BATCH:
-                self._flush(run)
-        self._flush(run)
-        for path in run.removed:
-            old = run.existing[path]
-            self._clear_derived(old.id)
-            self.conn.execute(
-                "UPDATE file_metadata SET deleted_at = ?, updated_at = ? WHERE id = ?",
-                (run.now, run.now, old.id),
-            )
-            run.affected_keys |= old.keys
-            run.stats.removed += 1
-        changes = len(run.written_ids) + len(run.removed)
-        self._resolve(run, run.full or changes > FULL_RELINK_SHARE * len(run.existing) + 50)
+        # The first item starts the worker processes: they fork before the writer thread exists.
+        items = iter(prepared)
+        first = next(items, None)
+        with ThreadWriter(self.conn) if large else nullcontext(InlineWriter(self.conn)) as db:
+            self._db = db
+            for item in chain((first,) if first else (), items):
+                self._apply_one(run, item)
+                if len(run.rows["search_index"]) >= SQL_BATCH:
+                    self._flush(run)
+            self._flush(run)
+            for path in run.removed:
+                old = run.existing[path]
+                self._clear_derived(old.id)
+                db.execute(
+                    "UPDATE file_metadata SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                    (run.now, run.now, old.id),
+                )
+                run.affected_keys |= old.keys
+                run.stats.removed += 1
+            if run.full:
+                db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
+                self._link_all(run, db)
+                db.submit(lambda conn: create_derived_indexes(conn))
+        self._db = InlineWriter(self.conn)
+        if not run.full:
+            changes = len(run.written_ids) + len(run.removed)
+            self._resolve(run, changes > FULL_RELINK_SHARE * len(run.existing) + 50)
 
     def _apply_one(self, run: _Run, item: PreparedFile) -> None:
         stat = item.stat
         if item.error is not None:
             self._record_unreadable(stat.path, item.error)
+            run.unreadable.append(stat.path)
             return
         old = run.existing.get(stat.path)
         live = old is not None and not old.deleted
@@ -340,7 +363,7 @@ class Indexer:
             and old.size == stat.size  # else a sidecar went away: its metadata must go too
         ):
             if stat.mtime_ns:  # same content on disk: remember the new mtime
-                self.conn.execute(
+                self._db.execute(
                     "UPDATE file_metadata SET mtime_ns = ?, size = ? WHERE id = ?",
                     (stat.mtime_ns, stat.size, old.id),
                 )
@@ -354,7 +377,7 @@ class Indexer:
             run.removed.remove(moved_from)
             file_id = run.existing[moved_from].id
             run.affected_keys |= run.existing[moved_from].keys
-            self.conn.execute(
+            self._db.execute(
                 "DELETE FROM file_metadata WHERE path = ? AND id != ?", (stat.path, file_id)
             )
             run.stats.moved += 1
@@ -402,6 +425,17 @@ class Indexer:
             (file_id, file_id, stat.path, item.title, item.search_text, " ".join(item.tag_names))
         )
         run.links += [(file_id, stat.path, link) for link in item.links]
+        if run.full:
+            run.targets.append(
+                Target(
+                    stat.path,
+                    stat.is_note,
+                    tuple(item.aliases),
+                    tuple((h[1], h[2]) for h in item.headings),
+                    frozenset(b[0] for b in item.blocks),
+                    file_id,
+                )
+            )
         run.affected_keys.add(key)
         run.affected_keys.update(a.lower() for a in item.aliases)
         run.written_ids.add(file_id)
@@ -409,7 +443,7 @@ class Indexer:
     def _flush(self, run: _Run) -> None:
         for table, sql in _INSERTS.items():
             if run.rows[table]:
-                self.conn.executemany(sql, run.rows[table])
+                self._db.executemany(sql, run.rows[table])
                 run.rows[table] = []
 
     def _tag_id(self, name: str) -> int:
@@ -417,10 +451,7 @@ class Indexer:
         cached = self._tag_ids.get(folded)
         if cached is not None:
             return cached
-        row = self.conn.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            row = (self.conn.execute("INSERT INTO tag (name) VALUES (?)", (name,)).lastrowid,)
-        self._tag_ids[folded] = int(row[0])
+        self._tag_ids[folded] = self._db.call(lambda conn: _tag_row_id(conn, name))
         return self._tag_ids[folded]
 
     def _wipe_derived(self) -> None:
@@ -439,16 +470,16 @@ class Indexer:
             ("link", "source_id"),
             ("problem", "file_id"),
         ):
-            self.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (file_id,))
-        self.conn.execute(
+            self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (file_id,))
+        self._db.execute(
             "DELETE FROM search_index WHERE rowid = (SELECT rowid FROM file_metadata WHERE id = ?)",
             (file_id,),
         )
 
     def _record_unreadable(self, path: str, message: str) -> None:
         log.warning("%s: %s", path, message)
-        self.conn.execute("DELETE FROM problem WHERE file_id IS NULL AND path = ?", (path,))
-        self.conn.execute(
+        self._db.execute("DELETE FROM problem WHERE file_id IS NULL AND path = ?", (path,))
+        self._db.execute(
             "INSERT INTO problem (file_id, path, code, severity, message) VALUES (?,?,?,?,?)",
             (None, path, "unreadable", "warning", message),
         )
@@ -462,12 +493,35 @@ class Indexer:
 
     # -- links ---------------------------------------------------------------------------
 
+    def _link_all(self, run: _Run, db: Writer) -> None:
+        """Resolve and queue the links of a full run, against the files it just wrote.
+
+        Every live file was written in this run, except unreadable ones that were stored
+        before: those are in the catalog by name (their headings and aliases were wiped).
+        """
+        kept = [
+            Target(path, is_note_name(path), ref=run.existing[path].id)
+            for path in run.unreadable
+            if path in run.existing and not run.existing[path].deleted
+        ]
+        catalog = MemoryCatalog([*run.targets, *kept])
+        resolver = LinkResolver(catalog, lambda path: _ref_of(catalog, path))
+        links, run.links = run.links, []
+        for start in range(0, len(links), SQL_BATCH * 10):
+            db.executemany(
+                _INSERT_LINK,
+                [
+                    (file_id, *link, *resolver(link[0], link[1], link[2], link[3], link[4], path))
+                    for file_id, path, link in links[start : start + SQL_BATCH * 10]
+                ],
+            )
+
     def _resolve(self, run: _Run, everything: bool) -> None:
         """Insert links of written files, and re-resolve stored links whose target changed."""
         catalog = SqlCatalog(self.conn)
         if everything:
             catalog.preload()
-        resolver = _CachedResolver(catalog)
+        resolver = LinkResolver(catalog, catalog.id_of)
         self.conn.executemany(
             _INSERT_LINK,
             (
@@ -482,8 +536,6 @@ class Indexer:
             "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path, f.id"
             " FROM link l JOIN file_metadata f ON f.id = l.source_id"
         )
-        if everything and run.full:
-            return  # every file was just written, so every link was just resolved
         if everything:
             stale = self.conn.execute(select).fetchall()
         else:
@@ -521,87 +573,6 @@ class Indexer:
         stats.problems = count("SELECT count(*) FROM problem")
 
 
-class _CachedResolver:
-    """Resolves links to (status, target id, candidates JSON), caching identical questions.
-
-    Most answers do not depend on where the link is written: a name with one match (or none)
-    is found the same way from every folder. Those are cached once for the whole notebook;
-    the others (same-note anchors, relative paths, ambiguous names) once per folder. A label
-    is only part of the question when the target side of the link leads nowhere.
-    """
-
-    def __init__(self, catalog: SqlCatalog) -> None:
-        self._catalog = catalog
-        self._anywhere: dict[tuple[Any, ...], _Answer] = {}
-        self._per_folder: dict[tuple[Any, ...], _Answer] = {}
-
-    def __call__(
-        self,
-        kind: str,
-        target: str,
-        anchor: str | None,
-        is_block: int,
-        label: str | None,
-        path: str,
-    ) -> tuple[str, str | None, str | None]:
-        markdown = kind in _MARKDOWN_KINDS
-        result, columns = self._lookup(markdown, target, anchor, is_block, None, path)
-        if label and not markdown and label_may_decide(result, relative=False):
-            columns = self._lookup(markdown, target, anchor, is_block, label, path)[1]
-        return columns
-
-    def _lookup(
-        self,
-        markdown: bool,
-        target: str,
-        anchor: str | None,
-        is_block: int,
-        alternate: str | None,
-        path: str,
-    ) -> _Answer:
-        question = (markdown, target, anchor, is_block, alternate)
-        found = self._anywhere.get(question)
-        if found is not None:
-            return found
-        local = (*question, os.path.dirname(path) if target else path)
-        found = self._per_folder.get(local)
-        if found is not None:
-            return found
-        result = resolve_link(
-            target,
-            anchor,
-            bool(is_block),
-            path,
-            self._catalog,
-            relative=markdown,
-            alternate=alternate,
-        )
-        found = (result, self._columns(result))
-        if result.candidates or markdown or not _is_plain_name(target, alternate):
-            self._per_folder[local] = found
-        else:
-            self._anywhere[question] = found
-        return found
-
-    def _columns(self, result: Resolution) -> tuple[str, str | None, str | None]:
-        target_id = self._catalog.id_of(result.target) if result.target else None
-        candidates = json.dumps(list(result.candidates)) if result.candidates else None
-        return result.status.value, target_id, candidates
-
-
-_Answer = tuple[Resolution, tuple[str, str | None, str | None]]
-_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
-
-
-def _is_plain_name(target: str, alternate: str | None) -> bool:
-    """True when neither side of a wiki link is written relative to its note (or empty)."""
-    return (
-        bool(target)
-        and not target.startswith((".", "/"))
-        and (not alternate or not alternate.lstrip().startswith((".", "/")))
-    )
-
-
 def _in_workers(
     root: Path, max_size: int, chunks: list[list[FileStat]], workers: int
 ) -> Iterator[PreparedFile]:
@@ -621,6 +592,25 @@ def _in_workers(
             yield from pending.popleft().result()
 
 
+def _is_large(stats: list[FileStat]) -> bool:
+    """Runs this large read files in worker processes and write on a thread."""
+    return len(stats) >= PARALLEL_MIN_FILES
+
+
+def _tag_row_id(conn: sqlite3.Connection, name: str) -> int:
+    """The id of the tag ``name`` (case-insensitive), created if needed."""
+    row = conn.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        row = (conn.execute("INSERT INTO tag (name) VALUES (?)", (name,)).lastrowid,)
+    return int(row[0])
+
+
+def _ref_of(catalog: MemoryCatalog, path: str) -> str | None:
+    """The file id a catalog target carries."""
+    target = catalog.get(path)
+    return target.ref if target else None
+
+
 def _report(
     items: Iterable[PreparedFile], total: int, progress: ProgressCallback | None
 ) -> Iterator[PreparedFile]:
@@ -628,6 +618,24 @@ def _report(
         if progress and (number % 100 == 0 or number == total):
             progress(number, total)
         yield item
+
+
+@contextmanager
+def _no_fsync(conn: sqlite3.Connection, wanted: bool) -> Iterator[None]:
+    """Inside the block, when ``wanted`` (a full run), SQLite does not wait for the disk.
+
+    A full run rewrites the whole database, a cache of the notes: if the machine loses power
+    during it, the damaged file is moved aside and rebuilt at the next start (``connect``),
+    and no note is at risk. Not waiting for the disk saves a tenth of a large run.
+    """
+    if not wanted:
+        yield
+        return
+    conn.execute("PRAGMA synchronous = OFF")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA synchronous = NORMAL")
 
 
 class _gc_paused:

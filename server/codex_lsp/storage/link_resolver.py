@@ -1,0 +1,97 @@
+"""Resolve an index run's links to the columns stored with them, asking each question once."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from ..core.model import LinkKind
+from ..core.resolve import Catalog, Resolution, label_may_decide, resolve_link
+
+
+class LinkResolver:
+    """Resolves links to (status, target id, candidates JSON), caching identical questions.
+
+    Most answers do not depend on where the link is written: a name with one match (or none)
+    is found the same way from every folder. Those are cached once for the whole notebook;
+    the others (same-note anchors, relative paths, ambiguous names) once per folder. A label
+    is only part of the question when the target side of the link leads nowhere.
+    """
+
+    def __init__(self, catalog: Catalog, id_of: Callable[[str], str | None]) -> None:
+        self._catalog = catalog
+        self._id_of = id_of
+        self._anywhere: dict[tuple[Any, ...], _Answer] = {}
+        self._per_folder: dict[tuple[Any, ...], _Answer] = {}
+
+    def __call__(
+        self,
+        kind: str,
+        target: str,
+        anchor: str | None,
+        is_block: int,
+        label: str | None,
+        path: str,
+    ) -> tuple[str, str | None, str | None]:
+        """The status, target id and candidates (JSON) columns of one stored link."""
+        markdown = kind in _MARKDOWN_KINDS
+        result, columns = self._lookup(markdown, target, anchor, is_block, None, path)
+        if label and not markdown and label_may_decide(result, relative=False):
+            columns = self._lookup(markdown, target, anchor, is_block, label, path)[1]
+        return columns
+
+    def _lookup(
+        self,
+        markdown: bool,
+        target: str,
+        anchor: str | None,
+        is_block: int,
+        alternate: str | None,
+        path: str,
+    ) -> _Answer:
+        question = (markdown, target, anchor, is_block, alternate)
+        found = self._anywhere.get(question)
+        if found is not None:
+            return found
+        local = (*question, os.path.dirname(path) if target else path)
+        found = self._per_folder.get(local)
+        if found is not None:
+            return found
+        result = resolve_link(
+            target,
+            anchor,
+            bool(is_block),
+            path,
+            self._catalog,
+            relative=markdown,
+            alternate=alternate,
+        )
+        found = (result, self._columns(result))
+        if result.candidates or markdown or not _is_plain_name(target, alternate):
+            self._per_folder[local] = found
+        else:
+            self._anywhere[question] = found
+        return found
+
+    def _columns(self, result: Resolution) -> tuple[str, str | None, str | None]:
+        target_id = self._id_of(result.target) if result.target else None
+        candidates = json.dumps(list(result.candidates)) if result.candidates else None
+        return result.status.value, target_id, candidates
+
+
+_Answer = tuple[Resolution, tuple[str, str | None, str | None]]
+_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
+
+
+def _is_plain_name(target: str, alternate: str | None) -> bool:
+    """True when neither side of a wiki link is written relative to its note (or empty)."""
+    return (
+        bool(target)
+        and not target.startswith((".", "/"))
+        and (not alternate or not alternate.lstrip().startswith((".", "/")))
+    )
+
+
+__all__ = ["LinkResolver"]
