@@ -321,27 +321,29 @@ class Indexer:
         # The first item starts the worker processes: they fork before the writer thread exists.
         items = iter(prepared)
         first = next(items, None)
-        with ThreadWriter(self.conn) if large else nullcontext(InlineWriter(self.conn)) as db:
-            self._db = db
-            for item in chain((first,) if first else (), items):
-                self._apply_one(run, item)
-                if len(run.rows["search_index"]) >= SQL_BATCH:
-                    self._flush(run)
-            self._flush(run)
-            for path in run.removed:
-                old = run.existing[path]
-                self._clear_derived(old.id)
-                db.execute(
-                    "UPDATE file_metadata SET deleted_at = ?, updated_at = ? WHERE id = ?",
-                    (run.now, run.now, old.id),
-                )
-                run.affected_keys |= old.keys
-                run.stats.removed += 1
-            if run.full:
-                db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
-                self._link_all(run, db)
-                db.submit(lambda conn: create_derived_indexes(conn))
-        self._db = InlineWriter(self.conn)
+        try:
+            with ThreadWriter(self.conn) if large else nullcontext(InlineWriter(self.conn)) as db:
+                self._db = db
+                for item in chain(() if first is None else (first,), items):
+                    self._apply_one(run, item)
+                    if len(run.rows["search_index"]) >= SQL_BATCH:
+                        self._flush(run)
+                self._flush(run)
+                for path in run.removed:
+                    old = run.existing[path]
+                    self._clear_derived(old.id)
+                    db.execute(
+                        "UPDATE file_metadata SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                        (run.now, run.now, old.id),
+                    )
+                    run.affected_keys |= old.keys
+                    run.stats.removed += 1
+                if run.full:
+                    db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
+                    self._link_all(run, db)
+                    db.submit(lambda conn: create_derived_indexes(conn))
+        finally:
+            self._db = InlineWriter(self.conn)  # the thread, if any, is gone
         if not run.full:
             changes = len(run.written_ids) + len(run.removed)
             self._resolve(run, changes > FULL_RELINK_SHARE * len(run.existing) + 50)
