@@ -86,6 +86,24 @@ def pip(*args: str, quiet: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
+def install_into(lib: Path, *requirements: str) -> None:
+    """pip-install binary wheels of ``requirements`` for Python MIN_PYTHON into ``lib``."""
+    checked(
+        pip(
+            "install",
+            "--target",
+            str(lib),
+            "--python-version",
+            MIN_PYTHON,
+            "--only-binary=:all:",
+            "--no-compile",
+            "--no-warn-script-location",
+            *requirements,
+        ),
+        "pip install",
+    )
+
+
 def checked(result: subprocess.CompletedProcess[str], what: str) -> None:
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
@@ -228,40 +246,13 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
         checked(pip("wheel", "--no-deps", "--wheel-dir", str(work), str(REPO)), "pip wheel")
         wheel = next(work.glob("codex_lsp-*.whl"))
         log(f"installing {wheel.name} and its dependencies (resolved for Python {MIN_PYTHON})")
-        checked(
-            pip(
-                "install",
-                "--target",
-                str(lib),
-                "--python-version",
-                MIN_PYTHON,
-                "--only-binary=:all:",
-                "--no-compile",
-                "--no-warn-script-location",
-                str(wheel),
-                *extra,
-            ),
-            "pip install",
-        )
+        install_into(lib, str(wheel), *extra)
         for _ in range(5):
             extra_needed = missing_for_other_pythons(lib)
             if not extra_needed:
                 break
             log(f"adding what other Python versions need: {', '.join(extra_needed)}")
-            checked(
-                pip(
-                    "install",
-                    "--target",
-                    str(lib),
-                    "--python-version",
-                    MIN_PYTHON,
-                    "--only-binary=:all:",
-                    "--no-compile",
-                    "--no-warn-script-location",
-                    *extra_needed,
-                ),
-                "pip install",
-            )
+            install_into(lib, *extra_needed)
         shutil.rmtree(lib / "bin", ignore_errors=True)
         installed = dists(lib)
         pruned = {}

@@ -28,10 +28,10 @@ def utf16_offset(text: str, character: int) -> int:
     return len(text)
 
 
-# Characters outside the Basic Multilingual Plane take two UTF-16 code units; every other
-# character takes one, so on a line without them a UTF-16 column is a character offset.
 _new = tuple.__new__
 _plus_one = (1).__add__
+# Characters outside the Basic Multilingual Plane take two UTF-16 code units; every other
+# character takes one, so on a line without them a UTF-16 column is a character offset.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -103,9 +103,4 @@ class LineIndex:
             line_end = len(self._text)
         if line not in self._astral_lines:
             return min(start + max(pos.character, 0), line_end)
-        units = 0
-        i = start
-        while i < line_end and units < pos.character:
-            units += 2 if ord(self._text[i]) > 0xFFFF else 1
-            i += 1
-        return i
+        return start + utf16_offset(self._text[start:line_end], pos.character)
