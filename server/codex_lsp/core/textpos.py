@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
 
 from .model import Position, Range
 
@@ -29,7 +28,6 @@ def utf16_offset(text: str, character: int) -> int:
 
 
 _new = tuple.__new__
-_plus_one = (1).__add__
 # Characters outside the Basic Multilingual Plane take two UTF-16 code units; every other
 # character takes one, so on a line without them a UTF-16 column is a character offset.
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -42,8 +40,12 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        # Line i starts after the i preceding lines and their "\n": a running sum, in C.
-        starts = list(accumulate(map(_plus_one, map(len, text.split("\n")[:-1])), initial=0))
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
         self._starts = starts
         self._astral_lines: frozenset[int] = (
             frozenset(bisect_right(starts, m.start()) - 1 for m in _ASTRAL.finditer(text))
