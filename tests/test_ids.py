@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,7 +28,7 @@ def test_known_values() -> None:
 
 @given(st.integers(min_value=0, max_value=2**128 - 1))
 def test_any_value_matches_the_plain_encoding(value: int) -> None:
-    """The base64-module shortcut gives the same digits as the definition."""
+    """The table of digit pairs gives the same digits as the definition."""
     assert ulid_text(value) == digits_one_by_one(value)
 
 
@@ -37,3 +40,12 @@ def test_new_ids_sort_by_creation_time() -> None:
     assert len(first) == len(second) == 26
     assert set(first + second) <= set(CROCKFORD)
     assert first < second
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork")
+def test_a_forked_process_makes_other_ids() -> None:
+    """Index workers are forked: the child's random bits must not repeat the parent's."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply(new_ulid)
+    mine = new_ulid()
+    assert child[10:] != mine[10:]  # the 16 random digits

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .frontmatter import FrontmatterBlock, load_frontmatter
@@ -22,6 +22,7 @@ from .model import (
 from .syntax import (
     ATX_HEADING,
     BLOCK_ID,
+    HEADING_LINE_START,
     INLINE_TAG,
     MARKDOWN_LINK,
     SETEXT_UNDERLINE,
@@ -175,13 +176,12 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
     """Headings found in ``masked`` (so none in code), their text read from ``source``."""
     headings: list[Heading] = []
     if "#" in masked:
-        prefixed = "\n" + source
-        for found in ATX_HEADING.finditer("\n" + masked):
-            match = ATX_HEADING.match(prefixed, found.start())  # inline code is kept here
-            if match is None:
+        for line_start in _heading_line_starts(masked):
+            match = ATX_HEADING.match(source, line_start)  # inline code is kept here
+            if match is None or not ATX_HEADING.match(masked, line_start):
                 continue  # e.g. "##`code`": blanking made it look like a heading
             text = _strip_block_id((match.group(2) or "").strip())
-            start, end = match.start(), match.end() - 1
+            start, end = match.start(), match.end()
             if masked[end - 1 : end] == "\r":
                 end -= 1
             headings.append(
@@ -191,6 +191,14 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
         headings.extend(_setext_headings(source, masked, index))
         headings.sort(key=lambda h: h.range.start.line)
     return headings
+
+
+def _heading_line_starts(masked: str) -> Iterator[int]:
+    """Offsets of the lines of ``masked`` that may start an ATX heading."""
+    if masked[:4].lstrip(" ").startswith("#"):
+        yield 0
+    for found in HEADING_LINE_START.finditer(masked):
+        yield found.start() + 1
 
 
 def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[Heading]:

@@ -12,7 +12,9 @@ MARKDOWN_LINK = re.compile(
     r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
 # Matched against "\n" + text, so that the pattern starts with a literal (much faster).
-ATX_HEADING = re.compile(r"\n {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
+# An ATX heading line, matched at a line start; ``HEADING_LINE_START`` finds the others fast.
+ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
+HEADING_LINE_START = re.compile(r"\n {0,3}#")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$")
 # Patterns start with a literal so the regex engine can skip ahead; the character before the
 # match (start of line or whitespace) is checked by the caller with ``preceded_by_space``.

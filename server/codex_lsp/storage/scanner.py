@@ -6,6 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pathspec
 
@@ -16,9 +17,11 @@ from .notebooks import CODEX_DIR, SKIPPED_DIRS, Notebook
 SIDECAR_SUFFIXES = (".json", ".xml", ".md")
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
-    """One file found by the scanner; ``path`` is notebook-relative POSIX."""
+class FileStat(NamedTuple):
+    """One file found by the scanner; ``path`` is notebook-relative POSIX.
+
+    A named tuple: worker processes receive and send back thousands of them.
+    """
 
     path: str
     mtime_ns: int
