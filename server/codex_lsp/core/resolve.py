@@ -9,10 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .model import Link
 from .syntax import NOTE_SUFFIXES, slugify, split_target
@@ -55,11 +55,11 @@ class Target:
         object.__setattr__(self, "stem_key", stem.lower())
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
     """Where a link leads: ``target`` is set for resolved, ambiguous and broken-anchor links.
 
     ``via_label`` tells that the label side of ``[[a|b]]`` was the target (Dendron order).
+    A named tuple: an index run makes tens of thousands.
     """
 
     status: LinkStatus
@@ -196,7 +196,7 @@ def resolve_link(
                 other_path, other_anchor, other_block, source_path, catalog, False
             )
             if other.status is not LinkStatus.BROKEN:
-                return replace(other, via_label=True)
+                return other._replace(via_label=True)
     return result
 
 
@@ -247,7 +247,7 @@ def _resolve_once(
     matches = _by_name(target, catalog)
     if not matches:
         return Resolution(LinkStatus.BROKEN)
-    chosen = _prefer(matches, posixpath.dirname(source_path))
+    chosen = _prefer(matches, source_path)
     candidates = tuple(sorted(m.path for m in matches)) if len(matches) > 1 else ()
     return _check_anchor(chosen, anchor, is_block, candidates)
 
@@ -297,9 +297,10 @@ def _path_matches(target: Target, wanted: str, written: str) -> bool:
     return path == written or path.endswith("/" + written)
 
 
-def _prefer(matches: list[Target], folder: str) -> Target:
+def _prefer(matches: list[Target], source_path: str) -> Target:
     if len(matches) == 1:
         return matches[0]
+    folder = posixpath.dirname(source_path)
     return min(
         matches,
         key=lambda t: (posixpath.dirname(t.path) != folder, t.path.count("/"), len(t.path), t.path),

@@ -25,6 +25,7 @@ class LinkResolver:
         self._id_of = id_of
         self._anywhere: dict[tuple[Any, ...], _Answer] = {}
         self._per_folder: dict[tuple[Any, ...], _Answer] = {}
+        self._folders: dict[str, str] = {}  # source path -> its folder
 
     def __call__(
         self,
@@ -37,25 +38,21 @@ class LinkResolver:
     ) -> tuple[str, str | None, str | None]:
         """The status, target id and candidates (JSON) columns of one stored link."""
         markdown = kind in _MARKDOWN_KINDS
-        result, columns = self._lookup(markdown, target, anchor, is_block, None, path)
+        question: tuple[Any, ...] = (markdown, target, anchor, is_block, None)
+        result, columns = self._anywhere.get(question) or self._lookup(question, path)
         if label and not markdown and label_may_decide(result, relative=False):
-            columns = self._lookup(markdown, target, anchor, is_block, label, path)[1]
+            question = (markdown, target, anchor, is_block, label)
+            columns = (self._anywhere.get(question) or self._lookup(question, path))[1]
         return columns
 
-    def _lookup(
-        self,
-        markdown: bool,
-        target: str,
-        anchor: str | None,
-        is_block: int,
-        alternate: str | None,
-        path: str,
-    ) -> _Answer:
-        question = (markdown, target, anchor, is_block, alternate)
-        found = self._anywhere.get(question)
-        if found is not None:
-            return found
-        local = (*question, os.path.dirname(path) if target else path)
+    def _lookup(self, question: tuple[Any, ...], path: str) -> _Answer:
+        """The answer to ``question`` asked from ``path``, unless it holds from anywhere."""
+        markdown, target, anchor, is_block, alternate = question
+        if target:
+            folder = self._folders.get(path)
+            if folder is None:
+                folder = self._folders[path] = os.path.dirname(path)
+        local = (*question, folder if target else path)
         found = self._per_folder.get(local)
         if found is not None:
             return found
