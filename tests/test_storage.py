@@ -268,6 +268,32 @@ def test_moving_a_file_back_and_forth(open_indexer: Indexer, lab_notebook: Path)
     assert_consistent(conn)
 
 
+def test_tags_differing_only_in_case_are_one_tag(open_indexer: Indexer, lab_notebook: Path) -> None:
+    """Whatever the letters (SQLite's NOCASE folds only ASCII), in one run and across runs."""
+    conn = open_indexer.conn
+    write(lab_notebook, "notes/a.md", "Notes #Ärger and #Assay-Día.\n")
+    write(lab_notebook, "notes/b.md", "---\ntags: [ärger]\n---\nMore #assay-día.\n")
+    open_indexer.index()
+    write(lab_notebook, "notes/c.md", "Later #ÄRGER.\n")
+    open_indexer.index()
+
+    def tag_of(path: str) -> set[str]:
+        return {
+            name
+            for (name,) in conn.execute(
+                "SELECT t.name FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+                " JOIN file_metadata f ON f.id = ft.file_id WHERE f.path = ?",
+                (path,),
+            )
+        }
+
+    first = tag_of("notes/a.md")  # each tag keeps the spelling it was first seen with
+    assert {name.lower() for name in first} == {"ärger", "assay-día"}
+    assert tag_of("notes/b.md") == first
+    assert len(tag_of("notes/c.md")) == 1 and tag_of("notes/c.md") < first
+    assert_consistent(conn)
+
+
 def test_creating_and_deleting_the_missing_note(open_indexer: Indexer, lab_notebook: Path) -> None:
     conn = open_indexer.conn
     created = write(lab_notebook, "protocols/Western blot.md", "# Western blot\n\nSteps.\n")

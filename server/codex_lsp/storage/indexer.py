@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -41,7 +41,7 @@ from .database import (
 from .ids import new_ulid
 from .link_resolver import LinkResolver
 from .notebooks import Notebook
-from .reader import PreparedFile, prepare_batch, prepare_file
+from .reader import PreparedFile, Row, prepare_batch, prepare_file
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
 from .writer import InlineWriter, ThreadWriter, Writer
@@ -76,6 +76,7 @@ _INSERT_LINK = (
     " target_end_char, target_key, label_key, status, target_id, candidates)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+# The rows come ready from storage/reader.py (PreparedFile), in these column orders.
 _INSERTS = {  # flushed in this order: a file's row comes before the rows that refer to it
     "file_metadata": _INSERT_FILE,
     "alias": "INSERT INTO alias (file_id, alias, key) VALUES (?,?,?)",
@@ -87,6 +88,9 @@ _INSERTS = {  # flushed in this order: a file's row comes before the rows that r
     "search_index": "INSERT INTO search_index (rowid, file_id, path, title, content, tags)"
     " VALUES ((SELECT rowid FROM file_metadata WHERE id = ?), ?, ?, ?, ?, ?)",
 }
+
+
+_TAGS = "SELECT id, name FROM tag ORDER BY id"
 
 
 @dataclass(slots=True)
@@ -116,10 +120,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _iso_from_ns(ns: int) -> str:
-    return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
-
-
 @dataclass(slots=True)
 class _Existing:
     id: str
@@ -141,7 +141,7 @@ class _Run:
     now: str = field(default_factory=_now)
     affected_keys: set[str] = field(default_factory=set)
     written_ids: set[str] = field(default_factory=set)
-    links: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+    links: list[tuple[str, str, Sequence[Row]]] = field(default_factory=list)  # id, path, links
     targets: list[Target] = field(default_factory=list)  # written files, for full runs
     unreadable: list[str] = field(default_factory=list)
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
@@ -155,7 +155,8 @@ class Indexer:
         self.notebook = notebook
         self.conn = conn if conn is not None else connect(notebook.db_path)
         self.config: NotebookConfig = load_config(notebook.codex_dir)
-        self._tag_ids: dict[str, int] = {}
+        self._tag_ids: dict[str, int] | None = None  # lowercased name -> id, read when needed
+        self._next_tag_id = 1
         self._db: Writer = InlineWriter(self.conn)
 
     def close(self) -> None:
@@ -183,7 +184,8 @@ class Indexer:
             self._store_scan_problems(scan)
             if full:
                 self._wipe_derived()
-            self._apply(run, self._prepare(changed, {}, progress), _is_large(changed))
+            prepared = self._prepare(changed, existing, run.now, {}, progress)
+            self._apply(run, prepared, _is_large(changed))
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
         self._finish_git(git, force=full or bool(stats.added or stats.moved))
@@ -239,7 +241,8 @@ class Indexer:
                 elif stat is not None and not _unchanged(existing.get(path), stat):
                     changed.append(stat)
             run = _Run(existing, removed, stats, full=False)
-            self._apply(run, self._prepare(changed, contents, None), _is_large(changed))
+            prepared = self._prepare(changed, existing, run.now, contents, None)
+            self._apply(run, prepared, _is_large(changed))
         safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
@@ -247,20 +250,31 @@ class Indexer:
     # -- reading -------------------------------------------------------------------------
 
     def _prepare(
-        self, stats: list[FileStat], contents: dict[str, str], progress: ProgressCallback | None
+        self,
+        stats: list[FileStat],
+        existing: dict[str, _Existing],
+        now: str,
+        contents: dict[str, str],
+        progress: ProgressCallback | None,
     ) -> Iterator[PreparedFile]:
-        """Prepared files in order; large runs are read and parsed by worker processes."""
+        """Prepared files in order; large runs are read and parsed by worker processes.
+
+        Their rows carry the id planned for each file: its own, or a new one.
+        """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
+        files = [(s, existing[s.path].id if s.path in existing else new_ulid()) for s in stats]
         workers = min(os.cpu_count() or 1, 8)
         if not _is_large(stats) or workers < 2 or contents:
             prepared: Iterable[PreparedFile] = (
-                prepare_file(root, s, max_size, contents.get(s.path)) for s in stats
+                prepare_file(root, s, max_size, file_id, now, contents.get(s.path))
+                for s, file_id in files
             )
             yield from _report(prepared, total, progress)
             return
-        chunks = [stats[i : i + WORKER_CHUNK] for i in range(0, total, WORKER_CHUNK)]
-        yield from _report(_in_workers(root, max_size, chunks, workers), total, progress)
+        chunks = [files[i : i + WORKER_CHUNK] for i in range(0, total, WORKER_CHUNK)]
+        in_workers = _in_workers(root, max_size, now, chunks, workers)
+        yield from _report(in_workers, total, progress)
 
     def _stat(self, path: str) -> FileStat | None:
         absolute = self.notebook.root / path
@@ -311,7 +325,7 @@ class Indexer:
         reads worker results, and a full run resolves its links against an in-memory catalog
         while the last files are still being written.
         """
-        self._tag_ids = {}
+        self._tag_ids = None
         run.removed_by_hash = {
             run.existing[p].content_hash or "": p
             for p in run.removed
@@ -384,63 +398,30 @@ class Indexer:
             )
             run.stats.moved += 1
         else:
-            file_id = old.id if old is not None else new_ulid()
+            file_id = old.id if old is not None else item.file_id
             fresh = old is None
             run.stats.added += 1
         if old is not None:
             run.affected_keys |= old.keys
         if not fresh and not run.full:
             self._clear_derived(file_id)
-        self._write(run, file_id, item)
+        self._write(run, item if item.file_id == file_id else item.with_id(file_id))
 
-    def _write(self, run: _Run, file_id: str, item: PreparedFile) -> None:
-        stat = item.stat
-        name = os.path.basename(stat.path)
-        key = item.lookup_key
+    def _write(self, run: _Run, item: PreparedFile) -> None:
         rows = run.rows
-        rows["file_metadata"].append(
-            (
-                file_id,
-                stat.path,
-                name,
-                os.path.splitext(name)[1].lstrip(".").lower(),
-                stat.size,
-                item.mime_type,
-                item.content_hash,
-                _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else run.now,
-                stat.mtime_ns or None,
-                item.title,
-                item.body_line,
-                item.properties,
-                int(stat.is_note),
-                key,
-                run.now,
-                run.now,
-            )
-        )
-        rows["alias"] += [(file_id, a, a.lower()) for a in item.aliases]
-        rows["heading"] += [(file_id, seq, *h) for seq, h in enumerate(item.headings)]
-        rows["block"] += [(file_id, *b) for b in item.blocks]
-        rows["file_tag"] += [(file_id, self._tag_id(t[0]), *t[1:]) for t in item.tags]
-        rows["problem"] += [(file_id, stat.path, *p) for p in item.problems]
-        rows["search_index"].append(
-            (file_id, file_id, stat.path, item.title, item.search_text, " ".join(item.tag_names))
-        )
-        run.links += [(file_id, stat.path, link) for link in item.links]
+        rows["file_metadata"].append(item.file_row)
+        rows["alias"] += item.alias_rows
+        rows["heading"] += item.heading_rows
+        rows["block"] += item.block_rows
+        rows["file_tag"] += [(row[0], self._tag_id(row[1]), *row[2:]) for row in item.tag_rows]
+        rows["problem"] += item.problem_rows
+        rows["search_index"].append(item.search_row)
+        run.links.append((item.file_id, item.stat.path, item.links))
         if run.full:
-            run.targets.append(
-                Target(
-                    stat.path,
-                    stat.is_note,
-                    tuple(item.aliases),
-                    tuple((h[1], h[2]) for h in item.headings),
-                    frozenset(b[0] for b in item.blocks),
-                    file_id,
-                )
-            )
-        run.affected_keys.add(key)
+            run.targets.append(item.target())
+        run.affected_keys.add(item.lookup_key)
         run.affected_keys.update(a.lower() for a in item.aliases)
-        run.written_ids.add(file_id)
+        run.written_ids.add(item.file_id)
 
     def _flush(self, run: _Run) -> None:
         for table, sql in _INSERTS.items():
@@ -449,12 +430,18 @@ class Indexer:
                 run.rows[table] = []
 
     def _tag_id(self, name: str) -> int:
+        """The id of the tag ``name`` (case-insensitive), created if needed."""
+        if self._tag_ids is None:
+            known = self._db.call(lambda conn: conn.execute(_TAGS).fetchall())
+            self._tag_ids = {known_name.lower(): known_id for known_id, known_name in known}
+            self._next_tag_id = max(self._tag_ids.values(), default=0) + 1
         folded = name.lower()
-        cached = self._tag_ids.get(folded)
-        if cached is not None:
-            return cached
-        self._tag_ids[folded] = self._db.call(lambda conn: _tag_row_id(conn, name))
-        return self._tag_ids[folded]
+        tag_id = self._tag_ids.get(folded)
+        if tag_id is None:
+            tag_id = self._tag_ids[folded] = self._next_tag_id
+            self._next_tag_id += 1
+            self._db.execute("INSERT INTO tag (id, name) VALUES (?, ?)", (tag_id, name))
+        return tag_id
 
     def _wipe_derived(self) -> None:
         """Empty every table derived from file contents, for a full re-index (bulk load)."""
@@ -508,15 +495,14 @@ class Indexer:
         ]
         catalog = MemoryCatalog([*run.targets, *kept])
         resolver = LinkResolver(catalog, lambda path: _ref_of(catalog, path))
-        links, run.links = run.links, []
-        for start in range(0, len(links), SQL_BATCH * 10):
-            db.executemany(
-                _INSERT_LINK,
-                [
-                    (file_id, *link, *resolver(link[0], link[1], link[2], link[3], link[4], path))
-                    for file_id, path, link in links[start : start + SQL_BATCH * 10]
-                ],
-            )
+        batch: list[Row] = []
+        for file_id, path, links in run.links:
+            batch += [(file_id, *link, *_ask(resolver, link, path)) for link in links]
+            if len(batch) >= SQL_BATCH * 10:
+                db.executemany(_INSERT_LINK, batch)
+                batch = []
+        db.executemany(_INSERT_LINK, batch)
+        run.links.clear()
 
     def _resolve(self, run: _Run, everything: bool) -> None:
         """Insert links of written files, and re-resolve stored links whose target changed."""
@@ -527,8 +513,9 @@ class Indexer:
         self.conn.executemany(
             _INSERT_LINK,
             (
-                (file_id, *link, *resolver(link[0], link[1], link[2], link[3], link[4], path))
-                for file_id, path, link in run.links
+                (file_id, *link, *_ask(resolver, link, path))
+                for file_id, path, links in run.links
+                for link in links
             ),
         )
         run.links.clear()
@@ -576,7 +563,7 @@ class Indexer:
 
 
 def _in_workers(
-    root: Path, max_size: int, chunks: list[list[FileStat]], workers: int
+    root: Path, max_size: int, now: str, chunks: list[list[tuple[FileStat, str]]], workers: int
 ) -> Iterator[PreparedFile]:
     """Prepare chunks in worker processes, in order, with a bounded number in flight."""
     # fork is cheap but unsafe once threads exist (the language server has some).
@@ -587,24 +574,21 @@ def _in_workers(
     ) as pool:
         pending: deque[Future[list[PreparedFile]]] = deque()
         for chunk in chunks:
-            pending.append(pool.submit(prepare_batch, root, chunk, max_size))
+            pending.append(pool.submit(prepare_batch, root, chunk, max_size, now))
             if len(pending) >= window:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
 
 
+def _ask(resolver: LinkResolver, link: Row, path: str) -> tuple[str, str | None, str | None]:
+    """The stored answer to a parsed link written in ``path``."""
+    return resolver(link[0], link[1], link[2], link[3], link[4], path)
+
+
 def _is_large(stats: list[FileStat]) -> bool:
     """Runs this large read files in worker processes and write on a thread."""
     return len(stats) >= PARALLEL_MIN_FILES
-
-
-def _tag_row_id(conn: sqlite3.Connection, name: str) -> int:
-    """The id of the tag ``name`` (case-insensitive), created if needed."""
-    row = conn.execute("SELECT id FROM tag WHERE name = ?", (name,)).fetchone()
-    if row is None:
-        row = (conn.execute("INSERT INTO tag (name) VALUES (?)", (name,)).lastrowid,)
-    return int(row[0])
 
 
 def _ref_of(catalog: MemoryCatalog, path: str) -> str | None:

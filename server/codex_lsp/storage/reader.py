@@ -6,6 +6,7 @@ parses it, and returns a :class:`PreparedFile` of plain rows (cheap to send betw
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import mimetypes
@@ -16,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
-from ..core.resolve import lookup_key, strip_note_suffix
+from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK
 from ..core.sidecar import merge_metadata, parse_sidecar
 from ..core.syntax import is_note_name, split_target
@@ -34,27 +35,33 @@ def range_cols(r: Range) -> RangeCols:
     return r[0] + r[1]  # two (line, column) tuples
 
 
-class PreparedFile(NamedTuple):
-    """Everything the indexer writes for one file, as plain values and row tuples.
+Row = tuple[Any, ...]
 
-    A named tuple, because worker processes send one per file: it pickles in half the time
-    of a dataclass.
+
+class PreparedFile(NamedTuple):
+    """The rows the indexer writes for one file, ready for their tables.
+
+    Every row starts with ``file_id``, the id the indexer planned for the file; when it gives
+    the file another one (a moved file keeps its old id), :meth:`with_id` re-keys the rows.
+    Column orders are those of the indexer's INSERT statements (storage/indexer.py). A named
+    tuple of plain rows, because worker processes send one per file.
     """
 
     stat: FileStat
+    file_id: str
     content_hash: str = ""
-    mime_type: str = ""
-    title: str = ""
-    body_line: int = 0
-    properties: str = "{}"
+    file_row: Row = ()
     aliases: Sequence[str] = ()
-    headings: Sequence[tuple[Any, ...]] = ()
-    blocks: Sequence[tuple[Any, ...]] = ()
-    tags: Sequence[tuple[Any, ...]] = ()
-    links: Sequence[tuple[Any, ...]] = ()
-    problems: Sequence[tuple[Any, ...]] = ()
-    search_text: str = ""
+    alias_rows: Sequence[Row] = ()
+    heading_rows: Sequence[Row] = ()
+    block_rows: Sequence[Row] = ()
+    tag_rows: Sequence[Row] = ()
+    """``(file_id, tag name, source, *range)``: the indexer puts the tag's id for its name."""
+    problem_rows: Sequence[Row] = ()
+    search_row: Row = ()
     tag_names: Sequence[str] = ()
+    links: Sequence[Row] = ()
+    """Parsed links, without the file id: the indexer resolves them (``_link_row``)."""
     error: str | None = None
 
     @property
@@ -62,6 +69,34 @@ class PreparedFile(NamedTuple):
         """The catalog key of the file (stem for notes, file name for attachments)."""
         name = os.path.basename(self.stat.path)
         return (strip_note_suffix(name) if self.stat.is_note else name).lower()
+
+    def with_id(self, file_id: str) -> PreparedFile:
+        """The same rows for the file id ``file_id``."""
+
+        def rekey(rows: Sequence[Row]) -> list[Row]:
+            return [(file_id, *row[1:]) for row in rows]
+
+        return self._replace(
+            file_id=file_id,
+            file_row=(file_id, *self.file_row[1:]),
+            alias_rows=rekey(self.alias_rows),
+            heading_rows=rekey(self.heading_rows),
+            block_rows=rekey(self.block_rows),
+            tag_rows=rekey(self.tag_rows),
+            problem_rows=rekey(self.problem_rows),
+            search_row=(file_id, file_id, *self.search_row[2:]),
+        )
+
+    def target(self) -> Target:
+        """What link resolution needs to know of the file."""
+        return Target(
+            self.stat.path,
+            self.stat.is_note,
+            tuple(self.aliases),
+            tuple((row[3], row[4]) for row in self.heading_rows),  # text, slug
+            frozenset(row[1] for row in self.block_rows),
+            self.file_id,
+        )
 
 
 def mime_type_of(path: str) -> str:
@@ -88,9 +123,10 @@ def decode_text(data: bytes) -> tuple[str, Problem | None]:
 
 
 def prepare_file(
-    root: Path, stat: FileStat, max_size: int, text: str | None = None
+    root: Path, stat: FileStat, max_size: int, file_id: str, now: str, text: str | None = None
 ) -> PreparedFile:
-    """Read, hash and (for notes) parse one file; ``text`` replaces the disk content if given.
+    """Read, hash and (for notes) parse one file into rows for ``file_id``; ``now`` is the run's
+    time stamp, ``text`` replaces the disk content if given.
 
     Never raises for a file's content; an unreadable file gives ``error``.
     """
@@ -102,43 +138,69 @@ def prepare_file(
             with open(absolute, "rb") as file:
                 data = file.read()
     except OSError as exc:
-        return PreparedFile(stat, error=f"cannot be read: {exc.strerror}")
-    content_hash, mime_type = hashlib.sha256(data).hexdigest(), mime_type_of(stat.path)
+        return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
+    content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
     sidecars, problems = _read_sidecars(os.path.dirname(absolute), stat.sidecars)
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
-    problem_rows = [(p.code, p.severity.value, p.message, *range_cols(p.range)) for p in problems]
-    if note is None:
+    tags: list[Row]
+    if note is not None:
+        title = note.title
+        tag_names = note.tag_names
+        tags = [(t.name, t.source.value, *range_cols(t.range)) for t in note.tags]
+        extra = _metadata_text(properties)
+        search_text = f"{note.body}\n{METADATA_MARK}{extra}" if extra else note.body
+    else:
+        title = strip_note_suffix(name) if stat.is_note else name
         tag_names = _metadata_tags(properties)
-        return PreparedFile(
-            stat,
-            content_hash,
-            mime_type,
-            title=strip_note_suffix(name) if stat.is_note else name,
-            properties=_PROPERTIES_JSON.encode(properties),
-            tags=[(t, "metadata", None, None, None, None) for t in tag_names],
-            problems=problem_rows,
-            search_text=METADATA_MARK + _metadata_text(properties),
-            tag_names=tag_names,
-        )
-    extra = _metadata_text(properties)
+        tags = [(t, "metadata", None, None, None, None) for t in tag_names]
+        search_text = METADATA_MARK + _metadata_text(properties)
+    file_row = (
+        file_id,
+        stat.path,
+        name,
+        os.path.splitext(name)[1].lstrip(".").lower(),
+        stat.size,
+        mime_type_of(stat.path),
+        content_hash,
+        _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else now,
+        stat.mtime_ns or None,
+        title,
+        note.frontmatter_range.end.line if note and note.frontmatter_range else 0,
+        _PROPERTIES_JSON.encode(properties),
+        int(stat.is_note),
+        (strip_note_suffix(name) if stat.is_note else name).lower(),
+        now,
+        now,
+    )
+    aliases = note.aliases if note else []
     return PreparedFile(
         stat,
+        file_id,
         content_hash,
-        mime_type,
-        title=note.title,
-        body_line=note.frontmatter_range.end.line if note.frontmatter_range else 0,
-        properties=_PROPERTIES_JSON.encode(properties),
-        aliases=note.aliases,
-        headings=[(h.level, h.text, h.slug, *range_cols(h.range)) for h in note.headings],
-        blocks=[(b.id, *range_cols(b.range)) for b in note.blocks],
-        tags=[(t.name, t.source.value, *range_cols(t.range)) for t in note.tags],
-        links=[_link_row(link) for link in note.links],
-        problems=problem_rows,
-        search_text=f"{note.body}\n{METADATA_MARK}{extra}" if extra else note.body,
-        tag_names=note.tag_names,
+        file_row,
+        aliases,
+        alias_rows=[(file_id, alias, alias.lower()) for alias in aliases],
+        heading_rows=[
+            (file_id, seq, h.level, h.text, h.slug, *range_cols(h.range))
+            for seq, h in enumerate(note.headings if note else ())
+        ],
+        block_rows=[(file_id, b.id, *range_cols(b.range)) for b in (note.blocks if note else ())],
+        tag_rows=[(file_id, *tag) for tag in tags],
+        problem_rows=[
+            (file_id, stat.path, p.code, p.severity.value, p.message, *range_cols(p.range))
+            for p in problems
+        ],
+        search_row=(file_id, file_id, stat.path, title, search_text, " ".join(tag_names)),
+        tag_names=tag_names,
+        links=[_link_row(link) for link in note.links] if note else [],
     )
+
+
+def _iso_from_ns(ns: int) -> str:
+    """A file time stamp (nanoseconds since the epoch) as ISO 8601 UTC, to the second."""
+    return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _parse_note(
@@ -184,9 +246,11 @@ def _label_key(link: Link) -> str | None:
     return lookup_key(path) if path else None
 
 
-def prepare_batch(root: Path, stats: list[FileStat], max_size: int) -> list[PreparedFile]:
-    """:func:`prepare_file` over several files (the unit of work of a worker process)."""
-    return [prepare_file(root, stat, max_size) for stat in stats]
+def prepare_batch(
+    root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str
+) -> list[PreparedFile]:
+    """:func:`prepare_file` over several ``(stat, file id)`` (a worker process's unit of work)."""
+    return [prepare_file(root, stat, max_size, file_id, now) for stat, file_id in files]
 
 
 def _metadata_tags(properties: dict[str, Any]) -> list[str]:
