@@ -26,8 +26,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.resolve import MemoryCatalog, Target
-from ..core.syntax import is_note_name
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
 from .database import (
@@ -44,6 +42,7 @@ from .notebooks import Notebook
 from .reader import PreparedFile, Row, prepare_batch, prepare_file
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
+from .streaming_links import StreamingLinks, ask
 from .writer import InlineWriter, ThreadWriter, Writer
 
 if TYPE_CHECKING:
@@ -70,11 +69,11 @@ _INSERT_FILE = (
     " properties=excluded.properties, is_note=excluded.is_note, lookup_key=excluded.lookup_key,"
     " updated_at=excluded.updated_at, deleted_at=NULL"
 )
-_INSERT_LINK = (
-    "INSERT INTO link (source_id, kind, target, anchor, is_block, label, start_line,"
+_INSERT_LINK = (  # id NULL: the next free one
+    "INSERT INTO link (id, source_id, kind, target, anchor, is_block, label, start_line,"
     " start_char, end_line, end_char, target_start_line, target_start_char, target_end_line,"
     " target_end_char, target_key, label_key, status, target_id, candidates)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 # The rows come ready from storage/reader.py (PreparedFile), in these column orders.
 _INSERTS = {  # flushed in this order: a file's row comes before the rows that refer to it
@@ -84,6 +83,7 @@ _INSERTS = {  # flushed in this order: a file's row comes before the rows that r
     "block": "INSERT INTO block VALUES (?,?,?,?,?,?)",
     "file_tag": "INSERT INTO file_tag VALUES (?,?,?,?,?,?,?)",
     "problem": "INSERT INTO problem VALUES (?,?,?,?,?,?,?,?,?)",
+    "link": _INSERT_LINK,
     # VALUES with a scalar sub-query is about 3x faster here than INSERT ... SELECT.
     "search_index": "INSERT INTO search_index (rowid, file_id, path, title, content, tags)"
     " VALUES ((SELECT rowid FROM file_metadata WHERE id = ?), ?, ?, ?, ?, ?)",
@@ -142,8 +142,7 @@ class _Run:
     affected_keys: set[str] = field(default_factory=set)
     written_ids: set[str] = field(default_factory=set)
     links: list[tuple[str, str, Sequence[Row]]] = field(default_factory=list)  # id, path, links
-    targets: list[Target] = field(default_factory=list)  # written files, for full runs
-    unreadable: list[str] = field(default_factory=list)
+    streaming: StreamingLinks | None = None  # a full run resolves links as it writes files
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     removed_by_hash: dict[str, str] = field(default_factory=dict)
 
@@ -180,11 +179,14 @@ class Indexer:
             ]
             removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
             run = _Run(existing, removed, stats, full)
+            planned = _planned_ids(changed, existing)
+            if full:
+                run.streaming = StreamingLinks(planned)
             # Scan problems first: reading files below records "unreadable" ones of its own.
             self._store_scan_problems(scan)
             if full:
                 self._wipe_derived()
-            prepared = self._prepare(changed, existing, run.now, {}, progress)
+            prepared = self._prepare(changed, planned, run.now, {}, progress)
             self._apply(run, prepared, _is_large(changed))
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
@@ -241,7 +243,9 @@ class Indexer:
                 elif stat is not None and not _unchanged(existing.get(path), stat):
                     changed.append(stat)
             run = _Run(existing, removed, stats, full=False)
-            prepared = self._prepare(changed, existing, run.now, contents, None)
+            prepared = self._prepare(
+                changed, _planned_ids(changed, existing), run.now, contents, None
+            )
             self._apply(run, prepared, _is_large(changed))
         safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
         stats.seconds = round(time.perf_counter() - started, 4)
@@ -252,18 +256,18 @@ class Indexer:
     def _prepare(
         self,
         stats: list[FileStat],
-        existing: dict[str, _Existing],
+        planned: dict[str, str],
         now: str,
         contents: dict[str, str],
         progress: ProgressCallback | None,
     ) -> Iterator[PreparedFile]:
         """Prepared files in order; large runs are read and parsed by worker processes.
 
-        Their rows carry the id planned for each file: its own, or a new one.
+        Their rows carry the id ``planned`` for each file.
         """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
-        files = [(s, existing[s.path].id if s.path in existing else new_ulid()) for s in stats]
+        files = [(s, planned[s.path]) for s in stats]
         workers = min(os.cpu_count() or 1, 8)
         if not _is_large(stats) or workers < 2 or contents:
             prepared: Iterable[PreparedFile] = (
@@ -366,7 +370,9 @@ class Indexer:
         stat = item.stat
         if item.error is not None:
             self._record_unreadable(stat.path, item.error)
-            run.unreadable.append(stat.path)
+            if run.streaming is not None:
+                kept = stat.path in run.existing and not run.existing[stat.path].deleted
+                run.streaming.file_unreadable(stat.path, kept=kept)
             return
         old = run.existing.get(stat.path)
         live = old is not None and not old.deleted
@@ -416,9 +422,10 @@ class Indexer:
         rows["file_tag"] += [(row[0], self._tag_id(row[1]), *row[2:]) for row in item.tag_rows]
         rows["problem"] += item.problem_rows
         rows["search_index"].append(item.search_row)
-        run.links.append((item.file_id, item.stat.path, item.links))
-        if run.full:
-            run.targets.append(item.target())
+        if run.streaming is not None:
+            rows["link"] += run.streaming.file_written(item.target(), item.links)
+        else:
+            run.links.append((item.file_id, item.stat.path, item.links))
         run.affected_keys.add(item.lookup_key)
         run.affected_keys.update(a.lower() for a in item.aliases)
         run.written_ids.add(item.file_id)
@@ -483,26 +490,13 @@ class Indexer:
     # -- links ---------------------------------------------------------------------------
 
     def _link_all(self, run: _Run, db: Writer) -> None:
-        """Resolve and queue the links of a full run, against the files it just wrote.
-
-        Every live file was written in this run, except unreadable ones that were stored
-        before: those are in the catalog by name (their headings and aliases were wiped).
-        """
-        kept = [
-            Target(path, is_note_name(path), ref=run.existing[path].id)
-            for path in run.unreadable
-            if path in run.existing and not run.existing[path].deleted
-        ]
-        catalog = MemoryCatalog([*run.targets, *kept])
-        resolver = LinkResolver(catalog, lambda path: _ref_of(catalog, path))
-        batch: list[Row] = []
-        for file_id, path, links in run.links:
-            batch += [(file_id, *link, *_ask(resolver, link, path)) for link in links]
-            if len(batch) >= SQL_BATCH * 10:
-                db.executemany(_INSERT_LINK, batch)
-                batch = []
-        db.executemany(_INSERT_LINK, batch)
-        run.links.clear()
+        """Finish a full run's links: those that waited for the last file, and corrections."""
+        assert run.streaming is not None
+        waited, corrections = run.streaming.finish()
+        db.executemany(_INSERT_LINK, waited)
+        db.executemany(
+            "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?", corrections
+        )
 
     def _resolve(self, run: _Run, everything: bool) -> None:
         """Insert links of written files, and re-resolve stored links whose target changed."""
@@ -513,7 +507,7 @@ class Indexer:
         self.conn.executemany(
             _INSERT_LINK,
             (
-                (file_id, *link, *_ask(resolver, link, path))
+                (None, file_id, *link, *ask(resolver, link, path))
                 for file_id, path, links in run.links
                 for link in links
             ),
@@ -581,20 +575,14 @@ def _in_workers(
             yield from pending.popleft().result()
 
 
-def _ask(resolver: LinkResolver, link: Row, path: str) -> tuple[str, str | None, str | None]:
-    """The stored answer to a parsed link written in ``path``."""
-    return resolver(link[0], link[1], link[2], link[3], link[4], path)
+def _planned_ids(changed: list[FileStat], existing: dict[str, _Existing]) -> dict[str, str]:
+    """The id each file of a run is planned to get: its own, or a new one."""
+    return {s.path: existing[s.path].id if s.path in existing else new_ulid() for s in changed}
 
 
 def _is_large(stats: list[FileStat]) -> bool:
     """Runs this large read files in worker processes and write on a thread."""
     return len(stats) >= PARALLEL_MIN_FILES
-
-
-def _ref_of(catalog: MemoryCatalog, path: str) -> str | None:
-    """The file id a catalog target carries."""
-    target = catalog.get(path)
-    return target.ref if target else None
 
 
 def _report(

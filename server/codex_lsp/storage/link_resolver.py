@@ -10,6 +10,9 @@ from typing import Any
 from ..core.model import LinkKind
 from ..core.resolve import Catalog, Resolution, label_may_decide, resolve_link
 
+Columns = tuple[str, str | None, str | None]
+"""The stored answer of a link: status, target id, candidates (JSON)."""
+
 
 class LinkResolver:
     """Resolves links to (status, target id, candidates JSON), caching identical questions.
@@ -35,7 +38,7 @@ class LinkResolver:
         is_block: int,
         label: str | None,
         path: str,
-    ) -> tuple[str, str | None, str | None]:
+    ) -> Columns:
         """The status, target id and candidates (JSON) columns of one stored link."""
         markdown = kind in _MARKDOWN_KINDS
         question: tuple[Any, ...] = (markdown, target, anchor, is_block, None)
@@ -72,13 +75,13 @@ class LinkResolver:
             self._anywhere[question] = found
         return found
 
-    def _columns(self, result: Resolution) -> tuple[str, str | None, str | None]:
+    def _columns(self, result: Resolution) -> Columns:
         target_id = self._id_of(result.target) if result.target else None
         candidates = json.dumps(list(result.candidates)) if result.candidates else None
         return result.status.value, target_id, candidates
 
 
-_Answer = tuple[Resolution, tuple[str, str | None, str | None]]
+_Answer = tuple[Resolution, Columns]
 _MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
 
 
@@ -91,4 +94,4 @@ def _is_plain_name(target: str, alternate: str | None) -> bool:
     )
 
 
-__all__ = ["LinkResolver"]
+__all__ = ["Columns", "LinkResolver"]
