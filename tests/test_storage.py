@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -266,6 +267,14 @@ def test_moving_a_file_back_and_forth(open_indexer: Indexer, lab_notebook: Path)
     assert file_row(conn, "people/Ana Ribeiro.md")["id"] == file_id
     assert stats.notes == 25
     assert_consistent(conn)
+
+
+def test_a_full_run_leaves_no_reference_cycles(open_indexer: Indexer) -> None:
+    """Everything a run made is freed when it ends, without the cyclic collector: a cycle
+    would keep a large run's links in memory, and make the next collection walk them."""
+    gc.collect()
+    open_indexer.index(full=True)
+    assert gc.collect() == 0
 
 
 def test_tags_differing_only_in_case_are_one_tag(open_indexer: Indexer, lab_notebook: Path) -> None:

@@ -167,10 +167,24 @@ class Indexer:
         started = time.perf_counter()
         git = self._start_git()  # a first run's history walk goes on while we index
         self.config = load_config(self.notebook.codex_dir)
-        scan = scan_notebook(self.notebook, self.config)
         stats = IndexStats(warnings=list(self.config.warnings))
+        # The collector resumes once the run's objects are gone: not to walk them all.
+        with _gc_paused():
+            full = self._scan_and_write(stats, full, progress)
+        self._finish_git(git, force=full or bool(stats.added or stats.moved))
+        changes = stats.added + stats.modified + stats.removed + stats.moved
+        safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
+        self._fill_totals(stats)
+        stats.seconds = round(time.perf_counter() - started, 4)
+        return stats
+
+    def _scan_and_write(
+        self, stats: IndexStats, full: bool, progress: ProgressCallback | None
+    ) -> bool:
+        """The run of :meth:`index` inside its transaction; True if it was a full run."""
+        scan = scan_notebook(self.notebook, self.config)
         stale_parser = get_meta(self.conn, "parser_version") != PARSER_VERSION
-        with _gc_paused(), _no_fsync(self.conn, full or stale_parser), transaction(self.conn):
+        with _no_fsync(self.conn, full or stale_parser), transaction(self.conn):
             if get_meta(self.conn, "parser_version") != PARSER_VERSION:
                 full = True
             existing = self._existing()
@@ -190,12 +204,7 @@ class Indexer:
             self._apply(run, prepared, _is_large(changed))
             set_meta(self.conn, "parser_version", PARSER_VERSION)
             set_meta(self.conn, "last_indexed", run.now)
-        self._finish_git(git, force=full or bool(stats.added or stats.moved))
-        changes = stats.added + stats.modified + stats.removed + stats.moved
-        safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
-        self._fill_totals(stats)
-        stats.seconds = round(time.perf_counter() - started, 4)
-        return stats
+        return full
 
     def _start_git(self) -> GitColumns | None:
         """Start the git pass (storage/git_index.py); git is only imported when used."""
