@@ -386,3 +386,15 @@ def test_strip_note_suffix() -> None:
     assert strip_note_suffix("a.b.c.md") == "a.b.c"
     assert strip_note_suffix("x.MARKDOWN") == "x"
     assert strip_note_suffix("pic.png") == "pic.png"
+
+
+def test_replacing_a_target_updates_every_key() -> None:
+    """A file written again with other aliases: found under its new keys only, once each."""
+    catalog = MemoryCatalog([Target("a/Note.md", True, ("Old", "Both")), Target("b/Note.md", True)])
+    catalog.add(Target("a/Note.md", True, ("Both", "New"), ref="second"))
+    assert [t.ref for t in catalog.candidates("new")] == ["second"]
+    assert [t.ref for t in catalog.candidates("both")] == ["second"]
+    assert catalog.candidates("old") == ()
+    assert sorted(t.ref or t.path for t in catalog.candidates("note")) == ["b/Note.md", "second"]
+    catalog.remove("a/Note.md")
+    assert catalog.candidates("both") == () and len(catalog.candidates("note")) == 1

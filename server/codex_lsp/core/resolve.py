@@ -112,20 +112,30 @@ class MemoryCatalog:
 
     def add(self, target: Target) -> None:
         """Add or replace a target."""
-        if target.path in self._by_path:
-            self.remove(target.path)
+        keys = target_keys(target)
+        old = self._by_path.get(target.path)
+        if old is not None:
+            old_keys = target_keys(old)
+            for key in old_keys & keys:  # replaced where it was
+                bucket = self._by_key[key]
+                bucket[next(i for i, t in enumerate(bucket) if t is old)] = target
+            self._drop(old, old_keys - keys)
+            keys -= old_keys
         self._by_path[target.path] = target
-        for key in target_keys(target):
+        for key in keys:
             self._by_key.setdefault(key, []).append(target)
 
     def remove(self, path: str) -> None:
         """Forget the target at ``path``."""
         old = self._by_path.pop(path, None)
-        if old is None:
-            return
-        for key in target_keys(old):
+        if old is not None:
+            self._drop(old, target_keys(old))
+
+    def _drop(self, old: Target, keys: Iterable[str]) -> None:
+        """Take ``old`` out of the buckets of ``keys``."""
+        for key in keys:
             bucket = self._by_key.get(key, [])
-            bucket[:] = [t for t in bucket if t.path != path]
+            bucket[:] = [t for t in bucket if t is not old]
             if not bucket:
                 self._by_key.pop(key, None)
 

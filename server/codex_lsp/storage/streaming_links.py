@@ -55,7 +55,8 @@ class StreamingLinks:
         )
         self._resolver = _resolver_for(self._catalog)
         self._next_id = 1
-        self._answered: list[tuple[int, str, Sequence[Any], Columns]] = []
+        self._answered: list[LinkRow] = []
+        self._paths: dict[str, str] = {}  # source id -> path, for the links answered early
         self._waiting: list[tuple[int, str, str, Sequence[Any]]] = []
         self._alias_keys: set[str] = set()
         self._dropped_keys: set[str] = set()
@@ -69,16 +70,17 @@ class StreamingLinks:
         self._catalog.add(target)
         self._alias_keys.update(alias.lower() for alias in target.aliases)
         source_id, path = target.ref, target.path
+        self._paths[source_id] = path
         rows: list[LinkRow] = []
-        for link in links:
-            link_id = self._next_id
-            self._next_id += 1
+        resolver = self._resolver
+        for link_id, link in enumerate(links, self._next_id):
             if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
                 self._waiting.append((link_id, source_id, path, link))
-                continue
-            columns = ask(self._resolver, link, path)
-            self._answered.append((link_id, path, link, columns))
-            rows.append((link_id, source_id, *link, *columns))
+            else:
+                columns = resolver(link[0], link[1], link[2], link[3], link[4], path)
+                rows.append((link_id, source_id, *link, *columns))
+        self._next_id += len(links)
+        self._answered += rows
         return rows
 
     def file_unreadable(self, path: str, *, kept: bool) -> None:
@@ -96,15 +98,15 @@ class StreamingLinks:
         ]
         doubtful = self._alias_keys | self._dropped_keys
         corrections: list[Correction] = []
-        for link_id, path, link, columns in self._answered:
+        for row in self._answered:  # (id, source id, *link, *columns)
             if (
-                link[_TARGET_KEY] in doubtful
-                or link[_LABEL_KEY] in doubtful
-                or columns[1] in self._replaced_ids
+                row[2 + _TARGET_KEY] in doubtful
+                or row[2 + _LABEL_KEY] in doubtful
+                or row[-2] in self._replaced_ids
             ):
-                now = ask(resolver, link, path)
-                if now != columns:
-                    corrections.append((*now, link_id))
+                now = ask(resolver, row[2:-3], self._paths[row[1]])
+                if now != row[-3:]:
+                    corrections.append((*now, row[0]))
         return rows, corrections
 
 
