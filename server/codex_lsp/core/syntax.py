@@ -11,7 +11,6 @@ MARKDOWN_LINK = re.compile(
     r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
-# Matched against "\n" + text, so that the pattern starts with a literal (much faster).
 # An ATX heading line, matched at a line start; ``HEADING_LINE_START`` finds the others fast.
 ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
 HEADING_LINE_START = re.compile(r"\n {0,3}#")

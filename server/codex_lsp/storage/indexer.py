@@ -26,6 +26,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.resolve import lookup_key
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
 from .database import (
@@ -194,12 +195,11 @@ class Indexer:
             removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
             run = _Run(existing, removed, stats, full)
             planned = _planned_ids(changed, existing)
-            if full:
-                run.streaming = StreamingLinks(planned)
             # Scan problems first: reading files below records "unreadable" ones of its own.
             self._store_scan_problems(scan)
             if full:
                 self._wipe_derived()
+                run.streaming = StreamingLinks(planned)
             prepared = self._prepare(changed, planned, run.now, {}, progress)
             self._apply(run, prepared, _is_large(changed))
             set_meta(self.conn, "parser_version", PARSER_VERSION)
@@ -431,12 +431,12 @@ class Indexer:
         rows["file_tag"] += [(row[0], self._tag_id(row[1]), *row[2:]) for row in item.tag_rows]
         rows["problem"] += item.problem_rows
         rows["search_index"].append(item.search_row)
-        if run.streaming is not None:
+        if run.streaming is not None:  # a full run: every link is resolved anew anyway
             rows["link"] += run.streaming.file_written(item.target(), item.links)
-        else:
-            run.links.append((item.file_id, item.stat.path, item.links))
-        run.affected_keys.add(item.lookup_key)
-        run.affected_keys.update(a.lower() for a in item.aliases)
+            return
+        run.links.append((item.file_id, item.stat.path, item.links))
+        run.affected_keys.add(lookup_key(item.stat.path))
+        run.affected_keys.update(row[2] for row in item.alias_rows)  # alias keys
         run.written_ids.add(item.file_id)
 
     def _flush(self, run: _Run) -> None:

@@ -51,7 +51,6 @@ class PreparedFile(NamedTuple):
     file_id: str
     content_hash: str = ""
     file_row: Row = ()
-    aliases: Sequence[str] = ()
     alias_rows: Sequence[Row] = ()
     heading_rows: Sequence[Row] = ()
     block_rows: Sequence[Row] = ()
@@ -59,16 +58,9 @@ class PreparedFile(NamedTuple):
     """``(file_id, tag name, source, *range)``: the indexer puts the tag's id for its name."""
     problem_rows: Sequence[Row] = ()
     search_row: Row = ()
-    tag_names: Sequence[str] = ()
     links: Sequence[Row] = ()
     """Parsed links, without the file id: the indexer resolves them (``_link_row``)."""
     error: str | None = None
-
-    @property
-    def lookup_key(self) -> str:
-        """The catalog key of the file (stem for notes, file name for attachments)."""
-        name = os.path.basename(self.stat.path)
-        return (strip_note_suffix(name) if self.stat.is_note else name).lower()
 
     def with_id(self, file_id: str) -> PreparedFile:
         """The same rows for the file id ``file_id``."""
@@ -92,7 +84,7 @@ class PreparedFile(NamedTuple):
         return Target(
             self.stat.path,
             self.stat.is_note,
-            tuple(self.aliases),
+            tuple(row[1] for row in self.alias_rows),
             tuple((row[3], row[4]) for row in self.heading_rows),  # text, slug
             frozenset(row[1] for row in self.block_rows),
             self.file_id,
@@ -144,17 +136,17 @@ def prepare_file(
     sidecars, problems = _read_sidecars(os.path.dirname(absolute), stat.sidecars)
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
-    tags: list[Row]
+    tag_rows: list[Row]
     if note is not None:
         title = note.title
         tag_names = note.tag_names
-        tags = [(t.name, t.source.value, *range_cols(t.range)) for t in note.tags]
+        tag_rows = [(file_id, t.name, t.source.value, *range_cols(t.range)) for t in note.tags]
         extra = _metadata_text(properties)
         search_text = f"{note.body}\n{METADATA_MARK}{extra}" if extra else note.body
     else:
         title = strip_note_suffix(name) if stat.is_note else name
         tag_names = _metadata_tags(properties)
-        tags = [(t, "metadata", None, None, None, None) for t in tag_names]
+        tag_rows = [(file_id, t, "metadata", None, None, None, None) for t in tag_names]
         search_text = METADATA_MARK + _metadata_text(properties)
     file_row = (
         file_id,
@@ -170,30 +162,27 @@ def prepare_file(
         note.frontmatter_range.end.line if note and note.frontmatter_range else 0,
         _PROPERTIES_JSON.encode(properties),
         int(stat.is_note),
-        (strip_note_suffix(name) if stat.is_note else name).lower(),
+        lookup_key(stat.path),
         now,
         now,
     )
-    aliases = note.aliases if note else []
     return PreparedFile(
         stat,
         file_id,
         content_hash,
         file_row,
-        aliases,
-        alias_rows=[(file_id, alias, alias.lower()) for alias in aliases],
+        alias_rows=[(file_id, alias, alias.lower()) for alias in (note.aliases if note else ())],
         heading_rows=[
             (file_id, seq, h.level, h.text, h.slug, *range_cols(h.range))
             for seq, h in enumerate(note.headings if note else ())
         ],
         block_rows=[(file_id, b.id, *range_cols(b.range)) for b in (note.blocks if note else ())],
-        tag_rows=[(file_id, *tag) for tag in tags],
+        tag_rows=tag_rows,
         problem_rows=[
             (file_id, stat.path, p.code, p.severity.value, p.message, *range_cols(p.range))
             for p in problems
         ],
         search_row=(file_id, file_id, stat.path, title, search_text, " ".join(tag_names)),
-        tag_names=tag_names,
         links=[_link_row(link) for link in note.links] if note else [],
     )
 

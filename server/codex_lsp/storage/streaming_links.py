@@ -72,13 +72,11 @@ class StreamingLinks:
         source_id, path = target.ref, target.path
         self._paths[source_id] = path
         rows: list[LinkRow] = []
-        resolver = self._resolver
         for link_id, link in enumerate(links, self._next_id):
             if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
                 self._waiting.append((link_id, source_id, path, link))
             else:
-                columns = resolver(link[0], link[1], link[2], link[3], link[4], path)
-                rows.append((link_id, source_id, *link, *columns))
+                rows.append((link_id, source_id, *link, *ask(self._resolver, link, path)))
         self._next_id += len(links)
         self._answered += rows
         return rows
