@@ -21,7 +21,14 @@ import pytest
 
 from codex_lsp.storage import indexer as indexer_module
 from codex_lsp.storage import queries, reader
-from codex_lsp.storage.database import APPLICATION_ID, DatabaseError, connect, transaction
+from codex_lsp.storage.database import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    SEARCH_HASH_SIZE,
+    DatabaseError,
+    connect,
+    transaction,
+)
 from codex_lsp.storage.indexer import Indexer, IndexStats
 from codex_lsp.storage.notebooks import Notebook, cache_dir_for, discover
 
@@ -672,16 +679,16 @@ def test_note_that_becomes_unreadable_is_reported(
     open_indexer: Indexer, lab_notebook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reading fails after the scan saw the file (e.g. permissions, or it vanished)."""
-    real_open = open
+    real_read = reader.read_bytes
 
-    def failing(file: str, *args: Any, **kwargs: Any) -> Any:
+    def failing(file: str, size: int) -> bytes:
         if os.path.basename(file) == "Ana Ribeiro.md":
             raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)
+        return real_read(file, size)
 
     path = lab_notebook / "people/Ana Ribeiro.md"
     bump_mtime(path)
-    monkeypatch.setattr(reader, "open", failing, raising=False)
+    monkeypatch.setattr(reader, "read_bytes", failing)
     open_indexer.index()
     assert problem_codes(open_indexer.conn, "people/Ana Ribeiro.md") == ["unreadable"]
 
@@ -890,7 +897,36 @@ def test_version_3_database_gets_the_column_detail_search_index(lab_notebook: Pa
     rows = conn.execute("SELECT count(*) FROM search_index").fetchone()[0]
     conn.close()
     assert "detail = column" in sql
-    assert (version, rows) == (4, 27)
+    assert (version, rows) == (SCHEMA_VERSION, 27)
+
+
+def test_version_4_database_gets_a_partial_label_index_and_a_larger_search_buffer(
+    lab_notebook: Path,
+) -> None:
+    """Schema v5: the label-key index holds only links with one; FTS5 buffers more postings.
+    Runs after the migration use and keep both."""
+    run_index(lab_notebook)
+    db_path = lab_notebook / ".codex" / "notebook.db"
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP INDEX link_label_key")
+    conn.execute("CREATE INDEX link_label_key ON link(label_key)")
+    conn.execute("DELETE FROM search_index_config WHERE k = 'hashsize'")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    run_index(lab_notebook)
+    run_index(lab_notebook, full=True)
+    conn = sqlite3.connect(db_path)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'link_label_key'").fetchone()
+    config = conn.execute("SELECT v FROM search_index_config WHERE k = 'hashsize'").fetchone()
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM link WHERE target_key IN ('a') OR label_key IN ('b')"
+    ).fetchall()
+    conn.close()
+    assert sql == ("CREATE INDEX link_label_key ON link(label_key) WHERE label_key IS NOT NULL",)
+    assert (config, version) == ((SEARCH_HASH_SIZE,), 5)
+    assert any("USING INDEX link_label_key" in row[-1] for row in plan)
 
 
 def test_full_run_skips_fsync_only_while_it_runs(
@@ -909,3 +945,15 @@ def test_full_run_skips_fsync_only_while_it_runs(
     open_indexer.index()
     assert seen == [0, 1]  # OFF during the full run, NORMAL during the incremental one
     assert open_indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+
+
+def test_read_bytes_reads_a_file_to_its_end_whatever_size_was_taken(tmp_path: Path) -> None:
+    """The size from the scan is a hint: a file that grew or shrank since is read whole."""
+    path = tmp_path / "note.md"
+    content = bytes(range(256)) * 1000
+    path.write_bytes(content)
+    for size in (0, 10, len(content) - 1, len(content), len(content) + 1, 10 * len(content)):
+        assert reader.read_bytes(str(path), size) == content
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
+    assert reader.read_bytes(str(empty), 5) == b""

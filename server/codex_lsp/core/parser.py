@@ -188,8 +188,10 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
                 Heading(len(match.group(1)), text, slugify(text), index.range(start, end))
             )
     if "==" in masked or "--" in masked:
-        headings.extend(_setext_headings(source, masked, index))
-        headings.sort(key=lambda h: h.range.start.line)
+        underlined = list(_setext_headings(source, masked, index))
+        if underlined:
+            headings.extend(underlined)
+            headings.sort(key=lambda h: h.range.start.line)
     return headings
 
 
@@ -202,17 +204,20 @@ def _heading_line_starts(masked: str) -> Iterator[int]:
 
 
 def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[Heading]:
-    lines = masked.split("\n")
-    for number in range(1, len(lines)):
-        underline = SETEXT_UNDERLINE.match(lines[number])
-        previous = lines[number - 1].rstrip("\r")
-        if not underline or not previous.strip() or _LIST_OR_BLOCK_START.match(previous):
+    """Headings underlined with ``===`` or ``---``, found from their underlines."""
+    for underline in SETEXT_UNDERLINE.finditer(masked):
+        number = index.position(underline.start()).line
+        if number == 0:
+            continue
+        start = index.line_start(number - 1)
+        previous = masked[start : underline.start() - 1].rstrip("\r")
+        if not previous.strip() or _LIST_OR_BLOCK_START.match(previous):
             continue
         if previous.startswith(("    ", "\t")):
             continue
-        if number >= 2 and lines[number - 2].strip() and underline.group(1)[0] == "-":
+        dash = underline.group(1)[0] == "-"
+        if dash and number >= 2 and masked[index.line_start(number - 2) : start].strip():
             continue
-        start = index.line_start(number - 1)
         text = _strip_block_id(source[start : start + len(previous)].strip())
         yield Heading(
             1 if underline.group(1)[0] == "=" else 2,

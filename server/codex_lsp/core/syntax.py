@@ -14,7 +14,7 @@ MARKDOWN_LINK = re.compile(
 # An ATX heading line, matched at a line start; ``HEADING_LINE_START`` finds the others fast.
 ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
 HEADING_LINE_START = re.compile(r"\n {0,3}#")
-SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$")
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$", re.MULTILINE)
 # Patterns start with a literal so the regex engine can skip ahead; the character before the
 # match (start of line or whitespace) is checked by the caller with ``preceded_by_space``.
 BLOCK_ID = re.compile(r"\^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*\r?$", re.MULTILINE)
@@ -22,6 +22,7 @@ INLINE_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\]\\^`{|}~]+)")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 _ALL_DIGITS = re.compile(r"^[\d/]+$")
+_WHITESPACE = re.compile(r"\s")
 NOTE_SUFFIXES = (".md", ".markdown")
 
 
@@ -44,7 +45,7 @@ def slugify(text: str) -> str:
 def clean_tag(raw: str) -> str | None:
     """Normalise a tag name (no ``#``, no trailing ``/``); None when it is not a valid tag."""
     name = raw.strip().lstrip("#").strip("/")
-    if not name or _ALL_DIGITS.match(name) or any(c.isspace() for c in name):
+    if not name or _ALL_DIGITS.match(name) or _WHITESPACE.search(name):
         return None
     return name
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 
 from .model import Position, Range
 
@@ -40,12 +41,9 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
+        # Each line starts one past the end of the one before (its length plus the "\n").
+        starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+        starts.pop()  # where a line after the last one would start
         self._starts = starts
         self._astral_lines: frozenset[int] = (
             frozenset(bisect_right(starts, m.start()) - 1 for m in _ASTRAL.finditer(text))

@@ -139,6 +139,7 @@ class _Run:
     removed: list[str]
     stats: IndexStats
     full: bool
+    planned: dict[str, str] = field(default_factory=dict)  # path -> id planned for the file
     now: str = field(default_factory=_now)
     affected_keys: set[str] = field(default_factory=set)
     written_ids: set[str] = field(default_factory=set)
@@ -193,13 +194,12 @@ class Indexer:
                 s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
             ]
             removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
-            run = _Run(existing, removed, stats, full)
             planned = _planned_ids(changed, existing)
+            run = _Run(existing, removed, stats, full, planned)
             # Scan problems first: reading files below records "unreadable" ones of its own.
             self._store_scan_problems(scan)
             if full:
                 self._wipe_derived()
-                run.streaming = StreamingLinks(planned)
             prepared = self._prepare(changed, planned, run.now, {}, progress)
             self._apply(run, prepared, _is_large(changed))
             set_meta(self.conn, "parser_version", PARSER_VERSION)
@@ -251,10 +251,8 @@ class Indexer:
                     changed.append(FileStat(path, 0, len(contents[path].encode()), sidecars))
                 elif stat is not None and not _unchanged(existing.get(path), stat):
                     changed.append(stat)
-            run = _Run(existing, removed, stats, full=False)
-            prepared = self._prepare(
-                changed, _planned_ids(changed, existing), run.now, contents, None
-            )
+            run = _Run(existing, removed, stats, False, _planned_ids(changed, existing))
+            prepared = self._prepare(changed, run.planned, run.now, contents, None)
             self._apply(run, prepared, _is_large(changed))
         safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
         stats.seconds = round(time.perf_counter() - started, 4)
@@ -348,6 +346,8 @@ class Indexer:
         # The first item starts the worker processes: they fork before the writer thread exists.
         items = iter(prepared)
         first = next(items, None)
+        if run.full:  # a full run resolves links as it writes files; built while workers read
+            run.streaming = StreamingLinks(run.planned)
         try:
             with ThreadWriter(self.conn) if large else nullcontext(InlineWriter(self.conn)) as db:
                 self._db = db
@@ -368,7 +368,9 @@ class Indexer:
                 if run.full:
                     db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
                     self._link_all(run, db)
-                    db.submit(lambda conn: create_derived_indexes(conn))
+                    db.submit(create_derived_indexes)
+                    # Its rows freed while the writer finishes, not after the commit.
+                    run.streaming = None
         finally:
             self._db = InlineWriter(self.conn)  # the thread, if any, is gone
         if not run.full:
@@ -550,19 +552,16 @@ class Indexer:
         )
 
     def _fill_totals(self, stats: IndexStats) -> None:
-        def count(sql: str) -> int:
-            return int(self.conn.execute(sql).fetchone()[0])
-
-        live = "SELECT count(*) FROM file_metadata WHERE deleted_at IS NULL"
-        stats.notes = count(live + " AND is_note = 1")
-        stats.attachments = count(live + " AND is_note = 0")
-        stats.links = count("SELECT count(*) FROM link")
-        stats.broken_links = count(
-            "SELECT count(*) FROM link WHERE status IN ('broken', 'broken-anchor')"
-        )
-        stats.ambiguous_links = count("SELECT count(*) FROM link WHERE status = 'ambiguous'")
-        stats.tags = count("SELECT count(DISTINCT tag_id) FROM file_tag")
-        stats.problems = count("SELECT count(*) FROM problem")
+        stats.notes, stats.attachments = self.conn.execute(
+            "SELECT count(is_note = 1 OR NULL), count(is_note = 0 OR NULL)"
+            " FROM file_metadata WHERE deleted_at IS NULL"
+        ).fetchone()
+        stats.links, stats.broken_links, stats.ambiguous_links = self.conn.execute(
+            "SELECT count(*), count(status IN ('broken', 'broken-anchor') OR NULL),"
+            " count(status = 'ambiguous' OR NULL) FROM link"
+        ).fetchone()
+        stats.tags = self.conn.execute("SELECT count(DISTINCT tag_id) FROM file_tag").fetchone()[0]
+        stats.problems = self.conn.execute("SELECT count(*) FROM problem").fetchone()[0]
 
 
 def _in_workers(

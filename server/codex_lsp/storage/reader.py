@@ -124,11 +124,7 @@ def prepare_file(
     """
     absolute = os.path.join(root, stat.path)
     try:
-        if text is not None:
-            data = text.encode("utf-8")
-        else:
-            with open(absolute, "rb") as file:
-                data = file.read()
+        data = text.encode("utf-8") if text is not None else read_bytes(absolute, stat.size)
     except OSError as exc:
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
@@ -187,6 +183,22 @@ def prepare_file(
     )
 
 
+def read_bytes(path: str, size: int) -> bytes:
+    """The content of the file at ``path``, expected to be ``size`` bytes long.
+
+    Plain ``os`` calls: half the cost of ``open().read()`` for a small file, which matters when
+    a run reads thousands. A file that grew since its size was taken is read to its end.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, max(size, 65536)))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _iso_from_ns(ns: int) -> str:
     """A file time stamp (nanoseconds since the epoch) as ISO 8601 UTC, to the second."""
     return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
@@ -215,7 +227,7 @@ def _parse_note(
 def _link_row(link: Link) -> tuple[Any, ...]:
     """The columns of a link row that come from the note itself."""
     return (
-        link.kind.value,
+        link.kind._value_,  # a plain attribute: ``value`` is a property, slower per link
         link.target,
         link.anchor,
         int(link.is_block),
