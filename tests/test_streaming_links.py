@@ -74,31 +74,6 @@ def test_links_with_an_anchor_wait_for_the_end(tmp_path: Path) -> None:
     assert corrections == []
 
 
-def test_links_with_an_anchor_to_notes_written_already_are_answered_at_once(
-    tmp_path: Path,
-) -> None:
-    files = notes(
-        tmp_path,
-        {
-            "z.md": "# Zed\n\n## Method\n",
-            "a.md": "[[z#Method]] [[#Own]] [[docs|z#Missing]] [[later#Method]]\n\n## Own\n",
-            "later.md": "## Method\n",
-        },
-    )
-    links = StreamingLinks(planned(files))
-    links.file_written(files["z.md"].target(), files["z.md"].links)
-    rows = links.file_written(files["a.md"].target(), files["a.md"].links)
-    assert [(row[3], row[4], row[-3], row[-2]) for row in rows] == [
-        ("z", "Method", "resolved", "id:z.md"),
-        ("", "Own", "resolved", "id:a.md"),  # the note itself was written first
-        ("docs", None, "broken-anchor", "id:z.md"),  # Dendron order: z has no "Missing"
-    ]
-    links.file_written(files["later.md"].target(), files["later.md"].links)
-    waited, corrections = links.finish()
-    assert [(row[3], row[-3], row[-2]) for row in waited] == [("later", "resolved", "id:later.md")]
-    assert corrections == []
-
-
 def test_a_note_that_cannot_be_read_is_taken_back(tmp_path: Path) -> None:
     files = notes(tmp_path, {"a.md": "[[gone]] [[kept]]\n", "gone.md": "", "kept.md": ""})
     links = StreamingLinks(planned(files))

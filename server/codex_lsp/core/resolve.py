@@ -82,13 +82,13 @@ class Catalog(Protocol):
 
 def strip_note_suffix(name: str) -> str:
     """``name`` without a trailing ``.md`` or ``.markdown`` (case-insensitive)."""
+    lowered = name.lower()
     for suffix in NOTE_SUFFIXES:
-        if name[-len(suffix) :].lower() == suffix:
+        if lowered.endswith(suffix):
             return name[: -len(suffix)]
     return name
 
 
-@lru_cache(maxsize=16384)  # link targets repeat: a run asks for each one many times
 def lookup_key(target: str) -> str:
     """The catalog key a link target is looked up by: its last path part, lowercased."""
     return strip_note_suffix(target.rstrip("/").rsplit("/", 1)[-1]).lower()

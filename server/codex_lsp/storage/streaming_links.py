@@ -13,8 +13,8 @@ resolves those links again against the complete catalog and returns the rows tha
   point at the planned id.
 
 A link with an anchor (``#heading``, ``#^block``), on either side of ``[[a|b]]`` (Dendron
-order), depends on its target's headings and blocks: it is answered at once when every file
-its name may lead to was written already, and otherwise waits for :meth:`finish`.
+order), depends on its target's headings and blocks, which may not have been written yet: it
+waits for :meth:`finish`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class StreamingLinks:
         self._next_id = 1
         self._answered: list[LinkRow] = []
         self._paths: dict[str, str] = {}  # source id -> path, for the links answered early
-        self._written: set[str] = set()  # paths of the files written so far
         self._waiting: list[tuple[int, str, str, Sequence[Any]]] = []
         self._alias_keys: set[str] = set()
         self._dropped_keys: set[str] = set()
@@ -69,32 +68,18 @@ class StreamingLinks:
         if planned is not None and planned != target.ref:
             self._replaced_ids.add(planned)
         self._catalog.add(target)
-        self._written.add(target.path)
         self._alias_keys.update(alias.lower() for alias in target.aliases)
         source_id, path = target.ref, target.path
         self._paths[source_id] = path
         rows: list[LinkRow] = []
         for link_id, link in enumerate(links, self._next_id):
-            if self._needs_unwritten(link):
+            if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
                 self._waiting.append((link_id, source_id, path, link))
             else:
                 rows.append((link_id, source_id, *link, *ask(self._resolver, link, path)))
         self._next_id += len(links)
         self._answered += rows
         return rows
-
-    def _needs_unwritten(self, link: Sequence[Any]) -> bool:
-        """True when the answer to ``link`` depends on headings or blocks not yet known: it
-        has an anchor, and a file its name may lead to has not been written yet."""
-        label = link[_LABEL]
-        return (link[_ANCHOR] is not None and not self._all_written(link[_TARGET_KEY])) or (
-            bool(label) and "#" in label and not self._all_written(link[_LABEL_KEY])
-        )
-
-    def _all_written(self, key: str | None) -> bool:
-        """True when every file under the look-up key ``key`` has been written."""
-        written = self._written
-        return key is None or all(t.path in written for t in self._catalog.candidates(key))
 
     def file_unreadable(self, path: str, *, kept: bool) -> None:
         """Record a file that could not be read; ``kept`` if its earlier row stays indexed."""
