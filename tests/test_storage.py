@@ -957,3 +957,54 @@ def test_read_bytes_reads_a_file_to_its_end_whatever_size_was_taken(tmp_path: Pa
     empty = tmp_path / "empty.md"
     empty.write_bytes(b"")
     assert reader.read_bytes(str(empty), 5) == b""
+
+
+def test_full_run_builds_its_link_indexes_after_its_commit_while_checkpointing(
+    lab_notebook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data of a full run is committed first; its link indexes are built in a second
+    transaction while another connection checkpoints; the WAL is empty afterwards."""
+    seen: list[tuple[int, list[str]]] = []
+    real = indexer_module.checkpoint_alongside
+
+    def spying(path: Path) -> Any:
+        other = sqlite3.connect(path)
+        links = other.execute("SELECT count(*) FROM link").fetchone()[0]
+        indexes = other.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
+        ).fetchall()
+        other.close()
+        seen.append((links, [name for (name,) in indexes]))
+        return real(path)
+
+    monkeypatch.setattr(indexer_module, "checkpoint_alongside", spying)
+    stats = run_index(lab_notebook, full=True)
+    assert seen == [(stats.links, [])]  # committed, not yet indexed
+    conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
+    indexes = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
+    ).fetchone()[0]
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    conn.close()
+    assert indexes == 4
+    assert (busy, frames) == (0, copied)
+
+
+def test_link_indexes_missing_after_a_stopped_full_run_are_built_by_the_next_run(
+    lab_notebook: Path,
+) -> None:
+    """A full run that stopped between its two transactions left its links without indexes."""
+    run_index(lab_notebook)
+    conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
+    for name in ("link_source", "link_key", "link_target", "link_label_key"):
+        conn.execute(f"DROP INDEX {name}")
+    conn.commit()
+    conn.close()
+    stats = run_index(lab_notebook)
+    assert stats.added + stats.modified == 0  # nothing else to do
+    conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
+    indexes = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
+    ).fetchone()[0]
+    conn.close()
+    assert indexes == 4

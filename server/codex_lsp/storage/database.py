@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 APPLICATION_ID = 0x436F4458  # "CoDX"
 SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 30_000
+WAL_AUTOCHECKPOINT = 1000  # pages: SQLite's default
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -313,6 +315,34 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[Non
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def checkpoint_alongside(path: Path) -> Iterator[None]:
+    """Copy what the WAL holds into the database file while the block runs.
+
+    A second connection checkpoints on a thread of its own: a checkpoint and a writer do not
+    wait for each other, and SQLite lets go of the GIL while it works, so both use a CPU. A
+    failed checkpoint is only logged: the next commit or close checkpoints again.
+    """
+
+    def checkpoint() -> None:
+        try:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            try:
+                conn.execute("PRAGMA synchronous = OFF")  # a full run's: see Indexer._bulk
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            log.info("background checkpoint of %s skipped: %s", path, exc)
+
+    thread = threading.Thread(target=checkpoint, name="codex-checkpoint", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

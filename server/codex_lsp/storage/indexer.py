@@ -30,6 +30,8 @@ from ..core.resolve import lookup_key
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
 from .database import (
+    WAL_AUTOCHECKPOINT,
+    checkpoint_alongside,
     connect,
     create_derived_indexes,
     drop_derived_indexes,
@@ -183,27 +185,41 @@ class Indexer:
     def _scan_and_write(
         self, stats: IndexStats, full: bool, progress: ProgressCallback | None
     ) -> bool:
-        """The run of :meth:`index` inside its transaction; True if it was a full run."""
+        """The writing part of :meth:`index`: one transaction, then, after a full run, another
+        for the link indexes. True if it was a full run."""
         scan = scan_notebook(self.notebook, self.config)
         stale_parser = get_meta(self.conn, "parser_version") != PARSER_VERSION
-        with _no_fsync(self.conn, full or stale_parser), transaction(self.conn):
-            if get_meta(self.conn, "parser_version") != PARSER_VERSION:
-                full = True
-            existing = self._existing()
-            changed = [
-                s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
-            ]
-            removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
-            planned = _planned_ids(changed, existing)
-            run = _Run(existing, removed, stats, full, planned)
-            # Scan problems first: reading files below records "unreadable" ones of its own.
-            self._store_scan_problems(scan)
-            if full:
-                self._wipe_derived()
-            prepared = self._prepare(changed, planned, run.now, {}, progress)
-            self._apply(run, prepared, _is_large(changed))
-            set_meta(self.conn, "parser_version", PARSER_VERSION)
-            set_meta(self.conn, "last_indexed", run.now)
+        with _bulk_write(self.conn, full or stale_parser):
+            with transaction(self.conn):
+                full = self._write_run(scan, stats, full, progress)
+            if full:  # the run's data is committed: its link indexes, while it is checkpointed
+                with checkpoint_alongside(self.notebook.db_path), transaction(self.conn):
+                    create_derived_indexes(self.conn)
+        return full
+
+    def _write_run(
+        self, scan: ScanResult, stats: IndexStats, full: bool, progress: ProgressCallback | None
+    ) -> bool:
+        """Write what changed since the last run (inside its transaction); True if full."""
+        if get_meta(self.conn, "parser_version") != PARSER_VERSION:
+            full = True
+        if not full:  # a full run that stopped before its link indexes were built
+            create_derived_indexes(self.conn)
+        existing = self._existing()
+        changed = [
+            s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
+        ]
+        removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
+        planned = _planned_ids(changed, existing)
+        run = _Run(existing, removed, stats, full, planned)
+        # Scan problems first: reading files below records "unreadable" ones of its own.
+        self._store_scan_problems(scan)
+        if full:
+            self._wipe_derived()
+        prepared = self._prepare(changed, planned, run.now, {}, progress)
+        self._apply(run, prepared, _is_large(changed))
+        set_meta(self.conn, "parser_version", PARSER_VERSION)
+        set_meta(self.conn, "last_indexed", run.now)
         return full
 
     def _start_git(self) -> GitColumns | None:
@@ -365,10 +381,9 @@ class Indexer:
                     )
                     run.affected_keys |= old.keys
                     run.stats.removed += 1
-                if run.full:
+                if run.full:  # the link indexes are built after the commit (_scan_and_write)
                     db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
                     self._link_all(run, db)
-                    db.submit(create_derived_indexes)
                     # Its rows freed while the writer finishes, not after the commit.
                     run.streaming = None
         finally:
@@ -603,20 +618,26 @@ def _report(
 
 
 @contextmanager
-def _no_fsync(conn: sqlite3.Connection, wanted: bool) -> Iterator[None]:
-    """Inside the block, when ``wanted`` (a full run), SQLite does not wait for the disk.
+def _bulk_write(conn: sqlite3.Connection, wanted: bool) -> Iterator[None]:
+    """Inside the block, when ``wanted`` (a full run), SQLite neither waits for the disk nor
+    checkpoints at each commit; the block ends with one checkpoint.
 
     A full run rewrites the whole database, a cache of the notes: if the machine loses power
     during it, the damaged file is moved aside and rebuilt at the next start (``connect``),
-    and no note is at risk. Not waiting for the disk saves a tenth of a large run.
+    and no note is at risk. Not waiting for the disk saves a tenth of a large run. Its pages
+    are checkpointed while its link indexes are built (``checkpoint_alongside``).
     """
     if not wanted:
         yield
         return
     conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         yield
     finally:
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+        if not conn.in_transaction:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.execute("PRAGMA synchronous = NORMAL")
 
 
