@@ -967,7 +967,8 @@ def test_full_run_builds_its_link_indexes_after_its_commit_while_checkpointing(
     seen: list[tuple[int, list[str]]] = []
     real = indexer_module.checkpoint_alongside
 
-    def spying(path: Path) -> Any:
+    def spying(conn: sqlite3.Connection) -> Any:
+        path = conn.execute("PRAGMA database_list").fetchone()[2]
         other = sqlite3.connect(path)
         links = other.execute("SELECT count(*) FROM link").fetchone()[0]
         indexes = other.execute(
@@ -975,7 +976,7 @@ def test_full_run_builds_its_link_indexes_after_its_commit_while_checkpointing(
         ).fetchall()
         other.close()
         seen.append((links, [name for (name,) in indexes]))
-        return real(path)
+        return real(conn)
 
     monkeypatch.setattr(indexer_module, "checkpoint_alongside", spying)
     stats = run_index(lab_notebook, full=True)

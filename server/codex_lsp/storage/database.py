@@ -318,22 +318,26 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[Non
 
 
 @contextmanager
-def checkpoint_alongside(path: Path) -> Iterator[None]:
-    """Copy what the WAL holds into the database file while the block runs.
+def checkpoint_alongside(conn: sqlite3.Connection) -> Iterator[None]:
+    """Copy what the WAL of ``conn``'s database holds into its file while the block runs.
 
     A second connection checkpoints on a thread of its own: a checkpoint and a writer do not
     wait for each other, and SQLite lets go of the GIL while it works, so both use a CPU. A
     failed checkpoint is only logged: the next commit or close checkpoints again.
     """
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if not path:  # an in-memory database has no WAL
+        yield
+        return
 
     def checkpoint() -> None:
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            other = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             try:
-                conn.execute("PRAGMA synchronous = OFF")  # a full run's: see Indexer._bulk
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                other.execute("PRAGMA synchronous = OFF")  # as the full run that wrote it
+                other.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
-                conn.close()
+                other.close()
         except sqlite3.Error as exc:
             log.info("background checkpoint of %s skipped: %s", path, exc)
 

@@ -193,7 +193,7 @@ class Indexer:
             with transaction(self.conn):
                 full = self._write_run(scan, stats, full, progress)
             if full:  # the run's data is committed: its link indexes, while it is checkpointed
-                with checkpoint_alongside(self.notebook.db_path), transaction(self.conn):
+                with checkpoint_alongside(self.conn), transaction(self.conn):
                     create_derived_indexes(self.conn)
         return full
 
