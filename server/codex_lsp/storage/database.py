@@ -176,7 +176,7 @@ def _column_detail_search_v4(db: sqlite_utils.Database) -> None:
 
 # FTS5 keeps new postings in memory up to this size before writing a segment (1 MiB by
 # default): a larger buffer writes fewer, larger segments and merges less during a full run
-# (a fifth less full-text work for 10,000 notes, for about 8 MB of memory at most).
+# (for 10,000 notes, 0.44 instead of 0.50 s of full-text work, for about 9 MB more memory).
 SEARCH_HASH_SIZE = 8 * 1024 * 1024
 
 
