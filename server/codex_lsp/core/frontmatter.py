@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .model import FrontmatterField, Problem, Range, Severity
+from .model import FieldSpan, Problem, Range, Severity
 from .textpos import LineIndex
 from .yamlload import YamlFailure, load_yaml
 
@@ -29,7 +29,7 @@ class FrontmatterBlock:
     yaml_start: int
     yaml_text: str
     data: dict[str, Any] | None = None
-    fields: list[FrontmatterField] = field(default_factory=list)
+    spans: list[FieldSpan] = field(default_factory=list)  # top-level keys, as offsets
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -48,10 +48,6 @@ def find_frontmatter(text: str) -> tuple[int, int, int, int] | None:
     if end < len(text) and text[end] == "\n":
         end += 1
     return 0, end, opening.end(), close.start()
-
-
-def _node_range(index: LineIndex, yaml_start: int, node: yaml.Node) -> Range:
-    return index.range(yaml_start + node.start_mark.index, yaml_start + node.end_mark.index)
 
 
 def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
@@ -94,13 +90,15 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
         )
         return block
     block.data = data
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            block.fields.append(
-                FrontmatterField(
-                    str(key_node.value),
-                    _node_range(index, yaml_start, key_node),
-                    _node_range(index, yaml_start, value_node),
-                )
-            )
+    block.spans = [
+        (
+            str(key_node.value),
+            yaml_start + key_node.start_mark.index,
+            yaml_start + key_node.end_mark.index,
+            yaml_start + value_node.start_mark.index,
+            yaml_start + value_node.end_mark.index,
+        )
+        for key_node, value_node in node.value
+        if isinstance(key_node, yaml.ScalarNode)
+    ]
     return block

@@ -8,6 +8,7 @@ as frozen dataclasses and several times cheaper to create.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
@@ -128,6 +129,10 @@ class FrontmatterField(NamedTuple):
     value_range: Range
 
 
+FieldSpan = tuple[str, int, int, int, int]
+"""A top-level frontmatter key: its name, then the start and end offsets of key and value."""
+
+
 @dataclass(slots=True)
 class ParsedNote:
     """Everything the parser extracts from one note's text."""
@@ -135,7 +140,10 @@ class ParsedNote:
     title: str
     frontmatter: dict[str, Any] | None
     frontmatter_range: Range | None
-    fields: list[FrontmatterField] = field(default_factory=list)
+    field_spans: list[FieldSpan] = field(default_factory=list)
+    """Top-level frontmatter keys as offsets in the text; ``fields`` gives them as ranges."""
+    ranger: Callable[[int, int], Range] | None = None
+    """The range between two offsets of the text (the parser's line index), for ``fields``."""
     aliases: list[str] = field(default_factory=list)
     tags: list[TagOccurrence] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
@@ -143,6 +151,20 @@ class ParsedNote:
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     body: str = ""
+
+    @property
+    def fields(self) -> list[FrontmatterField]:
+        """Top-level frontmatter keys with the ranges of their key and value.
+
+        Made when asked: the indexer never needs them, and they are a tenth of its ranges.
+        """
+        to_range = self.ranger
+        if to_range is None:
+            return []
+        return [
+            FrontmatterField(key, to_range(key_start, key_end), to_range(start, end))
+            for key, key_start, key_end, start, end in self.field_spans
+        ]
 
     @property
     def tag_names(self) -> list[str]:

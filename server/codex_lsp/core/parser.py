@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from .frontmatter import FrontmatterBlock, load_frontmatter
@@ -36,6 +37,7 @@ from .syntax import (
 )
 from .textpos import LineIndex
 
+_LINK_START = attrgetter("range.start")  # a Position: ordered by line, then column
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
 
@@ -61,7 +63,7 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     links.extend(_markdown_links(masked, index))
     if block is not None:
         links.extend(_wiki_links(text, index, block.yaml_start, block.end, LinkKind.FRONTMATTER))
-    links.sort(key=lambda link: (link.range.start.line, link.range.start.character))
+    links.sort(key=_LINK_START)
 
     tags = _frontmatter_tags(data, block, text, index) + _inline_tags(masked, index)
     blocks = _blocks(masked, index)
@@ -71,7 +73,8 @@ def parse_note(text: str, stem: str) -> ParsedNote:
         title=_title(data, headings, stem),
         frontmatter=data,
         frontmatter_range=index.range(block.start, block.end) if block else None,
-        fields=block.fields if block else [],
+        field_spans=block.spans if block else [],
+        ranger=index.range,
         aliases=_aliases(data),
         tags=tags,
         headings=headings,
@@ -129,12 +132,11 @@ def _frontmatter_tags(
         else:
             names.extend(_string_list(value))
     occurrences: list[TagOccurrence] = []
-    fields = {f.key: f for f in block.fields}
+    values = {key: (start, end) for key, _, _, start, end in block.spans}  # the last one wins
     for key in ("tags", "tag"):
-        if key not in fields:
+        if key not in values:
             continue
-        start = index.offset(fields[key].value_range.start)
-        end = index.offset(fields[key].value_range.end)
+        start, end = values[key]
         region = text[start:end]
         cursor = 0
         for raw in names:
