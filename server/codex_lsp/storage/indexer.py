@@ -382,6 +382,10 @@ class Indexer:
                     run.affected_keys |= old.keys
                     run.stats.removed += 1
                 if run.full:  # the link indexes are built after the commit (_scan_and_write)
+                    # The writer first finishes the rows alone: binding them needs the GIL,
+                    # which resolving the waiting links would hold. Then it builds indexes
+                    # (in SQLite, outside the GIL) while this thread resolves them.
+                    db.call(lambda conn: None)
                     db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
                     self._link_all(run, db)
                     # Its rows freed while the writer finishes, not after the commit.
