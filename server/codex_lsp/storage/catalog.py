@@ -64,11 +64,6 @@ class SqlCatalog:
         self._by_path[path] = target
         return target
 
-    def id_of(self, path: str) -> str | None:
-        """The file id stored for a live path."""
-        target = self.get(path)
-        return target.ref if target else None
-
     def _build(
         self, rows: Sequence[tuple[str, str, int, str]], ids: Iterable[str] | None
     ) -> list[tuple[Target, set[str]]]:

@@ -533,7 +533,7 @@ class Indexer:
         catalog = SqlCatalog(self.conn)
         if everything:
             catalog.preload()
-        resolver = LinkResolver(catalog, catalog.id_of)
+        resolver = LinkResolver(catalog)
         self.conn.executemany(
             _INSERT_LINK,
             (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from typing import Any
 
 from ..core.model import LinkKind
@@ -23,9 +22,8 @@ class LinkResolver:
     is only part of the question when the target side of the link leads nowhere.
     """
 
-    def __init__(self, catalog: Catalog, id_of: Callable[[str], str | None]) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
-        self._id_of = id_of
         self._anywhere: dict[tuple[Any, ...], _Answer] = {}
         self._per_folder: dict[tuple[Any, ...], _Answer] = {}
         self._folders: dict[str, str] = {}  # source path -> its folder
@@ -76,7 +74,8 @@ class LinkResolver:
         return found
 
     def _columns(self, result: Resolution) -> Columns:
-        target_id = self._id_of(result.target) if result.target else None
+        target = self._catalog.get(result.target) if result.target else None
+        target_id = target.ref if target else None  # the storage catalogs keep the file id there
         candidates = json.dumps(list(result.candidates)) if result.candidates else None
         return result.status.value, target_id, candidates
 

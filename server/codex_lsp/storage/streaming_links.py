@@ -53,7 +53,7 @@ class StreamingLinks:
         self._catalog = MemoryCatalog(
             Target(path, is_note_name(path), ref=file_id) for path, file_id in planned.items()
         )
-        self._resolver = _resolver_for(self._catalog)
+        self._resolver = LinkResolver(self._catalog)
         self._next_id = 1
         self._answered: list[LinkRow] = []
         self._paths: dict[str, str] = {}  # source id -> path, for the links answered early
@@ -89,7 +89,7 @@ class StreamingLinks:
 
     def finish(self) -> tuple[list[LinkRow], list[Correction]]:
         """Rows of the links that waited, and corrections of rows given before."""
-        resolver = _resolver_for(self._catalog)  # no answer from before
+        resolver = LinkResolver(self._catalog)  # no answer from before
         rows = [
             (link_id, source_id, *link, *ask(resolver, link, path))
             for link_id, source_id, path, link in self._waiting
@@ -106,20 +106,6 @@ class StreamingLinks:
                 if now != row[-3:]:
                     corrections.append((*now, row[0]))
         return rows, corrections
-
-
-def _resolver_for(catalog: MemoryCatalog) -> LinkResolver:
-    """A resolver whose answers name the file ids the catalog's targets carry.
-
-    Its id look-up holds the catalog only: a bound method of :class:`StreamingLinks` would make
-    a reference cycle that keeps a whole run's links alive until the next garbage collection.
-    """
-
-    def id_of(path: str) -> str | None:
-        target = catalog.get(path)
-        return target.ref if target else None
-
-    return LinkResolver(catalog, id_of)
 
 
 __all__ = ["Correction", "LinkRow", "StreamingLinks", "ask"]
