@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 APPLICATION_ID = 0x436F4458  # "CoDX"
 SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 30_000
-WAL_AUTOCHECKPOINT = 1000  # pages: SQLite's default
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

@@ -30,7 +30,6 @@ from ..core.resolve import lookup_key
 from .catalog import SqlCatalog
 from .config import NotebookConfig, load_config
 from .database import (
-    WAL_AUTOCHECKPOINT,
     checkpoint_alongside,
     connect,
     create_derived_indexes,
@@ -634,15 +633,17 @@ def _bulk_write(conn: sqlite3.Connection, wanted: bool) -> Iterator[None]:
     if not wanted:
         yield
         return
+    synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]
+    checkpoint_pages = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         yield
     finally:
-        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint_pages)}")
         if not conn.in_transaction:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA synchronous = {int(synchronous)}")
 
 
 class _gc_paused:
