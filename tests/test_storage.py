@@ -132,6 +132,14 @@ def assert_consistent(conn: sqlite3.Connection) -> None:
     assert unresolved == 0
 
 
+def link_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Names of the indexes on the link table."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link' ORDER BY name"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
 def write(root: Path, rel: str, text: str) -> Path:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -971,20 +979,16 @@ def test_full_run_builds_its_link_indexes_after_its_commit_while_checkpointing(
         path = conn.execute("PRAGMA database_list").fetchone()[2]
         other = sqlite3.connect(path)
         links = other.execute("SELECT count(*) FROM link").fetchone()[0]
-        indexes = other.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
-        ).fetchall()
+        indexes = link_indexes(other)
         other.close()
-        seen.append((links, [name for (name,) in indexes]))
+        seen.append((links, indexes))
         return real(conn)
 
     monkeypatch.setattr(indexer_module, "checkpoint_alongside", spying)
     stats = run_index(lab_notebook, full=True)
     assert seen == [(stats.links, [])]  # committed, not yet indexed
     conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
-    indexes = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
-    ).fetchone()[0]
+    indexes = len(link_indexes(conn))
     busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     conn.close()
     assert indexes == 4
@@ -1004,8 +1008,6 @@ def test_link_indexes_missing_after_a_stopped_full_run_are_built_by_the_next_run
     stats = run_index(lab_notebook)
     assert stats.added + stats.modified == 0  # nothing else to do
     conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
-    indexes = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link'"
-    ).fetchone()[0]
+    indexes = len(link_indexes(conn))
     conn.close()
     assert indexes == 4
