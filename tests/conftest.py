@@ -22,7 +22,7 @@ def lab_notebook(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def corpora_dir() -> Path:
-    """``../shared/corpora`` next to the repository; skips the test when it is absent."""
+    """``../shared/corpora`` next to the repository; the test fails when it is absent."""
     if not CORPORA_DIR.is_dir():
-        pytest.skip(f"real note corpora not found at {CORPORA_DIR}")
+        pytest.fail(f"real note corpora not found at {CORPORA_DIR}")
     return CORPORA_DIR

@@ -40,7 +40,7 @@ def snapshot(folder: Path) -> list[tuple[str, int, int]]:
 async def vault_session(name: str, profile: str) -> AsyncIterator[Session]:
     root = CORPORA / name
     if not root.is_dir():
-        pytest.skip(f"real vault {name} not found at {root}")
+        pytest.fail(f"real vault {name} not found at {root}")
     before = snapshot(root)
     session = await start_session(root, profile, ready=False)
     try:
