@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -548,3 +549,50 @@ def test_field_context(lines: list[str], line: int, expected: tuple[Any, ...] | 
     else:
         assert context is not None
         assert (context.slot, context.path, context.query) == expected
+
+
+# -- hostile schemas: regular expressions are user text ------------------------------------------
+
+HOSTILE_PATTERN_SCHEMA = """\
+version: 1
+properties:
+  code: {type: string, pattern: "^(a|aa)+$"}
+  extra:
+    type: object
+    patternProperties:
+      "^(a|aa)+$": {type: integer}
+"""
+
+
+def test_a_catastrophic_pattern_is_stopped_at_its_deadline() -> None:
+    loaded = load_schema(HOSTILE_PATTERN_SCHEMA)
+    assert loaded.schema is not None
+    hostile = "a" * 60 + "!"
+    text = fm(f"code: '{hostile}'\nextra: {{'{hostile}': 1}}\n")
+    started = time.perf_counter()
+    issues = check(loaded.schema, text, "notes/x.md")
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0
+    messages = sorted(i.message for i in issues)
+    assert len(messages) == 2
+    assert all("could not be checked" in m for m in messages)
+
+
+def test_a_pattern_still_matches_and_fails_as_json_schema_says() -> None:
+    loaded = load_schema(HOSTILE_PATTERN_SCHEMA)
+    assert loaded.schema is not None
+    assert check(loaded.schema, fm("code: aaa\nextra: {aa: 1}\n"), "notes/x.md") == []
+    issues = check(loaded.schema, fm("code: abc\nextra: {aa: x}\n"), "notes/x.md")
+    assert sorted(i.code for i in issues) == ["schema-invalid", "schema-type"]
+
+
+def test_path_globs_with_many_double_stars_match_in_bounded_time() -> None:
+    loaded = load_schema(
+        "version: 1\ntypes:\n  deep:\n    paths: ['a**a**a**a**a**a**z']\n    required: [x]\n"
+    )
+    assert loaded.schema is not None
+    started = time.perf_counter()
+    note_type, _ = loaded.schema.choose_type("a" * 400 + ".md", {})
+    assert note_type is None
+    assert loaded.schema.choose_type("a/a/a/a/a/a/z", {})[0] is not None
+    assert time.perf_counter() - started < 1.0

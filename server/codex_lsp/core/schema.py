@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import regex
 from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
@@ -57,6 +58,11 @@ CHECKED_FORMATS = ("date", "date-time", "email", "uri")
 TAG_KEYS = ("tags", "tag")
 LINK_KEYWORD = "x-codex-link"
 TYPE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+#: Seconds one ``pattern`` or ``patternProperties`` search may take before the value is
+#: reported as unchecked: a schema's regular expression is user text, and Python's ``re`` has
+#: no bound on backtracking. Patterns and path globs run on the ``regex`` engine, which
+#: avoids most catastrophic backtracking and can stop a search at a deadline.
+PATTERN_TIMEOUT = 0.05
 
 #: Keywords of JSON Schema draft 2020-12 (anything else, except ``x-...``, is probably a typo).
 KNOWN_KEYWORDS = frozenset(
@@ -267,7 +273,70 @@ def _link_keyword(
         )
 
 
-CodexValidator: Any = validators.extend(Draft202012Validator, {LINK_KEYWORD: _link_keyword})
+@lru_cache(maxsize=256)
+def _compiled_pattern(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern)
+
+
+class PatternTimeout(Exception):
+    """Why a ``pattern`` error has no verdict: the search passed :data:`PATTERN_TIMEOUT`."""
+
+
+def pattern_search(pattern: str, text: str) -> bool | None:
+    """Whether a schema's regular expression matches somewhere in ``text``: None when the
+    search passed its deadline, False as well when the pattern does not compile."""
+    try:
+        return _compiled_pattern(pattern).search(text, timeout=PATTERN_TIMEOUT) is not None
+    except TimeoutError:
+        return None
+    except regex.error:
+        return False
+
+
+def _unchecked(subject: str, pattern: str) -> ValidationError:
+    return ValidationError(
+        f"{subject} could not be checked against {pattern!r}: the pattern took longer than "
+        f"{PATTERN_TIMEOUT * 1000:.0f} ms (simplify the regular expression)",
+        cause=PatternTimeout(),
+    )
+
+
+def _pattern_keyword(
+    validator: Any, pattern: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """``pattern`` with a deadline (replaces jsonschema's unbounded ``re.search``)."""
+    if not validator.is_type(instance, "string") or not isinstance(pattern, str):
+        return
+    found = pattern_search(pattern, instance)
+    if found is None:
+        yield _unchecked(repr(instance), pattern)
+    elif not found:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties_keyword(
+    validator: Any, patterns: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """``patternProperties`` with a deadline on each key's search."""
+    if not validator.is_type(instance, "object") or not isinstance(patterns, dict):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            found = pattern_search(pattern, key)
+            if found is None:
+                yield _unchecked(f"key {key!r}", pattern)
+            elif found:
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+CodexValidator: Any = validators.extend(
+    Draft202012Validator,
+    {
+        LINK_KEYWORD: _link_keyword,
+        "pattern": _pattern_keyword,
+        "patternProperties": _pattern_properties_keyword,
+    },
+)
 
 
 # -- descriptions used in messages ------------------------------------------------------------
@@ -340,7 +409,7 @@ def path_label(path: Sequence[PathItem]) -> str:
 # -- the compiled schema --------------------------------------------------------------------
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+def _glob_regex(pattern: str) -> regex.Pattern[str]:
     """A notebook-relative glob: ``*`` and ``?`` stay in a folder, ``**`` crosses folders."""
     out = []
     i = 0
@@ -374,7 +443,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(char))
         i += 1
-    return re.compile("".join(out) + r"\Z")
+    return regex.compile("".join(out) + r"\Z")
 
 
 @dataclass(slots=True)
@@ -449,7 +518,7 @@ class NoteType:
     description: str | None
     schema: dict[str, Any]
     validator: Any
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[regex.Pattern[str], ...] = ()
     fast: _FastCheck | None = None
 
     def matches(self, path: str) -> bool:
@@ -688,14 +757,14 @@ class NotebookSchema:
         return found
 
 
-def _combined(patterns: list[tuple[re.Pattern[str], ...]]) -> re.Pattern[str] | None:
+def _combined(patterns: list[tuple[regex.Pattern[str], ...]]) -> regex.Pattern[str] | None:
     """One regex for every type's globs: group ``tN`` matches when type N is the first match."""
     parts = [
         f"(?P<t{n}>{'|'.join(f'(?:{p.pattern})' for p in globs)})"
         for n, globs in enumerate(patterns)
         if globs
     ]
-    return re.compile("|".join(parts)) if parts else None
+    return regex.compile("|".join(parts)) if parts else None
 
 
 def _rewrite_refs(schema: Any) -> Any:
@@ -964,8 +1033,8 @@ def _check_regex(
     pattern: str, path: tuple[PathItem, ...], collector: _Collector, on_key: bool = False
 ) -> None:
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        _compiled_pattern(pattern)
+    except regex.error as exc:
         collector.add(
             "schema-file-invalid",
             f"Invalid regular expression {pattern!r}: {exc}",

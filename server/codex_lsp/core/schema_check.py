@@ -16,7 +16,6 @@ Pure: texts in, issues out. Link existence is asked of a resolver callback.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +31,12 @@ from .schema import (
     LinkResolver,
     NotebookSchema,
     NoteType,
+    PatternTimeout,
     Verdict,
     closest,
     describe,
     path_label,
+    pattern_search,
     show_value,
     type_words,
 )
@@ -431,7 +432,7 @@ class _Mapper:
         extras: list[str] = []
         for key in instance:
             key = str(key)
-            if key in allowed or any(_search(p, key) for p in pattern_list):
+            if key in allowed or any(pattern_search(p, key) for p in pattern_list):
                 continue
             if error.validator == "unevaluatedProperties" and repr(key) not in error.message:
                 continue
@@ -498,13 +499,6 @@ def _link_range(locator: NodeLocator, rng: Range) -> Range | None:
     return locator.index.range(opening, closing + 2)
 
 
-def _search(pattern: str, key: str) -> bool:
-    try:
-        return re.search(pattern, key) is not None
-    except re.error:
-        return False
-
-
 _PLAIN = {
     "minLength": "expected at least {v} character(s), found {i}",
     "maxLength": "expected at most {v} character(s), found {i}",
@@ -524,7 +518,7 @@ _PLAIN = {
 
 def _plain_message(error: ValidationError) -> str:
     template = _PLAIN.get(str(error.validator))
-    if template is None:
+    if template is None or isinstance(error.cause, PatternTimeout):
         return error.message
     instance = error.instance
     count = len(instance) if isinstance(instance, (Mapping, list)) else 0
