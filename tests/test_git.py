@@ -407,3 +407,25 @@ def test_renamed_into_a_name_used_before_keeps_its_own_lineage(lab: Lab) -> None
         "Remove again",
         "Create again",
     ]
+
+
+# -- a repository's own configuration runs no program ------------------------------------------
+
+
+def test_planted_git_config_runs_no_program(lab: Lab, tmp_path: Path) -> None:
+    """A work tree unpacked from an archive can carry a ``.git/config`` that names programs
+    (``core.fsmonitor``, an external diff, a pager): reading history must run none of them."""
+    marker = tmp_path / "ran"
+    command = f"touch {marker}; false"
+    for key in ("core.fsmonitor", "diff.external", "core.pager", "pager.log", "pager.show"):
+        git(lab.root, "config", key, command)
+    write(lab.root / PCR, "# PCR\n\nv4, not committed\n")
+    repo = lab.repo()
+    repo.history(PCR)
+    repo.summary(PCR)
+    repo.show(PCR, lab.commits["c2"])
+    repo.diff(PCR, lab.commits["c2"])
+    repo.deleted("nb/")
+    repo.tracked("nb/")
+    repo.auto_commit([PCR], "Auto-commit: pcr", 1 << 20)
+    assert not marker.exists()

@@ -41,10 +41,16 @@ _RS, _US = "\x1e", "\x1f"
 _LOG_FORMAT = "--format=%x1e%H%x1f%h%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%s"
 _DELETED_FORMAT = "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%s"
 
-# Options given to every git command: never page, never colour, literal pathspecs, and no
-# user configuration that would change the machine-read output.
+# Options given to every git command: never page, never colour, literal pathspecs, no user
+# configuration that would change the machine-read output, and no program named by the
+# repository's own configuration (a work tree unpacked from an archive can carry a planted
+# ``.git/config``): no file-system monitor, no external diff.
 _GLOBAL = (
     "--no-pager",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "diff.external=",
     "-c",
     "core.quotePath=false",
     "-c",
