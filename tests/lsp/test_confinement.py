@@ -197,6 +197,28 @@ async def test_requests_on_outside_documents_read_nothing(
     await only_the_workspace_notebook(session, layout)
 
 
+async def test_watched_file_events_index_nothing_through_a_symlink(
+    confined: tuple[Session, Layout],
+) -> None:
+    """A client's file events for paths that lead outside are dropped; the legitimate event
+    of the same batch is indexed (the event this test waits for)."""
+    session, layout = confined
+    fresh = layout.nb / "fresh.md"
+    fresh.write_text("# Fresh\n\nzebracorn\n", encoding="utf-8")
+    events = [
+        types.FileEvent(f"{layout.nb.as_uri()}/lnk/secret.md", types.FileChangeType.Created),
+        types.FileEvent(f"{layout.nb.as_uri()}/flink.md", types.FileChangeType.Changed),
+        types.FileEvent(fresh.as_uri(), types.FileChangeType.Created),
+    ]
+    session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(events))
+
+    async def indexed() -> bool:
+        return bool(await session.command("codex.search", {"query": "zebracorn"}))
+
+    await session.wait_until(indexed, "the fresh note to be indexed")
+    assert await session.command("codex.search", {"query": "outside"}) == []
+
+
 # -- creating notes ----------------------------------------------------------------------------
 
 
