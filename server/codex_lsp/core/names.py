@@ -1,6 +1,7 @@
 """The one check of names a client asks for: notes and folders, headings, tags, block ids.
 
-Every rule keeps a name usable in a link and on disk; rules are in docs/protocol.md ("Names").
+Every rule keeps a name usable in a link and on disk; rules are in docs/protocol.md ("Paths and
+names").
 A refusal raises :class:`BadName` whose message says which character or rule failed. Note
 names follow Obsidian's rules, so notebooks stay portable vaults: ``* " \\ / < > : | ?`` are
 refused by file systems somewhere, ``# ^ [ ] |`` break wiki links; so do a backtick, ``%%``
