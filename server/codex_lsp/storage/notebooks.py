@@ -118,16 +118,18 @@ def notebook_relative(path: Path, roots: Iterable[Path]) -> tuple[Path, str] | N
     None when ``path`` does not really lie inside one of them.
 
     A path spelled inside a root keeps its spelling (a symlinked note inside the notebook is
-    known by its link's path, as the scanner names it) but must reach a file of that root:
-    ``nb/lnk/x`` with ``lnk -> /elsewhere``, or ``nb/lnk/../x`` that the system reads from
-    ``/elsewhere/..``, is refused. A path spelled elsewhere counts by its real path (a
-    notebook opened through a symlinked folder). Blocking (it stats every part of the path).
+    known by its link's path, as the scanner names it) but must reach a file of that root, the
+    same one its spelling with ``..`` applied names: ``nb/lnk/x`` with ``lnk -> /elsewhere``,
+    or ``nb/lnk/../x`` that the system reads from ``/elsewhere/..``, is refused. A path spelled
+    elsewhere counts by its real path (a notebook opened through a symlinked folder).
+    Blocking (it stats every part of the path).
     """
     roots = list(roots)
     spelled = lexically_normal(path)
     root = nearest_root(spelled, roots)
     if root is not None:
-        if not really_inside(path, Path(root)):
+        real = real_path(path)
+        if not (real == root or root in real.parents) or real_path(Path(spelled)) != real:
             return None
         return Path(root), spelled.relative_to(root).as_posix()
     real = real_path(path)
