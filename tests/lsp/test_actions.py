@@ -63,7 +63,7 @@ async def test_create_the_missing_note(lab: Session) -> None:
             "Missing protocol",
         ),
         ("[[protocols/sub/Deep note]]", "protocols/sub/Deep note.md", "Deep note"),
-        ("[[Nested ^ block#^abc]]", "notes/Nested ^ block.md", "Nested ^ block"),
+        ("[[Nested block#^abc]]", "notes/Nested block.md", "Nested block"),
     ],
 )
 async def test_created_note_takes_its_title_from_the_link(

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +28,32 @@ from pygls.workspace import TextDocument
 from .. import __version__
 from ..core.model import ParsedNote
 from ..core.parser import parse_note
+from ..core.paths import lexically_normal, nearest_root
 from ..core.resolve import strip_note_suffix
 from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
 from ..storage.indexer import IndexStats
-from ..storage.notebooks import Notebook, discover, enclosing_notebook
+from ..storage.notebooks import (
+    Notebook,
+    discover,
+    enclosing_notebook,
+    notebook_relative,
+    really_inside,
+)
 from ..storage.service import NotebookService
 from .convert import path_to_uri, uri_to_path
 from .log import configure_logging
 from .progress import IndexProgress
+from .requests import RequestFailed
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# A folder found outside every notebook is not walked again for this long (a ``.codex/``
+# created above it later is seen once it expires, or at once when workspace folders change).
+NOT_A_NOTEBOOK_TTL = 60.0
+NOT_A_NOTEBOOK_MAX = 1024
 
 
 class _Answered:
@@ -78,6 +92,19 @@ class CodexProtocol(LanguageServerProtocol):
             super().handle_message(message)
 
 
+@dataclass(frozen=True, slots=True)
+class NotePath:
+    """A path a client named, confined to an open notebook."""
+
+    service: NotebookService
+    rel: str
+
+    @property
+    def path(self) -> Path:
+        """The absolute path, spelled under the notebook root."""
+        return self.service.notebook.root / self.rel
+
+
 @dataclass(slots=True)
 class Document:
     """An open (or on-disk) note as features see it."""
@@ -108,6 +135,7 @@ class CodexServer(LanguageServer):
         self.on_document_closed: list[Callable[[str], None]] = []
         self._tasks: set[asyncio.Future[Any]] = set()
         self._indexed: set[Path] = set()
+        self._not_notebooks: dict[Path, float] = {}
 
     # -- notebooks -----------------------------------------------------------------------
 
@@ -125,6 +153,7 @@ class CodexServer(LanguageServer):
                 self.services[notebook.root] = NotebookService(notebook)
                 created.append(self.services[notebook.root])
         self.folder_roots[uri] = [notebook.root for notebook in notebooks]
+        self._not_notebooks.clear()
         return created
 
     def needs_first_index(self, service: NotebookService) -> bool:
@@ -134,25 +163,75 @@ class CodexServer(LanguageServer):
     def remove_folder(self, uri: str) -> None:
         """Forget a workspace folder and close notebooks no other folder uses."""
         roots = self.folder_roots.pop(uri, [])
+        self._not_notebooks.clear()
         still_used = {root for other in self.folder_roots.values() for root in other}
         for root in roots:
             if root not in still_used and root in self.services:
                 self.services.pop(root).close()
 
     def service_for(self, path: Path) -> NotebookService | None:
-        """The notebook that owns ``path`` (nearest root), adding an enclosing one if needed."""
-        best: NotebookService | None = None
-        for root, service in self.services.items():
-            if (path == root or root in path.parents) and (
-                best is None or len(root.parts) > len(best.notebook.root.parts)
-            ):
-                best = service
-        if best is None:
-            notebook = enclosing_notebook(path)
-            if notebook is not None:
-                best = self.services[notebook.root] = NotebookService(notebook)
-                self.start_indexing(best)
-        return best
+        """The open notebook whose root is nearest above ``path`` as spelled (no disk access,
+        no discovery): for paths the server found itself, such as its watchers' events."""
+        root = nearest_root(lexically_normal(path), self.services)
+        return self.services[Path(root)] if root is not None else None
+
+    def locate(self, uri: str) -> NotePath | None:
+        """The open notebook and notebook-relative path of a client URI, or None unless its
+        real path lies inside an open notebook (see ``notebook_relative``). Stats the path's
+        parts; never opens a notebook."""
+        path = uri_to_path(uri)
+        found = notebook_relative(path, list(self.services)) if path is not None else None
+        if found is None or found[0] not in self.services:
+            return None
+        return NotePath(self.services[found[0]], found[1])
+
+    async def confine(self, uri: Any, what: str = "uri") -> NotePath:
+        """``locate`` for a request argument, off the event loop; anything that is not a path
+        inside an open notebook, or is a notebook's root folder, fails the request."""
+        if not isinstance(uri, str):
+            raise RequestFailed(f"{what} must be a string (a file URI)")
+        path = uri_to_path(uri)
+        if path is None:
+            raise RequestFailed(f"{what} {uri} is not a file URI")
+        roots = list(self.services)
+        found = await asyncio.to_thread(notebook_relative, path, roots)
+        service = self.services.get(found[0]) if found is not None else None
+        if found is None or service is None:
+            raise RequestFailed(f"{uri} is not inside an open notebook (symlinks followed)")
+        if found[1] == ".":
+            raise RequestFailed(f"{uri} is a notebook folder, not a file in it")
+        return NotePath(service, found[1])
+
+    async def confine_new(self, service: NotebookService, rel: str) -> Path:
+        """The absolute path of notebook-relative ``rel`` about to be written; fails the
+        request when a symlinked folder on the way leads outside the notebook."""
+        root = service.notebook.root
+        if not await asyncio.to_thread(really_inside, root / rel, root):
+            raise RequestFailed(f"{rel} leads outside the notebook through a symlink")
+        return root / rel
+
+    async def open_enclosing(self, uri: str) -> None:
+        """Open the notebook around a document the user opened outside every open notebook.
+
+        The only place a notebook opens other than workspace folders: request arguments never
+        do. The walk up the folders runs off the event loop; a folder with no notebook above
+        it is remembered for ``NOT_A_NOTEBOOK_TTL`` seconds.
+        """
+        path = uri_to_path(uri)
+        if path is None or self.service_for(path) is not None:
+            return
+        folder, now = path.parent, time.monotonic()
+        if now - self._not_notebooks.get(folder, -NOT_A_NOTEBOOK_TTL) < NOT_A_NOTEBOOK_TTL:
+            return
+        notebook = await asyncio.to_thread(enclosing_notebook, path)
+        if notebook is None:
+            if len(self._not_notebooks) >= NOT_A_NOTEBOOK_MAX:
+                self._not_notebooks.clear()
+            self._not_notebooks[folder] = now
+            return
+        if notebook.root not in self.services:
+            service = self.services[notebook.root] = NotebookService(notebook)
+            self.start_indexing(service)
 
     def start_indexing(self, service: NotebookService, *, full: bool = False) -> None:
         """Index a notebook in the background, reporting progress."""
@@ -200,7 +279,10 @@ class CodexServer(LanguageServer):
         path = uri_to_path(uri)
         if path is None:
             return None
+        found = self.locate(uri)
         open_doc = self.open_document(uri)
+        if open_doc is None and found is None:
+            return None  # never read a file outside the open notebooks
         if open_doc is not None:
             uri = open_doc.uri  # the client's spelling of the URI
             text, version = open_doc.source, open_doc.version
@@ -218,8 +300,7 @@ class CodexServer(LanguageServer):
             index = LineIndex(text)
             if open_doc is not None:
                 self._parsed[unquote(uri)] = (version, text, note, index)
-        service = self.service_for(path)
-        rel = path.relative_to(service.notebook.root).as_posix() if service else path.name
+        service, rel = (found.service, found.rel) if found else (None, path.name)
         return Document(uri, path, service, rel, text, version, note, index)
 
     def open_document(self, uri: str) -> TextDocument | None:
@@ -242,11 +323,9 @@ class CodexServer(LanguageServer):
         """Open editor buffers that belong to ``service``, by notebook-relative path."""
         found = {}
         for doc in list(self.workspace.text_documents.values()):
-            path = uri_to_path(doc.uri)
-            if path is None or not is_note_name(path.name):
-                continue
-            if self.service_for(path) is service:
-                found[path.relative_to(service.notebook.root).as_posix()] = doc.source
+            where = self.locate(doc.uri)
+            if where is not None and where.service is service and is_note_name(where.rel):
+                found[where.rel] = doc.source
         return found
 
     def uri_of(self, service: NotebookService, rel: str) -> str:

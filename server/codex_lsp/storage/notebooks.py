@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..core.paths import lexically_normal, nearest_root
 
 CODEX_DIR = ".codex"
 DB_NAME = "notebook.db"
@@ -96,3 +99,41 @@ def discover(path: Path) -> list[Notebook]:
     notebooks = [top]
     notebooks.extend(Notebook(root, explicit=True) for root in nested_notebook_roots(top.root))
     return notebooks
+
+
+def real_path(path: Path) -> Path:
+    """``path`` as the system reaches it: every symlink resolved (a dangling one, or one above
+    parts that do not exist yet, included) and each ``..`` applied after the link before it."""
+    return Path(os.path.realpath(path))
+
+
+def really_inside(path: Path, root: Path) -> bool:
+    """True when ``path``, followed through its symlinks, ends inside ``root`` (itself too)."""
+    real, real_root = real_path(path), real_path(root)
+    return real == real_root or real_root in real.parents
+
+
+def notebook_relative(path: Path, roots: Iterable[Path]) -> tuple[Path, str] | None:
+    """The root among ``roots`` (real paths) that holds ``path``, and the path relative to it;
+    None when ``path`` does not really lie inside one of them.
+
+    A path spelled inside a root keeps its spelling (a symlinked note inside the notebook is
+    known by its link's path, as the scanner names it) but must reach a file of that root, the
+    same one its spelling with ``..`` applied names: ``nb/lnk/x`` with ``lnk -> /elsewhere``,
+    or ``nb/lnk/../x`` that the system reads from ``/elsewhere/..``, is refused. A path spelled
+    elsewhere counts by its real path (a notebook opened through a symlinked folder).
+    Blocking (it stats every part of the path).
+    """
+    roots = list(roots)
+    spelled = lexically_normal(path)
+    root = nearest_root(spelled, roots)
+    if root is not None:
+        real = real_path(path)
+        if not (real == root or root in real.parents) or real_path(Path(spelled)) != real:
+            return None
+        return Path(root), spelled.relative_to(root).as_posix()
+    real = real_path(path)
+    root = nearest_root(real, roots)
+    if root is None:
+        return None
+    return Path(root), real.relative_to(root).as_posix()

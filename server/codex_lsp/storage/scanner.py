@@ -12,7 +12,7 @@ import pathspec
 
 from ..core.syntax import is_note_name
 from .config import NotebookConfig
-from .notebooks import CODEX_DIR, SKIPPED_DIRS, Notebook
+from .notebooks import CODEX_DIR, SKIPPED_DIRS, Notebook, really_inside
 
 SIDECAR_SUFFIXES = (".json", ".xml", ".md")
 
@@ -197,4 +197,7 @@ def indexable_path(notebook: Notebook, config: NotebookConfig, rel: str) -> str 
             return None
         ignore.add_gitignore(folder, prefix)
     path = "/".join(parts)
-    return None if ignore.ignored(path, is_dir=False) else path
+    if ignore.ignored(path, is_dir=False):
+        return None
+    # A path a client reports may reach outside through a symlink the scan would not follow.
+    return path if really_inside(notebook.root / path, notebook.root) else None

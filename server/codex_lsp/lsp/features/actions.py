@@ -8,33 +8,28 @@ from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Link, Position
+from ...core.names import BadName, check_relative_path
 from ...core.resolve import strip_note_suffix
 from ...core.syntax import is_note_name
 from ...core.templates import new_note_text
+from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
 from . import schema
 
-_FORBIDDEN = set('<>:"\\|?*')
 
+def new_note_path(folder: str, title: str) -> str:
+    """Notebook-relative path for a new note titled ``title`` in ``folder`` (checked by
+    :func:`check_folder`); raises :class:`BadName` with the rule it breaks.
 
-def safe_note_path(folder: str, title: str) -> str | None:
-    """Notebook-relative path for a new note titled ``title`` in ``folder``; None if unsafe.
-
-    A title with ``/`` is a path from the notebook root. Anything that would leave the
-    notebook, or holds characters file systems refuse, is refused.
+    A title with ``/`` is a path from the notebook root. Whether a symlinked folder on the way
+    leads outside the notebook is the caller's check (it needs the disk).
     """
     name = title.strip()
-    if not name or any(ch in _FORBIDDEN or ord(ch) < 32 for ch in name):
-        return None
     if not is_note_name(name):
         name += ".md"
-    path = posixpath.normpath(name if "/" in name else posixpath.join(folder, name))
-    if path.startswith("../") or path == ".." or posixpath.isabs(path) or path.startswith("."):
-        return None
-    if any(part.startswith(".") for part in path.split("/")):
-        return None
-    return path
+    path = name if "/" in name or not folder else f"{folder}/{name}"
+    return check_relative_path(path, "a note path")
 
 
 def create_file_edit(uri: str, text: str) -> types.WorkspaceEdit:
@@ -78,9 +73,12 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
             title = _link_title(element)
             folder = "" if "/" in element.target else posixpath.dirname(doc.rel)
             target = element.target if "/" in element.target else title
-            path = safe_note_path(folder, target)
-            if path is None:
+            try:
+                path = new_note_path(folder, target)
+            except BadName:
                 continue
+            if not really_inside(root / path, root):
+                continue  # a symlinked folder on the way leads outside the notebook
             uri = path_to_uri(root / path)
             found.append(
                 types.CodeAction(

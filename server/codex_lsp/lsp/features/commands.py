@@ -6,19 +6,19 @@ Every command takes one JSON object as its only argument and returns JSON.
 from __future__ import annotations
 
 import asyncio
-import posixpath
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from ...core.model import Position
+from ...core.names import BadName, check_folder
 from ...storage import lookups, queries
 from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
 from ..requests import RequestFailed, command_argument
 from ..server import CodexServer
-from .actions import create_note_edit, safe_note_path
+from .actions import create_note_edit, new_note_path
 from .navigation import references
 
 DEFAULT_LIMIT = 20
@@ -160,15 +160,17 @@ def register(server: CodexServer) -> None:
         folder = arg.get("folder") or ""
         if not isinstance(folder, str):
             raise RequestFailed("folder must be a string")
-        folder = posixpath.normpath(folder.strip("/")) if folder.strip("/") else ""
-        if folder.startswith(".."):
-            raise RequestFailed("folder must be inside the notebook")
-        path = safe_note_path(folder, title.strip())
-        if path is None:
-            raise RequestFailed(f"'{title}' cannot be a note name inside the notebook")
-        absolute = service.notebook.root / path
+        try:
+            folder = check_folder(folder)
+        except BadName as exc:
+            raise RequestFailed(f"folder must be inside the notebook: {exc}") from None
+        try:
+            path = new_note_path(folder, title.strip())
+        except BadName as exc:
+            raise RequestFailed(f"'{title.strip()}' cannot be a note name: {exc}") from None
+        absolute = await ls.confine_new(service, path)
         uri = path_to_uri(absolute)
-        if absolute.exists():
+        if await asyncio.to_thread(absolute.exists):
             return {"uri": uri, "path": path, "created": False}
         result = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(

@@ -37,9 +37,9 @@ from ...storage.git import (
 )
 from ...storage.git_index import record_commit
 from ...storage.scanner import sidecar_names
-from ..convert import path_to_uri, uri_to_path
+from ..convert import path_to_uri
 from ..requests import RequestFailed, command_argument
-from ..server import CodexServer, Document
+from ..server import CodexServer, Document, NotePath
 from .actions import create_file_edit
 
 log = logging.getLogger(__name__)
@@ -119,14 +119,13 @@ def summary(path: Path) -> HistorySummary | None:
 # -- arguments ---------------------------------------------------------------------------
 
 
-def _note_path(arg: dict[str, Any]) -> tuple[str, Path]:
+async def _note_path(ls: CodexServer, arg: dict[str, Any]) -> tuple[str, NotePath]:
+    """The ``uri`` argument and the note it names, which must lie inside an open notebook:
+    git can read any repository, so the notebook is what bounds these commands."""
     uri = arg.get("uri")
-    if not isinstance(uri, str):
-        raise RequestFailed("uri must be a string")
-    path = uri_to_path(uri)
-    if path is None:
-        raise RequestFailed(f"{uri} is not a file URI")
-    return uri, path
+    where = await ls.confine(uri)
+    assert isinstance(uri, str)  # confine refuses anything else
+    return uri, where
 
 
 def _commit(arg: dict[str, Any], name: str = "commit") -> str:
@@ -234,9 +233,10 @@ class AutoCommitter:
         settings = self.server.settings
         if not settings.git_auto_commit:
             return
-        path = uri_to_path(uri)
-        if path is None or not is_note_name(path.name):
+        where = self.server.locate(uri)  # only notes of the open notebooks are committed
+        if where is None or not is_note_name(where.rel):
             return
+        path = where.path
         handle = self._pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
@@ -333,7 +333,8 @@ def register(server: CodexServer) -> None:
     @server.command("codex.history")
     async def history(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
         arg = command_argument(args)
-        uri, path = _note_path(arg)
+        uri, where = await _note_path(ls, arg)
+        path = where.path
         limit = _history_limit(arg.get("limit"))
         buffer = _buffer(ls, uri)
         text = buffer[0] if buffer else None
@@ -347,7 +348,8 @@ def register(server: CodexServer) -> None:
     @server.command("codex.show")
     async def show(ls: CodexServer, *args: Any) -> dict[str, Any]:
         arg = command_argument(args)
-        uri, path = _note_path(arg)
+        uri, where = await _note_path(ls, arg)
+        path = where.path
         rev = _commit(arg)
 
         def work() -> dict[str, Any]:
@@ -360,7 +362,8 @@ def register(server: CodexServer) -> None:
     @server.command("codex.diff")
     async def diff(ls: CodexServer, *args: Any) -> dict[str, Any]:
         arg = command_argument(args)
-        uri, path = _note_path(arg)
+        uri, where = await _note_path(ls, arg)
+        path = where.path
         rev_from = _commit(arg, "from")
         rev_to = _commit(arg, "to") if arg.get("to") is not None else None
         buffer = _buffer(ls, uri)
@@ -376,7 +379,8 @@ def register(server: CodexServer) -> None:
     @server.command("codex.restore")
     async def restore(ls: CodexServer, *args: Any) -> dict[str, Any]:
         arg = command_argument(args)
-        uri, path = _note_path(arg)
+        uri, where = await _note_path(ls, arg)
+        path = where.path
         rev = _commit(arg)
 
         def work() -> tuple[str, str, str, str | None]:
@@ -394,11 +398,11 @@ def register(server: CodexServer) -> None:
                 return {**result, "applied": True, "changed": False}
             edit = _replace_edit(ls, uri, current, version, text)
         elif _can_create(ls):
-            edit = create_file_edit(uri, text)
+            edit = create_file_edit(path_to_uri(path), text)
             result["created"] = True
         else:  # the editor cannot create files: write it ourselves (never over a file)
             await run_git(lambda: _write_new(path, text))
-            await _reindex(ls, path)
+            await ls.update_notebook(where.service, [where.rel])
             return {**result, "created": True, "applied": True, "changed": True}
         applied = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=edit, label=label)
@@ -407,7 +411,7 @@ def register(server: CodexServer) -> None:
             reason = applied.failure_reason or "no reason given"
             raise RequestFailed(f"the editor did not restore {path.name}: {reason}")
         if result["created"]:
-            await _reindex(ls, path)
+            await ls.update_notebook(where.service, [where.rel])
         return {**result, "applied": True, "changed": True}
 
     @server.command("codex.deletedNotes")
@@ -455,10 +459,3 @@ def register(server: CodexServer) -> None:
 def _deleted_order(entry: dict[str, Any]) -> float:
     when = parse_iso(entry["date"])
     return when.timestamp() if when else 0.0
-
-
-async def _reindex(ls: CodexServer, path: Path) -> None:
-    service = ls.service_for(path)
-    if service is not None:
-        rel = path.relative_to(service.notebook.root).as_posix()
-        await ls.update_notebook(service, [rel])

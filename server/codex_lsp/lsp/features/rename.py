@@ -6,11 +6,12 @@ and returned as one WorkspaceEdit the editor applies, and can undo.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import posixpath
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,15 +20,22 @@ from lsprotocol import types
 
 from ...core.locate import element_at, title_heading
 from ...core.model import Block, Heading, Link, ParsedNote, Position, Range, TagOccurrence
+from ...core.names import (
+    BadName,
+    check_block_id,
+    check_heading,
+    check_relative_path,
+    check_tag,
+)
 from ...core.parser import parse_note
 from ...core.resolve import resolve_written, strip_note_suffix
 from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
-from ...core.syntax import clean_tag, is_note_name, slugify
+from ...core.syntax import is_note_name, slugify
 from ...core.textpos import LineIndex, utf16_len
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
 from ...storage.service import NotebookService
-from ..convert import core_position, lsp_range, path_to_uri, uri_to_path
+from ..convert import core_position, lsp_range, path_to_uri
 from ..requests import RequestFailed
 from ..server import CodexServer, Document
 
@@ -281,7 +289,7 @@ def new_note_path(old: str, new_name: str) -> str:
     if not is_note_name(name):
         name += posixpath.splitext(old)[1] or ".md"
     if "/" in name:
-        return posixpath.normpath(name)
+        return name  # from the notebook root; ``..`` and the like are left for the name check
     return posixpath.join(posixpath.dirname(old), name)
 
 
@@ -366,6 +374,14 @@ async def renamed_note(ls: CodexServer, doc: Document, link: Link) -> str:
     return target
 
 
+def _checked(check: Callable[[str], str], name: str, kind: str) -> str:
+    """A name passed through one of the ``core.names`` checks; a refusal fails the request."""
+    try:
+        return check(name)
+    except BadName as exc:
+        raise RequestFailed(f"'{name}' is not a valid {kind}: {exc}") from None
+
+
 def register(server: CodexServer) -> None:
     """Register prepareRename, rename and willRenameFiles."""
 
@@ -374,12 +390,11 @@ def register(server: CodexServer) -> None:
         return service_buffers(ls, doc.service)
 
     def service_buffers(ls: CodexServer, service: NotebookService) -> dict[str, Buffer]:
-        root = service.notebook.root
         found = {}
         for text_doc in list(ls.workspace.text_documents.values()):
-            path = uri_to_path(text_doc.uri)
-            if path is not None and root in path.parents and ls.service_for(path) is service:
-                found[path.relative_to(root).as_posix()] = Buffer(text_doc.source, text_doc.version)
+            where = ls.locate(text_doc.uri)
+            if where is not None and where.service is service:
+                found[where.rel] = Buffer(text_doc.source, text_doc.version)
         return found
 
     def what_to_rename(doc: Document, position: Position) -> tuple[str, object, Range]:
@@ -444,9 +459,7 @@ def register(server: CodexServer) -> None:
         source = Source(doc.rel, doc.text, doc.version, doc.note, doc.index)
         if kind == "tag":
             assert isinstance(element, TagOccurrence)
-            tag = clean_tag(new_name)
-            if tag is None:
-                raise RequestFailed(f"'{new_name}' is not a valid tag")
+            tag = _checked(check_tag, new_name, "tag")
             old_tag = element.name
             edits, versions = await ls.read(
                 service, lambda conn: tag_edits(conn, root, old_tag, tag, buffers)
@@ -454,29 +467,25 @@ def register(server: CodexServer) -> None:
             return workspace_edit(root, edits, versions)
         if kind == "heading":
             assert isinstance(element, Heading)
-            heading = element
+            heading, text = element, _checked(check_heading, new_name, "heading")
             edits, versions = await ls.read(
-                service, lambda conn: heading_edits(conn, root, source, heading, new_name, buffers)
+                service, lambda conn: heading_edits(conn, root, source, heading, text, buffers)
             )
             return workspace_edit(root, edits, versions)
         if kind == "block":
             assert isinstance(element, Block)
-            block = element
-            if not new_name.replace("-", "").isalnum():
-                raise RequestFailed("A block id may hold only letters, digits and '-'")
+            block, block_id = element, _checked(check_block_id, new_name, "block id")
             edits, versions = await ls.read(
-                service,
-                lambda conn: block_edits(conn, root, source, block, new_name.lstrip("^"), buffers),
+                service, lambda conn: block_edits(conn, root, source, block, block_id, buffers)
             )
             return workspace_edit(root, edits, versions)
         old = doc.rel
         if kind == "link":
             assert isinstance(element, Link)
             old = await renamed_note(ls, doc, element)
-        new = new_note_path(old, new_name)
-        if new.startswith("../") or posixpath.isabs(new):
-            raise RequestFailed("The new name would put the note outside the notebook")
-        if (root / new).exists() and new.lower() != old.lower():
+        new = _checked(check_relative_path, new_note_path(old, new_name), "note name")
+        await ls.confine_new(service, new)
+        if await asyncio.to_thread((root / new).exists) and new.lower() != old.lower():
             raise RequestFailed(f"{new} already exists")
         edits, versions = await ls.read(
             service, lambda conn: note_edits(conn, root, old, new, buffers)
@@ -507,19 +516,18 @@ def register(server: CodexServer) -> None:
     ) -> types.WorkspaceEdit | None:
         moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
         for renamed in params.files:
-            old_path, new_path = uri_to_path(renamed.old_uri), uri_to_path(renamed.new_uri)
-            if old_path is None or new_path is None:
-                continue
-            service = ls.service_for(old_path)
-            if service is None:
-                continue
+            try:
+                moved_from = await ls.confine(renamed.old_uri)
+            except RequestFailed:
+                continue  # not a file of an open notebook: no link of ours leads to it
+            moved_to = await ls.confine(renamed.new_uri)
+            service = moved_from.service
+            if moved_to.service is not service:
+                raise RequestFailed(
+                    f"{moved_from.rel} moves out of its notebook: links to it are not updated"
+                )
+            old, new = moved_from.rel, _checked(check_relative_path, moved_to.rel, "notebook path")
             root = service.notebook.root
-            if root not in new_path.parents:
-                continue
-            old, new = (
-                old_path.relative_to(root).as_posix(),
-                new_path.relative_to(root).as_posix(),
-            )
             names = await ls.read(service, lookups.note_names)
             moves = moves_by_root.setdefault(root, (service, {}))[1]
             moves.update(

@@ -86,6 +86,7 @@ def register(server: CodexServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CodexServer, params: types.DidOpenTextDocumentParams) -> None:
+        spawn(ls, ls.open_enclosing(params.text_document.uri))
         schedule_write(ls, params.text_document.uri, 0.0)
         for listener in ls.on_document_opened:
             listener(params.text_document.uri)
@@ -109,12 +110,10 @@ def register(server: CodexServer) -> None:
         handle = pending_writes.pop(uri, None)
         if handle is not None:
             handle.cancel()
-        path = uri_to_path(uri)
-        service = ls.service_for(path) if path else None
-        if path is not None and service is not None:
+        where = ls.locate(uri)
+        if where is not None:
             # The disk is the truth again for a closed note (unsaved edits are dropped).
-            rel = path.relative_to(service.notebook.root).as_posix()
-            spawn(ls, ls.update_notebook(service, [rel]))
+            spawn(ls, ls.update_notebook(where.service, [where.rel]))
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -148,11 +147,10 @@ def register(server: CodexServer) -> None:
         def fire() -> None:
             pending_writes.pop(uri, None)
             doc = ls.open_document(uri)
-            service = ls.service_for(path)
-            if doc is None or service is None:
+            where = ls.locate(uri)
+            if doc is None or where is None:
                 return
-            rel = path.relative_to(service.notebook.root).as_posix()
-            spawn(ls, ls.update_notebook(service, [rel], {rel: doc.source}))
+            spawn(ls, ls.update_notebook(where.service, [where.rel], {where.rel: doc.source}))
 
         pending_writes[uri] = asyncio.get_running_loop().call_later(delay, fire)
 
