@@ -39,6 +39,7 @@ from .database import (
     transaction,
 )
 from .ids import new_ulid
+from .lifeline import start_worker
 from .link_resolver import LinkResolver
 from .notebooks import Notebook
 from .reader import PreparedFile, Row, prepare_batch, prepare_file
@@ -590,7 +591,10 @@ def _in_workers(
     method = "fork" if threading.active_count() == 1 else "spawn"
     window = 2 * workers
     with ProcessPoolExecutor(
-        workers, mp_context=get_context(method), initializer=gc.disable
+        workers,
+        mp_context=get_context(method),
+        initializer=start_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         pending: deque[Future[list[PreparedFile]]] = deque()
         for chunk in chunks:
