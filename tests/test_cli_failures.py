@@ -15,6 +15,7 @@ import pytest
 from codex_lsp.cli import main as cli_main
 from codex_lsp.storage.indexer import Indexer
 from codex_testing import EXAMPLE_NOTEBOOK
+from mounts import tmpfs
 
 
 def cli(*args: str | Path, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -141,18 +142,9 @@ def test_debug_shows_the_traceback(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MiB tmpfs (mounting needs root; the suite runs as root in CI)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    """A real 1 MiB file system."""
+    with tmpfs(tmp_path / "small", "1m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def test_disk_full_for_real(small_disk: Path, cache_home: Path) -> None:

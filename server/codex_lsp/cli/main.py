@@ -184,7 +184,7 @@ def _index(notebooks: list[IndexedNotebook], base: Path, as_json: bool) -> int:
                     "notebooks": [
                         {
                             "root": str(i.notebook.root),
-                            "database": str(i.notebook.db_path),
+                            "database": str(i.indexer.db_path),
                             "explicit": i.notebook.explicit,
                             "stats": i.stats.as_dict(),
                         }

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from .database import connect
 from .indexer import Indexer, IndexStats, ProgressCallback
+from .location import index_path
 from .notebooks import Notebook
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class NotebookService:
         def run() -> T:
             if self._read_conn is None:
                 self._opened.wait()  # the writer creates (or repairs) the database first
-                self._read_conn = connect(self.notebook.db_path)
+                self._read_conn = connect(index_path(self.notebook))
             return query(self._read_conn)
 
         return self._reader.submit(run)
