@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_noteboo
 from .progress import ProgressBar
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+DEBUG_HELP = "show the traceback of a failure (otherwise one line on standard error)"
 
 
 def positive_int(text: str) -> int:
@@ -32,37 +34,53 @@ def build_parser() -> argparse.ArgumentParser:
         prog="codex-lsp", description="Index, search and check Markdown lab notebooks."
     )
     parser.add_argument("--version", action="version", version=f"codex-lsp {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    # Also accepted after the command; SUPPRESS keeps a sub-command from resetting it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    index = sub.add_parser("index", help="bring the index of every notebook under PATH up to date")
+    index = sub.add_parser(
+        "index", parents=[common], help="bring the index of every notebook under PATH up to date"
+    )
     index.add_argument("path", type=Path)
     index.add_argument("--full", action="store_true", help="re-read every file")
     index.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
 
-    search = sub.add_parser("search", help="full-text search")
+    search = sub.add_parser("search", parents=[common], help="full-text search")
     search.add_argument("path", type=Path)
     search.add_argument("query", nargs="?", default="")
     search.add_argument("--tag", action="append", default=[], help="only files with this tag")
     search.add_argument("--limit", type=positive_int, default=20)
     search.add_argument("--json", action="store_true")
 
-    tags = sub.add_parser("tags", help="list tags with the number of files carrying each")
+    tags = sub.add_parser(
+        "tags", parents=[common], help="list tags with the number of files carrying each"
+    )
     tags.add_argument("path", type=Path)
     tags.add_argument("--json", action="store_true")
 
-    check = sub.add_parser("check", help="report broken and ambiguous links and bad frontmatter")
+    check = sub.add_parser(
+        "check", parents=[common], help="report broken and ambiguous links and bad frontmatter"
+    )
     check.add_argument("path", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
 
-    history = sub.add_parser("history", help="git history of a note (renames followed)")
+    history = sub.add_parser(
+        "history", parents=[common], help="git history of a note (renames followed)"
+    )
     history.add_argument("path", type=Path, metavar="FILE")
     history.add_argument("--limit", type=int, help="show at most N entries")
     history.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
 
-    init = sub.add_parser("init", help="make a folder a notebook (creates .codex/)")
+    init = sub.add_parser(
+        "init", parents=[common], help="make a folder a notebook (creates .codex/)"
+    )
     init.add_argument("path", type=Path, nargs="?", default=Path("."))
 
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve = sub.add_parser(
+        "serve", parents=[common], help="run the language server (stdio by default)"
+    )
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--log-file", type=Path, help="also write the server log to this file")
     return parser
@@ -87,9 +105,35 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status.
+
+    Any failure is one line on standard error and status 2 (``--debug`` adds its traceback):
+    a user sees what went wrong, not where in the code.
+    """
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="codex-lsp: %(message)s", stream=sys.stderr)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"codex-lsp: {_failure(args, exc)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _failure(args: argparse.Namespace, exc: Exception) -> str:
+    """One line saying which command failed on what, and why."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, DatabaseError):  # its message names the database already
+        return reason
+    path = getattr(args, "path", None)
+    return f"{args.command} of {path}: {reason}" if path else f"{args.command}: {reason}"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from ..lsp.server import run_server
 
@@ -103,14 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.path.exists():
         print(f"codex-lsp: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        return _run(args)
-    except DatabaseError as exc:
-        print(f"codex-lsp: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        sys.stderr.close()
-        return EXIT_OK
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -147,7 +184,7 @@ def _index(notebooks: list[IndexedNotebook], base: Path, as_json: bool) -> int:
                     "notebooks": [
                         {
                             "root": str(i.notebook.root),
-                            "database": str(i.notebook.db_path),
+                            "database": str(i.indexer.db_path),
                             "explicit": i.notebook.explicit,
                             "stats": i.stats.as_dict(),
                         }

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -242,6 +243,10 @@ class CodexServer(LanguageServer):
     async def index_notebook(self, service: NotebookService, *, full: bool = False) -> IndexStats:
         """Bring a notebook's index up to date with ``$/progress`` reports; returns its stats."""
         self._indexed.add(service.notebook.root)
+        if service.on_damaged is None:  # an index damaged later is rebuilt the same way
+            loop = asyncio.get_running_loop()
+            rebuild = partial(self.start_indexing, service, full=True)
+            service.on_damaged = partial(loop.call_soon_threadsafe, rebuild)
         progress = IndexProgress(self, service.notebook.name)
         await progress.begin()
         buffers = self.buffers_of(service)

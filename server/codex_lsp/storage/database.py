@@ -224,9 +224,12 @@ class _Unusable(Exception):
 
 
 def _open_checked(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:  # a folder in its place, a missing permission: not damage
+        raise DatabaseError(f"{path}: {exc}") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("BEGIN")  # one snapshot: another process may be creating the schema now
@@ -250,11 +253,28 @@ def _open_checked(path: Path) -> sqlite3.Connection:
         conn.close()
         if _is_busy(exc):  # another process holds the file: not damage, never move it aside
             raise DatabaseError(f"{path} is locked by another process ({exc})") from exc
-        raise _Unusable("corrupt", f"{path} is damaged ({exc})") from exc
+        if is_damage(exc):
+            raise _Unusable("corrupt", f"{path} is damaged ({exc})") from exc
+        # A full disk, a read-only file, an I/O error: the file may be fine, so it stays.
+        raise DatabaseError(f"{path}: {exc}") from exc
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
+SQLITE_READONLY_DBMOVED = 8 | (4 << 8)
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """True when ``exc`` says the database file itself is damaged or is not a database
+    (``SQLITE_CORRUPT``, ``SQLITE_NOTADB``): the only errors that justify rebuilding it."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:

@@ -39,7 +39,9 @@ from .database import (
     transaction,
 )
 from .ids import new_ulid
+from .lifeline import start_worker
 from .link_resolver import LinkResolver
+from .location import index_path
 from .notebooks import Notebook
 from .reader import PreparedFile, Row, prepare_batch, prepare_file
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
@@ -155,7 +157,8 @@ class Indexer:
 
     def __init__(self, notebook: Notebook, conn: sqlite3.Connection | None = None) -> None:
         self.notebook = notebook
-        self.conn = conn if conn is not None else connect(notebook.db_path)
+        self.db_path = index_path(notebook)
+        self.conn = conn if conn is not None else connect(self.db_path)
         self.config: NotebookConfig = load_config(notebook.codex_dir)
         self._tag_ids: dict[str, int] | None = None  # lowercased name -> id, read when needed
         self._next_tag_id = 1
@@ -590,7 +593,10 @@ def _in_workers(
     method = "fork" if threading.active_count() == 1 else "spawn"
     window = 2 * workers
     with ProcessPoolExecutor(
-        workers, mp_context=get_context(method), initializer=gc.disable
+        workers,
+        mp_context=get_context(method),
+        initializer=start_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         pending: deque[Future[list[PreparedFile]]] = deque()
         for chunk in chunks:

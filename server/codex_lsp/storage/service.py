@@ -12,30 +12,66 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
-from .database import connect
+from .database import connect, is_damage
 from .indexer import Indexer, IndexStats, ProgressCallback
+from .location import index_path
 from .notebooks import Notebook
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+FileId = tuple[int, int] | None  # (device, inode) of a database file; None when it is missing
+
+
+def _file_id(path: Path) -> FileId:
+    """Which file is at ``path`` now: a replaced or deleted database changes the answer."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
+
+
+def _is_damage(exc: BaseException | None) -> bool:
+    """True when ``exc``, or an error it interrupted (a failed ``ROLLBACK`` hides the first
+    error), says the database is damaged."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 class NotebookService:
-    """Owns a notebook's writer (indexer) and reader connections."""
+    """Owns a notebook's writer (indexer) and reader connections.
+
+    A database damaged, truncated, deleted or replaced while it is open is noticed by either
+    thread (``SQLITE_CORRUPT``/``SQLITE_NOTADB``, or the file at the path is no longer the one
+    opened): the damaged file is moved aside as at start-up (``connect``), both threads reopen,
+    the request that noticed it runs again on the new database (an empty or partial answer
+    until it is rebuilt), and ``on_damaged`` is called once, for the host to rebuild the
+    index.
+    """
 
     def __init__(self, notebook: Notebook) -> None:
         self.notebook = notebook
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"codex-write-{notebook.name}")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix=f"codex-read-{notebook.name}")
         self._indexer: Indexer | None = None
+        self._indexer_file: FileId | None = None
         self._read_conn: sqlite3.Connection | None = None
+        self._read_file: FileId | None = None
         self._generation = 0
         self._lock = threading.Lock()
         self.ready = threading.Event()
         self._opened = threading.Event()
+        self._recovering = False
+        self.on_damaged: Callable[[], object] | None = None
         self.last_stats: IndexStats | None = None
 
     @property
@@ -50,12 +86,45 @@ class NotebookService:
         return stats
 
     def _indexer_here(self) -> Indexer:
+        if self._indexer is not None and _file_id(self._indexer.db_path) != self._indexer_file:
+            self._drop_indexer()
+            self._damaged()
         if self._indexer is None:
             try:
                 self._indexer = Indexer(self.notebook)
+                self._indexer_file = _file_id(self._indexer.db_path)
             finally:
                 self._opened.set()
         return self._indexer
+
+    def _drop_indexer(self) -> None:
+        if self._indexer is not None:
+            self._indexer.close()
+        self._indexer = None
+
+    def _damaged(self) -> None:
+        """Tell the host, once per recovery, that the index must be rebuilt."""
+        with self._lock:
+            first = not self._recovering
+            self._recovering = True
+        log.warning("the index of %s was damaged or replaced; rebuilding it", self.notebook.root)
+        if first and self.on_damaged is not None:
+            self.on_damaged()
+
+    def _on_writer(self, job: Callable[[Indexer], T]) -> Future[T]:
+        """Run ``job`` on the writer thread, again on a new database if it met damage."""
+
+        def run() -> T:
+            try:
+                return job(self._indexer_here())
+            except sqlite3.DatabaseError as exc:
+                if not _is_damage(exc):
+                    raise
+            self._drop_indexer()  # reopening moves the damaged file aside
+            self._damaged()
+            return job(self._indexer_here())
+
+        return self._writer.submit(run)
 
     def index(
         self,
@@ -67,15 +136,16 @@ class NotebookService:
         """Scan the notebook (on the writer thread); ``contents`` are open editor buffers."""
         buffers = dict(contents or {})
 
-        def run() -> IndexStats:
-            indexer = self._indexer_here()
+        def run(indexer: Indexer) -> IndexStats:
             stats = indexer.index(full=full, progress=progress)
             if buffers:
                 indexer.update_paths(buffers.keys(), buffers)
             self.ready.set()
+            with self._lock:
+                self._recovering = False
             return self._bump(stats)
 
-        return self._writer.submit(run)
+        return self._on_writer(run)
 
     def update(
         self, paths: Iterable[str], contents: dict[str, str] | None = None
@@ -83,26 +153,42 @@ class NotebookService:
         """Re-index some notebook-relative paths (on the writer thread)."""
         wanted = list(paths)
         buffers = dict(contents or {})
-
-        def run() -> IndexStats:
-            return self._bump(self._indexer_here().update_paths(wanted, buffers))
-
-        return self._writer.submit(run)
+        return self._on_writer(lambda indexer: self._bump(indexer.update_paths(wanted, buffers)))
 
     def write(self, change: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``change`` with the writer's connection (on the writer thread)."""
-        return self._writer.submit(lambda: change(self._indexer_here().conn))
+        return self._on_writer(lambda indexer: change(indexer.conn))
 
     def read(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` with the read connection (on the reader thread)."""
 
         def run() -> T:
-            if self._read_conn is None:
-                self._opened.wait()  # the writer creates (or repairs) the database first
-                self._read_conn = connect(self.notebook.db_path)
-            return query(self._read_conn)
+            try:
+                return query(self._reader_here())
+            except sqlite3.DatabaseError as exc:
+                if not _is_damage(exc):
+                    raise
+            self._drop_reader()  # reopening moves the damaged file aside
+            self._damaged()
+            return query(self._reader_here())
 
         return self._reader.submit(run)
+
+    def _reader_here(self) -> sqlite3.Connection:
+        path = index_path(self.notebook)
+        if self._read_conn is not None and _file_id(path) != self._read_file:
+            self._drop_reader()
+            self._damaged()
+        if self._read_conn is None:
+            self._opened.wait()  # the writer creates (or repairs) the database first
+            self._read_conn = connect(path)
+            self._read_file = _file_id(path)
+        return self._read_conn
+
+    def _drop_reader(self) -> None:
+        if self._read_conn is not None:
+            self._read_conn.close()
+        self._read_conn = None
 
     def close(self) -> None:
         """Finish pending work and close both connections."""

@@ -1,0 +1,31 @@
+"""Real small and read-only file systems for tests (a tmpfs; mounting needs root, which the
+suite has in CI and in its container)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+
+@contextmanager
+def tmpfs(mount: Path, size: str = "4m") -> Iterator[Path]:
+    """A fresh tmpfs of ``size`` mounted at ``mount`` (created) for the block."""
+    mount.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def remount(mount: Path, mode: str) -> None:
+    """Make a mounted tmpfs read-only (``ro``) or writable again (``rw``)."""
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(mount)], check=True)
