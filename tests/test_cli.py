@@ -392,7 +392,9 @@ def test_bad_arguments(lab_notebook: Path, cache_home: Path) -> None:
         result = cli(*args, cache=cache_home)
         assert result.returncode == 2, args
         assert result.stdout == ""
-        assert "usage:" in result.stderr
+        assert result.stderr.startswith("codex-lsp"), args
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "--help" in result.stderr
     version = cli("--version", cache=cache_home)
     assert version.returncode == 0
     assert re.fullmatch(r"codex-lsp \d+\.\d+\.\d+\S*\n", version.stdout)

@@ -173,3 +173,35 @@ def test_a_worker_whose_parent_dies_exits_without_prctl(tmp_path: Path) -> None:
     ).stdout
     orphan = int(out.split()[0])
     wait_for(lambda: not alive({orphan}), f"the orphan {orphan} to exit")
+
+
+def test_ctrl_c_of_the_cli_mid_index_is_one_line_and_leaves_no_worker(
+    big_notebook: Path, env: dict[str, str]
+) -> None:
+    """Ctrl-C reaches the whole foreground process group: the CLI says it was interrupted in
+    one line (no traceback from it or its workers), exits 130 and its workers end."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codex_lsp", "index", "--full", str(big_notebook)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        children = wait_for(
+            lambda: (found := descendants(process.pid)) and len(found) >= 2 and found,
+            "the index run's worker processes",
+        )
+        assert isinstance(children, set)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=DEADLINE)
+        wait_for(lambda: not alive(children), f"the workers {sorted(alive(children))} to exit")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1:] == ["codex-lsp: interrupted"]
+    assert len(stderr.strip().splitlines()) == 1, stderr

@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .. import __version__
 from ..storage import queries
@@ -17,26 +18,39 @@ from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_noteboo
 from .progress import ProgressBar
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 DEBUG_HELP = "show the traceback of a failure (otherwise one line on standard error)"
 
 
 def positive_int(text: str) -> int:
     """argparse type: an integer of at least 1."""
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {value}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
     return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on standard error and exit status 2,
+    like every other failure of the command (the usage stays one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``codex-lsp: MESSAGE (see 'codex-lsp COMMAND --help')`` and exit 2."""
+        self.exit(EXIT_USAGE, f"codex-lsp: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="codex-lsp", description="Index, search and check Markdown lab notebooks."
     )
     parser.add_argument("--version", action="version", version=f"codex-lsp {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     # Also accepted after the command; SUPPRESS keeps a sub-command from resetting it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -70,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "history", parents=[common], help="git history of a note (renames followed)"
     )
     history.add_argument("path", type=Path, metavar="FILE")
-    history.add_argument("--limit", type=int, help="show at most N entries")
+    history.add_argument("--limit", type=positive_int, help="show at most N entries")
     history.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
 
     init = sub.add_parser(
@@ -117,6 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
+        print("codex-lsp: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if args.debug:
             traceback.print_exc()

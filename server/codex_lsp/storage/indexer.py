@@ -39,7 +39,7 @@ from .database import (
     transaction,
 )
 from .ids import new_ulid
-from .lifeline import start_worker
+from .lifeline import interrupts_held, start_worker
 from .link_resolver import LinkResolver
 from .location import index_path
 from .notebooks import Notebook
@@ -599,8 +599,10 @@ def _in_workers(
         initargs=(os.getpid(),),
     ) as pool:
         pending: deque[Future[list[PreparedFile]]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(prepare_batch, root, chunk, max_size, now))
+        for number, chunk in enumerate(chunks):
+            # The pool starts its processes within the first submissions.
+            with interrupts_held() if number < workers else nullcontext():
+                pending.append(pool.submit(prepare_batch, root, chunk, max_size, now))
             if len(pending) >= window:
                 yield from pending.popleft().result()
         while pending:
