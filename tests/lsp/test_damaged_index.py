@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from lsp_session import Session, start_session, stop_session
 
+from codex_lsp.storage.notebooks import cache_dir_for
 from codex_testing import EXAMPLE_NOTEBOOK
 from mounts import remount, tmpfs
 
@@ -132,6 +133,7 @@ async def test_a_read_only_notebook_is_served_from_the_cache(
         assert any(hit["path"] == PCR_NOTE for hit in await search(session, "PCR"))
         notes = await session.command("codex.notebooks")
         assert notes[0]["notes"] == 25
+        assert notes[0]["database"] == str(cache_dir_for(read_only_lab) / "notebook.db")
         warnings = [m.message for m in session.client.log_messages if "read-only" in m.message]
         assert len(warnings) == 1, warnings
     finally:

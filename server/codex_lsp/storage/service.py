@@ -79,6 +79,13 @@ class NotebookService:
         """Increases every time the index changes; caches compare against it."""
         return self._generation
 
+    @property
+    def database(self) -> Path:
+        """The index file in use: the notebook's own, or the user cache's when the notebook
+        cannot be written (known once the writer has opened it)."""
+        indexer = self._indexer
+        return indexer.db_path if indexer is not None else self.notebook.db_path
+
     def _bump(self, stats: IndexStats) -> IndexStats:
         with self._lock:
             self._generation += 1

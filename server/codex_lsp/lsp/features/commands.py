@@ -202,7 +202,7 @@ def register(server: CodexServer) -> None:
                     "root": str(notebook.root),
                     "uri": path_to_uri(notebook.root),
                     "explicit": notebook.explicit,
-                    "database": str(notebook.db_path),
+                    "database": str(service.database),
                     "ready": service.ready.is_set(),
                     **counts,
                 }
