@@ -1,0 +1,195 @@
+"""No parse of user text is unbounded in time or memory: each limit, tried with hostile input.
+
+Time limits are generous (a second where the work takes milliseconds) but real: the inputs
+here took minutes, or gigabytes, before the limits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codex_lsp.core.parser import parse_note
+from codex_lsp.core.yamlload import (
+    MAX_CHARS,
+    MAX_NESTING,
+    MAX_NODES,
+    SafeLoader,
+    YamlFailure,
+    compose_yaml,
+    load_yaml,
+    plain_value,
+)
+from codex_lsp.core.yamlpos import NodeLocator
+
+SECOND = 1.0
+LIMITED = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail when the block takes longer than ``seconds``."""
+    start = time.perf_counter()
+    yield
+    took = time.perf_counter() - start
+    assert took < seconds, f"took {took:.2f} s"
+
+
+def laughs(levels: int, width: int) -> str:
+    """A "billion laughs" document: each level a list of ``width`` aliases of the one before."""
+    names = [f"l{n}" for n in range(levels)]
+    lines = [f"{names[0]}: &{names[0]} [" + ", ".join(['"x"'] * width) + "]"]
+    for previous, name in itertools.pairwise(names):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def expanded_nodes(levels: int, width: int) -> int:
+    """How many nodes :func:`laughs` stands for once every alias is expanded."""
+    level_sizes = [1 + width]  # a list of scalars
+    for _ in range(levels - 1):
+        level_sizes.append(1 + width * level_sizes[-1])
+    return 1 + sum(1 + size for size in level_sizes)  # the mapping, each key and its list
+
+
+def nested(depth: int, flow: bool) -> str:
+    """A document of ``depth`` lists, one inside the other, in flow or block style."""
+    if flow:
+        return "[" * depth + "x" + "]" * depth + "\n"
+    return (
+        "".join("  " * level + "-\n" for level in range(depth - 1)) + "  " * (depth - 1) + "- x\n"
+    )
+
+
+def loads(text: str) -> Any:
+    """The value of ``text``, as :func:`load_yaml` gives it."""
+    return load_yaml(text)[1]
+
+
+# -- YAML: alias expansion ("billion laughs") ------------------------------------------------
+
+
+def test_the_billion_laughs_frontmatter_is_refused_in_milliseconds() -> None:
+    """The document of the report: 9 levels of 9 aliases, 362 bytes, 387 million values."""
+    bomb = laughs(9, 9)
+    with within(SECOND):
+        with pytest.raises(YamlFailure, match="aliases are expanded"):
+            load_yaml(bomb)
+        with pytest.raises(YamlFailure, match="aliases are expanded"):
+            compose_yaml(bomb)
+
+
+@LIMITED
+@given(levels=st.integers(2, 12), width=st.integers(2, 12))
+def test_alias_expansion_is_capped(levels: int, width: int) -> None:
+    """Refused beyond MAX_NODES expanded nodes, and loaded exactly as PyYAML would below it."""
+    text = laughs(levels, width)
+    with within(SECOND):
+        if expanded_nodes(levels, width) > MAX_NODES:
+            with pytest.raises(YamlFailure):
+                load_yaml(text)
+        else:
+            assert loads(text) == plain_value(yaml.load(text, Loader=SafeLoader))
+
+
+@LIMITED
+@given(st.sampled_from(["&a [*a]", "&a {k: *a}", "&a [1, [2, *a]]", "&a {*a : 1}"]))
+def test_a_recursive_alias_is_refused(value: str) -> None:
+    """A collection that contains itself expands forever: refused, for compose and load."""
+    for load in (compose_yaml, load_yaml):
+        with within(SECOND), pytest.raises(YamlFailure):
+            load(f"key: {value}\n")
+
+
+def test_a_collection_shared_many_times_below_the_limit_is_fine() -> None:
+    """Aliases that stay within the limit load as before (a shared list, merge keys)."""
+    text = "base: &b {x: 1}\none: {<<: *b, y: 2}\nlist: &l [1, 2]\nagain: [*l, *l]\n"
+    assert loads(text) == {
+        "base": {"x": 1},
+        "one": {"x": 1, "y": 2},
+        "list": [1, 2],
+        "again": [[1, 2], [1, 2]],
+    }
+
+
+# -- YAML: node count, nesting, size ---------------------------------------------------------
+
+
+@settings(max_examples=6, deadline=None)
+@given(count=st.integers(MAX_NODES - 10, MAX_NODES + 10), flow=st.booleans())
+def test_node_count_is_capped_without_aliases(count: int, flow: bool) -> None:
+    """A long list counts too: at most MAX_NODES nodes (the list itself is one)."""
+    text = "[" + ",".join("1" * count) + "]\n" if flow else "".join("- 1\n" for _ in range(count))
+    with within(2 * SECOND):
+        if count + 1 > MAX_NODES:
+            with pytest.raises(YamlFailure, match="values"):
+                load_yaml(text)
+        else:
+            assert len(loads(text)) == count
+
+
+@LIMITED
+@given(depth=st.integers(1, 3 * MAX_NESTING), flow=st.booleans(), anchored=st.booleans())
+def test_nesting_is_capped(depth: int, flow: bool, anchored: bool) -> None:
+    """At most MAX_NESTING collections one inside the other, whichever way they are built."""
+    text = nested(depth, flow)
+    if anchored:  # the path through the constructor instead of the quick conversion
+        text = "&top " + text if flow else "top: &top\n" + re.sub("^", "  ", text, flags=re.M)
+    with within(SECOND):
+        if depth > MAX_NESTING:
+            with pytest.raises(YamlFailure, match="levels deep"):
+                load_yaml(text)
+            with pytest.raises(YamlFailure):
+                compose_yaml(text)
+        else:
+            loads(text)
+
+
+@LIMITED
+@given(st.integers(0, 3 * MAX_NESTING))
+def test_a_tagged_document_is_checked_before_the_constructor(depth: int) -> None:
+    """Explicit tags leave the quick conversion early: the limits still hold."""
+    text = "!!set {a, b}\n" if depth == 0 else "!!seq " + nested(depth, flow=True)
+    if depth > MAX_NESTING:
+        with pytest.raises(YamlFailure):
+            load_yaml(text)
+    else:
+        loads(text)
+
+
+def test_yaml_longer_than_the_limit_is_refused_unread() -> None:
+    text = "k: " + "x" * MAX_CHARS + "\n"
+    with within(SECOND), pytest.raises(YamlFailure, match="longer than"):
+        load_yaml(text)
+
+
+def test_the_range_locator_survives_refused_documents() -> None:
+    """Range look-ups compose the text themselves: no node tree, no ranges, no hang."""
+    for text in (laughs(9, 9), "k: &a [*a]\n", nested(MAX_NESTING + 5, flow=True)):
+        locator = NodeLocator(text)
+        assert locator.root is None
+        assert locator.path_at(locator.index.position(len(text) - 2)) is None
+
+
+# -- notes with hostile frontmatter ------------------------------------------------------------
+
+
+def test_a_bomb_in_frontmatter_is_a_problem_and_the_rest_of_the_note_counts() -> None:
+    text = "---\n" + laughs(9, 9) + "---\n# Title\n[[Other note]] #tag\n"
+    with within(SECOND):
+        note = parse_note(text, "bomb")
+    assert [p.code for p in note.problems] == ["yaml-invalid"]
+    assert "aliases are expanded" in note.problems[0].message
+    assert note.frontmatter is None
+    assert [link.target for link in note.links] == ["Other note"]
+    assert note.tag_names == ["tag"]
+    assert note.title == "Title"
