@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.parser import parse_note
@@ -193,3 +193,154 @@ def test_a_bomb_in_frontmatter_is_a_problem_and_the_rest_of_the_note_counts() ->
     assert [link.target for link in note.links] == ["Other note"]
     assert note.tag_names == ["tag"]
     assert note.title == "Title"
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.text("abcdefgh", min_size=6, max_size=6), min_size=1, max_size=50))
+def test_frontmatter_tags_are_bounded(names: list[str]) -> None:
+    """Tags spelt with escapes are not found in the text: each costs a search of the rest of
+    the block, so only the first MAX_FRONTMATTER_TAGS are looked for."""
+    distinct = [f"{name}{n}" for n in range(20_000 // len(names)) for name in names]
+    escaped = ", ".join('"' + "".join(f"\\x{ord(c):02x}" for c in name) + '"' for name in distinct)
+    text = f"---\ntags: [plain, {escaped}, last]\n---\n"
+    with within(SECOND):
+        note = parse_note(text, "tags")
+    assert note.tag_names == ["plain"]
+    assert len(note.frontmatter["tags"]) == len(distinct) + 2
+
+
+# -- Markdown: no pattern may backtrack quadratically ------------------------------------------
+
+HOSTILE_PIECES = [
+    " ",
+    "\t",
+    "\n",
+    "\r\n",
+    "#",
+    "# ",
+    "`",
+    "``",
+    "[",
+    "]",
+    "[[",
+    "](",
+    "(",
+    ")",
+    "<",
+    ">",
+    '"',
+    "'",
+    "^",
+    "a",
+    "-",
+    "=",
+    "*",
+    "%%",
+    "<!--",
+    "~~~",
+    "```",
+    "    ",
+    "|",
+    "\\",
+    "!",
+]
+
+
+# No shrinking: an example that fails here takes minutes, and shrinking would run hundreds.
+@settings(
+    max_examples=60,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    prefix=st.lists(st.sampled_from(HOSTILE_PIECES), max_size=4).map("".join),
+    pattern=st.lists(st.sampled_from(HOSTILE_PIECES), min_size=1, max_size=3).map("".join),
+    suffix=st.lists(st.sampled_from(HOSTILE_PIECES), max_size=4).map("".join),
+)
+def test_long_repetitive_notes_parse_in_linear_time(prefix: str, pattern: str, suffix: str) -> None:
+    """A prefix, one short pattern repeated to 100,000 characters, a suffix: the shape that
+    makes a backtracking regular expression take its length squared (or worse)."""
+    text = prefix + pattern * (100_000 // len(pattern)) + suffix
+    with within(SECOND):
+        parse_note(text, "long")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# a" + " " * 100_000 + "b\n",  # a heading with a long run of spaces: minutes before
+        "[a](" + " " * 100_000 + "x",  # spaces after "](" that never close
+        "[a](" + "\n" * 100_000 + "x",
+        "[a](<b>" + " " * 100_000 + "x",
+        ("[a](" + " " * 1000) * 100,
+        "`" * 50_000 + "a" * 50_000,
+        ">" + "``" * 50_000,  # a run of backticks was tried as every shorter run in turn
+        "# " + "a #" * 30_000 + "\n",
+    ],
+)
+def test_known_slow_shapes_parse_fast(text: str) -> None:
+    with within(SECOND):
+        parse_note(text, "slow")
+
+
+# The patterns as they were: the new ones must find exactly the same headings and links.
+OLD_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
+OLD_MARKDOWN_LINK = re.compile(
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
+    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
+)
+SYNTAX_PIECES = [
+    "#",
+    " ",
+    "\t",
+    "\r",
+    "\n",
+    "a",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    '"',
+    "'",
+    "](",
+    "\\",
+]
+syntaxish = st.lists(st.sampled_from(SYNTAX_PIECES), max_size=25).map("".join)
+
+
+def headings(text: str) -> list[tuple[int, str]]:
+    note = parse_note(text, "stem")
+    return [(h.level, h.text) for h in note.headings]
+
+
+@settings(max_examples=400, deadline=None)
+@given(syntaxish)
+def test_heading_text_is_what_the_old_pattern_found(line: str) -> None:
+    """The closing sequence, trailing spaces and carriage returns go as they always went."""
+    from codex_lsp.core.syntax import ATX_HEADING, atx_heading_text
+
+    old, new = OLD_ATX.match(line), ATX_HEADING.match(line)
+    assert (old is None) == (new is None)
+    if old is not None and new is not None:
+        assert old.group(1) == new.group(1)
+        assert old.end() == new.end()
+        assert (old.group(2) or "") == atx_heading_text(new.group(2))
+
+
+@settings(max_examples=400, deadline=None)
+@given(syntaxish)
+def test_markdown_links_are_what_the_old_pattern_found(text: str) -> None:
+    """Same links, labels and destinations (an empty destination may sit elsewhere: such a
+    link is never reported)."""
+    from codex_lsp.core.syntax import MARKDOWN_LINK
+
+    def found(pattern: re.Pattern[str], label: int | str, dest: int | str) -> list[Any]:
+        return [
+            (m.span(), m.group(label), m.group(dest), m.span(dest) if m.group(dest) else None)
+            for m in pattern.finditer(text)
+        ]
+
+    assert found(MARKDOWN_LINK, "label", "dest") == found(OLD_MARKDOWN_LINK, 1, 2)
