@@ -44,6 +44,9 @@ def code_block_spans(text: str) -> list[tuple[int, int]]:
             ):
                 spans.append((fence_start, offset + len(stripped)))
                 fence = None
+                # A closed fence ends its block: no paragraph goes on, so (as after a blank
+                # line) an indented line next starts an indented code block (CommonMark).
+                prev_blank = True
             offset += len(line)
             continue
         is_blank = not stripped.strip()
