@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.parser import parse_note
+from codex_lsp.core.sidecar import parse_sidecar
 from codex_lsp.core.yamlload import (
     MAX_CHARS,
     MAX_NESTING,
@@ -30,6 +32,8 @@ from codex_lsp.core.yamlload import (
     plain_value,
 )
 from codex_lsp.core.yamlpos import NodeLocator
+from codex_lsp.storage.reader import prepare_file
+from codex_lsp.storage.scanner import FileStat
 
 SECOND = 1.0
 LIMITED = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -344,3 +348,34 @@ def test_markdown_links_are_what_the_old_pattern_found(text: str) -> None:
         ]
 
     assert found(MARKDOWN_LINK, "label", "dest") == found(OLD_MARKDOWN_LINK, 1, 2)
+
+
+# -- sidecars ----------------------------------------------------------------------------------
+
+
+@LIMITED
+@given(depth=st.integers(1, 3 * MAX_NESTING), kind=st.sampled_from(["json", "xml"]))
+def test_sidecar_nesting_is_capped(depth: int, kind: str) -> None:
+    """Sidecar metadata nests no deeper than YAML may (a dict holding lists, or XML elements)."""
+    if kind == "json":
+        text = '{"a": ' + "[" * (depth - 1) + "1" + "]" * (depth - 1) + "}"
+    else:
+        text = "<r>" + "<a>" * (depth - 1) + "x" + "</a>" * (depth - 1) + "</r>"
+    with within(SECOND):
+        data, error = parse_sidecar(kind, text)
+    if depth > MAX_NESTING:
+        assert (data, error is not None) == ({}, True)
+    else:
+        assert (error, bool(data)) == (None, True)
+
+
+def test_a_sidecar_larger_than_the_note_limit_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "note.md").write_text("# Note\n", encoding="utf-8")
+    (tmp_path / ".note.md.json").write_text('{"k": "' + "x" * 2000 + '"}', encoding="utf-8")
+    stat = FileStat("note.md", 1, 7, (".note.md.json",))
+    small = prepare_file(tmp_path, stat, 1000, "id", "now")
+    assert [row[2] for row in small.problem_rows] == ["sidecar-invalid"]
+    assert "larger than 1000 bytes" in small.problem_rows[0][4]
+    large = prepare_file(tmp_path, stat, 10_000, "id", "now")
+    assert large.problem_rows == []
+    assert '"k": "xxx' in large.file_row[11]
