@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.parser import parse_note
+from codex_lsp.core.search_query import MAX_QUERY_TERMS, first_match, fts_query, query_terms
 from codex_lsp.core.sidecar import parse_sidecar
 from codex_lsp.core.yamlload import (
     MAX_CHARS,
@@ -379,3 +380,28 @@ def test_a_sidecar_larger_than_the_note_limit_is_not_read(tmp_path: Path) -> Non
     large = prepare_file(tmp_path, stat, 10_000, "id", "now")
     assert large.problem_rows == []
     assert '"k": "xxx' in large.file_row[11]
+
+
+# -- search queries ----------------------------------------------------------------------------
+
+
+@LIMITED
+@given(
+    st.lists(
+        st.from_regex(r"[a-z]{1,6}", fullmatch=True),
+        min_size=MAX_QUERY_TERMS - 2,
+        max_size=3 * MAX_QUERY_TERMS,
+        unique=True,
+    )
+)
+@example([f"w{n}" for n in range(50_000)])
+def test_a_query_uses_at_most_its_first_words(words: list[str]) -> None:
+    """A query of thousands of words is not thousands of terms, nor a pattern of them."""
+    text = " ".join(words * (50_000 // len(words)))
+    with within(SECOND):
+        terms = query_terms(text)
+        expression = fts_query(text)
+        first_match(text, terms)
+    assert terms == words[:MAX_QUERY_TERMS]
+    assert expression is not None
+    assert expression.count('"*') == len(terms)
