@@ -428,6 +428,8 @@ def test_links_are_sorted_by_position() -> None:
         "para\n\n    [[indented code]] #tag\n",
         "\t[[tab indented]]\n",
         "`[[inline]]` and ``[[double `tick` code]]`` and `#tag`\n",
+        "```\ncode\n```\n    [[indented code after a fence]] #tag\n",
+        "text\n~~~\n~~~\n\t[[tab indented after a fence]]\n",
         "<!-- [[html comment]] #tag -->\n",
         "<!--\n[[multi-line comment]]\n-->\n",
         "%% [[obsidian comment]] #tag %%\n",
@@ -452,6 +454,30 @@ def test_indented_list_continuation_is_not_code() -> None:
     note = parse(text)
     assert link_targets(note) == ["Link"]
     assert inline_tags(note) == ["tag"]
+
+
+def test_indented_list_continuation_after_a_fence_is_not_code() -> None:
+    text = "- item\n\n  ```\n  code\n  ```\n    continued with [[Link]]\n"
+    assert link_targets(parse(text)) == ["Link"]
+
+
+def test_code_after_a_fence_ends_where_indented_code_ends() -> None:
+    text = "```\ncode\n```\n    [[in code]]\n\n[[after]]\n"
+    assert link_targets(parse(text)) == ["after"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("`[[a]]` [[b]]\n", ["b"]),
+        ("``[[a]]`` [[b]]\n", ["b"]),
+        ("``[[a]]` [[b]]\n", ["a", "b"]),  # no run of two closes the first: no code at all
+        ("` [[a]] `` [[b]] `\n", []),  # "``" is not a single backtick: the span goes on
+        ("`[[a]]\n\n[[b]]`\n", ["a", "b"]),  # a code span does not cross a blank line
+    ],
+)
+def test_inline_code_spans_pair_runs_of_equal_length(text: str, expected: list[str]) -> None:
+    assert link_targets(parse(text)) == expected
 
 
 # -- inline tags ---------------------------------------------------------------------------

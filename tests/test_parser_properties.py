@@ -143,3 +143,19 @@ def test_crlf_and_lf_agree_on_what_is_found(body: str) -> None:
     assert crlf.tag_names == lf.tag_names
     assert [b.id for b in crlf.blocks] == [b.id for b in lf.blocks]
     assert [(h.level, h.text) for h in crlf.headings] == [(h.level, h.text) for h in lf.headings]
+
+
+code_lines = st.text(st.sampled_from("ab #[]|\t\n"), max_size=40)
+names = st.text(st.sampled_from("abc xyz"), min_size=1, max_size=8).filter(str.strip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(code_lines, names, st.sampled_from(["```", "~~~", "````"]), st.sampled_from(["    ", "\t"]))
+def test_an_indented_line_after_a_closed_fence_is_code(
+    code: str, name: str, fence: str, indent: str
+) -> None:
+    """After a closed fence no paragraph goes on: an indented line starts a code block."""
+    text = f"{fence}\n{code}\n{fence}\n{indent}[[{name}]] #tag\n\n[[after]]\n"
+    note = parse_note(text, "stem")
+    assert [link.target for link in note.links] == ["after"]
+    assert note.tags == []

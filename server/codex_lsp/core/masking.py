@@ -10,7 +10,7 @@ import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _PERCENT_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
@@ -44,6 +44,9 @@ def code_block_spans(text: str) -> list[tuple[int, int]]:
             ):
                 spans.append((fence_start, offset + len(stripped)))
                 fence = None
+                # A closed fence ends its block: no paragraph goes on, so (as after a blank
+                # line) an indented line next starts an indented code block (CommonMark).
+                prev_blank = True
             offset += len(line)
             continue
         is_blank = not stripped.strip()
@@ -96,16 +99,32 @@ def _mask_pattern(text: str, pattern: re.Pattern[str], needle: str) -> str:
     return pattern.sub(lambda m: blank(m.group(0)), text)
 
 
-def _mask_inline_code(text: str) -> str:
-    if "`" not in text:
-        return text
+def inline_code_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of inline code spans: a run of backticks up to the next run of the same length.
 
-    def repl(match: re.Match[str]) -> str:
-        if _BLANK_LINE.search(match.group(2)):
-            return match.group(0)
-        return blank(match.group(0))
-
-    return _INLINE_CODE.sub(repl, text)
+    As in CommonMark, a run with no run of its length after it is plain text, and the search
+    goes on after it; a span may not cross a blank line (the paragraph ends there), and is then
+    not code, its closing run used up. Each run is looked at once: linear in the text.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    following: list[int | None] = [None] * len(runs)  # the next run of the same length
+    last_of_length: dict[int, int] = {}
+    for number in range(len(runs) - 1, -1, -1):
+        start, end = runs[number]
+        following[number] = last_of_length.get(end - start)
+        last_of_length[end - start] = number
+    spans: list[tuple[int, int]] = []
+    number = 0
+    while number < len(runs):
+        closing = following[number]
+        if closing is None:
+            number += 1
+            continue
+        (start, inner_start), (inner_end, end) = runs[number], runs[closing]
+        if not _BLANK_LINE.search(text, inner_start, inner_end):
+            spans.append((start, end))
+        number = closing + 1
+    return spans
 
 
 def mask_markdown(text: str) -> str:
@@ -115,6 +134,7 @@ def mask_markdown(text: str) -> str:
         if ("```" in text or "~~~" in text or "    " in text or "\t" in text)
         else text
     )
-    masked = _mask_inline_code(masked)
+    if "`" in masked:
+        masked = _mask_spans(masked, inline_code_spans(masked))
     masked = _mask_pattern(masked, _HTML_COMMENT, "<!--")
     return _mask_pattern(masked, _PERCENT_COMMENT, "%%")

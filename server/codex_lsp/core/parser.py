@@ -28,6 +28,7 @@ from .syntax import (
     MARKDOWN_LINK,
     SETEXT_UNDERLINE,
     WIKI_LINK,
+    atx_heading_text,
     clean_tag,
     decode_markdown_destination,
     is_external,
@@ -37,6 +38,8 @@ from .syntax import (
 )
 from .textpos import LineIndex
 
+MAX_FRONTMATTER_TAGS = 1000
+"""Frontmatter tags read per note (each is looked for in the text of the block)."""
 _LINK_START = attrgetter("range.start")  # a Position: ordered by line, then column
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
@@ -139,12 +142,14 @@ def _frontmatter_tags(
         start, end = values[key]
         region = text[start:end]
         cursor = 0
-        for raw in names:
+        missing: set[str] = set()  # not written after the cursor, which only moves on
+        for raw in names[:MAX_FRONTMATTER_TAGS]:
             name = clean_tag(raw)
-            if name is None:
+            if name is None or name in missing:
                 continue
             found = region.find(name, cursor)
             if found == -1:
+                missing.add(name)  # spelt with escapes: each search reads the rest of the block
                 continue
             cursor = found + len(name)
             occurrences.append(
@@ -182,7 +187,7 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
             match = ATX_HEADING.match(source, line_start)  # inline code is kept here
             if match is None or not ATX_HEADING.match(masked, line_start):
                 continue  # e.g. "##`code`": blanking made it look like a heading
-            text = _strip_block_id((match.group(2) or "").strip())
+            text = _strip_block_id(atx_heading_text(match.group(2)).strip())
             start, end = match.start(), match.end()
             if masked[end - 1 : end] == "\r":
                 end -= 1
@@ -297,7 +302,7 @@ def _markdown_links(masked: str, index: LineIndex) -> Iterable[Link]:
     if "](" not in masked:
         return
     for match in MARKDOWN_LINK.finditer(masked):
-        destination = match.group(2)
+        destination = match.group("dest")
         decoded = decode_markdown_destination(destination)
         if not decoded or is_external(decoded):
             continue
@@ -311,7 +316,7 @@ def _markdown_links(masked: str, index: LineIndex) -> Iterable[Link]:
             path,
             anchor,
             is_block,
-            match.group(1),
+            match.group("label"),
             index.range(begin - embed, match.end()),
-            index.range(match.start(2), match.end(2)),
+            index.range(match.start("dest"), match.end("dest")),
         )

@@ -17,9 +17,19 @@ _WORD = re.compile(r"[^\W_]+")
 METADATA_MARK = "\x1e"
 
 
+MAX_QUERY_TERMS = 32
+"""Words of a query used; the rest is ignored (each word is a term of the full-text query and
+an alternative of the pattern that finds where a hit matches)."""
+
+
 def query_terms(text: str) -> list[str]:
-    """The words of ``text``, lowercased, in order, without duplicates."""
-    return list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
+    """The first MAX_QUERY_TERMS words of ``text``, lowercased, in order, without duplicates."""
+    terms: dict[str, None] = {}
+    for word in _WORD.finditer(text):
+        terms[word.group().lower()] = None
+        if len(terms) == MAX_QUERY_TERMS:
+            break
+    return list(terms)
 
 
 def fts_query(text: str) -> str | None:

@@ -15,7 +15,7 @@ from defusedxml import DefusedXmlException
 
 from .frontmatter import load_frontmatter
 from .textpos import LineIndex
-from .yamlload import plain_value
+from .yamlload import MAX_NESTING, plain_value
 
 SIDECAR_PRIORITY = ("md", "xml", "json")
 
@@ -27,9 +27,9 @@ def parse_sidecar(kind: str, text: str) -> tuple[dict[str, Any], str | None]:
             data = json.loads(text)
             if not isinstance(data, dict):
                 return {}, "JSON sidecar must hold an object"
-            return plain_value(data), None
+            return _bounded(kind, plain_value(data))
         if kind == "xml":
-            return _xml_to_dict(SafeET.fromstring(text)), None
+            return _bounded(kind, _xml_to_dict(SafeET.fromstring(text)))
         if kind == "md":
             block = load_frontmatter(text, LineIndex(text))
             if block is None:
@@ -40,6 +40,29 @@ def parse_sidecar(kind: str, text: str) -> tuple[dict[str, Any], str | None]:
     except (ValueError, SafeET.ParseError, DefusedXmlException, RecursionError) as exc:
         return {}, f"invalid {kind.upper()} sidecar: {exc}"
     return {}, f"unknown sidecar kind {kind}"
+
+
+def _bounded(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``data``, or nothing and an error when it nests deeper than YAML may (MAX_NESTING):
+    metadata is walked again and again (JSON, schema validation, hover)."""
+    if _nesting(data) > MAX_NESTING:
+        return {}, f"invalid {kind.upper()} sidecar: nested more than {MAX_NESTING} levels deep"
+    return data, None
+
+
+def _nesting(value: Any) -> int:
+    """How deep lists and dicts nest in ``value`` (0 for a scalar), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            current = list(current.values())
+        elif not isinstance(current, list):
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((item, depth + 1) for item in current)
+    return deepest
 
 
 def _xml_to_dict(root: Element) -> dict[str, Any]:

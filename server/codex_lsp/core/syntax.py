@@ -7,12 +7,18 @@ import unicodedata
 from urllib.parse import unquote
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+# Every pattern runs in linear time: no two quantifiers may take turns at the same characters
+# (a line of spaces would otherwise cost its length squared). The spaces after "](" are taken
+# atomically (a look-ahead and a back-reference: Python 3.10 has no possessive quantifiers);
+# a title may then follow them directly, which is what giving them back used to allow.
 MARKDOWN_LINK = re.compile(
-    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
-    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
+    r"\[(?P<label>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?=(?P<space>\s*))(?P=space)"
+    r"(?P<dest><[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
+    r"(?:(?:\s+|(?<=\s))(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
 # An ATX heading line, matched at a line start; ``HEADING_LINE_START`` finds the others fast.
-ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
+# Group 2 is the rest of the line: :func:`atx_heading_text` drops the closing sequence.
+ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*))?\r?(?=\n|\Z)")
 HEADING_LINE_START = re.compile(r"\n {0,3}#")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$", re.MULTILINE)
 # Patterns start with a literal so the regex engine can skip ahead; the character before the
@@ -24,6 +30,22 @@ _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 _ALL_DIGITS = re.compile(r"^[\d/]+$")
 _WHITESPACE = re.compile(r"\s")
 NOTE_SUFFIXES = (".md", ".markdown")
+
+
+def atx_heading_text(rest: str | None) -> str:
+    """The text of an ATX heading from the rest of its line (group 2 of ``ATX_HEADING``).
+
+    Trailing spaces, a carriage return and a closing sequence of ``#`` after a space go.
+    """
+    if not rest:
+        return ""
+    if rest.endswith("\r"):
+        rest = rest[:-1]
+    rest = rest.rstrip(" \t")
+    unclosed = rest.rstrip("#")
+    if unclosed != rest and unclosed.endswith((" ", "\t")):
+        return unclosed.rstrip(" \t")
+    return rest
 
 
 def is_note_name(name: str) -> bool:

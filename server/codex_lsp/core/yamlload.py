@@ -1,7 +1,12 @@
 """Safe YAML loading shared by frontmatter, schema files and range look-ups.
 
-Always the safe loader (libyaml's when present): no object construction. Text nested so deeply
-that libyaml would overflow the C stack is refused before it is parsed.
+Always the safe loader (libyaml's when present): no object construction. Every document is
+bounded before anything walks it: text longer than :data:`MAX_CHARS` or nested so deeply that
+libyaml would overflow the C stack is refused before it is parsed, and a composed document
+larger than :data:`MAX_NODES` once its aliases are expanded ("billion laughs"), nested deeper
+than :data:`MAX_NESTING` or holding a recursive alias is refused before it is turned into
+values. A loaded alias graph is cheap; what walks it afterwards (plain values, JSON, schema
+validation, hover) sees every alias expanded, so the limits hold for every consumer.
 """
 
 from __future__ import annotations
@@ -27,6 +32,16 @@ class YamlFailure(Exception):
 
 
 MAX_DEPTH = 1000
+"""Flow brackets or indentation this deep are refused before libyaml sees the text."""
+MAX_CHARS = 1_000_000
+"""The longest YAML text loaded (frontmatter, schema file, sidecar), in characters."""
+MAX_NODES = 100_000
+"""The most nodes a document may hold, each alias counted as the nodes it stands for."""
+MAX_NESTING = 100
+"""The deepest collections may nest in a loaded document (a scalar inside 100 lists is fine)."""
+# A document without anchors has no aliases and fewer than 2 nodes per character (``[?,?]``
+# makes 7 nodes of 5 characters), so below this length it cannot exceed MAX_NODES.
+_COUNT_FROM_CHARS = MAX_NODES // 2
 
 
 def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
@@ -51,7 +66,8 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> bool:
 
 
 def compose_yaml(text: str) -> yaml.Node | None:
-    """The node tree of one YAML document (None for an empty one); raises YamlFailure."""
+    """The node tree of one YAML document (None for an empty one); raises YamlFailure, also
+    for a document beyond the limits (see :func:`check_bounds`)."""
     return _load(text, construct=False)[0]
 
 
@@ -79,14 +95,70 @@ def plain_value(value: Any) -> Any:
     return str(value)
 
 
+def check_bounds(node: yaml.Node) -> None:
+    """Raise YamlFailure unless ``node`` keeps within :data:`MAX_NODES` and :data:`MAX_NESTING`.
+
+    Walks the alias graph once, each distinct node once: a node shared through aliases counts
+    as many nodes as it stands for, and a node that contains itself is refused.
+    """
+    sizes: dict[int, int] = {}  # expanded node count of every node walked, by id
+    heights: dict[int, int] = {}  # how deep collections nest below each node
+    open_ids: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        key = id(current)
+        if isinstance(current, yaml.ScalarNode):
+            sizes[key], heights[key] = 1, 0
+            continue
+        children = _children(current)
+        if children_done:
+            open_ids.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > MAX_NODES:
+                raise YamlFailure(f"more than {MAX_NODES} values once aliases are expanded")
+            height = 1 + max((heights[id(child)] for child in children), default=0)
+            if height > MAX_NESTING:
+                raise _too_deep()
+            sizes[key], heights[key] = size, height
+            continue
+        if key in sizes:
+            continue
+        if key in open_ids:
+            raise YamlFailure("an alias refers to a collection that contains it")
+        open_ids.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
+def _too_deep() -> YamlFailure:
+    return YamlFailure(f"nested more than {MAX_NESTING} levels deep")
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return list(node.value)
+
+
 def _load(text: str, *, construct: bool) -> tuple[yaml.Node | None, Any]:
+    if len(text) > MAX_CHARS:
+        raise YamlFailure(f"longer than {MAX_CHARS} characters")
     if too_deep(text):
         raise YamlFailure("nested too deeply")
     try:
         loader = SafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = _construct_plain(loader, node) if construct and node is not None else None
+            # Plain values are built by a walk that checks the nesting itself: the node count
+            # needs a walk of its own only where aliases or sheer length could break it.
+            data = None
+            if node is not None:
+                checked = not construct or "&" in text or len(text) > _COUNT_FROM_CHARS
+                if checked:
+                    check_bounds(node)
+                if construct:
+                    data = _construct_plain(loader, node, checked)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -106,31 +178,37 @@ class _NotSimple(Exception):
     """A node the quick conversion leaves to PyYAML's constructor."""
 
 
-def _construct_plain(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _construct_plain(loader: yaml.SafeLoader, node: yaml.Node, checked: bool) -> Any:
     """``plain_value`` of what PyYAML's constructor makes of ``node``.
 
     Frontmatter is nearly always plain maps, lists and strings: those are converted straight
     from the node tree, several times faster than the constructor. Anything else (anchors,
-    merge keys, explicit collection tags, complex keys) goes through the constructor.
+    merge keys, explicit collection tags, complex keys) goes through the constructor, once
+    the document is known to be within bounds (``checked`` when it already is).
     """
     try:
-        return _simple(loader, node, set())
+        return _simple(loader, node, set(), 0)
     except (_NotSimple, yaml.YAMLError, RecursionError):
         pass
+    if not checked:
+        check_bounds(node)
     try:
         return plain_value(loader.construct_document(node))
     except RecursionError as exc:
         raise RecursionError("nested too deeply") from exc
 
 
-def _simple(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
+def _simple(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], depth: int) -> Any:
     if isinstance(node, yaml.ScalarNode):
         return node.value if node.tag == _STR else plain_value(loader.construct_object(node))
     if id(node) in seen:  # an alias: shared or recursive, the constructor knows how
         raise _NotSimple
+    if depth >= MAX_NESTING:
+        raise _too_deep()
     seen.add(id(node))
+    depth += 1
     if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-        return [_simple(loader, item, seen) for item in node.value]
+        return [_simple(loader, item, seen, depth) for item in node.value]
     if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
         mapping = {}
         for key_node, value_node in node.value:
@@ -138,7 +216,7 @@ def _simple(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
                 raise _NotSimple  # merge keys ("<<"), "=" keys, complex keys
             # Keys as constructed, then as text: 1 and true are one key, as in a dict.
             key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
-            mapping[key] = _simple(loader, value_node, seen)
+            mapping[key] = _simple(loader, value_node, seen, depth)
         return {str(key): value for key, value in mapping.items()}
     raise _NotSimple
 

@@ -129,7 +129,7 @@ def prepare_file(
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
-    sidecars, problems = _read_sidecars(os.path.dirname(absolute), stat.sidecars)
+    sidecars, problems = _read_sidecars(os.path.dirname(absolute), stat.sidecars, max_size)
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
@@ -273,22 +273,27 @@ def _metadata_text(properties: dict[str, Any]) -> str:
 
 
 def _read_sidecars(
-    folder: str, sidecars: tuple[str, ...]
+    folder: str, sidecars: tuple[str, ...], max_size: int
 ) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """The metadata of each sidecar; one larger than ``max_size`` bytes (as a note) is not read."""
     found: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
     for name in sidecars:
         kind = name.rsplit(".", 1)[-1]
         try:
-            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as file:
-                text = file.read()
+            with open(os.path.join(folder, name), "rb") as file:
+                data = file.read(max_size + 1)
         except OSError as exc:
             problems.append(
                 Problem("sidecar-unreadable", f"{name}: {exc.strerror}", _ZERO, Severity.WARNING)
             )
             continue
-        data, error = parse_sidecar(kind, text)
+        if len(data) > max_size:
+            message = f"{name}: larger than {max_size} bytes; not read"
+            problems.append(Problem("sidecar-invalid", message, _ZERO, Severity.WARNING))
+            continue
+        metadata, error = parse_sidecar(kind, data.decode("utf-8", "replace"))
         if error:
             problems.append(Problem("sidecar-invalid", f"{name}: {error}", _ZERO, Severity.WARNING))
-        found[kind] = data
+        found[kind] = metadata
     return found, problems
