@@ -933,7 +933,7 @@ def test_version_4_database_gets_a_partial_label_index_and_a_larger_search_buffe
     ).fetchall()
     conn.close()
     assert sql == ("CREATE INDEX link_label_key ON link(label_key) WHERE label_key IS NOT NULL",)
-    assert (config, version) == ((SEARCH_HASH_SIZE,), 5)
+    assert (config, version) == ((SEARCH_HASH_SIZE,), SCHEMA_VERSION)
     assert any("USING INDEX link_label_key" in row[-1] for row in plan)
 
 

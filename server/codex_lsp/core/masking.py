@@ -115,6 +115,10 @@ def mask_markdown(text: str) -> str:
         if ("```" in text or "~~~" in text or "    " in text or "\t" in text)
         else text
     )
-    masked = _mask_inline_code(masked)
-    masked = _mask_pattern(masked, _HTML_COMMENT, "<!--")
+    return mask_comments(_mask_inline_code(masked))
+
+
+def mask_comments(text: str) -> str:
+    """Return ``text`` with HTML comments and ``%%`` comments blanked out."""
+    masked = _mask_pattern(text, _HTML_COMMENT, "<!--")
     return _mask_pattern(masked, _PERCENT_COMMENT, "%%")

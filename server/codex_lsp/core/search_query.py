@@ -1,41 +1,279 @@
-"""Turn any user text into a safe SQLite FTS5 query and find matches in text.
+"""Turn any user text into a safe SQLite FTS5 query, and find its matches in text.
 
-FTS5 syntax (quotes, ``AND``, ``*``, ``-``, parentheses) is never passed through: the text is
-split into words, each searched as a quoted prefix term, all required.
+The syntax (docs/cli.md, "Query syntax") is read here, never passed to FTS5: every word
+becomes quoted tokens, so no user text can be an FTS5 syntax error. What FTS5 cannot check
+with a column-detail index (words side by side, ``c++`` as itself) is checked afterwards on
+the text, by :meth:`SearchQuery.accepts`.
+
+Matching folds case and diacritics alike in the query and the text (:func:`fold`). The
+full-text tokenizer removes diacritics of Latin letters only, so the index also stores the
+folded words of non-ASCII text (:func:`folded_words`), which is where ``ελληνικα`` finds
+``Ελληνικά``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
 
-# Letters and digits: exactly what the full-text tokenizer (unicode61) keeps in one token, so
-# every query word is one token ("snake_case" is two words, as the index has two tokens).
-_WORD = re.compile(r"[^\W_]+")
+# Letters and digits, as the full-text tokenizer (unicode61) keeps them in one token: it splits
+# on underscores too. The New Tai Lue vowels are letters to Python but separators to the
+# tokenizer: a query token containing one would reach FTS5 as a phrase.
+_TOKEN = re.compile(r"[^\W_\u19b0-\u19c9]+")
+_TOKEN_CHAR = r"[^\W_\u19b0-\u19c9]"
+_SEPARATORS = r"[\W_\u19b0-\u19c9]+"
+_NON_ASCII_RUN = re.compile(r"\S*[^\x00-\x7f]\S*")
 
 # Separates a note's body from its searchable metadata text in the full-text content column,
 # so that a match in the metadata is not taken for a position in the file.
 METADATA_MARK = "\x1e"
 
-
-def query_terms(text: str) -> list[str]:
-    """The words of ``text``, lowercased, in order, without duplicates."""
-    return list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
-
-
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression requiring every word as a prefix; None if there are no words."""
-    terms = query_terms(text)
-    if not terms:
-        return None
-    return " ".join(f'"{term}"*' for term in terms)
+# A word ending in these (``c++``, ``C#``) or starting with a dot (``.NET``) is searched for
+# as written: the tokenizer drops the symbols and would leave a one-letter word.
+_LITERAL = re.compile(r"^\.?[^\W_]+(?:[+#]+)$|^\.[^\W_]+$")
+_IMPLICIT_PREFIX_MIN = 2
 
 
-def first_match(text: str, terms: list[str]) -> tuple[int, int] | None:
-    """Offsets of the earliest word in ``text`` that starts with one of ``terms``."""
-    if not terms:
-        return None
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFD", char.casefold()) if unicodedata.category(c) != "Mn"
     )
-    found = pattern.search(text)
-    return (found.start(), found.end()) if found else None
+
+
+def fold(text: str) -> str:
+    """``text`` without case and diacritics: ``Ελληνικά`` → ``ελληνικα``, ``Größe`` → ``grosse``."""
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_char, text))
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """:func:`fold` and, for each offset of the folded text (and its end), the offset in
+    ``text`` it comes from; None when they are the same offsets (ASCII text)."""
+    if text.isascii():
+        return text.lower(), None
+    parts: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        folded = _fold_char(char)
+        parts.append(folded)
+        offsets.extend([index] * len(folded))
+    offsets.append(len(text))
+    return "".join(parts), offsets
+
+
+def tokens(text: str) -> list[str]:
+    """The folded words of ``text``, in order (``snake_case`` is two words, as in the index)."""
+    return _TOKEN.findall(fold(text))
+
+
+def folded_words(*texts: str) -> str:
+    """The folded words of the non-ASCII parts of ``texts``, once each, for the index.
+
+    The tokenizer folds ``café`` as ``cafe`` itself, but not ``Ελληνικά``; and it keeps
+    symbols such as emoji inside its tokens, which a query never does.
+    """
+    found: dict[str, None] = {}
+    for text in texts:
+        if text and not text.isascii():
+            for run in _NON_ASCII_RUN.findall(text):
+                found.update(dict.fromkeys(tokens(run)))
+    return " ".join(found)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One searched item: a word, a word of several tokens (``node.js``), a phrase or a
+    literal (``c++``). ``tokens`` are folded; the last one is a prefix when ``prefix``."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+    adjacent: bool = False
+    """The tokens must follow each other in the text (a phrase, ``node.js``)."""
+    literal: str | None = None
+    """Folded text that must occur as written (``c++``), checked on the text."""
+
+    def fts(self) -> str:
+        """The FTS5 expression of the term (its tokens, all required)."""
+        quoted = [f'"{token}"' for token in self.tokens]
+        if self.prefix:
+            quoted[-1] += "*"
+        return quoted[0] if len(quoted) == 1 else "(" + " AND ".join(quoted) + ")"
+
+    def pattern(self) -> str:
+        """A regular expression finding the term in folded text."""
+        if self.literal is not None:
+            body = re.escape(self.literal)
+            before = f"(?<!{_TOKEN_CHAR})" if _TOKEN.match(self.literal) else ""
+            after = f"(?!{_TOKEN_CHAR})" if _TOKEN.fullmatch(self.literal[-1]) else ""
+            return before + body + after
+        words = [re.escape(token) for token in self.tokens]
+        tail = f"{_TOKEN_CHAR}*" if self.prefix else f"(?!{_TOKEN_CHAR})"
+        return f"(?<!{_TOKEN_CHAR})" + _SEPARATORS.join(words) + tail
+
+    @property
+    def needs_text(self) -> bool:
+        """Whether FTS5 alone cannot tell that a file holds the term."""
+        return self.literal is not None or (self.adjacent and len(self.tokens) > 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A parsed query: groups of alternatives (all groups required), excluded terms, and
+    filters on tags and folders."""
+
+    groups: tuple[tuple[Term, ...], ...] = ()
+    excluded: tuple[Term, ...] = ()
+    tags: tuple[str, ...] = ()
+    excluded_tags: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    """Folded ``path:`` values: a file's path must contain each, from the start of a folder."""
+    excluded_paths: tuple[str, ...] = ()
+
+    @property
+    def has_text(self) -> bool:
+        """Whether any word is searched for (otherwise files are only filtered)."""
+        return bool(self.groups)
+
+    def fts(self) -> str | None:
+        """The FTS5 MATCH expression of the words and folders; None if there are neither."""
+        parts = [
+            group[0].fts() if len(group) == 1 else "(" + " OR ".join(t.fts() for t in group) + ")"
+            for group in self.groups
+        ]
+        for path in self.paths:
+            words = tokens(path)
+            if words:
+                last = "*" if not path.endswith("/") else ""
+                quoted = [f'"{w}"' for w in words]
+                quoted[-1] += last
+                parts.append("{folder name} : (" + " AND ".join(quoted) + ")")
+        return " AND ".join(parts) if parts else None
+
+    def excluded_fts(self) -> str | None:
+        """FTS5 expression of the excluded terms FTS5 can decide alone; None if none."""
+        plain = [term.fts() for term in self.excluded if not term.needs_text]
+        return " OR ".join(plain) if plain else None
+
+    @property
+    def needs_text(self) -> bool:
+        """Whether :meth:`accepts` must see a file's text."""
+        return any(t.needs_text for group in self.groups for t in group) or any(
+            t.needs_text for t in self.excluded
+        )
+
+    def accepts(self, folded_text: str) -> bool:
+        """Whether a file whose folded text is ``folded_text`` (and that FTS5 found) holds
+        the terms FTS5 cannot check: words side by side, literals, excluded phrases."""
+        for group in self.groups:
+            if any(t.needs_text for t in group) and not any(_found(t, folded_text) for t in group):
+                return False
+        return not any(t.needs_text and _found(t, folded_text) for t in self.excluded)
+
+    def accepts_path(self, path: str) -> bool:
+        """Whether ``path`` passes the ``path:`` filters (from the start of a folder name)."""
+        folded = "/" + fold(path)
+        return all("/" + value in folded for value in self.paths) and not any(
+            "/" + value in folded for value in self.excluded_paths
+        )
+
+    def name_words(self) -> tuple[Term, ...] | None:
+        """The terms a name or title is compared with: the searched words in order, when the
+        query is words and phrases only (no alternatives)."""
+        if not self.groups or any(len(group) != 1 for group in self.groups):
+            return None
+        return tuple(group[0] for group in self.groups)
+
+    def highlighter(self) -> re.Pattern[str] | None:
+        """A regular expression finding every searched term in folded text."""
+        terms = [t for group in self.groups for t in group]
+        if not terms:
+            return None
+        ordered = sorted(terms, key=lambda t: -len(t.literal or " ".join(t.tokens)))
+        return re.compile("|".join(f"(?:{t.pattern()})" for t in ordered))
+
+
+def _found(term: Term, folded_text: str) -> bool:
+    return re.search(term.pattern(), folded_text) is not None
+
+
+_PIECE = re.compile(r'(-?)(?:"([^"]*)(?:"|$)|(\S+))')
+
+
+def parse_query(text: str) -> SearchQuery:
+    """Read user text as a query: ``"phrase"``, ``-word``, ``OR``, ``word*``, ``tag:x``,
+    ``path:folder/``; anything else is literal text. Never fails."""
+    pieces: list[tuple[bool, bool, str]] = []  # (excluded, quoted, text)
+    for match in _PIECE.finditer(text):
+        minus, quoted, word = match.groups()
+        if quoted is not None:
+            pieces.append((bool(minus), True, quoted))
+        elif minus and word is None:
+            continue
+        else:
+            pieces.append((bool(minus), False, word))
+    tags: list[str] = []
+    excluded_tags: list[str] = []
+    paths: list[str] = []
+    excluded_paths: list[str] = []
+    excluded: list[Term] = []
+    groups: list[list[Term]] = []
+    join_next = False
+    last: tuple[int, int, bool] | None = None  # where the last searched word went, quoted
+    for index, (minus, quoted, word) in enumerate(pieces):
+        if not quoted and word == "OR" and groups and 0 < index < len(pieces) - 1 and not minus:
+            join_next = True
+            continue
+        if not quoted and word.lower().startswith("tag:") and word[4:].strip("#/"):
+            (excluded_tags if minus else tags).append(word[4:])
+            continue
+        if not quoted and word.lower().startswith("path:") and word[5:].strip("/"):
+            (excluded_paths if minus else paths).append(fold(word[5:].lstrip("/")))
+            continue
+        term = _term(word, quoted)
+        if term is None:
+            continue
+        if minus:
+            excluded.append(term)
+            continue
+        if join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        last = (len(groups) - 1, len(groups[-1]) - 1, quoted)
+        join_next = False
+    if last is not None and not last[2]:
+        group, place, _ = last
+        groups[group][place] = _implicit_prefix(groups[group][place])
+    return SearchQuery(
+        tuple(tuple(g) for g in groups),
+        tuple(excluded),
+        tuple(tags),
+        tuple(excluded_tags),
+        tuple(paths),
+        tuple(excluded_paths),
+    )
+
+
+def _term(word: str, quoted: bool) -> Term | None:
+    words = tokens(word)
+    if not words:
+        return None
+    if quoted:
+        return Term(tuple(words), adjacent=True)
+    if word.endswith("*") and not word.endswith("**") and _TOKEN.fullmatch(word[:-1] or "-"):
+        return Term(tuple(words), prefix=True)
+    folded = fold(word.lstrip("#"))
+    if _LITERAL.match(folded):
+        return Term(tuple(words), adjacent=True, literal=folded)
+    return Term(tuple(words), adjacent=len(words) > 1)
+
+
+def _implicit_prefix(term: Term) -> Term:
+    """The last word typed is a prefix (from two letters on), unless it is a literal."""
+    if term.prefix or term.literal is not None or len(term.tokens[-1]) < _IMPLICIT_PREFIX_MIN:
+        return term
+    return Term(term.tokens, True, term.adjacent, None)

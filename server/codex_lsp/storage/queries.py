@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import json
+import logging
+import posixpath
+import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
-from ..core.search_query import METADATA_MARK, first_match, fts_query, query_terms
+from ..core.masking import mask_comments
+from ..core.search_query import (
+    METADATA_MARK,
+    SearchQuery,
+    Term,
+    fold,
+    fold_with_offsets,
+    parse_query,
+    tokens,
+)
 from ..core.syntax import split_target
 from ..core.textpos import utf16_len
 
-# bm25 weights per column of search_index: file_id, path, title, content, tags.
-BM25_WEIGHTS = (0.0, 0.0, 10.0, 1.0, 5.0)
-SNIPPET_TOKENS = 12
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One ranked search result; ``line``/``character`` locate the first matching word."""
+    """One ranked search result; ``line``/``character`` locate the first matching word,
+    ``snippet_matches`` the matches in ``snippet`` (UTF-16 offsets, end exclusive)."""
 
     path: str
     title: str
@@ -28,11 +40,13 @@ class SearchHit:
     character: int
     end_character: int
     tags: tuple[str, ...]
+    snippet_matches: tuple[tuple[int, int], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         data = asdict(self)
         data["tags"] = list(self.tags)
+        data["snippet_matches"] = [list(pair) for pair in self.snippet_matches]
         return data
 
 
@@ -65,14 +79,52 @@ class Issue:
         return data
 
 
-def _tag_filter(tags: Sequence[str]) -> tuple[str, list[str]]:
-    """SQL requiring every tag (a tag also matches its nested children ``tag/...``)."""
+# bm25 weights per column of search_index: file_id, name, folder, title, aliases, content, tags,
+# folded (storage/database.py).
+BM25_WEIGHTS = (0.0, 10.0, 1.0, 10.0, 8.0, 1.0, 5.0, 1.0)
+SNIPPET_WORDS = 12
+_SNIPPET_BEFORE = 3  # words shown before the first match
+
+# Score bands: a match of the whole query on a note's name, title or alias first, then a
+# note whose name or title starts with it, then the same for attachments (by file name),
+# then the rest by relevance. A band adds more than bm25 ever scores.
+_BANDS = {(True, 2): 4000.0, (True, 1): 3000.0, (False, 2): 2000.0, (False, 1): 1000.0}
+_MAX_RELEVANCE = 999.0
+# Files whose name, title or aliases hold every query word, examined for the bands: enough
+# for any realistic name, bounded for a word that half the names contain.
+_NAME_CANDIDATES = 2000
+_BATCH = 100
+
+_COLUMNS = (
+    "s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases, s.content,"
+    " s.tags"
+)
+
+
+class _Row(NamedTuple):
+    rowid: int
+    path: str
+    is_note: int
+    title: str
+    body_line: int
+    name: str
+    fts_title: str
+    aliases: str
+    content: str
+    tags: str
+    rank: float
+
+
+def _tag_filter(tags: Sequence[str], *, exclude: bool = False) -> tuple[str, list[str]]:
+    """SQL requiring every tag (a tag also matches its nested children ``tag/...``), or with
+    ``exclude`` none of them."""
     clauses = []
     params: list[str] = []
     for tag in tags:
         name = tag.lstrip("#").strip("/")
         clauses.append(
-            " AND f.id IN (SELECT ft.file_id FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+            f" AND f.id {'NOT ' if exclude else ''}IN (SELECT ft.file_id FROM file_tag ft"
+            " JOIN tag t ON t.id = ft.tag_id"
             " WHERE t.name = ? COLLATE NOCASE OR t.name LIKE ? ESCAPE '\\')"
         )
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -81,66 +133,232 @@ def _tag_filter(tags: Sequence[str]) -> tuple[str, list[str]]:
 
 
 def search(
-    conn: sqlite3.Connection,
-    query: str,
-    tags: Sequence[str] = (),
-    limit: int = 20,
-    marks: tuple[str, str] = ("[", "]"),
+    conn: sqlite3.Connection, query: str, tags: Sequence[str] = (), limit: int = 20
 ) -> list[SearchHit]:
-    """Full-text search ranked by bm25 (title over tags over body), filtered by tags.
+    """Search ranked as docs/cli.md describes: a name, title or alias equal to the query
+    first, then names and titles starting with it, then bm25 (title over tags over body).
 
-    Any text is a valid query. With no words, every file carrying ``tags`` is listed by title.
+    Any text is a valid query (syntax in docs/cli.md). With no words, every file passing the
+    tag and folder filters is listed by title.
     """
-    match = fts_query(query)
-    tag_sql, tag_params = _tag_filter(tags)
-    if match is None and not tags:
+    parsed = parse_query(query)
+    filters, params = _filters(parsed, tags)
+    if not parsed.has_text and not (tags or parsed.tags or parsed.paths):
         return []
+    match = parsed.fts()
+    try:
+        if not parsed.has_text:
+            return [
+                _hit(row, 0.0, None)
+                for row in _listing(conn, parsed, match, filters, params, limit)
+            ]
+        return _ranked(conn, parsed, match or "", filters, params, limit)
+    except sqlite3.OperationalError as exc:  # a token the tokenizer reads otherwise
+        log.info("search %r failed: %s", query, exc)
+        return []
+
+
+def _filters(parsed: SearchQuery, tags: Sequence[str]) -> tuple[str, list[object]]:
+    """SQL (and its parameters) for the tags, excluded tags and excluded words."""
+    required, required_params = _tag_filter([*tags, *parsed.tags])
+    excluded, excluded_params = _tag_filter(parsed.excluded_tags, exclude=True)
+    sql = " AND f.deleted_at IS NULL" + required + excluded
+    params: list[object] = [*required_params, *excluded_params]
+    words = parsed.excluded_fts()
+    if words is not None:
+        sql += " AND s.rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+        params.append(words)
+    return sql, params
+
+
+def _listing(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    match: str | None,
+    filters: str,
+    params: list[object],
+    limit: int,
+) -> list[_Row]:
+    """Files passing the filters, by title."""
+    where = "WHERE search_index MATCH ?" if match else "WHERE 1"
+    sql = (
+        f"SELECT {_COLUMNS}, 0.0 FROM search_index s JOIN file_metadata f ON f.id = s.file_id"
+        f" {where}{filters} ORDER BY f.title COLLATE NOCASE, f.path"
+    )
+    return _take(conn, sql, [match, *params] if match else params, parsed, limit)
+
+
+def _ranked(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    match: str,
+    filters: str,
+    params: list[object],
+    limit: int,
+) -> list[SearchHit]:
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    if match is None:
-        sql = (
-            "SELECT f.path, f.title, '', 0.0, f.body_line, s.content, s.tags"
-            " FROM file_metadata f JOIN search_index s ON s.file_id = f.id"
-            f" WHERE f.deleted_at IS NULL{tag_sql} ORDER BY f.title COLLATE NOCASE LIMIT ?"
+    select = (
+        f"SELECT {_COLUMNS}, bm25(search_index, {weights}) FROM search_index s"
+        f" JOIN file_metadata f ON f.id = s.file_id WHERE search_index MATCH ?{filters}"
+    )
+    highlighter = parsed.highlighter()
+    banded: list[tuple[float, _Row]] = []
+    words = parsed.name_words()
+    if words is not None:
+        names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
+        candidates = conn.execute(
+            f"{select} ORDER BY 11 LIMIT ?", [f"({match}) AND {names}", *params, _NAME_CANDIDATES]
         )
-        params: list[object] = [*tag_params, limit]
-    else:
-        sql = (
-            "SELECT f.path, f.title,"
-            f" snippet(search_index, 3, ?, ?, '…', {SNIPPET_TOKENS}),"
-            f" bm25(search_index, {weights}), f.body_line, s.content, s.tags"
-            " FROM search_index s JOIN file_metadata f ON f.id = s.file_id"
-            f" WHERE search_index MATCH ? AND f.deleted_at IS NULL{tag_sql}"
-            f" ORDER BY bm25(search_index, {weights}) LIMIT ?"
+        for row in map(_Row._make, candidates):
+            band = _band(row, words)
+            if band and _passes(row, parsed):
+                banded.append((band, row))
+    banded.sort(key=lambda pair: (-pair[0], pair[1].rank, not pair[1].is_note, pair[1].path))
+    hits = [_hit(row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
+    if len(hits) < limit:
+        seen = {row.rowid for _, row in banded}
+        rest = _take(
+            conn,
+            f"{select} ORDER BY 11, f.is_note DESC, f.path",
+            [match, *params],
+            parsed,
+            limit - len(hits),
+            skip=seen,
         )
-        params = [marks[0], marks[1], match, *tag_params, limit]
-    terms = query_terms(query)
-    hits = []
-    for path, title, snippet, score, body_line, content, tag_text in conn.execute(sql, params):
-        line, start, end = _locate(content or "", terms, body_line)
-        hits.append(
-            SearchHit(
-                path,
-                title,
-                snippet.replace(METADATA_MARK, ""),
-                round(0.0 - score, 4),  # not -score: a tag-only listing's 0.0 stays 0.0
-                line,
-                start,
-                end,
-                tuple(tag_text.split()) if tag_text else (),
-            )
-        )
+        hits += [_hit(row, _relevance(row), highlighter) for row in rest]
     return hits
 
 
-def _locate(content: str, terms: list[str], body_line: int) -> tuple[int, int, int]:
-    body_end = content.find(METADATA_MARK)  # metadata text has no position in the file
-    found = first_match(content if body_end == -1 else content[:body_end], terms)
+def _take(
+    conn: sqlite3.Connection,
+    sql: str,
+    params: list[object],
+    parsed: SearchQuery,
+    limit: int,
+    skip: set[int] | frozenset[int] = frozenset(),
+) -> list[_Row]:
+    """Up to ``limit`` rows of ``sql`` that pass the checks FTS5 cannot make, read in
+    batches (most queries need none of those checks, and one batch)."""
+    rows: list[_Row] = []
+    offset = 0
+    while len(rows) < limit:
+        batch = conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, _BATCH, offset]).fetchall()
+        for row in map(_Row._make, batch):
+            if row.rowid not in skip and _passes(row, parsed):
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+        if len(batch) < _BATCH:
+            break
+        offset += _BATCH
+    return rows
+
+
+def _passes(row: _Row, parsed: SearchQuery) -> bool:
+    """The checks FTS5 cannot make: folders, words side by side, literals such as ``c++``."""
+    if (parsed.paths or parsed.excluded_paths) and not parsed.accepts_path(row.path):
+        return False
+    if not parsed.needs_text:
+        return True
+    folder = posixpath.dirname(row.path)
+    text = "\n".join((row.name, folder, row.fts_title, row.aliases, row.content, row.tags))
+    return parsed.accepts(fold(text))
+
+
+def _relevance(row: _Row) -> float:
+    return min(0.0 - row.rank, _MAX_RELEVANCE)  # not -rank: a listing's 0.0 stays 0.0
+
+
+def _band(row: _Row, words: tuple[Term, ...]) -> float:
+    """The score band of a file for the query ``words``, by its name, title and aliases."""
+    if row.is_note:
+        best = max(_name_match(row.name, words), _name_match(row.title, words))
+        if best < 2 and any(_name_match(a, words) == 2 for a in row.aliases.split("\n") if a):
+            best = 2
+    else:
+        stem = posixpath.splitext(row.name)[0]
+        best = max(_name_match(row.name, words), _name_match(stem, words))
+    return _BANDS.get((bool(row.is_note), best), 0.0)
+
+
+def _name_match(text: str, words: tuple[Term, ...]) -> int:
+    """2 if ``text`` is the query ``words``, 1 if it starts with them, else 0."""
+    wanted = [token for term in words for token in term.tokens]
+    found = tokens(text)
+    if len(found) < len(wanted) or found[: len(wanted) - 1] != wanted[:-1]:
+        return 0
+    literals = [term.literal for term in words if term.literal is not None]
+    if literals and not all(literal in fold(text) for literal in literals):
+        return 0
+    if found == wanted:
+        return 2
+    return 1 if found[len(wanted) - 1].startswith(wanted[-1]) else 0
+
+
+def _hit(row: _Row, score: float, highlighter: re.Pattern[str] | None) -> SearchHit:
+    content = row.content or ""
+    body = content.split(METADATA_MARK, 1)[0]  # metadata text has no position in the file
+    line, start, end = _locate(body, highlighter, row.body_line)
+    snippet, matches = _snippet(body, highlighter) if highlighter else ("", ())
+    return SearchHit(
+        row.path,
+        row.title,
+        snippet,
+        round(score, 4),
+        line,
+        start,
+        end,
+        tuple(row.tags.split()) if row.tags else (),
+        matches,
+    )
+
+
+def _find(text: str, highlighter: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """Offsets in ``text`` of the matches of ``highlighter`` in its folded form."""
+    folded, offsets = fold_with_offsets(text)
+    for found in highlighter.finditer(folded):
+        if found.end() > found.start():
+            if offsets is None:
+                yield found.start(), found.end()
+            else:
+                yield offsets[found.start()], offsets[found.end() - 1] + 1
+
+
+def _locate(body: str, highlighter: re.Pattern[str] | None, body_line: int) -> tuple[int, int, int]:
+    """Line and UTF-16 columns of the first match in the body (the body's first line, columns
+    0-0, when the match is elsewhere)."""
+    found = next(_find(body, highlighter), None) if highlighter else None
     if found is None:
         return body_line, 0, 0
     start, end = found
-    line_start = content.rfind("\n", 0, start) + 1
-    line = body_line + content.count("\n", 0, start)
-    return line, utf16_len(content[line_start:start]), utf16_len(content[line_start:end])
+    line_start = body.rfind("\n", 0, start) + 1
+    line = body_line + body.count("\n", 0, start)
+    return line, utf16_len(body[line_start:start]), utf16_len(body[line_start:end])
+
+
+_WORDS = re.compile(r"\S+")
+
+
+def _snippet(body: str, highlighter: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Up to ``SNIPPET_WORDS`` words of the body (comments left out) around its first match,
+    whitespace collapsed, ``…`` where cut; and the matches in it as UTF-16 offsets."""
+    visible = mask_comments(body)
+    words = [(m.start(), m.end()) for m in _WORDS.finditer(visible)]
+    if not words:
+        return "", ()
+    first = next(_find(visible, highlighter), None)
+    at = 0
+    if first is not None:
+        at = next((n for n, (_, end) in enumerate(words) if end > first[0]), 0)
+    start = max(0, min(at - _SNIPPET_BEFORE, len(words) - SNIPPET_WORDS))
+    shown = words[start : start + SNIPPET_WORDS]
+    text = " ".join(visible[s:e] for s, e in shown)
+    if start > 0:
+        text = "…" + text
+    if start + SNIPPET_WORDS < len(words):
+        text += "…"
+    matches = tuple((utf16_len(text[:s]), utf16_len(text[:e])) for s, e in _find(text, highlighter))
+    return text, matches
 
 
 def list_tags(conn: sqlite3.Connection) -> list[TagCount]:
