@@ -391,9 +391,31 @@ def test_exact_name_title_or_alias_first_then_prefix_then_relevance(tmp_path: Pa
         },
         "graph",
     )
-    assert set(found[:3]) == {"Graph.md", "Networks.md", "Charts.md"}  # exact
+    assert found[0] == "Graph.md"  # the name: a file's identity
+    assert set(found[1:3]) == {"Networks.md", "Charts.md"}  # an alias, a title
     assert found[3] == "Graph theory.md"  # prefix
     assert set(found[4:]) == {"Heavy.md", "Plots.md"}
+
+
+def test_a_name_as_typed_comes_before_names_of_the_same_words(tmp_path: Path) -> None:
+    found = search_in(
+        tmp_path,
+        {
+            "dendron._ref.md": "# Ref\n",
+            "dendron.ref.md": "# Ref\n",
+        },
+        "dendron.ref",
+    )
+    assert found == ["dendron.ref.md", "dendron._ref.md"]
+    found = search_in(
+        tmp_path / "b",
+        {
+            "templates.changelog.md": "---\ntitle: Changelog\n---\nchangelog template\n",
+            "changelog.md": "---\ntitle: Changelog\n---\nthe changelog\n",
+        },
+        "changelog",
+    )
+    assert found == ["changelog.md", "templates.changelog.md"]
 
 
 def test_exact_name_match_is_folded_and_needs_the_whole_query(tmp_path: Path) -> None:
@@ -506,6 +528,8 @@ def test_a_trailing_and_or_or_is_text(syntax: sqlite3.Connection) -> None:
     assert parse_query("fox OR").groups == parse_query("fox or").groups
     assert [t.tokens for (t,) in parse_query("rock AND").groups] == [("rock",), ("and",)]
     assert found(syntax, "brown dog OR") == set()  # "or" is required as a word
+    assert found(syntax, "brown AND dog") == {"Scattered.md"}  # AND between words: nothing
+    assert found(syntax, "AND brown") == set()  # a leading AND is a word
 
 
 def test_a_star_asks_for_a_prefix(syntax: sqlite3.Connection) -> None:

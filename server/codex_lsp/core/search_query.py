@@ -223,9 +223,11 @@ def parse_query(text: str) -> SearchQuery:
     groups: list[list[Term]] = []
     join_next = False
     last: tuple[int, int, bool] | None = None  # where the last searched word went, quoted
+    last_piece = len(pieces) - 1
     for index, (minus, quoted, word) in enumerate(pieces):
-        if not quoted and word == "OR" and groups and 0 < index < len(pieces) - 1 and not minus:
-            join_next = True
+        # Between two words, OR and AND are operators (AND changes nothing); else words.
+        if not quoted and not minus and word in ("OR", "AND") and groups and index < last_piece:
+            join_next = word == "OR"
             continue
         if not quoted and word.lower().startswith("tag:") and word[4:].strip("#/"):
             (excluded_tags if minus else tags).append(word[4:])

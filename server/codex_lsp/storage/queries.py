@@ -85,10 +85,12 @@ BM25_WEIGHTS = (0.0, 10.0, 1.0, 10.0, 8.0, 1.0, 5.0, 1.0)
 SNIPPET_WORDS = 12
 _SNIPPET_BEFORE = 3  # words shown before the first match
 
-# Score bands: a match of the whole query on a note's name, title or alias first, then a
-# note whose name or title starts with it, then the same for attachments (by file name),
-# then the rest by relevance. A band adds more than bm25 ever scores.
-_BANDS = {(True, 2): 4000.0, (True, 1): 3000.0, (False, 2): 2000.0, (False, 1): 1000.0}
+# Score bands: a note named as the query (as typed, then word for word), then one titled or
+# aliased so, then a note whose name or title starts with the query; then the same for
+# attachments (by file name); then the rest by relevance. A band adds more than bm25 scores.
+_VERBATIM, _EXACT_NAME, _EXACT_TITLE, _PREFIX = 4, 3, 2, 1
+_NOTE_BANDS = {_VERBATIM: 6000.0, _EXACT_NAME: 5000.0, _EXACT_TITLE: 4000.0, _PREFIX: 3000.0}
+_ATTACHMENT_BANDS = {_VERBATIM: 2000.0, _EXACT_NAME: 2000.0, _PREFIX: 1000.0}
 _MAX_RELEVANCE = 999.0
 # Files whose name, title or aliases hold every query word, examined for the bands: enough
 # for any realistic name, bounded for a word that half the names contain.
@@ -152,7 +154,7 @@ def search(
                 _hit(row, 0.0, None)
                 for row in _listing(conn, parsed, match, filters, params, limit)
             ]
-        return _ranked(conn, parsed, match or "", filters, params, limit)
+        return _ranked(conn, parsed, query, match or "", filters, params, limit)
     except sqlite3.OperationalError as exc:  # a token the tokenizer reads otherwise
         log.info("search %r failed: %s", query, exc)
         return []
@@ -191,6 +193,7 @@ def _listing(
 def _ranked(
     conn: sqlite3.Connection,
     parsed: SearchQuery,
+    query: str,
     match: str,
     filters: str,
     params: list[object],
@@ -204,13 +207,14 @@ def _ranked(
     highlighter = parsed.highlighter()
     banded: list[tuple[float, _Row]] = []
     words = parsed.name_words()
+    typed = " ".join(fold(query).split())
     if words is not None:
         names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
         candidates = conn.execute(
             f"{select} ORDER BY 11 LIMIT ?", [f"({match}) AND {names}", *params, _NAME_CANDIDATES]
         )
         for row in map(_Row._make, candidates):
-            band = _band(row, words)
+            band = _band(row, words, typed)
             if band and _passes(row, parsed):
                 banded.append((band, row))
     banded.sort(key=lambda pair: (-pair[0], pair[1].rank, not pair[1].is_note, pair[1].path))
@@ -269,20 +273,28 @@ def _relevance(row: _Row) -> float:
     return min(0.0 - row.rank, _MAX_RELEVANCE)  # not -rank: a listing's 0.0 stays 0.0
 
 
-def _band(row: _Row, words: tuple[Term, ...]) -> float:
-    """The score band of a file for the query ``words``, by its name, title and aliases."""
+def _band(row: _Row, words: tuple[Term, ...], typed: str) -> float:
+    """The score band of a file for the query ``words`` (``typed``: the query folded, spaces
+    collapsed), by its name, title and aliases."""
     if row.is_note:
-        best = max(_name_match(row.name, words), _name_match(row.title, words))
-        if best < 2 and any(_name_match(a, words) == 2 for a in row.aliases.split("\n") if a):
-            best = 2
-    else:
-        stem = posixpath.splitext(row.name)[0]
-        best = max(_name_match(row.name, words), _name_match(stem, words))
-    return _BANDS.get((bool(row.is_note), best), 0.0)
+        level = _name_match(row.name, words)
+        if level == _EXACT_NAME and " ".join(fold(row.name).split()) == typed:
+            level = _VERBATIM
+        title = _name_match(row.title, words)
+        aliases = (a for a in row.aliases.split("\n") if a)
+        if title == _EXACT_NAME or any(_name_match(a, words) == _EXACT_NAME for a in aliases):
+            level = max(level, _EXACT_TITLE)
+        elif title == _PREFIX:
+            level = max(level, _PREFIX)
+        return _NOTE_BANDS.get(level, 0.0)
+    stem = posixpath.splitext(row.name)[0]
+    level = max(_name_match(row.name, words), _name_match(stem, words))
+    return _ATTACHMENT_BANDS.get(level, 0.0)
 
 
 def _name_match(text: str, words: tuple[Term, ...]) -> int:
-    """2 if ``text`` is the query ``words``, 1 if it starts with them, else 0."""
+    """``_EXACT_NAME`` if the words of ``text`` are the query ``words``, ``_PREFIX`` if they
+    start with them, else 0."""
     wanted = [token for term in words for token in term.tokens]
     found = tokens(text)
     if len(found) < len(wanted) or found[: len(wanted) - 1] != wanted[:-1]:
@@ -291,8 +303,8 @@ def _name_match(text: str, words: tuple[Term, ...]) -> int:
     if literals and not all(literal in fold(text) for literal in literals):
         return 0
     if found == wanted:
-        return 2
-    return 1 if found[len(wanted) - 1].startswith(wanted[-1]) else 0
+        return _EXACT_NAME
+    return _PREFIX if found[len(wanted) - 1].startswith(wanted[-1]) else 0
 
 
 def _hit(row: _Row, score: float, highlighter: re.Pattern[str] | None) -> SearchHit:
