@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,23 +37,50 @@ _LITERAL = re.compile(r"^\.?[^\W_]+(?:[+#]+)$|^\.[^\W_]+$")
 _IMPLICIT_PREFIX_MIN = 2
 
 
-@lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFD", char.casefold()) if unicodedata.category(c) != "Mn"
-    )
+# Blocks where combining marks are: those marks (Mn) are the diacritics :func:`fold` removes.
+_MARK_BLOCKS = (
+    (0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x05C7), (0x0610, 0x061A), (0x064B, 0x065F),
+    (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0711, 0x0711), (0x0730, 0x074A), (0x07A6, 0x07B0),
+    (0x07EB, 0x07F3), (0x0816, 0x082D), (0x0859, 0x085B), (0x08D3, 0x08FF), (0x0900, 0x0DFF),
+    (0x0E31, 0x0E4E), (0x0EB1, 0x0ECD), (0x0F18, 0x0FC6), (0x1000, 0x109D), (0x135D, 0x135F),
+    (0x1712, 0x1734), (0x17B4, 0x17D3), (0x1A17, 0x1A7F), (0x1AB0, 0x1AFF), (0x1B00, 0x1B73),
+    (0x1DC0, 0x1DFF), (0x20D0, 0x20F0), (0x2CEF, 0x2CF1), (0x2DE0, 0x2DFF), (0x302A, 0x302F),
+    (0x3099, 0x309A), (0xA66F, 0xA69F), (0xA8E0, 0xA8F1), (0xFE20, 0xFE2F),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _marks() -> re.Pattern[str]:
+    """The combining marks of ``_MARK_BLOCKS`` (a few thousand characters looked at once)."""
+    marks = [
+        chr(code)
+        for low, high in _MARK_BLOCKS
+        for code in range(low, high + 1)
+        if unicodedata.category(chr(code)) == "Mn"
+    ]
+    return re.compile("[" + "".join(re.escape(mark) for mark in marks) + "]")
 
 
 def fold(text: str) -> str:
-    """``text`` without case and diacritics: ``Ελληνικά`` → ``ελληνικα``, ``Größe`` → ``grosse``."""
+    """``text`` without case and diacritics: ``Ελληνικά`` → ``ελληνικα``, ``Größe`` → ``grosse``.
+
+    Case-folded, decomposed, combining marks removed, recomposed. Line breaks stay where
+    they are: a folded text has the lines of the original.
+    """
     if text.isascii():
         return text.lower()
-    return "".join(map(_fold_char, text))
+    folded = text.casefold()
+    if unicodedata.is_normalized("NFD", folded) and not _marks().search(folded):
+        return folded
+    stripped = _marks().sub("", unicodedata.normalize("NFD", folded))
+    return unicodedata.normalize("NFC", stripped)
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
-    """:func:`fold` and, for each offset of the folded text (and its end), the offset in
-    ``text`` it comes from; None when they are the same offsets (ASCII text)."""
+    """:func:`fold` a character at a time and, for each offset of the folded text (and its
+    end), the offset in ``text`` it comes from; None when they are the same offsets (ASCII
+    text). For short texts (a line, a snippet); the same as :func:`fold` but where marks
+    would combine across characters (which :func:`find_first` allows for)."""
     if text.isascii():
         return text.lower(), None
     parts: list[str] = []
@@ -63,6 +91,41 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
         offsets.extend([index] * len(folded))
     offsets.append(len(text))
     return "".join(parts), offsets
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return fold(char)
+
+
+def find_first(text: str, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    """Offsets in ``text`` of the first match of ``pattern`` in the folded text."""
+    folded = fold(text)
+    found = pattern.search(folded)
+    if found is None:
+        return None
+    if text.isascii():
+        return found.start(), found.end()
+    line = folded.count("\n", 0, found.start())
+    line_start = 0
+    for _ in range(line):
+        line_start = text.index("\n", line_start) + 1
+    line_end = text.find("\n", line_start)
+    in_line = next(find_all(text[line_start : None if line_end == -1 else line_end], pattern), None)
+    if in_line is None:  # words side by side across a line break
+        return next(find_all(text, pattern), None)
+    return line_start + in_line[0], line_start + in_line[1]
+
+
+def find_all(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """Offsets in ``text`` (a short one) of every match of ``pattern`` in the folded text."""
+    folded, offsets = fold_with_offsets(text)
+    for found in pattern.finditer(folded):
+        if found.end() > found.start():
+            if offsets is None:
+                yield found.start(), found.end()
+            else:
+                yield offsets[found.start()], offsets[found.end() - 1] + 1
 
 
 def tokens(text: str) -> list[str]:
@@ -104,15 +167,20 @@ class Term:
         return quoted[0] if len(quoted) == 1 else "(" + " AND ".join(quoted) + ")"
 
     def pattern(self) -> str:
-        """A regular expression finding the term in folded text."""
+        """A regular expression finding the term in folded text.
+
+        It starts with the term's first characters, which lets the regex engine skip ahead;
+        the lookbehind after them checks the character before the term.
+        """
         if self.literal is not None:
             body = re.escape(self.literal)
-            before = f"(?<!{_TOKEN_CHAR})" if _TOKEN.match(self.literal) else ""
-            after = f"(?!{_TOKEN_CHAR})" if _TOKEN.fullmatch(self.literal[-1]) else ""
-            return before + body + after
-        words = [re.escape(token) for token in self.tokens]
+            if _TOKEN.match(self.literal):
+                body += f"(?<!{_TOKEN_CHAR}{body})"
+            return body + (f"(?!{_TOKEN_CHAR})" if _TOKEN.fullmatch(self.literal[-1]) else "")
+        first = re.escape(self.tokens[0])
+        words = [first + f"(?<!{_TOKEN_CHAR}{first})", *map(re.escape, self.tokens[1:])]
         tail = f"{_TOKEN_CHAR}*" if self.prefix else f"(?!{_TOKEN_CHAR})"
-        return f"(?<!{_TOKEN_CHAR})" + _SEPARATORS.join(words) + tail
+        return _SEPARATORS.join(words) + tail
 
     @property
     def needs_text(self) -> bool:

@@ -7,7 +7,7 @@ import logging
 import posixpath
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -16,8 +16,9 @@ from ..core.search_query import (
     METADATA_MARK,
     SearchQuery,
     Term,
+    find_all,
+    find_first,
     fold,
-    fold_with_offsets,
     parse_query,
     tokens,
 )
@@ -97,10 +98,9 @@ _MAX_RELEVANCE = 999.0
 _NAME_CANDIDATES = 2000
 _BATCH = 100
 
-_COLUMNS = (
-    "s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases, s.content,"
-    " s.tags"
-)
+# What ranking needs of a file; its text is read only for the hits kept (``_text``).
+_COLUMNS = "s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases"
+_RANK_COLUMN = 9
 
 
 class _Row(NamedTuple):
@@ -112,8 +112,6 @@ class _Row(NamedTuple):
     name: str
     fts_title: str
     aliases: str
-    content: str
-    tags: str
     rank: float
 
 
@@ -150,10 +148,8 @@ def search(
     match = parsed.fts()
     try:
         if not parsed.has_text:
-            return [
-                _hit(row, 0.0, None)
-                for row in _listing(conn, parsed, match, filters, params, limit)
-            ]
+            rows = _listing(conn, parsed, match, filters, params, limit)
+            return [_hit(conn, row, 0.0, None) for row in rows]
         return _ranked(conn, parsed, query, match or "", filters, params, limit)
     except sqlite3.OperationalError as exc:  # a token the tokenizer reads otherwise
         log.info("search %r failed: %s", query, exc)
@@ -211,25 +207,26 @@ def _ranked(
     if words is not None:
         names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
         candidates = conn.execute(
-            f"{select} ORDER BY 11 LIMIT ?", [f"({match}) AND {names}", *params, _NAME_CANDIDATES]
+            f"{select} ORDER BY {_RANK_COLUMN} LIMIT ?",
+            [f"({match}) AND {names}", *params, _NAME_CANDIDATES],
         )
-        for row in map(_Row._make, candidates):
+        for row in map(_Row._make, candidates.fetchall()):
             band = _band(row, words, typed)
-            if band and _passes(row, parsed):
+            if band and _passes(conn, row, parsed):
                 banded.append((band, row))
     banded.sort(key=lambda pair: (-pair[0], pair[1].rank, not pair[1].is_note, pair[1].path))
-    hits = [_hit(row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
+    hits = [_hit(conn, row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
     if len(hits) < limit:
         seen = {row.rowid for _, row in banded}
         rest = _take(
             conn,
-            f"{select} ORDER BY 11, f.is_note DESC, f.path",
+            f"{select} ORDER BY {_RANK_COLUMN}, f.is_note DESC, f.path",
             [match, *params],
             parsed,
             limit - len(hits),
             skip=seen,
         )
-        hits += [_hit(row, _relevance(row), highlighter) for row in rest]
+        hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest]
     return hits
 
 
@@ -248,7 +245,7 @@ def _take(
     while len(rows) < limit:
         batch = conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, _BATCH, offset]).fetchall()
         for row in map(_Row._make, batch):
-            if row.rowid not in skip and _passes(row, parsed):
+            if row.rowid not in skip and _passes(conn, row, parsed):
                 rows.append(row)
                 if len(rows) == limit:
                     break
@@ -258,15 +255,24 @@ def _take(
     return rows
 
 
-def _passes(row: _Row, parsed: SearchQuery) -> bool:
+def _passes(conn: sqlite3.Connection, row: _Row, parsed: SearchQuery) -> bool:
     """The checks FTS5 cannot make: folders, words side by side, literals such as ``c++``."""
     if (parsed.paths or parsed.excluded_paths) and not parsed.accepts_path(row.path):
         return False
     if not parsed.needs_text:
         return True
+    content, tags = _text(conn, row.rowid)
     folder = posixpath.dirname(row.path)
-    text = "\n".join((row.name, folder, row.fts_title, row.aliases, row.content, row.tags))
-    return parsed.accepts(fold(text))
+    return parsed.accepts(
+        fold("\n".join((row.name, folder, row.fts_title, row.aliases, content, tags)))
+    )
+
+
+def _text(conn: sqlite3.Connection, rowid: int) -> tuple[str, str]:
+    """The full-text content and tags of a file."""
+    found = conn.execute("SELECT content, tags FROM search_index WHERE rowid = ?", (rowid,))
+    content, tags = found.fetchone() or ("", "")
+    return content or "", tags or ""
 
 
 def _relevance(row: _Row) -> float:
@@ -307,8 +313,10 @@ def _name_match(text: str, words: tuple[Term, ...]) -> int:
     return _PREFIX if found[len(wanted) - 1].startswith(wanted[-1]) else 0
 
 
-def _hit(row: _Row, score: float, highlighter: re.Pattern[str] | None) -> SearchHit:
-    content = row.content or ""
+def _hit(
+    conn: sqlite3.Connection, row: _Row, score: float, highlighter: re.Pattern[str] | None
+) -> SearchHit:
+    content, tags = _text(conn, row.rowid)
     body = content.split(METADATA_MARK, 1)[0]  # metadata text has no position in the file
     line, start, end = _locate(body, highlighter, row.body_line)
     snippet, matches = _snippet(body, highlighter) if highlighter else ("", ())
@@ -320,26 +328,15 @@ def _hit(row: _Row, score: float, highlighter: re.Pattern[str] | None) -> Search
         line,
         start,
         end,
-        tuple(row.tags.split()) if row.tags else (),
+        tuple(tags.split()),
         matches,
     )
-
-
-def _find(text: str, highlighter: re.Pattern[str]) -> Iterator[tuple[int, int]]:
-    """Offsets in ``text`` of the matches of ``highlighter`` in its folded form."""
-    folded, offsets = fold_with_offsets(text)
-    for found in highlighter.finditer(folded):
-        if found.end() > found.start():
-            if offsets is None:
-                yield found.start(), found.end()
-            else:
-                yield offsets[found.start()], offsets[found.end() - 1] + 1
 
 
 def _locate(body: str, highlighter: re.Pattern[str] | None, body_line: int) -> tuple[int, int, int]:
     """Line and UTF-16 columns of the first match in the body (the body's first line, columns
     0-0, when the match is elsewhere)."""
-    found = next(_find(body, highlighter), None) if highlighter else None
+    found = find_first(body, highlighter) if highlighter else None
     if found is None:
         return body_line, 0, 0
     start, end = found
@@ -349,27 +346,34 @@ def _locate(body: str, highlighter: re.Pattern[str] | None, body_line: int) -> t
 
 
 _WORDS = re.compile(r"\S+")
+_LOOK_BACK = 300  # characters before the first match searched for the words shown before it
 
 
 def _snippet(body: str, highlighter: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Up to ``SNIPPET_WORDS`` words of the body (comments left out) around its first match,
     whitespace collapsed, ``…`` where cut; and the matches in it as UTF-16 offsets."""
     visible = mask_comments(body)
-    words = [(m.start(), m.end()) for m in _WORDS.finditer(visible)]
-    if not words:
-        return "", ()
-    first = next(_find(visible, highlighter), None)
-    at = 0
-    if first is not None:
-        at = next((n for n, (_, end) in enumerate(words) if end > first[0]), 0)
-    start = max(0, min(at - _SNIPPET_BEFORE, len(words) - SNIPPET_WORDS))
-    shown = words[start : start + SNIPPET_WORDS]
-    text = " ".join(visible[s:e] for s, e in shown)
-    if start > 0:
+    first = find_first(visible, highlighter)
+    at = first[0] if first is not None else 0
+    head_start = max(0, at - _LOOK_BACK)
+    head = visible[head_start:at]
+    before = [head_start + m.start() for m in _WORDS.finditer(head)]
+    # The word the match is in starts where the last word of ``head`` does, if they touch.
+    current = before.pop() if head and not head[-1].isspace() else at
+    start = (before[-_SNIPPET_BEFORE:] or [current])[0]
+    words = []
+    for found in _WORDS.finditer(visible, start):
+        words.append(found.group())
+        if len(words) > SNIPPET_WORDS:
+            break
+    text = " ".join(words[:SNIPPET_WORDS])
+    if visible[:start].strip():
         text = "…" + text
-    if start + SNIPPET_WORDS < len(words):
+    if len(words) > SNIPPET_WORDS:
         text += "…"
-    matches = tuple((utf16_len(text[:s]), utf16_len(text[:e])) for s, e in _find(text, highlighter))
+    matches = tuple(
+        (utf16_len(text[:s]), utf16_len(text[:e])) for s, e in find_all(text, highlighter)
+    )
     return text, matches
 
 
