@@ -673,6 +673,16 @@ def test_folded_names_rank_as_exact(tmp_path: Path) -> None:
     assert found == ["Ελληνικά.md", "Κείμενα.md"]
 
 
+def test_a_phrase_is_found_through_folding(tmp_path: Path) -> None:
+    notes = {
+        "A.md": "Τα Ελληνικά κείμενα and more.\n",
+        "B.md": "Κείμενα, όχι ελληνικά.\n",
+        "C.md": "Ελληνικά and English side by side.\n",
+    }
+    assert search_in(tmp_path, notes, '"ελληνικα κειμενα"') == ["A.md"]
+    assert search_in(tmp_path / "b", notes, '"ελληνικα and english"') == ["C.md"]
+
+
 # -- the index -------------------------------------------------------------------------------
 
 

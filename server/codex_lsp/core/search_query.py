@@ -1,14 +1,12 @@
 """Turn any user text into a safe SQLite FTS5 query, and find its matches in text.
 
 The syntax (docs/cli.md, "Query syntax") is read here, never passed to FTS5: every word
-becomes quoted tokens, so no user text can be an FTS5 syntax error. What FTS5 cannot check
-with a column-detail index (words side by side, ``c++`` as itself) is checked afterwards on
-the text, by :meth:`SearchQuery.accepts`.
+becomes quoted tokens, so no user text can be an FTS5 syntax error.
 
 Matching folds case and diacritics alike in the query and the text (:func:`fold`). The
-full-text tokenizer removes diacritics of Latin letters only, so the index also stores the
-folded words of non-ASCII text (:func:`folded_words`), which is where ``ελληνικα`` finds
-``Ελληνικά``.
+full-text tokenizer removes diacritics of Latin letters only, so the index also stores a
+folded copy of text in other scripts (:func:`folded_text`), which is where ``ελληνικα``
+finds ``Ελληνικά``.
 """
 
 from __future__ import annotations
@@ -25,15 +23,20 @@ from functools import lru_cache
 _TOKEN = re.compile(r"[^\W_\u19b0-\u19c9]+")
 _TOKEN_CHAR = r"[^\W_\u19b0-\u19c9]"
 _SEPARATORS = r"[\W_\u19b0-\u19c9]+"
-_NON_ASCII_RUN = re.compile(r"\S*[^\x00-\x7f]\S*")
 
 # Separates a note's body from its searchable metadata text in the full-text content column,
 # so that a match in the metadata is not taken for a position in the file.
 METADATA_MARK = "\x1e"
 
 # A word ending in these (``c++``, ``C#``) or starting with a dot (``.NET``) is searched for
-# as written: the tokenizer drops the symbols and would leave a one-letter word.
-_LITERAL = re.compile(r"^\.?[^\W_]+(?:[+#]+)$|^\.[^\W_]+$")
+# as written: the tokenizer drops the symbols and would leave a one-letter word. The index
+# holds such words as one token each, their symbols spelt with a letter no text uses this way
+# (``c++`` is ``cǂpǂp``), in the ``folded`` column.
+_LITERAL = re.compile(r"^(?:[^\W_]+[+#]+|\.[^\W_]+)$")
+_SYMBOLS_AFTER_WORD = re.compile(r"(?<=[^\W_])[+#]+")
+_WORD_BEFORE = re.compile(r"[^\W_]+$")
+_DOT_WORD = re.compile(r"\.[^\W_]+")
+_LITERAL_SPELLING = str.maketrans({"+": "ǂp", "#": "ǂh", ".": "ǂd"})
 _IMPLICIT_PREFIX_MIN = 2
 
 
@@ -133,18 +136,37 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def folded_words(*texts: str) -> str:
-    """The folded words of the non-ASCII parts of ``texts``, once each, for the index.
+def folded_text(*texts: str) -> str:
+    """What the index's ``folded`` column holds for ``texts``: their folded copy when the
+    tokenizer would not fold them alike itself, and their literal words (``c++``).
 
-    The tokenizer folds ``café`` as ``cafe`` itself, but not ``Ελληνικά``; and it keeps
-    symbols such as emoji inside its tokens, which a query never does.
+    The tokenizer folds the case of every script but removes diacritics of Latin letters only:
+    Greek accents, Cyrillic ``ё``, combining marks and ``ß`` need the folded copy (where
+    ``ελληνικα`` finds ``Ελληνικά``, phrases included).
     """
-    found: dict[str, None] = {}
-    for text in texts:
-        if text and not text.isascii():
-            for run in _NON_ASCII_RUN.findall(text):
-                found.update(dict.fromkeys(tokens(run)))
-    return " ".join(found)
+    joined = "\n".join(texts)
+    folded = fold(joined)
+    literals = " ".join(dict.fromkeys(w.translate(_LITERAL_SPELLING) for w in _literals(folded)))
+    if joined.isascii() or not _needs_folding().search(joined):
+        return literals
+    return f"{folded}\n{literals}" if literals else folded
+
+
+def _literals(text: str) -> Iterator[str]:
+    """The words of ``text`` that :func:`parse_query` reads as literals (``c++``, ``.net``)."""
+    for symbols in _SYMBOLS_AFTER_WORD.finditer(text):
+        start = symbols.start()
+        word = _WORD_BEFORE.search(text, max(0, start - 64), start)
+        if word is not None:
+            yield word.group() + symbols.group()
+    yield from _DOT_WORD.findall(text)
+
+
+@lru_cache(maxsize=1)
+def _needs_folding() -> re.Pattern[str]:
+    blocks = [(0x00DF, 0x00DF), (0x017F, 0x017F), (0x0370, 0x052F), (0x1F00, 0x1FFF)]
+    ranges = "".join(f"{chr(low)}-{chr(high)}" for low, high in blocks + list(_MARK_BLOCKS))
+    return re.compile(f"[{ranges}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +182,13 @@ class Term:
     """Folded text that must occur as written (``c++``), checked on the text."""
 
     def fts(self) -> str:
-        """The FTS5 expression of the term (its tokens, all required)."""
-        quoted = [f'"{token}"' for token in self.tokens]
-        if self.prefix:
-            quoted[-1] += "*"
-        return quoted[0] if len(quoted) == 1 else "(" + " AND ".join(quoted) + ")"
+        """The FTS5 expression of the term: its tokens as a phrase, or all required."""
+        if self.literal is not None:
+            return '"' + self.literal.translate(_LITERAL_SPELLING) + '"'
+        star = "*" if self.prefix else ""
+        if self.adjacent or len(self.tokens) == 1:
+            return '"' + " ".join(self.tokens) + '"' + star
+        return "(" + " AND ".join(f'"{token}"' for token in self.tokens) + star + ")"
 
     def pattern(self) -> str:
         """A regular expression finding the term in folded text.
@@ -181,11 +205,6 @@ class Term:
         words = [first + f"(?<!{_TOKEN_CHAR}{first})", *map(re.escape, self.tokens[1:])]
         tail = f"{_TOKEN_CHAR}*" if self.prefix else f"(?!{_TOKEN_CHAR})"
         return _SEPARATORS.join(words) + tail
-
-    @property
-    def needs_text(self) -> bool:
-        """Whether FTS5 alone cannot tell that a file holds the term."""
-        return self.literal is not None or (self.adjacent and len(self.tokens) > 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,24 +241,8 @@ class SearchQuery:
         return " AND ".join(parts) if parts else None
 
     def excluded_fts(self) -> str | None:
-        """FTS5 expression of the excluded terms FTS5 can decide alone; None if none."""
-        plain = [term.fts() for term in self.excluded if not term.needs_text]
-        return " OR ".join(plain) if plain else None
-
-    @property
-    def needs_text(self) -> bool:
-        """Whether :meth:`accepts` must see a file's text."""
-        return any(t.needs_text for group in self.groups for t in group) or any(
-            t.needs_text for t in self.excluded
-        )
-
-    def accepts(self, folded_text: str) -> bool:
-        """Whether a file whose folded text is ``folded_text`` (and that FTS5 found) holds
-        the terms FTS5 cannot check: words side by side, literals, excluded phrases."""
-        for group in self.groups:
-            if any(t.needs_text for t in group) and not any(_found(t, folded_text) for t in group):
-                return False
-        return not any(t.needs_text and _found(t, folded_text) for t in self.excluded)
+        """FTS5 expression of the excluded terms; None if none."""
+        return " OR ".join(term.fts() for term in self.excluded) if self.excluded else None
 
     def accepts_path(self, path: str) -> bool:
         """Whether ``path`` passes the ``path:`` filters (from the start of a folder name)."""
@@ -262,10 +265,6 @@ class SearchQuery:
             return None
         ordered = sorted(terms, key=lambda t: -len(t.literal or " ".join(t.tokens)))
         return re.compile("|".join(f"(?:{t.pattern()})" for t in ordered))
-
-
-def _found(term: Term, folded_text: str) -> bool:
-    return re.search(term.pattern(), folded_text) is not None
 
 
 _PIECE = re.compile(r'(-?)(?:"([^"]*)(?:"|$)|(\S+))')

@@ -85,15 +85,14 @@ CREATE TABLE IF NOT EXISTS problem (
 );
 """
 
-# Every query term is one token (core/search_query.py), so the index keeps which columns
-# a token occurs in but not where: a quarter less work to build, and a smaller file. Words
-# side by side are checked on the text (SearchQuery.accepts). ``name`` is the file stem (a
-# note's) or file name (an attachment's), ``folder`` its folder path, ``folded`` the folded
-# words of non-ASCII text (core/search_query.py, folded_words).
+# Positions are kept (detail=full): phrases need them, and so does ranking (without them,
+# bm25 tokenizes every matching file's text again, query after query). ``name`` is
+# the file stem (a note's) or file name (an attachment's), ``folder`` its folder path,
+# ``folded`` a folded copy of text in scripts the tokenizer does not fold (core/search_query.py).
 _SEARCH_INDEX = """
 CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(
     file_id UNINDEXED, name, folder, title, aliases, content, tags, folded,
-    tokenize = 'unicode61 remove_diacritics 2', detail = column
+    tokenize = 'unicode61 remove_diacritics 2'
 )
 """
 
@@ -197,8 +196,8 @@ def _bulk_load_v5(db: sqlite_utils.Database) -> None:
 
 
 def _searchable_names_v6(db: sqlite_utils.Database) -> None:
-    """v6: names, folders, aliases and folded words are searchable; the next run refills the
-    full-text index."""
+    """v6: names, folders, aliases and folded words are searchable, and positions kept; the
+    next run refills the full-text index."""
     _column_detail_search_v4(db)
     _bulk_load_v5(db)
 

@@ -98,12 +98,10 @@ _MAX_RELEVANCE = 999.0
 _NAME_CANDIDATES = 2000
 _BATCH = 100
 
-# What ranking needs of a file; its text is read only for the hits kept (``_text``).
-_COLUMNS = "s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases"
-_RANK_COLUMN = 9
-
 
 class _Row(NamedTuple):
+    """What ranking needs of a file; its text is read only for the hits kept (``_text``)."""
+
     rowid: int
     path: str
     is_note: int
@@ -113,17 +111,21 @@ class _Row(NamedTuple):
     fts_title: str
     aliases: str
     rank: float
+    keep: int
+    """Whether the file passes the SQL filters (live, tags)."""
 
 
-def _tag_filter(tags: Sequence[str], *, exclude: bool = False) -> tuple[str, list[str]]:
-    """SQL requiring every tag (a tag also matches its nested children ``tag/...``), or with
-    ``exclude`` none of them."""
+def _tag_filter(
+    tags: Sequence[str], *, column: str = "f.id", exclude: bool = False
+) -> tuple[str, list[str]]:
+    """SQL requiring of the file id ``column`` every tag (a tag also matches its nested
+    children ``tag/...``), or with ``exclude`` none of them."""
     clauses = []
     params: list[str] = []
     for tag in tags:
         name = tag.lstrip("#").strip("/")
         clauses.append(
-            f" AND f.id {'NOT ' if exclude else ''}IN (SELECT ft.file_id FROM file_tag ft"
+            f" AND {column} {'NOT ' if exclude else ''}IN (SELECT ft.file_id FROM file_tag ft"
             " JOIN tag t ON t.id = ft.tag_id"
             " WHERE t.name = ? COLLATE NOCASE OR t.name LIKE ? ESCAPE '\\')"
         )
@@ -142,63 +144,75 @@ def search(
     tag and folder filters is listed by title.
     """
     parsed = parse_query(query)
-    filters, params = _filters(parsed, tags)
     if not parsed.has_text and not (tags or parsed.tags or parsed.paths):
         return []
     match = parsed.fts()
     try:
         if not parsed.has_text:
-            rows = _listing(conn, parsed, match, filters, params, limit)
+            rows = _listing(conn, parsed, tags, match, limit)
             return [_hit(conn, row, 0.0, None) for row in rows]
-        return _ranked(conn, parsed, query, match or "", filters, params, limit)
+        return _ranked(conn, parsed, tags, query, match or "", limit)
     except sqlite3.OperationalError as exc:  # a token the tokenizer reads otherwise
         log.info("search %r failed: %s", query, exc)
         return []
 
 
-def _filters(parsed: SearchQuery, tags: Sequence[str]) -> tuple[str, list[object]]:
-    """SQL (and its parameters) for the tags, excluded tags and excluded words."""
+def _keep(parsed: SearchQuery, tags: Sequence[str]) -> tuple[str, list[object]]:
+    """An SQL expression on ``f`` (file_metadata), and its parameters: the file is live,
+    carries the tags and none of the excluded ones."""
     required, required_params = _tag_filter([*tags, *parsed.tags])
     excluded, excluded_params = _tag_filter(parsed.excluded_tags, exclude=True)
-    sql = " AND f.deleted_at IS NULL" + required + excluded
-    params: list[object] = [*required_params, *excluded_params]
+    return f"(f.deleted_at IS NULL{required}{excluded})", [*required_params, *excluded_params]
+
+
+def _without_excluded(parsed: SearchQuery) -> tuple[str, list[object]]:
+    """SQL on ``search_index`` leaving out the files holding an excluded word."""
     words = parsed.excluded_fts()
-    if words is not None:
-        sql += " AND s.rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
-        params.append(words)
-    return sql, params
+    if words is None:
+        return "", []
+    return " AND rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)", [words]
 
 
 def _listing(
     conn: sqlite3.Connection,
     parsed: SearchQuery,
+    tags: Sequence[str],
     match: str | None,
-    filters: str,
-    params: list[object],
     limit: int,
 ) -> list[_Row]:
     """Files passing the filters, by title."""
-    where = "WHERE search_index MATCH ?" if match else "WHERE 1"
+    keep, keep_params = _keep(parsed, tags)
+    excluded, excluded_params = _without_excluded(parsed)
     sql = (
-        f"SELECT {_COLUMNS}, 0.0 FROM search_index s JOIN file_metadata f ON f.id = s.file_id"
-        f" {where}{filters} ORDER BY f.title COLLATE NOCASE, f.path"
+        "SELECT s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases,"
+        " 0.0, 1 FROM (SELECT rowid, file_id, name, title, aliases FROM search_index"
+        f" WHERE {'search_index MATCH ?' if match else '1'}{excluded}) s"
+        f" JOIN file_metadata f ON f.id = s.file_id WHERE {keep}"
+        " ORDER BY f.title COLLATE NOCASE, f.path LIMIT ? OFFSET ?"
     )
-    return _take(conn, sql, [match, *params] if match else params, parsed, limit)
+    params = [*([match] if match else []), *excluded_params, *keep_params]
+    return _take(conn, sql, params, parsed, limit)
 
 
 def _ranked(
     conn: sqlite3.Connection,
     parsed: SearchQuery,
+    tags: Sequence[str],
     query: str,
     match: str,
-    filters: str,
-    params: list[object],
     limit: int,
 ) -> list[SearchHit]:
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    select = (
-        f"SELECT {_COLUMNS}, bm25(search_index, {weights}) FROM search_index s"
-        f" JOIN file_metadata f ON f.id = s.file_id WHERE search_index MATCH ?{filters}"
+    keep, keep_params = _keep(parsed, tags)
+    excluded, excluded_params = _without_excluded(parsed)
+    # Ranked by FTS5 alone, a batch at a time; only the batch is joined with its files (the
+    # filters only mark rows, so that a short batch means the end).
+    sql = (
+        "SELECT s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases,"
+        f" s.rank, {keep} FROM (SELECT rowid, file_id, name, title, aliases,"
+        f" bm25(search_index, {weights}) AS rank FROM search_index"
+        f" WHERE search_index MATCH ?{excluded} ORDER BY rank LIMIT ? OFFSET ?) s"
+        " LEFT JOIN file_metadata f ON f.id = s.file_id ORDER BY s.rank, f.is_note DESC, f.path"
     )
     highlighter = parsed.highlighter()
     banded: list[tuple[float, _Row]] = []
@@ -206,26 +220,17 @@ def _ranked(
     typed = " ".join(fold(query).split())
     if words is not None:
         names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
-        candidates = conn.execute(
-            f"{select} ORDER BY {_RANK_COLUMN} LIMIT ?",
-            [f"({match}) AND {names}", *params, _NAME_CANDIDATES],
-        )
-        for row in map(_Row._make, candidates.fetchall()):
+        params = [*keep_params, f"({match}) AND {names}", *excluded_params, _NAME_CANDIDATES, 0]
+        for row in map(_Row._make, conn.execute(sql, params).fetchall()):
             band = _band(row, words, typed)
-            if band and _passes(conn, row, parsed):
+            if band and _passes(row, parsed):
                 banded.append((band, row))
     banded.sort(key=lambda pair: (-pair[0], pair[1].rank, not pair[1].is_note, pair[1].path))
     hits = [_hit(conn, row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
     if len(hits) < limit:
         seen = {row.rowid for _, row in banded}
-        rest = _take(
-            conn,
-            f"{select} ORDER BY {_RANK_COLUMN}, f.is_note DESC, f.path",
-            [match, *params],
-            parsed,
-            limit - len(hits),
-            skip=seen,
-        )
+        params = [*keep_params, match, *excluded_params]
+        rest = _take(conn, sql, params, parsed, limit - len(hits), seen)
         hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest]
     return hits
 
@@ -238,14 +243,14 @@ def _take(
     limit: int,
     skip: set[int] | frozenset[int] = frozenset(),
 ) -> list[_Row]:
-    """Up to ``limit`` rows of ``sql`` that pass the checks FTS5 cannot make, read in
-    batches (most queries need none of those checks, and one batch)."""
+    """Up to ``limit`` rows of ``sql`` (whose last parameters are LIMIT and OFFSET) that pass
+    the filters, read in batches: most queries need one."""
     rows: list[_Row] = []
     offset = 0
     while len(rows) < limit:
-        batch = conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, _BATCH, offset]).fetchall()
+        batch = conn.execute(sql, [*params, _BATCH, offset]).fetchall()
         for row in map(_Row._make, batch):
-            if row.rowid not in skip and _passes(conn, row, parsed):
+            if row.rowid not in skip and _passes(row, parsed):
                 rows.append(row)
                 if len(rows) == limit:
                     break
@@ -255,17 +260,11 @@ def _take(
     return rows
 
 
-def _passes(conn: sqlite3.Connection, row: _Row, parsed: SearchQuery) -> bool:
-    """The checks FTS5 cannot make: folders, words side by side, literals such as ``c++``."""
-    if (parsed.paths or parsed.excluded_paths) and not parsed.accepts_path(row.path):
+def _passes(row: _Row, parsed: SearchQuery) -> bool:
+    """The SQL filters, and the folders of ``path:`` (from the start of a folder name)."""
+    if not row.keep:
         return False
-    if not parsed.needs_text:
-        return True
-    content, tags = _text(conn, row.rowid)
-    folder = posixpath.dirname(row.path)
-    return parsed.accepts(
-        fold("\n".join((row.name, folder, row.fts_title, row.aliases, content, tags)))
-    )
+    return not (parsed.paths or parsed.excluded_paths) or parsed.accepts_path(row.path)
 
 
 def _text(conn: sqlite3.Connection, rowid: int) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
 from ..core.resolve import Target, lookup_key, strip_note_suffix
-from ..core.search_query import METADATA_MARK, folded_words
+from ..core.search_query import METADATA_MARK, folded_text
 from ..core.sidecar import merge_metadata, parse_sidecar
 from ..core.syntax import is_note_name, split_target
 from .scanner import FileStat
@@ -194,7 +194,7 @@ def _search_row(
     tag_names: Sequence[str],
 ) -> Row:
     """The file's row of the full-text index: name, folder, title (a note's), aliases, text,
-    tags and the folded words of the non-ASCII ones (columns in storage/database.py)."""
+    tags and their folded copy if needed (columns in storage/database.py)."""
     folder, name = posixpath.split(stat.path)
     if stat.is_note:
         name = strip_note_suffix(name)
@@ -202,7 +202,7 @@ def _search_row(
         title = ""  # an attachment's title is its file name
     alias_text = "\n".join(aliases)
     tag_text = " ".join(tag_names)
-    folded = folded_words(name, folder, title, alias_text, search_text, tag_text)
+    folded = folded_text(name, folder, title, alias_text, search_text, tag_text)
     return (file_id, file_id, name, folder, title, alias_text, search_text, tag_text, folded)
 
 
