@@ -171,24 +171,20 @@ def _needs_folding() -> re.Pattern[str]:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One searched item: a word, a word of several tokens (``node.js``), a phrase or a
-    literal (``c++``). ``tokens`` are folded; the last one is a prefix when ``prefix``."""
+    """One searched item: a word, a word of several tokens (``node.js``, searched as a
+    phrase), a phrase or a literal (``c++``). ``tokens`` are folded; the last one is a prefix
+    when ``prefix``."""
 
     tokens: tuple[str, ...]
     prefix: bool = False
-    adjacent: bool = False
-    """The tokens must follow each other in the text (a phrase, ``node.js``)."""
     literal: str | None = None
-    """Folded text that must occur as written (``c++``), checked on the text."""
+    """The folded word as written (``c++``), searched as the token the index holds for it."""
 
     def fts(self) -> str:
-        """The FTS5 expression of the term: its tokens as a phrase, or all required."""
+        """The FTS5 expression of the term (a phrase of its tokens)."""
         if self.literal is not None:
             return '"' + self.literal.translate(_LITERAL_SPELLING) + '"'
-        star = "*" if self.prefix else ""
-        if self.adjacent or len(self.tokens) == 1:
-            return '"' + " ".join(self.tokens) + '"' + star
-        return "(" + " AND ".join(f'"{token}"' for token in self.tokens) + star + ")"
+        return '"' + " ".join(self.tokens) + '"' + ("*" if self.prefix else "")
 
     def pattern(self) -> str:
         """A regular expression finding the term in folded text.
@@ -278,8 +274,6 @@ def parse_query(text: str) -> SearchQuery:
         minus, quoted, word = match.groups()
         if quoted is not None:
             pieces.append((bool(minus), True, quoted))
-        elif minus and word is None:
-            continue
         else:
             pieces.append((bool(minus), False, word))
     tags: list[str] = []
@@ -332,17 +326,17 @@ def _term(word: str, quoted: bool) -> Term | None:
     if not words:
         return None
     if quoted:
-        return Term(tuple(words), adjacent=True)
-    if word.endswith("*") and not word.endswith("**") and _TOKEN.fullmatch(word[:-1] or "-"):
+        return Term(tuple(words))
+    if word.endswith("*") and _TOKEN.fullmatch(word[:-1]):
         return Term(tuple(words), prefix=True)
     folded = fold(word.lstrip("#"))
     if _LITERAL.match(folded):
-        return Term(tuple(words), adjacent=True, literal=folded)
-    return Term(tuple(words), adjacent=len(words) > 1)
+        return Term(tuple(words), literal=folded)
+    return Term(tuple(words))
 
 
 def _implicit_prefix(term: Term) -> Term:
     """The last word typed is a prefix (from two letters on), unless it is a literal."""
     if term.prefix or term.literal is not None or len(term.tokens[-1]) < _IMPLICIT_PREFIX_MIN:
         return term
-    return Term(term.tokens, True, term.adjacent, None)
+    return Term(term.tokens, prefix=True)
