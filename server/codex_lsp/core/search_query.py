@@ -32,10 +32,9 @@ METADATA_MARK = "\x1e"
 # as written: the tokenizer drops the symbols and would leave a one-letter word. The index
 # holds such words as one token each, their symbols spelt with a letter no text uses this way
 # (``c++`` is ``cǂpǂp``), in the ``folded`` column.
-_LITERAL = re.compile(r"^(?:[^\W_]+[+#]+|\.[^\W_]+)$")
-_SYMBOLS_AFTER_WORD = re.compile(r"(?<=[^\W_])[+#]+")
+_LITERAL = re.compile(r"^(?:[^\W_]+[+#]+|\.[^\W\d_][^\W_]*)$")
 _WORD_BEFORE = re.compile(r"[^\W_]+$")
-_DOT_WORD = re.compile(r"\.[^\W_]+")
+_DOT_WORD = re.compile(r"\.[^\W\d_][^\W_]*")
 _LITERAL_SPELLING = str.maketrans({"+": "ǂp", "#": "ǂh", ".": "ǂd"})
 _IMPLICIT_PREFIX_MIN = 2
 
@@ -145,21 +144,41 @@ def folded_text(*texts: str) -> str:
     ``ελληνικα`` finds ``Ελληνικά``, phrases included).
     """
     joined = "\n".join(texts)
-    folded = fold(joined)
-    literals = " ".join(dict.fromkeys(w.translate(_LITERAL_SPELLING) for w in _literals(folded)))
-    if joined.isascii() or not _needs_folding().search(joined):
+    literals = " ".join(dict.fromkeys(w.translate(_LITERAL_SPELLING) for w in _literals(joined)))
+    if not _needs_folded_copy(joined):
         return literals
+    folded = fold(joined)
     return f"{folded}\n{literals}" if literals else folded
 
 
 def _literals(text: str) -> Iterator[str]:
-    """The words of ``text`` that :func:`parse_query` reads as literals (``c++``, ``.net``)."""
-    for symbols in _SYMBOLS_AFTER_WORD.finditer(text):
-        start = symbols.start()
-        word = _WORD_BEFORE.search(text, max(0, start - 64), start)
-        if word is not None:
-            yield word.group() + symbols.group()
-    yield from _DOT_WORD.findall(text)
+    """The words of ``text`` that :func:`parse_query` reads as literals (``c++``, ``.net``),
+    folded. A search for the symbols first: most notes have a few ``#`` and no ``+``."""
+    for symbol in "+#":
+        start = text.find(symbol)
+        while start != -1:
+            end = start + 1
+            before = text[start - 1] if start else " "
+            word = (
+                _WORD_BEFORE.search(text, max(0, start - 64), start) if before.isalnum() else None
+            )
+            if word is not None:
+                while end < len(text) and text[end] in "+#":
+                    end += 1
+                yield fold(word.group() + text[start:end])
+            start = text.find(symbol, end)
+    yield from map(fold, _DOT_WORD.findall(text))
+
+
+def _needs_folded_copy(text: str) -> bool:
+    """Whether ``text`` has characters the tokenizer does not fold as :func:`fold` does."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("latin-1")  # the quick answer for Western European text
+    except UnicodeEncodeError:
+        return _needs_folding().search(text) is not None
+    return "ß" in text
 
 
 @lru_cache(maxsize=1)
