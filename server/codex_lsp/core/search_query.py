@@ -246,6 +246,19 @@ class SearchQuery:
             group[0].fts() if len(group) == 1 else "(" + " OR ".join(t.fts() for t in group) + ")"
             for group in self.groups
         ]
+        return " AND ".join(parts + self._folder_parts()) or None
+
+    def names_fts(self) -> str | None:
+        """The FTS5 MATCH expression of the files whose name, title or aliases hold every
+        word (:meth:`name_words`), in the folders; None if the query is not such words."""
+        words = self.name_words()
+        if words is None:
+            return None
+        names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
+        return " AND ".join([names, *self._folder_parts()])
+
+    def _folder_parts(self) -> list[str]:
+        parts = []
         for path in self.paths:
             words = tokens(path)
             if words:
@@ -253,7 +266,7 @@ class SearchQuery:
                 quoted = [f'"{w}"' for w in words]
                 quoted[-1] += last
                 parts.append("{folder name} : (" + " AND ".join(quoted) + ")")
-        return " AND ".join(parts) if parts else None
+        return parts
 
     def excluded_fts(self) -> str | None:
         """FTS5 expression of the excluded terms; None if none."""

@@ -218,9 +218,9 @@ def _ranked(
     banded: list[tuple[float, _Row]] = []
     words = parsed.name_words()
     typed = " ".join(fold(query).split())
-    if words is not None:
-        names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
-        params = [*keep_params, f"({match}) AND {names}", *excluded_params, _NAME_CANDIDATES, 0]
+    names = parsed.names_fts()
+    if words is not None and names is not None:
+        params = [*keep_params, names, *excluded_params, _NAME_CANDIDATES, 0]
         for row in map(_Row._make, conn.execute(sql, params).fetchall()):
             band = _band(row, words, typed)
             if band and _passes(row, parsed):
