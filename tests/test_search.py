@@ -303,6 +303,19 @@ def test_deleted_files_are_not_found(tmp_path: Path) -> None:
         indexer.close()
 
 
+def test_a_full_text_row_without_its_file_is_no_hit(tmp_path: Path) -> None:
+    write_notes(tmp_path, {"Kept.md": "# Kept\nunique-word-xyz\n"})
+    indexer = index_folder(tmp_path)
+    try:
+        indexer.conn.execute(
+            "INSERT INTO search_index (rowid, file_id, name, content) VALUES (999, 'gone', 'x',"
+            " 'unique-word-xyz')"
+        )
+        assert paths(queries.search(indexer.conn, "xyz")) == ["Kept.md"]
+    finally:
+        indexer.close()
+
+
 # -- any text is a valid query ------------------------------------------------------------------
 
 SYNTAX = st.sampled_from(

@@ -162,7 +162,8 @@ def _keep(parsed: SearchQuery, tags: Sequence[str]) -> tuple[str, list[object]]:
     carries the tags and none of the excluded ones."""
     required, required_params = _tag_filter([*tags, *parsed.tags])
     excluded, excluded_params = _tag_filter(parsed.excluded_tags, exclude=True)
-    return f"(f.deleted_at IS NULL{required}{excluded})", [*required_params, *excluded_params]
+    sql = f"(f.id IS NOT NULL AND f.deleted_at IS NULL{required}{excluded})"
+    return sql, [*required_params, *excluded_params]
 
 
 def _without_excluded(parsed: SearchQuery) -> tuple[str, list[object]]:
