@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ GEL_CHECK = "experiments/2026-03-05 Gel check of PCR products.md"
 DAILY_0309 = "daily/2026-03-09.md"
 HIT_KEYS = {
     "path",
+    "snippet_matches",
     "title",
     "snippet",
     "score",
@@ -172,9 +174,38 @@ def test_search_text(lab_notebook: Path, cache_home: Path) -> None:
     line, column = int(first.group(2)), int(first.group(3))
     text = (lab_notebook / EXP_014).read_text(encoding="utf-8").split("\n")[line - 1]
     assert text[column - 1 :].lower().startswith("transfection")
-    assert lines[1].startswith("    ") and "[" in lines[1]
+    assert lines[1].startswith("    ") and "transfection" in lines[1]
+    assert "[" not in lines[1] and "\x1b" not in result.stdout  # piped: no marks at all
     none = cli("search", lab_notebook, "xylophone", cache=cache_home)
     assert (none.returncode, none.stdout) == (0, "no matches\n")
+
+
+def test_search_text_marks_matches_in_bold_on_a_terminal(
+    lab_notebook: Path, cache_home: Path
+) -> None:
+    main, child = pty.openpty()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONIOENCODING": "utf-8"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "codex_lsp", "search", str(lab_notebook), "transfection"],
+        stdout=child,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    ) as process:
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal is closed once the process has exited
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=120) == 0
+    os.close(main)
+    lines = b"".join(chunks).decode("utf-8").splitlines()
+    snippet = next(line for line in lines if line.startswith("    "))
+    assert "\x1b[1mtransfection\x1b[22m" in snippet.lower()
 
 
 def test_search_paths_are_relative_to_the_given_folder(
@@ -203,6 +234,10 @@ def test_search_json(lab_notebook: Path, cache_home: Path) -> None:
         assert hit["file"] == str(lab_notebook / hit["path"])
         assert any(t == "assay" or t.startswith("assay/") for t in hit["tags"])
         assert isinstance(hit["score"], float)
+        units = hit["snippet"].encode("utf-16-le")
+        for start, end in hit["snippet_matches"]:  # UTF-16 offsets of the matches
+            assert units[2 * start : 2 * end].decode("utf-16-le").lower().startswith("pcr")
+    assert any(hit["snippet_matches"] for hit in hits)
     scores = [hit["score"] for hit in hits]
     assert scores == sorted(scores, reverse=True)
 

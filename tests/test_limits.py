@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.parser import parse_note
-from codex_lsp.core.search_query import MAX_QUERY_TERMS, first_match, fts_query, query_terms
+from codex_lsp.core.search_query import MAX_QUERY_TERMS, find_first, parse_query
 from codex_lsp.core.sidecar import parse_sidecar
 from codex_lsp.core.yamlload import (
     MAX_CHARS,
@@ -355,9 +355,10 @@ def test_markdown_links_are_what_the_old_pattern_found(text: str) -> None:
 
 
 @LIMITED
-@given(depth=st.integers(1, 3 * MAX_NESTING), kind=st.sampled_from(["json", "xml"]))
+@given(depth=st.integers(2, 3 * MAX_NESTING), kind=st.sampled_from(["json", "xml"]))
 def test_sidecar_nesting_is_capped(depth: int, kind: str) -> None:
-    """Sidecar metadata nests no deeper than YAML may (a dict holding lists, or XML elements)."""
+    """Sidecar metadata nests no deeper than YAML may (a dict holding lists, or XML elements).
+    From depth 2: an XML root holding only text (``<r>x</r>``) has no metadata to keep."""
     if kind == "json":
         text = '{"a": ' + "[" * (depth - 1) + "1" + "]" * (depth - 1) + "}"
     else:
@@ -396,12 +397,22 @@ def test_a_sidecar_larger_than_the_note_limit_is_not_read(tmp_path: Path) -> Non
 )
 @example([f"w{n}" for n in range(50_000)])
 def test_a_query_uses_at_most_its_first_words(words: list[str]) -> None:
-    """A query of thousands of words is not thousands of terms, nor a pattern of them."""
+    """A query of thousands of words is not thousands of terms, nor a pattern of them; nor is
+    a phrase of thousands of words."""
     text = " ".join(words * (50_000 // len(words)))
+    phrase = '"' + text + '"'
     with within(SECOND):
-        terms = query_terms(text)
-        expression = fts_query(text)
-        first_match(text, terms)
-    assert terms == words[:MAX_QUERY_TERMS]
+        query = parse_query(text)
+        expression = query.fts()
+        pattern = query.highlighter()
+        assert pattern is not None
+        find_first(text, pattern)
+        long_phrase = parse_query(phrase)
+        assert long_phrase.fts() is not None
+    searched = [term.tokens[0] for group in query.groups for term in group]
+    assert searched == words[:MAX_QUERY_TERMS]
     assert expression is not None
-    assert expression.count('"*') == len(terms)
+    assert expression.count(" AND ") == len(searched) - 1
+    assert [len(term.tokens) for group in long_phrase.groups for term in group] == [
+        min(len(text.split()), MAX_QUERY_TERMS)
+    ]

@@ -884,8 +884,8 @@ def test_processes_creating_the_database_at_once(tmp_path: Path) -> None:
             assert sorted(p.name for p in db.parent.iterdir() if ".db." in p.name) == []
 
 
-def test_version_3_database_gets_the_column_detail_search_index(lab_notebook: Path) -> None:
-    """Schema v4 rebuilds the full-text table; the next run refills it from the notes."""
+def test_version_3_database_gets_the_current_search_index(lab_notebook: Path) -> None:
+    """Schemas v4 and v6 rebuild the full-text table; the next run refills it from the notes."""
     run_index(lab_notebook)
     db_path = lab_notebook / ".codex" / "notebook.db"
     conn = sqlite3.connect(db_path)
@@ -904,7 +904,7 @@ def test_version_3_database_gets_the_column_detail_search_index(lab_notebook: Pa
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     rows = conn.execute("SELECT count(*) FROM search_index").fetchone()[0]
     conn.close()
-    assert "detail = column" in sql
+    assert "folded" in sql and "detail" not in sql  # v6: names searchable, positions kept
     assert (version, rows) == (SCHEMA_VERSION, 27)
 
 
@@ -933,7 +933,7 @@ def test_version_4_database_gets_a_partial_label_index_and_a_larger_search_buffe
     ).fetchall()
     conn.close()
     assert sql == ("CREATE INDEX link_label_key ON link(label_key) WHERE label_key IS NOT NULL",)
-    assert (config, version) == ((SEARCH_HASH_SIZE,), 5)
+    assert (config, version) == ((SEARCH_HASH_SIZE,), SCHEMA_VERSION)
     assert any("USING INDEX link_label_key" in row[-1] for row in plan)
 
 

@@ -50,12 +50,41 @@ async def test_search_returns_ranked_hits(shared_lab: Session) -> None:
         assert hit["uri"] == shared_lab.uri(hit["path"])
     top = hits[0]
     assert top["title"] == "EXP-012 Annealing gradient"
-    assert "[" in top["snippet"] and "]" in top["snippet"]  # matches are marked
+    marked = [top["snippet"][start:end].lower() for start, end in top["snippetMatches"]]
+    assert marked and set(marked) <= {"annealing", "gradient"}  # ASCII: UTF-16 units = chars
+    assert "[" not in top["snippet"]
     # The range locates the first matching word in the file.
     text = (shared_lab.root / top["path"]).read_text(encoding="utf-8")
     start = types.Position(**top["range"]["start"])
     end = types.Position(**top["range"]["end"])
     assert text_in(text, types.Range(start, end)).lower().startswith(("annealing", "gradient"))
+
+
+async def test_search_finds_a_note_by_its_name_folded_with_its_match(fresh_lab: Session) -> None:
+    """The rules of docs/protocol.md, end to end: a name (whose title differs) found first,
+    Greek folded, the range on the word as written, and the snippet's matches as offsets."""
+    text = "---\ntitle: Ιστορίες\n---\n# Ιστορίες\n\nΜια σημείωση: 😀 Ελληνικά κείμενα.\n"
+    fresh_lab.write("notes/Ελληνικά.md", text)
+    fresh_lab.write("notes/Mention.md", "# Mention\n\nΓια τα ελληνικά.\n")
+    hits: list[dict[str, Any]] = []
+
+    async def found_both() -> bool:
+        hits[:] = await fresh_lab.command("codex.search", {"query": "ελληνικα"})
+        return {"notes/Ελληνικά.md", "notes/Mention.md"} <= {h["path"] for h in hits}
+
+    await fresh_lab.wait_until(found_both, "the new notes to be searchable")
+    top = hits[0]
+    assert top["path"] == "notes/Ελληνικά.md"
+    assert top["title"] == "Ιστορίες"
+    rng = types.Range(
+        types.Position(**top["range"]["start"]), types.Position(**top["range"]["end"])
+    )
+    assert rng.start.line == 5
+    assert text_in(text, rng) == "Ελληνικά"
+    units = top["snippet"].encode("utf-16-le")
+    marked = [units[2 * s : 2 * e].decode("utf-16-le") for s, e in top["snippetMatches"]]
+    assert marked == ["Ελληνικά"]
+    assert "title" not in top["snippet"] and "---" not in top["snippet"]
 
 
 async def test_search_with_tags_and_limit(shared_lab: Session) -> None:

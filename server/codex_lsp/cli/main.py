@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .. import __version__
+from ..core.textpos import utf16_offset
 from ..storage import queries
 from ..storage.database import DatabaseError
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
@@ -260,11 +261,27 @@ def _search(notebooks: list[IndexedNotebook], base: Path, args: argparse.Namespa
         return EXIT_OK
     if not hits:
         print("no matches")
+    bold = sys.stdout.isatty()
     for hit, item in hits:
         print(f"{_shown(item, base, hit.path)}:{hit.line + 1}:{hit.character + 1}  {hit.title}")
         if hit.snippet:
-            print(f"    {' '.join(hit.snippet.split())}")
+            print(f"    {_marked(hit) if bold else hit.snippet}")
     return EXIT_OK
+
+
+_BOLD, _PLAIN = "\x1b[1m", "\x1b[22m"
+
+
+def _marked(hit: queries.SearchHit) -> str:
+    """The snippet with its matches in bold (for a terminal)."""
+    text = hit.snippet
+    parts = []
+    last = 0
+    for start16, end16 in hit.snippet_matches:
+        start, end = utf16_offset(text, start16), utf16_offset(text, end16)
+        parts += [text[last:start], _BOLD, text[start:end], _PLAIN]
+        last = end
+    return "".join(parts) + text[last:]
 
 
 def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:

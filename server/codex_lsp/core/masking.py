@@ -136,5 +136,10 @@ def mask_markdown(text: str) -> str:
     )
     if "`" in masked:
         masked = _mask_spans(masked, inline_code_spans(masked))
-    masked = _mask_pattern(masked, _HTML_COMMENT, "<!--")
+    return mask_comments(masked)
+
+
+def mask_comments(text: str) -> str:
+    """Return ``text`` with HTML comments and ``%%`` comments blanked out."""
+    masked = _mask_pattern(text, _HTML_COMMENT, "<!--")
     return _mask_pattern(masked, _PERCENT_COMMENT, "%%")

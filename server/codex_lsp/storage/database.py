@@ -20,7 +20,7 @@ import sqlite_utils
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x436F4458  # "CoDX"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA_V1 = """
@@ -85,12 +85,14 @@ CREATE TABLE IF NOT EXISTS problem (
 );
 """
 
-# Every query term is one token (core/search_query.py), so the index keeps which columns
-# a token occurs in but not where: a quarter less work to build, and a smaller file.
+# Positions are kept (detail=full): phrases need them, and so does ranking (without them,
+# bm25 tokenizes every matching file's text again, query after query). ``name`` is
+# the file stem (a note's) or file name (an attachment's), ``folder`` its folder path,
+# ``folded`` a folded copy of text in scripts the tokenizer does not fold (core/search_query.py).
 _SEARCH_INDEX = """
 CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(
-    file_id UNINDEXED, path UNINDEXED, title, content, tags,
-    tokenize = 'unicode61 remove_diacritics 2', detail = column
+    file_id UNINDEXED, name, folder, title, aliases, content, tags, folded,
+    tokenize = 'unicode61 remove_diacritics 2'
 )
 """
 
@@ -193,12 +195,20 @@ def _bulk_load_v5(db: sqlite_utils.Database) -> None:
         log.info("full-text buffer size left at its default: %s", exc)
 
 
+def _searchable_names_v6(db: sqlite_utils.Database) -> None:
+    """v6: names, folders, aliases and folded words are searchable, and positions kept; the
+    next run refills the full-text index."""
+    _column_detail_search_v4(db)
+    _bulk_load_v5(db)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
     1: _schema_v1,
     2: _label_key_v2,
     3: _schema_tables_v3,
     4: _column_detail_search_v4,
     5: _bulk_load_v5,
+    6: _searchable_names_v6,
 }
 
 

@@ -89,8 +89,9 @@ _INSERTS = {  # flushed in this order: a file's row comes before the rows that r
     "problem": "INSERT INTO problem VALUES (?,?,?,?,?,?,?,?,?)",
     "link": _INSERT_LINK,
     # VALUES with a scalar sub-query is about 3x faster here than INSERT ... SELECT.
-    "search_index": "INSERT INTO search_index (rowid, file_id, path, title, content, tags)"
-    " VALUES ((SELECT rowid FROM file_metadata WHERE id = ?), ?, ?, ?, ?, ?)",
+    "search_index": "INSERT INTO search_index"
+    " (rowid, file_id, name, folder, title, aliases, content, tags, folded)"
+    " VALUES ((SELECT rowid FROM file_metadata WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 
 

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import json
+import logging
+import posixpath
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
-from ..core.search_query import METADATA_MARK, first_match, fts_query, query_terms
+from ..core.masking import mask_comments
+from ..core.search_query import (
+    METADATA_MARK,
+    SearchQuery,
+    Term,
+    find_all,
+    find_first,
+    fold,
+    parse_query,
+    tokens,
+)
 from ..core.syntax import split_target
 from ..core.textpos import utf16_len
 
-# bm25 weights per column of search_index: file_id, path, title, content, tags.
-BM25_WEIGHTS = (0.0, 0.0, 10.0, 1.0, 5.0)
-SNIPPET_TOKENS = 12
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One ranked search result; ``line``/``character`` locate the first matching word."""
+    """One ranked search result; ``line``/``character`` locate the first matching word,
+    ``snippet_matches`` the matches in ``snippet`` (UTF-16 offsets, end exclusive)."""
 
     path: str
     title: str
@@ -28,11 +41,13 @@ class SearchHit:
     character: int
     end_character: int
     tags: tuple[str, ...]
+    snippet_matches: tuple[tuple[int, int], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         data = asdict(self)
         data["tags"] = list(self.tags)
+        data["snippet_matches"] = [list(pair) for pair in self.snippet_matches]
         return data
 
 
@@ -65,14 +80,53 @@ class Issue:
         return data
 
 
-def _tag_filter(tags: Sequence[str]) -> tuple[str, list[str]]:
-    """SQL requiring every tag (a tag also matches its nested children ``tag/...``)."""
+# bm25 weights per column of search_index: file_id, name, folder, title, aliases, content, tags,
+# folded (storage/database.py).
+BM25_WEIGHTS = (0.0, 10.0, 1.0, 10.0, 8.0, 1.0, 5.0, 1.0)
+SNIPPET_WORDS = 12
+_SNIPPET_BEFORE = 3  # words shown before the first match
+
+# Score bands: a note named as the query (as typed, then word for word), then one titled or
+# aliased so, then a note whose name or title starts with the query; then the same for
+# attachments (by file name); then the rest by relevance. A band adds more than bm25 scores.
+_VERBATIM, _EXACT_NAME, _EXACT_TITLE, _PREFIX = 4, 3, 2, 1
+_NOTE_BANDS = {_VERBATIM: 6000.0, _EXACT_NAME: 5000.0, _EXACT_TITLE: 4000.0, _PREFIX: 3000.0}
+_ATTACHMENT_BANDS = {_VERBATIM: 2000.0, _EXACT_NAME: 2000.0, _PREFIX: 1000.0}
+_MAX_RELEVANCE = 999.0
+# Files whose name, title or aliases hold every query word, examined for the bands: enough
+# for any realistic name, bounded for a word that half the names contain.
+_NAME_CANDIDATES = 2000
+_BATCH = 100
+
+
+class _Row(NamedTuple):
+    """What ranking needs of a file; its text is read only for the hits kept (``_text``)."""
+
+    rowid: int
+    path: str
+    is_note: int
+    title: str
+    body_line: int
+    name: str
+    fts_title: str
+    aliases: str
+    rank: float
+    keep: int
+    """Whether the file passes the SQL filters (live, tags)."""
+
+
+def _tag_filter(
+    tags: Sequence[str], *, column: str = "f.id", exclude: bool = False
+) -> tuple[str, list[str]]:
+    """SQL requiring of the file id ``column`` every tag (a tag also matches its nested
+    children ``tag/...``), or with ``exclude`` none of them."""
     clauses = []
     params: list[str] = []
     for tag in tags:
         name = tag.lstrip("#").strip("/")
         clauses.append(
-            " AND f.id IN (SELECT ft.file_id FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+            f" AND {column} {'NOT ' if exclude else ''}IN (SELECT ft.file_id FROM file_tag ft"
+            " JOIN tag t ON t.id = ft.tag_id"
             " WHERE t.name = ? COLLATE NOCASE OR t.name LIKE ? ESCAPE '\\')"
         )
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -81,66 +135,246 @@ def _tag_filter(tags: Sequence[str]) -> tuple[str, list[str]]:
 
 
 def search(
-    conn: sqlite3.Connection,
-    query: str,
-    tags: Sequence[str] = (),
-    limit: int = 20,
-    marks: tuple[str, str] = ("[", "]"),
+    conn: sqlite3.Connection, query: str, tags: Sequence[str] = (), limit: int = 20
 ) -> list[SearchHit]:
-    """Full-text search ranked by bm25 (title over tags over body), filtered by tags.
+    """Search ranked as docs/cli.md describes: a name, title or alias equal to the query
+    first, then names and titles starting with it, then bm25 (title over tags over body).
 
-    Any text is a valid query. With no words, every file carrying ``tags`` is listed by title.
+    Any text is a valid query (syntax in docs/cli.md). With no words, every file passing the
+    tag and folder filters is listed by title.
     """
-    match = fts_query(query)
-    tag_sql, tag_params = _tag_filter(tags)
-    if match is None and not tags:
+    parsed = parse_query(query)
+    if not parsed.has_text and not (tags or parsed.tags or parsed.paths):
         return []
+    match = parsed.fts()
+    try:
+        if not parsed.has_text:
+            rows = _listing(conn, parsed, tags, match, limit)
+            return [_hit(conn, row, 0.0, None) for row in rows]
+        return _ranked(conn, parsed, tags, query, match or "", limit)
+    except sqlite3.OperationalError as exc:  # a token the tokenizer reads otherwise
+        log.info("search %r failed: %s", query, exc)
+        return []
+
+
+def _keep(parsed: SearchQuery, tags: Sequence[str]) -> tuple[str, list[object]]:
+    """An SQL expression on ``f`` (file_metadata), and its parameters: the file is live,
+    carries the tags and none of the excluded ones."""
+    required, required_params = _tag_filter([*tags, *parsed.tags])
+    excluded, excluded_params = _tag_filter(parsed.excluded_tags, exclude=True)
+    sql = f"(f.id IS NOT NULL AND f.deleted_at IS NULL{required}{excluded})"
+    return sql, [*required_params, *excluded_params]
+
+
+def _without_excluded(parsed: SearchQuery) -> tuple[str, list[object]]:
+    """SQL on ``search_index`` leaving out the files holding an excluded word."""
+    words = parsed.excluded_fts()
+    if words is None:
+        return "", []
+    return " AND rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)", [words]
+
+
+def _listing(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    tags: Sequence[str],
+    match: str | None,
+    limit: int,
+) -> list[_Row]:
+    """Files passing the filters, by title."""
+    keep, keep_params = _keep(parsed, tags)
+    excluded, excluded_params = _without_excluded(parsed)
+    sql = (
+        "SELECT s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases,"
+        " 0.0, 1 FROM (SELECT rowid, file_id, name, title, aliases FROM search_index"
+        f" WHERE {'search_index MATCH ?' if match else '1'}{excluded}) s"
+        f" JOIN file_metadata f ON f.id = s.file_id WHERE {keep}"
+        " ORDER BY f.title COLLATE NOCASE, f.path LIMIT ? OFFSET ?"
+    )
+    params = [*([match] if match else []), *excluded_params, *keep_params]
+    return _take(conn, sql, params, parsed, limit)
+
+
+def _ranked(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    tags: Sequence[str],
+    query: str,
+    match: str,
+    limit: int,
+) -> list[SearchHit]:
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    if match is None:
-        sql = (
-            "SELECT f.path, f.title, '', 0.0, f.body_line, s.content, s.tags"
-            " FROM file_metadata f JOIN search_index s ON s.file_id = f.id"
-            f" WHERE f.deleted_at IS NULL{tag_sql} ORDER BY f.title COLLATE NOCASE LIMIT ?"
-        )
-        params: list[object] = [*tag_params, limit]
-    else:
-        sql = (
-            "SELECT f.path, f.title,"
-            f" snippet(search_index, 3, ?, ?, '…', {SNIPPET_TOKENS}),"
-            f" bm25(search_index, {weights}), f.body_line, s.content, s.tags"
-            " FROM search_index s JOIN file_metadata f ON f.id = s.file_id"
-            f" WHERE search_index MATCH ? AND f.deleted_at IS NULL{tag_sql}"
-            f" ORDER BY bm25(search_index, {weights}) LIMIT ?"
-        )
-        params = [marks[0], marks[1], match, *tag_params, limit]
-    terms = query_terms(query)
-    hits = []
-    for path, title, snippet, score, body_line, content, tag_text in conn.execute(sql, params):
-        line, start, end = _locate(content or "", terms, body_line)
-        hits.append(
-            SearchHit(
-                path,
-                title,
-                snippet.replace(METADATA_MARK, ""),
-                round(0.0 - score, 4),  # not -score: a tag-only listing's 0.0 stays 0.0
-                line,
-                start,
-                end,
-                tuple(tag_text.split()) if tag_text else (),
-            )
-        )
+    keep, keep_params = _keep(parsed, tags)
+    excluded, excluded_params = _without_excluded(parsed)
+    # Ranked by FTS5 alone, a batch at a time; only the batch is joined with its files (the
+    # filters only mark rows, so that a short batch means the end).
+    sql = (
+        "SELECT s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases,"
+        f" s.rank, {keep} FROM (SELECT rowid, file_id, name, title, aliases,"
+        f" bm25(search_index, {weights}) AS rank FROM search_index"
+        f" WHERE search_index MATCH ?{excluded} ORDER BY rank LIMIT ? OFFSET ?) s"
+        " LEFT JOIN file_metadata f ON f.id = s.file_id ORDER BY s.rank, f.is_note DESC, f.path"
+    )
+    highlighter = parsed.highlighter()
+    banded: list[tuple[float, _Row]] = []
+    words = parsed.name_words()
+    typed = " ".join(fold(query).split())
+    names = parsed.names_fts()
+    if words is not None and names is not None:
+        params = [*keep_params, names, *excluded_params, _NAME_CANDIDATES, 0]
+        for row in map(_Row._make, conn.execute(sql, params).fetchall()):
+            band = _band(row, words, typed)
+            if band and _passes(row, parsed):
+                banded.append((band, row))
+    banded.sort(key=lambda pair: (-pair[0], pair[1].rank, not pair[1].is_note, pair[1].path))
+    hits = [_hit(conn, row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
+    if len(hits) < limit:
+        seen = {row.rowid for _, row in banded}
+        params = [*keep_params, match, *excluded_params]
+        rest = _take(conn, sql, params, parsed, limit - len(hits), seen)
+        hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest]
     return hits
 
 
-def _locate(content: str, terms: list[str], body_line: int) -> tuple[int, int, int]:
-    body_end = content.find(METADATA_MARK)  # metadata text has no position in the file
-    found = first_match(content if body_end == -1 else content[:body_end], terms)
+def _take(
+    conn: sqlite3.Connection,
+    sql: str,
+    params: list[object],
+    parsed: SearchQuery,
+    limit: int,
+    skip: set[int] | frozenset[int] = frozenset(),
+) -> list[_Row]:
+    """Up to ``limit`` rows of ``sql`` (whose last parameters are LIMIT and OFFSET) that pass
+    the filters, read in batches: most queries need one."""
+    rows: list[_Row] = []
+    offset = 0
+    while len(rows) < limit:
+        batch = conn.execute(sql, [*params, _BATCH, offset]).fetchall()
+        for row in map(_Row._make, batch):
+            if row.rowid not in skip and _passes(row, parsed):
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+        if len(batch) < _BATCH:
+            break
+        offset += _BATCH
+    return rows
+
+
+def _passes(row: _Row, parsed: SearchQuery) -> bool:
+    """The SQL filters, and the folders of ``path:`` (from the start of a folder name)."""
+    if not row.keep:
+        return False
+    return not (parsed.paths or parsed.excluded_paths) or parsed.accepts_path(row.path)
+
+
+def _text(conn: sqlite3.Connection, rowid: int) -> tuple[str, str]:
+    """The full-text content and tags of a file."""
+    found = conn.execute("SELECT content, tags FROM search_index WHERE rowid = ?", (rowid,))
+    content, tags = found.fetchone() or ("", "")
+    return content or "", tags or ""
+
+
+def _relevance(row: _Row) -> float:
+    return min(0.0 - row.rank, _MAX_RELEVANCE)  # not -rank: a listing's 0.0 stays 0.0
+
+
+def _band(row: _Row, words: tuple[Term, ...], typed: str) -> float:
+    """The score band of a file for the query ``words`` (``typed``: the query folded, spaces
+    collapsed), by its name, title and aliases."""
+    if row.is_note:
+        level = _name_match(row.name, words)
+        if level == _EXACT_NAME and " ".join(fold(row.name).split()) == typed:
+            level = _VERBATIM
+        title = _name_match(row.title, words)
+        aliases = (a for a in row.aliases.split("\n") if a)
+        if title == _EXACT_NAME or any(_name_match(a, words) == _EXACT_NAME for a in aliases):
+            level = max(level, _EXACT_TITLE)
+        elif title == _PREFIX:
+            level = max(level, _PREFIX)
+        return _NOTE_BANDS.get(level, 0.0)
+    stem = posixpath.splitext(row.name)[0]
+    level = max(_name_match(row.name, words), _name_match(stem, words))
+    return _ATTACHMENT_BANDS.get(level, 0.0)
+
+
+def _name_match(text: str, words: tuple[Term, ...]) -> int:
+    """``_EXACT_NAME`` if the words of ``text`` are the query ``words``, ``_PREFIX`` if they
+    start with them, else 0."""
+    wanted = [token for term in words for token in term.tokens]
+    found = tokens(text)
+    if len(found) < len(wanted) or found[: len(wanted) - 1] != wanted[:-1]:
+        return 0
+    literals = [term.literal for term in words if term.literal is not None]
+    if literals and not all(literal in fold(text) for literal in literals):
+        return 0
+    if found == wanted:
+        return _EXACT_NAME
+    return _PREFIX if found[len(wanted) - 1].startswith(wanted[-1]) else 0
+
+
+def _hit(
+    conn: sqlite3.Connection, row: _Row, score: float, highlighter: re.Pattern[str] | None
+) -> SearchHit:
+    content, tags = _text(conn, row.rowid)
+    body = content.split(METADATA_MARK, 1)[0]  # metadata text has no position in the file
+    line, start, end = _locate(body, highlighter, row.body_line)
+    snippet, matches = _snippet(body, highlighter) if highlighter else ("", ())
+    return SearchHit(
+        row.path,
+        row.title,
+        snippet,
+        round(score, 4),
+        line,
+        start,
+        end,
+        tuple(tags.split()),
+        matches,
+    )
+
+
+def _locate(body: str, highlighter: re.Pattern[str] | None, body_line: int) -> tuple[int, int, int]:
+    """Line and UTF-16 columns of the first match in the body (the body's first line, columns
+    0-0, when the match is elsewhere)."""
+    found = find_first(body, highlighter) if highlighter else None
     if found is None:
         return body_line, 0, 0
     start, end = found
-    line_start = content.rfind("\n", 0, start) + 1
-    line = body_line + content.count("\n", 0, start)
-    return line, utf16_len(content[line_start:start]), utf16_len(content[line_start:end])
+    line_start = body.rfind("\n", 0, start) + 1
+    line = body_line + body.count("\n", 0, start)
+    return line, utf16_len(body[line_start:start]), utf16_len(body[line_start:end])
+
+
+_WORDS = re.compile(r"\S+")
+_LOOK_BACK = 300  # characters before the first match searched for the words shown before it
+
+
+def _snippet(body: str, highlighter: re.Pattern[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Up to ``SNIPPET_WORDS`` words of the body (comments left out) around its first match,
+    whitespace collapsed, ``…`` where cut; and the matches in it as UTF-16 offsets."""
+    visible = mask_comments(body)
+    first = find_first(visible, highlighter)
+    at = first[0] if first is not None else 0
+    head_start = max(0, at - _LOOK_BACK)
+    head = visible[head_start:at]
+    before = [head_start + m.start() for m in _WORDS.finditer(head)]
+    # The word the match is in starts where the last word of ``head`` does, if they touch.
+    current = before.pop() if head and not head[-1].isspace() else at
+    start = (before[-_SNIPPET_BEFORE:] or [current])[0]
+    words = []
+    for found in _WORDS.finditer(visible, start):
+        words.append(found.group())
+        if len(words) > SNIPPET_WORDS:
+            break
+    text = " ".join(words[:SNIPPET_WORDS])
+    if visible[:start].strip():
+        text = "…" + text
+    if len(words) > SNIPPET_WORDS:
+        text += "…"
+    matches = tuple(
+        (utf16_len(text[:s]), utf16_len(text[:e])) for s, e in find_all(text, highlighter)
+    )
+    return text, matches
 
 
 def list_tags(conn: sqlite3.Connection) -> list[TagCount]:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import mimetypes
 import os
+import posixpath
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
 from ..core.resolve import Target, lookup_key, strip_note_suffix
-from ..core.search_query import METADATA_MARK
+from ..core.search_query import METADATA_MARK, folded_text
 from ..core.sidecar import merge_metadata, parse_sidecar
 from ..core.syntax import is_note_name, split_target
 from .scanner import FileStat
@@ -133,6 +134,7 @@ def prepare_file(
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
+    aliases = note.aliases if note else ()
     if note is not None:
         title = note.title
         tag_names = note.tag_names
@@ -167,7 +169,7 @@ def prepare_file(
         file_id,
         content_hash,
         file_row,
-        alias_rows=[(file_id, alias, alias.lower()) for alias in (note.aliases if note else ())],
+        alias_rows=[(file_id, alias, alias.lower()) for alias in aliases],
         heading_rows=[
             (file_id, seq, h.level, h.text, h.slug, *range_cols(h.range))
             for seq, h in enumerate(note.headings if note else ())
@@ -178,9 +180,30 @@ def prepare_file(
             (file_id, stat.path, p.code, p.severity.value, p.message, *range_cols(p.range))
             for p in problems
         ],
-        search_row=(file_id, file_id, stat.path, title, search_text, " ".join(tag_names)),
+        search_row=_search_row(file_id, stat, title, aliases, search_text, tag_names),
         links=[_link_row(link) for link in note.links] if note else [],
     )
+
+
+def _search_row(
+    file_id: str,
+    stat: FileStat,
+    title: str,
+    aliases: Sequence[str],
+    search_text: str,
+    tag_names: Sequence[str],
+) -> Row:
+    """The file's row of the full-text index: name, folder, title (a note's), aliases, text,
+    tags and their folded copy if needed (columns in storage/database.py)."""
+    folder, name = posixpath.split(stat.path)
+    if stat.is_note:
+        name = strip_note_suffix(name)
+    else:
+        title = ""  # an attachment's title is its file name
+    alias_text = "\n".join(aliases)
+    tag_text = " ".join(tag_names)
+    folded = folded_text(name, folder, title, alias_text, search_text, tag_text)
+    return (file_id, file_id, name, folder, title, alias_text, search_text, tag_text, folded)
 
 
 def read_bytes(path: str, size: int) -> bytes:

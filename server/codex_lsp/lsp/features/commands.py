@@ -76,6 +76,7 @@ def register(server: CodexServer) -> None:
                         "notebook": str(service.notebook.root),
                         "title": hit.title,
                         "snippet": hit.snippet,
+                        "snippetMatches": [list(pair) for pair in hit.snippet_matches],
                         "score": hit.score,
                         "tags": list(hit.tags),
                         "range": {
