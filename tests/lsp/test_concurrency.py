@@ -109,7 +109,11 @@ def snapshot(db: Path) -> dict[str, Any]:
             )
         )
         search = ordered(
-            conn.execute("SELECT path, title, content, tags FROM search_index").fetchall()
+            (paths.get(row[0]), *row[1:])
+            for row in conn.execute(
+                "SELECT file_id, name, folder, title, aliases, content, tags, folded"
+                " FROM search_index"
+            )
         )
         orphans = [row for row in links if row[0] is None]
         return {"files": files, "links": links, "tags": tags, "search": search, "bad": orphans}
