@@ -34,10 +34,26 @@ def test_title_from_frontmatter_wins_over_heading() -> None:
     assert note.frontmatter == {"title": "From YAML"}
 
 
-def test_title_falls_back_to_first_h1_then_stem() -> None:
-    assert parse("## Two\n# One\n# Later\n").title == "One"
+def test_title_falls_back_to_opening_h1_then_stem() -> None:
+    assert parse("\n\n# One\n# Later\n").title == "One"
+    assert parse("---\na: 1\n---\n\nOpening\n===\n").title == "Opening"
     assert parse("no heading here\n", stem="My stem").title == "My stem"
     assert parse("---\ntitle: '   '\n---\n", stem="blank").title == "blank"
+
+
+def test_h1_further_down_is_a_heading_not_the_title() -> None:
+    assert parse("## Two\n# One\n", stem="Graph Theory").title == "Graph Theory"
+    assert parse("Some text.\n\n# Todo\n", stem="Graph Theory").title == "Graph Theory"
+    assert parse("---\na: 1\n---\nText\n# Example\n", stem="Zettel").title == "Zettel"
+
+
+def test_title_is_stored_without_link_markup() -> None:
+    assert parse("# Intro to [[dataview|Dataview]] Plugin\n").title == "Intro to Dataview Plugin"
+    assert parse("# See [[Other note]] and [the docs](https://x.org/a)\n").title == (
+        "See Other note and the docs"
+    )
+    assert parse("---\ntitle: '**Bold** `code` ==mark=='\n---\n").title == "Bold code mark"
+    assert parse("# snake_case_name * 2\n").title == "snake_case_name * 2"
 
 
 def test_numeric_title_is_text() -> None:

@@ -29,6 +29,7 @@ from .syntax import (
     SETEXT_UNDERLINE,
     WIKI_LINK,
     atx_heading_text,
+    plain_text,
     clean_tag,
     decode_markdown_destination,
     is_external,
@@ -41,6 +42,7 @@ from .textpos import LineIndex
 MAX_FRONTMATTER_TAGS = 1000
 """Frontmatter tags read per note (each is looked for in the text of the block)."""
 _LINK_START = attrgetter("range.start")  # a Position: ordered by line, then column
+_NON_BLANK = re.compile(r"\S")
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
 
@@ -73,7 +75,7 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     problems.extend(_duplicate_block_problems(blocks))
 
     return ParsedNote(
-        title=_title(data, headings, stem),
+        title=_title(data, headings, _first_line(source, body_start), stem),
         frontmatter=data,
         frontmatter_range=index.range(block.start, block.end) if block else None,
         field_spans=block.spans if block else [],
@@ -88,15 +90,26 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     )
 
 
-def _title(data: dict[str, Any] | None, headings: list[Heading], stem: str) -> str:
+def _title(
+    data: dict[str, Any] | None, headings: list[Heading], first_line: int, stem: str
+) -> str:
+    """Frontmatter ``title``, else a level-1 heading opening the body, else the file stem."""
     if data:
         title = data.get("title")
         if isinstance(title, (str, int, float)) and str(title).strip():
-            return str(title).strip()
+            return plain_text(str(title)) or stem
     for heading in headings:
-        if heading.level == 1 and heading.text:
-            return heading.text
+        if heading.range.start.line > first_line:
+            break  # an H1 further down is a section of the note, not its title
+        if heading.level == 1 and heading.range.start.line == first_line and heading.text:
+            return plain_text(heading.text) or stem
     return stem
+
+
+def _first_line(source: str, body_start: int) -> int:
+    """Number of the first non-blank line from ``body_start`` on (-1 when there is none)."""
+    found = _NON_BLANK.search(source, body_start)
+    return source.count("\n", 0, found.start()) if found else -1
 
 
 def _string_list(value: Any) -> list[str]:
