@@ -56,6 +56,12 @@ def test_title_is_stored_without_link_markup() -> None:
     assert parse("# snake_case_name * 2\n").title == "snake_case_name * 2"
 
 
+def test_an_impossible_date_is_text_not_broken_frontmatter() -> None:
+    note = parse("---\ndate: 2026-02-31\ntitle: Kept\n---\n")
+    assert note.frontmatter == {"date": "2026-02-31", "title": "Kept"}
+    assert note.problems == []
+
+
 def test_numeric_title_is_text() -> None:
     assert parse("---\ntitle: 2026\n---\n").title == "2026"
 

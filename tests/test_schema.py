@@ -323,6 +323,13 @@ def test_unquoted_yaml_dates_are_checked_as_iso_text(schema: NotebookSchema) -> 
     assert "found '2026-03-04T10:00:00'" in issues[0].message
 
 
+def test_an_impossible_unquoted_date_is_a_value_the_schema_reports(schema: NotebookSchema) -> None:
+    text = fm("status: runing\ndate: 2026-02-31\n")
+    issues = check(schema, text)
+    assert found(issues, text) == [("schema-enum", "runing"), ("schema-format", "2026-02-31")]
+    assert "expected a date (YYYY-MM-DD)" in issues[1].message
+
+
 def test_unknown_keys_are_on_the_key(schema: NotebookSchema) -> None:
     text = fm("status: done\ndate: 2026-03-04\nstaus: x\nsample: {id: a, colour: red}\n")
     issues = check(schema, text)
