@@ -204,6 +204,21 @@ def test_relative_markdown_link_with_missing_folder_is_broken(catalog: MemoryCat
     assert result.status is LinkStatus.BROKEN
 
 
+def test_markdown_link_with_a_vault_absolute_path(catalog: MemoryCatalog) -> None:
+    # Written in daily/, "protocols/..." does not exist beside it: the vault root reading does.
+    result = resolve(catalog, "protocols/PCR amplification.md", relative=True)
+    assert resolved(result, "protocols/PCR amplification.md")
+    assert resolved(
+        resolve(catalog, "projects/imaging/Plan.md", "projects/Overview.md", relative=True),
+        "projects/imaging/Plan.md",
+    )
+    # The relative reading wins where it exists.
+    assert resolved(
+        resolve(catalog, "imaging/Plan.md", "projects/Overview.md", relative=True),
+        "projects/imaging/Plan.md",
+    )
+
+
 def test_relative_wiki_links(catalog: MemoryCatalog) -> None:
     assert resolved(
         resolve(catalog, "../protocols/PCR amplification", "experiments/x.md"),

@@ -272,15 +272,28 @@ def _by_path(
         path = posixpath.normpath(posixpath.join(posixpath.dirname(source_path), target))
     else:
         return None
+    found = _at_path(path, catalog)
+    if found is not None:
+        return found
+    if relative and not target.startswith((".", "/")):
+        if "/" not in target:
+            return None
+        # Obsidian's "absolute path in vault": folder/Note.md written in another folder.
+        found = _at_path(posixpath.normpath(target), catalog)
+        if found is not None:
+            return found
+    return Resolution(LinkStatus.BROKEN)
+
+
+def _at_path(path: str, catalog: Catalog) -> Target | None:
+    """The file at notebook-relative ``path``, its note suffix optional; None outside."""
     if path == ".." or path.startswith("../"):
-        return Resolution(LinkStatus.BROKEN)
+        return None
     for candidate in (path, path + ".md", path + ".markdown"):
         found = catalog.get(candidate)
         if found is not None:
             return found
-    if relative and "/" not in target and not target.startswith("."):
-        return None
-    return Resolution(LinkStatus.BROKEN)
+    return None
 
 
 def _by_name(target: str, catalog: Catalog) -> list[Target]:
