@@ -535,6 +535,20 @@ def test_inline_tags(text: str, expected: list[str]) -> None:
         assert text_at(text + "\n", tag.range) == "#" + tag.name
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<span style="color: #ccc">red</span> #real',
+        "<font color= #ff0000>x</font> #real",
+        '<div class="box">\ncolor: #1a1a1a\n#inside\n</div>\n\n#real',
+        "<style>\n.x { color: #1a1a1a; }\n\n.y { color: #fff; }\n</style>\n#real",
+        "<p>\n#no\n</p>\n\ntext <b>#after-a-tag-name</b> #real",
+    ],
+)
+def test_css_and_html_are_not_tags(text: str) -> None:
+    assert inline_tags(parse(text + "\n")) == ["real"]
+
+
 def test_hash_in_frontmatter_is_not_inline_tag() -> None:
     note = parse("---\ncolor: '#fff'\nnote: text #notatag\n---\n")
     assert inline_tags(note) == []

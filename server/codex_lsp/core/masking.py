@@ -14,6 +14,22 @@ _BACKTICKS = re.compile(r"`+")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _PERCENT_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+# An HTML tag with its attributes. Nothing in it, quoted or not, may be a "<" or (quoted) a
+# line break: a tag never written to its end costs the text up to the next "<", read once.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:[^<>\"']|\"[^\"<\n]*\"|'[^'<\n]*')*>")
+# CommonMark HTML blocks: raw text ones (type 1) run to their closing tag; the others
+# (type 6, block-level tags) to the next blank line.
+_RAW_HTML_BLOCK = re.compile(
+    r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$).*?(?:</\1>|\Z)",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
+_HTML_BLOCK = re.compile(
+    r"^ {0,3}</?(?:address|article|aside|blockquote|body|center|details|dialog|div|dl"
+    r"|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|html|iframe|li|main|nav|ol|p"
+    r"|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?=[\s/>]|$)[^\n]*"
+    r"(?:\n(?![ \t]*\r?(?:\n|\Z))[^\n]*)*",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def blank(segment: str) -> str:
@@ -143,3 +159,16 @@ def mask_comments(text: str) -> str:
     """Return ``text`` with HTML comments and ``%%`` comments blanked out."""
     masked = _mask_pattern(text, _HTML_COMMENT, "<!--")
     return _mask_pattern(masked, _PERCENT_COMMENT, "%%")
+
+
+def mask_html(text: str) -> str:
+    """Return ``text`` with HTML blocks and HTML tags (their attributes too) blanked out.
+
+    What the tag reader skips: ``<span style="color: #ccc">`` or ``#1a1a1a`` inside a
+    ``<div>`` block is CSS, not a tag.
+    """
+    if "<" not in text:
+        return text
+    masked = _mask_pattern(text, _RAW_HTML_BLOCK, "<")
+    masked = _mask_pattern(masked, _HTML_BLOCK, "<")
+    return _mask_pattern(masked, _HTML_TAG, "<")

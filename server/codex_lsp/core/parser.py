@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from .frontmatter import FrontmatterBlock, load_frontmatter
-from .masking import blank, mask_markdown
+from .masking import blank, mask_html, mask_markdown
 from .model import (
     Block,
     Heading,
@@ -179,7 +179,7 @@ def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
     if "#" not in masked:
         return []
     tags: list[TagOccurrence] = []
-    for match in INLINE_TAG.finditer(masked):
+    for match in INLINE_TAG.finditer(mask_html(masked)):
         if not preceded_by_space(masked, match.start()):
             continue
         name = clean_tag(match.group(1))
