@@ -45,6 +45,9 @@ def test_h1_further_down_is_a_heading_not_the_title() -> None:
     assert parse("## Two\n# One\n", stem="Graph Theory").title == "Graph Theory"
     assert parse("Some text.\n\n# Todo\n", stem="Graph Theory").title == "Graph Theory"
     assert parse("---\na: 1\n---\nText\n# Example\n", stem="Zettel").title == "Zettel"
+    assert parse("Text\n# Example\n").title_heading is None
+    opening = parse("---\na: 1\n---\n\n# Example\n# Other\n").title_heading
+    assert opening is not None and opening.text == "Example"
 
 
 def test_title_is_stored_without_link_markup() -> None:
@@ -476,6 +479,21 @@ def test_indented_list_continuation_is_not_code() -> None:
     note = parse(text)
     assert link_targets(note) == ["Link"]
     assert inline_tags(note) == ["tag"]
+
+
+def test_inline_code_inside_a_wiki_link_is_part_of_it() -> None:
+    text = "### `move`\n\nSee [[#`move`|move]] and [[Cmds#`a` b]], not `[[code]]`.\n"
+    note = parse(text)
+    assert [(link.target, link.anchor, link.label) for link in note.links] == [
+        ("", "`move`", "move"),
+        ("Cmds", "`a` b", None),
+    ]
+    assert text_at(text, note.links[0].range) == "[[#`move`|move]]"
+    assert [h.text for h in note.headings] == ["`move`"]
+
+
+def test_a_code_span_leaving_a_wiki_link_is_code() -> None:
+    assert link_targets(parse("[[a `b]] c` [[d]]\n")) == ["d"]
 
 
 def test_indented_list_continuation_after_a_fence_is_not_code() -> None:

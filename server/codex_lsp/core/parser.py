@@ -74,8 +74,9 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     blocks = _blocks(masked, index)
     problems.extend(_duplicate_block_problems(blocks))
 
+    opening = _opening_heading(headings, _first_line(source, body_start))
     return ParsedNote(
-        title=_title(data, headings, _first_line(source, body_start), stem),
+        title=_title(data, opening, stem),
         frontmatter=data,
         frontmatter_range=index.range(block.start, block.end) if block else None,
         field_spans=block.spans if block else [],
@@ -87,23 +88,28 @@ def parse_note(text: str, stem: str) -> ParsedNote:
         links=links,
         problems=problems,
         body=text[body_start:],
+        title_heading=opening,
     )
 
 
-def _title(
-    data: dict[str, Any] | None, headings: list[Heading], first_line: int, stem: str
-) -> str:
-    """Frontmatter ``title``, else a level-1 heading opening the body, else the file stem."""
+def _title(data: dict[str, Any] | None, opening: Heading | None, stem: str) -> str:
+    """Frontmatter ``title``, else the heading opening the body, else the file stem."""
     if data:
         title = data.get("title")
         if isinstance(title, (str, int, float)) and str(title).strip():
             return plain_text(str(title)) or stem
-    for heading in headings:
-        if heading.range.start.line > first_line:
-            break  # an H1 further down is a section of the note, not its title
-        if heading.level == 1 and heading.range.start.line == first_line and heading.text:
-            return plain_text(heading.text) or stem
+    if opening is not None:
+        return plain_text(opening.text) or stem
     return stem
+
+
+def _opening_heading(headings: list[Heading], first_line: int) -> Heading | None:
+    """The level-1 heading on ``first_line``; an H1 further down is a section, not a title."""
+    if headings and headings[0].range.start.line == first_line:
+        heading = headings[0]
+        if heading.level == 1 and heading.text:
+            return heading
+    return None
 
 
 def _first_line(source: str, body_start: int) -> int:
