@@ -324,6 +324,12 @@ def test_heading_anchor_by_text_or_slug(catalog: MemoryCatalog, anchor: str) -> 
     assert resolved(result, "protocols/PCR amplification.md")
 
 
+def test_heading_anchor_with_inline_code() -> None:
+    catalog = MemoryCatalog([note("Cmds.md", headings=("Intro", "`move`"))])
+    assert resolved(resolve(catalog, "Cmds#`move`"), "Cmds.md")
+    assert resolved(resolve(catalog, "Cmds#move"), "Cmds.md")
+
+
 @pytest.mark.parametrize("anchor", ["Nonexistent section", "Thermal", "cycling"])
 def test_missing_heading_is_broken_anchor(catalog: MemoryCatalog, anchor: str) -> None:
     result = resolve(catalog, f"PCR amplification#{anchor}")

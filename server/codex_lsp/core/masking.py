@@ -7,6 +7,9 @@ by spaces, newlines kept, so that offsets in the masked text equal offsets in th
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+
+from .syntax import WIKI_LINK
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
@@ -151,8 +154,38 @@ def mask_markdown(text: str) -> str:
         else text
     )
     if "`" in masked:
-        masked = _mask_spans(masked, inline_code_spans(masked))
+        spans = inline_code_spans(masked)
+        if "[[" in masked:
+            spans = _outside_wiki_links(masked, spans)
+        masked = _mask_spans(masked, spans)
     return mask_comments(masked)
+
+
+def _outside_wiki_links(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The code ``spans`` that are not inside the brackets of a wiki link.
+
+    Inline code in a link is part of it (``[[#`move`|move]]`` names the heading
+    ``### `move` ``), as in Obsidian; a link that starts inside code is code.
+    """
+    starts = [start for start, _ in spans]
+
+    def in_code(offset: int) -> bool:
+        number = bisect_right(starts, offset) - 1
+        return number >= 0 and spans[number][0] <= offset < spans[number][1]
+
+    links = [
+        (m.start(), m.end()) for m in WIKI_LINK.finditer(text) if "`" in m.group(1)
+    ]
+    links = [(start, end) for start, end in links if not in_code(start)]
+    if not links:
+        return spans
+    link_starts = [start for start, _ in links]
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        number = bisect_right(link_starts, start) - 1
+        if number < 0 or end > links[number][1]:
+            kept.append((start, end))
+    return kept
 
 
 def mask_comments(text: str) -> str:
