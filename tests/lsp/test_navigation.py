@@ -119,9 +119,7 @@ async def test_definition_of_a_heading_link_written_with_inline_code(shared_lab:
     uri = shared_lab.open(rel, text)
     try:
         found = await shared_lab.definition(uri, find(text, "[[#`move`", delta=4))
-        assert [(rel_of(shared_lab, loc.uri), loc.range.start.line) for loc in found] == [
-            (rel, 4)
-        ]
+        assert [(rel_of(shared_lab, loc.uri), loc.range.start.line) for loc in found] == [(rel, 4)]
     finally:
         shared_lab.close(uri)
 

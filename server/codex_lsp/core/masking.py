@@ -173,9 +173,7 @@ def _outside_wiki_links(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
         number = bisect_right(starts, offset) - 1
         return number >= 0 and spans[number][0] <= offset < spans[number][1]
 
-    links = [
-        (m.start(), m.end()) for m in WIKI_LINK.finditer(text) if "`" in m.group(1)
-    ]
+    links = [(m.start(), m.end()) for m in WIKI_LINK.finditer(text) if "`" in m.group(1)]
     links = [(start, end) for start, end in links if not in_code(start)]
     if not links:
         return spans

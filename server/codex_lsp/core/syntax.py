@@ -49,7 +49,9 @@ def atx_heading_text(rest: str | None) -> str:
 
 
 _WIKI_IN_TITLE = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
-_MARKDOWN_IN_TITLE = re.compile(r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)")
+_MARKDOWN_IN_TITLE = re.compile(
+    r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)"
+)
 # Paired emphasis, strike-through, highlight and code markers, as a rendered title hides
 # them; a lone "*" or "_" stays (snake_case and footnote-like names are text). A marked run
 # is at most 200 characters long, which keeps the pattern linear in the text.

@@ -30,7 +30,7 @@ class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """
 
 
-def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     """The date or time a timestamp scalar names, or its text when there is no such day."""
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
