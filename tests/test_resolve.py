@@ -9,6 +9,7 @@ from codex_lsp.core.resolve import (
     MemoryCatalog,
     Resolution,
     Target,
+    find_anchor,
     lookup_key,
     resolve_link,
     strip_note_suffix,
@@ -22,10 +23,17 @@ def note(path: str, *, aliases: tuple[str, ...] = (), headings: tuple[str, ...] 
         path,
         True,
         aliases,
-        tuple((h, slugify(h)) for h in headings),
+        tuple(_heading(h) for h in headings),
         frozenset(blocks),
         ref=path,
     )
+
+
+def _heading(written: str) -> tuple[str, str, int]:
+    """(text, slug, level) of a heading written "## Text" (a bare text is level 2)."""
+    text = written.lstrip("#").strip()
+    level = len(written) - len(written.lstrip("#")) or 2
+    return text, slugify(text), level
 
 
 def attachment(path: str) -> Target:
@@ -40,7 +48,7 @@ def catalog() -> MemoryCatalog:
             note(
                 "protocols/PCR amplification.md",
                 aliases=("PCR",),
-                headings=("PCR amplification", "Thermal cycling", "Ladder (Größenstandard)"),
+                headings=("# PCR amplification", "Thermal cycling", "Ladder (Größenstandard)"),
                 blocks=("best-ta",),
             ),
             note("protocols/Gel electrophoresis.md", headings=("Loading",)),
@@ -322,6 +330,37 @@ def test_note_wins_over_attachment_with_same_key() -> None:
 def test_heading_anchor_by_text_or_slug(catalog: MemoryCatalog, anchor: str) -> None:
     result = resolve(catalog, f"PCR amplification#{anchor}")
     assert resolved(result, "protocols/PCR amplification.md")
+
+
+HEADING_PATHS = MemoryCatalog(
+    [
+        note(
+            "Guide.md",
+            headings=("# Guide", "## Setup", "### Notes", "## Usage", "### Notes", "#### Deep"),
+        )
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("anchor", "number"),
+    [
+        ("Notes", 2),  # a single part: the first such heading
+        ("Usage#Notes", 4),  # the Notes under Usage, not the first Notes
+        ("Setup#Notes", 2),
+        ("Guide#Usage#Notes#Deep", 5),
+        ("Usage#Deep", 5),  # anywhere inside the section, not only one level down
+        ("usage#notes", 4),  # text or slug, any case
+        ("Setup#Deep", None),  # Deep is not inside Setup
+        ("Notes#Usage", None),  # Usage is not inside Notes
+    ],
+)
+def test_heading_path_names_the_heading_inside_the_section(anchor: str, number: int | None) -> None:
+    target = HEADING_PATHS.get("Guide.md")
+    assert target is not None
+    assert find_anchor(target, anchor, False) == number
+    status = resolve(HEADING_PATHS, f"Guide#{anchor}").status
+    assert status is (LinkStatus.RESOLVED if number is not None else LinkStatus.BROKEN_ANCHOR)
 
 
 def test_heading_anchor_with_inline_code() -> None:

@@ -124,6 +124,17 @@ async def test_definition_of_a_heading_link_written_with_inline_code(shared_lab:
         shared_lab.close(uri)
 
 
+async def test_definition_of_a_heading_path(shared_lab: Session) -> None:
+    rel = "notes/Guide.md"
+    text = "# Guide\n\n## Setup\n\n### Notes\n\n## Usage\n\n### Notes\n\n[[#Usage#Notes]]\n"
+    uri = shared_lab.open(rel, text)
+    try:
+        found = await shared_lab.definition(uri, find(text, "[[#Usage", delta=4))
+        assert [(rel_of(shared_lab, loc.uri), loc.range.start.line) for loc in found] == [(rel, 8)]
+    finally:
+        shared_lab.close(uri)
+
+
 async def test_definition_of_a_relative_markdown_link(shared_lab: Session) -> None:
     found = await definition_of(shared_lab, GEL_CHECK, "(../protocols/Gel%20electrophoresis.md")
     assert rel_of(shared_lab, found.uri) == "protocols/Gel electrophoresis.md"

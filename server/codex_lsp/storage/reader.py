@@ -86,7 +86,7 @@ class PreparedFile(NamedTuple):
             self.stat.path,
             self.stat.is_note,
             tuple(row[1] for row in self.alias_rows),
-            tuple((row[3], row[4]) for row in self.heading_rows),  # text, slug
+            tuple((row[3], row[4], row[2]) for row in self.heading_rows),  # text, slug, level
             frozenset(row[1] for row in self.block_rows),
             self.file_id,
         )

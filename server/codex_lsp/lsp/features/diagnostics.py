@@ -46,7 +46,7 @@ def note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> Overla
         target_of_note(
             rel,
             note.aliases,
-            [(h.text, h.slug) for h in note.headings],
+            note.headings,
             [b.id for b in note.blocks],
         ),
     )

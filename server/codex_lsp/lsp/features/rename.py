@@ -28,9 +28,9 @@ from ...core.names import (
     check_tag,
 )
 from ...core.parser import parse_note
-from ...core.resolve import resolve_written, strip_note_suffix
+from ...core.resolve import heading_for_anchor, heading_keys, resolve_written, strip_note_suffix
 from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
-from ...core.syntax import is_note_name, slugify
+from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex, utf16_len
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
@@ -158,11 +158,12 @@ def heading_edits(
     text_range = heading_text_range(doc, heading)
     if text_range is not None:
         _add(edits, versions, doc, text_range, new)
+    keys = heading_keys(doc.note.headings)
+    number = next(n for n, h in enumerate(doc.note.headings) if h is heading)
     for source, link in _links_into(conn, root, doc.rel, buffers):
         if link.is_block or not link.anchor:
             continue
-        wanted = link.anchor.rsplit("#", 1)[-1].strip()
-        if wanted.lower() != heading.text.lower() and slugify(wanted) != heading.slug:
+        if heading_for_anchor(keys, link.anchor) != number:
             continue
         written = source.slice(link.target_range)
         _add(edits, versions, source, link.target_range, renamed_anchor(written, link, new))
