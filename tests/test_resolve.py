@@ -10,6 +10,7 @@ from codex_lsp.core.resolve import (
     Resolution,
     Target,
     find_anchor,
+    has_clear_winner,
     lookup_key,
     resolve_link,
     strip_note_suffix,
@@ -298,6 +299,22 @@ def test_ambiguous_between_equally_deep_paths_is_deterministic() -> None:
     assert result.status is LinkStatus.AMBIGUOUS
     assert result.target == "projects/imaging/Overview.md"
     assert result.candidates == ("projects/imaging/Overview.md", "projects/sequencing/Overview.md")
+
+
+@pytest.mark.parametrize(
+    ("target", "candidates", "source", "clear"),
+    [
+        ("a/X.md", ("a/X.md", "b/X.md"), "a/Note.md", True),  # beside the linking note
+        ("X.md", ("X.md", "b/c/X.md"), "d/Note.md", True),  # the only shallowest
+        ("b/X.md", ("b/X.md", "c/X.md"), "d/Note.md", False),  # as deep as another
+        ("X.md", ("X.md", "a/X.md"), "a/Note.md", False),  # shallower, but one is beside
+        ("a/X.md", ("a/X.md",), "a/Note.md", False),  # not ambiguous at all
+    ],
+)
+def test_clear_winner_of_an_ambiguous_link(
+    target: str, candidates: tuple[str, ...], source: str, clear: bool
+) -> None:
+    assert has_clear_winner(target, candidates, source) is clear
 
 
 def test_path_link_resolves_ambiguity(catalog: MemoryCatalog) -> None:

@@ -358,6 +358,23 @@ def _prefer(matches: list[Target], source_path: str) -> Target:
     )
 
 
+def has_clear_winner(target: str | None, candidates: Sequence[str], source_path: str) -> bool:
+    """True when an ambiguous link resolves as Obsidian resolves it without asking.
+
+    ``target`` (the chosen one of ``candidates``) is the only candidate in the linking note's
+    folder, or, with none there, the only one with the fewest folders in its path. Such a
+    link is reported only on request (a setting, ``check --strict``): vaults rely on it.
+    """
+    if target is None or len(candidates) < 2:
+        return False
+    others = [c for c in candidates if c != target]
+    folder = posixpath.dirname(source_path)
+    if posixpath.dirname(target) == folder:
+        return all(posixpath.dirname(c) != folder for c in others)
+    depth = target.count("/")
+    return all(c.count("/") > depth and posixpath.dirname(c) != folder for c in others)
+
+
 def _check_anchor(
     target: Target, anchor: str | None, is_block: bool, candidates: tuple[str, ...]
 ) -> Resolution:
