@@ -209,6 +209,8 @@ async def test_rename_a_heading_rewrites_only_paths_that_name_it(
     await rename(lab, guide, lab.find(guide, "### Notes", occurrence=1, delta=5), "Remarks")
     assert lab.read(guide).endswith("## Usage\n\n### Remarks\n")
     assert "[[Guide#Setup#Notes]] [[Guide#Usage#Remarks]]" in disk(lab, "notes/Uses.md")
+    await rename(lab, guide, lab.find(guide, "## Usage", delta=4), "Use")  # a parent in a path
+    assert "[[Guide#Setup#Notes]] [[Guide#Use#Remarks]]" in disk(lab, "notes/Uses.md")
     assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES
 
 

@@ -406,21 +406,29 @@ def heading_for_anchor(headings: Sequence[HeadingKey], anchor: str) -> int | Non
     level or higher), as in Obsidian; ``A#B#C`` goes on the same way. The one rule for every
     feature that matches anchors (resolution, definition, references, rename).
     """
-    parts = _anchor_parts(anchor)
-    if not parts:
-        return None
-    found: int | None = None
+    path = heading_path(headings, anchor)
+    return path[-1] if path else None
+
+
+def heading_path(headings: Sequence[HeadingKey], anchor: str) -> list[int]:
+    """Index of the heading each part of ``anchor`` names (see :func:`heading_for_anchor`);
+    empty when a part names none."""
+    found: list[int] = []
     start, end, floor = 0, len(headings), 0
-    for lowered, slug in parts:
-        found = None
-        for number in range(start, end):
-            text, heading_slug, level = headings[number]
-            if level > floor and (text.lower() == lowered or heading_slug in (slug, lowered)):
-                found = number
-                break
-        if found is None:
-            return None
-        floor = headings[found][2]
-        start = found + 1
+    for lowered, slug in _anchor_parts(anchor):
+        number = next(
+            (
+                n
+                for n in range(start, end)
+                if headings[n][2] > floor
+                and (headings[n][0].lower() == lowered or headings[n][1] in (slug, lowered))
+            ),
+            None,
+        )
+        if number is None:
+            return []
+        found.append(number)
+        floor = headings[number][2]
+        start = number + 1
         end = next((n for n in range(start, end) if headings[n][2] <= floor), end)
     return found

@@ -28,7 +28,7 @@ from ...core.names import (
     check_tag,
 )
 from ...core.parser import parse_note
-from ...core.resolve import heading_for_anchor, heading_keys, resolve_written, strip_note_suffix
+from ...core.resolve import heading_keys, heading_path, resolve_written, strip_note_suffix
 from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
 from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex, utf16_len
@@ -163,10 +163,12 @@ def heading_edits(
     for source, link in _links_into(conn, root, doc.rel, buffers):
         if link.is_block or not link.anchor:
             continue
-        if heading_for_anchor(keys, link.anchor) != number:
-            continue
+        path = heading_path(keys, link.anchor)
+        if number not in path:
+            continue  # (a heading path names its parents too: they are renamed in it)
         written = source.slice(link.target_range)
-        _add(edits, versions, source, link.target_range, renamed_anchor(written, link, new))
+        renamed = renamed_anchor(written, link, new, path.index(number))
+        _add(edits, versions, source, link.target_range, renamed)
     return edits, versions
 
 
