@@ -340,6 +340,37 @@ def test_check_json(lab_notebook: Path, cache_home: Path) -> None:
     assert ambiguous["notebook"] == str(lab_notebook)
 
 
+def test_check_strict_adds_ambiguous_links_that_resolve_without_a_choice(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    root = tmp_path / "vault"
+    for rel, text in {
+        "a/Note.md": "[[Topic]] [[Plan]]\n",  # Topic: the one beside it; Plan: the shallower one
+        "a/Topic.md": "",
+        "b/Topic.md": "",
+        "Plan.md": "",
+        "b/c/Plan.md": "",
+        "d/Index.md": "[[Same]]\n",  # two candidates as deep as each other: no winner
+        "e/Same.md": "",
+        "f/Same.md": "",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    plain = cli("check", root, cache=cache_home)
+    assert plain.stdout.splitlines() == [
+        "d/Index.md:1:1: warning: Ambiguous link: 'Same' matches 2 files; using e/Same.md. "
+        "Candidates: e/Same.md, f/Same.md [link-ambiguous]",
+        "0 errors, 1 warning",
+    ]
+    strict = cli("check", root, "--strict", cache=cache_home)
+    assert [line.split(": ")[0] for line in strict.stdout.splitlines()] == [
+        "a/Note.md:1:1",
+        "a/Note.md:1:11",
+        "d/Index.md:1:1",
+        "0 errors, 3 warnings",
+    ]
+
+
 def test_check_passes_after_fixing_the_broken_links(lab_notebook: Path, cache_home: Path) -> None:
     assert cli("check", lab_notebook, cache=cache_home).returncode == 1
     fix_broken_links(lab_notebook)

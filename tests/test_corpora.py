@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +28,17 @@ NAMES = (
 )
 # Links counted for the resolved share: wiki links, ![[embeds]] and [[links]] in frontmatter.
 WIKI_KINDS = ("wiki", "embed", "frontmatter")
-SHARE_TOLERANCE = 25.0
+# The share of those links that resolve (or resolve among several matches), as measured on
+# each corpus: a rule change that moves one by more than SHARE_TOLERANCE points must say so
+# here. (The corpora README's own figures count links another way: several points apart.)
+MEASURED_SHARE = {
+    "dendron-vault": 86.6,
+    "foam-docs": 99.0,
+    "kepano-obsidian": 40.7,
+    "quartz-docs": 84.8,
+    "ttrpg-share": 10.2,
+}
+SHARE_TOLERANCE = 2.0
 KNOWN_DEVIATIONS: dict[str, str] = {}
 
 
@@ -76,23 +85,6 @@ def markdown_files(root: Path) -> list[Path]:
         and p.suffix.lower() in (".md", ".markdown")
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
     ]
-
-
-def readme_resolved_share() -> dict[str, float]:
-    """The "resolved share" column of the corpora README, by folder name."""
-    shares: dict[str, float] = {}
-    column: int | None = None
-    for line in (CORPORA_DIR / "README.md").read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
-        if not line.startswith("|"):
-            column = None
-        elif "resolved share" in cells:
-            column = cells.index("resolved share")
-        elif column is not None and len(cells) > column:
-            number = re.match(r"[\d.]+", cells[column])
-            if number:
-                shares[cells[0]] = float(number.group())
-    return shares
 
 
 @pytest.fixture(scope="module")
@@ -175,16 +167,15 @@ def test_index_corpus(corpus: Indexed) -> None:
 
 
 @pytest.mark.parametrize("corpus", share_params(), indirect=True)
-def test_resolved_share_is_near_the_readme(corpus: Indexed) -> None:
-    expected = readme_resolved_share().get(corpus.root.name)
-    if expected is None:
-        pytest.skip(f"no resolved share for {corpus.root.name} in the corpora README")
+def test_resolved_share_is_the_measured_one(corpus: Indexed) -> None:
     counts = link_counts(corpus.db)
     total, share = resolved_share(counts)
     print(
         f"{corpus.root.name}: {corpus.stats.notes} notes, {total} wiki links/embeds/frontmatter"
-        f" links, resolved share {share:.1f}% (README {expected}%), by kind {counts}"
+        f" links, resolved share {share:.1f}%, by kind {counts}"
     )
+    expected = MEASURED_SHARE.get(corpus.root.name)
+    assert expected is not None, f"measure {corpus.root.name} and pin it in MEASURED_SHARE"
     assert total > 0
     assert abs(share - expected) <= SHARE_TOLERANCE, (share, expected)
 

@@ -86,7 +86,8 @@ def test_folders() -> None:
         ("a|b", "'|'"),
         ("a#b", "'#'"),
         ("^blk", "'^'"),
-        ("the `x` call", "'`'"),
+        ("the `x call", "unpaired '`'"),
+        ("a `b` c`", "unpaired '`'"),
         ("a %%b%% c", "'%%'"),
         ("a <!-- b --> c", "'<!--'"),
         ("  ", "empty"),
@@ -100,6 +101,10 @@ def test_bad_headings(heading: str, reason: str) -> None:
 
 def test_a_heading_may_hold_a_colon() -> None:
     assert check_heading(" Results: day 2? ") == "Results: day 2?"
+
+
+def test_a_heading_may_hold_inline_code() -> None:
+    assert check_heading("the `x` call") == "the `x` call"
 
 
 @pytest.mark.parametrize(

@@ -34,10 +34,35 @@ def test_title_from_frontmatter_wins_over_heading() -> None:
     assert note.frontmatter == {"title": "From YAML"}
 
 
-def test_title_falls_back_to_first_h1_then_stem() -> None:
-    assert parse("## Two\n# One\n# Later\n").title == "One"
+def test_title_falls_back_to_opening_h1_then_stem() -> None:
+    assert parse("\n\n# One\n# Later\n").title == "One"
+    assert parse("---\na: 1\n---\n\nOpening\n===\n").title == "Opening"
     assert parse("no heading here\n", stem="My stem").title == "My stem"
     assert parse("---\ntitle: '   '\n---\n", stem="blank").title == "blank"
+
+
+def test_h1_further_down_is_a_heading_not_the_title() -> None:
+    assert parse("## Two\n# One\n", stem="Graph Theory").title == "Graph Theory"
+    assert parse("Some text.\n\n# Todo\n", stem="Graph Theory").title == "Graph Theory"
+    assert parse("---\na: 1\n---\nText\n# Example\n", stem="Zettel").title == "Zettel"
+    assert parse("Text\n# Example\n").title_heading is None
+    opening = parse("---\na: 1\n---\n\n# Example\n# Other\n").title_heading
+    assert opening is not None and opening.text == "Example"
+
+
+def test_title_is_stored_without_link_markup() -> None:
+    assert parse("# Intro to [[dataview|Dataview]] Plugin\n").title == "Intro to Dataview Plugin"
+    assert parse("# See [[Other note]] and [the docs](https://x.org/a)\n").title == (
+        "See Other note and the docs"
+    )
+    assert parse("---\ntitle: '**Bold** `code` ==mark=='\n---\n").title == "Bold code mark"
+    assert parse("# snake_case_name * 2\n").title == "snake_case_name * 2"
+
+
+def test_an_impossible_date_is_text_not_broken_frontmatter() -> None:
+    note = parse("---\ndate: 2026-02-31\ntitle: Kept\n---\n")
+    assert note.frontmatter == {"date": "2026-02-31", "title": "Kept"}
+    assert note.problems == []
 
 
 def test_numeric_title_is_text() -> None:
@@ -456,6 +481,21 @@ def test_indented_list_continuation_is_not_code() -> None:
     assert inline_tags(note) == ["tag"]
 
 
+def test_inline_code_inside_a_wiki_link_is_part_of_it() -> None:
+    text = "### `move`\n\nSee [[#`move`|move]] and [[Cmds#`a` b]], not `[[code]]`.\n"
+    note = parse(text)
+    assert [(link.target, link.anchor, link.label) for link in note.links] == [
+        ("", "`move`", "move"),
+        ("Cmds", "`a` b", None),
+    ]
+    assert text_at(text, note.links[0].range) == "[[#`move`|move]]"
+    assert [h.text for h in note.headings] == ["`move`"]
+
+
+def test_a_code_span_leaving_a_wiki_link_is_code() -> None:
+    assert link_targets(parse("[[a `b]] c` [[d]]\n")) == ["d"]
+
+
 def test_indented_list_continuation_after_a_fence_is_not_code() -> None:
     text = "- item\n\n  ```\n  code\n  ```\n    continued with [[Link]]\n"
     assert link_targets(parse(text)) == ["Link"]
@@ -511,6 +551,20 @@ def test_inline_tags(text: str, expected: list[str]) -> None:
     assert inline_tags(note) == expected
     for tag in note.tags:
         assert text_at(text + "\n", tag.range) == "#" + tag.name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<span style="color: #ccc">red</span> #real',
+        "<font color= #ff0000>x</font> #real",
+        '<div class="box">\ncolor: #1a1a1a\n#inside\n</div>\n\n#real',
+        "<style>\n.x { color: #1a1a1a; }\n\n.y { color: #fff; }\n</style>\n#real",
+        "<p>\n#no\n</p>\n\ntext <b>#after-a-tag-name</b> #real",
+    ],
+)
+def test_css_and_html_are_not_tags(text: str) -> None:
+    assert inline_tags(parse(text + "\n")) == ["real"]
 
 
 def test_hash_in_frontmatter_is_not_inline_tag() -> None:

@@ -9,6 +9,8 @@ from codex_lsp.core.resolve import (
     MemoryCatalog,
     Resolution,
     Target,
+    find_anchor,
+    has_clear_winner,
     lookup_key,
     resolve_link,
     strip_note_suffix,
@@ -22,10 +24,17 @@ def note(path: str, *, aliases: tuple[str, ...] = (), headings: tuple[str, ...] 
         path,
         True,
         aliases,
-        tuple((h, slugify(h)) for h in headings),
+        tuple(_heading(h) for h in headings),
         frozenset(blocks),
         ref=path,
     )
+
+
+def _heading(written: str) -> tuple[str, str, int]:
+    """(text, slug, level) of a heading written "## Text" (a bare text is level 2)."""
+    text = written.lstrip("#").strip()
+    level = len(written) - len(written.lstrip("#")) or 2
+    return text, slugify(text), level
 
 
 def attachment(path: str) -> Target:
@@ -40,7 +49,7 @@ def catalog() -> MemoryCatalog:
             note(
                 "protocols/PCR amplification.md",
                 aliases=("PCR",),
-                headings=("PCR amplification", "Thermal cycling", "Ladder (Größenstandard)"),
+                headings=("# PCR amplification", "Thermal cycling", "Ladder (Größenstandard)"),
                 blocks=("best-ta",),
             ),
             note("protocols/Gel electrophoresis.md", headings=("Loading",)),
@@ -204,6 +213,21 @@ def test_relative_markdown_link_with_missing_folder_is_broken(catalog: MemoryCat
     assert result.status is LinkStatus.BROKEN
 
 
+def test_markdown_link_with_a_vault_absolute_path(catalog: MemoryCatalog) -> None:
+    # Written in daily/, "protocols/..." does not exist beside it: the vault root reading does.
+    result = resolve(catalog, "protocols/PCR amplification.md", relative=True)
+    assert resolved(result, "protocols/PCR amplification.md")
+    assert resolved(
+        resolve(catalog, "projects/imaging/Plan.md", "projects/Overview.md", relative=True),
+        "projects/imaging/Plan.md",
+    )
+    # The relative reading wins where it exists.
+    assert resolved(
+        resolve(catalog, "imaging/Plan.md", "projects/Overview.md", relative=True),
+        "projects/imaging/Plan.md",
+    )
+
+
 def test_relative_wiki_links(catalog: MemoryCatalog) -> None:
     assert resolved(
         resolve(catalog, "../protocols/PCR amplification", "experiments/x.md"),
@@ -277,6 +301,22 @@ def test_ambiguous_between_equally_deep_paths_is_deterministic() -> None:
     assert result.candidates == ("projects/imaging/Overview.md", "projects/sequencing/Overview.md")
 
 
+@pytest.mark.parametrize(
+    ("target", "candidates", "source", "clear"),
+    [
+        ("a/X.md", ("a/X.md", "b/X.md"), "a/Note.md", True),  # beside the linking note
+        ("X.md", ("X.md", "b/c/X.md"), "d/Note.md", True),  # the only shallowest
+        ("b/X.md", ("b/X.md", "c/X.md"), "d/Note.md", False),  # as deep as another
+        ("X.md", ("X.md", "a/X.md"), "a/Note.md", False),  # shallower, but one is beside
+        ("a/X.md", ("a/X.md",), "a/Note.md", False),  # not ambiguous at all
+    ],
+)
+def test_clear_winner_of_an_ambiguous_link(
+    target: str, candidates: tuple[str, ...], source: str, clear: bool
+) -> None:
+    assert has_clear_winner(target, candidates, source) is clear
+
+
 def test_path_link_resolves_ambiguity(catalog: MemoryCatalog) -> None:
     result = resolve(catalog, "imaging/Overview")
     assert result.status is LinkStatus.RESOLVED
@@ -307,6 +347,43 @@ def test_note_wins_over_attachment_with_same_key() -> None:
 def test_heading_anchor_by_text_or_slug(catalog: MemoryCatalog, anchor: str) -> None:
     result = resolve(catalog, f"PCR amplification#{anchor}")
     assert resolved(result, "protocols/PCR amplification.md")
+
+
+HEADING_PATHS = MemoryCatalog(
+    [
+        note(
+            "Guide.md",
+            headings=("# Guide", "## Setup", "### Notes", "## Usage", "### Notes", "#### Deep"),
+        )
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("anchor", "number"),
+    [
+        ("Notes", 2),  # a single part: the first such heading
+        ("Usage#Notes", 4),  # the Notes under Usage, not the first Notes
+        ("Setup#Notes", 2),
+        ("Guide#Usage#Notes#Deep", 5),
+        ("Usage#Deep", 5),  # anywhere inside the section, not only one level down
+        ("usage#notes", 4),  # text or slug, any case
+        ("Setup#Deep", None),  # Deep is not inside Setup
+        ("Notes#Usage", None),  # Usage is not inside Notes
+    ],
+)
+def test_heading_path_names_the_heading_inside_the_section(anchor: str, number: int | None) -> None:
+    target = HEADING_PATHS.get("Guide.md")
+    assert target is not None
+    assert find_anchor(target, anchor, False) == number
+    status = resolve(HEADING_PATHS, f"Guide#{anchor}").status
+    assert status is (LinkStatus.RESOLVED if number is not None else LinkStatus.BROKEN_ANCHOR)
+
+
+def test_heading_anchor_with_inline_code() -> None:
+    catalog = MemoryCatalog([note("Cmds.md", headings=("Intro", "`move`"))])
+    assert resolved(resolve(catalog, "Cmds#`move`"), "Cmds.md")
+    assert resolved(resolve(catalog, "Cmds#move"), "Cmds.md")
 
 
 @pytest.mark.parametrize("anchor", ["Nonexistent section", "Thermal", "cycling"])

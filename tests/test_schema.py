@@ -35,6 +35,7 @@ from codex_lsp.core.schema_check import (
     expectation,
     sidecar_owner,
 )
+from codex_lsp.storage.workspace import SCHEMA_TEMPLATE
 from codex_testing import text_at
 
 SCHEMA = """\
@@ -321,6 +322,42 @@ def test_unquoted_yaml_dates_are_checked_as_iso_text(schema: NotebookSchema) -> 
     issues = check(schema, text)
     assert found(issues, text) == [("schema-format", "2026-03-04 10:00:00")]
     assert "found '2026-03-04T10:00:00'" in issues[0].message
+
+
+def test_an_impossible_unquoted_date_is_a_value_the_schema_reports(schema: NotebookSchema) -> None:
+    text = fm("status: runing\ndate: 2026-02-31\n")
+    issues = check(schema, text)
+    assert found(issues, text) == [("schema-enum", "runing"), ("schema-format", "2026-02-31")]
+    assert "expected a date (YYYY-MM-DD)" in issues[1].message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "tags:\n",
+        "tags:\n  - \n  - paper\n",
+        "tags: [2024, draft]\n",
+        "tags: draft, paper\n",
+        "title:\n",
+        "title: 2024\n",
+        "aliases:\n  - \n  - Other\n",
+        "aliases: Other\n",
+    ],
+)
+def test_the_starter_schema_accepts_what_obsidian_accepts(body: str) -> None:
+    loaded = load_schema(SCHEMA_TEMPLATE)
+    assert loaded.problems == [] and loaded.schema is not None
+    assert check(loaded.schema, fm(body), path="any/note.md") == []
+
+
+def test_the_starter_schema_still_checks_its_properties() -> None:
+    loaded = load_schema(SCHEMA_TEMPLATE)
+    assert loaded.schema is not None
+    text = fm("tags: {a: 1}\ntitle: [x]\n")
+    assert [code for code, _ in found(check(loaded.schema, text, "n.md"), text)] == [
+        "schema-type",
+        "schema-type",
+    ]
 
 
 def test_unknown_keys_are_on_the_key(schema: NotebookSchema) -> None:

@@ -624,6 +624,7 @@ def test_bad_files_are_reported_not_fatal(lab_notebook: Path, tmp_path: Path) ->
     config.write_text(config.read_text(encoding="utf-8") + "max_file_size: 2000\n", "utf-8")
     (lab_notebook / "bad").mkdir()
     (lab_notebook / "bad/binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 4)
+    (lab_notebook / "bad/nul.md").write_bytes(b"# NUL\n```\n\x00\x00 dump\n```\n[[Home]]\n")
     (lab_notebook / "bad/latin1.md").write_bytes("# Caf\xe9\n[[Home]]\n".encode("latin-1"))
     (lab_notebook / "bad/huge.md").write_text("# Huge\n" + "[[Home]] word\n" * 500, "utf-8")
     (lab_notebook / "bad/dangling.md").symlink_to(lab_notebook / "bad/nothing-here.md")
@@ -640,6 +641,8 @@ def test_bad_files_are_reported_not_fatal(lab_notebook: Path, tmp_path: Path) ->
     try:
         assert problem_codes(conn, "bad/binary.md") == ["binary"]
         assert problem_codes(conn, "bad/latin1.md") == ["bad-encoding"]
+        assert problem_codes(conn, "bad/nul.md") == []  # valid UTF-8: text with a few NULs
+        assert link_status(conn, "bad/nul.md", "Home") == ["resolved"]
         assert problem_codes(conn, "bad/huge.md") == ["too-large"]
         for rel in ("bad/dangling.md", "bad/loop", "bad/self.md", "bad/outside-dir"):
             assert problem_codes(conn, rel) == ["scan"], rel
@@ -657,7 +660,7 @@ def test_bad_files_are_reported_not_fatal(lab_notebook: Path, tmp_path: Path) ->
         assert_consistent(conn)
     finally:
         conn.close()
-    assert stats.notes == 25 + 4
+    assert stats.notes == 25 + 5
     again = run_index(lab_notebook)
     assert (again.added, again.modified, again.removed) == (0, 0, 0)
 

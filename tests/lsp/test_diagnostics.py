@@ -157,6 +157,34 @@ async def test_configurable_severities(
         await stop_session(session)
 
 
+SAME_FOLDER = "projects/imaging/Scratch.md"  # [[Overview]] here: the imaging one, no choice
+SAME_FOLDER_TEXT = "[[Overview]] and [[Western blot]]\n"
+
+
+async def test_an_ambiguous_link_resolved_without_a_choice_is_not_reported(lab: Session) -> None:
+    uri = lab.open(SAME_FOLDER, SAME_FOLDER_TEXT)
+    found = await lab.wait_for_diagnostics(uri, has("link-broken"))
+    assert codes(found) == ["link-broken"]
+    lab.close(uri)
+
+
+async def test_ambiguity_with_a_winner_is_an_opt_in_hint(lab_notebook: Path, profile: str) -> None:
+    settings = {"diagnostics": {"ambiguousResolvedLinks": "hint"}}
+    session = await start_session(lab_notebook, profile, settings)
+    try:
+        uri = session.open(SAME_FOLDER, SAME_FOLDER_TEXT)
+        found = await session.wait_for_diagnostics(uri, has("link-ambiguous"))
+        hint = only(found, "link-ambiguous")
+        assert hint.severity == Severity.Hint
+        assert hint.message.endswith("using projects/imaging/Overview.md")
+        uri = session.open(DAILY)  # no candidate beside it, two as deep: still a warning
+        found = await session.wait_for_diagnostics(uri, has("link-ambiguous"))
+        assert only(found, "link-ambiguous").severity == Severity.Warning
+        assert session.client.messages == []
+    finally:
+        await stop_session(session)
+
+
 async def test_configuration_changes_apply_at_once(lab_notebook: Path, profile: str) -> None:
     lab = await start_session(lab_notebook, profile)  # settings change: a server of its own
     try:

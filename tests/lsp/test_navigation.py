@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
-from lsp_session import Session, text_in
+from lsp_session import Session, find, text_in
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -111,6 +111,28 @@ async def test_definition_of_a_same_note_heading(shared_lab: Session) -> None:
     assert found.range.start.line == 20
     target = (shared_lab.root / EXP012).read_text(encoding="utf-8")
     assert "Results" in text_in(target, found.range)
+
+
+async def test_definition_of_a_heading_link_written_with_inline_code(shared_lab: Session) -> None:
+    rel = "notes/Commands.md"
+    text = "# Commands\n\n## Intro\n\n### `move`\n\nSee [[#`move`|move]].\n"
+    uri = shared_lab.open(rel, text)
+    try:
+        found = await shared_lab.definition(uri, find(text, "[[#`move`", delta=4))
+        assert [(rel_of(shared_lab, loc.uri), loc.range.start.line) for loc in found] == [(rel, 4)]
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_definition_of_a_heading_path(shared_lab: Session) -> None:
+    rel = "notes/Guide.md"
+    text = "# Guide\n\n## Setup\n\n### Notes\n\n## Usage\n\n### Notes\n\n[[#Usage#Notes]]\n"
+    uri = shared_lab.open(rel, text)
+    try:
+        found = await shared_lab.definition(uri, find(text, "[[#Usage", delta=4))
+        assert [(rel_of(shared_lab, loc.uri), loc.range.start.line) for loc in found] == [(rel, 8)]
+    finally:
+        shared_lab.close(uri)
 
 
 async def test_definition_of_a_relative_markdown_link(shared_lab: Session) -> None:

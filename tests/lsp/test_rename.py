@@ -188,6 +188,32 @@ async def test_rename_a_heading_reached_by_a_markdown_link(lab: Session, tmp_pat
     assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES
 
 
+async def test_rename_a_heading_written_with_inline_code(lab: Session, tmp_path: Path) -> None:
+    cmds = "notes/Commands.md"
+    lab.write(cmds, "# Commands\n\n## Intro\n\n### `move`\n\nSee [[#`move`|move]].\n")
+    lab.write("notes/Uses.md", "# Uses\n\n[[Commands#`move`]] and [[Commands#Intro]]\n")
+    await backlink_count(lab, cmds, 3)  # two from Uses, one from the note itself
+    await rename(lab, cmds, lab.find(cmds, "### `move`", delta=5), "`shift`")
+    assert "### `shift`\n\nSee [[#`shift`|move]]." in lab.read(cmds)
+    assert "[[Commands#`shift`]] and [[Commands#Intro]]" in disk(lab, "notes/Uses.md")
+    assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES
+
+
+async def test_rename_a_heading_rewrites_only_paths_that_name_it(
+    lab: Session, tmp_path: Path
+) -> None:
+    guide = "notes/Guide.md"
+    lab.write(guide, "# Guide\n\n## Setup\n\n### Notes\n\n## Usage\n\n### Notes\n")
+    lab.write("notes/Uses.md", "# Uses\n\n[[Guide#Setup#Notes]] [[Guide#Usage#Notes]]\n")
+    await backlink_count(lab, guide, 2)
+    await rename(lab, guide, lab.find(guide, "### Notes", occurrence=1, delta=5), "Remarks")
+    assert lab.read(guide).endswith("## Usage\n\n### Remarks\n")
+    assert "[[Guide#Setup#Notes]] [[Guide#Usage#Remarks]]" in disk(lab, "notes/Uses.md")
+    await rename(lab, guide, lab.find(guide, "## Usage", delta=4), "Use")  # a parent in a path
+    assert "[[Guide#Setup#Notes]] [[Guide#Use#Remarks]]" in disk(lab, "notes/Uses.md")
+    assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES
+
+
 async def test_rename_a_block_id(lab: Session, tmp_path: Path) -> None:
     await rename(lab, EXP012, lab.find(EXP012, "^best-ta", delta=2), "best-anneal")
     assert "no off-target. ^best-anneal" in lab.read(EXP012)

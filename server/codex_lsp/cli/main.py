@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("path", type=Path)
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="also report ambiguous links that resolve to a same-folder or shortest-path match",
+    )
 
     history = sub.add_parser(
         "history", parents=[common], help="git history of a note (renames followed)"
@@ -184,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
             return _search(notebooks, base, args)
         if args.command == "tags":
             return _tags(notebooks, args.json)
-        return _check(notebooks, base, args.format == "json")
+        return _check(notebooks, base, args.format == "json", args.strict)
 
 
 def _shown(item: IndexedNotebook, base: Path, path: str) -> str:
@@ -305,8 +310,10 @@ def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:
     return EXIT_OK
 
 
-def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool) -> int:
-    found = [(issue, item) for item in notebooks for issue in queries.check(item.conn)]
+def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: bool) -> int:
+    found = [
+        (issue, item) for item in notebooks for issue in queries.check(item.conn, strict=strict)
+    ]
     errors = sum(1 for issue, _ in found if issue.severity == "error")
     warnings = len(found) - errors
     if as_json:

@@ -25,5 +25,5 @@ def element_at(note: ParsedNote, position: Position) -> Element | None:
 
 
 def title_heading(note: ParsedNote) -> Heading | None:
-    """The first level-1 heading, which usually carries the note's title."""
-    return next((h for h in note.headings if h.level == 1), None)
+    """The level-1 heading that opens the note, which carries its title."""
+    return note.title_heading

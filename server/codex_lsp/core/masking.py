@@ -7,6 +7,9 @@ by spaces, newlines kept, so that offsets in the masked text equal offsets in th
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+
+from .syntax import WIKI_LINK
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
@@ -14,6 +17,22 @@ _BACKTICKS = re.compile(r"`+")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _PERCENT_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+# An HTML tag with its attributes. Nothing in it, quoted or not, may be a "<" or (quoted) a
+# line break: a tag never written to its end costs the text up to the next "<", read once.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:[^<>\"']|\"[^\"<\n]*\"|'[^'<\n]*')*>")
+# CommonMark HTML blocks: raw text ones (type 1) run to their closing tag; the others
+# (type 6, block-level tags) to the next blank line.
+_RAW_HTML_BLOCK = re.compile(
+    r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$).*?(?:</\1>|\Z)",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
+_HTML_BLOCK = re.compile(
+    r"^ {0,3}</?(?:address|article|aside|blockquote|body|center|details|dialog|div|dl"
+    r"|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|html|iframe|li|main|nav|ol|p"
+    r"|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?=[\s/>]|$)[^\n]*"
+    r"(?:\n(?![ \t]*\r?(?:\n|\Z))[^\n]*)*",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def blank(segment: str) -> str:
@@ -135,11 +154,52 @@ def mask_markdown(text: str) -> str:
         else text
     )
     if "`" in masked:
-        masked = _mask_spans(masked, inline_code_spans(masked))
+        spans = inline_code_spans(masked)
+        if "[[" in masked:
+            spans = _outside_wiki_links(masked, spans)
+        masked = _mask_spans(masked, spans)
     return mask_comments(masked)
+
+
+def _outside_wiki_links(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The code ``spans`` that are not inside the brackets of a wiki link.
+
+    Inline code in a link is part of it (``[[#`move`|move]]`` names the heading
+    ``### `move` ``), as in Obsidian; a link that starts inside code is code.
+    """
+    starts = [start for start, _ in spans]
+
+    def in_code(offset: int) -> bool:
+        number = bisect_right(starts, offset) - 1
+        return number >= 0 and spans[number][0] <= offset < spans[number][1]
+
+    links = [(m.start(), m.end()) for m in WIKI_LINK.finditer(text) if "`" in m.group(1)]
+    links = [(start, end) for start, end in links if not in_code(start)]
+    if not links:
+        return spans
+    link_starts = [start for start, _ in links]
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        number = bisect_right(link_starts, start) - 1
+        if number < 0 or end > links[number][1]:
+            kept.append((start, end))
+    return kept
 
 
 def mask_comments(text: str) -> str:
     """Return ``text`` with HTML comments and ``%%`` comments blanked out."""
     masked = _mask_pattern(text, _HTML_COMMENT, "<!--")
     return _mask_pattern(masked, _PERCENT_COMMENT, "%%")
+
+
+def mask_html(text: str) -> str:
+    """Return ``text`` with HTML blocks and HTML tags (their attributes too) blanked out.
+
+    What the tag reader skips: ``<span style="color: #ccc">`` or ``#1a1a1a`` inside a
+    ``<div>`` block is CSS, not a tag.
+    """
+    if "<" not in text:
+        return text
+    masked = _mask_pattern(text, _RAW_HTML_BLOCK, "<")
+    masked = _mask_pattern(masked, _HTML_BLOCK, "<")
+    return _mask_pattern(masked, _HTML_TAG, "<")

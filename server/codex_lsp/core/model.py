@@ -151,6 +151,8 @@ class ParsedNote:
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     body: str = ""
+    title_heading: Heading | None = None
+    """The level-1 heading that opens the note (its title when frontmatter has none)."""
 
     @property
     def fields(self) -> list[FrontmatterField]:

@@ -5,7 +5,8 @@ names").
 A refusal raises :class:`BadName` whose message says which character or rule failed. Note
 names follow Obsidian's rules, so notebooks stay portable vaults: ``* " \\ / < > : | ?`` are
 refused by file systems somewhere, ``# ^ [ ] |`` break wiki links; so do a backtick, ``%%``
-and ``<!--``, which open code or a comment inside a link.
+and ``<!--``, which open code or a comment inside a link. A heading may hold inline code
+(backticks that pair up), which a link keeps as part of itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from .masking import inline_code_spans
 from .syntax import NOTE_SUFFIXES
 
 MAX_COMPONENT_BYTES = 255
@@ -53,10 +55,17 @@ def _no_controls(text: str, what: str) -> None:
             raise BadName(f"{what} cannot contain {_describe(ch)}")
 
 
-def _no_link_breakers(text: str, what: str) -> None:
-    for needle in LINK_BREAKERS:
+def _no_link_breakers(text: str, what: str, breakers: tuple[str, ...] = LINK_BREAKERS) -> None:
+    for needle in breakers:
         if needle in text:
             raise BadName(f"{what} cannot contain '{needle}': links to it would break")
+
+
+def _backticks_paired(text: str) -> bool:
+    """True when every backtick of ``text`` belongs to a code span closed inside it: inline
+    code inside a link is part of the link, an unpaired backtick would open code past it."""
+    covered = sum(text.count("`", start, end) for start, end in inline_code_spans(text))
+    return covered == text.count("`")
 
 
 def _note_suffix(name: str) -> str:
@@ -120,7 +129,9 @@ def check_heading(text: str) -> str:
     for ch in text:
         if ch in HEADING_FORBIDDEN:
             raise BadName(f"a heading cannot contain {_describe(ch)}: links to it would break")
-    _no_link_breakers(text, "a heading")
+    _no_link_breakers(text, "a heading", ("%%", "<!--"))
+    if not _backticks_paired(text):
+        raise BadName("a heading cannot contain an unpaired '`': links to it would break")
     if text.startswith("^"):
         raise BadName("a heading cannot start with '^': links to it would name a block")
     return text

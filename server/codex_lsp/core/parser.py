@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 from .frontmatter import FrontmatterBlock, load_frontmatter
-from .masking import blank, mask_markdown
+from .masking import blank, mask_html, mask_markdown
 from .model import (
     Block,
     Heading,
@@ -32,6 +32,7 @@ from .syntax import (
     clean_tag,
     decode_markdown_destination,
     is_external,
+    plain_text,
     preceded_by_space,
     slugify,
     split_target,
@@ -41,6 +42,7 @@ from .textpos import LineIndex
 MAX_FRONTMATTER_TAGS = 1000
 """Frontmatter tags read per note (each is looked for in the text of the block)."""
 _LINK_START = attrgetter("range.start")  # a Position: ordered by line, then column
+_NON_BLANK = re.compile(r"\S")
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
 
@@ -72,8 +74,9 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     blocks = _blocks(masked, index)
     problems.extend(_duplicate_block_problems(blocks))
 
+    opening = _opening_heading(headings, _first_line(source, body_start))
     return ParsedNote(
-        title=_title(data, headings, stem),
+        title=_title(data, opening, stem),
         frontmatter=data,
         frontmatter_range=index.range(block.start, block.end) if block else None,
         field_spans=block.spans if block else [],
@@ -85,18 +88,34 @@ def parse_note(text: str, stem: str) -> ParsedNote:
         links=links,
         problems=problems,
         body=text[body_start:],
+        title_heading=opening,
     )
 
 
-def _title(data: dict[str, Any] | None, headings: list[Heading], stem: str) -> str:
+def _title(data: dict[str, Any] | None, opening: Heading | None, stem: str) -> str:
+    """Frontmatter ``title``, else the heading opening the body, else the file stem."""
     if data:
         title = data.get("title")
         if isinstance(title, (str, int, float)) and str(title).strip():
-            return str(title).strip()
-    for heading in headings:
-        if heading.level == 1 and heading.text:
-            return heading.text
+            return plain_text(str(title)) or stem
+    if opening is not None:
+        return plain_text(opening.text) or stem
     return stem
+
+
+def _opening_heading(headings: list[Heading], first_line: int) -> Heading | None:
+    """The level-1 heading on ``first_line``; an H1 further down is a section, not a title."""
+    if headings and headings[0].range.start.line == first_line:
+        heading = headings[0]
+        if heading.level == 1 and heading.text:
+            return heading
+    return None
+
+
+def _first_line(source: str, body_start: int) -> int:
+    """Number of the first non-blank line from ``body_start`` on (-1 when there is none)."""
+    found = _NON_BLANK.search(source, body_start)
+    return source.count("\n", 0, found.start()) if found else -1
 
 
 def _string_list(value: Any) -> list[str]:
@@ -166,7 +185,7 @@ def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
     if "#" not in masked:
         return []
     tags: list[TagOccurrence] = []
-    for match in INLINE_TAG.finditer(masked):
+    for match in INLINE_TAG.finditer(mask_html(masked)):
         if not preceded_by_space(masked, match.start()):
             continue
         name = clean_tag(match.group(1))

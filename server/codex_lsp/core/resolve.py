@@ -21,6 +21,29 @@ from .syntax import NOTE_SUFFIXES, slugify, split_target
 _DENDRON_RANGE = re.compile(r"(?:,\d+)?(?::#.*)?$")
 
 
+HeadingKey = tuple[str, str, int]
+"""What an anchor is matched with: a heading's text, slug and level."""
+
+
+class NamedHeading(Protocol):
+    """A heading as the parser or the index gives it."""
+
+    @property
+    def text(self) -> str:
+        """The heading's text as written."""
+        ...
+
+    @property
+    def slug(self) -> str:
+        """Its GitHub-style slug."""
+        ...
+
+    @property
+    def level(self) -> int:
+        """1 to 6."""
+        ...
+
+
 class LinkStatus(str, Enum):
     """Outcome of resolving one link."""
 
@@ -40,7 +63,7 @@ class Target:
     path: str
     is_note: bool
     aliases: tuple[str, ...] = ()
-    headings: tuple[tuple[str, str], ...] = ()
+    headings: tuple[HeadingKey, ...] = ()
     blocks: frozenset[str] = field(default_factory=frozenset)
     ref: str = ""
     stem: str = field(init=False, compare=False, repr=False)
@@ -176,10 +199,15 @@ class OverlayCatalog:
 
 
 def target_of_note(
-    path: str, aliases: Iterable[str], headings: Iterable[tuple[str, str]], blocks: Iterable[str]
+    path: str, aliases: Iterable[str], headings: Iterable[NamedHeading], blocks: Iterable[str]
 ) -> Target:
-    """The resolver's view of a parsed note at ``path``."""
-    return Target(path, True, tuple(aliases), tuple(headings), frozenset(blocks))
+    """The resolver's view of a parsed (or stored) note at ``path``."""
+    return Target(path, True, tuple(aliases), heading_keys(headings), frozenset(blocks))
+
+
+def heading_keys(headings: Iterable[NamedHeading]) -> tuple[HeadingKey, ...]:
+    """(text, slug, level) of each heading, in order: what anchors are matched with."""
+    return tuple((h.text, h.slug, h.level) for h in headings)
 
 
 def resolve_link(
@@ -272,15 +300,28 @@ def _by_path(
         path = posixpath.normpath(posixpath.join(posixpath.dirname(source_path), target))
     else:
         return None
+    found = _at_path(path, catalog)
+    if found is not None:
+        return found
+    if relative and not target.startswith((".", "/")):
+        if "/" not in target:
+            return None
+        # Obsidian's "absolute path in vault": folder/Note.md written in another folder.
+        found = _at_path(posixpath.normpath(target), catalog)
+        if found is not None:
+            return found
+    return Resolution(LinkStatus.BROKEN)
+
+
+def _at_path(path: str, catalog: Catalog) -> Target | None:
+    """The file at notebook-relative ``path``, its note suffix optional; None outside."""
     if path == ".." or path.startswith("../"):
-        return Resolution(LinkStatus.BROKEN)
+        return None
     for candidate in (path, path + ".md", path + ".markdown"):
         found = catalog.get(candidate)
         if found is not None:
             return found
-    if relative and "/" not in target and not target.startswith("."):
-        return None
-    return Resolution(LinkStatus.BROKEN)
+    return None
 
 
 def _by_name(target: str, catalog: Catalog) -> list[Target]:
@@ -317,6 +358,23 @@ def _prefer(matches: list[Target], source_path: str) -> Target:
     )
 
 
+def has_clear_winner(target: str | None, candidates: Sequence[str], source_path: str) -> bool:
+    """True when an ambiguous link resolves as Obsidian resolves it without asking.
+
+    ``target`` (the chosen one of ``candidates``) is the only candidate in the linking note's
+    folder, or, with none there, the only one with the fewest folders in its path. Such a
+    link is reported only on request (a setting, ``check --strict``): vaults rely on it.
+    """
+    if target is None or len(candidates) < 2:
+        return False
+    others = [c for c in candidates if c != target]
+    folder = posixpath.dirname(source_path)
+    if posixpath.dirname(target) == folder:
+        return all(posixpath.dirname(c) != folder for c in others)
+    depth = target.count("/")
+    return all(c.count("/") > depth and posixpath.dirname(c) != folder for c in others)
+
+
 def _check_anchor(
     target: Target, anchor: str | None, is_block: bool, candidates: tuple[str, ...]
 ) -> Resolution:
@@ -327,18 +385,50 @@ def _check_anchor(
 
 
 @lru_cache(maxsize=4096)
-def _heading_forms(anchor: str) -> tuple[str, str]:
-    """The lowercased text and the slug a heading anchor is compared with."""
-    wanted = _DENDRON_RANGE.sub("", anchor).rsplit("#", 1)[-1].strip()
-    return wanted.lower(), slugify(wanted)
+def _anchor_parts(anchor: str) -> tuple[tuple[str, str], ...]:
+    """The lowercased text and the slug of each part of a heading anchor (``A#B``: two)."""
+    parts = (part.strip() for part in _DENDRON_RANGE.sub("", anchor).split("#"))
+    return tuple((part.lower(), slugify(part)) for part in parts if part)
 
 
 def find_anchor(target: Target, anchor: str, is_block: bool) -> int | None:
     """Index of the heading (or 0 for a block) the anchor names in ``target``; None if absent."""
     if is_block:
         return 0 if anchor in target.blocks else None
-    lowered, slug = _heading_forms(anchor)
-    for number, (text, heading_slug) in enumerate(target.headings):
-        if text.lower() == lowered or heading_slug in (slug, lowered):
-            return number
-    return None
+    return heading_for_anchor(target.headings, anchor)
+
+
+def heading_for_anchor(headings: Sequence[HeadingKey], anchor: str) -> int | None:
+    """Index of the heading a heading anchor names; None when there is none.
+
+    Each part matches a heading by its text or slug, case-insensitively. ``A#B`` is the first
+    ``B`` inside the section of the first ``A`` (below it, before the next heading of ``A``'s
+    level or higher), as in Obsidian; ``A#B#C`` goes on the same way. The one rule for every
+    feature that matches anchors (resolution, definition, references, rename).
+    """
+    path = heading_path(headings, anchor)
+    return path[-1] if path else None
+
+
+def heading_path(headings: Sequence[HeadingKey], anchor: str) -> list[int]:
+    """Index of the heading each part of ``anchor`` names (see :func:`heading_for_anchor`);
+    empty when a part names none."""
+    found: list[int] = []
+    start, end, floor = 0, len(headings), 0
+    for lowered, slug in _anchor_parts(anchor):
+        number = next(
+            (
+                n
+                for n in range(start, end)
+                if headings[n][2] > floor
+                and (headings[n][0].lower() == lowered or headings[n][1] in (slug, lowered))
+            ),
+            None,
+        )
+        if number is None:
+            return []
+        found.append(number)
+        floor = headings[number][2]
+        start = number + 1
+        end = next((n for n in range(start, end) if headings[n][2] <= floor), end)
+    return found

@@ -43,12 +43,15 @@ def renamed_target(
     return replacement + hash_sign + anchor
 
 
-def renamed_anchor(written: str, link: Link, new_heading: str) -> str:
-    """New text for a link's target part after the heading it points to is renamed."""
+def renamed_anchor(written: str, link: Link, new_heading: str, part: int = -1) -> str:
+    """New text for a link's target part after a heading it names is renamed: the last part
+    of a heading path ``A#B``, or part number ``part`` (of the parts that are not empty)."""
     path_part, _hash_sign, anchor = _split_written(written, link)
-    parents, _, _ = anchor.rpartition("#")
-    new_anchor = slugify(new_heading) if link.kind.is_markdown else new_heading
-    return path_part + "#" + (parents + "#" if parents else "") + new_anchor
+    pieces = anchor.split("#")
+    written_parts = [n for n, piece in enumerate(pieces) if piece.strip()]
+    if written_parts:
+        pieces[written_parts[part]] = slugify(new_heading) if link.kind.is_markdown else new_heading
+    return path_part + "#" + "#".join(pieces)
 
 
 def renamed_block(written: str, link: Link, new_id: str) -> str:

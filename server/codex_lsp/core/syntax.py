@@ -48,6 +48,31 @@ def atx_heading_text(rest: str | None) -> str:
     return rest
 
 
+_WIKI_IN_TITLE = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
+_MARKDOWN_IN_TITLE = re.compile(
+    r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)"
+)
+# Paired emphasis, strike-through, highlight and code markers, as a rendered title hides
+# them; a lone "*" or "_" stays (snake_case and footnote-like names are text). A marked run
+# is at most 200 characters long, which keeps the pattern linear in the text.
+_FORMATTING = re.compile(r"(\*\*|__|~~|==|`+)(?=\S)([^\n]{1,200}?)(?<=\S)\1")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(text: str) -> str:
+    """``text`` as a title shows it: links by their label, paired formatting marks dropped.
+
+    ``[[note|Shown]]`` and ``[Shown](url)`` become ``Shown``; ``[[note]]`` becomes ``note``;
+    ``**bold**``, ``__bold__``, ``~~gone~~``, ``==marked==`` and `` `code` `` lose their marks.
+    """
+    if "[" in text:
+        text = _WIKI_IN_TITLE.sub(lambda m: m.group(2) or m.group(1), text)
+        text = _MARKDOWN_IN_TITLE.sub(lambda m: m.group(1), text)
+    if any(mark in text for mark in ("**", "__", "~~", "==", "`")):
+        text = _FORMATTING.sub(lambda m: m.group(2), text)
+    return _SPACES.sub(" ", text).strip()
+
+
 def is_note_name(name: str) -> bool:
     """True when a file name or path names a Markdown note (``.md``, ``.markdown``)."""
     return name.lower().endswith(NOTE_SUFFIXES)

@@ -17,9 +17,28 @@ from typing import Any
 import yaml
 
 try:
-    SafeLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - libyaml missing
-    SafeLoader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, where a timestamp that names no real day (``2026-02-31``) is text.
+
+    Such a value is a mistake in one field, for a schema to report there, not a document
+    that cannot be read.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """The date or time a timestamp scalar names, or its text when there is no such day."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return node.value
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 class YamlFailure(Exception):

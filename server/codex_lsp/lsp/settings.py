@@ -20,6 +20,7 @@ class DiagnosticSettings:
     broken_links: str = "error"
     broken_anchors: str = "error"
     ambiguous_links: str = "warning"
+    ambiguous_resolved_links: str = "off"
     yaml_errors: str = "error"
     duplicate_block_ids: str = "warning"
     schema: str = "error"
@@ -47,6 +48,7 @@ _DIAGNOSTIC_KEYS = {
     "brokenLinks": "broken_links",
     "brokenAnchors": "broken_anchors",
     "ambiguousLinks": "ambiguous_links",
+    "ambiguousResolvedLinks": "ambiguous_resolved_links",
     "yamlErrors": "yaml_errors",
     "duplicateBlockIds": "duplicate_block_ids",
     "schema": "schema",

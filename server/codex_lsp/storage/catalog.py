@@ -6,7 +6,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from ..core.resolve import Target
+from ..core.resolve import HeadingKey, Target
 
 
 class SqlCatalog:
@@ -70,17 +70,18 @@ class SqlCatalog:
         if not rows:
             return []
         aliases: dict[str, list[str]] = defaultdict(list)
-        headings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        headings: dict[str, list[HeadingKey]] = defaultdict(list)
         blocks: dict[str, set[str]] = defaultdict(set)
         where, params = self._restrict(ids)
         for file_id, alias in self._conn.execute(
             f"SELECT file_id, alias FROM alias {where}", params
         ):
             aliases[file_id].append(alias)
-        for file_id, text, slug in self._conn.execute(
-            f"SELECT file_id, text, slug FROM heading {where} ORDER BY file_id, seq", params
+        for file_id, text, slug, level in self._conn.execute(
+            f"SELECT file_id, text, slug, level FROM heading {where} ORDER BY file_id, seq",
+            params,
         ):
-            headings[file_id].append((text, slug))
+            headings[file_id].append((text, slug, level))
         for file_id, block_id in self._conn.execute(
             f"SELECT file_id, block_id FROM block {where}", params
         ):

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 from ..core.masking import mask_comments
+from ..core.resolve import has_clear_winner
 from ..core.search_query import (
     METADATA_MARK,
     SearchQuery,
@@ -409,8 +410,13 @@ _LINK_MESSAGES = {
 }
 
 
-def link_issues(conn: sqlite3.Connection, path: str | None = None) -> list[Issue]:
-    """Broken, broken-anchor and ambiguous links (of one file, or of the whole notebook)."""
+def link_issues(
+    conn: sqlite3.Connection, path: str | None = None, *, strict: bool = False
+) -> list[Issue]:
+    """Broken, broken-anchor and ambiguous links (of one file, or of the whole notebook).
+
+    An ambiguous link with a clear winner (``has_clear_winner``) counts only when ``strict``.
+    """
     sql = (
         "SELECT f.path, l.target, l.anchor, l.is_block, l.status, l.candidates, l.start_line,"
         " l.start_char, l.end_line, l.end_char, t.path, l.label FROM link l"
@@ -438,6 +444,8 @@ def link_issues(conn: sqlite3.Connection, path: str | None = None) -> list[Issue
         label,
     ) in conn.execute(sql + " ORDER BY f.path, l.start_line, l.start_char", params):
         related = tuple(json.loads(candidates)) if candidates else ()
+        if status == "ambiguous" and not strict and has_clear_winner(target_path, related, source):
+            continue
         if status != "broken" and anchor is None and label and "#" in label:
             target, anchor, is_block = split_target(label)  # read in [[label|target]] order
         shown = target or (target_path or source)
@@ -467,10 +475,11 @@ def stored_problems(conn: sqlite3.Connection, path: str | None = None) -> list[I
     return [Issue(*row) for row in conn.execute(sql + " ORDER BY path, 2, 3", params)]
 
 
-def check(conn: sqlite3.Connection) -> list[Issue]:
-    """Every issue in the notebook, sorted by path and position."""
+def check(conn: sqlite3.Connection, *, strict: bool = False) -> list[Issue]:
+    """Every issue in the notebook, sorted by path and position; ``strict`` adds the ambiguous
+    links that resolve without a choice."""
     from .schema_store import stored_schema_problems  # frontmatter schemas (docs/schema.md)
 
-    issues = link_issues(conn) + stored_problems(conn)
+    issues = link_issues(conn, strict=strict) + stored_problems(conn)
     issues += stored_schema_problems(conn)
     return sorted(issues, key=lambda i: (i.path, i.line, i.character, i.code))

@@ -86,7 +86,7 @@ class PreparedFile(NamedTuple):
             self.stat.path,
             self.stat.is_note,
             tuple(row[1] for row in self.alias_rows),
-            tuple((row[3], row[4]) for row in self.heading_rows),  # text, slug
+            tuple((row[3], row[4], row[2]) for row in self.heading_rows),  # text, slug, level
             frozenset(row[1] for row in self.block_rows),
             self.file_id,
         )
@@ -235,7 +235,7 @@ def _parse_note(
         message = f"Note is larger than {max_size} bytes; not parsed"
         problems.append(Problem("too-large", message, _ZERO, Severity.WARNING))
         return None
-    if b"\x00" in data[:_BINARY_PROBE]:
+    if _looks_binary(data):
         message = "Note looks like a binary file; not parsed"
         problems.append(Problem("binary", message, _ZERO, Severity.WARNING))
         return None
@@ -245,6 +245,25 @@ def _parse_note(
     note = parse_note(decoded, strip_note_suffix(name))
     problems.extend(note.problems)
     return note
+
+
+def _looks_binary(data: bytes) -> bool:
+    """True when NUL bytes say the file is no text: not UTF-8, or NUL in every eighth byte.
+
+    A valid UTF-8 note may hold a few NULs (pasted into a code block); UTF-16 text or an
+    image renamed ``.md`` has far more, or is not UTF-8 at all.
+    """
+    probe = data[:_BINARY_PROBE]
+    nuls = probe.count(b"\x00")
+    if not nuls:
+        return False
+    if nuls * 8 > len(probe):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _link_row(link: Link) -> tuple[Any, ...]:

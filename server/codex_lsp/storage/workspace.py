@@ -15,10 +15,12 @@ SCHEMA_TEMPLATE = """\
 # Frontmatter schema for this notebook (JSON Schema draft 2020-12 objects, written in YAML).
 version: 1
 
-# Properties every note may have.
+# Properties every note may have, as loose as Obsidian reads them: a key left empty, an
+# empty list item, a number where text is expected, one string instead of a list.
 properties:
-  title: {type: string}
-  tags: {type: array, items: {type: string}}
+  title: {type: [string, number, "null"]}
+  tags: {type: [array, string, "null"], items: {type: [string, number, "null"]}}
+  aliases: {type: [array, string, "null"], items: {type: [string, number, "null"]}}
 
 # Note types: a note gets a type from its `type:` value or from `paths` globs.
 types: {}

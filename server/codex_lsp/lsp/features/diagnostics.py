@@ -19,6 +19,7 @@ from ...core.resolve import (
     OverlayCatalog,
     Resolution,
     effective_target,
+    has_clear_winner,
     resolve_written,
     target_of_note,
 )
@@ -46,7 +47,7 @@ def note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> Overla
         target_of_note(
             rel,
             note.aliases,
-            [(h.text, h.slug) for h in note.headings],
+            note.headings,
             [b.id for b in note.blocks],
         ),
     )
@@ -68,7 +69,7 @@ def build_diagnostics(
     found: list[types.Diagnostic] = []
     for link in doc.note.links:
         result = resolve_in(catalog, doc.rel, link)
-        diagnostic = _link_diagnostic(link, result, settings, uri_of)
+        diagnostic = _link_diagnostic(link, result, doc.rel, settings, uri_of)
         if diagnostic is not None:
             found.append(diagnostic)
     for problem in doc.note.problems:
@@ -88,7 +89,7 @@ def build_diagnostics(
 
 
 def _link_diagnostic(
-    link: Link, result: Resolution, settings: DiagnosticSettings, uri_of: Any
+    link: Link, result: Resolution, rel: str, settings: DiagnosticSettings, uri_of: Any
 ) -> types.Diagnostic | None:
     target, anchor, is_block = effective_target(link, result)
     shown = target or "this note"
@@ -108,7 +109,11 @@ def _link_diagnostic(
         message = f"Broken link: {shown} has no {what} '{anchor}'"
         data["targetPath"] = result.target
     elif result.status is LinkStatus.AMBIGUOUS:
-        severity = settings.ambiguous_links
+        severity = (
+            settings.ambiguous_resolved_links
+            if has_clear_winner(result.target, result.candidates, rel)
+            else settings.ambiguous_links
+        )
         message = (
             f"Ambiguous link: '{target}' matches {len(result.candidates)} files; "
             f"using {result.target}"

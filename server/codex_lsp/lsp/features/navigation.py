@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Block, Heading, Link, Position, TagOccurrence
-from ...core.resolve import effective_target, find_anchor, slugify, target_of_note
+from ...core.resolve import (
+    HeadingKey,
+    effective_target,
+    find_anchor,
+    heading_for_anchor,
+    heading_keys,
+    target_of_note,
+)
 from ...core.syntax import is_note_name
 from ...storage import lookups
 from ..convert import ZERO_RANGE, core_position, lsp_range
@@ -30,17 +38,13 @@ def link_destination(
         headings, blocks = doc.note.headings, doc.note.blocks
         heading_ranges = [h.range for h in headings]
         block_ranges = {b.id: b.range for b in blocks}
-        info = target_of_note(
-            doc.rel, (), [(h.text, h.slug) for h in headings], [b.id for b in blocks]
-        )
+        info = target_of_note(doc.rel, (), headings, [b.id for b in blocks])
     else:
         rows = lookups.headings_of(conn, result.target)
         blocks = lookups.blocks_of(conn, result.target)
         heading_ranges = [h.range for h in rows]
         block_ranges = {b.id: b.range for b in blocks}
-        info = target_of_note(
-            result.target, (), [(h.text, h.slug) for h in rows], block_ranges.keys()
-        )
+        info = target_of_note(result.target, (), rows, block_ranges.keys())
     found = find_anchor(info, anchor, is_block)
     if found is None:
         return result.target, ZERO_RANGE
@@ -48,12 +52,11 @@ def link_destination(
     return result.target, lsp_range(chosen)
 
 
-def anchor_matches(link: lookups.LinkRow, heading: Heading) -> bool:
-    """True when a stored link's anchor names ``heading``."""
+def anchor_names(link: lookups.LinkRow, headings: Sequence[HeadingKey], number: int) -> bool:
+    """True when a stored link's anchor names heading ``number`` of ``headings``."""
     if link.is_block or not link.anchor:
         return False
-    wanted = link.anchor.rsplit("#", 1)[-1].strip()
-    return wanted.lower() == heading.text.lower() or slugify(wanted) == heading.slug
+    return heading_for_anchor(headings, link.anchor) == number
 
 
 def references(
@@ -75,19 +78,20 @@ def references(
         if anchor and is_block:
             links = [row for row in links if row.is_block and row.anchor == anchor]
         elif anchor:
-            wanted = slugify(anchor.rsplit("#", 1)[-1])
-            links = [
-                row
-                for row in links
-                if not row.is_block
-                and row.anchor
-                and slugify(row.anchor.rsplit("#", 1)[-1]) == wanted
-            ]
+            keys = heading_keys(
+                doc.note.headings
+                if result.target == doc.rel
+                else lookups.headings_of(conn, result.target)
+            )
+            number = heading_for_anchor(keys, anchor)
+            links = [row for row in links if number is not None and anchor_names(row, keys, number)]
         return [(row.path, lsp_range(row.range)) for row in links]
     links = lookups.links_to(conn, doc.rel)
     found: list[tuple[str, types.Range]] = []
     if isinstance(element, Heading) and element.level > 1:
-        links = [row for row in links if anchor_matches(row, element)]
+        keys = heading_keys(doc.note.headings)
+        number = next(n for n, h in enumerate(doc.note.headings) if h is element)
+        links = [row for row in links if anchor_names(row, keys, number)]
         if include_declaration:
             found.append((doc.rel, lsp_range(element.range)))
     elif isinstance(element, Block):

@@ -55,9 +55,7 @@ def _excerpt(service: NotebookService, path: str, anchor: str | None, is_block: 
     start = note.frontmatter_range.end.line if note.frontmatter_range else 0
     end = len(lines)
     if anchor:
-        target = target_of_note(
-            path, (), [(h.text, h.slug) for h in note.headings], [b.id for b in note.blocks]
-        )
+        target = target_of_note(path, (), note.headings, [b.id for b in note.blocks])
         found = find_anchor(target, anchor, is_block)
         if found is not None and is_block:
             block = next(b for b in note.blocks if b.id == anchor)

@@ -28,9 +28,9 @@ from ...core.names import (
     check_tag,
 )
 from ...core.parser import parse_note
-from ...core.resolve import resolve_written, strip_note_suffix
+from ...core.resolve import heading_keys, heading_path, resolve_written, strip_note_suffix
 from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
-from ...core.syntax import is_note_name, slugify
+from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex, utf16_len
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
@@ -158,14 +158,17 @@ def heading_edits(
     text_range = heading_text_range(doc, heading)
     if text_range is not None:
         _add(edits, versions, doc, text_range, new)
+    keys = heading_keys(doc.note.headings)
+    number = next(n for n, h in enumerate(doc.note.headings) if h is heading)
     for source, link in _links_into(conn, root, doc.rel, buffers):
         if link.is_block or not link.anchor:
             continue
-        wanted = link.anchor.rsplit("#", 1)[-1].strip()
-        if wanted.lower() != heading.text.lower() and slugify(wanted) != heading.slug:
-            continue
+        path = heading_path(keys, link.anchor)
+        if number not in path:
+            continue  # (a heading path names its parents too: they are renamed in it)
         written = source.slice(link.target_range)
-        _add(edits, versions, source, link.target_range, renamed_anchor(written, link, new))
+        renamed = renamed_anchor(written, link, new, path.index(number))
+        _add(edits, versions, source, link.target_range, renamed)
     return edits, versions
 
 

@@ -107,7 +107,7 @@ def _catalog(conn: sqlite3.Connection, doc: Document) -> OverlayCatalog:
         target_of_note(
             doc.rel,
             note.aliases,
-            [(h.text, h.slug) for h in note.headings],
+            note.headings,
             [b.id for b in note.blocks],
         ),
     )
