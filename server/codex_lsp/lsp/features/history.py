@@ -38,7 +38,7 @@ from ...storage.git import (
 from ...storage.git_index import record_commit
 from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri, uri_to_path
-from ..requests import RequestFailed, command_argument
+from ..requests import InvalidParams, RequestFailed, command_argument, required_field
 from ..server import CodexServer, Document
 from .actions import create_file_edit
 
@@ -120,9 +120,7 @@ def summary(path: Path) -> HistorySummary | None:
 
 
 def _note_path(arg: dict[str, Any]) -> tuple[str, Path]:
-    uri = arg.get("uri")
-    if not isinstance(uri, str):
-        raise RequestFailed("uri must be a string")
+    uri = required_field(arg, "uri", str, "a string")
     path = uri_to_path(uri)
     if path is None:
         raise RequestFailed(f"{uri} is not a file URI")
@@ -130,9 +128,9 @@ def _note_path(arg: dict[str, Any]) -> tuple[str, Path]:
 
 
 def _commit(arg: dict[str, Any], name: str = "commit") -> str:
-    value = arg.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise RequestFailed(f"{name} must be a commit (hash or revision)")
+    value = required_field(arg, name, str, "a commit (hash or revision)")
+    if not value.strip():
+        raise InvalidParams(f"{name} must be a commit (hash or revision)")
     return value.strip()
 
 
@@ -140,7 +138,7 @@ def _history_limit(value: Any) -> int:
     if value is None:
         return DEFAULT_HISTORY_LIMIT
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise RequestFailed("limit must be a positive integer")
+        raise InvalidParams("limit must be a positive integer")
     return min(value, MAX_HISTORY_LIMIT)
 
 
