@@ -8,7 +8,7 @@ message, never an internal error (-32603) with a traceback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +231,130 @@ async def test_bad_ids_and_methods_are_invalid_requests(ready: tuple[RawServer, 
     answer = await server.response(None)
     assert error_code(answer) == INVALID_REQUEST, answer
     assert await server.result("workspace/symbol", {"query": "PCR"})
+
+
+# -- closing a notebook ---------------------------------------------------------------------------
+
+
+def folders_event(added: list[Path], removed: list[Path]) -> dict[str, Any]:
+    """``workspace/didChangeWorkspaceFolders`` params."""
+    return {
+        "event": {
+            "added": [{"uri": p.as_uri(), "name": p.name} for p in added],
+            "removed": [{"uri": p.as_uri(), "name": p.name} for p in removed],
+        }
+    }
+
+
+# -- the event loop never waits on disk or on a schema compile --------------------------------
+
+
+def big_schema(types_count: int) -> str:
+    """A valid schema whose compilation takes a noticeable time (seconds for hundreds)."""
+    lines = ["version: 1", "properties:", "  title: {type: string}", "types:"]
+    for i in range(types_count):
+        lines += [f"  t{i}:", f'    paths: ["x{i}/**"]', "    properties:"]
+        lines += [f'      p{j}: {{type: string, description: "field {j}"}}' for j in range(20)]
+    return "\n".join(lines) + "\n"
+
+
+def arrival(server: RawServer, match: Callable[[Message], bool]) -> int:
+    """Where the first message ``match`` accepts arrived among everything received."""
+    return next(i for i, m in enumerate(server.received) if match(m))
+
+
+async def test_a_schema_is_compiled_off_the_event_loop(raw: RawServer, lab_notebook: Path) -> None:
+    await raw.initialize(lab_notebook)
+    await raw.wait_ready()
+    note = (lab_notebook / PCR).as_uri()
+    schema_uri = (lab_notebook / ".codex" / "schema.yaml").as_uri()
+    text = (lab_notebook / ".codex" / "schema.yaml").read_text(encoding="utf-8")
+    for uri, body in ((note, (lab_notebook / PCR).read_text(encoding="utf-8")), (schema_uri, text)):
+        raw.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": body}},
+        )
+    raw.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": schema_uri, "version": 2},
+            "contentChanges": [{"text": big_schema(300)}],
+        },
+    )
+    folding = await raw.request("textDocument/foldingRange", {"textDocument": {"uri": note}})
+    assert "result" in folding, folding
+    compiled = await raw.wait_for(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == schema_uri
+            and m["params"].get("version") == 2
+        )
+    )
+    assert compiled["params"]["diagnostics"] == []
+    # The cheap request was answered while the schema was being compiled, not after.
+    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
+    assert answered < arrival(raw, lambda m: m is compiled)
+
+
+def many_notes(root: Path, folders: int = 30, per_folder: int = 1000) -> Path:
+    """A notebook big enough that indexing it takes seconds."""
+    body = "Some text about the experiment. " * 20
+    for d in range(folders):
+        folder = root / f"d{d}"
+        folder.mkdir(parents=True)
+        for i in range(per_folder):
+            (folder / f"n{d}-{i}.md").write_text(
+                f"# N {i}\n\nSee [[n{d}-{(i + 1) % per_folder}]].\n{body}\n", encoding="utf-8"
+            )
+    return root
+
+
+def progress_of(token: Any, kind: str) -> Callable[[Message], bool]:
+    """Matches the ``$/progress`` notification of ``kind`` for ``token``."""
+    return lambda m: (
+        m.get("method") == "$/progress"
+        and m["params"]["token"] == token
+        and m["params"]["value"].get("kind") == kind
+    )
+
+
+async def test_closing_a_notebook_while_it_indexes_leaves_the_loop_free(
+    raw: RawServer, lab_notebook: Path, tmp_path: Path
+) -> None:
+    big = many_notes(tmp_path / "big")
+    await raw.initialize(lab_notebook)
+    await raw.wait_ready()
+    note = (lab_notebook / PCR).as_uri()
+    raw.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": note,
+                "languageId": "markdown",
+                "version": 1,
+                "text": (lab_notebook / PCR).read_text(encoding="utf-8"),
+            }
+        },
+    )
+    raw.notify("workspace/didChangeWorkspaceFolders", folders_event([big], []))
+    begin = await raw.wait_for(
+        lambda m: (
+            m.get("method") == "$/progress" and m["params"]["value"].get("title") == "Indexing big"
+        )
+    )
+    token = begin["params"]["token"]
+    await raw.wait_for(progress_of(token, "report"))  # the run is under way
+    # Closing the notebook waits for its index run; the server must go on answering.
+    raw.notify("workspace/didChangeWorkspaceFolders", folders_event([], [big]))
+    folding = await raw.request(
+        "textDocument/foldingRange", {"textDocument": {"uri": note}}, timeout=60
+    )
+    assert "result" in folding, folding
+    end = await raw.wait_for(progress_of(token, "end"), timeout=120)
+    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
+    assert answered < arrival(raw, lambda m: m is end)
+    # The notebook is closed: only the lab is left, and shutdown is answered.
+    notebooks = await raw.result(
+        "workspace/executeCommand", {"command": "codex.notebooks", "arguments": [{}]}
+    )
+    assert [n["name"] for n in notebooks] == ["lab-notebook"]

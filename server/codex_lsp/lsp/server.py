@@ -12,6 +12,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,10 +39,11 @@ from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
 from ..storage.indexer import IndexStats
 from ..storage.notebooks import Notebook, discover, enclosing_notebook
-from ..storage.service import NotebookService
+from ..storage.service import NotebookClosed, NotebookService
 from .convert import path_to_uri, uri_to_path
 from .log import configure_logging
 from .progress import IndexProgress
+from .requests import RequestFailed
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -214,13 +216,19 @@ class CodexServer(LanguageServer):
         """True until an index run of ``service`` has been started."""
         return service.notebook.root not in self._indexed
 
-    def remove_folder(self, uri: str) -> None:
-        """Forget a workspace folder and close notebooks no other folder uses."""
+    async def remove_folder(self, uri: str) -> None:
+        """Forget a workspace folder and close notebooks no other folder uses.
+
+        Closing waits for the notebook's index run, so it happens on a thread of its own.
+        """
         roots = self.folder_roots.pop(uri, [])
         still_used = {root for other in self.folder_roots.values() for root in other}
-        for root in roots:
-            if root not in still_used and root in self.services:
-                self.services.pop(root).close()
+        closing = [
+            self.services.pop(root)
+            for root in roots
+            if root not in still_used and root in self.services
+        ]
+        await asyncio.gather(*(asyncio.to_thread(service.close) for service in closing))
 
     def service_for(self, path: Path) -> NotebookService | None:
         """The notebook that owns ``path`` (nearest root), adding an enclosing one if needed."""
@@ -250,7 +258,7 @@ class CodexServer(LanguageServer):
         await progress.begin()
         buffers = self.buffers_of(service)
         try:
-            stats = await asyncio.wrap_future(
+            stats = await _closed_fails(
                 service.index(full=full, progress=progress.report_threadsafe, contents=buffers)
             )
         except Exception as exc:
@@ -267,7 +275,7 @@ class CodexServer(LanguageServer):
         self, service: NotebookService, paths: list[str], contents: dict[str, str] | None = None
     ) -> IndexStats:
         """Re-index some files of a notebook, then refresh what depends on the index."""
-        stats = await asyncio.wrap_future(service.update(paths, contents))
+        stats = await _closed_fails(service.update(paths, contents))
         self.index_changed(service)
         return stats
 
@@ -338,11 +346,19 @@ class CodexServer(LanguageServer):
 
     async def read(self, service: NotebookService, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read query on the notebook's reader thread and await its result."""
-        return await asyncio.wrap_future(service.read(query))
+        return await _closed_fails(service.read(query))
 
     def notebooks(self) -> list[Notebook]:
         """Every open notebook."""
         return [service.notebook for service in self.services.values()]
+
+
+async def _closed_fails(work: Future[T]) -> T:
+    """Await a notebook's work; a notebook closed meanwhile fails the request cleanly."""
+    try:
+        return await asyncio.wrap_future(work)
+    except NotebookClosed as exc:
+        raise RequestFailed(str(exc)) from exc
 
 
 def _discover_folder(path: Path) -> list[Notebook] | None:

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class NotebookClosed(RuntimeError):
+    """Work was asked of a notebook that has been closed (its folder left the workspace)."""
+
+
 class NotebookService:
     """Owns a notebook's writer (indexer) and reader connections."""
 
@@ -36,6 +40,7 @@ class NotebookService:
         self._lock = threading.Lock()
         self.ready = threading.Event()
         self._opened = threading.Event()
+        self._closed = False
         self.last_stats: IndexStats | None = None
 
     @property
@@ -75,7 +80,7 @@ class NotebookService:
             self.ready.set()
             return self._bump(stats)
 
-        return self._writer.submit(run)
+        return self._submit(self._writer, run)
 
     def update(
         self, paths: Iterable[str], contents: dict[str, str] | None = None
@@ -87,11 +92,11 @@ class NotebookService:
         def run() -> IndexStats:
             return self._bump(self._indexer_here().update_paths(wanted, buffers))
 
-        return self._writer.submit(run)
+        return self._submit(self._writer, run)
 
     def write(self, change: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``change`` with the writer's connection (on the writer thread)."""
-        return self._writer.submit(lambda: change(self._indexer_here().conn))
+        return self._submit(self._writer, lambda: change(self._indexer_here().conn))
 
     def read(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` with the read connection (on the reader thread)."""
@@ -99,17 +104,35 @@ class NotebookService:
         def run() -> T:
             if self._read_conn is None:
                 self._opened.wait()  # the writer creates (or repairs) the database first
+                if self._closed:
+                    raise NotebookClosed(f"the notebook {self.notebook.name} was closed")
                 self._read_conn = connect(self.notebook.db_path)
             return query(self._read_conn)
 
-        return self._reader.submit(run)
+        return self._submit(self._reader, run)
+
+    def _submit(self, executor: ThreadPoolExecutor, work: Callable[[], T]) -> Future[T]:
+        """``work`` on ``executor``, or a future failed with :class:`NotebookClosed`."""
+        try:
+            return executor.submit(work)
+        except RuntimeError:  # the executor was shut down by close()
+            failed: Future[T] = Future()
+            failed.set_exception(NotebookClosed(f"the notebook {self.notebook.name} was closed"))
+            return failed
 
     def close(self) -> None:
-        """Finish pending work and close both connections."""
+        """Finish pending work and close both connections (blocks until then: call it off any
+        event loop). Reads still waiting for the database fail with :class:`NotebookClosed`."""
+        if self._closed:
+            return
+        self._closed = True
 
         def close_writer() -> None:
-            if self._indexer is not None:
-                self._indexer.close()
+            try:
+                if self._indexer is not None:
+                    self._indexer.close()
+            finally:
+                self._opened.set()  # release reads that wait for a database never opened
 
         def close_reader() -> None:
             if self._read_conn is not None:
