@@ -3,8 +3,9 @@
 :class:`RawServer` runs ``codex-lsp serve`` and speaks raw frames to it: requests before
 ``initialize`` or after ``shutdown``, params of any shape, bad ids. It answers the server's
 own requests as a minimal editor does (no settings, progress tokens accepted, registrations
-accepted, workspace edits refused), records every notification, and matches responses to
-their requests by id.
+accepted; workspace edits refused, or applied to the files on disk wherever they point when
+``apply_edits`` is set), records every notification, and matches responses to their
+requests by id.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-# The lsp_session module keeps implicit notebooks' databases out of the user's cache.
-import lsp_session  # noqa: F401
+from lsp_session import apply_text_edits, uri_path
+from lsprotocol import types
+from pygls.protocol import default_converter
 
 Message = dict[str, Any]
 
@@ -30,21 +32,69 @@ def frame(body: Message | bytes) -> bytes:
     return f"Content-Length: {len(raw)}\r\n\r\n".encode("ascii") + raw
 
 
-def server_reply(message: Message) -> Any:
+def server_reply(message: Message, apply_edits: bool) -> Any:
     """What a minimal editor answers to a request of the server."""
     method = message.get("method")
     if method == "workspace/configuration":
         return [None for _ in message.get("params", {}).get("items", [])]
     if method == "workspace/applyEdit":
-        return {"applied": False, "failureReason": "this client applies no edits"}
+        if not apply_edits:
+            return {"applied": False, "failureReason": "this client applies no edits"}
+        try:
+            apply_workspace_edit(message["params"]["edit"])
+        except Exception as exc:  # report like an editor that could not apply it
+            return {"applied": False, "failureReason": f"{type(exc).__name__}: {exc}"}
+        return {"applied": True}
     return None
+
+
+def apply_workspace_edit(raw: Any) -> None:
+    """Apply a WorkspaceEdit to the files on disk, as an editor with no open buffers would."""
+    edit = default_converter().structure(raw, types.WorkspaceEdit)
+    operations: list[Any] = list(edit.document_changes or [])
+    for uri, text_edits in (edit.changes or {}).items():
+        operations.append(
+            types.TextDocumentEdit(
+                types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                list(text_edits),
+            )
+        )
+    for operation in operations:
+        if isinstance(operation, types.TextDocumentEdit):
+            path = uri_path(operation.text_document.uri)
+            plain = [e for e in operation.edits if isinstance(e, types.TextEdit)]
+            text = path.read_text(encoding="utf-8")
+            path.write_text(apply_text_edits(text, plain), encoding="utf-8")
+        elif isinstance(operation, types.CreateFile):
+            path = uri_path(operation.uri)
+            options = operation.options
+            if path.exists() and not (options and options.overwrite):
+                if options and options.ignore_if_exists:
+                    continue
+                raise FileExistsError(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
+        elif isinstance(operation, types.RenameFile):
+            old, new = uri_path(operation.old_uri), uri_path(operation.new_uri)
+            if new.exists() and not new.samefile(old):
+                raise FileExistsError(new)
+            new.parent.mkdir(parents=True, exist_ok=True)
+            old.rename(new)
+        elif isinstance(operation, types.DeleteFile):
+            uri_path(operation.uri).unlink()
 
 
 class RawServer:
     """One ``codex-lsp serve`` process and the raw client talking to it."""
 
-    def __init__(self, process: asyncio.subprocess.Process, log: IO[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        log: IO[bytes] | None = None,
+        apply_edits: bool = False,
+    ) -> None:
         self.process = process
+        self.apply_edits = apply_edits
         self._log = log
         self.notifications: list[Message] = []
         self.received: list[Message] = []
@@ -54,7 +104,7 @@ class RawServer:
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def start(cls, stderr: Path | None = None) -> RawServer:
+    async def start(cls, stderr: Path | None = None, apply_edits: bool = False) -> RawServer:
         """Start the server; its stderr goes to ``stderr`` (or nowhere)."""
         log = stderr.open("wb") if stderr is not None else None
         process = await asyncio.create_subprocess_exec(
@@ -66,7 +116,7 @@ class RawServer:
             stdout=asyncio.subprocess.PIPE,
             stderr=log if log is not None else asyncio.subprocess.DEVNULL,
         )
-        return cls(process, log)
+        return cls(process, log, apply_edits)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -202,7 +252,11 @@ class RawServer:
     def _dispatch(self, message: Message) -> None:
         self.received.append(message)
         if "method" in message and "id" in message:
-            reply = {"jsonrpc": "2.0", "id": message["id"], "result": server_reply(message)}
+            reply = {
+                "jsonrpc": "2.0",
+                "id": message["id"],
+                "result": server_reply(message, self.apply_edits),
+            }
             self.send(reply)
         elif "method" in message:
             self.notifications.append(message)
