@@ -358,3 +358,14 @@ async def test_closing_a_notebook_while_it_indexes_leaves_the_loop_free(
         "workspace/executeCommand", {"command": "codex.notebooks", "arguments": [{}]}
     )
     assert [n["name"] for n in notebooks] == ["lab-notebook"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_huge_strings_are_answered(ready: tuple[RawServer, Path]) -> None:
+    server, _ = ready
+    huge = "x" * 100_000
+    assert await server.result("workspace/symbol", {"query": huge}) == []
+    hits = await server.result(
+        "workspace/executeCommand", {"command": "codex.search", "arguments": [{"query": huge}]}
+    )
+    assert hits == []
