@@ -36,6 +36,7 @@ from gitrepo import (
 pytestmark = requires_git
 
 REQUEST_FAILED = -32803
+INVALID_PARAMS = -32602
 PCR = "protocols/PCR amplification.md"
 OLD = "old ünï name.md"
 NEW = "notes/new ünï name.md"
@@ -87,10 +88,12 @@ async def session(git_lab: GitLab, profile: str) -> AsyncIterator[Session]:
     await stop_session(started)
 
 
-async def refused(session: Session, name: str, argument: Any, match: str) -> None:
+async def refused(
+    session: Session, name: str, argument: Any, match: str, code: int = REQUEST_FAILED
+) -> None:
     with pytest.raises(JsonRpcException) as info:
         await session.command(name, argument)
-    assert info.value.code == REQUEST_FAILED, info.value
+    assert info.value.code == code, info.value
     assert match in str(info.value), str(info.value)
 
 
@@ -158,14 +161,15 @@ async def test_show_and_diff_between_commits(session: Session, git_lab: GitLab) 
 
 
 async def test_bad_arguments_are_refused(session: Session) -> None:
-    await refused(session, "codex.history", {}, "uri must be a string")
-    await refused(session, "codex.history", {"uri": session.uri(PCR), "limit": 0}, "limit")
-    await refused(session, "codex.show", {"uri": session.uri(PCR)}, "commit must be")
+    bad = INVALID_PARAMS
+    await refused(session, "codex.history", {}, "uri must be a string", bad)
+    await refused(session, "codex.history", {"uri": session.uri(PCR), "limit": 0}, "limit", bad)
+    await refused(session, "codex.show", {"uri": session.uri(PCR)}, "commit must be", bad)
     await refused(
         session, "codex.show", {"uri": session.uri(PCR), "commit": "no-such"}, "not a commit"
     )
-    await refused(session, "codex.diff", {"uri": session.uri(PCR)}, "from must be")
-    await refused(session, "codex.restore", {"uri": session.uri(PCR)}, "commit must be")
+    await refused(session, "codex.diff", {"uri": session.uri(PCR)}, "from must be", bad)
+    await refused(session, "codex.restore", {"uri": session.uri(PCR)}, "commit must be", bad)
 
 
 # -- restore and deleted notes ---------------------------------------------------------------

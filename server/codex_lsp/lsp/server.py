@@ -13,14 +13,21 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
+import cattrs
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -41,7 +48,7 @@ from ..storage.notebooks import (
     notebook_relative,
     really_inside,
 )
-from ..storage.service import NotebookService
+from ..storage.service import NotebookClosed, NotebookService
 from .convert import path_to_uri, uri_to_path
 from .log import configure_logging
 from .progress import IndexProgress
@@ -57,15 +64,22 @@ NOT_A_NOTEBOOK_TTL = 60.0
 NOT_A_NOTEBOOK_MAX = 1024
 
 
-class _Answered:
-    """A request already answered with an error while it was being read."""
-
-    jsonrpc = ""
-
-
 class CodexProtocol(LanguageServerProtocol):
     """Speaks UTF-16 positions whatever the client prefers (the index stores UTF-16), and
-    answers every request, even one whose params cannot be read."""
+    answers every request as the LSP life cycle says, even one whose params cannot be read.
+
+    Before ``initialize`` a request gets ``ServerNotInitialized`` and a notification other
+    than ``exit`` is dropped; once ``shutdown`` has arrived a request gets ``InvalidRequest``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._initialize_received = False
+        self._shutdown_received = False
+        # cattrs turns any value into a str (``5`` -> ``"5"``) and strings into ints: a
+        # field of the wrong JSON type must make the params invalid instead.
+        for kind in (str, int, bool):
+            self._converter.register_structure_hook(kind, _exact(kind))
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
@@ -75,22 +89,92 @@ class CodexProtocol(LanguageServerProtocol):
         return (yield from super().lsp_initialize(params))
 
     def structure_message(self, data: dict[str, Any]) -> Any:
-        """Read one message; a request with invalid params gets an error response.
-
-        pygls raises here and drops the request, which would leave the client waiting forever.
-        """
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            if "method" in data and isinstance(data.get("id"), (int, str)):
-                self._send_response(data["id"], error=exc.to_response_error())
-                return _Answered()
-            raise
+        """Keep every JSON object as it is: ``json.loads`` calls this for nested objects too
+        (innermost first), so a whole message is only structured in :meth:`handle_message`,
+        where its place in the life cycle is known."""
+        return data
 
     def handle_message(self, message: Any) -> None:
-        """Dispatch a message (requests already answered while being read are skipped)."""
-        if not isinstance(message, _Answered):
-            super().handle_message(message)
+        """Answer or drop what the life cycle does not allow, then structure and dispatch."""
+        if not isinstance(message, dict) or message.get("jsonrpc") != self.VERSION:
+            log.warning("ignored a message that is not JSON-RPC 2.0")
+            return
+        method = message.get("method")
+        is_request = "id" in message and method is not None
+        if method is not None and not isinstance(method, str):
+            self._refuse(message.get("id"), JsonRpcInvalidRequest("method must be a string"))
+            return
+        if is_request and not _is_message_id(message["id"]):
+            self._refuse(None, JsonRpcInvalidRequest("a request id is a string or an integer"))
+            return
+        if is_request:
+            refusal = self._refusal(str(method))
+            if refusal is not None:
+                self._refuse(message["id"], refusal)
+                return
+        elif method not in (None, types.EXIT) and (
+            not self._initialize_received or self._shutdown_received
+        ):
+            log.debug("dropped notification %r outside the session", method)
+            return
+        try:
+            structured = super().structure_message(message)
+        except JsonRpcException as exc:
+            error = JsonRpcInvalidParams(f"{method}: {_why(exc)}")
+            if is_request:
+                self._refuse(message["id"], error)
+            else:
+                log.warning("ignored a message whose params cannot be read: %s", error)
+            return
+        if is_request and method == types.INITIALIZE:
+            self._initialize_received = True
+        elif is_request and method == types.SHUTDOWN:
+            self._shutdown_received = True
+        super().handle_message(structured)
+
+    def _refuse(self, msg_id: Any, error: JsonRpcException) -> None:
+        """Answer a request with an error (``msg_id`` None when its id cannot be read)."""
+        self._send_data(
+            types.ResponseErrorMessage(
+                id=msg_id if _is_message_id(msg_id) else None, error=error.to_response_error()
+            )
+        )
+
+    def _refusal(self, method: str) -> JsonRpcException | None:
+        """The error a request gets at this point of the life cycle, if any."""
+        if self._shutdown_received:
+            return JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+        if method == types.INITIALIZE:
+            if self._initialize_received:
+                return JsonRpcInvalidRequest("initialize may only be sent once")
+            return None
+        if not self._initialize_received:
+            return JsonRpcServerNotInitialized(f"{method}: the server is not initialized")
+        return None
+
+
+def _exact(kind: type[T]) -> Callable[[Any, Any], T]:
+    """A cattrs structure hook that accepts only values of the JSON type of ``kind``."""
+
+    def structure(value: Any, _: Any) -> T:
+        if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+            return value
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+
+    return structure
+
+
+def _why(exc: BaseException) -> str:
+    """What is wrong with a message's params, as cattrs says it (``... @ $.position.line``)."""
+    cause = exc.__cause__
+    if isinstance(cause, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
+        return "; ".join(cattrs.transform_error(cause)[:3])
+    return "the params do not have the documented shape"
+
+
+def _is_message_id(value: Any) -> bool:
+    """JSON-RPC ids are strings or integers (never booleans, fractions or objects)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +245,20 @@ class CodexServer(LanguageServer):
         """True until an index run of ``service`` has been started."""
         return service.notebook.root not in self._indexed
 
-    def remove_folder(self, uri: str) -> None:
-        """Forget a workspace folder and close notebooks no other folder uses."""
+    async def remove_folder(self, uri: str) -> None:
+        """Forget a workspace folder and close notebooks no other folder uses.
+
+        Closing waits for the notebook's index run, so it happens on a thread of its own.
+        """
         roots = self.folder_roots.pop(uri, [])
         self._not_notebooks.clear()
         still_used = {root for other in self.folder_roots.values() for root in other}
-        for root in roots:
-            if root not in still_used and root in self.services:
-                self.services.pop(root).close()
+        closing = [
+            self.services.pop(root)
+            for root in roots
+            if root not in still_used and root in self.services
+        ]
+        await asyncio.gather(*(asyncio.to_thread(service.close) for service in closing))
 
     def service_for(self, path: Path) -> NotebookService | None:
         """The open notebook whose root is nearest above ``path`` as spelled (no disk access,
@@ -251,7 +341,7 @@ class CodexServer(LanguageServer):
         await progress.begin()
         buffers = self.buffers_of(service)
         try:
-            stats = await asyncio.wrap_future(
+            stats = await _closed_fails(
                 service.index(full=full, progress=progress.report_threadsafe, contents=buffers)
             )
         except Exception as exc:
@@ -268,7 +358,7 @@ class CodexServer(LanguageServer):
         self, service: NotebookService, paths: list[str], contents: dict[str, str] | None = None
     ) -> IndexStats:
         """Re-index some files of a notebook, then refresh what depends on the index."""
-        stats = await asyncio.wrap_future(service.update(paths, contents))
+        stats = await _closed_fails(service.update(paths, contents))
         self.index_changed(service)
         return stats
 
@@ -339,11 +429,19 @@ class CodexServer(LanguageServer):
 
     async def read(self, service: NotebookService, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read query on the notebook's reader thread and await its result."""
-        return await asyncio.wrap_future(service.read(query))
+        return await _closed_fails(service.read(query))
 
     def notebooks(self) -> list[Notebook]:
         """Every open notebook."""
         return [service.notebook for service in self.services.values()]
+
+
+async def _closed_fails(work: Future[T]) -> T:
+    """Await a notebook's work; a notebook closed meanwhile fails the request cleanly."""
+    try:
+        return await asyncio.wrap_future(work)
+    except NotebookClosed as exc:
+        raise RequestFailed(str(exc)) from exc
 
 
 def _discover_folder(path: Path) -> list[Notebook] | None:

@@ -47,6 +47,10 @@ def _is_damage(exc: BaseException | None) -> bool:
     return False
 
 
+class NotebookClosed(RuntimeError):
+    """Work was asked of a notebook that has been closed (its folder left the workspace)."""
+
+
 class NotebookService:
     """Owns a notebook's writer (indexer) and reader connections.
 
@@ -72,6 +76,7 @@ class NotebookService:
         self._opened = threading.Event()
         self._recovering = False
         self.on_damaged: Callable[[], object] | None = None
+        self._closed = False
         self.last_stats: IndexStats | None = None
 
     @property
@@ -131,7 +136,7 @@ class NotebookService:
             self._damaged()
             return job(self._indexer_here())
 
-        return self._writer.submit(run)
+        return self._submit(self._writer, run)
 
     def index(
         self,
@@ -179,7 +184,16 @@ class NotebookService:
             self._damaged()
             return query(self._reader_here())
 
-        return self._reader.submit(run)
+        return self._submit(self._reader, run)
+
+    def _submit(self, executor: ThreadPoolExecutor, work: Callable[[], T]) -> Future[T]:
+        """``work`` on ``executor``, or a future failed with :class:`NotebookClosed`."""
+        try:
+            return executor.submit(work)
+        except RuntimeError:  # the executor was shut down by close()
+            failed: Future[T] = Future()
+            failed.set_exception(NotebookClosed(f"the notebook {self.notebook.name} was closed"))
+            return failed
 
     def _reader_here(self) -> sqlite3.Connection:
         path = index_path(self.notebook)
@@ -188,6 +202,8 @@ class NotebookService:
             self._damaged()
         if self._read_conn is None:
             self._opened.wait()  # the writer creates (or repairs) the database first
+            if self._closed:
+                raise NotebookClosed(f"the notebook {self.notebook.name} was closed")
             self._read_conn = connect(path)
             self._read_file = _file_id(path)
         return self._read_conn
@@ -198,11 +214,18 @@ class NotebookService:
         self._read_conn = None
 
     def close(self) -> None:
-        """Finish pending work and close both connections."""
+        """Finish pending work and close both connections (blocks until then: call it off any
+        event loop). Reads still waiting for the database fail with :class:`NotebookClosed`."""
+        if self._closed:
+            return
+        self._closed = True
 
         def close_writer() -> None:
-            if self._indexer is not None:
-                self._indexer.close()
+            try:
+                if self._indexer is not None:
+                    self._indexer.close()
+            finally:
+                self._opened.set()  # release reads that wait for a database never opened
 
         def close_reader() -> None:
             if self._read_conn is not None:

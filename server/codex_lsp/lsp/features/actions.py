@@ -128,11 +128,11 @@ def register(server: CodexServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
-    def code_action(
+    async def code_action(
         ls: CodexServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
         doc = ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
-        return (actions_for(doc, ours) + schema.schema_actions(doc, ours)) or None
+        return (actions_for(doc, ours) + await schema.schema_actions(doc, ours)) or None

@@ -16,7 +16,14 @@ from ...core.names import BadName, check_folder
 from ...storage import lookups, queries
 from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
-from ..requests import RequestFailed, command_argument
+from ..requests import (
+    InvalidParams,
+    RequestFailed,
+    command_argument,
+    optional_field,
+    position_field,
+    required_field,
+)
 from ..server import CodexServer
 from .actions import create_note_edit, new_note_path
 from .navigation import references
@@ -32,22 +39,24 @@ def _range_json(r: types.Range) -> dict[str, Any]:
     }
 
 
-def _limit(value: Any) -> int:
+def _limit(arg: dict[str, Any]) -> int:
+    value = optional_field(arg, "limit", int, "a positive integer")
     if value is None:
         return DEFAULT_LIMIT
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise RequestFailed("limit must be a positive integer")
+    if value < 1:
+        raise InvalidParams("limit must be a positive integer")
     return min(value, MAX_LIMIT)
 
 
-def _string_list(value: Any, name: str) -> list[str]:
+def _string_list(arg: dict[str, Any], name: str) -> list[str]:
+    value = arg.get(name)
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
-    raise RequestFailed(f"{name} must be a list of strings")
+    raise InvalidParams(f"{name} must be a list of strings")
 
 
 def register(server: CodexServer) -> None:
@@ -61,11 +70,9 @@ def register(server: CodexServer) -> None:
     @server.command("codex.search")
     async def search(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
         arg = command_argument(args)
-        text = arg.get("query", "")
-        if not isinstance(text, str):
-            raise RequestFailed("query must be a string")
-        tags = _string_list(arg.get("tags"), "tags")
-        limit = _limit(arg.get("limit"))
+        text = optional_field(arg, "query", str, "a string") or ""
+        tags = _string_list(arg, "tags")
+        limit = _limit(arg)
         hits = []
         for service, found in await each(ls, lambda c: queries.search(c, text, tags, limit)):
             for hit in found:
@@ -102,10 +109,10 @@ def register(server: CodexServer) -> None:
     @server.command("codex.searchTags")
     async def search_tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
         arg = command_argument(args)
-        wanted = _string_list(arg.get("tags"), "tags")
-        match = arg.get("match", "all")
+        wanted = _string_list(arg, "tags")
+        match = optional_field(arg, "match", str, '"all" or "any"') or "all"
         if match not in ("all", "any"):
-            raise RequestFailed('match must be "all" or "any"')
+            raise InvalidParams('match must be "all" or "any"')
         found = []
         for service, paths in await each(
             ls,
@@ -126,9 +133,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.backlinks")
     async def backlinks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        uri = command_argument(args).get("uri")
-        if not isinstance(uri, str):
-            raise RequestFailed("uri must be a string")
+        uri = required_field(command_argument(args), "uri", str, "a string")
         doc = ls.document(uri)
         if doc is None or doc.service is None:
             raise RequestFailed(f"{uri} is not a note of an open notebook")
@@ -142,25 +147,24 @@ def register(server: CodexServer) -> None:
     @server.command("codex.references")
     async def find_references(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
         arg = command_argument(args)
-        uri, position = arg.get("uri"), arg.get("position") or {"line": 0, "character": 0}
-        doc = ls.document(uri) if isinstance(uri, str) else None
+        uri = required_field(arg, "uri", str, "a string")
+        line, character = position_field(arg, "position") or (0, 0)
+        doc = ls.document(uri)
         if doc is None or doc.service is None:
             raise RequestFailed("uri must name a note of an open notebook")
         service = doc.service
-        where = Position(int(position.get("line", 0)), int(position.get("character", 0)))
+        where = Position(line, character)
         found = await ls.read(service, lambda conn: references(conn, doc, where, False))
         return [{"uri": ls.uri_of(service, path), "range": _range_json(r)} for path, r in found]
 
     @server.command("codex.createNote")
     async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:
         arg = command_argument(args)
-        title = arg.get("title")
-        if not isinstance(title, str) or not title.strip():
+        title = required_field(arg, "title", str, "a non-empty string")
+        if not title.strip():
             raise RequestFailed("title must be a non-empty string")
-        service = _choose_notebook(ls, arg.get("notebook"))
-        folder = arg.get("folder") or ""
-        if not isinstance(folder, str):
-            raise RequestFailed("folder must be a string")
+        service = _choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
+        folder = optional_field(arg, "folder", str, "a string") or ""
         try:
             folder = check_folder(folder)
         except BadName as exc:
@@ -185,7 +189,7 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.reindex")
     async def reindex(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        full = bool(command_argument(args).get("full", False))
+        full = optional_field(command_argument(args), "full", bool, "true or false") or False
         results = []
         for service in list(ls.services.values()):
             stats = await ls.index_notebook(service, full=full)
@@ -211,13 +215,11 @@ def register(server: CodexServer) -> None:
         return found
 
 
-def _choose_notebook(ls: CodexServer, value: Any) -> NotebookService:
+def _choose_notebook(ls: CodexServer, value: str | None) -> NotebookService:
     if not ls.services:
         raise RequestFailed("no notebook is open")
     if value is None:
         return next(iter(ls.services.values()))
-    if not isinstance(value, str):
-        raise RequestFailed("notebook must be a path or file URI")
     path = uri_to_path(value) if value.startswith("file:") else Path(value)
     service = ls.services.get(path.resolve()) if path else None
     if service is None:

@@ -38,7 +38,7 @@ from ...storage.git import (
 from ...storage.git_index import record_commit
 from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri
-from ..requests import RequestFailed, command_argument
+from ..requests import InvalidParams, RequestFailed, command_argument, required_field
 from ..server import CodexServer, Document, NotePath
 from .actions import create_file_edit
 
@@ -122,16 +122,14 @@ def summary(path: Path) -> HistorySummary | None:
 async def _note_path(ls: CodexServer, arg: dict[str, Any]) -> tuple[str, NotePath]:
     """The ``uri`` argument and the note it names, which must lie inside an open notebook:
     git can read any repository, so the notebook is what bounds these commands."""
-    uri = arg.get("uri")
-    where = await ls.confine(uri)
-    assert isinstance(uri, str)  # confine refuses anything else
-    return uri, where
+    uri = required_field(arg, "uri", str, "a string")
+    return uri, await ls.confine(uri)
 
 
 def _commit(arg: dict[str, Any], name: str = "commit") -> str:
-    value = arg.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise RequestFailed(f"{name} must be a commit (hash or revision)")
+    value = required_field(arg, name, str, "a commit (hash or revision)")
+    if not value.strip():
+        raise InvalidParams(f"{name} must be a commit (hash or revision)")
     return value.strip()
 
 
@@ -139,7 +137,7 @@ def _history_limit(value: Any) -> int:
     if value is None:
         return DEFAULT_HISTORY_LIMIT
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise RequestFailed("limit must be a positive integer")
+        raise InvalidParams("limit must be a positive integer")
     return min(value, MAX_HISTORY_LIMIT)
 
 

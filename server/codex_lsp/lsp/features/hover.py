@@ -25,7 +25,7 @@ def register(server: CodexServer) -> None:
         doc = ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
-        key_hover = schema.schema_hover(doc, params.position)  # a frontmatter key
+        key_hover = await schema.schema_hover(doc, params.position)  # a frontmatter key
         if key_hover is not None:
             return key_hover
         service = doc.service

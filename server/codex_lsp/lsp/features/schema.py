@@ -100,6 +100,11 @@ def _schema_of(notebook: Notebook, conn: sqlite3.Connection | None) -> NotebookS
     return schema_source(notebook).state(conn).schema
 
 
+async def _current_schema(notebook: Notebook) -> NotebookSchema | None:
+    """The notebook's schema, read and compiled (when its text changed) off the event loop."""
+    return await asyncio.to_thread(_schema_of, notebook, None)
+
+
 def _catalog(conn: sqlite3.Connection, doc: Document) -> OverlayCatalog:
     note = doc.note
     return OverlayCatalog(
@@ -234,7 +239,7 @@ async def schema_completion(
         return None
     if any(part in ("tags", "tag") for part in context.path[:1]) and context.slot != "key":
         return None  # the tag completion answers these
-    schema = _schema_of(doc.service.notebook, None)
+    schema = await _current_schema(doc.service.notebook)
     if schema is None or schema.empty:
         return None
     note_type = _note_type(schema, doc, lines, closing)
@@ -381,7 +386,7 @@ def _key_items(
 # -- hover ------------------------------------------------------------------------------------
 
 
-def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
+async def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
     """Description and type of the frontmatter key under the cursor."""
     if doc.service is None or not is_note_name(doc.rel):
         return None
@@ -397,7 +402,7 @@ def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
     if at is None or not at[1]:
         return None
     path = at[0]
-    schema = _schema_of(doc.service.notebook, None)
+    schema = await _current_schema(doc.service.notebook)
     if schema is None or schema.empty:
         return None
     lines = doc.text.split("\n")
@@ -425,7 +430,7 @@ def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
 # -- quick fixes ------------------------------------------------------------------------------
 
 
-def schema_actions(
+async def schema_actions(
     doc: Document, diagnostics: Sequence[types.Diagnostic]
 ) -> list[types.CodeAction]:
     """Quick fixes for schema diagnostics (their ``data.schema`` says what to do)."""
@@ -438,7 +443,7 @@ def schema_actions(
     ]
     if not wanted:
         return []
-    schema = _schema_of(doc.service.notebook, None)
+    schema = await _current_schema(doc.service.notebook)
     found: list[types.CodeAction] = []
     titles: set[str] = set()
     today = _dt.date.today()
@@ -557,16 +562,25 @@ def register(server: CodexServer) -> None:
 
         task.add_done_callback(done)
 
-    def publish_file(service: NotebookService) -> None:
-        """Publish the schema file's diagnostics (buffer if open, else disk)."""
+    async def publish_file(service: NotebookService) -> None:
+        """Publish the schema file's diagnostics (buffer if open, else disk); the file is read
+        and compiled off the event loop."""
         uri = server.uri_of(service, SCHEMA_PATH)
         open_doc = server.open_document(uri)
-        source = schema_source(service.notebook)
-        text = open_doc.source if open_doc is not None else source.read_text()
+        version = open_doc.version if open_doc is not None else None
+        buffer = open_doc.source if open_doc is not None else None
         setting = _setting(server.settings.diagnostics)
-        diagnostics = (
-            schema_file_diagnostics(service.notebook, text, setting) if text is not None else []
-        )
+
+        def build() -> list[types.Diagnostic]:
+            text = buffer if buffer is not None else schema_source(service.notebook).read_text()
+            if text is None:
+                return []
+            return schema_file_diagnostics(service.notebook, text, setting)
+
+        diagnostics = await asyncio.to_thread(build)
+        open_doc = server.open_document(uri)
+        if (open_doc.version if open_doc is not None else None) != version:
+            return  # the buffer changed meanwhile: a later publish answers for it
         key = tuple(f"{d.code}:{d.range}:{d.message}" for d in diagnostics)
         if open_doc is None and published.get(uri, ()) == key:
             return
@@ -581,7 +595,7 @@ def register(server: CodexServer) -> None:
 
     def schema_changed(service: NotebookService) -> None:
         """Check open notes now, and the notebook after a quiet period."""
-        publish_file(service)
+        spawn(publish_file(service))
         server.index_changed(service)
         key = str(service.notebook.root)
         handle = timers.pop(key, None)
@@ -602,7 +616,7 @@ def register(server: CodexServer) -> None:
             if schema_source(service.notebook).set_buffer(text):
                 schema_changed(service)
             else:
-                publish_file(service)
+                spawn(publish_file(service))
             return
         doc = server.document(uri)
         if doc is not None and doc.service is not None and sidecar_owner(doc.rel):
@@ -631,11 +645,11 @@ def register(server: CodexServer) -> None:
         if schema_source(service.notebook).set_buffer(None):
             schema_changed(service)
         else:
-            publish_file(service)
+            spawn(publish_file(service))
 
     def on_index_changed(service: NotebookService) -> None:
         if server.open_document(server.uri_of(service, SCHEMA_PATH)) is None:
-            publish_file(service)
+            spawn(publish_file(service))
 
     server.on_document_opened.append(on_open_or_change)
     server.on_document_changed.append(on_open_or_change)

@@ -22,6 +22,7 @@ from .history import history_lens
 from .navigation import link_destination
 
 WORKSPACE_SYMBOL_LIMIT = 200
+MAX_SYMBOL_QUERY = 1000  # characters; longer workspace/symbol queries match nothing
 SHOW_BACKLINKS = "codex.showBacklinks"
 
 
@@ -92,6 +93,8 @@ def workspace_symbols(
     conn: sqlite3.Connection, query: str, uri_of: Callable[[str], str]
 ) -> list[types.WorkspaceSymbol]:
     """Notes, aliases, headings and tags matching ``query`` (fuzzy), best first."""
+    if len(query) > MAX_SYMBOL_QUERY:
+        return []  # SQLite refuses LIKE patterns this long, and no name is that long
     scored: list[tuple[int, types.WorkspaceSymbol]] = []
     for name in lookups.note_names(conn):
         location = types.Location(uri_of(name.path), ZERO_RANGE)

@@ -24,6 +24,9 @@ from ..watcher import ChangeBatcher, FolderWatcher
 
 log = logging.getLogger(__name__)
 
+# How long ``shutdown`` waits for index runs to finish before answering.
+SHUTDOWN_WAIT = 10.0
+
 
 def register(server: CodexServer) -> None:
     """Register life-cycle and synchronisation handlers."""
@@ -61,7 +64,7 @@ def register(server: CodexServer) -> None:
         ls: CodexServer, params: types.DidChangeWorkspaceFoldersParams
     ) -> None:
         for folder in params.event.removed:
-            ls.remove_folder(folder.uri)
+            await ls.remove_folder(folder.uri)
         created: list[NotebookService] = []
         for folder in params.event.added:
             created += await ls.add_folder(folder.uri)
@@ -128,12 +131,22 @@ def register(server: CodexServer) -> None:
                 batcher.add(path)
 
     @server.feature(types.SHUTDOWN)
-    def shutdown(ls: CodexServer, params: Any) -> None:
-        for watcher in watchers.values():
-            watcher.stop()
+    async def shutdown(ls: CodexServer, params: Any) -> None:
+        stopping = list(watchers.values())
         watchers.clear()
-        for service in ls.services.values():
-            service.close()
+        services = list(ls.services.values())
+
+        def close_all() -> None:
+            for watcher in stopping:
+                watcher.stop()
+            for service in services:
+                service.close()
+
+        # Closing waits for running index runs: off the loop, and not forever.
+        try:
+            await asyncio.wait_for(asyncio.to_thread(close_all), SHUTDOWN_WAIT)
+        except asyncio.TimeoutError:
+            log.warning("shutdown: notebooks still busy after %s s", SHUTDOWN_WAIT)
 
     def schedule_write(ls: CodexServer, uri: str, delay: float) -> None:
         """Write the buffer of ``uri`` to the index after ``delay`` seconds of quiet."""
