@@ -369,3 +369,36 @@ async def test_huge_strings_are_answered(ready: tuple[RawServer, Path]) -> None:
         "workspace/executeCommand", {"command": "codex.search", "arguments": [{"query": huge}]}
     )
     assert hits == []
+
+
+async def test_a_note_that_is_not_open_is_read_and_parsed_off_the_event_loop(
+    raw: RawServer, lab_notebook: Path
+) -> None:
+    """A request on a note the editor has not opened reads and parses it on a thread: a
+    cheap request on an open note sent after it is answered first."""
+    section = "## Step {n}\n\nMix [[PCR amplification]] with #assay/pcr and [x](y.md).\n\n"
+    huge = lab_notebook / "huge.md"
+    huge.write_text("".join(section.format(n=n) for n in range(40_000)), encoding="utf-8")
+    await raw.initialize(lab_notebook)
+    await raw.wait_ready()
+    note = (lab_notebook / PCR).as_uri()
+    raw.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": note,
+                "languageId": "markdown",
+                "version": 1,
+                "text": (lab_notebook / PCR).read_text(encoding="utf-8"),
+            }
+        },
+    )
+    slow = raw.request_nowait(
+        "textDocument/documentSymbol", {"textDocument": {"uri": huge.as_uri()}}
+    )
+    folding = await raw.request("textDocument/foldingRange", {"textDocument": {"uri": note}})
+    assert "result" in folding, folding
+    symbols = await raw.response(slow, timeout=120)
+    assert len(symbols["result"]) == 40_000
+    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
+    assert answered < arrival(raw, lambda m: m is symbols)

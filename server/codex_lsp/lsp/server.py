@@ -369,34 +369,40 @@ class CodexServer(LanguageServer):
 
     # -- documents -----------------------------------------------------------------------
 
-    def document(self, uri: str) -> Document | None:
-        """The note at ``uri``: the editor buffer when open, else the file on disk."""
+    async def document(self, uri: str) -> Document | None:
+        """The note at ``uri``: the editor buffer when open, else the file on disk, which is
+        read and parsed on a thread (only inside an open notebook)."""
         path = uri_to_path(uri)
         if path is None:
             return None
-        found = self.locate(uri)
         open_doc = self.open_document(uri)
-        if open_doc is None and found is None:
-            return None  # never read a file outside the open notebooks
-        if open_doc is not None:
-            uri = open_doc.uri  # the client's spelling of the URI
-            text, version = open_doc.source, open_doc.version
-        else:
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                return None
-            version = None
+        if open_doc is None:
+            return await asyncio.to_thread(self._disk_document, uri, path)
+        found = self.locate(uri)
+        uri = open_doc.uri  # the client's spelling of the URI
+        text, version = open_doc.source, open_doc.version
         cached = self._parsed.get(unquote(uri))
         if cached is not None and cached[0] == version and cached[1] == text:
             note, index = cached[2], cached[3]
         else:
             note = parse_note(text, strip_note_suffix(path.name))
             index = LineIndex(text)
-            if open_doc is not None:
-                self._parsed[unquote(uri)] = (version, text, note, index)
+            self._parsed[unquote(uri)] = (version, text, note, index)
         service, rel = (found.service, found.rel) if found else (None, path.name)
         return Document(uri, path, service, rel, text, version, note, index)
+
+    def _disk_document(self, uri: str, path: Path) -> Document | None:
+        """A note that is not open, from the disk; None outside the open notebooks (never
+        read there). Blocking: runs on a thread."""
+        found = self.locate(uri)
+        if found is None:
+            return None
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        note = parse_note(text, strip_note_suffix(path.name))
+        return Document(uri, path, found.service, found.rel, text, None, note, LineIndex(text))
 
     def open_document(self, uri: str) -> TextDocument | None:
         """The editor buffer of ``uri`` if it is open.

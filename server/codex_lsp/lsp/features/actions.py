@@ -131,7 +131,7 @@ def register(server: CodexServer) -> None:
     async def code_action(
         ls: CodexServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]

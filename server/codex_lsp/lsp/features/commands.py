@@ -134,7 +134,7 @@ def register(server: CodexServer) -> None:
     @server.command("codex.backlinks")
     async def backlinks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
         uri = required_field(command_argument(args), "uri", str, "a string")
-        doc = ls.document(uri)
+        doc = await ls.document(uri)
         if doc is None or doc.service is None:
             raise RequestFailed(f"{uri} is not a note of an open notebook")
         service = doc.service
@@ -149,7 +149,7 @@ def register(server: CodexServer) -> None:
         arg = command_argument(args)
         uri = required_field(arg, "uri", str, "a string")
         line, character = position_field(arg, "position") or (0, 0)
-        doc = ls.document(uri)
+        doc = await ls.document(uri)
         if doc is None or doc.service is None:
             raise RequestFailed("uri must name a note of an open notebook")
         service = doc.service

@@ -198,7 +198,7 @@ def register(server: CodexServer) -> None:
     async def completion(
         ls: CodexServer, params: types.CompletionParams
     ) -> types.CompletionList | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         from_schema = await schema.schema_completion(ls, doc, params.position)  # frontmatter

@@ -145,7 +145,7 @@ def register(server: CodexServer) -> None:
     edit_timers: dict[str, asyncio.TimerHandle] = {}
 
     async def publish(uri: str) -> None:
-        doc = server.document(uri)
+        doc = await server.document(uri)
         if doc is None or doc.service is None:
             return
         version = doc.version
@@ -169,8 +169,8 @@ def register(server: CodexServer) -> None:
 
     def refresh_notebook(service: NotebookService) -> None:
         for uri in server.open_documents():
-            doc_path = server.document(uri)
-            if doc_path is not None and doc_path.service is service:
+            where = server.locate(uri)
+            if where is not None and where.service is service:
                 _spawn(publish(uri))
 
     def on_edit(uri: str) -> None:

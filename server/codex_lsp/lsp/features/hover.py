@@ -22,7 +22,7 @@ def register(server: CodexServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: CodexServer, params: types.HoverParams) -> types.Hover | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         key_hover = await schema.schema_hover(doc, params.position)  # a frontmatter key

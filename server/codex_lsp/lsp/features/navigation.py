@@ -107,7 +107,7 @@ def register(server: CodexServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(ls: CodexServer, params: types.DefinitionParams) -> types.Location | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         element = element_at(doc.note, core_position(params.position))
@@ -123,7 +123,7 @@ def register(server: CodexServer) -> None:
     async def find_references(
         ls: CodexServer, params: types.ReferenceParams
     ) -> list[types.Location] | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         service = doc.service

@@ -426,7 +426,7 @@ def register(server: CodexServer) -> None:
     async def prepare_rename(
         ls: CodexServer, params: types.PrepareRenameParams
     ) -> types.PrepareRenamePlaceholder | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             raise RequestFailed("This file is not part of a notebook")
         kind, element, where = what_to_rename(doc, core_position(params.position))
@@ -449,7 +449,7 @@ def register(server: CodexServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_RENAME)
     async def rename(ls: CodexServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             raise RequestFailed("This file is not part of a notebook")
         service = doc.service

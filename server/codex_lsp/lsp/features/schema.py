@@ -539,10 +539,10 @@ async def schema_actions(
 
 def _schema_service(ls: CodexServer, uri: str) -> NotebookService | None:
     """The notebook whose ``.codex/schema.yaml`` is ``uri``, if it is one."""
-    doc = ls.document(uri)
-    if doc is None or doc.service is None or doc.rel != SCHEMA_PATH:
+    where = ls.locate(uri)
+    if where is None or where.rel != SCHEMA_PATH:
         return None
-    return doc.service
+    return where.service
 
 
 def register(server: CodexServer) -> None:
@@ -618,12 +618,12 @@ def register(server: CodexServer) -> None:
             else:
                 spawn(publish_file(service))
             return
-        doc = server.document(uri)
-        if doc is not None and doc.service is not None and sidecar_owner(doc.rel):
+        where = server.locate(uri)
+        if where is not None and sidecar_owner(where.rel):
             spawn(publish_special(uri))
 
     async def publish_special(uri: str) -> None:
-        doc = server.document(uri)
+        doc = await server.document(uri)
         if doc is None or doc.service is None:
             return
         settings = server.settings.diagnostics

@@ -167,17 +167,17 @@ def register(server: CodexServer) -> None:
     """Register symbols, links, folding and code lens."""
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(
+    async def document_symbol(
         ls: CodexServer, params: types.DocumentSymbolParams
     ) -> list[types.DocumentSymbol] | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         return outline(doc.note, doc.index) if doc else None
 
     @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
-    def folding_range(
+    async def folding_range(
         ls: CodexServer, params: types.FoldingRangeParams
     ) -> list[types.FoldingRange] | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         return folding(doc.note, doc.index) if doc else None
 
     @server.feature(types.WORKSPACE_SYMBOL)
@@ -196,7 +196,7 @@ def register(server: CodexServer) -> None:
     async def document_link(
         ls: CodexServer, params: types.DocumentLinkParams
     ) -> list[types.DocumentLink] | None:
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         service = doc.service
@@ -232,7 +232,7 @@ def register(server: CodexServer) -> None:
     ) -> list[types.CodeLens] | None:
         if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
             return None
-        doc = ls.document(params.text_document.uri)
+        doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
         lenses = [await backlink_lens(ls, doc)] if ls.settings.code_lens_backlinks else []
