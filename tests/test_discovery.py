@@ -11,7 +11,7 @@ import pytest
 from codex_lsp.lsp import server as server_module
 from codex_lsp.lsp.server import CodexServer
 from codex_lsp.storage.config import NotebookConfig
-from codex_lsp.storage.notebooks import Notebook, discover, enclosing_notebook
+from codex_lsp.storage.notebooks import Notebook, discover, enclosing_notebook, notebook_of_note
 from codex_lsp.storage.scanner import indexable_path, scan_notebook
 
 
@@ -22,11 +22,12 @@ def test_discovery_runs_off_the_loop_and_remembers_folders_without_a_notebook(
 
     def counted(path: Path) -> Notebook | None:
         walks.append((path, threading.current_thread() is threading.main_thread()))
-        return enclosing_notebook(path)
+        return notebook_of_note(path)
 
-    monkeypatch.setattr(server_module, "enclosing_notebook", counted)
-    lone = tmp_path / "loose"
+    monkeypatch.setattr(server_module, "notebook_of_note", counted)
+    lone = tmp_path / "home"  # notes right in the home folder have no notebook
     lone.mkdir()
+    monkeypatch.setenv("HOME", str(lone))
     server = CodexServer()
     started: list[Path] = []
     monkeypatch.setattr(
@@ -131,3 +132,16 @@ def test_a_vault_nested_in_a_notebook_is_indexed_apart(tmp_path: Path) -> None:
     scanned = scan_notebook(Notebook(outer, explicit=True), NotebookConfig())
     assert sorted(scanned.files) == ["a.md"]
     assert indexable_path(Notebook(outer, explicit=True), NotebookConfig(), "vault/b.md") is None
+
+
+def test_a_lone_note_is_served_in_its_folder_but_never_home_or_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / "Downloads").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    assert notebook_of_note(home / "Downloads/a.md") == Notebook(home / "Downloads", explicit=False)
+    assert notebook_of_note(home / "a.md") is None
+    assert notebook_of_note(Path("/a.md")) is None
+    vault = mark(home / "vault", ".obsidian", True)
+    assert notebook_of_note(vault / "a.md") == Notebook(vault, explicit=False)

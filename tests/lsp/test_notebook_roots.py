@@ -85,3 +85,27 @@ async def test_a_note_in_a_git_work_tree_opens_the_work_tree(
         assert [loc.uri for loc in found] == [(repo / "README.md").as_uri()]
     finally:
         await stop_session(session)
+
+
+async def test_a_lone_note_opens_its_folder(
+    lab_notebook: Path, tmp_path: Path, profile: str
+) -> None:
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    (folder / "other.md").write_text("# Other\n", encoding="utf-8")
+    note = folder / "lone.md"
+    note.write_text("[[other]]\n", encoding="utf-8")
+    session = await start_session(lab_notebook, profile)
+    try:
+        uri = note.as_uri()
+        session.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri, "markdown", 1, "[[other]]\n")
+            )
+        )
+        await wait_ready(session, count=2)
+        assert (str(folder), False) in await roots(session)
+        found = await session.definition(uri, types.Position(0, 3))
+        assert [loc.uri for loc in found] == [(folder / "other.md").as_uri()]
+    finally:
+        await stop_session(session)

@@ -107,6 +107,21 @@ def enclosing_notebook(path: Path) -> Notebook | None:
     return None
 
 
+def notebook_of_note(path: Path) -> Notebook | None:
+    """The notebook an editor serves a note opened on its own in: ``enclosing_notebook``,
+    else the note's folder as an implicit notebook (a lone note), unless that folder is the
+    home folder or the filesystem root, which are never indexed whole. Blocking."""
+    found = enclosing_notebook(path)
+    if found is not None:
+        return found
+    folder = path.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    if folder == Path(folder.anchor) or folder == Path.home().resolve():
+        return None
+    return Notebook(folder, explicit=False)
+
+
 def nested_notebook_roots(folder: Path) -> list[Path]:
     """Notebook roots (marked ones) strictly below ``folder``, sorted, skipping hidden and
     tool folders."""
