@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import fields
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from codex_lsp.cli.main import build_parser
+from codex_lsp.cli.progress import MIN_FILES
 from codex_lsp.storage.indexer import IndexStats
 
 EXP_014 = "experiments/EXP-014 HEK293 transfection.md"
@@ -371,6 +375,52 @@ def test_check_strict_adds_ambiguous_links_that_resolve_without_a_choice(
     ]
 
 
+def test_check_json_flag_is_format_json(lab_notebook: Path, cache_home: Path) -> None:
+    flag = cli("check", lab_notebook, "--json", cache=cache_home)
+    assert flag.returncode == 1
+    assert as_json(flag) == as_json(
+        cli("check", lab_notebook, "--format", "json", cache=cache_home)
+    )
+
+
+def test_check_of_a_vault_subfolder_resolves_links_in_the_whole_vault(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "content/Math").mkdir(parents=True)
+    (vault / "Sets.md").write_text("[[Nowhere]]\n", encoding="utf-8")
+    (vault / "content/Math/Graphs.md").write_text("[[Sets]] [[Missing]]\n", encoding="utf-8")
+    whole = as_json(cli("check", vault, "--json", cache=cache_home))
+    assert [i["path"] for i in whole["issues"]] == ["Sets.md", "content/Math/Graphs.md"]  # type: ignore[index]
+    part = cli("check", vault / "content/Math", cache=cache_home)
+    assert part.stdout.splitlines() == [
+        "Graphs.md:1:10: error: Broken link: no note or file named 'Missing' [link-broken]",
+        "1 error, 0 warnings",
+    ]
+    one = as_json(cli("check", vault / "Sets.md", "--json", cache=cache_home))
+    assert [i["path"] for i in one["issues"]] == ["Sets.md"]  # type: ignore[index]
+    assert not (vault / ".codex").exists()  # a vault stays implicit: its index is in the cache
+    assert list(cache_home.iterdir())
+
+
+@pytest.mark.parametrize("corpus", ["kepano-obsidian", "foam-docs"])
+def test_check_of_a_corpus_subfolder_equals_its_files_in_the_whole_vault(
+    corpora_dir: Path, tmp_path: Path, cache_home: Path, corpus: str
+) -> None:
+    vault = tmp_path / corpus
+    shutil.copytree(corpora_dir / corpus, vault)
+    (vault / ".obsidian").mkdir()
+    whole = as_json(cli("check", vault, "--json", cache=cache_home))["issues"]
+    assert isinstance(whole, list)
+    subfolders = sorted(p for p in vault.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert subfolders
+    for folder in subfolders:
+        part = as_json(cli("check", folder, "--json", cache=cache_home))["issues"]
+        prefix = f"{folder.name}/"
+        assert part == [issue for issue in whole if issue["path"].startswith(prefix)], folder
+
+
 def test_check_passes_after_fixing_the_broken_links(lab_notebook: Path, cache_home: Path) -> None:
     assert cli("check", lab_notebook, cache=cache_home).returncode == 1
     fix_broken_links(lab_notebook)
@@ -412,6 +462,20 @@ def test_init_creates_and_then_leaves_alone(tmp_path: Path, cache_home: Path) ->
     index = as_json(cli("index", folder, "--json", cache=cache_home))
     assert index["notebooks"][0]["explicit"] is True  # type: ignore[index]
     assert (codex / "notebook.db").is_file()
+
+
+def test_init_json(tmp_path: Path, cache_home: Path) -> None:
+    folder = tmp_path / "nb"
+    data = as_json(cli("init", folder, "--json", cache=cache_home))
+    codex = folder / ".codex"
+    assert data == {
+        "files": [
+            {"file": str(codex / name), "created": True}
+            for name in ("config.yaml", "schema.yaml", ".gitignore")
+        ]
+    }
+    again = as_json(cli("init", folder, "--json", cache=cache_home))
+    assert [f["created"] for f in again["files"]] == [False, False, False]  # type: ignore[index]
 
 
 def test_init_defaults_to_current_folder(tmp_path: Path, cache_home: Path) -> None:
@@ -492,3 +556,49 @@ def test_newer_database_is_a_clean_error(lab_notebook: Path, cache_home: Path) -
     assert result.stdout == ""
     assert "newer codex-lsp" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- help and progress ---------------------------------------------------------------------
+
+
+def test_every_command_argument_and_option_has_help() -> None:
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {c.dest: bool(c.help) for c in commands._choices_actions} == dict.fromkeys(
+        commands.choices, True
+    )
+    for name, command in [("codex-lsp", parser), *commands.choices.items()]:
+        undocumented = [a.dest for a in command._actions if not a.help and a is not commands]
+        assert undocumented == [], name
+        assert command is parser or command.description, name
+
+
+@pytest.mark.parametrize("command", ["index", "search", "tags", "check"])
+def test_a_command_that_builds_the_index_shows_progress_on_a_terminal(
+    tmp_path: Path, cache_home: Path, command: str
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(MIN_FILES):
+        (folder / f"note {n}.md").write_text(f"# Note {n}\n", encoding="utf-8")
+    main, child = pty.openpty()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home), "PYTHONIOENCODING": "utf-8"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "codex_lsp", command, str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=child,
+        env=env,
+    ) as process:
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal is closed once the process has exited
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=120)
+    os.close(main)
+    assert f"100% {MIN_FILES}/{MIN_FILES} many" in b"".join(chunks).decode("utf-8")

@@ -6,8 +6,10 @@ local config = require('codex.config')
 return {
   cmd = config.options.cmd or config.default_cmd(),
   filetypes = { 'markdown' },
-  root_markers = { '.codex', '.git' },
-  -- Only notes inside a notebook (a folder with .codex/ or a git repository) start the server.
+  -- The notebook root, as the server and the CLI find it (codex.root): the nearest folder with
+  -- .codex/, .obsidian/, .foam/, .vscode/foam.json, .zk/ or dendron.yml, else the nearest git
+  -- work tree, else the note's own folder (never the home folder or /).
+  root_dir = require('codex.root').root_dir,
   workspace_required = true,
   settings = {
     codex = config.options.settings or vim.empty_dict(),

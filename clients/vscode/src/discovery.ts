@@ -7,6 +7,8 @@ import * as path from 'node:path';
 export const MIN_PYTHON: readonly [number, number] = [3, 10];
 export const SERVER_EXECUTABLE = 'codex-lsp';
 export const DEFAULT_ARGS: readonly string[] = ['serve'];
+/** How a user installs the server: codex-lsp is not published on PyPI. */
+export const INSTALL_SERVER = 'install it from a clone of codex-lsp with "pipx install ./"';
 
 /** How to run the server. */
 export type ServerChoice =
@@ -86,7 +88,7 @@ export function resolveServer(input: DiscoveryInput): Resolution {
         key: 'no-server',
         message:
           'Codex Notebooks: no language server found. This build of the extension has no ' +
-          'bundled server and codex-lsp is not on PATH: install it with "pip install codex-lsp" ' +
+          `bundled server and codex-lsp is not on PATH: ${INSTALL_SERVER}, ` +
           'or set "codex.server.command".',
         actions: ['Open Settings'],
       },
@@ -218,7 +220,7 @@ const MIN_TEXT = MIN_PYTHON.join('.');
 const FIX =
   `Install Python ${MIN_TEXT} or newer (python.org or your package manager) and, if it is not ` +
   'the one found on PATH, set "codex.server.python" to its path. Or install the server ' +
-  'yourself ("pip install codex-lsp") and set "codex.server.command".';
+  `yourself (${INSTALL_SERVER}) and set "codex.server.command".`;
 
 /** The one notification for an interpreter that cannot run the bundled server. */
 export function pythonProblem(python: PythonCandidate, check: PythonCheck): Problem | undefined {
@@ -244,7 +246,7 @@ export function pythonProblem(python: PythonCandidate, check: PythonCheck): Prob
         message:
           `Codex Notebooks could not start its bundled language server with ${who}` +
           `${check.version ? ` (Python ${check.version})` : ''}: ${check.detail}. ` +
-          'Install the server yourself ("pip install codex-lsp") and set "codex.server.command", ' +
+          `Install the server yourself (${INSTALL_SERVER}) and set "codex.server.command", ` +
           'or choose another interpreter in "codex.server.python".',
         actions: ['Show Log', 'Open Settings'],
       };

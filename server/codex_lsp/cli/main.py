@@ -1,4 +1,4 @@
-"""``codex-lsp`` command line: index, search, tags, check, init (and serve, the server)."""
+"""``codex-lsp`` command line: index, search, tags, check, init, history (and serve)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .progress import ProgressBar
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 DEBUG_HELP = "show the traceback of a failure (otherwise one line on standard error)"
+JSON_HELP = "print one JSON document (see docs/cli.md)"
+PATH_HELP = "a folder or file: the notebook that holds it, and the notebooks below it"
 
 
 def positive_int(text: str) -> int:
@@ -48,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="codex-lsp", description="Index, search and check Markdown lab notebooks."
     )
-    parser.add_argument("--version", action="version", version=f"codex-lsp {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"codex-lsp {__version__}",
+        help="print the version and exit",
+    )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     # Also accepted after the command; SUPPRESS keeps a sub-command from resetting it.
     common = OneLineParser(add_help=False)
@@ -56,30 +63,56 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser(
-        "index", parents=[common], help="bring the index of every notebook under PATH up to date"
+        "index",
+        parents=[common],
+        help="bring the index of every notebook under PATH up to date",
+        description="Bring the index of every notebook PATH covers up to date (docs/cli.md).",
     )
-    index.add_argument("path", type=Path)
+    index.add_argument("path", type=Path, metavar="PATH", help=PATH_HELP)
     index.add_argument("--full", action="store_true", help="re-read every file")
-    index.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    index.add_argument("--json", action="store_true", help=JSON_HELP)
 
-    search = sub.add_parser("search", parents=[common], help="full-text search")
-    search.add_argument("path", type=Path)
-    search.add_argument("query", nargs="?", default="")
-    search.add_argument("--tag", action="append", default=[], help="only files with this tag")
-    search.add_argument("--limit", type=positive_int, default=20)
-    search.add_argument("--json", action="store_true")
+    search = sub.add_parser(
+        "search",
+        parents=[common],
+        help="full-text search",
+        description="Search the notebooks PATH covers: names and titles first, then relevance.",
+    )
+    search.add_argument("path", type=Path, metavar="PATH", help=PATH_HELP)
+    search.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        help='words, "a phrase", -word, OR, word*, tag:x, path:folder/ (docs/cli.md)',
+    )
+    search.add_argument(
+        "--tag", action="append", default=[], metavar="TAG", help="only files with this tag"
+    )
+    search.add_argument(
+        "--limit", type=positive_int, default=20, metavar="N", help="show at most N hits"
+    )
+    search.add_argument("--json", action="store_true", help=JSON_HELP)
 
     tags = sub.add_parser(
-        "tags", parents=[common], help="list tags with the number of files carrying each"
+        "tags",
+        parents=[common],
+        help="list tags with the number of files carrying each",
+        description="List the tags of the notebooks PATH covers, most used first.",
     )
-    tags.add_argument("path", type=Path)
-    tags.add_argument("--json", action="store_true")
+    tags.add_argument("path", type=Path, metavar="PATH", help=PATH_HELP)
+    tags.add_argument("--json", action="store_true", help=JSON_HELP)
 
     check = sub.add_parser(
-        "check", parents=[common], help="report broken and ambiguous links and bad frontmatter"
+        "check",
+        parents=[common],
+        help="report broken and ambiguous links and bad frontmatter",
+        description="Report the issues of the files under PATH (exit status 1 on an error).",
     )
-    check.add_argument("path", type=Path)
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("path", type=Path, metavar="PATH", help=PATH_HELP)
+    check.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    check.add_argument("--json", action="store_true", help="the same as --format json")
     check.add_argument(
         "--strict",
         action="store_true",
@@ -87,22 +120,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     history = sub.add_parser(
-        "history", parents=[common], help="git history of a note (renames followed)"
+        "history",
+        parents=[common],
+        help="git history of a note (renames followed)",
+        description="Git history of a note, renames followed.",
     )
-    history.add_argument("path", type=Path, metavar="FILE")
-    history.add_argument("--limit", type=positive_int, help="show at most N entries")
-    history.add_argument("--json", action="store_true", help="print JSON (see docs/cli.md)")
+    history.add_argument("path", type=Path, metavar="FILE", help="a note in a git work tree")
+    history.add_argument("--limit", type=positive_int, metavar="N", help="show at most N entries")
+    history.add_argument("--json", action="store_true", help=JSON_HELP)
 
     init = sub.add_parser(
-        "init", parents=[common], help="make a folder a notebook (creates .codex/)"
+        "init",
+        parents=[common],
+        help="make a folder a notebook (creates .codex/)",
+        description="Make a folder a notebook: create .codex/ with config and schema.",
     )
-    init.add_argument("path", type=Path, nargs="?", default=Path("."))
+    init.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        help="the folder (default: the current one; created if missing)",
+    )
+    init.add_argument("--json", action="store_true", help=JSON_HELP)
 
     serve = sub.add_parser(
-        "serve", parents=[common], help="run the language server (stdio by default)"
+        "serve",
+        parents=[common],
+        help="run the language server (stdio by default)",
+        description="Run the language server, on standard input and output by default.",
     )
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
-    serve.add_argument("--log-file", type=Path, help="also write the server log to this file")
+    serve.add_argument(
+        "--log-file", type=Path, metavar="FILE", help="also write the server log to this file"
+    )
     return parser
 
 
@@ -168,7 +219,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_history(args.path, args.limit, args.json)
     if args.command == "init":
-        return _init(args.path)
+        return _init(args.path, args.json)
     if not args.path.exists():
         print(f"codex-lsp: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE
@@ -176,12 +227,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    bar = ProgressBar(sys.stderr) if args.command == "index" else None
+    bar = ProgressBar(sys.stderr)
     with indexed_notebooks(
-        args.path, full=getattr(args, "full", False), progress=bar.update if bar else None
+        args.path, full=getattr(args, "full", False), progress=bar.update
     ) as notebooks:
-        if bar:
-            bar.finish()
+        bar.finish()
         base = args.path.resolve()
         if args.command == "index":
             return _index(notebooks, base, args.json)
@@ -189,7 +239,7 @@ def _run(args: argparse.Namespace) -> int:
             return _search(notebooks, base, args)
         if args.command == "tags":
             return _tags(notebooks, args.json)
-        return _check(notebooks, base, args.format == "json", args.strict)
+        return _check(notebooks, base, args.json or args.format == "json", args.strict)
 
 
 def _shown(item: IndexedNotebook, base: Path, path: str) -> str:
@@ -312,7 +362,10 @@ def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:
 
 def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: bool) -> int:
     found = [
-        (issue, item) for item in notebooks for issue in queries.check(item.conn, strict=strict)
+        (issue, item)
+        for item in notebooks
+        for issue in queries.check(item.conn, strict=strict)
+        if _under(item.notebook.root / issue.path, base)
     ]
     errors = sum(1 for issue, _ in found if issue.severity == "error")
     warnings = len(found) - errors
@@ -345,10 +398,20 @@ def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: 
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
-def _init(path: Path) -> int:
+def _under(path: Path, base: Path) -> bool:
+    """Whether ``path`` is ``base`` or lies below it: what ``check PATH`` reports."""
+    return path == base or base in path.parents
+
+
+def _init(path: Path, as_json: bool) -> int:
     if path.exists() and not path.is_dir():
         print(f"codex-lsp: {path} is not a folder", file=sys.stderr)
         return EXIT_USAGE
-    for target, created in init_notebook(path):
+    results = init_notebook(path)
+    if as_json:
+        files = [{"file": str(target), "created": created} for target, created in results]
+        print(json.dumps({"files": files}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for target, created in results:
         print(f"{'created' if created else 'exists, left alone'}: {target}")
     return EXIT_OK

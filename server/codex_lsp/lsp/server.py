@@ -44,7 +44,7 @@ from ..storage.indexer import IndexStats
 from ..storage.notebooks import (
     Notebook,
     discover,
-    enclosing_notebook,
+    notebook_of_note,
     notebook_relative,
     really_inside,
 )
@@ -302,11 +302,12 @@ class CodexServer(LanguageServer):
         return root / rel
 
     async def open_enclosing(self, uri: str) -> None:
-        """Open the notebook around a document the user opened outside every open notebook.
+        """Open the notebook of a document the user opened outside every open notebook
+        (``notebook_of_note``: the CLI's and the editor clients' rule).
 
         The only place a notebook opens other than workspace folders: request arguments never
-        do. The walk up the folders runs off the event loop; a folder with no notebook above
-        it is remembered for ``NOT_A_NOTEBOOK_TTL`` seconds.
+        do. The walk up the folders runs off the event loop; a folder with no notebook is
+        remembered for ``NOT_A_NOTEBOOK_TTL`` seconds.
         """
         path = uri_to_path(uri)
         if path is None or self.service_for(path) is not None:
@@ -314,7 +315,7 @@ class CodexServer(LanguageServer):
         folder, now = path.parent, time.monotonic()
         if now - self._not_notebooks.get(folder, -NOT_A_NOTEBOOK_TTL) < NOT_A_NOTEBOOK_TTL:
             return
-        notebook = await asyncio.to_thread(enclosing_notebook, path)
+        notebook = await asyncio.to_thread(notebook_of_note, path)
         if notebook is None:
             if len(self._not_notebooks) >= NOT_A_NOTEBOOK_MAX:
                 self._not_notebooks.clear()

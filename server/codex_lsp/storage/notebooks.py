@@ -1,7 +1,10 @@
-"""Discover notebooks: folders with a ``.codex/`` directory, or implicit ones.
+"""Discover notebooks: the folder a note belongs to, and the notebooks under a folder.
 
-An implicit notebook (a folder with no ``.codex/`` above it) keeps its database under the
-user's cache directory, so we never write into a user's tree uninvited.
+A notebook root is the nearest folder holding a notebook marker: ``.codex/`` (our own), or
+the marker of another notes tool (an Obsidian vault, a Foam workspace, a zk notebook, a
+Dendron workspace); with none above, the nearest git work tree. Only a ``.codex/`` root is
+explicit: any other (implicit) notebook keeps its database under the user's cache directory,
+so we never write into a user's tree uninvited. The rules are in docs/cli.md, "Notebooks".
 """
 
 from __future__ import annotations
@@ -18,6 +21,16 @@ from ..core.paths import lexically_normal, nearest_root
 CODEX_DIR = ".codex"
 DB_NAME = "notebook.db"
 SKIPPED_DIRS = frozenset({".git", ".codex", ".obsidian", ".trash", "node_modules"})
+# What makes a folder a notebook root, as (path inside the folder, is a folder): ours first.
+NOTEBOOK_MARKERS: tuple[tuple[str, bool], ...] = (
+    (CODEX_DIR, True),
+    (".obsidian", True),  # Obsidian vault
+    (".foam", True),  # Foam workspace
+    (".vscode/foam.json", False),  # Foam workspace (older layout)
+    (".zk", True),  # zk notebook
+    ("dendron.yml", False),  # Dendron workspace
+)
+GIT_MARKER = ".git"  # a folder, or a file in a linked work tree or submodule
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,45 +72,84 @@ def cache_dir_for(root: Path) -> Path:
     return user_cache_dir() / f"{readable}-{digest}"
 
 
+def notebook_marker(folder: Path) -> str | None:
+    """The first of ``NOTEBOOK_MARKERS`` that ``folder`` holds, if any."""
+    for name, is_dir in NOTEBOOK_MARKERS:
+        marker = folder / name
+        if marker.is_dir() if is_dir else marker.is_file():
+            return name
+    return None
+
+
 def is_notebook_root(folder: Path) -> bool:
-    """True when ``folder`` holds a ``.codex/`` directory."""
+    """True when ``folder`` holds a notebook marker (``.codex/``, a vault's, ...)."""
+    return notebook_marker(folder) is not None
+
+
+def is_explicit_root(folder: Path) -> bool:
+    """True when ``folder`` holds a ``.codex/`` directory (its index lives there)."""
     return (folder / CODEX_DIR).is_dir()
 
 
 def enclosing_notebook(path: Path) -> Notebook | None:
-    """The nearest explicit notebook containing ``path`` (itself included), if any."""
+    """The notebook ``path`` belongs to (itself included), if any: the nearest folder with
+    a notebook marker, else the nearest git work tree. Blocking (stats every parent)."""
     current = path.resolve()
     if current.is_file():
         current = current.parent
-    for folder in (current, *current.parents):
+    folders = (current, *current.parents)
+    for folder in folders:
         if is_notebook_root(folder):
-            return Notebook(folder, explicit=True)
+            return Notebook(folder, explicit=is_explicit_root(folder))
+    for folder in folders:
+        if os.path.lexists(folder / GIT_MARKER):
+            return Notebook(folder, explicit=False)
     return None
 
 
+def notebook_of_note(path: Path) -> Notebook | None:
+    """The notebook an editor serves a note opened on its own in: ``enclosing_notebook``,
+    else the note's folder as an implicit notebook (a lone note), unless that folder is the
+    home folder or the filesystem root, which are never indexed whole. Blocking."""
+    found = enclosing_notebook(path)
+    if found is not None:
+        return found
+    folder = path.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    if folder == Path(folder.anchor) or folder == Path.home().resolve():
+        return None
+    return Notebook(folder, explicit=False)
+
+
 def nested_notebook_roots(folder: Path) -> list[Path]:
-    """Explicit notebook roots strictly below ``folder`` (skipping hidden and tool folders)."""
+    """Notebook roots (marked ones) strictly below ``folder``, sorted, skipping hidden and
+    tool folders."""
     found: list[Path] = []
     for dirpath, dirnames, _ in os.walk(folder):
         here = Path(dirpath)
-        if here != folder and CODEX_DIR in dirnames:
+        if here != folder and is_notebook_root(here):
             found.append(here)
         dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS]
-    return found
+    return sorted(found)
 
 
 def discover(path: Path) -> list[Notebook]:
     """Notebooks that a folder given by the user (CLI argument, workspace folder) covers.
 
-    The enclosing notebook (or the folder itself as an implicit notebook when there is none),
-    followed by every explicit notebook nested below it.
+    The notebook the folder belongs to (``enclosing_notebook``, or the folder itself as an
+    implicit notebook when there is none), followed by every marked notebook nested below
+    the folder. A folder inside a notebook is served as part of it, so that its links
+    resolve as in the whole notebook.
     """
     folder = path.resolve()
     if folder.is_file():
         folder = folder.parent
     top = enclosing_notebook(folder) or Notebook(folder, explicit=False)
     notebooks = [top]
-    notebooks.extend(Notebook(root, explicit=True) for root in nested_notebook_roots(top.root))
+    notebooks.extend(
+        Notebook(root, explicit=is_explicit_root(root)) for root in nested_notebook_roots(folder)
+    )
     return notebooks
 
 

@@ -12,7 +12,7 @@ import pathspec
 
 from ..core.syntax import is_note_name
 from .config import NotebookConfig
-from .notebooks import CODEX_DIR, SKIPPED_DIRS, Notebook, really_inside
+from .notebooks import SKIPPED_DIRS, Notebook, is_notebook_root, really_inside
 
 SIDECAR_SUFFIXES = (".json", ".xml", ".md")
 
@@ -115,7 +115,7 @@ def scan_notebook(notebook: Notebook, config: NotebookConfig) -> ScanResult:
             if is_link and not _symlink_ok(entry.path, real_root, rel, result):
                 continue
             if is_dir:
-                if name in SKIPPED_DIRS or os.path.isdir(os.path.join(entry.path, CODEX_DIR)):
+                if name in SKIPPED_DIRS or is_notebook_root(Path(entry.path)):
                     continue
                 if ignore.ignored(rel, is_dir=True):
                     continue
@@ -193,7 +193,7 @@ def indexable_path(notebook: Notebook, config: NotebookConfig, rel: str) -> str 
     for depth, part in enumerate(parts[:-1]):
         folder = folder / part
         prefix = "/".join(parts[: depth + 1])
-        if (folder / CODEX_DIR).is_dir() or ignore.ignored(prefix, is_dir=True):
+        if is_notebook_root(folder) or ignore.ignored(prefix, is_dir=True):
             return None
         ignore.add_gitignore(folder, prefix)
     path = "/".join(parts)

@@ -11,7 +11,7 @@ T.test('the codex client attaches to a note with the notebook as root', function
   T.eq('codex-lsp', c.server_info and c.server_info.name, 'serverInfo.name')
   T.ok(vim.lsp.buf_is_attached(bufnr, c.id), 'attached to the note buffer')
   T.eq({ 'markdown' }, vim.lsp.config.codex.filetypes)
-  T.eq({ '.codex', '.git' }, vim.lsp.config.codex.root_markers)
+  T.eq(require('codex.root').root_dir, vim.lsp.config.codex.root_dir, 'the root rule of codex.root')
 end)
 
 -- Opened after the first index run, as a user would open a second note.

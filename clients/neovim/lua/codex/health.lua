@@ -87,13 +87,13 @@ function M.check()
       else
         h.error(
           ('`%s` failed: %s'):format(table.concat(version_argv(cmd), ' '), err or '?'),
-          { 'Install the server: pip install codex-lsp', "or set the command: require('codex').setup({ cmd = { ... } })" }
+          { 'Install the server from a clone of codex-lsp: pipx install ./', "or set the command: require('codex').setup({ cmd = { ... } })" }
         )
       end
     else
       h.error(
         ('server command not found: %s'):format(exe),
-        { 'Install the server: pip install codex-lsp', "or set the command: require('codex').setup({ cmd = { ... } })" }
+        { 'Install the server from a clone of codex-lsp: pipx install ./', "or set the command: require('codex').setup({ cmd = { ... } })" }
       )
     end
     local py = python_of(cmd)
@@ -140,13 +140,11 @@ function M.check()
   end
 
   h.start('Notebooks')
-  local found = false
   for _, c in ipairs(clients) do
     if c.initialized and client.supports(c, 'codex.notebooks') then
       local response = client.call(c, 'request_sync', 'workspace/executeCommand', { command = 'codex.notebooks', arguments = { vim.empty_dict() } }, 3000)
       if response and response.result then
         for _, nb in ipairs(response.result) do
-          found = true
           h.ok(('%s (%s): %d notes, %d links, %d tags%s%s'):format(
             nb.name,
             nb.root,
@@ -162,12 +160,30 @@ function M.check()
       end
     end
   end
-  if not found then
-    local root = vim.fs.root(vim.fn.getcwd(), { '.codex' })
+  -- Which root the plugin starts the server on for each Markdown buffer (else the current
+  -- directory), and why; or why there is none.
+  local sources = {}
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    local name = vim.api.nvim_buf_get_name(b)
+    if vim.api.nvim_buf_is_loaded(b) and vim.bo[b].filetype == 'markdown' and name ~= '' then
+      sources[#sources + 1] = name
+    end
+  end
+  if #sources == 0 then
+    sources = { vim.fn.getcwd() }
+  end
+  for i, from in ipairs(sources) do
+    if i > 10 then
+      h.info(('%d more Markdown buffers'):format(#sources - 10))
+      break
+    end
+    local root, how = require('codex.root').find(from)
     if root then
-      h.ok(('notebook detected: %s (open one of its notes to start the server)'):format(root))
+      h.ok(('notebook root for %s: %s (%s)'):format(from, root, how))
     else
-      h.info('no notebook detected from the current directory (a folder with .codex/; `codex-lsp init` makes one)')
+      h.warn(('no notebook root for %s: %s'):format(from, how), {
+        'Open notes inside a notebook: a folder with .codex/ (`codex-lsp init`), .obsidian/, .foam/, .vscode/foam.json, .zk/ or dendron.yml, or a git work tree',
+      })
     end
   end
 end

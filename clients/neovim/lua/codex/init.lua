@@ -11,7 +11,14 @@ local function start_010(bufnr, lsp_config)
   if vim.bo[bufnr].buftype ~= '' or vim.bo[bufnr].filetype ~= 'markdown' then
     return
   end
-  local root = vim.fs.root(bufnr, lsp_config.root_markers)
+  local root
+  if type(lsp_config.root_dir) == 'function' then
+    lsp_config.root_dir(bufnr, function(dir)
+      root = dir
+    end)
+  else
+    root = lsp_config.root_dir or vim.fs.root(bufnr, lsp_config.root_markers)
+  end
   if not root then
     return
   end

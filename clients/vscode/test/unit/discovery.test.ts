@@ -69,6 +69,22 @@ describe('resolveServer', () => {
     const r = resolveServer(input({ files: [] }));
     assert.ok(!r.ok);
     assert.equal(r.problem.key, 'no-server');
+    assert.match(r.problem.message, /from a clone of codex-lsp with "pipx install \.\/"/);
+  });
+
+  test('no message asks to pip install codex-lsp (it is not on PyPI)', () => {
+    const python = { command: 'python3', args: [], source: 'default' as const };
+    const problem = resolveServer(input({ files: [] }));
+    const messages = [
+      problem.ok ? '' : problem.problem.message,
+      ...(['missing', 'old', 'broken'] as const).map(
+        (kind) => pythonProblem(python, { kind, version: '3.8.1', detail: 'x' } as never)!.message,
+      ),
+    ];
+    for (const message of messages) {
+      assert.doesNotMatch(message, /pip install codex-lsp/);
+      assert.match(message, /pipx install \.\//);
+    }
   });
 
   test('bad args setting falls back to serve', () => {
