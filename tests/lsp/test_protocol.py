@@ -402,3 +402,30 @@ async def test_a_note_that_is_not_open_is_read_and_parsed_off_the_event_loop(
     assert len(symbols["result"]) == 40_000
     answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
     assert answered < arrival(raw, lambda m: m is symbols)
+
+
+async def test_a_long_open_buffer_is_parsed_off_the_event_loop(
+    raw: RawServer, lab_notebook: Path
+) -> None:
+    """Opening a buffer of megabytes does not stop the server answering a cheap request on
+    another note until it is parsed."""
+    section = "## Step {n}\n\nMix [[PCR amplification]] with #assay/pcr and [x](y.md).\n\n"
+    await raw.initialize(lab_notebook)
+    await raw.wait_ready()
+    note = (lab_notebook / PCR).as_uri()
+    long_uri = (lab_notebook / "long.md").as_uri()
+    for uri, text in (
+        (note, (lab_notebook / PCR).read_text(encoding="utf-8")),
+        (long_uri, "".join(section.format(n=n) for n in range(40_000))),
+    ):
+        raw.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}},
+        )
+    slow = raw.request_nowait("textDocument/documentSymbol", {"textDocument": {"uri": long_uri}})
+    folding = await raw.request("textDocument/foldingRange", {"textDocument": {"uri": note}})
+    assert "result" in folding, folding
+    symbols = await raw.response(slow, timeout=120)
+    assert len(symbols["result"]) == 40_000
+    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
+    assert answered < arrival(raw, lambda m: m is symbols)

@@ -62,6 +62,8 @@ T = TypeVar("T")
 # created above it later is seen once it expires, or at once when workspace folders change).
 NOT_A_NOTEBOOK_TTL = 60.0
 NOT_A_NOTEBOOK_MAX = 1024
+# An open buffer at least this long (characters) is parsed on a thread, not on the event loop.
+PARSE_ON_LOOP_MAX = 64 * 1024
 
 
 class CodexProtocol(LanguageServerProtocol):
@@ -385,9 +387,11 @@ class CodexServer(LanguageServer):
         cached = self._parsed.get(unquote(uri))
         if cached is not None and cached[0] == version and cached[1] == text:
             note, index = cached[2], cached[3]
-        else:
-            note = parse_note(text, strip_note_suffix(path.name))
-            index = LineIndex(text)
+        elif len(text) < PARSE_ON_LOOP_MAX:
+            note, index = _parse(text, path.name)
+            self._parsed[unquote(uri)] = (version, text, note, index)
+        else:  # a long buffer: the loop keeps answering while it is parsed
+            note, index = await asyncio.to_thread(_parse, text, path.name)
             self._parsed[unquote(uri)] = (version, text, note, index)
         service, rel = (found.service, found.rel) if found else (None, path.name)
         return Document(uri, path, service, rel, text, version, note, index)
@@ -402,8 +406,8 @@ class CodexServer(LanguageServer):
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
-        note = parse_note(text, strip_note_suffix(path.name))
-        return Document(uri, path, found.service, found.rel, text, None, note, LineIndex(text))
+        note, index = _parse(text, path.name)
+        return Document(uri, path, found.service, found.rel, text, None, note, index)
 
     def open_document(self, uri: str) -> TextDocument | None:
         """The editor buffer of ``uri`` if it is open.
@@ -449,6 +453,11 @@ async def _closed_fails(work: Future[T]) -> T:
         return await asyncio.wrap_future(work)
     except NotebookClosed as exc:
         raise RequestFailed(str(exc)) from exc
+
+
+def _parse(text: str, file_name: str) -> tuple[ParsedNote, LineIndex]:
+    """A note's parse and line index."""
+    return parse_note(text, strip_note_suffix(file_name)), LineIndex(text)
 
 
 def _discover_folder(path: Path) -> list[Notebook] | None:
