@@ -81,7 +81,9 @@ class CodexProtocol(LanguageServerProtocol):
         # cattrs turns any value into a str (``5`` -> ``"5"``) and strings into ints: a
         # field of the wrong JSON type must make the params invalid instead.
         for kind in (str, int, bool):
-            self._converter.register_structure_hook(kind, _exact(kind))
+            # Exactly these types: a class hook would also catch their subclasses, and the
+            # protocol's enums (``DiagnosticSeverity`` is an ``int``) must stay enums.
+            self._converter.register_structure_hook_func(partial(_is_type, kind), _exact(kind))
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
@@ -153,6 +155,11 @@ class CodexProtocol(LanguageServerProtocol):
         if not self._initialize_received:
             return JsonRpcServerNotInitialized(f"{method}: the server is not initialized")
         return None
+
+
+def _is_type(kind: type, candidate: Any) -> bool:
+    """True when ``candidate`` is ``kind`` itself (not a subclass)."""
+    return candidate is kind
 
 
 def _exact(kind: type[T]) -> Callable[[Any, Any], T]:
