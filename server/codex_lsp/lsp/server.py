@@ -81,9 +81,7 @@ class CodexProtocol(LanguageServerProtocol):
         # cattrs turns any value into a str (``5`` -> ``"5"``) and strings into ints: a
         # field of the wrong JSON type must make the params invalid instead.
         for kind in (str, int, bool):
-            # Exactly these types: a class hook would also catch their subclasses, and the
-            # protocol's enums (``DiagnosticSeverity`` is an ``int``) must stay enums.
-            self._converter.register_structure_hook_func(partial(_is_type, kind), _exact(kind))
+            self._converter.register_structure_hook(kind, _exact(kind))
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
@@ -157,17 +155,17 @@ class CodexProtocol(LanguageServerProtocol):
         return None
 
 
-def _is_type(kind: type, candidate: Any) -> bool:
-    """True when ``candidate`` is ``kind`` itself (not a subclass)."""
-    return candidate is kind
-
-
 def _exact(kind: type[T]) -> Callable[[Any, Any], T]:
-    """A cattrs structure hook that accepts only values of the JSON type of ``kind``."""
+    """A cattrs structure hook that accepts only values of the JSON type of ``kind``.
 
-    def structure(value: Any, _: Any) -> T:
+    It also serves the subclasses of ``kind`` (the protocol's enums, such as
+    ``DiagnosticSeverity``, are ``int`` or ``str``): their values become members of the
+    class asked for, and a value that is no member is refused.
+    """
+
+    def structure(value: Any, target: Any) -> T:
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
-            return value
+            return value if target is kind else target(value)
         raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
 
     return structure

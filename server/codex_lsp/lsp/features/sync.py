@@ -25,7 +25,6 @@ from ..watcher import ChangeBatcher, FolderWatcher
 log = logging.getLogger(__name__)
 
 # How long ``shutdown`` waits for index runs to finish before answering.
-SHUTDOWN_WAIT = 10.0
 
 
 def register(server: CodexServer) -> None:
@@ -33,6 +32,7 @@ def register(server: CodexServer) -> None:
     batcher = ChangeBatcher(server)
     watchers: dict[Path, FolderWatcher] = {}
     pending_writes: dict[str, asyncio.TimerHandle] = {}
+    background: set[asyncio.Future[Any]] = set()
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: CodexServer, params: types.InitializeParams) -> None:
@@ -142,11 +142,12 @@ def register(server: CodexServer) -> None:
             for service in services:
                 service.close()
 
-        # Closing waits for running index runs: off the loop, and not forever.
-        try:
-            await asyncio.wait_for(asyncio.to_thread(close_all), SHUTDOWN_WAIT)
-        except asyncio.TimeoutError:
-            log.warning("shutdown: notebooks still busy after %s s", SHUTDOWN_WAIT)
+        # Closing waits for running index runs, so it runs on a thread and shutdown answers at
+        # once: a client may send ``exit`` right behind it. The process ends only once the
+        # closing thread has finished (the interpreter joins it), so nothing is cut short.
+        closing = asyncio.ensure_future(asyncio.to_thread(close_all))
+        background.add(closing)
+        closing.add_done_callback(background.discard)
 
     def schedule_write(ls: CodexServer, uri: str, delay: float) -> None:
         """Write the buffer of ``uri`` to the index after ``delay`` seconds of quiet."""
