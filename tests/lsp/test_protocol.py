@@ -371,37 +371,47 @@ async def test_huge_strings_are_answered(ready: tuple[RawServer, Path]) -> None:
     assert hits == []
 
 
+SECTIONS = 40_000
+
+
+def long_note() -> str:
+    """A note of megabytes: ``SECTIONS`` headings, each with a link, a tag and a link."""
+    section = "## Step {n}\n\nMix [[PCR amplification]] with #assay/pcr and [x](y.md).\n\n"
+    return "".join(section.format(n=n) for n in range(SECTIONS))
+
+
+def open_buffer(raw: RawServer, uri: str, text: str) -> None:
+    """``textDocument/didOpen`` of ``text`` at ``uri``."""
+    raw.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}},
+    )
+
+
+async def assert_folding_answered_before_symbols(raw: RawServer, note: str, long_uri: str) -> None:
+    """Ask the outline of the long note, then the folding of a small open one: the cheap
+    answer must come first (the loop was free while the long note was read and parsed)."""
+    slow = raw.request_nowait("textDocument/documentSymbol", {"textDocument": {"uri": long_uri}})
+    folding = await raw.request("textDocument/foldingRange", {"textDocument": {"uri": note}})
+    assert "result" in folding, folding
+    symbols = await raw.response(slow, timeout=120)
+    assert len(symbols["result"]) == SECTIONS
+    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
+    assert answered < arrival(raw, lambda m: m is symbols)
+
+
 async def test_a_note_that_is_not_open_is_read_and_parsed_off_the_event_loop(
     raw: RawServer, lab_notebook: Path
 ) -> None:
     """A request on a note the editor has not opened reads and parses it on a thread: a
     cheap request on an open note sent after it is answered first."""
-    section = "## Step {n}\n\nMix [[PCR amplification]] with #assay/pcr and [x](y.md).\n\n"
     huge = lab_notebook / "huge.md"
-    huge.write_text("".join(section.format(n=n) for n in range(40_000)), encoding="utf-8")
+    huge.write_text(long_note(), encoding="utf-8")
     await raw.initialize(lab_notebook)
     await raw.wait_ready()
     note = (lab_notebook / PCR).as_uri()
-    raw.notify(
-        "textDocument/didOpen",
-        {
-            "textDocument": {
-                "uri": note,
-                "languageId": "markdown",
-                "version": 1,
-                "text": (lab_notebook / PCR).read_text(encoding="utf-8"),
-            }
-        },
-    )
-    slow = raw.request_nowait(
-        "textDocument/documentSymbol", {"textDocument": {"uri": huge.as_uri()}}
-    )
-    folding = await raw.request("textDocument/foldingRange", {"textDocument": {"uri": note}})
-    assert "result" in folding, folding
-    symbols = await raw.response(slow, timeout=120)
-    assert len(symbols["result"]) == 40_000
-    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
-    assert answered < arrival(raw, lambda m: m is symbols)
+    open_buffer(raw, note, (lab_notebook / PCR).read_text(encoding="utf-8"))
+    await assert_folding_answered_before_symbols(raw, note, huge.as_uri())
 
 
 async def test_a_long_open_buffer_is_parsed_off_the_event_loop(
@@ -409,23 +419,10 @@ async def test_a_long_open_buffer_is_parsed_off_the_event_loop(
 ) -> None:
     """Opening a buffer of megabytes does not stop the server answering a cheap request on
     another note until it is parsed."""
-    section = "## Step {n}\n\nMix [[PCR amplification]] with #assay/pcr and [x](y.md).\n\n"
     await raw.initialize(lab_notebook)
     await raw.wait_ready()
     note = (lab_notebook / PCR).as_uri()
     long_uri = (lab_notebook / "long.md").as_uri()
-    for uri, text in (
-        (note, (lab_notebook / PCR).read_text(encoding="utf-8")),
-        (long_uri, "".join(section.format(n=n) for n in range(40_000))),
-    ):
-        raw.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}},
-        )
-    slow = raw.request_nowait("textDocument/documentSymbol", {"textDocument": {"uri": long_uri}})
-    folding = await raw.request("textDocument/foldingRange", {"textDocument": {"uri": note}})
-    assert "result" in folding, folding
-    symbols = await raw.response(slow, timeout=120)
-    assert len(symbols["result"]) == 40_000
-    answered = arrival(raw, lambda m: m.get("id") == folding["id"] and "method" not in m)
-    assert answered < arrival(raw, lambda m: m is symbols)
+    open_buffer(raw, note, (lab_notebook / PCR).read_text(encoding="utf-8"))
+    open_buffer(raw, long_uri, long_note())
+    await assert_folding_answered_before_symbols(raw, note, long_uri)
