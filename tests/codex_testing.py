@@ -6,6 +6,9 @@ same module name.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from codex_lsp.core.model import Position, Range
@@ -39,3 +42,19 @@ def offset_of(text: str, pos: Position) -> int:
 def text_at(text: str, rng: Range) -> str:
     """The slice of ``text`` that an LSP range covers."""
     return text[offset_of(text, rng.start) : offset_of(text, rng.end)]
+
+
+def cli(
+    *args: str | Path, cache: Path, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``codex-lsp ARGS`` as a real process, with ``cache`` as its user cache folder."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "codex_lsp", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )

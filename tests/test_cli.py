@@ -18,6 +18,7 @@ import pytest
 from codex_lsp.cli.main import build_parser
 from codex_lsp.cli.progress import MIN_FILES
 from codex_lsp.storage.indexer import IndexStats
+from codex_testing import cli
 
 EXP_014 = "experiments/EXP-014 HEK293 transfection.md"
 GEL_CHECK = "experiments/2026-03-05 Gel check of PCR products.md"
@@ -56,21 +57,6 @@ def cache_home(tmp_path: Path) -> Path:
     path = tmp_path / "xdg-cache"
     path.mkdir()
     return path
-
-
-def cli(
-    *args: str | Path, cache: Path, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "codex_lsp", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def as_json(result: subprocess.CompletedProcess[str]) -> dict[str, object]:

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,21 +12,8 @@ import pytest
 
 from codex_lsp.cli import main as cli_main
 from codex_lsp.storage.indexer import Indexer
-from codex_testing import EXAMPLE_NOTEBOOK
+from codex_testing import EXAMPLE_NOTEBOOK, cli
 from mounts import tmpfs
-
-
-def cli(*args: str | Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``codex-lsp ARGS`` as a real process."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "codex_lsp", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-    )
 
 
 def assert_one_line_failure(result: subprocess.CompletedProcess[str], *words: str) -> None:

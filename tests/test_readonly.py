@@ -7,8 +7,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,21 +15,8 @@ import pytest
 from codex_lsp.storage import database, location
 from codex_lsp.storage.database import DatabaseError, connect
 from codex_lsp.storage.notebooks import Notebook, cache_dir_for
-from codex_testing import EXAMPLE_NOTEBOOK
+from codex_testing import EXAMPLE_NOTEBOOK, cli
 from mounts import remount, tmpfs
-
-
-def cli(*args: str | Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``codex-lsp ARGS`` as a real process."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "codex_lsp", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-    )
 
 
 @pytest.fixture
