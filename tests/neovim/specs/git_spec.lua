@@ -119,6 +119,32 @@ T.test(':CodexDiff without a commit diffs against the last commit of the note', 
   T.eq(NEW, buffer_text(buf))
 end)
 
+T.test(':CodexDiff from a revision window while the note is hidden diffs it against the note', function()
+  -- The revision shown is the one :CodexDiff picks by default (the last commit): its buffer
+  -- must survive the note taking a window.
+  local note = open(PCR)
+  T.pick = 1
+  vim.cmd('CodexHistory')
+  local revision = scratch_named('^codex://' .. COMMIT2:sub(1, 7))
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(revision)[1])
+  vim.cmd('only')
+  T.eq(0, #vim.fn.win_findbuf(note), 'the note is hidden')
+  vim.cmd('CodexDiff')
+  T.wait(function()
+    return #wins_with_diff() == 2
+  end, 'two windows in diff mode', nil, function()
+    return 'windows: ' .. vim.inspect(vim.tbl_map(function(w)
+      return vim.api.nvim_buf_get_name(vim.api.nvim_win_get_buf(w))
+    end, vim.api.nvim_tabpage_list_wins(0)))
+  end)
+  local sides = vim.tbl_map(vim.api.nvim_win_get_buf, wins_with_diff())
+  T.ok(vim.tbl_contains(sides, note), 'the note is one side')
+  local other = sides[1] == note and sides[2] or sides[1]
+  T.match('^codex://' .. COMMIT2:sub(1, 7), vim.api.nvim_buf_get_name(other), 'the revision is the other side')
+  T.eq(NEW, buffer_text(other), 'the revision holds the last commit')
+  T.eq(2, #vim.api.nvim_tabpage_list_wins(0), 'two windows')
+end)
+
 T.test(':CodexDiff! {commit} shows the unified diff', function()
   open(PCR)
   vim.cmd('CodexDiff! ' .. COMMIT1)

@@ -124,16 +124,30 @@ end
 local function diff_split(bufnr, entry)
   M.open_revision(bufnr, entry, function(scratch)
     local note_win = vim.fn.win_findbuf(bufnr)[1]
-    if note_win then
-      vim.api.nvim_set_current_win(note_win)
-    else
+    local revision_win
+    if not note_win and vim.b.codex_source then
+      -- Run from a revision window while the note is hidden: that window takes the revision
+      -- (replacing its buffer there would wipe it, and it may be `scratch` itself), and the
+      -- note opens beside it.
+      revision_win = vim.api.nvim_get_current_win()
+      vim.api.nvim_win_set_buf(revision_win, scratch)
+      vim.cmd('rightbelow vsplit')
       vim.api.nvim_win_set_buf(0, bufnr)
       note_win = vim.api.nvim_get_current_win()
+    else
+      if note_win then
+        vim.api.nvim_set_current_win(note_win)
+      else
+        vim.api.nvim_win_set_buf(0, bufnr)
+        note_win = vim.api.nvim_get_current_win()
+      end
+      vim.cmd('leftabove vsplit')
+      vim.api.nvim_win_set_buf(0, scratch)
+      revision_win = vim.api.nvim_get_current_win()
     end
-    vim.cmd('leftabove vsplit')
-    vim.api.nvim_win_set_buf(0, scratch)
-    vim.cmd('diffthis')
-    local revision_win = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_call(revision_win, function()
+      vim.cmd('diffthis')
+    end)
     vim.api.nvim_win_call(note_win, function()
       vim.cmd('diffthis')
     end)
