@@ -123,6 +123,10 @@ vim.api.nvim_create_autocmd('LspProgress', {
   group = group,
   callback = function(ev)
     require('codex.progress').on_progress(ev)
+    local value = ev.data and ev.data.params and ev.data.params.value
+    if type(value) == 'table' and value.kind == 'end' then
+      require('codex').on_index_end(ev.data.client_id)
+    end
   end,
 })
 

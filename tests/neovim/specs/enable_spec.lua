@@ -9,9 +9,16 @@ vim.lsp.enable('codex')
 T.test("vim.lsp.enable('codex') alone attaches, shows lenses and runs the commands", function()
   local bufnr, c = T.open('protocols/PCR amplification.md')
   T.eq(T.server_cmd, c.config.cmd, 'the configured command')
+  -- Asked for at attach, before the index had the counts: refreshed when indexing ends.
+  local titles = {}
   T.wait(function()
-    return #vim.lsp.codelens.get(bufnr) > 0
-  end, 'code lens displayed')
+    titles = vim.tbl_map(function(lens)
+      return lens.command and lens.command.title or ''
+    end, vim.lsp.codelens.get(bufnr))
+    return vim.tbl_contains(titles, '18 backlinks')
+  end, 'the code lens "18 backlinks" displayed', nil, function()
+    return 'lenses: ' .. vim.inspect(titles)
+  end)
   T.match('^Codex: .*%d+ notes$', require('codex').status())
   T.pick = function()
     return nil

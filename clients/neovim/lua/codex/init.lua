@@ -65,6 +65,21 @@ function M.on_attach(bufnr)
   end
 end
 
+--- After an index run of the codex server `client_id` ends: refresh the code lenses of its
+--- buffers, whose counts were asked for before the index had them (at attach).
+--- @param client_id integer
+function M.on_index_end(client_id)
+  local c = vim.lsp.get_client_by_id(client_id)
+  if not (c and c.name == 'codex' and config.options.codelens and vim.lsp.codelens) then
+    return
+  end
+  for bufnr in pairs(c.attached_buffers or {}) do
+    if vim.api.nvim_buf_is_loaded(bufnr) then
+      pcall(vim.lsp.codelens.refresh, { bufnr = bufnr })
+    end
+  end
+end
+
 --- Configure the plugin and enable the server (see :help codex-setup).
 --- @param opts? codex.Options
 function M.setup(opts)
