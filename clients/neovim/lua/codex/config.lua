@@ -22,6 +22,8 @@ local M = {}
 --- @field split? 'vertical'|'horizontal'|'tab'|'current' Where revisions open.
 --- @field codelens? boolean Show and refresh the server's backlink code lens.
 --- @field mappings? boolean|codex.Mappings
+--- @field gf? boolean `gf` on a link goes to its target (Vim's `gf` elsewhere).
+--- @field cr? boolean <CR> on a link goes to its target (Vim's <CR> elsewhere).
 
 --- @type codex.Options
 M.defaults = {
@@ -36,6 +38,8 @@ M.defaults = {
   split = 'vertical',
   codelens = true,
   mappings = false,
+  gf = true,
+  cr = false,
 }
 
 --- Keys used by `mappings = true`.
