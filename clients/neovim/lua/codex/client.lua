@@ -100,45 +100,124 @@ local function when_ready(client, fn, waited)
   end, 50)
 end
 
+--- Whether a codex server should attach to `bufnr` soon: a Markdown file of a notebook (by the
+--- roots of codex.root) with the server enabled, that no codex client attached to yet (a
+--- buffer whose server was stopped does not wait).
+--- @param bufnr integer
+--- @return boolean
+function M.expected(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' or vim.bo[bufnr].buftype ~= '' or vim.b[bufnr].codex_attached then
+    return false
+  end
+  local ft = vim.bo[bufnr].filetype
+  if ft ~= 'markdown' and not (ft == '' and (name:match('%.md$') or name:match('%.markdown$'))) then
+    return false
+  end
+  local config = require('codex.config')
+  local enabled = config.options.enable
+  if vim.lsp.is_enabled then
+    enabled = vim.lsp.is_enabled(M.name)
+  end
+  return enabled and require('codex.root').find(name) ~= nil
+end
+
+--- Wait (without blocking the editor) for a codex client to attach to `bufnr`, then call
+--- fn(client); after the `attach_timeout_ms` option, say that the server did not attach.
+local function wait_for_attach(bufnr, fn, quiet)
+  local timeout = require('codex.config').options.attach_timeout_ms or 10000
+  local name = M.display_path(vim.api.nvim_buf_get_name(bufnr))
+  if not quiet then
+    notify(('codex: waiting for the codex-lsp server to attach to %s'):format(name))
+  end
+  local done, autocmd = false, nil
+  local timer = assert(vim.uv.new_timer())
+  local function finish(c)
+    if done then
+      return
+    end
+    done = true
+    timer:stop()
+    timer:close()
+    pcall(vim.api.nvim_del_autocmd, autocmd)
+    if c then
+      fn(c)
+    else
+      notify(
+        ('codex: the codex-lsp server did not attach to %s within %d ms; see :checkhealth codex'):format(name, timeout),
+        vim.log.levels.WARN
+      )
+    end
+  end
+  autocmd = vim.api.nvim_create_autocmd('LspAttach', {
+    buffer = bufnr,
+    callback = function(ev)
+      local c = vim.lsp.get_client_by_id(ev.data.client_id)
+      if c and c.name == M.name then
+        vim.schedule(function()
+          finish(c)
+        end)
+      end
+    end,
+  })
+  timer:start(timeout, 0, vim.schedule_wrap(function()
+    finish(nil)
+  end))
+end
+
 --- Run a codex.* server command with one JSON object as argument.
---- Says so (vim.notify) when no server runs or the server does not offer the command.
+--- When the buffer is a note whose server has not attached yet, waits for it (see
+--- M.expected); says so (vim.notify) when no server runs or the server does not offer the
+--- command.
 --- @param command string e.g. "codex.search"
 --- @param arg table
 --- @param on_result fun(result: any, client: vim.lsp.Client)
---- @param opts? {bufnr?: integer, feature?: string}
+--- @param opts? {bufnr?: integer, feature?: string, quiet?: boolean} quiet: no message
+--- while waiting for the server (only if it does not attach)
 function M.execute(command, arg, on_result, opts)
   opts = opts or {}
   local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
-  local client = M.get(bufnr)
-  if not client then
-    notify(
-      'codex: no codex-lsp server is running. Open a note of a notebook (a folder with .codex/ '
-        .. 'or a git repository); see :checkhealth codex',
-      vim.log.levels.WARN
-    )
-    return
-  end
-  when_ready(client, function()
-    if not M.supports(client, command) then
-      notify(
-        ('codex: the server (%s) does not offer %s%s; update codex-lsp to use it'):format(
-          M.describe(client),
-          command,
-          opts.feature and (' (' .. opts.feature .. ')') or ''
-        ),
-        vim.log.levels.WARN
-      )
-      return
-    end
-    local params = { command = command, arguments = { M.object(arg) } }
-    call(client, 'request', 'workspace/executeCommand', params, function(err, result)
-      if err then
-        notify(('codex: %s failed: %s'):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+  local function run(client)
+    when_ready(client, function()
+      if not M.supports(client, command) then
+        notify(
+          ('codex: the server (%s) does not offer %s%s; update codex-lsp to use it'):format(
+            M.describe(client),
+            command,
+            opts.feature and (' (' .. opts.feature .. ')') or ''
+          ),
+          vim.log.levels.WARN
+        )
         return
       end
-      on_result(result, client)
-    end, bufnr)
-  end)
+      local params = { command = command, arguments = { M.object(arg) } }
+      call(client, 'request', 'workspace/executeCommand', params, function(err, result)
+        if err then
+          notify(('codex: %s failed: %s'):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+          return
+        end
+        on_result(result, client)
+      end, bufnr)
+    end)
+  end
+  local attached = vim.lsp.get_clients({ name = M.name, bufnr = bufnr })[1]
+  if attached then
+    return run(attached)
+  end
+  -- A note whose server has not attached yet waits for it; other buffers (a revision, a
+  -- list) use any running server.
+  if M.expected(bufnr) then
+    return wait_for_attach(bufnr, run, opts.quiet)
+  end
+  local client = M.get(bufnr)
+  if client then
+    return run(client)
+  end
+  notify(
+    'codex: no codex-lsp server is running. Open a note of a notebook (a folder with .codex/, '
+      .. '.obsidian/, .foam/, .zk/ or dendron.yml, a git work tree, or a lone note); see :checkhealth codex',
+    vim.log.levels.WARN
+  )
 end
 
 --- Synchronous variant for command-line completion (short timeout, nil on any failure).

@@ -24,6 +24,7 @@ local M = {}
 --- @field mappings? boolean|codex.Mappings
 --- @field gf? boolean `gf` on a link goes to its target (Vim's `gf` elsewhere).
 --- @field cr? boolean <CR> on a link goes to its target (Vim's <CR> elsewhere).
+--- @field attach_timeout_ms? integer How long a command waits for the server to attach.
 
 --- @type codex.Options
 M.defaults = {
@@ -40,6 +41,7 @@ M.defaults = {
   mappings = false,
   gf = true,
   cr = false,
+  attach_timeout_ms = 10000,
 }
 
 --- Keys used by `mappings = true`.

@@ -50,6 +50,7 @@ end
 --- LspAttach autocommand of plugin/codex.lua, and by setup() for attached buffers).
 --- @param bufnr integer
 function M.on_attach(bufnr)
+  vim.b[bufnr].codex_attached = true
   require('codex.mappings').apply(bufnr)
   require('codex.follow').apply(bufnr)
   local group = vim.api.nvim_create_augroup('codex_codelens_' .. bufnr, { clear = true })
