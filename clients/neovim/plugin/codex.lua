@@ -77,6 +77,14 @@ command('CodexDeleted', function()
   require('codex.git').deleted()
 end, { nargs = 0, desc = 'Codex: restore a note deleted in git history' })
 
+command('CodexConnections', function()
+  require('codex.connections').open()
+end, { nargs = 0, desc = 'Codex: backlinks, links and tags of this note in a side buffer' })
+
+command('CodexCreateFromLink', function()
+  require('codex.create_link').create()
+end, { nargs = 0, desc = 'Codex: create the note of the broken link under the cursor' })
+
 -- <Plug> mappings (map your own keys to these; see :help codex-mappings).
 local plug = {
   ['<Plug>(codex-search)'] = function()
@@ -99,6 +107,12 @@ local plug = {
   end,
   ['<Plug>(codex-reindex)'] = function()
     require('codex.commands').reindex(false)
+  end,
+  ['<Plug>(codex-connections)'] = function()
+    require('codex.connections').open()
+  end,
+  ['<Plug>(codex-create-from-link)'] = function()
+    require('codex.create_link').create()
   end,
 }
 for lhs, fn in pairs(plug) do

@@ -9,6 +9,8 @@ local M = {}
 --- @field history? string|false
 --- @field diff? string|false
 --- @field reindex? string|false
+--- @field connections? string|false
+--- @field create_from_link? string|false
 
 --- @class codex.Options
 --- @field cmd? string[] Server command; nil = `codex-lsp serve`, else `python3 -m codex_lsp serve`.
@@ -54,6 +56,8 @@ M.default_mappings = {
   history = '<leader>nh',
   diff = '<leader>nd',
   reindex = false,
+  connections = '<leader>nc',
+  create_from_link = '<leader>nl',
 }
 
 --- @type codex.Options

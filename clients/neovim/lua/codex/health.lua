@@ -116,7 +116,7 @@ function M.check()
     if c.initialized then
       h.ok(('running: %s (client id %d, root %s)'):format(client.describe(c), c.id, c.root_dir or '-'))
       local missing = {}
-      for _, name in ipairs({ 'codex.search', 'codex.tags', 'codex.searchTags', 'codex.backlinks', 'codex.createNote', 'codex.reindex', 'codex.history', 'codex.show', 'codex.diff', 'codex.restore', 'codex.deletedNotes' }) do
+      for _, name in ipairs({ 'codex.search', 'codex.tags', 'codex.searchTags', 'codex.backlinks', 'codex.createNote', 'codex.reindex', 'codex.history', 'codex.show', 'codex.diff', 'codex.restore', 'codex.deletedNotes', 'codex.connections' }) do
         if not client.supports(c, name) then
           missing[#missing + 1] = name
         end

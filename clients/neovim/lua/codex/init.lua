@@ -150,5 +150,11 @@ end
 function M.deleted()
   require('codex.git').deleted()
 end
+function M.connections(bufnr)
+  require('codex.connections').open(bufnr)
+end
+function M.create_from_link(bufnr)
+  require('codex.create_link').create(bufnr)
+end
 
 return M

@@ -12,6 +12,8 @@ M.actions = {
   history = { '<Plug>(codex-history)', 'Codex: git history of this note' },
   diff = { '<Plug>(codex-diff)', 'Codex: diff against the last commit' },
   reindex = { '<Plug>(codex-reindex)', 'Codex: reindex' },
+  connections = { '<Plug>(codex-connections)', 'Codex: connections of this note' },
+  create_from_link = { '<Plug>(codex-create-from-link)', 'Codex: create the note of this link' },
 }
 
 --- Set the configured mappings in `bufnr` (a buffer the codex server attached to), removing
