@@ -100,6 +100,33 @@ T.test('a note in a subfolder of a vault starts the server on the vault', functi
   T.match('notebook root for ' .. vim.pesc(vault) .. '/content/Math/Graphs.md: ' .. vim.pesc(vault) .. ' %(%.obsidian%)', checkhealth())
 end)
 
+T.test('a folder with only .obsidian/ gets the server and completion after [[', function()
+  local vault = tree({ ['.obsidian/'] = '', ['Set theory.md'] = '# Set theory', ['Graphs.md'] = 'See [[' })
+  local bufnr, c = edit(vault .. '/Graphs.md')
+  T.eq(vault, c.root_dir, 'the vault is the root')
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    position = { line = 0, character = #'See [[' },
+    context = { triggerKind = 2, triggerCharacter = '[' },
+  }
+  -- Ask again until the first index run has listed the vault's notes.
+  local labels, pending = {}, false
+  T.wait(function()
+    if not pending then
+      pending = true
+      c:request('textDocument/completion', params, function(_, result)
+        labels = vim.tbl_map(function(item)
+          return item.label
+        end, result and (result.items or result) or {})
+        pending = false
+      end, bufnr)
+    end
+    return vim.tbl_contains(labels, 'Set theory')
+  end, 'completion lists "Set theory"', nil, function()
+    return 'labels: ' .. vim.inspect(labels)
+  end)
+end)
+
 T.test('a lone note starts the server on its own folder', function()
   local folder = tree({ ['loose note.md'] = '# Loose\n\n[[Nowhere]]' })
   local bufnr, c = edit(folder .. '/loose note.md')
