@@ -475,6 +475,7 @@ def create_server() -> CodexServer:
         actions,
         commands,
         completion,
+        connections,
         diagnostics,
         history,
         hover,
@@ -496,6 +497,7 @@ def create_server() -> CodexServer:
         rename,
         symbols,
         commands,
+        connections,
         history,
         schema,
     ):
