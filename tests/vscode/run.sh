@@ -8,12 +8,15 @@
 #   4. npm run package: typecheck, bundle the server (pip), build, codex-notebooks-<v>.vsix;
 #   5. end-to-end tests in real VS Code + headless Chromium: once with the extension loaded from
 #      clients/vscode (server: codex-lsp on PATH if there is one), once with the .vsix installed
-#      by `code-server --install-extension` and codex-lsp removed from PATH (bundled server).
+#      by `code-server --install-extension` and codex-lsp removed from PATH (bundled server);
+#      each pass runs the lab notebook, then a bare folder of notes (dev: an Obsidian vault with
+#      only .obsidian/; vsix: plain Markdown files) where the extension must start by itself.
 # The last line is "N passed, M failed"; the exit status is non-zero when anything failed.
 #
 # Environment: CODEX_VSCODE_CACHE (default ~/.cache/codex-vscode-e2e), PYTHON (for the bundle,
 # default python3), CODEX_E2E_ONLY (regex of e2e test names), CODEX_E2E_PASSES ("dev vsix").
-# Screenshots: tests/vscode/artifacts/ (completion.png: the editor with a [[ completion list).
+# Screenshots: tests/vscode/artifacts/ (completion.png: the editor with a [[ completion list;
+# sidebar.png: the Codex sidebar with Connections, Tags and History; -vsix for the vsix pass).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -185,5 +188,7 @@ for pass in $PASSES; do
   done_step
 done
 
-[ -f "$ARTIFACTS/completion.png" ] && echo "screenshot: ${ARTIFACTS#"$ROOT"/}/completion.png"
+for shot in completion sidebar; do
+  [ -f "$ARTIFACTS/$shot.png" ] && echo "screenshot: ${ARTIFACTS#"$ROOT"/}/$shot.png"
+done
 finish

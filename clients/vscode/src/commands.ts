@@ -27,7 +27,10 @@ import {
   showText,
   splitNoteInput,
 } from './model';
+import { createNoteFromLink, openCreatedNote } from './linkNote';
 import { errorText, type ServerManager, UserError } from './server';
+import { tagPickRows } from './sidebarModel';
+import { tagTree } from './sidebar';
 
 /** What the tests (and nothing else) look at. */
 export interface UiState {
@@ -100,6 +103,8 @@ export class Commands {
       ['codex.compareWithCurrent', (arg) => this.compareWithCurrent(arg)],
       ['codex.restoreDeletedNote', (arg) => this.restoreDeletedNote(arg)],
       ['codex.showNotebooks', () => this.showNotebooks()],
+      ['codex.createNoteFromLink', () => createNoteFromLink()],
+      ['codex.openCreatedNote', (arg) => openCreatedNote(arg as vscode.Uri)],
       ['codex.showLog', async () => this.manager.log.show(true)],
       ['codex.restartServer', () => this.manager.restart()],
     ];
@@ -217,15 +222,18 @@ export class Commands {
   }
 
   async searchByTag(): Promise<void> {
-    const tags = await this.exec<{ name: string; count: number }[]>('codex.tags', {}, 'tags');
-    if (tags.length === 0) {
+    const { roots, nested } = await tagTree(this.manager);
+    if (roots.length === 0) {
       this.manager.info('Codex: no note has a tag yet.');
       return;
     }
-    const tag = await this.pick(
-      tags.map((t) => ({ label: `#${t.name}`, description: plural(t.count, 'note'), name: t.name })),
-      { title: 'Codex: Search by Tag', placeholder: 'Choose a tag', matchOnDescription: false },
-    );
+    // Parents (with the count of their nested tags) before their children; the typed text is
+    // highlighted in the tag names.
+    const tag = await this.pick(tagPickRows(roots, nested), {
+      title: 'Codex: Search by Tag',
+      placeholder: 'Choose a tag (a parent tag lists the notes of its nested tags too)',
+      matchOnDescription: false,
+    });
     if (!tag) return;
     const notes = await this.exec<{ uri: string; path: string; title: string }[]>(
       'codex.searchTags',

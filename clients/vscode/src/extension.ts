@@ -6,6 +6,7 @@ import type { ServerChoice } from './discovery';
 import { LogChannel } from './log';
 import type { NotebookInfo } from './model';
 import { type Notice, ServerManager } from './server';
+import { registerSidebar, type Sidebar, snapshotTree, type TreeSnapshot } from './sidebar';
 
 /** What `activate` returns: used by the end-to-end tests (and open to other extensions). */
 export interface CodexApi {
@@ -20,6 +21,9 @@ export interface CodexApi {
   notices: Notice[];
   ui: UiState;
   restart(): Promise<void>;
+  /** The sidebar's views: the data shown, and every tree item as the user sees it. */
+  views: Sidebar;
+  tree(view: 'connections' | 'tags' | 'history'): Promise<TreeSnapshot[]>;
 }
 
 let manager: ServerManager | undefined;
@@ -31,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
   context.subscriptions.push(manager);
   const ui: UiState = {};
   new Commands(manager, ui).register(context);
+  const views = registerSidebar(context, manager);
   const started = manager.start();
   const current = manager;
   void started.catch((error) => log.info(`start failed: ${String(error)}`));
@@ -47,6 +52,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     notices: current.notices,
     ui,
     restart: () => current.restart(),
+    views,
+    tree: (view) => snapshotTree(views[view] as vscode.TreeDataProvider<unknown>),
   };
 }
 

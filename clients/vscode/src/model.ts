@@ -16,6 +16,7 @@ export const FEATURES = {
   restore: ['codex.history', 'codex.restore'],
   deletedNotes: ['codex.deletedNotes', 'codex.restore'],
   diff: ['codex.diff'],
+  connections: ['codex.connections'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Feature = keyof typeof FEATURES;
@@ -195,6 +196,8 @@ export interface SearchHit {
   path: string;
   title: string;
   snippet?: string;
+  /** Matches in `snippet`, [start, end) UTF-16 offsets. */
+  snippetMatches?: [number, number][];
   score?: number;
   tags?: string[];
   range?: LspRange;
@@ -206,9 +209,21 @@ export interface ItemText {
   detail?: string;
 }
 
-/** QuickPick text of a hit: title, path, and the snippet on one line. */
+/** Characters of the snippet kept before its first match (VS Code cuts the detail at the end). */
+const SNIPPET_LEAD = 30;
+
+/**
+ * QuickPick text of a hit: title, path, and the snippet on one line, started shortly before its
+ * first match (`snippetMatches`) so the match, which the picker highlights, stays in view.
+ */
 export function hitText(hit: SearchHit): ItemText {
-  const snippet = (hit.snippet ?? '').replace(/\s+/g, ' ').trim();
+  let snippet = hit.snippet ?? '';
+  const first = hit.snippetMatches?.[0]?.[0];
+  if (first !== undefined && first > SNIPPET_LEAD && first <= snippet.length) {
+    const space = snippet.lastIndexOf(' ', first - SNIPPET_LEAD);
+    if (space > 0) snippet = `…${snippet.slice(space + 1)}`;
+  }
+  snippet = snippet.replace(/\s+/g, ' ').trim();
   return {
     label: hit.title || hit.path,
     description: hit.path,

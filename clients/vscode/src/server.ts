@@ -27,6 +27,7 @@ import {
   resolveServer,
   type ServerChoice,
 } from './discovery';
+import { createdFile, isCreateNoteAction, OPEN_CREATED_NOTE } from './linkNote';
 import type { LogChannel } from './log';
 import {
   contextKey,
@@ -285,6 +286,17 @@ export class ServerManager implements vscode.Disposable {
         return false;
       },
       middleware: {
+        // The quick fix that creates a broken link's note also opens it (VS Code runs the
+        // command after applying the edit).
+        provideCodeActions: async (document, range, context, token, next) => {
+          const actions = await next(document, range, context, token);
+          for (const action of actions ?? []) {
+            if (!(action instanceof vscode.CodeAction) || action.command || !isCreateNoteAction(action)) continue;
+            const target = createdFile(action.edit as vscode.WorkspaceEdit);
+            if (target) action.command = { command: OPEN_CREATED_NOTE, title: 'Open the new note', arguments: [target] };
+          }
+          return actions;
+        },
         workspace: {
           // The server asks for the `codex` section; it is not sent the client-only keys.
           configuration: async (params, token, next) => {

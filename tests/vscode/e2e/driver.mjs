@@ -77,6 +77,22 @@ function makeRepository(ws) {
   git('commit', '-q', '-am', 'EXP-014: started, day 1 notes', '--date', '2026-03-12T18:30:00');
 }
 
+/**
+ * A folder of notes that is not set up for Codex: an Obsidian vault (only `.obsidian/`, no
+ * `.codex/`, no git) or, with `plain`, just Markdown files. The extension must start in it
+ * without a note being opened (activation events) and give completion.
+ */
+function makeBareWorkspace(ws, kind) {
+  fs.mkdirSync(path.join(ws, 'daily'), { recursive: true });
+  if (kind === 'vault') {
+    fs.mkdirSync(path.join(ws, '.obsidian'));
+    fs.writeFileSync(path.join(ws, '.obsidian', 'app.json'), '{"newFileLocation": "current"}\n');
+  }
+  fs.writeFileSync(path.join(ws, 'Welcome.md'), '# Welcome\n\nStart with [[Gel electrophoresis]].\n');
+  fs.writeFileSync(path.join(ws, 'Gel electrophoresis.md'), '---\naliases: [Agarose gel]\n---\n# Gel electrophoresis\n\nRun at 100 V. #method\n');
+  fs.writeFileSync(path.join(ws, 'daily', '2026-03-09.md'), '# 2026-03-09\n\nToday:\n');
+}
+
 /** Python 3.10+ interpreters of this machine (PATH, pyenv), one per minor version. */
 function findPythons(pathValue) {
   const dirs = pathValue.split(path.delimiter).filter(Boolean);
@@ -109,10 +125,34 @@ function stripCodexLsp(pathValue) {
     .join(path.delimiter);
 }
 
+/**
+ * The lab notebook (most tests), then a bare folder of notes: an Obsidian vault in the dev pass,
+ * a plain folder in the vsix pass (so each activation path is seen once).
+ */
 async function main() {
   const started = Date.now();
+  const bare = args.pass === 'vsix' ? 'plain' : 'vault';
+  const sessions = [
+    { workspace: 'lab', folder: 'lab-notebook' },
+    { workspace: bare, folder: bare === 'vault' ? 'Obsidian vault' : 'notes' },
+  ];
+  let status = 0;
+  const total = { passed: 0, failed: 0 };
+  for (const session of sessions) {
+    const result = await runSession(session);
+    total.passed += result.passed;
+    total.failed += result.failed;
+    if (result.failed) status = 1;
+  }
+  console.log(`[${label}] ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${label}: ${total.passed} passed, ${total.failed} failed`);
+  return status;
+}
+
+async function runSession({ workspace, folder }) {
+  const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `codex-e2e-${args.pass}-`));
-  const ws = path.join(tmp, 'lab-notebook');
+  const ws = path.join(tmp, folder);
   const serverData = path.join(tmp, 'server-data');
   const userData = path.join(tmp, 'user-data');
   const extensionsDir = path.join(tmp, 'extensions');
@@ -121,8 +161,12 @@ async function main() {
   for (const dir of [serverData, userData, extensionsDir, requests, path.join(tmp, 'tmp'), args.artifacts]) {
     fs.mkdirSync(dir, { recursive: true });
   }
-  copyNotebook(ws);
-  makeRepository(ws);
+  if (workspace === 'lab') {
+    copyNotebook(ws);
+    makeRepository(ws);
+  } else {
+    makeBareWorkspace(ws, workspace);
+  }
 
   // Machine settings (the remote side of the web workbench reads them).
   const machine = path.join(serverData, 'data', 'Machine');
@@ -186,6 +230,7 @@ async function main() {
     XDG_STATE_HOME: path.join(tmp, 'xdg-state'),
     XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
     CODEX_E2E_PASS: args.pass,
+    CODEX_E2E_WORKSPACE: workspace,
     CODEX_E2E_RESULTS: results,
     CODEX_E2E_REQUESTS: requests,
     CODEX_E2E_OLD_PYTHON: oldPython,
@@ -268,13 +313,32 @@ async function main() {
     });
     page.on('pageerror', (error) => say(`page error: ${error.message}`));
     if (process.env.CODEX_E2E_VERBOSE) page.on('console', (message) => say(`console.${message.type()}: ${message.text()}`));
-    // Screenshots asked for by the suite (it writes NAME.request and waits for NAME.done).
+    // Screenshots asked for by the suite (it writes NAME.request and waits for NAME.done), and
+    // what the page shows (NAME.query holds a CSS selector; NAME.answer gets the text of every
+    // visible element it matches), for checks of what the user sees that the API cannot read.
     const shots = setInterval(async () => {
       for (const file of fs.readdirSync(requests)) {
+        if (file.endsWith('.query')) {
+          const name = file.slice(0, -'.query'.length);
+          const selector = fs.readFileSync(path.join(requests, file), 'utf8');
+          fs.rmSync(path.join(requests, file));
+          let answer;
+          try {
+            answer = await page.$$eval(selector, (elements) =>
+              elements.filter((e) => e.getClientRects().length > 0).map((e) => e.textContent ?? ''),
+            );
+          } catch (error) {
+            answer = { error: error.message };
+          }
+          fs.writeFileSync(path.join(requests, `${name}.answer.tmp`), JSON.stringify(answer));
+          fs.renameSync(path.join(requests, `${name}.answer.tmp`), path.join(requests, `${name}.answer`));
+          continue;
+        }
         if (!file.endsWith('.request')) continue;
         const name = file.slice(0, -'.request'.length);
         fs.rmSync(path.join(requests, file));
-        const target = path.join(args.artifacts, args.pass === 'dev' ? `${name}.png` : `${name}-${args.pass}.png`);
+        const suffix = [args.pass === 'dev' ? '' : args.pass, workspace === 'lab' ? '' : workspace].filter(Boolean).join('-');
+        const target = path.join(args.artifacts, suffix ? `${name}-${suffix}.png` : `${name}.png`);
         try {
           await page.screenshot({ path: target });
           say(`saved ${path.relative(REPO, target)}`);
@@ -289,10 +353,10 @@ async function main() {
     const code = await Promise.race([exitCode, new Promise((resolve) => setTimeout(() => resolve('timeout'), timeoutMs))]);
     clearInterval(shots);
     if (code === 'timeout') {
-      await page.screenshot({ path: path.join(args.artifacts, `timeout-${args.pass}.png`) }).catch(() => undefined);
+      await page.screenshot({ path: path.join(args.artifacts, `timeout-${args.pass}-${workspace}.png`) }).catch(() => undefined);
       say(`the suite did not finish within ${timeoutMs} ms`);
     }
-    return report(code, results, tmp, started);
+    return report(code, results, tmp, started, workspace);
   } finally {
     await cleanup();
     if (!args.keep) fs.rmSync(tmp, { recursive: true, force: true });
@@ -314,7 +378,7 @@ async function waitForServer(port, logFile) {
   throw new Error(`the VS Code server did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
 }
 
-function report(code, resultsFile, tmp, started) {
+function report(code, resultsFile, tmp, started, workspace) {
   let data;
   try {
     data = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
@@ -340,9 +404,8 @@ function report(code, resultsFile, tmp, started) {
     const serverLog = path.join(tmp, 'vscode-server.log');
     if (fs.existsSync(serverLog)) console.log(fs.readFileSync(serverLog, 'utf8').slice(-3000));
   }
-  console.log(`[${label}] ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`${label}: ${passed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
+  console.log(`[${label}] workspace ${workspace}: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return { passed, failed };
 }
 
 main().then(

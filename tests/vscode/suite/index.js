@@ -16,10 +16,17 @@ const RESULTS = process.env.CODEX_E2E_RESULTS;
 const REQUESTS = process.env.CODEX_E2E_REQUESTS;
 const OLD_PYTHON = process.env.CODEX_E2E_OLD_PYTHON;
 const ONLY = process.env.CODEX_E2E_ONLY ? new RegExp(process.env.CODEX_E2E_ONLY) : undefined;
+/** `lab` (a git copy of examples/lab-notebook), or a bare folder of notes: `vault`, `plain`. */
+const WORKSPACE = process.env.CODEX_E2E_WORKSPACE || 'lab';
 
 const tests = [];
+/** A test of the lab notebook workspace. */
 function test(name, fn, timeoutMs = 60_000) {
-  tests.push({ name, fn, timeoutMs });
+  if (WORKSPACE === 'lab') tests.push({ name, fn, timeoutMs });
+}
+/** A test of the bare folder of notes (see tests/vscode/e2e/driver.mjs). */
+function bareTest(name, fn, timeoutMs = 60_000) {
+  if (WORKSPACE !== 'lab') tests.push({ name: `[${WORKSPACE}] ${name}`, fn, timeoutMs });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,6 +73,22 @@ async function screenshot(name) {
   await waitFor(`screenshot ${name}`, () => fs.existsSync(done), 20_000);
   return fs.readFileSync(done, 'utf8').trim();
 }
+
+/** The text of every visible element of the page that `selector` matches (asked of the driver). */
+let queries = 0;
+async function pageTexts(selector) {
+  if (!REQUESTS) throw new Error('no driver to ask (CODEX_E2E_REQUESTS is not set)');
+  const name = `q${++queries}`;
+  const answer = path.join(REQUESTS, `${name}.answer`);
+  fs.writeFileSync(path.join(REQUESTS, `${name}.query`), selector);
+  await waitFor(`the page's answer for ${selector}`, () => fs.existsSync(answer), 20_000);
+  const result = JSON.parse(fs.readFileSync(answer, 'utf8'));
+  if (!Array.isArray(result)) throw new Error(`the page query ${selector} failed: ${result.error}`);
+  return result;
+}
+
+/** Highlighted (matched) parts of the rows of the open QuickPick, as the user sees them. */
+const QUICK_PICK_HIGHLIGHTS = '.quick-input-widget .quick-input-list .monaco-highlighted-label .highlight';
 
 let api;
 const labelOf = (item) => (typeof item.label === 'string' ? item.label : item.label.label);
@@ -133,7 +156,12 @@ test('completion after [[ lists notes', async () => {
   }
   // The same list in the editor's suggest widget, for the screenshot artifact.
   await vscode.commands.executeCommand('editor.action.triggerSuggest');
-  await sleep(1500);
+  await waitFor('the suggest widget with PCR amplification', async () => {
+    const rows = await pageTexts('.suggest-widget .monaco-list-row');
+    // The first rows of the list (notes, with their paths), as the user sees them.
+    if (!rows.some((t) => t.includes('— README.md'))) throw new Error(`rows: ${rows.join(' | ')}`);
+    return rows;
+  });
   const file = await screenshot('completion');
   log(`screenshot: ${file}`);
   await vscode.commands.executeCommand('hideSuggestWidget');
@@ -184,6 +212,13 @@ test('Codex: Search Notes queries as you type, shows title, path and snippet, op
   log(`search: ${items.map((i) => `${i.label} — ${i.description}`).join(' | ')}`);
   assert.ok(items.every((i) => i.label && i.description && i.description.endsWith('.md')));
   assert.ok(items.some((i) => i.detail && /thermocycler/i.test(i.detail)), 'no snippet shows the word');
+  // The word is highlighted where it shows (title, path or snippet).
+  const marked = await waitFor('highlighted matches', async () => {
+    const found = await pageTexts(QUICK_PICK_HIGHLIGHTS);
+    return found.length ? found : undefined;
+  });
+  log(`search highlights: ${marked.join(' | ')}`);
+  assert.ok(marked.every((t) => /^thermocycler$/i.test(t)), marked.join(' | '));
   // Typing another query replaces the hits.
   qp.value = 'miniprep';
   await waitFor('hits for miniprep', () => qp.items.length > 0 && qp.items.every((i) => i.hit) && qp.items[0].hit && /miniprep/i.test(qp.items.map((i) => `${i.label} ${i.detail}`).join(' ')));
@@ -197,14 +232,45 @@ test('Codex: Search Notes queries as you type, shows title, path and snippet, op
   await closeAll();
 });
 
-test('Codex: Search by Tag lists tags with counts, then the notes', async () => {
+test('Codex: Search by Tag lists tags (parents with nested counts) and highlights, then the notes', async () => {
   const previous = api.ui.lastQuickPick;
   const running = vscode.commands.executeCommand('codex.searchByTag');
   const tags = await nextQuickPick(previous, 'tags');
+  const labels = tags.items.map((i) => i.label);
   const experiment = tags.items.find((i) => i.label === '#experiment');
-  assert.ok(experiment, `no #experiment in ${tags.items.map((i) => i.label).join(' ')}`);
+  assert.ok(experiment, `no #experiment in ${labels.join(' ')}`);
   assert.match(experiment.description, /^\d+ notes?$/);
-  await accept(tags, experiment);
+  // #assay is only used nested (#assay/pcr, #assay/qpcr): it is listed, before them, with the
+  // number of notes carrying any of them, each note once.
+  const assay = tags.items.find((i) => i.label === '#assay');
+  assert.ok(assay, `no parent #assay in ${labels.join(' ')}`);
+  const assayCount = Number(/^(\d+) notes with nested tags$/.exec(assay.description)?.[1]);
+  const children = tags.items.filter((i) => i.label.startsWith('#assay/'));
+  const childCounts = children.map((i) => Number(/^(\d+)/.exec(i.description)[1]));
+  log(`tags: #assay ${assay.description}; ${children.map((i) => `${i.label} ${i.description}`).join(', ')}`);
+  assert.ok(children.length >= 3, children.map((i) => i.label).join(' '));
+  assert.ok(labels.indexOf('#assay') < Math.min(...children.map((i) => labels.indexOf(i.label))), 'the parent comes first');
+  assert.ok(assayCount >= Math.max(...childCounts) && assayCount <= childCounts.reduce((a, b) => a + b, 0), `#assay: ${assayCount}`);
+  // Counted independently: notes with an assay/ tag in the frontmatter or the text, and
+  // attachments with one in their sidecar (.name.ext.json).
+  const expected = git('ls-files')
+    .trim()
+    .split('\n')
+    .filter((f) => {
+      const text = fs.existsSync(path.join(root(), f)) ? fs.readFileSync(path.join(root(), f), 'utf8') : '';
+      if (f.endsWith('.md')) return /^tags:.*\bassay\/|#assay\//m.test(text);
+      return /(^|\/)\.[^/]+\.json$/.test(f) && /"assay\//.test(text);
+    });
+  assert.equal(assayCount, expected.length, `files with an assay/ tag: ${expected.join(', ')}`);
+  // What is typed is highlighted in the tag names.
+  tags.value = 'qpcr';
+  const marked = await waitFor('highlighted tag names', async () => {
+    const found = await pageTexts(QUICK_PICK_HIGHLIGHTS);
+    return found.length ? found : undefined;
+  });
+  assert.ok(marked.every((t) => t.toLowerCase() === 'qpcr'), marked.join(' | '));
+  tags.value = '';
+  await accept(tags, tags.items.find((i) => i.label === '#experiment'));
   const notes = await nextQuickPick(tags, 'notes tagged #experiment');
   assert.ok(notes.items.length >= 2);
   assert.ok(notes.items.every((i) => i.description.startsWith('experiments/')), notes.items.map((i) => i.description).join(', '));
@@ -372,6 +438,207 @@ test('Codex: Restore Deleted Note brings back a note deleted in git', async () =
   }
 });
 
+// -- the Codex sidebar ----------------------------------------------------------------------------
+
+const labels = (items) => items.map((i) => i.label);
+const group = (tree, name) => tree.find((i) => i.label === name);
+
+/** The Connections view once it shows data about `uri` (newer than `generation`) that passes `check`. */
+async function connectionsOf(uri, generation = -1, check = () => true) {
+  return waitFor(`the Connections view of ${path.basename(uri.fsPath)}`, async () => {
+    const view = api.views.connections;
+    if (view.shownNote !== uri.toString() || view.generation <= generation) return undefined;
+    const tree = await api.tree('connections');
+    return check(tree) ? tree : undefined;
+  });
+}
+
+test('sidebar: Connections shows the backlinks with their lines, the links and the tags of the active note', async () => {
+  requireServerFeature('codex.connections');
+  await vscode.commands.executeCommand('workbench.view.extension.codex');
+  const rel = 'protocols/PCR amplification.md';
+  const editor = await open(rel);
+  const uri = editor.document.uri;
+  const tree = await connectionsOf(uri);
+  log(`connections: ${tree.map((g) => `${g.label} (${g.description})`).join(', ')}`);
+  assert.deepEqual(labels(tree), ['Backlinks', 'Links', 'Tags']);
+  // Backlinks: one entry per linking note, the line around each link under it.
+  const backlinks = await vscode.commands.executeCommand('codex.backlinks', { uri: uri.toString() });
+  const backlinkGroup = group(tree, 'Backlinks');
+  // One entry per linking line (a line linking twice is one place).
+  const places = new Set(backlinks.map((b) => `${b.uri}:${b.range.start.line}`));
+  assert.equal(backlinkGroup.description, String(places.size));
+  const sources = new Set(backlinks.map((b) => b.uri));
+  assert.equal(backlinkGroup.children.length, sources.size);
+  const overview = backlinkGroup.children.find((c) => c.label === 'Overview' || /sequencing/i.test(c.tooltip ?? ''));
+  assert.ok(overview, `no backlink from projects/sequencing/Overview.md: ${labels(backlinkGroup.children).join(', ')}`);
+  const lines = fs.readFileSync(noteUri('projects/sequencing/Overview.md').fsPath, 'utf8').split('\n');
+  for (const context of overview.children) {
+    const line = lines[Number(/^line (\d+)$/.exec(context.description)[1]) - 1];
+    assert.ok(line.includes('PCR amplification'), `line ${context.description}: ${line}`);
+    // The link itself is highlighted in the line.
+    assert.match((context.highlighted ?? []).join(''), /^\[\[PCR amplification[\]|#]/, `${context.label}: ${context.highlighted}`);
+    const shown = context.label.replace(/^…|…$/g, '').trim().slice(0, 40);
+    assert.ok(line.replace(/\s+/g, ' ').includes(shown), `"${context.label}" is not from "${line}"`);
+  }
+  // Opening a backlink lands on the link.
+  const first = overview.children[0];
+  await vscode.commands.executeCommand(first.command, ...first.arguments);
+  await waitFor('the linking note', () => vscode.window.activeTextEditor?.document.uri.fsPath === noteUri('projects/sequencing/Overview.md').fsPath);
+  assert.match(vscode.window.activeTextEditor.document.lineAt(vscode.window.activeTextEditor.selection.start.line).text, /PCR amplification/);
+  // Links and tags are those of PCR amplification again once it is active.
+  await open(rel);
+  const again = await connectionsOf(uri);
+  const links = labels(group(again, 'Links').children);
+  for (const title of ['T100 Thermocycler', 'EXP-011 Template titration', 'Ana Ribeiro']) {
+    assert.ok(links.some((l) => l.includes(title)), `${title} missing from links: ${links.join(', ')}`);
+  }
+  assert.deepEqual(labels(group(again, 'Tags').children).sort(), ['#assay/pcr', '#protocol', '#wet-lab']);
+  await closeAll();
+});
+
+test('sidebar: Connections follows the active note and refreshes on save', async () => {
+  requireServerFeature('codex.connections');
+  const rel = 'protocols/qPCR setup.md';
+  const editor = await open(rel);
+  const uri = editor.document.uri;
+  const before = await connectionsOf(uri);
+  const linksBefore = labels(group(before, 'Links').children);
+  assert.ok(!linksBefore.some((l) => l.includes('Gel electrophoresis')), linksBefore.join(', '));
+  const original = editor.document.getText();
+  try {
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    await editor.edit((edit) => edit.insert(end, '\nCheck the product on a gel: [[Gel electrophoresis]], and [[Nowhere protocol]].\n'));
+    const generation = api.views.connections.generation;
+    await editor.document.save();
+    // Saved, then indexed: the view follows without being asked.
+    const after = await connectionsOf(uri, generation, (tree) => group(tree, 'Links').children.some((l) => l.label.includes('Nowhere protocol')));
+    const links = group(after, 'Links').children;
+    log(`links after save: ${links.map((l) => `${l.label} (${l.description})`).join(', ')}`);
+    assert.ok(links.some((l) => l.label.includes('Gel electrophoresis') && l.description.endsWith('.md')));
+    const broken = links.find((l) => l.label.includes('Nowhere protocol'));
+    assert.ok(broken, 'the broken link is listed');
+    assert.equal(broken.description, 'not found');
+  } finally {
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.window.activeTextEditor.edit((edit) =>
+      edit.replace(new vscode.Range(0, 0, editor.document.lineCount, 0), original),
+    );
+    await editor.document.save();
+  }
+  assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), original);
+  await closeAll();
+  await waitFor('the Connections view without a note', () => api.views.connections.shownNote === undefined && api.views.connections.message);
+});
+
+test('sidebar: Tags is the tree of nested tags with counts; a tag lists its notes', async () => {
+  await waitFor('the Tags view', () => api.views.tags.generation > 0);
+  const tree = await api.tree('tags');
+  const assay = tree.find((i) => i.label === '#assay');
+  assert.ok(assay, `no #assay in ${labels(tree).join(' ')}`);
+  const children = assay.children.filter((c) => c.label.startsWith('#'));
+  const notes = assay.children.filter((c) => !c.label.startsWith('#'));
+  log(`tags: #assay (${assay.description}): ${children.map((c) => `${c.label} (${c.description})`).join(', ')}`);
+  assert.ok(labels(children).includes('#assay/pcr'));
+  assert.equal(Number(assay.description), notes.length, 'the count is the number of notes listed');
+  const pcr = children.find((c) => c.label === '#assay/pcr');
+  const pcrNotes = pcr.children.map((c) => c.description);
+  assert.equal(Number(pcr.description), pcrNotes.length);
+  assert.ok(pcrNotes.includes('protocols/PCR amplification.md'), pcrNotes.join(', '));
+  const note = pcr.children.find((c) => c.description === 'protocols/PCR amplification.md');
+  await vscode.commands.executeCommand(note.command, ...note.arguments);
+  await waitFor('the note', () => vscode.window.activeTextEditor?.document.uri.fsPath === noteUri('protocols/PCR amplification.md').fsPath);
+  await closeAll();
+});
+
+test('sidebar: History lists the revisions of the active note, opens one and a diff', async () => {
+  requireServerFeature('codex.history', 'codex.show');
+  const commits = git('log', '--format=%H %s', '--', HISTORY_NOTE).trim().split('\n');
+  const editor = await open(HISTORY_NOTE);
+  const uri = editor.document.uri;
+  const items = await waitFor('the History view', async () =>
+    api.views.history.shownNote === uri.toString() ? api.tree('history') : undefined,
+  );
+  log(`history view: ${items.map((i) => `${i.label} — ${i.description}`).join(' | ')}`);
+  const revisions = items.filter((i) => i.command === 'vscode.open' && i.arguments[0].scheme === 'codex-git');
+  assert.deepEqual(
+    revisions.map((i) => i.label),
+    commits.map((c) => c.slice(41)),
+  );
+  // The screenshot of the whole sidebar, the three views filled in.
+  await vscode.commands.executeCommand('workbench.view.extension.codex');
+  await open(HISTORY_NOTE);
+  await waitFor('the sidebar in the page', async () => {
+    const texts = await pageTexts('.pane-header .title');
+    return ['Connections', 'Tags', 'History'].every((t) => texts.some((x) => x.toLowerCase() === t.toLowerCase()));
+  });
+  await waitFor('the rows of the views in the page', async () => {
+    const rows = await pageTexts('.pane-body .monaco-list-row .label-name');
+    if (!rows.some((r) => r.includes('Backlinks')) || !rows.some((r) => r.includes(commits[0].slice(41)))) {
+      throw new Error(`rows: ${rows.join(' | ')}`);
+    }
+    return rows;
+  });
+  const file = await screenshot('sidebar');
+  log(`screenshot: ${file}`);
+  // Opening the older revision: the text at that commit.
+  const oldest = revisions[1];
+  await vscode.commands.executeCommand(oldest.command, ...oldest.arguments);
+  const shown = await waitFor('the revision', () => {
+    const e = vscode.window.activeTextEditor;
+    return e && e.document.uri.scheme === 'codex-git' ? e : undefined;
+  });
+  assert.equal(shown.document.getText(), git('show', `${commits[1].slice(0, 40)}:${HISTORY_NOTE}`));
+  // Its inline "Compare with Current" button.
+  const node = (await api.views.history.getChildren()).find((n) => n.entry.commit === commits[1].slice(0, 40));
+  await vscode.commands.executeCommand('codex.history.compare', node);
+  const tab = await waitFor('the diff editor', () => {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    return input instanceof vscode.TabInputTextDiff ? input : undefined;
+  });
+  assert.equal(tab.original.scheme, 'codex-git');
+  assert.equal(tab.modified.fsPath, uri.fsPath);
+  await closeAll();
+});
+
+test('Codex: Create Note from Link creates the note a broken link names and lands in it', async () => {
+  const editor = await open('experiments/EXP-014 HEK293 transfection.md');
+  const doc = editor.document;
+  const broken = await waitFor('the Western blot diagnostic', () =>
+    vscode.languages.getDiagnostics(doc.uri).find((d) => doc.getText(d.range).includes('Western blot')),
+  );
+  const created = noteUri('experiments/Western blot.md').fsPath;
+  assert.ok(!fs.existsSync(created));
+  // The lightbulb's quick fix lands in the new note too (its command runs after the edit).
+  const actions = await vscode.commands.executeCommand('vscode.executeCodeActionProvider', doc.uri, broken.range, 'quickfix');
+  const quickFix = actions.find((a) => /^Create note/.test(a.title));
+  assert.ok(quickFix, `no quick fix: ${actions.map((a) => a.title).join(', ')}`);
+  assert.equal(quickFix.command?.command, 'codex.openCreatedNote');
+  assert.equal(quickFix.command.arguments[0].fsPath, created);
+  // The cursor inside the link text, then the command (Ctrl+Alt+Shift+N).
+  const inside = broken.range.start.translate(0, 4);
+  editor.selection = new vscode.Selection(inside, inside);
+  try {
+    const uri = await vscode.commands.executeCommand('codex.createNoteFromLink');
+    assert.equal(uri.fsPath, created);
+    const landed = vscode.window.activeTextEditor;
+    assert.equal(landed.document.uri.fsPath, created);
+    assert.equal(landed.document.isDirty, false, 'the new note is saved');
+    assert.match(fs.readFileSync(created, 'utf8'), /# Western blot/);
+    assert.equal(landed.selection.active.line, landed.document.lineCount - 1, 'the cursor is at the end of the note');
+    // The link is no longer broken.
+    await waitFor('the diagnostic to go', () => !vscode.languages.getDiagnostics(doc.uri).some((d) => doc.getText(d.range).includes('Western blot')));
+    // Where there is no broken link, the command says so.
+    await open('protocols/PCR amplification.md');
+    const before = api.notices.length;
+    await assert.rejects(vscode.commands.executeCommand('codex.createNoteFromLink'));
+    assert.match(api.notices.slice(before)[0].message, /not on a broken link/);
+  } finally {
+    await closeAll();
+    fs.rmSync(created, { force: true });
+  }
+});
+
 test('a broken server setting gives one clear notification; fixing it restarts the server', async () => {
   const config = vscode.workspace.getConfiguration('codex');
   const before = api.notices.length;
@@ -390,8 +657,14 @@ test('a broken server setting gives one clear notification; fixing it restarts t
     const notice = await waitFor('the notification', () => api.notices.slice(before).find((n) => expected.test(n.message)));
     log(`notification: ${notice.message}`);
     assert.match(api.statusText(), /error/);
+    // A restart with the same setting fails again: the start-up must have run (status bar back
+    // through "starting" to the error) before counting the notifications.
+    const seen = api.statusHistory().length;
     await api.restart();
-    await sleep(300);
+    await waitFor('the restart to fail again', () => {
+      const after = api.statusHistory().slice(seen);
+      return after.length >= 2 && /error/.test(after[after.length - 1]);
+    });
     assert.equal(api.notices.slice(before).filter((n) => expected.test(n.message)).length, 1, 'announced once');
   } finally {
     await config.update(key, undefined, vscode.ConfigurationTarget.Global);
@@ -426,6 +699,55 @@ if (PASS === 'vsix') {
     await api.ready(60_000);
   }, 240_000);
 }
+
+// -- a folder of notes not set up for Codex (an Obsidian vault, or plain Markdown files) ---------
+
+bareTest('the extension starts without a note being opened: status bar and commands work', async () => {
+  await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar').then(undefined, () => undefined);
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not installed`);
+  // Started by VS Code from the activation events (workspaceContains), not by this test.
+  await waitFor('VS Code to start the extension', () => extension.isActive, 60_000);
+  assert.deepEqual(
+    vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath),
+    [],
+    'no note was opened',
+  );
+  api = extension.exports;
+  const books = await api.ready(90_000);
+  assert.equal(books.length, 1);
+  assert.equal(path.resolve(books[0].root), path.resolve(root()));
+  assert.equal(books[0].notes, 3);
+  await waitFor('the status bar note count', () => api.statusText().includes('3 notes'));
+  const previous = api.ui.lastQuickPick;
+  const running = vscode.commands.executeCommand('codex.showNotebooks');
+  const qp = await nextQuickPick(previous, 'the notebooks');
+  assert.equal(qp.items[0].label, path.basename(root()));
+  assert.match(qp.items[0].description, /^3 notes/);
+  qp.hide();
+  await running;
+  assert.equal(vscode.window.visibleTextEditors.length, 0);
+});
+
+bareTest('completion after [[ lists the notes of the folder', async () => {
+  const editor = await open('daily/2026-03-09.md');
+  const doc = editor.document;
+  const end = doc.lineAt(doc.lineCount - 1).range.end;
+  await editor.edit((edit) => edit.insert(end, 'Ran a [[Gel'));
+  const position = doc.lineAt(doc.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(position, position);
+  const list = await waitFor('note completions', async () => {
+    const result = await vscode.commands.executeCommand('vscode.executeCompletionItemProvider', doc.uri, position);
+    return result.items.some((i) => labelOf(i) === 'Gel electrophoresis') ? result : undefined;
+  });
+  const item = list.items.find((i) => labelOf(i) === 'Gel electrophoresis');
+  log(`completion: ${list.items.map(labelOf).slice(0, 10).join(', ')}`);
+  const edit = item.textEdit ?? item;
+  const text = edit.newText ?? (typeof item.insertText === 'string' ? item.insertText : item.insertText?.value);
+  assert.match(text, /^Gel electrophoresis/);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+  await closeAll();
+});
 
 // -----------------------------------------------------------------------------------------------
 

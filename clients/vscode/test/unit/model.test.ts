@@ -53,14 +53,30 @@ describe('features and context keys', () => {
     const keys = new Set(Object.keys(FEATURES).map((f) => contextKey(f as keyof typeof FEATURES)));
     const palette = manifest.contributes.menus.commandPalette as { command: string; when: string }[];
     for (const entry of palette) {
+      if (entry.when === 'false') continue; // run from views and code actions, not the palette
       const used = entry.when.match(/codex\.has\.\w+/g) ?? [];
       assert.ok(used.length > 0, `${entry.command} has no codex.has.* key`);
       for (const key of used) assert.ok(keys.has(key), `${entry.command}: ${key} is never set`);
     }
   });
 
+  test('the extension starts in any workspace holding notes, before a note is opened', () => {
+    const events = manifest.activationEvents as string[];
+    for (const event of ['workspaceContains:**/*.md', 'workspaceContains:.obsidian', 'workspaceContains:.codex', 'onLanguage:markdown']) {
+      assert.ok(events.includes(event), `${event} is missing`);
+    }
+  });
+
+  test('every view of the Codex container is registered', () => {
+    const source = readFileSync(join(root, 'src', 'sidebar.ts'), 'utf8');
+    const views = manifest.contributes.views.codex as { id: string }[];
+    assert.deepEqual(views.map((v) => v.id), ['codex.connections', 'codex.tags', 'codex.history']);
+    for (const view of views) assert.ok(source.includes(`'${view.id}'`), `${view.id} has no tree view`);
+    assert.equal(manifest.contributes.viewsContainers.activitybar[0].id, 'codex');
+  });
+
   test('every contributed command is registered and categorised', () => {
-    const source = readFileSync(join(root, 'src', 'commands.ts'), 'utf8');
+    const source = ['commands.ts', 'sidebar.ts'].map((file) => readFileSync(join(root, 'src', file), 'utf8')).join('\n');
     for (const command of manifest.contributes.commands as { command: string; category: string }[]) {
       assert.ok(source.includes(`'${command.command}'`), `${command.command} is not registered`);
       assert.equal(command.category, 'Codex');
@@ -142,6 +158,18 @@ describe('search', () => {
       detail: 'the [PCR] mix',
     });
     assert.equal(hitText({ uri: 'u', path: 'x.md', title: '' }).label, 'x.md');
+  });
+
+  test('a snippet whose first match is far in starts shortly before it', () => {
+    const snippet = '… one two three four five six seven eight nine ten eleven twelve the thermocycler lid heats to 105 °C';
+    const start = snippet.indexOf('thermocycler');
+    const detail = hitText({ uri: 'u', path: 'x.md', title: 'T', snippet, snippetMatches: [[start, start + 12]] }).detail ?? '';
+    assert.match(detail, /^…\S/);
+    assert.ok(detail.indexOf('thermocycler') < 40, detail);
+    assert.ok(!detail.includes('one two'), detail);
+    assert.ok(detail.endsWith('105 °C'));
+    // A match near the start keeps the snippet whole.
+    assert.equal(hitText({ uri: 'u', path: 'x.md', title: 'T', snippet: 'the thermocycler', snippetMatches: [[4, 16]] }).detail, 'the thermocycler');
   });
 
   test('only the newest answer counts', () => {
