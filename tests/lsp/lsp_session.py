@@ -388,8 +388,10 @@ async def start_session(
     *,
     ready: bool = True,
     initialization_options: Any = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> Session:
-    """Start the server on one or more workspace folders and wait until they are indexed."""
+    """Start the server on one or more workspace folders and wait until they are indexed
+    (``capabilities`` replaces the profile's own)."""
     roots = root if isinstance(root, list) else [root]
     client = await SERVER.start()
     assert isinstance(client, LanguageClient)
@@ -418,7 +420,7 @@ async def start_session(
         client.set_configuration({"codex": settings})
     session.initialize_result = await client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(profile),
+            capabilities=capabilities or client_capabilities(profile),
             root_uri=roots[0].as_uri(),
             initialization_options=initialization_options,
             workspace_folders=[types.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in roots],
