@@ -120,6 +120,7 @@ class Session:
     applied_edits: list[types.WorkspaceEdit] = field(default_factory=list)
     versions: dict[str, int] = field(default_factory=dict)
     buffers: dict[str, str] = field(default_factory=dict)
+    code_lens_refreshes: int = 0
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -415,6 +416,10 @@ async def start_session(
     def unregister_capability(_client: LanguageClient, params: types.UnregistrationParams) -> None:
         gone = {u.id for u in params.unregisterations}
         session.registrations[:] = [r for r in session.registrations if r.id not in gone]
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(_client: LanguageClient, params: None) -> None:
+        session.code_lens_refreshes += 1
 
     if settings is not None:
         client.set_configuration({"codex": settings})

@@ -487,6 +487,7 @@ def create_server() -> CodexServer:
         history,
         hover,
         navigation,
+        refresh,
         rename,
         schema,
         symbols,
@@ -506,6 +507,7 @@ def create_server() -> CodexServer:
         commands,
         history,
         schema,
+        refresh,
     ):
         module.register(server)
     return server
