@@ -339,8 +339,10 @@ class DiagnosticsPublisher:
             if not self.pull:
                 await self.push(uri)
                 continue
+            if unquote(uri) not in self.reports:
+                continue  # never pulled: the client will ask when it wants it
             computed = await self.compute(uri)
-            if computed is not None and unquote(uri) in self.reports:
+            if computed is not None:
                 changed |= self._remember(uri, computed[1], computed[2])
         if self.pull:
             if self.server.settings.diagnostics_scope == "notebook":
