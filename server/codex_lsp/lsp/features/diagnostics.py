@@ -207,8 +207,9 @@ class DiagnosticsPublisher:
 
     # -- push --------------------------------------------------------------------------------
 
-    async def push(self, uri: str) -> None:
-        """Publish an open file's diagnostics unless the client already has exactly them."""
+    async def push(self, uri: str, *, edited: bool = False) -> None:
+        """Publish an open file's diagnostics: after its own edit (``edited``) always, with
+        the new version; otherwise only when they differ from what the client has."""
         computed = await self.compute(uri)
         if computed is None:
             return
@@ -216,7 +217,7 @@ class DiagnosticsPublisher:
         current = self.server.open_document(uri)
         if current is None or current.version != doc.version:
             return  # the note changed meanwhile; a newer run will publish
-        if self._remember(uri, key, diagnostics):
+        if self._remember(uri, key, diagnostics) or edited:
             self._publish(current.uri, diagnostics, current.version)
 
     def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
@@ -283,7 +284,7 @@ class DiagnosticsPublisher:
         for known in [k for k in self.closed if unquote(k) == unquote(uri)]:
             del self.closed[known]
         if not self.pull:
-            self._run(self.push(uri))
+            self._run(self.push(uri, edited=True))
 
     def on_edited(self, uri: str, cursor: types.Position | None) -> None:
         """Remember where the cursor is (the end of the last edit)."""
@@ -302,7 +303,7 @@ class DiagnosticsPublisher:
 
         def fire() -> None:
             self.timers.pop(uri, None)
-            self._run(self.push(uri))
+            self._run(self.push(uri, edited=True))
 
         self.timers[uri] = asyncio.get_running_loop().call_later(PUSH_DELAY, fire)
 
