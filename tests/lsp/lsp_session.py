@@ -120,6 +120,7 @@ class Session:
     applied_edits: list[types.WorkspaceEdit] = field(default_factory=list)
     versions: dict[str, int] = field(default_factory=dict)
     buffers: dict[str, str] = field(default_factory=dict)
+    code_lens_refreshes: int = 0
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -388,8 +389,10 @@ async def start_session(
     *,
     ready: bool = True,
     initialization_options: Any = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> Session:
-    """Start the server on one or more workspace folders and wait until they are indexed."""
+    """Start the server on one or more workspace folders and wait until they are indexed
+    (``capabilities`` replaces the profile's own)."""
     roots = root if isinstance(root, list) else [root]
     client = await SERVER.start()
     assert isinstance(client, LanguageClient)
@@ -414,11 +417,15 @@ async def start_session(
         gone = {u.id for u in params.unregisterations}
         session.registrations[:] = [r for r in session.registrations if r.id not in gone]
 
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(_client: LanguageClient, params: None) -> None:
+        session.code_lens_refreshes += 1
+
     if settings is not None:
         client.set_configuration({"codex": settings})
     session.initialize_result = await client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(profile),
+            capabilities=capabilities or client_capabilities(profile),
             root_uri=roots[0].as_uri(),
             initialization_options=initialization_options,
             workspace_folders=[types.WorkspaceFolder(uri=r.as_uri(), name=r.name) for r in roots],

@@ -225,6 +225,14 @@ class CodexServer(LanguageServer):
         self.on_document_saved: list[Callable[[str], None]] = []
         self.on_document_opened: list[Callable[[str], None]] = []
         self.on_document_closed: list[Callable[[str], None]] = []
+        # Called with the client's ``initialize`` params before capabilities are computed
+        # (a feature may register handlers that depend on what the client supports).
+        self.on_initialize: list[Callable[[types.InitializeParams], None]] = []
+        # Called on ``didChange`` with the position right after the last change (None for a
+        # whole-document change): the server's only idea of where the cursor is.
+        self.on_document_edited: list[Callable[[str, types.Position | None], None]] = []
+        # Producers of a file's problems besides its links (``features.diagnostics``).
+        self.problem_providers: list[Callable[..., Any]] = []
         self._tasks: set[asyncio.Future[Any]] = set()
         self._indexed: set[Path] = set()
         self._not_notebooks: dict[Path, float] = {}
@@ -480,6 +488,7 @@ def create_server() -> CodexServer:
         history,
         hover,
         navigation,
+        refresh,
         rename,
         schema,
         symbols,
@@ -500,6 +509,7 @@ def create_server() -> CodexServer:
         connections,
         history,
         schema,
+        refresh,
     ):
         module.register(server)
     return server

@@ -11,6 +11,7 @@ from typing import Any
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
 WATCHER_VALUES = ("auto", "client", "server", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
+SCOPE_VALUES = ("openNotes", "notebook")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class Settings:
     """Every ``codex.*`` setting."""
 
     diagnostics: DiagnosticSettings = field(default_factory=DiagnosticSettings)
+    diagnostics_scope: str = "openNotes"
     completion_max_items: int = 50
     code_lens_backlinks: bool = True
     code_lens_history: bool = True
@@ -72,7 +74,15 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     diag_values: dict[str, str] = {}
     for key, value in diagnostics.items():
         name = _DIAGNOSTIC_KEYS.get(key)
-        if name is None:
+        if key == "scope":
+            if value in SCOPE_VALUES:
+                settings = replace(settings, diagnostics_scope=value)
+            else:
+                warnings.append(
+                    f"codex.diagnostics.scope must be one of {', '.join(SCOPE_VALUES)}; "
+                    f"got {value!r}, default used"
+                )
+        elif name is None:
             warnings.append(f"codex.diagnostics.{key} is not a known setting")
         elif value not in SEVERITY_VALUES:
             warnings.append(

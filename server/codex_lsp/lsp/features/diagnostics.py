@@ -1,55 +1,61 @@
-"""Diagnostics for open notes: broken, ambiguous and broken-anchor links, parse problems.
+"""Diagnostics: the one publisher of every file's problems, by pull or by push.
 
-Published (push) for every open document: right after an edit from the buffer, and again for
-every open note of a notebook whenever its index changes (so creating ``Missing note.md``
-clears every "broken link" to it).
+Producers return plain problems (``core/problems.py``: links and parse problems; providers
+registered in ``server.problem_providers``, such as the schema feature's); this module owns
+document versions, result ids, pull and push, and the conversion to LSP.
+
+- **Pull** (``textDocument/diagnostic``, ``workspace/diagnostic``) for a client that declares
+  pull support and ``workspace/diagnostic/refresh``; every report carries a result id, and a
+  note whose problems did not change answers ``unchanged``. After an index run, open notes are
+  checked again and, if any answer changed, the client is asked to pull again (refresh).
+- **Push** (``publishDiagnostics``) for the rest: an edit publishes the edited note once
+  (after ``PUSH_DELAY``), and an index run re-publishes only the notes whose problems changed.
+- ``codex.diagnostics.scope: notebook`` adds every other note's problems as the index holds
+  them (what ``codex-lsp check`` shows): by ``workspace/diagnostic``, or pushed.
+- A broken link with the cursor inside (the end of the last edit) is held back until an
+  edit elsewhere or a save (``core.problems.held_back``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import sqlite3
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 
-from ...core.model import Link, ParsedNote
-from ...core.resolve import (
-    LinkStatus,
-    OverlayCatalog,
-    Resolution,
-    effective_target,
-    has_clear_winner,
-    resolve_written,
-    target_of_note,
+from ...core.model import Link, ParsedNote, Position
+from ...core.problems import (
+    NoteProblem,
+    held_back,
+    link_problems,
+    parse_problems,
 )
+from ...core.resolve import OverlayCatalog, Resolution, resolve_written, target_of_note
+from ...core.syntax import is_note_name
 from ...storage.catalog import SqlCatalog
 from ...storage.service import NotebookService
-from ..convert import ZERO_RANGE, lsp_range, lsp_severity
+from ...storage.stored_problems import notebook_problems
+from ..convert import core_position
+from ..diagnostic_convert import digest, to_diagnostics
 from ..server import CodexServer, Document
-from ..settings import DiagnosticSettings
-from . import schema
 
-SOURCE = "codex"
-EDIT_DELAY = 0.05
+log = logging.getLogger(__name__)
 
-_PROBLEM_SETTING = {
-    "yaml-invalid": "yaml_errors",
-    "yaml-not-mapping": "yaml_errors",
-    "duplicate-block-id": "duplicate_block_ids",
-}
+PUSH_DELAY = 0.05
+Key = tuple[int, int | None, Position | None]
 
 
 def note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> OverlayCatalog:
     """The notebook's catalog with the open buffer's view of ``rel`` laid over it."""
     return OverlayCatalog(
         SqlCatalog(conn),
-        target_of_note(
-            rel,
-            note.aliases,
-            note.headings,
-            [b.id for b in note.blocks],
-        ),
+        target_of_note(rel, note.aliases, note.headings, [b.id for b in note.blocks]),
     )
 
 
@@ -58,140 +64,322 @@ def resolve_in(catalog: OverlayCatalog, rel: str, link: Link) -> Resolution:
     return resolve_written(link, rel, catalog)
 
 
-def build_diagnostics(
-    conn: sqlite3.Connection, doc: Document, settings: DiagnosticSettings, uri_of: Any
-) -> list[types.Diagnostic]:
-    """Every diagnostic of one note (runs on the reader thread)."""
-    special = schema.special_diagnostics(conn, doc, settings)  # schema.yaml, sidecars
-    if special is not None:
-        return special
+def file_problems(
+    conn: sqlite3.Connection, doc: Document, providers: list[Callable[..., Any]]
+) -> list[NoteProblem]:
+    """Every problem of one file's current text: its links and parse problems (notes only),
+    then each provider's (runs on the reader thread)."""
+    assert doc.service is not None
     catalog = note_catalog(conn, doc.rel, doc.note)
-    found: list[types.Diagnostic] = []
-    for link in doc.note.links:
-        result = resolve_in(catalog, doc.rel, link)
-        diagnostic = _link_diagnostic(link, result, doc.rel, settings, uri_of)
-        if diagnostic is not None:
-            found.append(diagnostic)
-    for problem in doc.note.problems:
-        severity = getattr(settings, _PROBLEM_SETTING.get(problem.code, "other"))
-        if severity != "off":
-            found.append(
-                types.Diagnostic(
-                    range=lsp_range(problem.range),
-                    message=problem.message,
-                    severity=lsp_severity(severity),
-                    code=problem.code,
-                    source=SOURCE,
-                )
-            )
-    found.extend(schema.note_diagnostics(conn, doc, settings))  # frontmatter schemas
+    found: list[NoteProblem] = []
+    if is_note_name(doc.rel):
+        found += link_problems(doc.note, doc.rel, catalog)
+        found += parse_problems(doc.note)
+    for provide in providers:
+        found += provide(conn, doc.service.notebook, doc.rel, doc.text, catalog)
     return found
 
 
-def _link_diagnostic(
-    link: Link, result: Resolution, rel: str, settings: DiagnosticSettings, uri_of: Any
-) -> types.Diagnostic | None:
-    target, anchor, is_block = effective_target(link, result)
-    shown = target or "this note"
-    data: dict[str, Any] = {
-        "target": target,
-        "anchor": anchor,
-        "isBlock": is_block,
-        "status": result.status.value,
-    }
-    related = None
-    if result.status is LinkStatus.BROKEN:
-        severity = settings.broken_links
-        message = f"Broken link: no note or file named '{target}'"
-    elif result.status is LinkStatus.BROKEN_ANCHOR:
-        severity = settings.broken_anchors
-        what = "block" if is_block else "heading"
-        message = f"Broken link: {shown} has no {what} '{anchor}'"
-        data["targetPath"] = result.target
-    elif result.status is LinkStatus.AMBIGUOUS:
-        severity = (
-            settings.ambiguous_resolved_links
-            if has_clear_winner(result.target, result.candidates, rel)
-            else settings.ambiguous_links
-        )
-        message = (
-            f"Ambiguous link: '{target}' matches {len(result.candidates)} files; "
-            f"using {result.target}"
-        )
-        data["candidates"] = list(result.candidates)
-        related = [
-            types.DiagnosticRelatedInformation(
-                types.Location(uri_of(candidate), ZERO_RANGE), f"candidate: {candidate}"
-            )
-            for candidate in result.candidates
-        ]
-    else:
-        return None
-    if severity == "off":
-        return None
-    return types.Diagnostic(
-        range=lsp_range(link.range),
-        message=message,
-        severity=lsp_severity(severity),
-        code=f"link-{result.status.value}",
-        source=SOURCE,
-        related_information=related,
-        data=data,
-    )
+@dataclass(slots=True)
+class _Report:
+    """The last answer computed for a file: for which state, under which result id."""
+
+    key: Key
+    result_id: str
+    digest: str
 
 
-def register(server: CodexServer) -> None:
-    """Publish diagnostics on edits and index changes."""
-    edit_timers: dict[str, asyncio.TimerHandle] = {}
+class DiagnosticsPublisher:
+    """Owns what each client has been told, and tells it by pull or push."""
 
-    async def publish(uri: str) -> None:
+    def __init__(self, server: CodexServer) -> None:
+        self.server = server
+        self.pull = False
+        self.generation = 0
+        self.reports: dict[str, _Report] = {}  # by percent-decoded URI
+        self.closed: dict[str, tuple[str, str]] = {}  # notebook scope: uri -> (digest, id)
+        self.cursors: dict[str, Position] = {}
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.stored: dict[NotebookService, tuple[int, dict[str, list[NoteProblem]]]] = {}
+        self.tasks: set[asyncio.Future[Any]] = set()
+        self._ids = itertools.count(1)
+
+    # -- computing ---------------------------------------------------------------------------
+
+    def _key(self, doc: Document) -> Key:
+        return (self.generation, doc.version, self.cursors.get(unquote(doc.uri)))
+
+    async def compute(self, uri: str) -> tuple[Document, Key, list[types.Diagnostic]] | None:
+        """The diagnostics of a file now (its buffer when open), with the state they are of."""
+        server = self.server
         doc = await server.document(uri)
         if doc is None or doc.service is None:
+            return None
+        service, key = doc.service, self._key(doc)
+        providers = list(server.problem_providers)
+        problems = await server.read(service, lambda conn: file_problems(conn, doc, providers))
+        cursor = key[2]
+        shown = [p for p in problems if not held_back(p, cursor)]
+        return doc, key, to_diagnostics(shown, server.settings.diagnostics, self._uri_of(service))
+
+    def _uri_of(self, service: NotebookService) -> Callable[[str], str]:
+        return lambda rel: self.server.uri_of(service, rel)
+
+    def _remember(self, uri: str, key: Key, diagnostics: list[types.Diagnostic]) -> bool:
+        """Record an answer; True when it differs from the last one."""
+        fingerprint = digest(diagnostics)
+        report = self.reports.get(unquote(uri))
+        if report is not None and report.digest == fingerprint:
+            report.key = key
+            return False
+        self.reports[unquote(uri)] = _Report(key, f"d{next(self._ids)}", fingerprint)
+        return True
+
+    # -- pull --------------------------------------------------------------------------------
+
+    async def document_report(
+        self, params: types.DocumentDiagnosticParams
+    ) -> types.DocumentDiagnosticReport:
+        """``textDocument/diagnostic``: ``unchanged`` when nothing it depends on changed."""
+        uri = params.text_document.uri
+        report = self.reports.get(unquote(uri))
+        doc = self.server.open_document(uri)
+        if report is not None and params.previous_result_id == report.result_id:
+            state = (self.generation, doc.version if doc else None, self.cursors.get(unquote(uri)))
+            if report.key == state:
+                return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
+        computed = await self.compute(uri)
+        if computed is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        _, key, diagnostics = computed
+        self._remember(uri, key, diagnostics)
+        report = self.reports[unquote(uri)]
+        if params.previous_result_id == report.result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
+        return types.RelatedFullDocumentDiagnosticReport(
+            items=diagnostics, result_id=report.result_id
+        )
+
+    async def workspace_report(
+        self, params: types.WorkspaceDiagnosticParams
+    ) -> types.WorkspaceDiagnosticReport:
+        """``workspace/diagnostic``: every note's problems that is not open (scope
+        ``notebook``; nothing for ``openNotes``), ``unchanged`` where the client has them."""
+        if self.server.settings.diagnostics_scope != "notebook":
+            return types.WorkspaceDiagnosticReport(items=[])
+        previous = {unquote(p.uri): p.value for p in params.previous_result_ids}
+        items: list[types.WorkspaceDocumentDiagnosticReport] = []
+        for uri, diagnostics in (await self._closed_notes()).items():
+            fingerprint = digest(diagnostics)
+            known = self.closed.get(uri)
+            if known is None or known[0] != fingerprint:
+                known = self.closed[uri] = (fingerprint, f"w{next(self._ids)}")
+            if previous.get(unquote(uri)) == known[1]:
+                items.append(
+                    types.WorkspaceUnchangedDocumentDiagnosticReport(
+                        uri=uri, result_id=known[1], version=None
+                    )
+                )
+            else:
+                items.append(
+                    types.WorkspaceFullDocumentDiagnosticReport(
+                        uri=uri, items=diagnostics, result_id=known[1], version=None
+                    )
+                )
+        return types.WorkspaceDiagnosticReport(items=items)
+
+    async def _closed_notes(self) -> dict[str, list[types.Diagnostic]]:
+        """Diagnostics of every file that is not open, by URI, from the index (files that
+        had some before and have none now get an empty list)."""
+        server = self.server
+        opened = {unquote(uri) for uri in server.open_documents()}
+        found: dict[str, list[types.Diagnostic]] = {uri: [] for uri in self.closed}
+        for service in list(server.services.values()):
+            cached = self.stored.get(service)
+            if cached is None or cached[0] != self.generation:
+                cached = (self.generation, await server.read(service, notebook_problems))
+                self.stored[service] = cached
+            uri_of = self._uri_of(service)
+            settings = server.settings.diagnostics
+            for rel, problems in cached[1].items():
+                found[uri_of(rel)] = to_diagnostics(problems, settings, uri_of)
+        return {uri: items for uri, items in found.items() if unquote(uri) not in opened}
+
+    # -- push --------------------------------------------------------------------------------
+
+    async def push(self, uri: str, *, edited: bool = False) -> None:
+        """Publish an open file's diagnostics: after its own edit (``edited``) always, with
+        the new version; otherwise only when they differ from what the client has."""
+        computed = await self.compute(uri)
+        if computed is None:
             return
-        version = doc.version
-        service = doc.service
-
-        def uri_of(rel: str) -> str:
-            return server.uri_of(service, rel)
-
-        settings = server.settings.diagnostics
-        diagnostics = await server.read(
-            service, lambda conn: build_diagnostics(conn, doc, settings, uri_of)
-        )
-        current = server.open_document(uri)
-        if current is None or current.version != version:
+        doc, key, diagnostics = computed
+        current = self.server.open_document(uri)
+        if current is None or current.version != doc.version:
             return  # the note changed meanwhile; a newer run will publish
-        server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=current.uri, diagnostics=diagnostics, version=version
-            )
+        if self._remember(uri, key, diagnostics) or edited:
+            self._publish(current.uri, diagnostics, current.version)
+
+    def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
 
-    def refresh_notebook(service: NotebookService) -> None:
-        for uri in server.open_documents():
-            where = server.locate(uri)
-            if where is not None and where.service is service:
-                _spawn(publish(uri))
+    async def push_closed(self) -> None:
+        """Notebook scope, push: publish the problems of closed notes that changed (and
+        clear them all when the scope is back to open notes)."""
+        if self.server.settings.diagnostics_scope != "notebook":
+            for uri in list(self.closed):
+                del self.closed[uri]
+                self._publish(uri, [], None)
+            return
+        for uri, diagnostics in (await self._closed_notes()).items():
+            fingerprint = digest(diagnostics)
+            known = self.closed.get(uri)
+            if known is not None and known[0] == fingerprint:
+                continue
+            if diagnostics:
+                self.closed[uri] = (fingerprint, "")
+            else:
+                self.closed.pop(uri, None)
+            self._publish(uri, diagnostics, None)
 
-    def on_edit(uri: str) -> None:
-        handle = edit_timers.pop(uri, None)
+    # -- events ------------------------------------------------------------------------------
+
+    def on_initialize(self, params: types.InitializeParams) -> None:
+        """Choose pull or push from the client's capabilities, and offer pull if chosen."""
+        text = params.capabilities.text_document
+        workspace = params.capabilities.workspace
+        self.pull = bool(
+            text
+            and text.diagnostic is not None
+            and workspace
+            and workspace.diagnostics
+            and workspace.diagnostics.refresh_support
+        )
+        if not self.pull:
+            return
+        server = self.server
+
+        @server.feature(
+            types.TEXT_DOCUMENT_DIAGNOSTIC,
+            types.DiagnosticOptions(
+                identifier="codex", inter_file_dependencies=True, workspace_diagnostics=True
+            ),
+        )
+        async def document_diagnostic(
+            ls: CodexServer, params: types.DocumentDiagnosticParams
+        ) -> types.DocumentDiagnosticReport:
+            return await self.document_report(params)
+
+        @server.feature(types.WORKSPACE_DIAGNOSTIC)
+        async def workspace_diagnostic(
+            ls: CodexServer, params: types.WorkspaceDiagnosticParams
+        ) -> types.WorkspaceDiagnosticReport:
+            return await self.workspace_report(params)
+
+    def on_opened(self, uri: str) -> None:
+        """Push clients get a new note's diagnostics at once."""
+        self.reports.pop(unquote(uri), None)
+        for known in [k for k in self.closed if unquote(k) == unquote(uri)]:
+            del self.closed[known]
+        if not self.pull:
+            self._run(self.push(uri, edited=True))
+
+    def on_edited(self, uri: str, cursor: types.Position | None) -> None:
+        """Remember where the cursor is (the end of the last edit)."""
+        if cursor is None:
+            self.cursors.pop(unquote(uri), None)
+        else:
+            self.cursors[unquote(uri)] = core_position(cursor)
+
+    def on_changed(self, uri: str) -> None:
+        """Push clients: publish the edited note once the keystrokes pause."""
+        if self.pull:
+            return  # the client pulls after its change
+        handle = self.timers.pop(uri, None)
         if handle is not None:
             handle.cancel()
 
         def fire() -> None:
-            edit_timers.pop(uri, None)
-            _spawn(publish(uri))
+            self.timers.pop(uri, None)
+            self._run(self.push(uri, edited=True))
 
-        edit_timers[uri] = asyncio.get_running_loop().call_later(EDIT_DELAY, fire)
+        self.timers[uri] = asyncio.get_running_loop().call_later(PUSH_DELAY, fire)
 
-    server.on_index_changed.append(refresh_notebook)
-    server.on_document_changed.append(on_edit)
+    def on_saved(self, uri: str) -> None:
+        """A save shows a link held back while it was being typed."""
+        if self.cursors.pop(unquote(uri), None) is None:
+            return
+        if self.pull:
+            self._refresh()
+        else:
+            self._run(self.push(uri))
+
+    def on_closed(self, uri: str) -> None:
+        """Forget a closed note (sync clears its pushed diagnostics)."""
+        key = unquote(uri)
+        self.reports.pop(key, None)
+        self.cursors.pop(key, None)
+        handle = self.timers.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Check every open file of the notebook again; tell the client what changed."""
+        self.generation += 1
+        self._run(self._after_index(service))
+
+    async def _after_index(self, service: NotebookService) -> None:
+        server = self.server
+        changed = False
+        for uri in server.open_documents():
+            where = server.locate(uri)
+            if where is None or where.service is not service:
+                continue
+            if not self.pull:
+                await self.push(uri)
+                continue
+            if unquote(uri) not in self.reports:
+                continue  # never pulled: the client will ask when it wants it
+            computed = await self.compute(uri)
+            if computed is not None:
+                changed |= self._remember(uri, computed[1], computed[2])
+        if self.pull:
+            if self.server.settings.diagnostics_scope == "notebook":
+                closed = await self._closed_notes()
+                changed |= any(
+                    self.closed.get(uri, ("",))[0] != digest(items) for uri, items in closed.items()
+                )
+            if changed:
+                self._refresh()
+        else:
+            await self.push_closed()
+
+    def _refresh(self) -> None:
+        """Ask a pull client to pull again."""
+        self.server.workspace_diagnostic_refresh(None)
+
+    def _run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            self.tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.warning("diagnostics failed: %s", finished.exception())
+
+        task.add_done_callback(done)
 
 
-_background: set[asyncio.Future[Any]] = set()
-
-
-def _spawn(coroutine: Any) -> None:
-    task = asyncio.ensure_future(coroutine)
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+def register(server: CodexServer) -> DiagnosticsPublisher:
+    """Create the publisher and hook it to the server's events."""
+    publisher = DiagnosticsPublisher(server)
+    server.on_initialize.append(publisher.on_initialize)
+    server.on_document_opened.append(publisher.on_opened)
+    server.on_document_edited.append(publisher.on_edited)
+    server.on_document_changed.append(publisher.on_changed)
+    server.on_document_saved.append(publisher.on_saved)
+    server.on_document_closed.append(publisher.on_closed)
+    server.on_index_changed.append(publisher.on_index_changed)
+    return publisher

@@ -1,13 +1,13 @@
 """Frontmatter schemas in the editor: diagnostics, completion, hover and quick fixes.
 
 The rules are in docs/schema.md; the checking itself is pure (``core/schema*.py``). This
-module translates: it gives :func:`note_diagnostics` and :func:`special_diagnostics` to
-``diagnostics.build_diagnostics`` (so every publish path gives the same answer), and the
-completion, hover and code-action modules call :func:`schema_completion`,
-:func:`schema_hover` and :func:`schema_actions` first.
+module translates: it registers :func:`schema_provider` (``storage/schema_problems.py``) as
+a producer of problems with the diagnostics publisher, and the completion, hover and
+code-action modules call :func:`schema_completion`, :func:`schema_hover` and
+:func:`schema_actions` first.
 
-Editing ``.codex/schema.yaml`` puts the buffer in place of the file at once: its own
-problems are published, every open note is checked again immediately (``index_changed``),
+Editing ``.codex/schema.yaml`` puts the buffer in place of the file at once: every open file,
+the schema file included, is checked again immediately (``index_changed``),
 and after a short quiet period the whole notebook is validated again in the background (an
 empty index update, which re-runs :func:`~codex_lsp.storage.schema_store.sync_schema`).
 """
@@ -25,9 +25,9 @@ from lsprotocol import types
 
 from ...core.frontmatter import find_frontmatter
 from ...core.fuzzy import fuzzy_score
-from ...core.model import Problem, Severity
-from ...core.resolve import OverlayCatalog, strip_note_suffix, target_of_note
-from ...core.schema import SCHEMA_PATH, NotebookSchema, NoteType, load_schema
+from ...core.problems import NoteProblem
+from ...core.resolve import Catalog, strip_note_suffix
+from ...core.schema import SCHEMA_PATH, NotebookSchema, NoteType
 from ...core.schema_assist import (
     declared_type,
     enum_values,
@@ -43,57 +43,23 @@ from ...core.schema_assist import (
     summary,
     yaml_value,
 )
-from ...core.schema_check import SchemaIssue, SidecarText, check_file, sidecar_owner
 from ...core.syntax import is_note_name
 from ...core.yamlpos import NodeLocator
 from ...storage import lookups
-from ...storage.catalog import SqlCatalog
 from ...storage.notebooks import Notebook
-from ...storage.reader import decode_text
-from ...storage.schema_store import note_resolver, read_sidecars, schema_source
+from ...storage.schema_problems import schema_file_problems, schema_problems
+from ...storage.schema_store import schema_source
 from ...storage.service import NotebookService
-from ..convert import core_position, lsp_range, lsp_severity
+from ..convert import core_position, lsp_range
+from ..diagnostic_convert import digest, to_diagnostics
 from ..server import CodexServer, Document
-from ..settings import DiagnosticSettings
 
 log = logging.getLogger(__name__)
 
-SOURCE = "codex"
 REVALIDATE_DELAY = 0.3
 
 
 # -- diagnostics --------------------------------------------------------------------------------
-
-
-def _severity(issue_severity: Severity, setting: str) -> types.DiagnosticSeverity | None:
-    if setting == "off":
-        return None
-    if issue_severity is Severity.ERROR:
-        return lsp_severity(setting)
-    if issue_severity is Severity.WARNING and setting == "error":
-        return types.DiagnosticSeverity.Warning
-    return lsp_severity(setting if setting != "error" else issue_severity.value)
-
-
-def _diagnostic(
-    item: SchemaIssue | Problem, setting: str, data: object = None
-) -> types.Diagnostic | None:
-    """A schema issue (with its quick-fix ``data``) or a schema-file problem as a diagnostic."""
-    severity = _severity(item.severity, setting)
-    if severity is None:
-        return None
-    return types.Diagnostic(
-        range=lsp_range(item.range),
-        message=item.message,
-        severity=severity,
-        code=item.code,
-        source=SOURCE,
-        data={"schema": data} if data else None,
-    )
-
-
-def _setting(settings: DiagnosticSettings) -> str:
-    return str(getattr(settings, "schema", "error"))
 
 
 def _schema_of(notebook: Notebook, conn: sqlite3.Connection | None) -> NotebookSchema | None:
@@ -103,107 +69,6 @@ def _schema_of(notebook: Notebook, conn: sqlite3.Connection | None) -> NotebookS
 async def _current_schema(notebook: Notebook) -> NotebookSchema | None:
     """The notebook's schema, read and compiled (when its text changed) off the event loop."""
     return await asyncio.to_thread(_schema_of, notebook, None)
-
-
-def _catalog(conn: sqlite3.Connection, doc: Document) -> OverlayCatalog:
-    note = doc.note
-    return OverlayCatalog(
-        SqlCatalog(conn),
-        target_of_note(
-            doc.rel,
-            note.aliases,
-            note.headings,
-            [b.id for b in note.blocks],
-        ),
-    )
-
-
-def note_diagnostics(
-    conn: sqlite3.Connection, doc: Document, settings: DiagnosticSettings
-) -> list[types.Diagnostic]:
-    """Schema diagnostics of an open note (runs on the reader thread)."""
-    setting = _setting(settings)
-    if doc.service is None or setting == "off" or not is_note_name(doc.rel):
-        return []
-    notebook = doc.service.notebook
-    schema = _schema_of(notebook, conn)
-    if schema is None or schema.empty:
-        return []
-    resolver = note_resolver(_catalog(conn, doc), doc.rel)
-    sidecars = read_sidecars(notebook.root, doc.rel)
-    try:
-        issues = check_file(schema, doc.rel, doc.text, sidecars, resolver).issues
-    except Exception as exc:  # a note must never break diagnostics
-        log.warning("schema check of %s failed: %s", doc.rel, exc)
-        return []
-    found = [_diagnostic(i, setting, i.data) for i in issues if i.path == doc.rel]
-    return [d for d in found if d is not None]
-
-
-def special_diagnostics(
-    conn: sqlite3.Connection, doc: Document, settings: DiagnosticSettings
-) -> list[types.Diagnostic] | None:
-    """Diagnostics of ``.codex/schema.yaml`` or of a sidecar; None for any other file."""
-    if doc.service is None:
-        return None
-    if doc.rel == SCHEMA_PATH:
-        return schema_file_diagnostics(doc.service.notebook, doc.text, _setting(settings), conn)
-    owner = sidecar_owner(doc.rel)
-    if owner is None or not doc.rel.lower().endswith(".json"):
-        return None
-    return _sidecar_diagnostics(conn, doc, owner, _setting(settings))
-
-
-def schema_file_diagnostics(
-    notebook: Notebook, text: str, setting: str, conn: sqlite3.Connection | None = None
-) -> list[types.Diagnostic]:
-    """The problems of a schema text, and a note when the last valid schema is in use."""
-    source = schema_source(notebook)
-    state = source.state(conn)
-    problems = list(state.problems) if state.text == text else load_schema(text).problems
-    found = [
-        _diagnostic(p, setting if p.severity is Severity.ERROR else "warning") for p in problems
-    ]
-    diagnostics = [d for d in found if d is not None]
-    if any(p.severity is Severity.ERROR for p in problems) and state.schema is not None:
-        diagnostics.append(
-            types.Diagnostic(
-                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-                message="Notes are checked against the last valid version of this schema "
-                "until these errors are fixed",
-                severity=types.DiagnosticSeverity.Information,
-                code="schema-file-stale",
-                source=SOURCE,
-            )
-        )
-    return diagnostics
-
-
-def _sidecar_diagnostics(
-    conn: sqlite3.Connection, doc: Document, owner: str, setting: str
-) -> list[types.Diagnostic]:
-    assert doc.service is not None
-    notebook = doc.service.notebook
-    schema = _schema_of(notebook, conn)
-    if schema is None or setting == "off":
-        return []
-    note_text: str | None = None
-    if is_note_name(owner):
-        try:
-            note_text = decode_text((notebook.root / owner).read_bytes())[0]
-        except OSError:
-            note_text = None
-    sidecars = [s for s in read_sidecars(notebook.root, owner) if s.path != doc.rel]
-    kind = doc.rel.rsplit(".", 1)[-1].lower()
-    sidecars.append(SidecarText(doc.rel, kind, doc.text))
-    resolver = note_resolver(SqlCatalog(conn), owner)
-    try:
-        issues = check_file(schema, owner, note_text, sidecars, resolver).issues
-    except Exception as exc:
-        log.warning("schema check of %s failed: %s", doc.rel, exc)
-        return []
-    found = [_diagnostic(i, setting, i.data) for i in issues if i.path == doc.rel]
-    return [d for d in found if d is not None]
 
 
 # -- completion -------------------------------------------------------------------------------
@@ -545,11 +410,20 @@ def _schema_service(ls: CodexServer, uri: str) -> NotebookService | None:
     return where.service
 
 
+def schema_provider(
+    conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
+) -> list[NoteProblem]:
+    """The schema's problems of one file, for the diagnostics publisher."""
+    return schema_problems(conn, notebook, rel, text, catalog)
+
+
 def register(server: CodexServer) -> None:
-    """React to schema edits, publish the schema file's diagnostics."""
+    """Provide schema problems to diagnostics; react to schema edits; publish the schema
+    file's problems while it is closed (open, it is a file like any other)."""
     timers: dict[str, asyncio.TimerHandle] = {}
-    published: dict[str, tuple[str, ...]] = {}
+    published: dict[str, str] = {}
     background: set[asyncio.Future[Any]] = set()
+    server.problem_providers.append(schema_provider)
 
     def spawn(coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -563,39 +437,34 @@ def register(server: CodexServer) -> None:
         task.add_done_callback(done)
 
     async def publish_file(service: NotebookService) -> None:
-        """Publish the schema file's diagnostics (buffer if open, else disk); the file is read
-        and compiled off the event loop."""
+        """Push the closed schema file's problems (read and compiled off the event loop),
+        unless notebook-wide diagnostics already report it."""
         uri = server.uri_of(service, SCHEMA_PATH)
-        open_doc = server.open_document(uri)
-        version = open_doc.version if open_doc is not None else None
-        buffer = open_doc.source if open_doc is not None else None
-        setting = _setting(server.settings.diagnostics)
-
-        def build() -> list[types.Diagnostic]:
-            text = buffer if buffer is not None else schema_source(service.notebook).read_text()
-            if text is None:
-                return []
-            return schema_file_diagnostics(service.notebook, text, setting)
-
-        diagnostics = await asyncio.to_thread(build)
-        open_doc = server.open_document(uri)
-        if (open_doc.version if open_doc is not None else None) != version:
-            return  # the buffer changed meanwhile: a later publish answers for it
-        key = tuple(f"{d.code}:{d.range}:{d.message}" for d in diagnostics)
-        if open_doc is None and published.get(uri, ()) == key:
+        if server.open_document(uri) is not None:
             return
-        published[uri] = key
+        notebook_wide = server.settings.diagnostics_scope == "notebook"
+
+        def build() -> list[NoteProblem]:
+            text = schema_source(service.notebook).read_text()
+            return [] if text is None or notebook_wide else schema_file_problems(notebook, text)
+
+        notebook = service.notebook
+        problems = await asyncio.to_thread(build)
+        if server.open_document(uri) is not None:
+            return  # opened meanwhile: the diagnostics publisher answers for it
+        diagnostics = to_diagnostics(
+            problems, server.settings.diagnostics, lambda rel: server.uri_of(service, rel)
+        )
+        fingerprint = digest(diagnostics)
+        if published.get(uri, digest([])) == fingerprint:
+            return
+        published[uri] = fingerprint
         server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=open_doc.uri if open_doc is not None else uri,
-                diagnostics=diagnostics,
-                version=open_doc.version if open_doc is not None else None,
-            )
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
 
     def schema_changed(service: NotebookService) -> None:
         """Check open notes now, and the notebook after a quiet period."""
-        spawn(publish_file(service))
         server.index_changed(service)
         key = str(service.notebook.root)
         handle = timers.pop(key, None)
@@ -610,32 +479,17 @@ def register(server: CodexServer) -> None:
 
     def on_open_or_change(uri: str) -> None:
         service = _schema_service(server, uri)
-        if service is not None:
-            open_doc = server.open_document(uri)
-            text = open_doc.source if open_doc is not None else None
-            if schema_source(service.notebook).set_buffer(text):
-                schema_changed(service)
-            else:
-                spawn(publish_file(service))
+        if service is None:
             return
-        where = server.locate(uri)
-        if where is not None and sidecar_owner(where.rel):
-            spawn(publish_special(uri))
-
-    async def publish_special(uri: str) -> None:
-        doc = await server.document(uri)
-        if doc is None or doc.service is None:
-            return
-        settings = server.settings.diagnostics
-        found = await server.read(
-            doc.service, lambda conn: special_diagnostics(conn, doc, settings)
-        )
-        current = server.open_document(uri)
-        if found is None or current is None or current.version != doc.version:
-            return
-        server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=current.uri, diagnostics=found, version=doc.version)
-        )
+        if published.pop(server.uri_of(service, SCHEMA_PATH), None) not in (None, digest([])):
+            # What was pushed for the closed file must not stay beside the open file's own.
+            server.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        open_doc = server.open_document(uri)
+        text = open_doc.source if open_doc is not None else None
+        if schema_source(service.notebook).set_buffer(text):
+            schema_changed(service)
 
     def on_close(uri: str) -> None:
         service = _schema_service(server, uri)
@@ -648,8 +502,7 @@ def register(server: CodexServer) -> None:
             spawn(publish_file(service))
 
     def on_index_changed(service: NotebookService) -> None:
-        if server.open_document(server.uri_of(service, SCHEMA_PATH)) is None:
-            spawn(publish_file(service))
+        spawn(publish_file(service))
 
     server.on_document_opened.append(on_open_or_change)
     server.on_document_changed.append(on_open_or_change)
@@ -658,11 +511,9 @@ def register(server: CodexServer) -> None:
 
 
 __all__ = [
-    "note_diagnostics",
     "register",
     "schema_actions",
     "schema_completion",
-    "schema_file_diagnostics",
     "schema_hover",
-    "special_diagnostics",
+    "schema_provider",
 ]

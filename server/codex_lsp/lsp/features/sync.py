@@ -15,6 +15,7 @@ from typing import Any
 from lsprotocol import types
 
 from ...core.syntax import is_note_name
+from ...core.textpos import utf16_len
 from ...storage.service import NotebookService
 from ..convert import uri_to_path
 from ..log import set_log_file, set_log_level
@@ -39,6 +40,8 @@ def register(server: CodexServer) -> None:
         options = params.initialization_options
         if isinstance(options, dict):
             apply_settings(ls, options.get("codex", options) if "codex" in options else options)
+        for listener in ls.on_initialize:
+            listener(params)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodexServer, params: types.InitializedParams) -> None:
@@ -97,6 +100,9 @@ def register(server: CodexServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CodexServer, params: types.DidChangeTextDocumentParams) -> None:
         schedule_write(ls, params.text_document.uri, ls.settings.debounce_ms / 1000)
+        cursor = edit_end(params.content_changes[-1]) if params.content_changes else None
+        for edited in ls.on_document_edited:
+            edited(params.text_document.uri, cursor)
         for listener in ls.on_document_changed:
             listener(params.text_document.uri)
 
@@ -167,6 +173,18 @@ def register(server: CodexServer) -> None:
             spawn(ls, ls.update_notebook(where.service, [where.rel], {where.rel: doc.source}))
 
         pending_writes[uri] = asyncio.get_running_loop().call_later(delay, fire)
+
+
+def edit_end(change: types.TextDocumentContentChangeEvent) -> types.Position | None:
+    """Where the cursor is after a change: after its inserted text (None for the whole
+    document, which says nothing of the cursor)."""
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return None
+    start = change.range.start
+    lines = change.text.split("\n")
+    if len(lines) == 1:
+        return types.Position(start.line, start.character + utf16_len(lines[0]))
+    return types.Position(start.line + len(lines) - 1, utf16_len(lines[-1]))
 
 
 def spawn(ls: CodexServer, coroutine: Any) -> None:

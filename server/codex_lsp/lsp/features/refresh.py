@@ -1,0 +1,49 @@
+"""Asking the client to re-request what an index run may have changed.
+
+Code lenses show counts read from the index ("8 backlinks"); an editor asks for them when a
+note is shown, which at start-up is before the first index run has finished. After each
+index change (coalesced over ``REFRESH_DELAY``) the server sends ``workspace/codeLens/refresh``
+when the client declares support for it. (The server has no inlay hints or semantic tokens,
+so it never sends their refresh requests.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Future
+from typing import Any
+
+from ...storage.service import NotebookService
+from ..server import CodexServer
+
+log = logging.getLogger(__name__)
+
+REFRESH_DELAY = 0.1
+
+
+def register(server: CodexServer) -> None:
+    """Send ``workspace/codeLens/refresh`` after index changes, if the client supports it."""
+    pending: list[asyncio.TimerHandle] = []
+
+    def supported() -> bool:
+        workspace = server.client_capabilities.workspace
+        return bool(workspace and workspace.code_lens and workspace.code_lens.refresh_support)
+
+    def send() -> None:
+        pending.clear()
+        answer = server.workspace_code_lens_refresh(None)
+        answer.add_done_callback(_log_failure)
+
+    def on_index_changed(service: NotebookService) -> None:
+        if pending or not supported():
+            return
+        pending.append(asyncio.get_running_loop().call_later(REFRESH_DELAY, send))
+
+    server.on_index_changed.append(on_index_changed)
+
+
+def _log_failure(answer: Future[Any]) -> None:
+    """A client may refuse the request; that only costs a stale count."""
+    if not answer.cancelled() and answer.exception() is not None:
+        log.info("the client refused workspace/codeLens/refresh: %s", answer.exception())
