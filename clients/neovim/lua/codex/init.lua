@@ -51,6 +51,7 @@ end
 --- @param bufnr integer
 function M.on_attach(bufnr)
   require('codex.mappings').apply(bufnr)
+  require('codex.completion').attach(bufnr)
   local group = vim.api.nvim_create_augroup('codex_codelens_' .. bufnr, { clear = true })
   if config.options.codelens and vim.lsp.codelens then
     local function refresh()
