@@ -95,6 +95,12 @@ T.test('omnifunc: ]] already typed after the cursor is not doubled', function()
   T.eq(expected, accept('aGel<C-x><C-o>', 'Gel electrophoresis', expected))
 end)
 
+T.test('omnifunc: a heading with spaces is inserted whole', function()
+  scratch('omni-heading')
+  local expected = 'See [[PCR amplification#Thermal cycling]]'
+  T.eq(expected, accept('ASee [[PCR amplification#Therm<C-x><C-o>', 'Thermal cycling', expected))
+end)
+
 T.test('vim.lsp.completion with autotrigger: the whole name and the alias link', function()
   local bufnr, c = scratch('auto')
   vim.lsp.completion.enable(true, c.id, bufnr, { autotrigger = true })
