@@ -45,7 +45,7 @@ from .preview import preview_markdown
 log = logging.getLogger(__name__)
 
 TRIGGERS = ["[", "#", "^", "(", "/", "|"]
-FIRST_WAIT = 0.03  # seconds a request waits for names that are still being read
+FIRST_WAIT = 0.01  # seconds a request waits for names that are still being read
 RECENT_EDITS = 20  # notes edited in this session that note completion boosts
 
 
@@ -115,9 +115,10 @@ class NameCache:
         """The names to answer with now (None: none read yet), and whether they may be out
         of date or short (the notebook's first index run has not finished).
 
-        A request waits for a refresh only while the names are not complete, and then at
-        most :data:`FIRST_WAIT` seconds: during a long first index run the answer comes from
-        what is read so far, marked incomplete, so the client asks again as the user types.
+        A request waits for a refresh only while the names are not complete: until it ends
+        once the first index run is over, and during that run at most :data:`FIRST_WAIT`
+        seconds, answering from what is read so far, marked incomplete, so the client asks
+        again as the user types.
         """
         names = self._cache.get(service.notebook.root)
         current = names is not None and names.generation == service.generation
@@ -126,6 +127,9 @@ class NameCache:
         refreshed = self.refresh(service)
         if names is not None and names.complete:
             return names, True
+        if service.ready.is_set():  # the first index run is over: its names are worth waiting for
+            names = await asyncio.wrap_future(refreshed)
+            return names, not names.complete
         done, _ = await asyncio.wait([asyncio.wrap_future(refreshed)], timeout=FIRST_WAIT)
         if done:
             names = refreshed.result()
@@ -251,7 +255,9 @@ def register(server: CodexServer) -> None:
             current, partial = await names.current(service)
             if current is None:  # the first names of a notebook are still being read
                 return types.CompletionList(is_incomplete=True, items=[])
-            linked = await boosts.linked(ls, doc)
+            # Names still being read: the answer is incomplete anyway; a look-up would queue
+            # behind their reading on the reader thread.
+            linked = frozenset() if partial else await boosts.linked(ls, doc)
             recent = boosts.recent(service)
             note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
