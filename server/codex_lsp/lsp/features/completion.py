@@ -258,7 +258,7 @@ def register(server: CodexServer) -> None:
             # Names still being read: the answer is incomplete anyway; a look-up would queue
             # behind their reading on the reader thread.
             linked = frozenset() if partial else await boosts.linked(ls, doc)
-            recent = boosts.recent(service)
+            recent = [path for path in boosts.recent(service) if path != doc.rel]
             note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             result = _note_items(current, shape, limit, note_boosts)
