@@ -53,7 +53,7 @@ async def test_note_names_titles_and_aliases(shared_lab: Session, scratch: list[
     items = by_label(result)
     stem = items["PCR amplification"]
     assert new_text(stem) == "PCR amplification]]"
-    assert stem.detail is not None and "protocols/PCR amplification.md" in stem.detail
+    assert stem.label_details is not None and stem.label_details.description == "protocols"
     # The edit replaces what was typed after `[[`, up to the cursor.
     assert isinstance(stem.text_edit, types.TextEdit)
     assert stem.text_edit.range == types.Range(types.Position(0, 6), types.Position(0, 9))

@@ -127,6 +127,9 @@ BAD_SETTINGS: dict[str, Any] = {
 
 
 async def test_bad_settings_warn_and_keep_defaults(lab_notebook: Path, profile: str) -> None:
+    (lab_notebook / "extra").mkdir()
+    for number in range(40):  # `[[` lists one row per file: more files than the default cap
+        (lab_notebook / "extra" / f"Note {number}.md").write_text("# Note\n", encoding="utf-8")
     session = await start_session(lab_notebook, profile, BAD_SETTINGS)
     try:
         warnings = [m.message for m in session.client.messages]

@@ -53,6 +53,7 @@ function M.on_attach(bufnr)
   vim.b[bufnr].codex_attached = true
   require('codex.mappings').apply(bufnr)
   require('codex.follow').apply(bufnr)
+  require('codex.completion').attach(bufnr)
   local group = vim.api.nvim_create_augroup('codex_codelens_' .. bufnr, { clear = true })
   if config.options.codelens and vim.lsp.codelens then
     local function refresh()

@@ -24,11 +24,20 @@ from typing import NamedTuple
 from lsprotocol import types
 
 from ...core.completion_context import CompletionContext, CompletionKind, completion_context
+from ...core.completion_rank import (
+    Completable,
+    boosts_of,
+    note_rows,
+    shorten,
+    snippet_text,
+)
 from ...core.fuzzy import FuzzyIndex, fuzzy_score
 from ...core.resolve import resolve_link, strip_note_suffix
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
+from ...storage.completion_boosts import linked_paths
 from ...storage.service import NotebookService
+from ..convert import uri_to_path
 from ..server import CodexServer, Document
 from . import schema
 from .preview import preview_markdown
@@ -36,6 +45,8 @@ from .preview import preview_markdown
 log = logging.getLogger(__name__)
 
 TRIGGERS = ["[", "#", "^", "(", "/", "|"]
+FIRST_WAIT = 0.01  # seconds a request waits for names that are still being read
+RECENT_EDITS = 20  # notes edited in this session that note completion boosts
 
 
 class _Entry(NamedTuple):
@@ -49,6 +60,7 @@ class _Entry(NamedTuple):
     text: str
     is_alias: bool
     link_text: str
+    owner: int  # the position of ``name`` among the notebook's names
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,9 @@ class _Names:
     signature: Hashable  # the rows the names were built from; equal rows, equal names
     entries: list[_Entry]
     index: FuzzyIndex
+    completables: list[Completable]
+    owners: dict[str, int]  # path -> owner number
+    name_entries: list[int]  # owner number -> its file-name entry
 
 
 def _signature(conn: sqlite3.Connection) -> Hashable:
@@ -96,14 +111,29 @@ class NameCache:
         self._cache: dict[Path, _Names] = {}
         self._pending: dict[Path, Future[_Names]] = {}
 
-    async def current(self, service: NotebookService) -> tuple[_Names, bool]:
-        """The names to answer with now, and whether they may be out of date."""
+    async def current(self, service: NotebookService) -> tuple[_Names | None, bool]:
+        """The names to answer with now (None: none read yet), and whether they may be out
+        of date or short (the notebook's first index run has not finished).
+
+        A request waits for a refresh only while the names are not complete: until it ends
+        once the first index run is over, and during that run at most :data:`FIRST_WAIT`
+        seconds, answering from what is read so far, marked incomplete, so the client asks
+        again as the user types.
+        """
         names = self._cache.get(service.notebook.root)
-        if names is not None and names.generation == service.generation:
-            return names, False
+        current = names is not None and names.generation == service.generation
+        if names is not None and current and (names.complete or not service.ready.is_set()):
+            return names, not names.complete
         refreshed = self.refresh(service)
-        if names is None or not names.complete:
-            return await asyncio.wrap_future(refreshed), False
+        if names is not None and names.complete:
+            return names, True
+        if service.ready.is_set():  # the first index run is over: its names are worth waiting for
+            names = await asyncio.wrap_future(refreshed)
+            return names, not names.complete
+        done, _ = await asyncio.wait([asyncio.wrap_future(refreshed)], timeout=FIRST_WAIT)
+        if done:
+            names = refreshed.result()
+            return names, not names.complete
         return names, True
 
     def refresh_soon(self, service: NotebookService) -> None:
@@ -145,9 +175,7 @@ class NameCache:
         if current is not None and current.signature == signature:
             names = replace(current, generation=generation, complete=complete)
         else:
-            entries = _entries(lookups.note_names(conn))
-            index = FuzzyIndex([e.text for e in entries])
-            names = _Names(generation, complete, signature, entries, index)
+            names = _build(generation, complete, signature, lookups.note_names(conn))
         self._cache[root] = names
         return names
 
@@ -157,20 +185,30 @@ def _log_failure(future: Future[_Names]) -> None:
         log.error("reading note names for completion failed: %s", future.exception())
 
 
-def _entries(names: list[lookups.NoteName]) -> list[_Entry]:
-    """Every completable string of ``names``: each stem, each title that differs, each alias."""
+def _build(
+    generation: int, complete: bool, signature: Hashable, names: list[lookups.NoteName]
+) -> _Names:
+    """The names of a notebook with their index: each stem, each title that differs, each
+    alias is a completable string of its file."""
     stems = [_stem(name) for name in names]
     counts = Counter(stem.lower() for stem in stems)
     entries: list[_Entry] = []
+    name_entries: list[int] = []
     append = entries.append
-    for name, stem in zip(names, stems, strict=True):
+    for owner, (name, stem) in enumerate(zip(names, stems, strict=True)):
         link_text = _link_text(name, stem, counts)
-        append(_Entry(name, stem, False, link_text))
+        name_entries.append(len(entries))
+        append(_Entry(name, stem, False, link_text, owner))
         if name.title and name.title.lower() != stem.lower():
-            append(_Entry(name, name.title, False, link_text))
+            append(_Entry(name, name.title, False, link_text, owner))
         for alias in name.aliases:
-            append(_Entry(name, alias, True, link_text))
-    return entries
+            append(_Entry(name, alias, True, link_text, owner))
+    completables = [Completable(e.owner, e.is_alias, not e.name.is_note) for e in entries]
+    owners = {name.path: owner for owner, name in enumerate(names)}
+    index = FuzzyIndex([e.text for e in entries])
+    return _Names(
+        generation, complete, signature, entries, index, completables, owners, name_entries
+    )
 
 
 def _stem(name: lookups.NoteName) -> str:
@@ -188,8 +226,10 @@ def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
 def register(server: CodexServer) -> None:
     """Register completion and completion-item resolve."""
     names = NameCache()
+    boosts = Boosts()
 
     server.on_index_changed.append(names.refresh_soon)
+    server.on_document_changed.append(boosts.edited)
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -212,13 +252,21 @@ def register(server: CodexServer) -> None:
         service = doc.service
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
-            current, stale = await names.current(service)
-            root = str(service.notebook.root)
-            result = _note_items(current, context, params.position, limit, root)
-            result.is_incomplete = result.is_incomplete or stale
+            current, partial = await names.current(service)
+            if current is None:  # the first names of a notebook are still being read
+                return types.CompletionList(is_incomplete=True, items=[])
+            # Names still being read: the answer is incomplete anyway; a look-up would queue
+            # behind their reading on the reader thread.
+            linked = frozenset() if partial else await boosts.linked(ls, doc)
+            recent = [path for path in boosts.recent(service) if path != doc.rel]
+            note_boosts = boosts_of(current.owners, linked, recent)
+            shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
+            result = _note_items(current, shape, limit, note_boosts)
+            result.is_incomplete = result.is_incomplete or partial
             return result
         if context.kind in (CompletionKind.HEADING, CompletionKind.BLOCK):
-            return await _anchor_items(ls, doc, context, params.position, limit)
+            shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
+            return await _anchor_items(ls, doc, shape, limit)
         if context.kind is CompletionKind.TAG:
             tags = await ls.read(service, queries.list_tags)
             return _tag_items(tags, context, params.position, limit)
@@ -241,54 +289,126 @@ def _edit_range(context: CompletionContext, position: types.Position) -> types.R
     return types.Range(types.Position(position.line, context.start), position)
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What every note item of one answer shares: where it goes and how it is written."""
+
+    context: CompletionContext
+    position: types.Position
+    snippets: bool  # the client expands snippets (Neovim applies the whole edit only then)
+    root: str
+
+
+def _snippets(ls: CodexServer) -> bool:
+    """True when the client supports snippet completion items."""
+    completion = ls.client_capabilities.text_document and (
+        ls.client_capabilities.text_document.completion
+    )
+    item = completion.completion_item if completion else None
+    return bool(item and item.snippet_support)
+
+
 def _note_items(
-    names: _Names,
-    context: CompletionContext,
-    position: types.Position,
-    limit: int,
-    root: str,
+    names: _Names, shape: _Shape, limit: int, boosts: dict[int, int]
 ) -> types.CompletionList:
+    """One row per matching note (see core/completion_rank.py), best first, capped."""
+    query = shape.context.query
     entries = names.entries
-    chosen, more = names.index.search(context.query, limit)
-    items = []
-    closing = "" if context.closed else "]]"
-    edit_range = _edit_range(context, position)
-    for rank, number in enumerate(chosen):
-        entry = entries[number]
-        name = entry.name
-        insert = f"{entry.link_text}|{entry.text}" if entry.is_alias else entry.link_text
-        detail = (
-            f"{name.title} — {name.path}"
-            if not entry.is_alias
-            else (f"alias of {name.title} — {name.path}")
-        )
-        items.append(
-            types.CompletionItem(
-                label=entry.text,
-                kind=types.CompletionItemKind.File
-                if name.is_note
-                else types.CompletionItemKind.Folder,
-                detail=detail,
-                filter_text=entry.text,
-                sort_text=f"{rank:05d}",
-                text_edit=types.TextEdit(edit_range, insert + closing),
-                data={"root": root, "path": name.path},
-            )
-        )
+    if query:
+        # Rows are chosen among more matches than shown: a note's names and aliases
+        # compete for one row, and boosts reorder notes of equal match quality.
+        chosen, more = names.index.search(query, limit * 3)
+        matches = [(number, fuzzy_score(query, entries[number].text) or 0) for number in chosen]
+    else:
+        # Nothing typed yet: boosted notes first, then the notebook's notes in order.
+        boosted = sorted(boosts, key=lambda owner: -boosts[owner])
+        wanted = boosted + list(range(min(limit + len(boosted), len(names.name_entries))))
+        owners = list(dict.fromkeys(wanted))
+        matches = [(names.name_entries[owner], 0) for owner in owners]
+        more = len(names.name_entries) > len(owners)
+    rows = note_rows(matches, names.completables, boosts, bool(query))
+    more = more or len(rows) > limit
+    items = [_note_item(entries[row.entry], rank, shape) for rank, row in enumerate(rows[:limit])]
     return types.CompletionList(is_incomplete=more, items=items)
 
 
+def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
+    name = entry.name
+    folder = posixpath.dirname(name.path)
+    link = f"{entry.link_text}|{entry.text}" if entry.is_alias else entry.link_text
+    text = link + ("" if shape.context.closed else "]]")
+    detail: str | None
+    if entry.is_alias:
+        kind = types.CompletionItemKind.Reference
+        detail = f"alias of {_stem(name)}"
+    elif name.is_note:
+        kind = types.CompletionItemKind.File
+        detail = name.title if name.title != entry.text else (folder or None)
+    else:
+        kind = types.CompletionItemKind.Unit
+        detail = f"attachment in {folder}" if folder else "attachment"
+    edit_range = _edit_range(shape.context, shape.position)
+    return types.CompletionItem(
+        label=entry.text,
+        label_details=types.CompletionItemLabelDetails(description=folder or None),
+        kind=kind,
+        detail=shorten(detail) if detail else None,
+        sort_text=f"{rank:05d}",
+        text_edit=types.TextEdit(edit_range, snippet_text(text) if shape.snippets else text),
+        insert_text_format=types.InsertTextFormat.Snippet if shape.snippets else None,
+        data={"root": shape.root, "path": name.path},
+    )
+
+
+class Boosts:
+    """What note completion boosts: notes linked with the current note (cached per note and
+    index generation) and the notes most recently edited in this session."""
+
+    def __init__(self) -> None:
+        self._linked: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}
+        self._edited: dict[str, None] = {}  # URIs, most recent last
+
+    def edited(self, uri: str) -> None:
+        """Note that the document at ``uri`` was just edited (a document listener)."""
+        self._edited.pop(uri, None)
+        self._edited[uri] = None
+        while len(self._edited) > RECENT_EDITS:
+            del self._edited[next(iter(self._edited))]
+
+    def recent(self, service: NotebookService) -> list[str]:
+        """Notebook-relative paths of the notes of ``service`` edited in this session."""
+        root = service.notebook.root
+        found = []
+        for uri in self._edited:
+            path = uri_to_path(uri)
+            if path is not None and path.is_relative_to(root):
+                found.append(path.relative_to(root).as_posix())
+        return found
+
+    async def linked(self, ls: CodexServer, doc: Document) -> frozenset[str]:
+        """Paths linked with ``doc`` (either way), as of the index's current generation."""
+        service = doc.service
+        assert service is not None
+        key = (str(service.notebook.root), doc.rel)
+        cached = self._linked.get(key)
+        generation = service.generation
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        found = await ls.read(service, lambda conn: linked_paths(conn, doc.rel))
+        if len(self._linked) > 256:
+            self._linked.clear()
+        self._linked[key] = (generation, found)
+        return found
+
+
 async def _anchor_items(
-    ls: CodexServer,
-    doc: Document,
-    context: CompletionContext,
-    position: types.Position,
-    limit: int,
+    ls: CodexServer, doc: Document, shape: _Shape, limit: int
 ) -> types.CompletionList:
     service = doc.service
     assert service is not None
+    context = shape.context
     closing = "" if context.closed else "]]"
-    edit_range = _edit_range(context, position)
+    edit_range = _edit_range(context, shape.position)
     if context.target:
         target = await ls.read(service, lambda conn: _find_target(conn, context.target, doc.rel))
         if target is None:
@@ -309,14 +429,22 @@ async def _anchor_items(
     scored = [(fuzzy_score(context.query, text), text, detail) for text, detail in labels]
     ranked = [row for row in scored if row[0] is not None]
     ranked.sort(key=lambda row: -(row[0] or 0))
+    kind = (
+        types.CompletionItemKind.Value
+        if context.kind is CompletionKind.BLOCK
+        else types.CompletionItemKind.Struct
+    )
+    snippet = types.InsertTextFormat.Snippet if shape.snippets else None
     items = [
         types.CompletionItem(
             label=text,
-            kind=types.CompletionItemKind.Reference,
-            detail=detail,
+            kind=kind,
+            detail=shorten(detail),
             sort_text=f"{rank:05d}",
-            filter_text=text,
-            text_edit=types.TextEdit(edit_range, text + closing),
+            text_edit=types.TextEdit(
+                edit_range, snippet_text(text + closing) if shape.snippets else text + closing
+            ),
+            insert_text_format=snippet,
         )
         for rank, (_, text, detail) in enumerate(ranked[:limit])
     ]
