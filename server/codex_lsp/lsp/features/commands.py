@@ -14,6 +14,7 @@ from lsprotocol import types
 from ...core.model import Position
 from ...core.names import BadName, check_folder
 from ...storage import lookups, queries
+from ...storage.new_note import new_note_for
 from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
 from ..requests import (
@@ -25,7 +26,7 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer
-from .actions import create_note_edit, new_note_path
+from .actions import create_file_edit, new_note_path
 from .navigation import references
 
 DEFAULT_LIMIT = 20
@@ -177,9 +178,10 @@ def register(server: CodexServer) -> None:
         uri = path_to_uri(absolute)
         if await asyncio.to_thread(absolute.exists):
             return {"uri": uri, "path": path, "created": False}
+        text = await asyncio.to_thread(new_note_for, service.notebook, path, title.strip())
         result = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(
-                edit=create_note_edit(title.strip(), uri), label=f"Create note {path}"
+                edit=create_file_edit(uri, text), label=f"Create note {path}"
             )
         )
         if not result.applied:
