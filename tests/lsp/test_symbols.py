@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -170,3 +171,50 @@ async def test_code_lens_can_be_turned_off(lab_notebook: Path, profile: str) -> 
         assert session.client.messages == []  # a valid setting: no warning
     finally:
         await stop_session(session)
+
+
+async def test_workspace_symbols_rank_every_heading(tmp_path: Path, profile: str) -> None:
+    """The heading named exactly as the query comes first, however many headings match it
+    loosely before it (they used to be read a thousand at a time, unranked, and it was lost)."""
+    root = tmp_path / "headings"
+    (root / ".codex").mkdir(parents=True)
+    decoys = "".join(f"## Kinetics run {n}\n\ntext\n\n" for n in range(1200))
+    (root / "runs.md").write_text(f"# Runs\n\n{decoys}## Kinetics\n\nthe one\n", encoding="utf-8")
+    session = await start_session(root, profile)
+    try:
+        result = await session.client.workspace_symbol_async(
+            types.WorkspaceSymbolParams("Kinetics")
+        )
+        found = list(result or [])
+        assert found[0].name == "Kinetics"
+        assert found[0].kind == types.SymbolKind.String
+        assert isinstance(found[0].location, types.Location)
+        assert found[0].location.range.start.line == 2 + 4 * 1200
+    finally:
+        await stop_session(session)
+
+
+async def test_workspace_symbols_follow_index_changes(fresh_lab: Session) -> None:
+    """A note created, and one whose title changes, are found once the index has them (the
+    symbol index is rebuilt from the database when it changed)."""
+
+    async def names(query: str) -> list[str]:
+        result = await fresh_lab.client.workspace_symbol_async(types.WorkspaceSymbolParams(query))
+        return [s.name for s in result or []]
+
+    async def eventually(query: str, name: str) -> list[str]:
+        deadline = asyncio.get_running_loop().time() + 30
+        while name not in (found := await names(query)):
+            assert asyncio.get_running_loop().time() < deadline, (query, found)
+            await asyncio.sleep(0.05)
+        return found
+
+    assert "Zymogen activation" not in await names("Zymogen")
+    assert "Polymerase chain reaction" not in await names("Polymerase chain")
+    fresh_lab.write("experiments/Zymogen.md", "# Zymogen activation\n\n## Cleavage kinetics\n")
+    fresh_lab.write(
+        PCR, fresh_lab.read(PCR).replace("# PCR amplification", "# Polymerase chain reaction")
+    )
+    assert (await eventually("Zymogen", "Zymogen activation"))[0] == "Zymogen activation"
+    assert "Cleavage kinetics" in await names("cleavage")
+    await eventually("Polymerase chain", "Polymerase chain reaction")
