@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from lsp_session import Session, start_session, stop_session, text_in
+from lsp_session import Session, start_session, stop_session, text_in, wait_ready
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -218,3 +218,41 @@ async def test_workspace_symbols_follow_index_changes(fresh_lab: Session) -> Non
     assert (await eventually("Zymogen", "Zymogen activation"))[0] == "Zymogen activation"
     assert "Cleavage kinetics" in await names("cleavage")
     await eventually("Polymerase chain", "Polymerase chain reaction")
+
+
+async def test_workspace_symbols_while_indexing_say_they_are_partial(
+    tmp_path: Path, profile: str
+) -> None:
+    """Asked during the first index run with a work-done token, the answer is reported as
+    partial through it; asked once the index is ready, it is not."""
+    root = tmp_path / "big"
+    (root / ".codex").mkdir(parents=True)
+    for number in range(4000):
+        (root / f"Sample {number:04d}.md").write_text(
+            f"# Sample {number}\n\n## Method {number}\n\nSee [[Sample {number + 1:04d}]].\n",
+            encoding="utf-8",
+        )
+    session = await start_session(root, profile, ready=False)
+    try:
+        while not (notebooks := await session.command("codex.notebooks")):
+            await asyncio.sleep(0.01)  # the notebook opens once initialized
+        assert not notebooks[0]["ready"]
+        session.client.progress_reports.setdefault("while-indexing", [])
+        await session.client.workspace_symbol_async(
+            types.WorkspaceSymbolParams("Sample", work_done_token="while-indexing")
+        )
+        reports = session.client.progress_reports["while-indexing"]
+        assert isinstance(reports[0], types.WorkDoneProgressBegin)
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+        assert reports[-1].message == "partial results: big still being indexed"
+
+        await wait_ready(session, timeout=300)
+        session.client.progress_reports.setdefault("when-ready", [])
+        found = await session.client.workspace_symbol_async(
+            types.WorkspaceSymbolParams("Sample 3999", work_done_token="when-ready")
+        )
+        assert found and found[0].name == "Sample 3999"
+        # Progress is sent before the answer on the same stream: none came.
+        assert session.client.progress_reports["when-ready"] == []
+    finally:
+        await stop_session(session)

@@ -23,6 +23,7 @@ from .navigation import link_destination
 
 WORKSPACE_SYMBOL_LIMIT = 200
 SHOW_BACKLINKS = "codex.showBacklinks"
+PARTIAL = "partial results"
 
 
 def outline(note: ParsedNote, index: LineIndex) -> list[types.DocumentSymbol]:
@@ -131,13 +132,29 @@ def register(server: CodexServer) -> None:
     async def workspace_symbol(
         ls: CodexServer, params: types.WorkspaceSymbolParams
     ) -> list[types.WorkspaceSymbol]:
-        found: list[tuple[Symbol, NotebookService]] = []
-        for service in list(ls.services.values()):
-            cache = caches.setdefault(service, SymbolCache())
-            symbols = await ls.read(
-                service, partial(cache.search, query=params.query, limit=WORKSPACE_SYMBOL_LIMIT)
+        services = list(ls.services.values())
+        indexing = [s.notebook.name for s in services if not s.ready.is_set()]
+        token = params.work_done_token
+        if indexing and token is not None:
+            # workspace/symbol has no isIncomplete: a client that gave a work-done token is
+            # told through it that the answer is partial (docs/protocol.md).
+            ls.work_done_progress.begin(
+                token, types.WorkDoneProgressBegin(title="Workspace symbols", message=PARTIAL)
             )
-            found += [(symbol, service) for symbol in symbols]
+        found: list[tuple[Symbol, NotebookService]] = []
+        try:
+            for service in services:
+                cache = caches.setdefault(service, SymbolCache())
+                symbols = await ls.read(
+                    service,
+                    partial(cache.search, query=params.query, limit=WORKSPACE_SYMBOL_LIMIT),
+                )
+                found += [(symbol, service) for symbol in symbols]
+        finally:
+            if indexing and token is not None:
+                message = f"{PARTIAL}: {', '.join(indexing)} still being indexed"
+                ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+                ls.work_done_progress.tokens.pop(token, None)
         found.sort(key=lambda pair: -pair[0].score)
         return [
             workspace_symbol_of(symbol, partial(ls.uri_of, service))
