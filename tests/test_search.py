@@ -718,3 +718,18 @@ def test_a_version_5_index_is_rebuilt_with_searchable_names(tmp_path: Path) -> N
         assert indexer.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         indexer.close()
+
+
+def test_a_later_alias_or_a_name_starting_with_the_words_ranks_first(tmp_path: Path) -> None:
+    """Names are candidates for the first bands when they start with the words; aliases when
+    any of them holds the words (an alias column holds every alias of the note)."""
+    found = search_in(
+        tmp_path,
+        {
+            "Networks.md": "---\naliases: [web, graph theory]\n---\n# Networks\n\nText.\n",
+            "Applied graph theory.md": "# Applied graph theory\n\nGraph theory, graph theory.\n",
+            "Graph theory notes.md": "# Graph theory notes\n\nText.\n",
+        },
+        "graph theory",
+    )
+    assert found == ["Networks.md", "Graph theory notes.md", "Applied graph theory.md"]

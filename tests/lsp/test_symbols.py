@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from lsp_session import Session, start_session, stop_session, text_in
+from lsp_session import Session, start_session, stop_session, text_in, wait_ready
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -168,5 +169,90 @@ async def test_code_lens_can_be_turned_off(lab_notebook: Path, profile: str) -> 
         )
         assert not result
         assert session.client.messages == []  # a valid setting: no warning
+    finally:
+        await stop_session(session)
+
+
+async def test_workspace_symbols_rank_every_heading(tmp_path: Path, profile: str) -> None:
+    """The heading named exactly as the query comes first, however many headings match it
+    loosely before it (they used to be read a thousand at a time, unranked, and it was lost)."""
+    root = tmp_path / "headings"
+    (root / ".codex").mkdir(parents=True)
+    decoys = "".join(f"## Kinetics run {n}\n\ntext\n\n" for n in range(1200))
+    (root / "runs.md").write_text(f"# Runs\n\n{decoys}## Kinetics\n\nthe one\n", encoding="utf-8")
+    session = await start_session(root, profile)
+    try:
+        result = await session.client.workspace_symbol_async(
+            types.WorkspaceSymbolParams("Kinetics")
+        )
+        found = list(result or [])
+        assert found[0].name == "Kinetics"
+        assert found[0].kind == types.SymbolKind.String
+        assert isinstance(found[0].location, types.Location)
+        assert found[0].location.range.start.line == 2 + 4 * 1200
+    finally:
+        await stop_session(session)
+
+
+async def test_workspace_symbols_follow_index_changes(fresh_lab: Session) -> None:
+    """A note created, and one whose title changes, are found once the index has them (the
+    symbol index is rebuilt from the database when it changed)."""
+
+    async def names(query: str) -> list[str]:
+        result = await fresh_lab.client.workspace_symbol_async(types.WorkspaceSymbolParams(query))
+        return [s.name for s in result or []]
+
+    async def eventually(query: str, name: str) -> list[str]:
+        deadline = asyncio.get_running_loop().time() + 30
+        while name not in (found := await names(query)):
+            assert asyncio.get_running_loop().time() < deadline, (query, found)
+            await asyncio.sleep(0.05)
+        return found
+
+    assert "Zymogen activation" not in await names("Zymogen")
+    assert "Polymerase chain reaction" not in await names("Polymerase chain")
+    fresh_lab.write("experiments/Zymogen.md", "# Zymogen activation\n\n## Cleavage kinetics\n")
+    fresh_lab.write(
+        PCR, fresh_lab.read(PCR).replace("# PCR amplification", "# Polymerase chain reaction")
+    )
+    assert (await eventually("Zymogen", "Zymogen activation"))[0] == "Zymogen activation"
+    assert "Cleavage kinetics" in await names("cleavage")
+    await eventually("Polymerase chain", "Polymerase chain reaction")
+
+
+async def test_workspace_symbols_while_indexing_say_they_are_partial(
+    tmp_path: Path, profile: str
+) -> None:
+    """Asked during the first index run with a work-done token, the answer is reported as
+    partial through it; asked once the index is ready, it is not."""
+    root = tmp_path / "big"
+    (root / ".codex").mkdir(parents=True)
+    for number in range(4000):
+        (root / f"Sample {number:04d}.md").write_text(
+            f"# Sample {number}\n\n## Method {number}\n\nSee [[Sample {number + 1:04d}]].\n",
+            encoding="utf-8",
+        )
+    session = await start_session(root, profile, ready=False)
+    try:
+        while not (notebooks := await session.command("codex.notebooks")):
+            await asyncio.sleep(0.01)  # the notebook opens once initialized
+        assert not notebooks[0]["ready"]
+        session.client.progress_reports.setdefault("while-indexing", [])
+        await session.client.workspace_symbol_async(
+            types.WorkspaceSymbolParams("Sample", work_done_token="while-indexing")
+        )
+        reports = session.client.progress_reports["while-indexing"]
+        assert isinstance(reports[0], types.WorkDoneProgressBegin)
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+        assert reports[-1].message == "partial results: big still being indexed"
+
+        await wait_ready(session, timeout=300)
+        session.client.progress_reports.setdefault("when-ready", [])
+        found = await session.client.workspace_symbol_async(
+            types.WorkspaceSymbolParams("Sample 3999", work_done_token="when-ready")
+        )
+        assert found and found[0].name == "Sample 3999"
+        # Progress is sent before the answer on the same stream: none came.
+        assert session.client.progress_reports["when-ready"] == []
     finally:
         await stop_session(session)

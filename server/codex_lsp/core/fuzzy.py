@@ -137,9 +137,14 @@ class FuzzyIndex:
     def _search_all(self, q: str, limit: int) -> tuple[list[int], bool]:
         """Score every candidate that contains the characters of ``q`` in order."""
         # The first character is a literal, so the regex engine jumps between its occurrences;
-        # the trailing [^\n]* consumes the rest of the line: one match per matching line.
+        # the trailing [^\n]* consumes the rest of the line: one match per matching line. Each
+        # next character is its first occurrence (a run of anything else, then it): taking
+        # the earliest is never wrong for "in order", and backtracking into such a run finds
+        # nothing, where a lazy ``.*?`` would try every way to pick the characters.
         pattern = re.compile(
-            re.escape(q[0]) + "".join("[^\n]*?" + re.escape(ch) for ch in q[1:]) + "[^\n]*"
+            re.escape(q[0])
+            + "".join(f"[^\n{re.escape(ch)}]*{re.escape(ch)}" for ch in q[1:])
+            + "[^\n]*"
         )
         scored = []
         for match in pattern.finditer(self._joined):

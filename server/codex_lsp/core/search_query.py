@@ -257,6 +257,19 @@ class SearchQuery:
         names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
         return " AND ".join([names, *self._folder_parts()])
 
+    def name_start_fts(self) -> str | None:
+        """The FTS5 MATCH expression of the files whose name or title starts with every word
+        (:meth:`name_words`) in order, or whose aliases hold them, in the folders: the only
+        files a name can rank first (much fewer than those holding the words anywhere in a
+        name). None if the query is not such words, or has a literal (``c++``)."""
+        words = self.name_words()
+        if words is None or any(term.literal is not None for term in words):
+            return None
+        phrase = '"' + " ".join(token for term in words for token in term.tokens) + '"'
+        start = "{name title} : ^" + phrase + ("*" if words[-1].prefix else "")
+        aliases = "{aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
+        return " AND ".join([f"({start} OR {aliases})", *self._folder_parts()])
+
     def _folder_parts(self) -> list[str]:
         parts = []
         for path in self.paths:

@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported when a database is opened: not needed to answer initialize
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +316,8 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
 def _migrate(conn: sqlite3.Connection, current: int) -> None:
     """Apply forward migrations in one write transaction, so that of several processes
     opening a new database at once exactly one migrates and the others see its result."""
+    import sqlite_utils
+
     db = sqlite_utils.Database(conn)
     with transaction(conn):
         current = conn.execute("PRAGMA user_version").fetchone()[0]

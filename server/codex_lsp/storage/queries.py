@@ -220,7 +220,7 @@ def _ranked(
     banded: list[tuple[float, _Row]] = []
     words = parsed.name_words()
     typed = " ".join(fold(query).split())
-    names = parsed.names_fts()
+    names = parsed.name_start_fts() or parsed.names_fts()
     if words is not None and names is not None:
         params = [*keep_params, names, *excluded_params, _NAME_CANDIDATES, 0]
         for row in map(_Row._make, conn.execute(sql, params).fetchall()):

@@ -3,27 +3,27 @@ the backlink code lens."""
 
 from __future__ import annotations
 
-import posixpath
 import sqlite3
 from collections.abc import Callable
 from functools import partial
+from weakref import WeakKeyDictionary
 
 from lsprotocol import types
 
-from ...core.fuzzy import fuzzy_score
 from ...core.locate import title_heading
 from ...core.model import Heading, ParsedNote
-from ...core.resolve import strip_note_suffix
 from ...core.textpos import LineIndex
-from ...storage import lookups, queries
+from ...storage import lookups
+from ...storage.service import NotebookService
+from ...storage.symbol_index import Symbol, SymbolCache, SymbolKind
 from ..convert import ZERO_RANGE, lsp_range
 from ..server import CodexServer, Document
 from .history import history_lens
 from .navigation import link_destination
 
 WORKSPACE_SYMBOL_LIMIT = 200
-MAX_SYMBOL_QUERY = 1000  # characters; longer workspace/symbol queries match nothing
 SHOW_BACKLINKS = "codex.showBacklinks"
+PARTIAL = "partial results"
 
 
 def outline(note: ParsedNote, index: LineIndex) -> list[types.DocumentSymbol]:
@@ -89,78 +89,23 @@ def index_line_has_text(index: LineIndex, line: int) -> bool:
     return bool(index.line_text(line).strip())
 
 
-def workspace_symbols(
-    conn: sqlite3.Connection, query: str, uri_of: Callable[[str], str]
-) -> list[types.WorkspaceSymbol]:
-    """Notes, aliases, headings and tags matching ``query`` (fuzzy), best first."""
-    if len(query) > MAX_SYMBOL_QUERY:
-        return []  # SQLite refuses LIKE patterns this long, and no name is that long
-    scored: list[tuple[int, types.WorkspaceSymbol]] = []
-    for name in lookups.note_names(conn):
-        location = types.Location(uri_of(name.path), ZERO_RANGE)
-        base = posixpath.basename(name.path)
-        stem = strip_note_suffix(base) if name.is_note else base
-        for text, kind in [
-            (name.title, types.SymbolKind.File),
-            *((alias, types.SymbolKind.Constant) for alias in name.aliases),
-        ]:
-            score = fuzzy_score(query, text)
-            if kind == types.SymbolKind.File and stem != text:
-                # A note is also found by its file name (what links are written with).
-                by_stem = fuzzy_score(query, stem)
-                if by_stem is not None and (score is None or by_stem > score):
-                    score = by_stem
-            if score is not None:
-                scored.append(
-                    (
-                        score,
-                        types.WorkspaceSymbol(
-                            name=text, kind=kind, location=location, container_name=name.path
-                        ),
-                    )
-                )
-    pattern = (
-        "%"
-        + "%".join(ch.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for ch in query)
-        + "%"
+_KINDS = {
+    SymbolKind.NOTE: types.SymbolKind.File,
+    SymbolKind.ALIAS: types.SymbolKind.Constant,
+    SymbolKind.HEADING: types.SymbolKind.String,
+    SymbolKind.TAG: types.SymbolKind.Key,
+}
+
+
+def workspace_symbol_of(symbol: Symbol, uri_of: Callable[[str], str]) -> types.WorkspaceSymbol:
+    """The LSP shape of a stored symbol."""
+    where = lsp_range(symbol.range) if symbol.range is not None else ZERO_RANGE
+    return types.WorkspaceSymbol(
+        name=symbol.name,
+        kind=_KINDS[symbol.kind],
+        location=types.Location(uri_of(symbol.path), where),
+        container_name=symbol.container,
     )
-    for heading in lookups.all_headings(conn, pattern, WORKSPACE_SYMBOL_LIMIT * 5):
-        score = fuzzy_score(query, heading.text)
-        if score is not None:
-            scored.append(
-                (
-                    score - 1,
-                    types.WorkspaceSymbol(
-                        name=heading.text,
-                        kind=types.SymbolKind.String,
-                        location=types.Location(uri_of(heading.path), lsp_range(heading.range)),
-                        container_name=heading.path,
-                    ),
-                )
-            )
-    for tag in queries.list_tags(conn):
-        score = fuzzy_score(query.lstrip("#"), tag.name)
-        if score is not None:
-            places = lookups.tag_places(conn, tag.name)
-            where = (
-                types.Location(uri_of(places[0][0].path), lsp_range(places[0][0].range))
-                if places
-                else None
-            )
-            if where is not None:
-                scored.append(
-                    (
-                        score - 2,
-                        types.WorkspaceSymbol(
-                            name=f"#{tag.name}",
-                            kind=types.SymbolKind.Key,
-                            location=where,
-                            container_name=f"{tag.count} files",
-                        ),
-                    )
-                )
-    scored.sort(key=lambda pair: -pair[0])
-    return [symbol for _, symbol in scored[:WORKSPACE_SYMBOL_LIMIT]]
 
 
 def register(server: CodexServer) -> None:
@@ -180,17 +125,41 @@ def register(server: CodexServer) -> None:
         doc = await ls.document(params.text_document.uri)
         return folding(doc.note, doc.index) if doc else None
 
+    # One symbol index per notebook, used only on that notebook's reader thread.
+    caches: WeakKeyDictionary[NotebookService, SymbolCache] = WeakKeyDictionary()
+
     @server.feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
         ls: CodexServer, params: types.WorkspaceSymbolParams
     ) -> list[types.WorkspaceSymbol]:
-        found: list[types.WorkspaceSymbol] = []
-        for service in list(ls.services.values()):
-            found += await ls.read(
-                service,
-                partial(workspace_symbols, query=params.query, uri_of=partial(ls.uri_of, service)),
+        services = list(ls.services.values())
+        indexing = [s.notebook.name for s in services if not s.ready.is_set()]
+        token = params.work_done_token
+        if indexing and token is not None:
+            # workspace/symbol has no isIncomplete: a client that gave a work-done token is
+            # told through it that the answer is partial (docs/protocol.md).
+            ls.work_done_progress.begin(
+                token, types.WorkDoneProgressBegin(title="Workspace symbols", message=PARTIAL)
             )
-        return found[:WORKSPACE_SYMBOL_LIMIT]
+        found: list[tuple[Symbol, NotebookService]] = []
+        try:
+            for service in services:
+                cache = caches.setdefault(service, SymbolCache())
+                symbols = await ls.read(
+                    service,
+                    partial(cache.search, query=params.query, limit=WORKSPACE_SYMBOL_LIMIT),
+                )
+                found += [(symbol, service) for symbol in symbols]
+        finally:
+            if indexing and token is not None:
+                message = f"{PARTIAL}: {', '.join(indexing)} still being indexed"
+                ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+                ls.work_done_progress.tokens.pop(token, None)
+        found.sort(key=lambda pair: -pair[0].score)
+        return [
+            workspace_symbol_of(symbol, partial(ls.uri_of, service))
+            for symbol, service in found[:WORKSPACE_SYMBOL_LIMIT]
+        ]
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
     async def document_link(

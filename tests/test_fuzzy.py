@@ -1,0 +1,38 @@
+"""The fuzzy matcher of completion and workspace symbols: exact results, bounded time."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from codex_lsp.core.fuzzy import FuzzyIndex, fuzzy_score
+
+
+def test_a_long_query_that_almost_matches_is_answered_at_once() -> None:
+    """Each character of the query written several times over, in order, but the query
+    never complete: a backtracking search tries every way to pick the characters."""
+    index = FuzzyIndex(["pppooolllyyymmmeeerrraaassseee " * 6, "polymerase"])
+    start = time.perf_counter()
+    found, more = index.search("polymerase chain", 5)
+    assert time.perf_counter() - start < 2.0
+    assert (found, more) == ([], False)
+
+
+TEXTS = st.text(alphabet="abcAB -_é\n", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXTS, max_size=30), st.text(alphabet="abcAB -_é", min_size=1, max_size=5))
+def test_search_returns_the_best_scored_candidates(candidates: list[str], query: str) -> None:
+    """The index answers as scoring every candidate with fuzzy_score would."""
+    index = FuzzyIndex([c.replace("\n", " ") for c in candidates])
+    found, _ = index.search(query, 5)
+    scored = [
+        (score, -number)
+        for number, text in enumerate(c.replace("\n", " ") for c in candidates)
+        if (score := fuzzy_score(query, text)) is not None
+    ]
+    expected = [-number for _, number in sorted(scored, reverse=True)[:5]]
+    assert found == expected
