@@ -7,16 +7,17 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from ...core.locate import element_at
-from ...core.model import Block, Heading, Link, Position, TagOccurrence
-from ...core.resolve import (
+from ...core.anchors import (
     HeadingKey,
-    effective_target,
-    find_anchor,
+    anchor_of,
     heading_for_anchor,
     heading_keys,
-    target_of_note,
+    names_of_block,
+    names_of_heading,
 )
+from ...core.locate import element_at
+from ...core.model import Block, Heading, Link, Position, TagOccurrence
+from ...core.resolve import effective_target, find_anchor, target_of_note
 from ...core.syntax import is_note_name
 from ...storage import lookups
 from ..convert import ZERO_RANGE, core_position, lsp_range
@@ -48,15 +49,24 @@ def link_destination(
     found = find_anchor(info, anchor, is_block)
     if found is None:
         return result.target, ZERO_RANGE
-    chosen = block_ranges[anchor] if is_block else heading_ranges[found]
+    chosen = (
+        block_ranges[anchor_of(anchor, True).start[0].text] if is_block else heading_ranges[found]
+    )
     return result.target, lsp_range(chosen)
 
 
 def anchor_names(link: lookups.LinkRow, headings: Sequence[HeadingKey], number: int) -> bool:
     """True when a stored link's anchor names heading ``number`` of ``headings``."""
-    if link.is_block or not link.anchor:
+    if not link.anchor:
         return False
-    return heading_for_anchor(headings, link.anchor) == number
+    return bool(names_of_heading(headings, anchor_of(link.anchor, link.is_block), number))
+
+
+def anchor_names_block(link: lookups.LinkRow, block_id: str) -> bool:
+    """True when a stored link's anchor names block ``block_id``."""
+    if not link.anchor:
+        return False
+    return bool(names_of_block(anchor_of(link.anchor, link.is_block), block_id))
 
 
 def references(
@@ -76,14 +86,15 @@ def references(
         links = lookups.links_to(conn, result.target)
         _, anchor, is_block = effective_target(element, result)
         if anchor and is_block:
-            links = [row for row in links if row.is_block and row.anchor == anchor]
+            block_id = anchor_of(anchor, True).start[0].text
+            links = [row for row in links if anchor_names_block(row, block_id)]
         elif anchor:
             keys = heading_keys(
                 doc.note.headings
                 if result.target == doc.rel
                 else lookups.headings_of(conn, result.target)
             )
-            number = heading_for_anchor(keys, anchor)
+            number = heading_for_anchor(keys, anchor_of(anchor, False))
             links = [row for row in links if number is not None and anchor_names(row, keys, number)]
         return [(row.path, lsp_range(row.range)) for row in links]
     links = lookups.links_to(conn, doc.rel)
@@ -95,7 +106,7 @@ def references(
         if include_declaration:
             found.append((doc.rel, lsp_range(element.range)))
     elif isinstance(element, Block):
-        links = [row for row in links if row.is_block and row.anchor == element.id]
+        links = [row for row in links if anchor_names_block(row, element.id)]
         if include_declaration:
             found.append((doc.rel, lsp_range(element.range)))
     found.extend((row.path, lsp_range(row.range)) for row in links)

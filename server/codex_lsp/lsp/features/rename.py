@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from ...core.anchors import anchor_of, heading_keys, names_of_block, names_of_heading
 from ...core.locate import element_at, title_heading
 from ...core.model import Block, Heading, Link, ParsedNote, Position, Range, TagOccurrence
 from ...core.names import (
@@ -28,8 +29,8 @@ from ...core.names import (
     check_tag,
 )
 from ...core.parser import parse_note
-from ...core.resolve import heading_keys, heading_path, resolve_written, strip_note_suffix
-from ...core.rewrite import renamed_anchor, renamed_block, renamed_target
+from ...core.resolve import resolve_written, strip_note_suffix
+from ...core.rewrite import renamed_names, renamed_target
 from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex, utf16_len
 from ...storage import lookups, queries
@@ -161,14 +162,14 @@ def heading_edits(
     keys = heading_keys(doc.note.headings)
     number = next(n for n, h in enumerate(doc.note.headings) if h is heading)
     for source, link in _links_into(conn, root, doc.rel, buffers):
-        if link.is_block or not link.anchor:
+        if not link.anchor:
             continue
-        path = heading_path(keys, link.anchor)
-        if number not in path:
-            continue  # (a heading path names its parents too: they are renamed in it)
-        written = source.slice(link.target_range)
-        renamed = renamed_anchor(written, link, new, path.index(number))
-        _add(edits, versions, source, link.target_range, renamed)
+        anchor = anchor_of(link.anchor, link.is_block)
+        names = [anchor.names.index(n) for n in names_of_heading(keys, anchor, number)]
+        if names:  # (a heading path names its parents too: they are renamed in it)
+            written = source.slice(link.target_range)
+            renamed = renamed_names(written, link, names, new)
+            _add(edits, versions, source, link.target_range, renamed)
     return edits, versions
 
 
@@ -185,9 +186,15 @@ def block_edits(
     versions: dict[str, int | None] = {}
     _add(edits, versions, doc, block.range, f"^{new}")
     for source, link in _links_into(conn, root, doc.rel, buffers):
-        if link.is_block and link.anchor == block.id:
+        if not link.anchor:
+            continue
+        anchor = anchor_of(link.anchor, link.is_block)
+        names = [anchor.names.index(n) for n in names_of_block(anchor, block.id)]
+        if names:
             written = source.slice(link.target_range)
-            _add(edits, versions, source, link.target_range, renamed_block(written, link, new))
+            _add(
+                edits, versions, source, link.target_range, renamed_names(written, link, names, new)
+            )
     return edits, versions
 
 
