@@ -136,6 +136,11 @@ def read_anchor(text: str) -> Anchor:
     return Anchor(tuple(parts), range_end)
 
 
+def block_of(anchor: Anchor) -> str | None:
+    """The block id an anchor leads to; None when it leads to a heading (or nothing)."""
+    return anchor.start[0].text if anchor.is_block else None
+
+
 def anchor_of(anchor: str, is_block: bool) -> Anchor:
     """:func:`read_anchor` for an anchor as links store it (a block id without its ``^``)."""
     return read_anchor("^" + anchor if is_block else anchor)

@@ -16,10 +16,10 @@ from ...core.model import Heading, ParsedNote
 from ...core.resolve import strip_note_suffix
 from ...core.textpos import LineIndex
 from ...storage import lookups, queries
+from ...storage.references import destination as link_destination
 from ..convert import ZERO_RANGE, lsp_range
 from ..server import CodexServer, Document
 from .history import history_lens
-from .navigation import link_destination
 
 WORKSPACE_SYMBOL_LIMIT = 200
 MAX_SYMBOL_QUERY = 1000  # characters; longer workspace/symbol queries match nothing
@@ -208,7 +208,7 @@ def register(server: CodexServer) -> None:
         def build(conn: sqlite3.Connection) -> list[types.DocumentLink]:
             found = []
             for link in doc.note.links:
-                destination = link_destination(conn, doc, link)
+                destination = link_destination(conn, doc.rel, doc.note, link)
                 if destination is None:
                     continue
                 path, where = destination
