@@ -27,8 +27,7 @@ from ...core.frontmatter import find_frontmatter
 from ...core.fuzzy import fuzzy_score
 from ...core.model import Problem, Severity
 from ...core.resolve import OverlayCatalog, strip_note_suffix, target_of_note
-from ...core.schema import SCHEMA_PATH, NotebookSchema, NoteType, load_schema
-from ...core.schema_assist import (
+from ...core.schema.assist import (
     declared_type,
     enum_values,
     field_context,
@@ -43,9 +42,10 @@ from ...core.schema_assist import (
     summary,
     yaml_value,
 )
-from ...core.schema_check import SchemaIssue, SidecarText, check_file, sidecar_owner
+from ...core.schema.check import SchemaIssue, SidecarText, check_file, sidecar_owner
+from ...core.schema.compile import SCHEMA_PATH, NotebookSchema, NoteType, load_schema
+from ...core.schema.positions import NodeLocator
 from ...core.syntax import is_note_name
-from ...core.yamlpos import NodeLocator
 from ...storage import lookups
 from ...storage.catalog import SqlCatalog
 from ...storage.notebooks import Notebook
