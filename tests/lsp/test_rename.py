@@ -329,9 +329,9 @@ async def test_references_of_a_heading_include_dendron_ranges(lab: Session) -> N
     uri = lab.open(RANGE_TARGET)
     for heading in ("## Setup", "## Results"):
         found = await lab.references(uri, lab.find(RANGE_TARGET, heading, delta=4))
-        assert [(loc.uri, loc.range.start.line) for loc in found] == [
-            (lab.uri(RANGE_SOURCE), 2)
-        ], heading
+        assert [(loc.uri, loc.range.start.line) for loc in found] == [(lab.uri(RANGE_SOURCE), 2)], (
+            heading
+        )
 
 
 async def test_rename_a_heading_rewrites_dendron_ranges(lab: Session, tmp_path: Path) -> None:
