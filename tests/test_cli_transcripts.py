@@ -66,3 +66,25 @@ def test_doc_example_is_what_the_command_prints(tmp_path: Path, console: str) ->
     for args, expected in steps(console):
         result = cli(*args, cache=cache, cwd=work)
         assert (result.returncode, result.stdout) == (0, expected), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["rename", "heading", "nb/notes/b.md", "Nope", "X"], "has no heading 'Nope'"),
+        (["rename", "block", "nb/notes/b.md", "mix", "two words"], "not a valid block id"),
+        (["mv", "nb/notes/b.md", "nb/notes/a.md"], "notes/a.md already exists"),
+    ],
+)
+def test_a_refused_rename_says_why_and_changes_nothing(
+    tmp_path: Path, args: list[str], reason: str
+) -> None:
+    work = tmp_path / "work"
+    for rel, text in FILES.items():
+        path = work / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (work / "nb" / ".codex").mkdir()
+    result = cli(*args, cache=tmp_path / "cache", cwd=work)
+    assert result.returncode == 2 and reason in result.stderr, result.stderr
+    assert {rel: (work / rel).read_text(encoding="utf-8") for rel in FILES} == FILES
