@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.parser import parse_note
+from codex_lsp.core.schema.positions import NodeLocator
 from codex_lsp.core.search_query import MAX_QUERY_TERMS, find_first, parse_query
 from codex_lsp.core.sidecar import parse_sidecar
 from codex_lsp.core.yamlload import (
@@ -33,7 +34,6 @@ from codex_lsp.core.yamlload import (
     load_yaml,
     plain_value,
 )
-from codex_lsp.core.yamlpos import NodeLocator
 from codex_lsp.storage.reader import prepare_file
 from codex_lsp.storage.scanner import FileStat
 

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from codex_lsp.core.anchors import (
+    anchor_of,
+    names_of_block,
+    names_of_heading,
+    range_end_heading,
+    read_anchor,
+)
+from codex_lsp.core.parser import parse_note
 from codex_lsp.core.resolve import (
     LinkStatus,
     MemoryCatalog,
@@ -15,6 +23,7 @@ from codex_lsp.core.resolve import (
     resolve_link,
     strip_note_suffix,
 )
+from codex_lsp.core.rewrite import renamed_names
 from codex_lsp.core.syntax import slugify
 
 
@@ -475,3 +484,71 @@ def test_replacing_a_target_updates_every_key() -> None:
     assert sorted(t.ref or t.path for t in catalog.candidates("note")) == ["b/Note.md", "second"]
     catalog.remove("a/Note.md")
     assert catalog.candidates("both") == () and len(catalog.candidates("note")) == 1
+
+
+# -- anchors (core.anchors): what an anchor names ---------------------------------------------
+
+RANGE_NOTE = note("b.md", headings=("# B", "Setup", "Results", "Setup"), blocks=("one", "two"))
+
+
+@pytest.mark.parametrize(
+    ("written", "start", "end"),
+    [
+        ("Setup", ["Setup"], None),
+        (" A # B ", ["A", "B"], None),
+        ("setup,1:#results", ["setup"], "results"),
+        ("setup:#*", ["setup"], None),  # to the end of the note
+        ("setup,2", ["setup"], None),
+        ("^one:#^two", ["one"], "two"),
+        ("a:#b:#c", ["a"], "b:#c"),  # the first ":#" starts the range end
+    ],
+)
+def test_read_anchor_splits_start_and_range_end(
+    written: str, start: list[str], end: str | None
+) -> None:
+    anchor = read_anchor(written)
+    assert [name.text for name in anchor.start] == start
+    assert (anchor.range_end.text if anchor.range_end else None) == end
+    for name in anchor.names:  # offsets point at the name as written
+        assert written[name.start : name.end] == name.text
+
+
+def test_a_range_anchor_leads_to_its_start_and_names_its_end() -> None:
+    keys = RANGE_NOTE.headings
+    anchor = anchor_of("setup,1:#results", False)
+    assert find_anchor(RANGE_NOTE, "setup,1:#results", False) == 1
+    assert [n.text for n in names_of_heading(keys, anchor, 1)] == ["setup"]
+    assert [n.text for n in names_of_heading(keys, anchor, 2)] == ["results"]
+    assert names_of_heading(keys, anchor, 3) == []
+    # The end is the first such heading after the start.
+    assert range_end_heading(keys, anchor_of("results:#setup", False)) == 3
+
+
+def test_a_dendron_block_range_leads_to_its_first_block() -> None:
+    assert find_anchor(RANGE_NOTE, "one:#^two", True) == 0
+    assert find_anchor(RANGE_NOTE, "nope:#^two", True) is None
+    anchor = anchor_of("one:#^two", True)
+    assert [n.text for n in names_of_block(anchor, "two")] == ["two"]
+    assert [n.text for n in names_of_block(anchor, "one")] == ["one"]
+
+
+@pytest.mark.parametrize(
+    ("written", "names", "renamed"),
+    [
+        ("b#setup,1:#results", [0], "b#Preparation,1:#results"),
+        ("b#setup,1:#results", [1], "b#setup,1:#Preparation"),
+        ("b#Guide # Setup", [1], "b#Guide # Preparation"),
+        ("b#^one:#^two", [1], "b#^one:#^Preparation"),
+    ],
+)
+def test_renamed_names_rewrite_only_the_named_parts(
+    written: str, names: list[int], renamed: str
+) -> None:
+    link = parse_note(f"[[{written}]]", "a").links[0]
+    assert renamed_names(written, link, names, "Preparation") == renamed
+
+
+def test_renamed_names_slug_headings_in_markdown_links() -> None:
+    written = "<b.md#setup>"
+    link = parse_note(f"[x]({written})", "a").links[0]
+    assert renamed_names(written, link, [0], "Mise en place") == "<b.md#mise-en-place>"

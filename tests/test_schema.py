@@ -10,15 +10,7 @@ import pytest
 import yaml
 
 from codex_lsp.core.model import Severity
-from codex_lsp.core.schema import (
-    BASE_URI,
-    NotebookSchema,
-    _glob_regex,
-    load_schema,
-    meta_schema,
-    normalise,
-)
-from codex_lsp.core.schema_assist import (
+from codex_lsp.core.schema.assist import (
     field_context,
     frontmatter_block,
     insert_properties,
@@ -28,12 +20,20 @@ from codex_lsp.core.schema_assist import (
     summary,
     yaml_value,
 )
-from codex_lsp.core.schema_check import (
+from codex_lsp.core.schema.check import (
     SchemaIssue,
     SidecarText,
     check_file,
     expectation,
     sidecar_owner,
+)
+from codex_lsp.core.schema.compile import (
+    BASE_URI,
+    NotebookSchema,
+    _glob_regex,
+    load_schema,
+    meta_schema,
+    normalise,
 )
 from codex_lsp.storage.workspace import SCHEMA_TEMPLATE
 from codex_testing import text_at

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.model import Position
-from codex_lsp.core.schema import load_schema
-from codex_lsp.core.schema_assist import field_context, yaml_value
-from codex_lsp.core.schema_check import SidecarText, check_file
-from codex_lsp.core.yamlpos import NodeLocator
+from codex_lsp.core.schema.assist import field_context, yaml_value
+from codex_lsp.core.schema.check import SidecarText, check_file
+from codex_lsp.core.schema.compile import load_schema
+from codex_lsp.core.schema.positions import NodeLocator
 from codex_testing import offset_of
 
 SCHEMA = load_schema(

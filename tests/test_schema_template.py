@@ -1,12 +1,12 @@
-"""core/schema_template.py: a new note's frontmatter filled from its type's required keys."""
+"""core/schema/template.py: a new note's frontmatter filled from its type's required keys."""
 
 from __future__ import annotations
 
 import datetime as _dt
 
 from codex_lsp.core.frontmatter import load_frontmatter
-from codex_lsp.core.schema import load_schema
-from codex_lsp.core.schema_template import schema_note_text
+from codex_lsp.core.schema.compile import load_schema
+from codex_lsp.core.schema.template import schema_note_text
 from codex_lsp.core.textpos import LineIndex
 
 TODAY = _dt.date(2026, 3, 4)

@@ -309,3 +309,35 @@ async def test_will_rename_a_folder(lab: Session, tmp_path: Path) -> None:
     await will_rename(lab, "protocols", "methods")
     assert "(../methods/Gel%20electrophoresis.md#loading)" in disk(lab, GEL_CHECK)
     assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES
+
+
+# -- Dendron range anchors -------------------------------------------------------------------
+
+RANGE_TARGET = "notes/b.md"
+RANGE_SOURCE = "notes/a.md"
+
+
+async def write_range_notes(lab: Session) -> None:
+    """A note ``b`` with two sections and a note ``a`` that embeds the range between them."""
+    lab.write(RANGE_TARGET, "# B\n\n## Setup\n\nMix.\n\n## Results\n\nDone.\n")
+    lab.write(RANGE_SOURCE, "# A\n\n![[b#setup,1:#results]]\n")
+    await backlink_count(lab, RANGE_TARGET, 1)
+
+
+async def test_references_of_a_heading_include_dendron_ranges(lab: Session) -> None:
+    await write_range_notes(lab)
+    uri = lab.open(RANGE_TARGET)
+    for heading in ("## Setup", "## Results"):
+        found = await lab.references(uri, lab.find(RANGE_TARGET, heading, delta=4))
+        assert [(loc.uri, loc.range.start.line) for loc in found] == [(lab.uri(RANGE_SOURCE), 2)], (
+            heading
+        )
+
+
+async def test_rename_a_heading_rewrites_dendron_ranges(lab: Session, tmp_path: Path) -> None:
+    await write_range_notes(lab)
+    await rename(lab, RANGE_TARGET, lab.find(RANGE_TARGET, "## Setup", delta=4), "Preparation")
+    assert "![[b#Preparation,1:#results]]" in disk(lab, RANGE_SOURCE)
+    await rename(lab, RANGE_TARGET, lab.find(RANGE_TARGET, "## Results", delta=4), "Outcome")
+    assert "![[b#Preparation,1:#Outcome]]" in disk(lab, RANGE_SOURCE)
+    assert link_issues(lab.root, tmp_path) == KNOWN_ISSUES

@@ -1,4 +1,5 @@
-"""``codex-lsp`` command line: index, search, tags, check, init, history (and serve)."""
+"""``codex-lsp`` command line: index, search, tags, check, init, history, rename, mv (and
+serve)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from ..storage import queries
 from ..storage.database import DatabaseError
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
 from .progress import ProgressBar
+from .rename import add_commands as add_rename_commands
+from .rename import run as run_rename
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
@@ -144,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--json", action="store_true", help=JSON_HELP)
 
+    add_rename_commands(sub, common)
+
     serve = sub.add_parser(
         "serve",
         parents=[common],
@@ -220,6 +225,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_history(args.path, args.limit, args.json)
     if args.command == "init":
         return _init(args.path, args.json)
+    if args.command in ("rename", "mv"):
+        return run_rename(args)
     if not args.path.exists():
         print(f"codex-lsp: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE

@@ -7,41 +7,14 @@ Paths are notebook-relative POSIX paths.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
 from typing import NamedTuple, Protocol
 
+from .anchors import HeadingKey, NamedHeading, anchor_of, heading_keys, leads_to
 from .model import Link
-from .syntax import NOTE_SUFFIXES, slugify, split_target
-
-# Dendron note references name a range of a note: "#start,1:#end" — the start heading counts.
-_DENDRON_RANGE = re.compile(r"(?:,\d+)?(?::#.*)?$")
-
-
-HeadingKey = tuple[str, str, int]
-"""What an anchor is matched with: a heading's text, slug and level."""
-
-
-class NamedHeading(Protocol):
-    """A heading as the parser or the index gives it."""
-
-    @property
-    def text(self) -> str:
-        """The heading's text as written."""
-        ...
-
-    @property
-    def slug(self) -> str:
-        """Its GitHub-style slug."""
-        ...
-
-    @property
-    def level(self) -> int:
-        """1 to 6."""
-        ...
+from .syntax import NOTE_SUFFIXES, split_target
 
 
 class LinkStatus(str, Enum):
@@ -203,11 +176,6 @@ def target_of_note(
 ) -> Target:
     """The resolver's view of a parsed (or stored) note at ``path``."""
     return Target(path, True, tuple(aliases), heading_keys(headings), frozenset(blocks))
-
-
-def heading_keys(headings: Iterable[NamedHeading]) -> tuple[HeadingKey, ...]:
-    """(text, slug, level) of each heading, in order: what anchors are matched with."""
-    return tuple((h.text, h.slug, h.level) for h in headings)
 
 
 def resolve_link(
@@ -384,51 +352,7 @@ def _check_anchor(
     return Resolution(status, target.path, candidates)
 
 
-@lru_cache(maxsize=4096)
-def _anchor_parts(anchor: str) -> tuple[tuple[str, str], ...]:
-    """The lowercased text and the slug of each part of a heading anchor (``A#B``: two)."""
-    parts = (part.strip() for part in _DENDRON_RANGE.sub("", anchor).split("#"))
-    return tuple((part.lower(), slugify(part)) for part in parts if part)
-
-
 def find_anchor(target: Target, anchor: str, is_block: bool) -> int | None:
-    """Index of the heading (or 0 for a block) the anchor names in ``target``; None if absent."""
-    if is_block:
-        return 0 if anchor in target.blocks else None
-    return heading_for_anchor(target.headings, anchor)
-
-
-def heading_for_anchor(headings: Sequence[HeadingKey], anchor: str) -> int | None:
-    """Index of the heading a heading anchor names; None when there is none.
-
-    Each part matches a heading by its text or slug, case-insensitively. ``A#B`` is the first
-    ``B`` inside the section of the first ``A`` (below it, before the next heading of ``A``'s
-    level or higher), as in Obsidian; ``A#B#C`` goes on the same way. The one rule for every
-    feature that matches anchors (resolution, definition, references, rename).
-    """
-    path = heading_path(headings, anchor)
-    return path[-1] if path else None
-
-
-def heading_path(headings: Sequence[HeadingKey], anchor: str) -> list[int]:
-    """Index of the heading each part of ``anchor`` names (see :func:`heading_for_anchor`);
-    empty when a part names none."""
-    found: list[int] = []
-    start, end, floor = 0, len(headings), 0
-    for lowered, slug in _anchor_parts(anchor):
-        number = next(
-            (
-                n
-                for n in range(start, end)
-                if headings[n][2] > floor
-                and (headings[n][0].lower() == lowered or headings[n][1] in (slug, lowered))
-            ),
-            None,
-        )
-        if number is None:
-            return []
-        found.append(number)
-        floor = headings[number][2]
-        start = number + 1
-        end = next((n for n in range(start, end) if headings[n][2] <= floor), end)
-    return found
+    """Index of the heading (or 0 for a block) the anchor names in ``target``; None if absent
+    (the rule is :mod:`.anchors`)."""
+    return leads_to(target.headings, target.blocks, anchor_of(anchor, is_block))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from urllib.parse import quote
 
+from .anchors import read_anchor
 from .model import Link
 from .resolve import strip_note_suffix
 from .syntax import slugify
@@ -43,25 +45,28 @@ def renamed_target(
     return replacement + hash_sign + anchor
 
 
-def renamed_anchor(written: str, link: Link, new_heading: str, part: int = -1) -> str:
-    """New text for a link's target part after a heading it names is renamed: the last part
-    of a heading path ``A#B``, or part number ``part`` (of the parts that are not empty)."""
-    path_part, _hash_sign, anchor = _split_written(written, link)
-    pieces = anchor.split("#")
-    written_parts = [n for n, piece in enumerate(pieces) if piece.strip()]
-    if written_parts:
-        pieces[written_parts[part]] = slugify(new_heading) if link.kind.is_markdown else new_heading
-    return path_part + "#" + "#".join(pieces)
+def renamed_names(written: str, link: Link, names: Sequence[int], new_name: str) -> str:
+    """New text for a link's target part after the heading or block that names number
+    ``names`` of its anchor (see :attr:`.anchors.Anchor.names`) name was renamed to
+    ``new_name`` (a heading's text, written as its slug in Markdown links, or a block id)."""
+    path_part, _hash_sign, anchor_text = _split_written(written, link)
+    found = read_anchor(anchor_text).names
+    for number in sorted(set(names), reverse=True):
+        if number >= len(found):
+            continue
+        name = found[number]
+        text = slugify(new_name) if link.kind.is_markdown and not name.is_block else new_name
+        anchor_text = anchor_text[: name.start] + text + anchor_text[name.end :]
+    renamed = path_part + "#" + anchor_text
+    return f"<{renamed}>" if _bracketed(written) else renamed
 
 
-def renamed_block(written: str, link: Link, new_id: str) -> str:
-    """New text for a link's target part after the block it points to gets a new id."""
-    path_part, _, _ = _split_written(written, link)
-    return f"{path_part}#^{new_id}"
+def _bracketed(written: str) -> bool:
+    return written.startswith("<") and written.endswith(">")
 
 
 def _split_written(written: str, link: Link) -> tuple[str, str, str]:
-    if written.startswith("<") and written.endswith(">"):
+    if _bracketed(written):
         written = written[1:-1]
     path_part, hash_sign, anchor = written.partition("#")
     return path_part, hash_sign, anchor

@@ -6,7 +6,8 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from ..core.resolve import HeadingKey, Target
+from ..core.anchors import HeadingKey
+from ..core.resolve import Target
 
 
 class SqlCatalog:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from ..core.schema_template import schema_note_text
+from ..core.schema.template import schema_note_text
 from ..core.templates import new_note_text
 from .notebooks import Notebook
 from .schema_store import schema_source

@@ -13,8 +13,8 @@ import sqlite3
 from ..core.model import Position, Range, Severity
 from ..core.problems import FIXED_SETTING, SCHEMA_SETTING, NoteProblem
 from ..core.resolve import Catalog
-from ..core.schema import SCHEMA_PATH, load_schema
-from ..core.schema_check import SchemaIssue, SidecarText, check_file, sidecar_owner
+from ..core.schema.check import SchemaIssue, SidecarText, check_file, sidecar_owner
+from ..core.schema.compile import SCHEMA_PATH, load_schema
 from ..core.syntax import is_note_name
 from .notebooks import Notebook
 from .reader import decode_text

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from ..core.model import Problem
 from ..core.resolve import Catalog, LinkStatus, Target, lookup_key, resolve_link
-from ..core.schema import (
+from ..core.schema.check import SchemaIssue, SidecarText, check_file
+from ..core.schema.compile import (
     LOGIC_VERSION,
     SCHEMA_PATH,
     LinkResolver,
@@ -40,7 +41,6 @@ from ..core.schema import (
     SchemaLoad,
     load_schema,
 )
-from ..core.schema_check import SchemaIssue, SidecarText, check_file
 from .database import get_meta, set_meta, transaction
 from .notebooks import Notebook
 from .queries import Issue

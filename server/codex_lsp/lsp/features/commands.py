@@ -15,6 +15,7 @@ from ...core.model import Position
 from ...core.names import BadName, check_folder
 from ...storage import lookups, queries
 from ...storage.new_note import new_note_for
+from ...storage.references import references
 from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
 from ..requests import (
@@ -27,7 +28,6 @@ from ..requests import (
 )
 from ..server import CodexServer
 from .actions import create_file_edit, new_note_path
-from .navigation import references
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -155,8 +155,13 @@ def register(server: CodexServer) -> None:
             raise RequestFailed("uri must name a note of an open notebook")
         service = doc.service
         where = Position(line, character)
-        found = await ls.read(service, lambda conn: references(conn, doc, where, False))
-        return [{"uri": ls.uri_of(service, path), "range": _range_json(r)} for path, r in found]
+        found = await ls.read(
+            service, lambda conn: references(conn, doc.rel, doc.note, where, False)
+        )
+        return [
+            {"uri": ls.uri_of(service, path), "range": _range_json(lsp_range(r))}
+            for path, r in found
+        ]
 
     @server.command("codex.createNote")
     async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:

@@ -27,8 +27,7 @@ from ...core.frontmatter import find_frontmatter
 from ...core.fuzzy import fuzzy_score
 from ...core.problems import NoteProblem
 from ...core.resolve import Catalog, strip_note_suffix
-from ...core.schema import SCHEMA_PATH, NotebookSchema, NoteType
-from ...core.schema_assist import (
+from ...core.schema.assist import (
     declared_type,
     enum_values,
     field_context,
@@ -43,8 +42,9 @@ from ...core.schema_assist import (
     summary,
     yaml_value,
 )
+from ...core.schema.compile import SCHEMA_PATH, NotebookSchema, NoteType
+from ...core.schema.positions import NodeLocator
 from ...core.syntax import is_note_name
-from ...core.yamlpos import NodeLocator
 from ...storage import lookups
 from ...storage.notebooks import Notebook
 from ...storage.schema_problems import schema_file_problems, schema_problems

@@ -14,12 +14,12 @@ from ...core.locate import title_heading
 from ...core.model import Heading, ParsedNote
 from ...core.textpos import LineIndex
 from ...storage import lookups
+from ...storage.references import destination as link_destination
 from ...storage.service import NotebookService
 from ...storage.symbol_index import Symbol, SymbolCache, SymbolKind
 from ..convert import ZERO_RANGE, lsp_range
 from ..server import CodexServer, Document
 from .history import history_lens
-from .navigation import link_destination
 
 WORKSPACE_SYMBOL_LIMIT = 200
 SHOW_BACKLINKS = "codex.showBacklinks"
@@ -177,7 +177,7 @@ def register(server: CodexServer) -> None:
         def build(conn: sqlite3.Connection) -> list[types.DocumentLink]:
             found = []
             for link in doc.note.links:
-                destination = link_destination(conn, doc, link)
+                destination = link_destination(conn, doc.rel, doc.note, link)
                 if destination is None:
                     continue
                 path, where = destination

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import yaml
 
-from .model import Position, Range
-from .textpos import LineIndex
-from .yamlload import YamlFailure, compose_yaml
+from ..model import Position, Range
+from ..textpos import LineIndex
+from ..yamlload import YamlFailure, compose_yaml
 
 PathItem = str | int
 

@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import frontmatter
 
-from .schema import NotebookSchema
+from .compile import NotebookSchema
 from .schema_assist import frontmatter_block, insert_properties, placeholder
 from .textpos import LineIndex
 

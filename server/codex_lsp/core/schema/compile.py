@@ -41,15 +41,17 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .model import Position, Problem, Range, Severity
-from .syntax import is_note_name
-from .textpos import LineIndex
-from .yamlload import YamlFailure, load_yaml
-from .yamlpos import NodeLocator, PathItem
+from ..model import Position, Problem, Range, Severity
+from ..syntax import is_note_name
+from ..textpos import LineIndex
+from ..yamlload import YamlFailure, load_yaml
+from .positions import NodeLocator, PathItem
 
 SCHEMA_PATH = ".codex/schema.yaml"
 BASE_URI = "urn:codex-lsp:notebook-schema"
 META_SCHEMA_RESOURCE = "data/codex-schema.schema.json"
+# The data folder is core's (the wheel ships it there), beside this package.
+_CORE_PACKAGE = (__package__ or "codex_lsp.core.schema").rpartition(".")[0]
 #: Bumped whenever validation results could change for the same schema text.
 LOGIC_VERSION = "1"
 
@@ -818,7 +820,7 @@ class SchemaLoad:
 @lru_cache(maxsize=1)
 def meta_schema() -> dict[str, Any]:
     """The JSON Schema of ``schema.yaml`` itself (shipped as package data)."""
-    text = resources.files(__package__).joinpath(META_SCHEMA_RESOURCE).read_text("utf-8")
+    text = resources.files(_CORE_PACKAGE).joinpath(META_SCHEMA_RESOURCE).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -22,9 +22,11 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from .frontmatter import load_frontmatter
-from .model import Position, Range, Severity
-from .schema import (
+from ..frontmatter import load_frontmatter
+from ..model import Position, Range, Severity
+from ..sidecar import merge_metadata, parse_sidecar
+from ..textpos import LineIndex
+from .compile import (
     FORMAT_HINTS,
     LINK_KEYWORD,
     LinkFailure,
@@ -40,9 +42,7 @@ from .schema import (
     show_value,
     type_words,
 )
-from .sidecar import merge_metadata, parse_sidecar
-from .textpos import LineIndex
-from .yamlpos import NodeLocator, PathItem
+from .positions import NodeLocator, PathItem
 
 SIDECAR_ORDER = ("json", "xml", "md")
 _ZERO = Range(Position(0, 0), Position(0, 0))

@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
-from .frontmatter import find_frontmatter
-from .model import Range
-from .schema import FORMAT_HINTS, LINK_KEYWORD, show_value
-from .textpos import LineIndex, utf16_len, utf16_offset
-from .yamlpos import NodeLocator, PathItem
+from ..frontmatter import find_frontmatter
+from ..model import Range
+from ..textpos import LineIndex, utf16_len, utf16_offset
+from .compile import FORMAT_HINTS, LINK_KEYWORD, show_value
+from .positions import NodeLocator, PathItem
 
 _KEY_LINE = re.compile(
     r"^(-\s+)?([^\s:#'\"\[\]{},&*!|>%@`-][^:#]*?|\"[^\"]*\"|'[^']*')\s*:(?:\s+(.*))?$"
