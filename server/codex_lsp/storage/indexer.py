@@ -352,8 +352,9 @@ class Indexer:
         """Write the prepared files, mark removed ones, then resolve links.
 
         A large run writes through a :class:`ThreadWriter`: SQLite works while this thread
-        reads worker results, and a full run resolves its links against an in-memory catalog
-        while the last files are still being written.
+        reads worker results. A full run resolves its links as their notes are written,
+        against an in-memory catalog of names; those with an anchor, and those a later note
+        changes, are answered at the end from the written rows (storage/streaming_links.py).
         """
         self._tag_ids = None
         run.removed_by_hash = {
@@ -384,14 +385,10 @@ class Indexer:
                     )
                     run.affected_keys |= old.keys
                     run.stats.removed += 1
-                if run.full:  # the link indexes are built after the commit (_scan_and_write)
-                    # The writer first finishes the rows alone: binding them needs the GIL,
-                    # which resolving the waiting links would hold. Then it builds indexes
-                    # (in SQLite, outside the GIL) while this thread resolves them.
-                    db.call(lambda conn: None)
+                if run.streaming is not None:  # link indexes: after the commit (_scan_and_write)
+                    # The waiting links read their targets' headings and blocks back: indexed.
                     db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
-                    self._link_all(run, db)
-                    # Its rows freed while the writer finishes, not after the commit.
+                    db.call(run.streaming.finish)
                     run.streaming = None
         finally:
             self._db = InlineWriter(self.conn)  # the thread, if any, is gone
@@ -521,15 +518,6 @@ class Indexer:
         )
 
     # -- links ---------------------------------------------------------------------------
-
-    def _link_all(self, run: _Run, db: Writer) -> None:
-        """Finish a full run's links: those that waited for the last file, and corrections."""
-        assert run.streaming is not None
-        waited, corrections = run.streaming.finish()
-        db.executemany(_INSERT_LINK, waited)
-        db.executemany(
-            "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?", corrections
-        )
 
     def _resolve(self, run: _Run, everything: bool) -> None:
         """Insert links of written files, and re-resolve stored links whose target changed."""

@@ -2,9 +2,9 @@
 
 Resolving every link after the last file was read left a serial tail at the end of a large
 run, with the worker processes idle. Instead, a link is resolved as soon as its note is
-written, against a catalog that knows every file of the run by name, and the files written so
-far in full. Only three things written later can change such an answer; :meth:`finish`
-resolves those links again against the complete catalog and returns the rows that changed:
+written, against a catalog that knows every file of the run by name. Only three things written
+later can change such an answer; :meth:`StreamingLinks.finish` resolves those links again
+against the complete catalog and corrects their rows in the database:
 
 * an alias: links whose target or label has the look-up key of any alias;
 * a file that could not be read after all (and was not indexed before): links whose key is
@@ -13,26 +13,52 @@ resolves those links again against the complete catalog and returns the rows tha
   point at the planned id.
 
 A link with an anchor (``#heading``, ``#^block``), on either side of ``[[a|b]]`` (Dendron
-order), depends on its target's headings and blocks, which may not have been written yet: it
-waits for :meth:`finish`.
+order), depends on its target's headings and blocks, which may not have been written yet: its
+row is written with the status ``waiting`` and answered by :meth:`StreamingLinks.finish`.
+
+Memory stays bounded whatever the size of the notebook: the run's catalog holds names only
+(headings and blocks are read back from the database for the targets of anchored links), link
+rows are not kept once handed to the writer, the resolvers' caches are renewed every
+:data:`RENEW_EVERY` files, and :meth:`StreamingLinks.finish` reads the rows to answer again a
+page at a time.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.resolve import MemoryCatalog, Target, lookup_key
+from ..core.resolve import HeadingKey, MemoryCatalog, Target, lookup_key
 from ..core.syntax import is_note_name
 from .link_resolver import Columns, LinkResolver
 
 LinkRow = tuple[Any, ...]
 """``(id, source_id, *link, status, target_id, candidates)``: a row of the ``link`` table."""
-Correction = tuple[str, str | None, str | None, int]
-"""``(status, target_id, candidates, id)`` of a link row whose answer changed."""
+
+WAITING = "waiting"
+"""The status of a link row whose answer :meth:`StreamingLinks.finish` gives."""
+RENEW_EVERY = 2_000
+"""Files (or, in ``finish``, link rows) after which a resolver's cache of answers is dropped:
+it would otherwise grow with the notebook."""
+PAGE = 2_000
+"""Link rows that ``finish`` reads and answers at a time."""
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
-_ANCHOR, _LABEL, _TARGET_KEY, _LABEL_KEY = 2, 4, 13, 14
+_ANCHOR, _LABEL = 2, 4
+
+_STALE = (
+    "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path,"
+    " l.status, l.target_id, l.candidates"
+    " FROM link l JOIN file_metadata f ON f.id = l.source_id"
+    " WHERE l.id > ?1 AND (l.status = 'waiting'"
+    " OR l.target_key IN (SELECT value FROM json_each(?2))"
+    " OR l.label_key IN (SELECT value FROM json_each(?2))"
+    " OR l.target_id IN (SELECT value FROM json_each(?3)))"
+    " ORDER BY l.id LIMIT ?4"
+)
+_CORRECT = "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?"
 
 
 def ask(resolver: LinkResolver, link: Sequence[Any], path: str) -> Columns:
@@ -45,7 +71,7 @@ class StreamingLinks:
 
     ``planned`` maps the path of every file the run will write to the id planned for it.
     Link rows get their ids here (1, 2, ...: a full run starts with an empty link table), so
-    that corrections can name them.
+    that ``finish`` can page through them.
     """
 
     def __init__(self, planned: dict[str, str]) -> None:
@@ -54,31 +80,31 @@ class StreamingLinks:
             Target(path, is_note_name(path), ref=file_id) for path, file_id in planned.items()
         )
         self._resolver = LinkResolver(self._catalog)
+        self._written = 0
         self._next_id = 1
-        self._answered: list[LinkRow] = []
-        self._paths: dict[str, str] = {}  # source id -> path, for the links answered early
-        self._waiting: list[tuple[int, str, str, Sequence[Any]]] = []
         self._alias_keys: set[str] = set()
         self._dropped_keys: set[str] = set()
         self._replaced_ids: set[str] = set()
 
     def file_written(self, target: Target, links: Sequence[Sequence[Any]]) -> list[LinkRow]:
-        """Record a written file (``target.ref`` is its id); rows of the links answered now."""
+        """Record a written file (``target.ref`` is its id); the rows of its links."""
         planned = self._planned.get(target.path)
         if planned is not None and planned != target.ref:
             self._replaced_ids.add(planned)
-        self._catalog.add(target)
+        # Names only: the headings and blocks of every note would grow with the notebook.
+        self._catalog.add(Target(target.path, target.is_note, target.aliases, ref=target.ref))
         self._alias_keys.update(alias.lower() for alias in target.aliases)
+        self._written += 1
+        if self._written % RENEW_EVERY == 0:
+            self._resolver = LinkResolver(self._catalog)
         source_id, path = target.ref, target.path
-        self._paths[source_id] = path
         rows: list[LinkRow] = []
         for link_id, link in enumerate(links, self._next_id):
             if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
-                self._waiting.append((link_id, source_id, path, link))
+                rows.append((link_id, source_id, *link, WAITING, None, None))
             else:
                 rows.append((link_id, source_id, *link, *ask(self._resolver, link, path)))
         self._next_id += len(links)
-        self._answered += rows
         return rows
 
     def file_unreadable(self, path: str, *, kept: bool) -> None:
@@ -87,25 +113,68 @@ class StreamingLinks:
             self._catalog.remove(path)
             self._dropped_keys.add(lookup_key(path))
 
-    def finish(self) -> tuple[list[LinkRow], list[Correction]]:
-        """Rows of the links that waited, and corrections of rows given before."""
-        resolver = LinkResolver(self._catalog)  # no answer from before
-        rows = [
-            (link_id, source_id, *link, *ask(resolver, link, path))
-            for link_id, source_id, path, link in self._waiting
-        ]
-        doubtful = self._alias_keys | self._dropped_keys
-        corrections: list[Correction] = []
-        for row in self._answered:  # (id, source id, *link, *columns)
-            if (
-                row[2 + _TARGET_KEY] in doubtful
-                or row[2 + _LABEL_KEY] in doubtful
-                or row[-2] in self._replaced_ids
-            ):
-                now = ask(resolver, row[2:-3], self._paths[row[1]])
-                if now != row[-3:]:
-                    corrections.append((*now, row[0]))
-        return rows, corrections
+    def finish(self, conn: sqlite3.Connection) -> int:
+        """Answer the waiting links and correct the answers given too early, in ``conn``
+        (every row of the run written, the heading and block indexes built); the number of
+        rows changed."""
+        catalog = _AnchorCatalog(self._catalog, conn)
+        doubtful = json.dumps(sorted(self._alias_keys | self._dropped_keys))
+        replaced = json.dumps(sorted(self._replaced_ids))
+        changed, last = 0, 0
+        while rows := conn.execute(_STALE, (last, doubtful, replaced, PAGE)).fetchall():
+            resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
+            updates = []
+            for link_id, kind, target, anchor, is_block, label, path, *before in rows:
+                now = resolver(kind, target, anchor, is_block, label, path)
+                if now != tuple(before):
+                    updates.append((*now, link_id))
+            conn.executemany(_CORRECT, updates)
+            changed += len(updates)
+            last = rows[-1][0]
+            catalog.forget()
+        return changed
 
 
-__all__ = ["Correction", "LinkRow", "StreamingLinks", "ask"]
+class _AnchorCatalog:
+    """The run's catalog of names, with each target's headings and blocks read from the
+    database when asked (a :class:`~codex_lsp.core.resolve.Catalog`)."""
+
+    def __init__(self, names: MemoryCatalog, conn: sqlite3.Connection) -> None:
+        self._names = names
+        self._conn = conn
+        self._full: dict[str, Target] = {}
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Files whose stem, alias or attachment name has this lowercase key."""
+        return [self._complete(target) for target in self._names.candidates(key)]
+
+    def get(self, path: str) -> Target | None:
+        """The file at ``path``."""
+        target = self._names.get(path)
+        return None if target is None else self._complete(target)
+
+    def forget(self) -> None:
+        """Drop the targets read so far (keeps memory bounded)."""
+        self._full.clear()
+
+    def _complete(self, target: Target) -> Target:
+        full = self._full.get(target.path)
+        if full is None:
+            headings: tuple[HeadingKey, ...] = tuple(
+                self._conn.execute(
+                    "SELECT text, slug, level FROM heading WHERE file_id = ? ORDER BY seq",
+                    (target.ref,),
+                )
+            )
+            blocks = frozenset(
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT block_id FROM block WHERE file_id = ?", (target.ref,)
+                )
+            )
+            full = Target(target.path, target.is_note, target.aliases, headings, blocks, target.ref)
+            self._full[target.path] = full
+        return full
+
+
+__all__ = ["PAGE", "RENEW_EVERY", "WAITING", "LinkRow", "StreamingLinks", "ask"]
