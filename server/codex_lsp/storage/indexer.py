@@ -58,6 +58,7 @@ PARSER_VERSION = "4"
 SQL_BATCH = 500
 PARALLEL_MIN_FILES = 400
 WORKER_CHUNK = 100
+IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer
 FULL_RELINK_SHARE = 0.05
 
 ProgressCallback = Callable[[int, int], None]
@@ -213,6 +214,7 @@ class Indexer:
             s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
         ]
         removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
+        scan.files.clear()  # what the run keeps of every file is its entry in ``changed``
         planned = _planned_ids(changed, existing)
         run = _Run(existing, removed, stats, full, planned)
         # Scan problems first: reading files below records "unreadable" ones of its own.
@@ -293,16 +295,19 @@ class Indexer:
         """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
-        files = [(s, planned[s.path]) for s in stats]
         workers = min(os.cpu_count() or 1, 8)
         if not _is_large(stats) or workers < 2 or contents:
             prepared: Iterable[PreparedFile] = (
-                prepare_file(root, s, max_size, file_id, now, contents.get(s.path))
-                for s, file_id in files
+                prepare_file(root, s, max_size, planned[s.path], now, contents.get(s.path))
+                for s in stats
             )
             yield from _report(prepared, total, progress)
             return
-        chunks = [files[i : i + WORKER_CHUNK] for i in range(0, total, WORKER_CHUNK)]
+        # Made as they are handed out, not all at once: the run's memory stays bounded.
+        chunks = (
+            [(s, planned[s.path]) for s in stats[i : i + WORKER_CHUNK]]
+            for i in range(0, total, WORKER_CHUNK)
+        )
         in_workers = _in_workers(root, max_size, now, chunks, workers)
         yield from _report(in_workers, total, progress)
 
@@ -575,12 +580,13 @@ class Indexer:
 
 
 def _in_workers(
-    root: Path, max_size: int, now: str, chunks: list[list[tuple[FileStat, str]]], workers: int
+    root: Path, max_size: int, now: str, chunks: Iterable[list[tuple[FileStat, str]]], workers: int
 ) -> Iterator[PreparedFile]:
-    """Prepare chunks in worker processes, in order, with a bounded number in flight."""
+    """Prepare chunks in worker processes, in order, with at most ``IN_FLIGHT`` chunks per
+    worker submitted and not yet written (bounds the memory of results waiting)."""
     # fork is cheap but unsafe once threads exist (the language server has some).
     method = "fork" if threading.active_count() == 1 else "spawn"
-    window = 2 * workers
+    window = IN_FLIGHT * workers
     with ProcessPoolExecutor(
         workers,
         mp_context=get_context(method),

@@ -26,11 +26,12 @@ page at a time.
 from __future__ import annotations
 
 import json
+import posixpath
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.resolve import HeadingKey, MemoryCatalog, Target, lookup_key
+from ..core.resolve import HeadingKey, Target, lookup_key, strip_note_suffix
 from ..core.syntax import is_note_name
 from .link_resolver import Columns, LinkResolver
 
@@ -76,9 +77,7 @@ class StreamingLinks:
 
     def __init__(self, planned: dict[str, str]) -> None:
         self._planned = planned
-        self._catalog = MemoryCatalog(
-            Target(path, is_note_name(path), ref=file_id) for path, file_id in planned.items()
-        )
+        self._catalog = _NameCatalog(planned)
         self._resolver = LinkResolver(self._catalog)
         self._written = 0
         self._next_id = 1
@@ -91,8 +90,7 @@ class StreamingLinks:
         planned = self._planned.get(target.path)
         if planned is not None and planned != target.ref:
             self._replaced_ids.add(planned)
-        # Names only: the headings and blocks of every note would grow with the notebook.
-        self._catalog.add(Target(target.path, target.is_note, target.aliases, ref=target.ref))
+        self._catalog.written(target.path, target.ref, target.aliases)
         self._alias_keys.update(alias.lower() for alias in target.aliases)
         self._written += 1
         if self._written % RENEW_EVERY == 0:
@@ -135,11 +133,79 @@ class StreamingLinks:
         return changed
 
 
+class _NameCatalog:
+    """Every file of a full run by name, with the aliases of those written so far (a
+    :class:`~codex_lsp.core.resolve.Catalog` without headings or blocks).
+
+    Compact, because it lives for the whole run: paths and ids are those of ``planned``, a
+    name with one file maps to its path alone, and targets are made when asked for.
+    """
+
+    def __init__(self, planned: dict[str, str]) -> None:
+        self._planned = planned
+        self._ids: dict[str, str] = {}  # path -> id, when not the planned one
+        self._aliases: dict[str, tuple[str, ...]] = {}
+        self._removed: set[str] = set()
+        self._by_key: dict[str, str | list[str]] = {}
+        for path in planned:
+            self._index(_stem_key(path), path)
+
+    def written(self, path: str, file_id: str, aliases: tuple[str, ...]) -> None:
+        """Record a written file: its id and aliases."""
+        if self._planned.get(path) != file_id:
+            self._ids[path] = file_id
+            if path not in self._planned:
+                self._index(_stem_key(path), path)
+        self._removed.discard(path)
+        if aliases:
+            known = {alias.lower() for alias in self._aliases.get(path, ())}
+            self._aliases[path] = aliases
+            for key in {alias.lower() for alias in aliases} - known - {_stem_key(path)}:
+                self._index(key, path)
+
+    def remove(self, path: str) -> None:
+        """Forget the file at ``path``."""
+        self._removed.add(path)
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Files whose stem or alias has this lowercase key."""
+        found = self._by_key.get(key)
+        if found is None:
+            return ()
+        paths = (found,) if isinstance(found, str) else found
+        return [self._target(path) for path in paths if path not in self._removed]
+
+    def get(self, path: str) -> Target | None:
+        """The file at ``path``."""
+        if path in self._removed or (path not in self._planned and path not in self._ids):
+            return None
+        return self._target(path)
+
+    def _index(self, key: str, path: str) -> None:
+        found = self._by_key.get(key)
+        if found is None:
+            self._by_key[key] = path
+        elif isinstance(found, str):
+            self._by_key[key] = [found, path]
+        else:
+            found.append(path)
+
+    def _target(self, path: str) -> Target:
+        file_id = self._ids.get(path) or self._planned[path]
+        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=file_id)
+
+
+def _stem_key(path: str) -> str:
+    """The key of a file's own name, as :class:`~codex_lsp.core.resolve.Target` makes it."""
+    name = posixpath.basename(path)
+    return (strip_note_suffix(name) if is_note_name(path) else name).lower()
+
+
 class _AnchorCatalog:
     """The run's catalog of names, with each target's headings and blocks read from the
     database when asked (a :class:`~codex_lsp.core.resolve.Catalog`)."""
 
-    def __init__(self, names: MemoryCatalog, conn: sqlite3.Connection) -> None:
+    def __init__(self, names: _NameCatalog, conn: sqlite3.Connection) -> None:
         self._names = names
         self._conn = conn
         self._full: dict[str, Target] = {}
