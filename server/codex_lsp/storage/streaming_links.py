@@ -43,8 +43,9 @@ WAITING = "waiting"
 RENEW_EVERY = 2_000
 """Files (or, in ``finish``, link rows) after which a resolver's cache of answers is dropped:
 it would otherwise grow with the notebook."""
-PAGE = 2_000
+PAGE = 10_000
 """Link rows that ``finish`` reads and answers at a time."""
+_IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
 _ANCHOR, _LABEL = 2, 4
@@ -120,6 +121,7 @@ class StreamingLinks:
         replaced = json.dumps(sorted(self._replaced_ids))
         changed, last = 0, 0
         while rows := conn.execute(_STALE, (last, doubtful, replaced, PAGE)).fetchall():
+            catalog.load(rows)
             resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
             updates = []
             for link_id, kind, target, anchor, is_block, label, path, *before in rows:
@@ -129,7 +131,6 @@ class StreamingLinks:
             conn.executemany(_CORRECT, updates)
             changed += len(updates)
             last = rows[-1][0]
-            catalog.forget()
         return changed
 
 
@@ -169,17 +170,29 @@ class _NameCatalog:
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
-        found = self._by_key.get(key)
-        if found is None:
-            return ()
-        paths = (found,) if isinstance(found, str) else found
-        return [self._target(path) for path in paths if path not in self._removed]
+        return [self.target(path) for path in self.paths(key)]
 
     def get(self, path: str) -> Target | None:
         """The file at ``path``."""
-        if path in self._removed or (path not in self._planned and path not in self._ids):
-            return None
-        return self._target(path)
+        return self.target(path) if self.has(path) else None
+
+    def paths(self, key: str) -> Sequence[str]:
+        """Paths of the files whose stem or alias has this lowercase key."""
+        found = self._by_key.get(key)
+        if found is None:
+            return ()
+        if isinstance(found, str):
+            return () if found in self._removed else (found,)
+        return [path for path in found if path not in self._removed]
+
+    def has(self, path: str) -> bool:
+        """True if the run has a file at ``path``."""
+        return path not in self._removed and (path in self._planned or path in self._ids)
+
+    def target(self, path: str) -> Target:
+        """The file at ``path`` (one of the run's), without headings or blocks."""
+        file_id = self._ids.get(path) or self._planned[path]
+        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=file_id)
 
     def _index(self, key: str, path: str) -> None:
         found = self._by_key.get(key)
@@ -190,10 +203,6 @@ class _NameCatalog:
         else:
             found.append(path)
 
-    def _target(self, path: str) -> Target:
-        file_id = self._ids.get(path) or self._planned[path]
-        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=file_id)
-
 
 def _stem_key(path: str) -> str:
     """The key of a file's own name, as :class:`~codex_lsp.core.resolve.Target` makes it."""
@@ -202,45 +211,74 @@ def _stem_key(path: str) -> str:
 
 
 class _AnchorCatalog:
-    """The run's catalog of names, with each target's headings and blocks read from the
-    database when asked (a :class:`~codex_lsp.core.resolve.Catalog`)."""
+    """The run's catalog of names, with the headings and blocks of the targets of one page of
+    links read from the database in a few queries (a :class:`~codex_lsp.core.resolve.Catalog`).
+    """
 
     def __init__(self, names: _NameCatalog, conn: sqlite3.Connection) -> None:
         self._names = names
         self._conn = conn
         self._full: dict[str, Target] = {}
 
+    def load(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Read the targets whose headings or blocks the links of ``rows`` (``_STALE``'s
+        columns) may need: the files named by either side of a link with an anchor, or the
+        note it is written in when it names none."""
+        self._full.clear()  # only one page's targets at a time
+        paths: set[str] = set()
+        for _, _, target, anchor, _, label, source, *_ in rows:
+            if anchor is None and not (label and "#" in label):
+                continue  # answered from names alone
+            if not target:
+                paths.add(source)
+            for name in (target, label.split("#", 1)[0] if label else ""):
+                if name:
+                    paths.update(self._names.paths(lookup_key(name)))
+        wanted = [path for path in paths if self._names.has(path)]
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            self._read(
+                [self._names.target(path) for path in wanted[start : start + _IDS_PER_QUERY]]
+            )
+
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem, alias or attachment name has this lowercase key."""
-        return [self._complete(target) for target in self._names.candidates(key)]
+        return [self._complete(path) for path in self._names.paths(key)]
 
     def get(self, path: str) -> Target | None:
         """The file at ``path``."""
-        target = self._names.get(path)
-        return None if target is None else self._complete(target)
+        return self._complete(path) if self._names.has(path) else None
 
-    def forget(self) -> None:
-        """Drop the targets read so far (keeps memory bounded)."""
-        self._full.clear()
-
-    def _complete(self, target: Target) -> Target:
-        full = self._full.get(target.path)
-        if full is None:
-            headings: tuple[HeadingKey, ...] = tuple(
-                self._conn.execute(
-                    "SELECT text, slug, level FROM heading WHERE file_id = ? ORDER BY seq",
-                    (target.ref,),
-                )
-            )
-            blocks = frozenset(
-                row[0]
-                for row in self._conn.execute(
-                    "SELECT block_id FROM block WHERE file_id = ?", (target.ref,)
-                )
-            )
-            full = Target(target.path, target.is_note, target.aliases, headings, blocks, target.ref)
-            self._full[target.path] = full
+    def _complete(self, path: str) -> Target:
+        full = self._full.get(path)
+        if full is None:  # not foreseen by ``load`` (a relative path, say): read it alone
+            self._read([self._names.target(path)])
+            full = self._full[path]
         return full
+
+    def _read(self, targets: Sequence[Target]) -> None:
+        ids = [target.ref for target in targets]
+        marks = ",".join("?" * len(ids))
+        headings: dict[str, list[HeadingKey]] = {}
+        for file_id, text, slug, level in self._conn.execute(
+            f"SELECT file_id, text, slug, level FROM heading WHERE file_id IN ({marks})"
+            " ORDER BY file_id, seq",
+            ids,
+        ):
+            headings.setdefault(file_id, []).append((text, slug, level))
+        blocks: dict[str, set[str]] = {}
+        for file_id, block_id in self._conn.execute(
+            f"SELECT file_id, block_id FROM block WHERE file_id IN ({marks})", ids
+        ):
+            blocks.setdefault(file_id, set()).add(block_id)
+        for target in targets:
+            self._full[target.path] = Target(
+                target.path,
+                target.is_note,
+                target.aliases,
+                tuple(headings.get(target.ref, ())),
+                frozenset(blocks.get(target.ref, ())),
+                target.ref,
+            )
 
 
 __all__ = ["PAGE", "RENEW_EVERY", "WAITING", "LinkRow", "StreamingLinks", "ask"]
