@@ -1,0 +1,308 @@
+"""How codex-lsp scales: index and language-server figures at 1k, 10k, 40k and 100k notes.
+
+Usage::
+
+    python bench/bench_scale.py [--sizes 1000,10000,40000,100000] [--samples 100]
+                                [--out-prefix /tmp/codex-bench-scale-] [--json FILE]
+
+For each size, a notebook made by ``bench/generate.py`` (seed 1) with its schema and git
+history (``--shipped``; cached in ``--out-prefix`` + size) is measured:
+
+* **floor**: ``bench/floor.py`` (walk, read, decode, YAML frontmatter) in the same run;
+* **cold index**: ``notebook.db*`` deleted, then a fresh process indexes it (parse, full-text,
+  links, schema check, git pass), as ``bench/bench_index.py`` does; its peak RSS (``VmHWM``)
+  and the largest worker's;
+* **no-op**: a second ``Indexer.index()`` in this process, nothing changed;
+* **database size**: ``notebook.db`` after the run;
+* through a real server (``python -m codex_lsp serve`` over stdio, pytest-lsp's client with VS
+  Code's capabilities, as ``bench/bench_lsp.py`` drives it), on the warm database:
+  **warm start** (``initialized`` sent until the first non-empty completion), then
+  ``--samples`` of each request on an idle index with 20 notes open: **completion** after
+  ``[[`` and 0-3 letters of a note name, **workspace symbols** (1-3 letters of a name, and a
+  query matching nothing), **search** (``codex.search``, one or two words of names),
+  **references** (at the top of an open note: its backlinks); then the server's peak RSS.
+
+Request times are client-side round trips; p95 by linear interpolation. Budgets at 100,000
+notes: cold index <= 40 s, warm start <= 1 s, request p95 <= 25 ms but search <= 100 ms, peak
+RSS of a cold index <= 150 MB at any size, server <= 300 MB. The machine may be shared: the
+floor, measured in the same run, says how fast it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+try:  # run as a script: bench/ is sys.path[0]
+    from bench_index import run_cold
+    from bench_lsp import Session, completion_items, first_success, percentile, timed
+    from floor import floor_stats
+    from generate import generate_notebook, notes_paths, ship_notebook
+except ImportError:  # imported as bench.bench_scale from the repository root
+    from bench.bench_index import run_cold
+    from bench.bench_lsp import Session, completion_items, first_success, percentile, timed
+    from bench.floor import floor_stats
+    from bench.generate import generate_notebook, notes_paths, ship_notebook
+
+from codex_lsp.core.resolve import strip_note_suffix
+from codex_lsp.storage.indexer import Indexer
+from codex_lsp.storage.notebooks import discover
+
+SIZES = (1_000, 10_000, 40_000, 100_000)
+MARKER = Path(".codex") / "bench-scale-notebook.json"
+OPEN_NOTES = 20
+NO_MATCH = "qqxzj"
+MB = 1_000_000
+
+
+def ensure_notebook(out: Path, notes: int) -> None:
+    """Generate and ship the notebook unless the same one is cached in ``out``."""
+    wanted = {"notes": notes, "seed": 1, "shipped": True}
+    marker = out / MARKER
+    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == wanted:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    generate_notebook(out, notes, 1)
+    ship_notebook(out, 1)
+    marker.write_text(json.dumps(wanted), encoding="utf-8")
+
+
+def database_bytes(root: Path) -> int:
+    """Size of the notebook's database files."""
+    return sum(p.stat().st_size for p in (root / ".codex").glob("notebook.db*"))
+
+
+def noop_seconds(root: Path) -> float:
+    """One index run that finds nothing changed."""
+    indexer = Indexer(discover(root)[0])
+    try:
+        started = time.perf_counter()
+        indexer.index()
+        return time.perf_counter() - started
+    finally:
+        indexer.close()
+
+
+def server_peak_rss(session: Session) -> int:
+    """Peak RSS (``VmHWM``) of the running server process, in bytes."""
+    process = getattr(session.lsp, "_server", None)
+    if process is None:
+        return 0
+    with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+async def sample(
+    requests: Sequence[Callable[[], Awaitable[Any]]],
+) -> list[float]:
+    """Milliseconds of each request, sent one after the other."""
+    times = []
+    for request in requests:
+        elapsed, _ = await timed(request())
+        times.append(elapsed)
+    return times
+
+
+async def measure_server(root: Path, samples: int, rng: random.Random) -> dict[str, float]:
+    """Warm start, request p95s and peak RSS of a server on the warm database of ``root``."""
+    paths = [p.relative_to(root).as_posix() for p in notes_paths(root)]
+    stems = [strip_note_suffix(p.rsplit("/", 1)[-1]) for p in paths]
+    opened = rng.sample(paths, OPEN_NOTES)
+    prefixes = [rng.choice(stems)[: rng.randint(0, 3)] for _ in range(samples)]
+    # The first note open carries one ``[[prefix`` line per completion sample.
+    probe = opened[0]
+    probe_text = (root / probe).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+    first_line = probe_text.count("\n")
+    probe_text += "".join(f"[[{prefix}\n" for prefix in prefixes)
+
+    session = Session(root)
+    await session.start()
+    try:
+        started = time.perf_counter()
+        session.initialized()
+        session.open_note(probe, probe_text)
+        probe_uri = session.uri(probe)
+
+        def complete(line: int, column: int) -> Awaitable[Any]:
+            return session.lsp.text_document_completion_async(
+                types.CompletionParams(
+                    types.TextDocumentIdentifier(probe_uri), types.Position(line, column)
+                )
+            )
+
+        first, _ = await first_success(
+            lambda: complete(first_line, 2 + len(prefixes[0])),
+            lambda answer: bool(completion_items(answer)),
+        )
+        warm_start_ms = (first - started) * 1000
+        for rel in opened[1:]:
+            session.open_note(rel)
+        await session.wait_ready()
+        await asyncio.sleep(1.5)  # the buffers indexed, their diagnostics published
+        completion = await sample(
+            [
+                (lambda n=n, prefix=prefix: complete(first_line + n, 2 + len(prefix)))
+                for n, prefix in enumerate(prefixes)
+            ]
+        )
+        queries = [rng.choice(stems)[: rng.randint(1, 3)] for _ in range(samples)]
+        queries[:: max(1, samples // 10)] = [NO_MATCH] * len(queries[:: max(1, samples // 10)])
+        symbols = await sample(
+            [
+                (
+                    lambda query=query: session.lsp.workspace_symbol_async(
+                        types.WorkspaceSymbolParams(query=query)
+                    )
+                )
+                for query in queries
+            ]
+        )
+        words = [w for stem in rng.sample(stems, min(len(stems), 200)) for w in stem.split()]
+        searches = [" ".join(rng.sample(words, rng.randint(1, 2))) for _ in range(samples)]
+        search = await sample(
+            [
+                (lambda query=query: session.command("codex.search", {"query": query}))
+                for query in searches
+            ]
+        )
+        targets = [rng.choice(opened) for _ in range(samples)]
+        references = await sample(
+            [
+                (
+                    lambda rel=rel: session.lsp.text_document_references_async(
+                        types.ReferenceParams(
+                            text_document=types.TextDocumentIdentifier(session.uri(rel)),
+                            position=types.Position(0, 0),
+                            context=types.ReferenceContext(include_declaration=False),
+                        )
+                    )
+                )
+                for rel in targets
+            ]
+        )
+        return {
+            "warm_start_ms": warm_start_ms,
+            "completion_p95_ms": percentile(completion, 0.95),
+            "symbols_p95_ms": percentile(symbols, 0.95),
+            "search_p95_ms": percentile(search, 0.95),
+            "references_p95_ms": percentile(references, 0.95),
+            "server_peak_rss": server_peak_rss(session),
+        }
+    finally:
+        await session.stop()
+
+
+def measure_size(out: Path, notes: int, samples: int, lsp: bool) -> dict[str, Any]:
+    """Every figure for one notebook size."""
+    ensure_notebook(out, notes)
+    floor = floor_stats(out)
+    for path in (out / ".codex").glob("notebook.db*"):
+        path.unlink()
+    cold = run_cold(out, None, 0.0)
+    result: dict[str, Any] = {
+        "notes": notes,
+        "floor_s": floor.seconds,
+        "cold_s": cold.seconds,
+        "cold_cpu_s": cold.cpu_self + cold.cpu_workers,
+        "cold_peak_rss": cold.peak_rss_self,
+        "worker_peak_rss": cold.peak_rss_workers,
+        "noop_s": noop_seconds(out),
+        "database_bytes": database_bytes(out),
+        "problems": cold.stats.get("problems"),
+        "links": cold.stats.get("links"),
+    }
+    if lsp:
+        result.update(asyncio.run(measure_server(out, samples, random.Random(notes))))
+    return result
+
+
+def render(rows: Sequence[dict[str, Any]]) -> str:
+    """One table, a row per size."""
+    headers = [
+        "notes",
+        "floor",
+        "cold index",
+        "cold/floor",
+        "ms/1k notes",
+        "no-op",
+        "warm start",
+        "completion p95",
+        "symbols p95",
+        "search p95",
+        "references p95",
+        "index peak RSS",
+        "server peak RSS",
+        "database",
+    ]
+
+    def ms(row: dict[str, Any], key: str) -> str:
+        return f"{row[key]:.1f} ms" if key in row else "-"
+
+    lines = []
+    for row in rows:
+        lines.append(
+            [
+                f"{row['notes']:,}",
+                f"{row['floor_s']:.2f} s",
+                f"{row['cold_s']:.2f} s",
+                f"{row['cold_s'] / row['floor_s']:.1f}x",
+                f"{row['cold_s'] * 1000 / (row['notes'] / 1000):.0f}",
+                f"{row['noop_s'] * 1000:.0f} ms",
+                ms(row, "warm_start_ms"),
+                ms(row, "completion_p95_ms"),
+                ms(row, "symbols_p95_ms"),
+                ms(row, "search_p95_ms"),
+                ms(row, "references_p95_ms"),
+                f"{row['cold_peak_rss'] / MB:.0f} MB",
+                f"{row['server_peak_rss'] / MB:.0f} MB" if "server_peak_rss" in row else "-",
+                f"{row['database_bytes'] / MB:.0f} MB",
+            ]
+        )
+    table = [headers, *lines]
+    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
+    out = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in table
+    ]
+    out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    parser.add_argument("--samples", type=int, default=100, help="requests of each kind")
+    parser.add_argument("--out-prefix", default="/tmp/codex-bench-scale-")
+    parser.add_argument("--no-lsp", action="store_true", help="index figures only")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args(argv)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"{size:,} notes ...", file=sys.stderr, flush=True)
+        load = os.getloadavg()[0]
+        row = measure_size(Path(f"{args.out_prefix}{size}"), size, args.samples, not args.no_lsp)
+        row["load_before"] = load
+        row["load_after"] = os.getloadavg()[0]
+        rows.append(row)
+        print(render(rows[-1:]), file=sys.stderr, flush=True)
+    print(render(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
