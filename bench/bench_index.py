@@ -306,7 +306,8 @@ def _ppid_map() -> dict[int, list[int]]:
     return children
 
 
-def _process_tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
     children = _ppid_map()
     tree, stack = [], [pid]
     while stack:
@@ -347,7 +348,7 @@ class TreeSampler(threading.Thread):
         """Sample until :meth:`stop` is called."""
         while not self._stop_event.is_set():
             try:
-                tree = _process_tree(self.pid)
+                tree = process_tree(self.pid)
             except OSError:
                 break
             pss = rss = 0

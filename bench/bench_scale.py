@@ -21,7 +21,10 @@ history (``--shipped``; cached in ``--out-prefix`` + size) is measured:
   ``--samples`` of each request on an idle index with 20 notes open: **completion** after
   ``[[`` and 0-3 letters of a note name, **workspace symbols** (1-3 letters of a name, and a
   query matching nothing), **search** (``codex.search``, one or two words of names),
-  **references** (at the top of an open note: its backlinks); then the server's peak RSS.
+  **references** (at the top of an open note: its backlinks); then the server's peak RSS;
+* with ``--peer``, the same requests to VS Code's Markdown language server
+  (vscode-markdown-languageserver 0.5.0 from npm, run by ``bench/peer_mdls.mjs``, which
+  answers its custom requests as VS Code does), printed side by side.
 
 Request times are client-side round trips; p95 by linear interpolation. Budgets at 100,000
 notes: cold index <= 40 s, warm start <= 1 s, request p95 <= 25 ms but search <= 100 ms, peak
@@ -37,6 +40,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,12 +50,12 @@ from typing import Any
 from lsprotocol import types
 
 try:  # run as a script: bench/ is sys.path[0]
-    from bench_index import run_cold
+    from bench_index import process_tree, run_cold
     from bench_lsp import Session, completion_items, first_success, percentile, timed
     from floor import floor_stats
     from generate import generate_notebook, notes_paths, ship_notebook
 except ImportError:  # imported as bench.bench_scale from the repository root
-    from bench.bench_index import run_cold
+    from bench.bench_index import process_tree, run_cold
     from bench.bench_lsp import Session, completion_items, first_success, percentile, timed
     from bench.floor import floor_stats
     from bench.generate import generate_notebook, notes_paths, ship_notebook
@@ -61,6 +65,9 @@ from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import discover
 
 SIZES = (1_000, 10_000, 40_000, 100_000)
+PEER_DIR = Path("/tmp/codex-bench-peer")
+PEER_PACKAGES = ("vscode-markdown-languageserver@0.5.0", "markdown-it@14", "vscode-jsonrpc@8")
+PEER_PROXY = Path(__file__).resolve().parent / "peer_mdls.mjs"
 MARKER = Path(".codex") / "bench-scale-notebook.json"
 OPEN_NOTES = 20
 NO_MATCH = "qqxzj"
@@ -101,15 +108,34 @@ def noop_seconds(root: Path) -> float:
 
 
 def server_peak_rss(session: Session) -> int:
-    """Peak RSS (``VmHWM``) of the running server process, in bytes."""
+    """Largest peak RSS (``VmHWM``) of the server's processes (the peer runs behind a proxy
+    process), in bytes."""
     process = getattr(session.lsp, "_server", None)
     if process is None:
         return 0
-    with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    peak = 0
+    for pid in process_tree(process.pid):
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) * 1024)
+        except OSError:
+            continue
+    return peak
+
+
+def ensure_peer() -> list[str]:
+    """The command that runs MDLS behind bench/peer_mdls.mjs (its packages installed with npm
+    into ``PEER_DIR`` once)."""
+    if not (PEER_DIR / "node_modules" / "vscode-markdown-languageserver").is_dir():
+        PEER_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", *PEER_PACKAGES],
+            cwd=PEER_DIR,
+            check=True,
+        )
+    return ["node", str(PEER_PROXY), str(PEER_DIR)]
 
 
 async def sample(
@@ -123,19 +149,25 @@ async def sample(
     return times
 
 
-async def measure_server(root: Path, samples: int, rng: random.Random) -> dict[str, float]:
-    """Warm start, request p95s and peak RSS of a server on the warm database of ``root``."""
+async def measure_server(
+    root: Path, samples: int, rng: random.Random, peer: list[str] | None = None
+) -> dict[str, float]:
+    """Warm start, request p95s and peak RSS of a server on the warm database of ``root``;
+    ``peer``: the command of MDLS instead (its completion is asked after ``[x](``, as it
+    completes paths, not wiki links; it has no search; its references are asked on the
+    note's first heading, codex-lsp's at the top of the note)."""
     paths = [p.relative_to(root).as_posix() for p in notes_paths(root)]
     stems = [strip_note_suffix(p.rsplit("/", 1)[-1]) for p in paths]
     opened = rng.sample(paths, OPEN_NOTES)
     prefixes = [rng.choice(stems)[: rng.randint(0, 3)] for _ in range(samples)]
     # The first note open carries one ``[[prefix`` line per completion sample.
+    opener = "[x](" if peer else "[["
     probe = opened[0]
     probe_text = (root / probe).read_text(encoding="utf-8").rstrip("\n") + "\n\n"
     first_line = probe_text.count("\n")
-    probe_text += "".join(f"[[{prefix}\n" for prefix in prefixes)
+    probe_text += "".join(f"{opener}{prefix}\n" for prefix in prefixes)
 
-    session = Session(root)
+    session = Session(root, command=peer) if peer else Session(root)
     await session.start()
     try:
         started = time.perf_counter()
@@ -151,69 +183,76 @@ async def measure_server(root: Path, samples: int, rng: random.Random) -> dict[s
             )
 
         first, _ = await first_success(
-            lambda: complete(first_line, 2 + len(prefixes[0])),
+            lambda: complete(first_line, len(opener) + len(prefixes[0])),
             lambda answer: bool(completion_items(answer)),
         )
         warm_start_ms = (first - started) * 1000
         for rel in opened[1:]:
             session.open_note(rel)
-        await session.wait_ready()
+        if not peer:
+            await session.wait_ready()
         await asyncio.sleep(1.5)  # the buffers indexed, their diagnostics published
         completion = await sample(
             [
-                (lambda n=n, prefix=prefix: complete(first_line + n, 2 + len(prefix)))
+                (lambda n=n, prefix=prefix: complete(first_line + n, len(opener) + len(prefix)))
                 for n, prefix in enumerate(prefixes)
             ]
         )
         queries = [rng.choice(stems)[: rng.randint(1, 3)] for _ in range(samples)]
         queries[:: max(1, samples // 10)] = [NO_MATCH] * len(queries[:: max(1, samples // 10)])
-        symbols = await sample(
-            [
-                (
-                    lambda query=query: session.lsp.workspace_symbol_async(
-                        types.WorkspaceSymbolParams(query=query)
-                    )
-                )
-                for query in queries
-            ]
-        )
-        words = [w for stem in rng.sample(stems, min(len(stems), 200)) for w in stem.split()]
-        searches = [" ".join(rng.sample(words, rng.randint(1, 2))) for _ in range(samples)]
-        search = await sample(
-            [
-                (lambda query=query: session.command("codex.search", {"query": query}))
-                for query in searches
-            ]
-        )
-        targets = [rng.choice(opened) for _ in range(samples)]
+
+        def symbols_of(query: str) -> Awaitable[Any]:
+            return session.lsp.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
+
+        await symbols_of(NO_MATCH)  # MDLS reads the whole workspace at its first such request
+        symbols = await sample([(lambda query=query: symbols_of(query)) for query in queries])
+        result = {
+            "warm_start_ms": warm_start_ms,
+            "completion_p95_ms": percentile(completion, 0.95),
+            "symbols_p95_ms": percentile(symbols, 0.95),
+        }
+        if not peer:
+            words = [w for stem in rng.sample(stems, min(len(stems), 200)) for w in stem.split()]
+            searches = [" ".join(rng.sample(words, rng.randint(1, 2))) for _ in range(samples)]
+            search = await sample(
+                [
+                    (lambda query=query: session.command("codex.search", {"query": query}))
+                    for query in searches
+                ]
+            )
+            result["search_p95_ms"] = percentile(search, 0.95)
+        places = []
+        for rel in (rng.choice(opened) for _ in range(samples)):
+            line = 0
+            if peer:  # the first heading
+                lines = session.open[rel].text.split("\n") if rel in session.open else []
+                line = next((n for n, text in enumerate(lines) if text.startswith("#")), 0)
+            places.append((rel, line))
         references = await sample(
             [
                 (
-                    lambda rel=rel: session.lsp.text_document_references_async(
+                    lambda rel=rel, line=line: session.lsp.text_document_references_async(
                         types.ReferenceParams(
                             text_document=types.TextDocumentIdentifier(session.uri(rel)),
-                            position=types.Position(0, 0),
+                            position=types.Position(line, 2 if peer else 0),
                             context=types.ReferenceContext(include_declaration=False),
                         )
                     )
                 )
-                for rel in targets
+                for rel, line in places
             ]
         )
-        return {
-            "warm_start_ms": warm_start_ms,
-            "completion_p95_ms": percentile(completion, 0.95),
-            "symbols_p95_ms": percentile(symbols, 0.95),
-            "search_p95_ms": percentile(search, 0.95),
-            "references_p95_ms": percentile(references, 0.95),
-            "server_peak_rss": server_peak_rss(session),
-        }
+        result["references_p95_ms"] = percentile(references, 0.95)
+        result["server_peak_rss"] = server_peak_rss(session)
+        return result
     finally:
         await session.stop()
 
 
-def measure_size(out: Path, notes: int, samples: int, lsp: bool) -> dict[str, Any]:
-    """Every figure for one notebook size."""
+def measure_size(
+    out: Path, notes: int, samples: int, lsp: bool, peer: list[str] | None
+) -> dict[str, Any]:
+    """Every figure for one notebook size (and MDLS's request figures, when ``peer``)."""
     ensure_notebook(out, notes)
     floor = floor_stats(out)
     for path in (out / ".codex").glob("notebook.db*"):
@@ -233,6 +272,9 @@ def measure_size(out: Path, notes: int, samples: int, lsp: bool) -> dict[str, An
     }
     if lsp:
         result.update(asyncio.run(measure_server(out, samples, random.Random(notes))))
+    if peer:
+        figures = asyncio.run(measure_server(out, samples, random.Random(notes), peer))
+        result["peer"] = figures
     return result
 
 
@@ -287,6 +329,26 @@ def render(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def render_peer(rows: Sequence[dict[str, Any]]) -> str:
+    """codex-lsp and MDLS side by side: request p95s and server peak RSS, a row per size."""
+    lines = ["| notes | measure | codex-lsp | MDLS |", "|---|---|---|---|"]
+    for row in rows:
+        peer = row.get("peer", {})
+        for key, name in (
+            ("warm_start_ms", "warm start (first completion)"),
+            ("completion_p95_ms", "completion p95"),
+            ("symbols_p95_ms", "workspace symbols p95"),
+            ("references_p95_ms", "references p95"),
+        ):
+            ours = f"{row[key]:.1f} ms" if key in row else "-"
+            theirs = f"{peer[key]:.1f} ms" if key in peer else "-"
+            lines.append(f"| {row['notes']:,} | {name} | {ours} | {theirs} |")
+        ours_rss = f"{row['server_peak_rss'] / MB:.0f} MB" if "server_peak_rss" in row else "-"
+        theirs_rss = f"{peer['server_peak_rss'] / MB:.0f} MB" if "server_peak_rss" in peer else "-"
+        lines.append(f"| {row['notes']:,} | server peak RSS | {ours_rss} | {theirs_rss} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -294,18 +356,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=100, help="requests of each kind")
     parser.add_argument("--out-prefix", default="/tmp/codex-bench-scale-")
     parser.add_argument("--no-lsp", action="store_true", help="index figures only")
+    parser.add_argument(
+        "--peer", action="store_true", help="also measure MDLS (installed from npm once)"
+    )
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args(argv)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"{size:,} notes ...", file=sys.stderr, flush=True)
         load = os.getloadavg()[0]
-        row = measure_size(Path(f"{args.out_prefix}{size}"), size, args.samples, not args.no_lsp)
+        peer = ensure_peer() if args.peer else None
+        out = Path(f"{args.out_prefix}{size}")
+        row = measure_size(out, size, args.samples, not args.no_lsp, peer)
         row["load_before"] = load
         row["load_after"] = os.getloadavg()[0]
         rows.append(row)
         print(render(rows[-1:]), file=sys.stderr, flush=True)
     print(render(rows))
+    if args.peer:
+        print()
+        print(render_peer(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return 0
