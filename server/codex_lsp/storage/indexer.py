@@ -215,6 +215,8 @@ class Indexer:
         ]
         removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
         scan.files.clear()  # what the run keeps of every file is its entry in ``changed``
+        if not full:  # a full run rewrites every link: it needs no keys of old names
+            self._fill_keys(existing, [s.path for s in changed] + removed)
         planned = _planned_ids(changed, existing)
         run = _Run(existing, removed, stats, full, planned)
         # Scan problems first: reading files below records "unreadable" ones of its own.
@@ -331,9 +333,11 @@ class Indexer:
         return FileStat(path, mtime, size, tuple(sidecars))
 
     def _existing(self, paths: list[str] | None = None) -> dict[str, _Existing]:
+        """The indexed files (those at ``paths``, or all), with their look-up keys when
+        ``paths`` are given; a whole-notebook run reads keys only for what it changes
+        (:meth:`_fill_keys`), so that a run that changes nothing reads no alias."""
         query = (
-            "SELECT f.id, f.path, f.mtime_ns, f.size, f.content_hash, f.deleted_at, f.lookup_key,"
-            " (SELECT group_concat(key, char(31)) FROM alias WHERE file_id = f.id)"
+            "SELECT f.id, f.path, f.mtime_ns, f.size, f.content_hash, f.deleted_at, f.lookup_key"
             " FROM file_metadata f"
         )
         if paths is None:
@@ -346,10 +350,23 @@ class Indexer:
                     query + f" WHERE f.path IN ({','.join('?' * len(chunk))})", chunk
                 ).fetchall()
         found = {}
-        for file_id, path, mtime, size, digest, deleted, key, alias_keys in rows:
-            keys = {key, *(alias_keys.split("\x1f") if alias_keys else ())}
-            found[path] = _Existing(file_id, mtime, size, digest, deleted is not None, keys)
+        for file_id, path, mtime, size, digest, deleted, key in rows:
+            found[path] = _Existing(file_id, mtime, size, digest, deleted is not None, {key})
+        if paths is not None:
+            self._fill_keys(found, list(found))
         return found
+
+    def _fill_keys(self, existing: dict[str, _Existing], paths: list[str]) -> None:
+        """Add the alias keys of the files at ``paths`` to their look-up keys."""
+        by_id = {existing[p].id: existing[p] for p in paths if p in existing}
+        ids = list(by_id)
+        for i in range(0, len(ids), SQL_BATCH):
+            chunk = ids[i : i + SQL_BATCH]
+            for file_id, key in self.conn.execute(
+                f"SELECT file_id, key FROM alias WHERE file_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                by_id[file_id].keys.add(key)
 
     # -- writing -------------------------------------------------------------------------
 
