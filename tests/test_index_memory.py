@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from codex_lsp.storage import indexer as indexer_module
-from codex_lsp.storage import streaming_links
+from codex_lsp.storage import schema_store, streaming_links
 from codex_lsp.storage.indexer import PARALLEL_MIN_FILES, Indexer
 from codex_lsp.storage.notebooks import Notebook
 
@@ -69,3 +69,56 @@ def test_a_cold_index_holds_little_per_note(
     large_peak = traced_peak(notebook(tmp_path / "large", large))
     per_note = (large_peak - small_peak) / (large - small)
     assert per_note < PER_NOTE_ALLOWANCE, f"{per_note:.0f} bytes more per note"
+
+
+SCHEMA_PER_NOTE_ALLOWANCE = 1_500
+"""Bytes one more note may add to a full schema check: its name in the catalog that
+``x-codex-link`` values are resolved against, not its properties or results."""
+
+SCHEMA = """\
+version: 1
+types:
+  note:
+    paths: ["**"]
+    required: [title]
+    properties:
+      title: {type: string}
+      related: {type: string, x-codex-link: true}
+"""
+
+
+def schema_check_peak(root: Path, notes: int) -> int:
+    """Peak memory traced while every note of a fresh index is checked against a schema."""
+    (root / ".codex").mkdir(parents=True)
+    for n in range(notes):
+        (root / f"note {n}.md").write_text(
+            f"---\ntitle: Note {n}\nrelated: '[[note {n % 10}]]'\n---\nText {n}.\n",
+            encoding="utf-8",
+        )
+    notebook = Notebook(root, explicit=True)
+    indexer = Indexer(notebook)  # indexed without a schema: the check below does all of it
+    try:
+        indexer.index()
+        (root / ".codex" / "schema.yaml").write_text(SCHEMA, encoding="utf-8")
+        tracemalloc.start()
+        try:
+            stats = schema_store.sync_schema(indexer.conn, notebook, None, full=True)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert stats.validated == notes
+        return peak
+    finally:
+        indexer.close()
+
+
+def test_the_schema_check_of_every_note_holds_little_per_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full check validates and writes a page of notes at a time."""
+    monkeypatch.setattr(schema_store, "VALIDATE_PAGE", 50)
+    small, large = 300, 900
+    small_peak = schema_check_peak(tmp_path / "small", small)
+    large_peak = schema_check_peak(tmp_path / "large", large)
+    per_note = (large_peak - small_peak) / (large - small)
+    assert per_note < SCHEMA_PER_NOTE_ALLOWANCE, f"{per_note:.0f} bytes more per note"
