@@ -43,7 +43,7 @@ WAITING = "waiting"
 RENEW_EVERY = 2_000
 """Files (or, in ``finish``, link rows) after which a resolver's cache of answers is dropped:
 it would otherwise grow with the notebook."""
-PAGE = 10_000
+PAGE = 2_000
 """Link rows that ``finish`` reads and answers at a time."""
 _IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
