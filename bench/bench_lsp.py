@@ -331,10 +331,14 @@ def make_client_factory(watch: DiagnosticsWatch) -> Callable[[], LanguageClient]
 
 
 class Session:
-    """A running server, its client and the notes open in it."""
+    """A running server (``command``: codex-lsp unless told), its client and the notes open
+    in it."""
 
-    def __init__(self, root: Path, escaped_uris: bool = True) -> None:
+    def __init__(
+        self, root: Path, escaped_uris: bool = True, command: Sequence[str] = SERVER_COMMAND
+    ) -> None:
         self.root = root
+        self.server_command = list(command)
         self.escaped_uris = escaped_uris
         self.watch = DiagnosticsWatch()
         self.client: LanguageClient | None = None
@@ -350,7 +354,7 @@ class Session:
     async def start(self) -> None:
         """Start the server and answer ``initialize`` (``initialized`` is sent separately)."""
         config = ClientServerConfig(
-            server_command=SERVER_COMMAND, client_factory=make_client_factory(self.watch)
+            server_command=self.server_command, client_factory=make_client_factory(self.watch)
         )
         client = await config.start()
         assert isinstance(client, LanguageClient)

@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 try:  # run as a script: bench/ is sys.path[0]
-    from generate import generate_notebook, notes_paths
+    from generate import SCHEMA, generate_notebook, notes_paths
 except ImportError:  # imported as bench.bench_schema from the repository root
-    from bench.generate import generate_notebook, notes_paths
+    from bench.generate import SCHEMA, generate_notebook, notes_paths
 
 from codex_lsp.core.schema.compile import NotebookSchema, load_schema
 from codex_lsp.storage import queries
@@ -54,42 +54,6 @@ from codex_lsp.storage.schema_store import stored_schema_problems, sync_schema
 
 BUDGET_NOTES = 10_000
 BUDGET_SECONDS = 1.0
-
-SCHEMA = """\
-# Schema used by bench/bench_schema.py on notebooks made by bench/generate.py.
-version: 1
-properties:
-  title: {type: string, description: "Shown instead of the file name"}
-  tags: {type: array, items: {type: string}}
-  aliases: {type: array, items: {type: string}}
-  date: {type: string, format: date}
-  author: {type: string}
-$defs:
-  status: {enum: [draft, active, done, blocked, archived]}
-types:
-  run:
-    paths: ["projects/*/runs/**"]
-    required: [date, status]
-    additionalProperties: false
-    properties:
-      status: {enum: [draft, active, done, blocked], description: "archived runs move away"}
-      project: {type: string}
-      protocol: {type: string, x-codex-link: true}
-  protocol:
-    paths: ["protocols/**"]
-    required: [status]
-    properties:
-      status: {$ref: "#/$defs/status"}
-  daily:
-    paths: ["daily/**"]
-    required: [date]
-  note:
-    paths: ["**"]
-    properties:
-      status: {$ref: "#/$defs/status"}
-      project: {type: string}
-      protocol: {type: string, x-codex-link: true}
-"""
 
 
 def _median(samples: list[float]) -> float:

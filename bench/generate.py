@@ -2,7 +2,7 @@
 
 Usage as a script::
 
-    python bench/generate.py OUT_DIR --notes 10000 [--seed 1]
+    python bench/generate.py OUT_DIR --notes 10000 [--seed 1] [--shipped]
 
 Usage as a module::
 
@@ -24,6 +24,12 @@ is used. What a generated notebook contains:
   ``#fixme`` or ``df[["od600"]]`` that are *not* tags or links);
 * ~0.5% of notes sharing a file stem with a note in another folder;
 * an empty ``.codex/config.yaml`` at the root so the directory is a notebook.
+
+:func:`ship_notebook` (``--shipped``) adds what a notebook in use has, so that an index run
+does all its work: a frontmatter schema (``.codex/schema.yaml``, :data:`SCHEMA`: four types,
+``$ref``, ``enum``, ``format: date``, ``x-codex-link``, ``additionalProperties: false``; about
+10% of the notes get a problem) and a git history (one commit of everything, then
+:data:`HISTORY_COMMITS` commits changing 10 notes each, packed by ``git gc``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ import datetime as dt
 import os
 import posixpath
 import random
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -41,7 +49,7 @@ from pathlib import Path
 from typing import TypeAlias
 from urllib.parse import quote
 
-__all__ = ["generate_notebook", "notes_paths", "touch_one"]
+__all__ = ["SCHEMA", "generate_notebook", "notes_paths", "ship_notebook", "touch_one"]
 
 CONFIG_DIR = ".codex"
 CONFIG_NAME = "config.yaml"
@@ -53,6 +61,43 @@ ALIAS_RATE = 0.10  # of all notes; only notes with frontmatter carry aliases
 PROTOCOL_LINK_RATE = 0.15
 CODE_BLOCK_RATE = 0.30
 DUPLICATE_STEM_RATE = 0.005
+HISTORY_COMMITS = 100
+
+SCHEMA = """\
+# Schema of the notebooks made by bench/generate.py --shipped (and bench/bench_schema.py).
+version: 1
+properties:
+  title: {type: string, description: "Shown instead of the file name"}
+  tags: {type: array, items: {type: string}}
+  aliases: {type: array, items: {type: string}}
+  date: {type: string, format: date}
+  author: {type: string}
+$defs:
+  status: {enum: [draft, active, done, blocked, archived]}
+types:
+  run:
+    paths: ["projects/*/runs/**"]
+    required: [date, status]
+    additionalProperties: false
+    properties:
+      status: {enum: [draft, active, done, blocked], description: "archived runs move away"}
+      project: {type: string}
+      protocol: {type: string, x-codex-link: true}
+  protocol:
+    paths: ["protocols/**"]
+    required: [status]
+    properties:
+      status: {$ref: "#/$defs/status"}
+  daily:
+    paths: ["daily/**"]
+    required: [date]
+  note:
+    paths: ["**"]
+    properties:
+      status: {$ref: "#/$defs/status"}
+      project: {type: string}
+      protocol: {type: string, x-codex-link: true}
+"""
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -667,6 +712,51 @@ def generate_notebook(out_dir: Path, notes: int, seed: int = 1) -> Path:
     return out_dir
 
 
+def ship_notebook(out_dir: Path, seed: int = 1) -> None:
+    """Give a generated notebook its schema and a git history (see the module docstring).
+
+    The notes end as generated: each history commit appends a line that the next commit of
+    the note removes, and the last commit restores every note changed. Replaces any history.
+    """
+    out_dir = Path(out_dir)
+    (out_dir / CONFIG_DIR / "schema.yaml").write_text(SCHEMA, encoding="utf-8")
+    (out_dir / CONFIG_DIR / ".gitignore").write_text("notebook.db*\n", encoding="utf-8")
+    shutil.rmtree(out_dir / ".git", ignore_errors=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.org",
+        "GIT_COMMITTER_NAME": "Bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.org",
+        "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+        "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+    }
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "gc.auto=0", *args], cwd=out_dir, env=env, check=True)
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "Import")
+    paths = [p.relative_to(out_dir).as_posix() for p in notes_paths(out_dir)]
+    rng = random.Random(f"codex-bench-history:{seed}")
+    originals: dict[str, bytes] = {}
+    for number in range(HISTORY_COMMITS):
+        changed = rng.sample(paths, min(10, len(paths)))
+        for rel in changed:
+            path = out_dir / rel
+            originals.setdefault(rel, path.read_bytes())
+            path.write_bytes(originals[rel] + f"\nHistory change {number}\n".encode())
+        git("add", "--", *changed)
+        git("commit", "-q", "-m", f"Change {number}")
+    for rel, data in originals.items():
+        (out_dir / rel).write_bytes(data)
+    if originals:
+        git("add", "--", *originals)
+        git("commit", "-q", "-m", "Restore")
+    git("gc", "-q")
+
+
 def notes_paths(out_dir: Path) -> list[Path]:
     """All ``*.md`` files under ``out_dir`` (hidden files and directories skipped).
 
@@ -716,9 +806,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="directory to write the notebook into")
     parser.add_argument("--notes", type=int, default=10_000, help="number of notes (10000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--shipped", action="store_true", help="add the schema and a git history")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     generate_notebook(args.out_dir, args.notes, args.seed)
+    if args.shipped:
+        ship_notebook(args.out_dir, args.seed)
     elapsed = time.perf_counter() - start
     size, count = _disk_usage(args.out_dir)
     print(f"{count} notes, {size / 1e6:.1f} MB in {args.out_dir} ({elapsed:.2f} s)")

@@ -1014,3 +1014,13 @@ def test_link_indexes_missing_after_a_stopped_full_run_are_built_by_the_next_run
     indexes = len(link_indexes(conn))
     conn.close()
     assert indexes == 4
+
+
+def test_deleting_a_note_breaks_links_to_its_alias(
+    open_indexer: Indexer, lab_notebook: Path
+) -> None:
+    """A whole-notebook run reads the alias keys of the files it removes, not of every file."""
+    assert link_status(open_indexer.conn, DAILY_0309, "Home") == ["resolved"]
+    (lab_notebook / "README.md").unlink()
+    open_indexer.index()
+    assert link_status(open_indexer.conn, DAILY_0309, "Home") == ["broken"]

@@ -1,13 +1,22 @@
-"""A full run answers links as their notes are written, before later notes are known; the
-answers that a later note changes are corrected at the end (storage/streaming_links.py)."""
+"""A full run answers links as their notes are written, before later notes are known; links
+with an anchor wait, and the answers that a later note changes are corrected at the end, in
+the database (storage/streaming_links.py)."""
 
 from __future__ import annotations
 
+import gc
+import sqlite3
+import tracemalloc
 from pathlib import Path
 
+import pytest
+
+from codex_lsp.storage import streaming_links
+from codex_lsp.storage.database import connect
+from codex_lsp.storage.indexer import _INSERTS
 from codex_lsp.storage.reader import PreparedFile, prepare_file
 from codex_lsp.storage.scanner import FileStat
-from codex_lsp.storage.streaming_links import StreamingLinks
+from codex_lsp.storage.streaming_links import WAITING, LinkRow, StreamingLinks
 
 NOW = "2026-11-22T00:00:00+00:00"
 
@@ -26,18 +35,46 @@ def planned(prepared: dict[str, PreparedFile]) -> dict[str, str]:
     return {path: item.file_id for path, item in prepared.items()}
 
 
-def answers(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+class Run:
+    """A full run's database and its streaming links: files are written as the indexer
+    writes them."""
+
+    def __init__(self, tmp_path: Path, prepared: dict[str, PreparedFile]) -> None:
+        self.conn: sqlite3.Connection = connect(tmp_path / "run.db")
+        self.links = StreamingLinks(planned(prepared))
+
+    def write(self, item: PreparedFile) -> list[LinkRow]:
+        """Write the file's rows and its links' rows, as answered at once."""
+        self.conn.execute(_INSERTS["file_metadata"], item.file_row)
+        for table, rows in (
+            ("alias", item.alias_rows),
+            ("heading", item.heading_rows),
+            ("block", item.block_rows),
+        ):
+            self.conn.executemany(_INSERTS[table], rows)
+        rows = self.links.file_written(item.target(), item.links)
+        self.conn.executemany(_INSERTS["link"], rows)
+        return rows
+
+    def stored(self) -> list[tuple[object, ...]]:
+        """(target as written, anchor, status, target id) of every stored link, by id."""
+        return self.conn.execute(
+            "SELECT target, anchor, status, target_id FROM link ORDER BY id"
+        ).fetchall()
+
+
+def answers(rows: list[LinkRow]) -> list[tuple[object, ...]]:
     """(target as written, status, target id) of link rows."""
     return [(row[3], row[-3], row[-2]) for row in rows]
 
 
 def test_a_link_to_a_note_not_written_yet_is_answered_at_once(tmp_path: Path) -> None:
     files = notes(tmp_path, {"a.md": "See [[Zeta]].\n", "Zeta.md": "# Zeta\n"})
-    links = StreamingLinks(planned(files))
-    rows = links.file_written(files["a.md"].target(), files["a.md"].links)
-    links.file_written(files["Zeta.md"].target(), files["Zeta.md"].links)
+    run = Run(tmp_path, files)
+    rows = run.write(files["a.md"])
+    run.write(files["Zeta.md"])
     assert answers(rows) == [("Zeta", "resolved", "id:Zeta.md")]
-    assert links.finish() == ([], [])
+    assert run.links.finish(run.conn) == 0
 
 
 def test_an_alias_written_later_corrects_the_answer(tmp_path: Path) -> None:
@@ -45,50 +82,99 @@ def test_an_alias_written_later_corrects_the_answer(tmp_path: Path) -> None:
         tmp_path,
         {"a.md": "See [[Nick]].\n", "z.md": "---\naliases: [Nick]\n---\nText.\n"},
     )
-    links = StreamingLinks(planned(files))
-    rows = links.file_written(files["a.md"].target(), files["a.md"].links)
+    run = Run(tmp_path, files)
+    rows = run.write(files["a.md"])
     assert answers(rows) == [("Nick", "broken", None)]  # no note named Nick is known yet
-    links.file_written(files["z.md"].target(), files["z.md"].links)
-    waited, corrections = links.finish()
-    assert waited == []
-    assert corrections == [("resolved", "id:z.md", None, rows[0][0])]
+    run.write(files["z.md"])
+    assert run.links.finish(run.conn) == 1
+    assert run.stored() == [("Nick", None, "resolved", "id:z.md")]
 
 
 def test_links_with_an_anchor_wait_for_the_end(tmp_path: Path) -> None:
     files = notes(
         tmp_path,
         {
-            "a.md": "[[z#Method]] [[z#Missing]] [[docs|z#Method]]\n",
-            "z.md": "# Zed\n\n## Method\n",
+            "a.md": "[[z#Method]] [[z#Missing]] [[docs|z#Method]] [[z#^blk]]\n",
+            "z.md": "# Zed\n\n## Method\n\nText. ^blk\n",
         },
     )
-    links = StreamingLinks(planned(files))
-    assert links.file_written(files["a.md"].target(), files["a.md"].links) == []
-    links.file_written(files["z.md"].target(), files["z.md"].links)
-    waited, corrections = links.finish()
-    assert [(row[4], row[-3], row[-2]) for row in waited] == [
-        ("Method", "resolved", "id:z.md"),
-        ("Missing", "broken-anchor", "id:z.md"),
-        (None, "resolved", "id:z.md"),  # Dendron order: the label side leads to z#Method
+    run = Run(tmp_path, files)
+    rows = run.write(files["a.md"])
+    assert [row[-3] for row in rows] == [WAITING] * 4
+    run.write(files["z.md"])
+    assert run.links.finish(run.conn) == 4
+    assert run.stored() == [
+        ("z", "Method", "resolved", "id:z.md"),
+        ("z", "Missing", "broken-anchor", "id:z.md"),
+        ("docs", None, "resolved", "id:z.md"),  # Dendron order: the label side leads to z
+        ("z", "blk", "resolved", "id:z.md"),
     ]
-    assert corrections == []
 
 
 def test_a_note_that_cannot_be_read_is_taken_back(tmp_path: Path) -> None:
     files = notes(tmp_path, {"a.md": "[[gone]] [[kept]]\n", "gone.md": "", "kept.md": ""})
-    links = StreamingLinks(planned(files))
-    rows = links.file_written(files["a.md"].target(), files["a.md"].links)
+    run = Run(tmp_path, files)
+    rows = run.write(files["a.md"])
     assert [row[-3] for row in rows] == ["resolved", "resolved"]
-    links.file_unreadable("gone.md", kept=False)  # new: it never gets a row
-    links.file_unreadable("kept.md", kept=True)  # indexed before: its row stays
-    assert links.finish() == ([], [("broken", None, None, rows[0][0])])
+    run.write(files["kept.md"])  # indexed before: its row stays
+    run.links.file_unreadable("gone.md", kept=False)  # new: it never gets a row
+    run.links.file_unreadable("kept.md", kept=True)
+    assert run.links.finish(run.conn) == 1
+    assert run.stored() == [
+        ("gone", None, "broken", None),
+        ("kept", None, "resolved", "id:kept.md"),
+    ]
 
 
 def test_a_file_given_another_id_than_planned_corrects_links_to_it(tmp_path: Path) -> None:
     files = notes(tmp_path, {"a.md": "[[moved]]\n", "moved.md": "Text.\n"})
-    links = StreamingLinks(planned(files))
-    rows = links.file_written(files["a.md"].target(), files["a.md"].links)
+    run = Run(tmp_path, files)
+    rows = run.write(files["a.md"])
     assert answers(rows) == [("moved", "resolved", "id:moved.md")]
-    moved = files["moved.md"].with_id("old-id")  # a moved file keeps the id it had
-    links.file_written(moved.target(), moved.links)
-    assert links.finish() == ([], [("resolved", "old-id", None, rows[0][0])])
+    run.write(files["moved.md"].with_id("old-id"))  # a moved file keeps the id it had
+    assert run.links.finish(run.conn) == 1
+    assert run.stored() == [("moved", None, "resolved", "old-id")]
+
+
+def test_finish_answers_more_waiting_links_than_one_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streaming_links, "PAGE", 3)
+    files = notes(
+        tmp_path,
+        {
+            "a.md": " ".join(f"[[z#H{n}]]" for n in range(8)) + "\n",
+            "z.md": "".join(f"# H{n}\n\n" for n in range(0, 8, 2)),
+        },
+    )
+    run = Run(tmp_path, files)
+    run.write(files["a.md"])
+    run.write(files["z.md"])
+    assert run.links.finish(run.conn) == 8
+    assert [row[2] for row in run.stored()] == ["resolved", "broken-anchor"] * 4
+
+
+def test_the_run_keeps_no_link_rows_or_headings(tmp_path: Path) -> None:
+    """What the streaming links hold does not grow with the links and headings written:
+    only the names of the files do."""
+    many = {f"n{i}.md": "".join(f"# Heading {i} {h}\n\n" for h in range(20)) for i in range(60)}
+    many["hub.md"] = " ".join(f"[[n{i % 60}#Heading {i % 60} 3]] [[n{i % 60}]]" for i in range(600))
+    files = notes(tmp_path, many)
+    run = Run(tmp_path, files)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for item in files.values():
+            run.write(item)
+        gc.collect()  # what is left is held
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    held = sum(
+        stat.size_diff
+        for stat in after.compare_to(before, "filename")
+        if stat.traceback[0].filename == streaming_links.__file__
+    )
+    # 61 file names; the 1,200 link rows and 1,200 headings would take several times this.
+    assert held < 40_000
+    assert run.links.finish(run.conn) == 600

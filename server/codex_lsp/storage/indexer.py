@@ -58,6 +58,7 @@ PARSER_VERSION = "4"
 SQL_BATCH = 500
 PARALLEL_MIN_FILES = 400
 WORKER_CHUNK = 100
+IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer
 FULL_RELINK_SHARE = 0.05
 
 ProgressCallback = Callable[[int, int], None]
@@ -213,6 +214,9 @@ class Indexer:
             s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
         ]
         removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
+        scan.files.clear()  # what the run keeps of every file is its entry in ``changed``
+        if not full:  # a full run rewrites every link: it needs no keys of old names
+            self._fill_keys(existing, [s.path for s in changed] + removed)
         planned = _planned_ids(changed, existing)
         run = _Run(existing, removed, stats, full, planned)
         # Scan problems first: reading files below records "unreadable" ones of its own.
@@ -293,16 +297,19 @@ class Indexer:
         """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
-        files = [(s, planned[s.path]) for s in stats]
         workers = min(os.cpu_count() or 1, 8)
         if not _is_large(stats) or workers < 2 or contents:
             prepared: Iterable[PreparedFile] = (
-                prepare_file(root, s, max_size, file_id, now, contents.get(s.path))
-                for s, file_id in files
+                prepare_file(root, s, max_size, planned[s.path], now, contents.get(s.path))
+                for s in stats
             )
             yield from _report(prepared, total, progress)
             return
-        chunks = [files[i : i + WORKER_CHUNK] for i in range(0, total, WORKER_CHUNK)]
+        # Made as they are handed out, not all at once: the run's memory stays bounded.
+        chunks = (
+            [(s, planned[s.path]) for s in stats[i : i + WORKER_CHUNK]]
+            for i in range(0, total, WORKER_CHUNK)
+        )
         in_workers = _in_workers(root, max_size, now, chunks, workers)
         yield from _report(in_workers, total, progress)
 
@@ -326,9 +333,11 @@ class Indexer:
         return FileStat(path, mtime, size, tuple(sidecars))
 
     def _existing(self, paths: list[str] | None = None) -> dict[str, _Existing]:
+        """The indexed files (those at ``paths``, or all), with their look-up keys when
+        ``paths`` are given; a whole-notebook run reads keys only for what it changes
+        (:meth:`_fill_keys`), so that a run that changes nothing reads no alias."""
         query = (
-            "SELECT f.id, f.path, f.mtime_ns, f.size, f.content_hash, f.deleted_at, f.lookup_key,"
-            " (SELECT group_concat(key, char(31)) FROM alias WHERE file_id = f.id)"
+            "SELECT f.id, f.path, f.mtime_ns, f.size, f.content_hash, f.deleted_at, f.lookup_key"
             " FROM file_metadata f"
         )
         if paths is None:
@@ -341,10 +350,23 @@ class Indexer:
                     query + f" WHERE f.path IN ({','.join('?' * len(chunk))})", chunk
                 ).fetchall()
         found = {}
-        for file_id, path, mtime, size, digest, deleted, key, alias_keys in rows:
-            keys = {key, *(alias_keys.split("\x1f") if alias_keys else ())}
-            found[path] = _Existing(file_id, mtime, size, digest, deleted is not None, keys)
+        for file_id, path, mtime, size, digest, deleted, key in rows:
+            found[path] = _Existing(file_id, mtime, size, digest, deleted is not None, {key})
+        if paths is not None:
+            self._fill_keys(found, list(found))
         return found
+
+    def _fill_keys(self, existing: dict[str, _Existing], paths: list[str]) -> None:
+        """Add the alias keys of the files at ``paths`` to their look-up keys."""
+        by_id = {existing[p].id: existing[p] for p in paths if p in existing}
+        ids = list(by_id)
+        for i in range(0, len(ids), SQL_BATCH):
+            chunk = ids[i : i + SQL_BATCH]
+            for file_id, key in self.conn.execute(
+                f"SELECT file_id, key FROM alias WHERE file_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                by_id[file_id].keys.add(key)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -352,8 +374,9 @@ class Indexer:
         """Write the prepared files, mark removed ones, then resolve links.
 
         A large run writes through a :class:`ThreadWriter`: SQLite works while this thread
-        reads worker results, and a full run resolves its links against an in-memory catalog
-        while the last files are still being written.
+        reads worker results. A full run resolves its links as their notes are written,
+        against an in-memory catalog of names; those with an anchor, and those a later note
+        changes, are answered at the end from the written rows (storage/streaming_links.py).
         """
         self._tag_ids = None
         run.removed_by_hash = {
@@ -384,14 +407,10 @@ class Indexer:
                     )
                     run.affected_keys |= old.keys
                     run.stats.removed += 1
-                if run.full:  # the link indexes are built after the commit (_scan_and_write)
-                    # The writer first finishes the rows alone: binding them needs the GIL,
-                    # which resolving the waiting links would hold. Then it builds indexes
-                    # (in SQLite, outside the GIL) while this thread resolves them.
-                    db.call(lambda conn: None)
+                if run.streaming is not None:  # link indexes: after the commit (_scan_and_write)
+                    # The waiting links read their targets' headings and blocks back: indexed.
                     db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
-                    self._link_all(run, db)
-                    # Its rows freed while the writer finishes, not after the commit.
+                    db.call(run.streaming.finish)
                     run.streaming = None
         finally:
             self._db = InlineWriter(self.conn)  # the thread, if any, is gone
@@ -522,15 +541,6 @@ class Indexer:
 
     # -- links ---------------------------------------------------------------------------
 
-    def _link_all(self, run: _Run, db: Writer) -> None:
-        """Finish a full run's links: those that waited for the last file, and corrections."""
-        assert run.streaming is not None
-        waited, corrections = run.streaming.finish()
-        db.executemany(_INSERT_LINK, waited)
-        db.executemany(
-            "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?", corrections
-        )
-
     def _resolve(self, run: _Run, everything: bool) -> None:
         """Insert links of written files, and re-resolve stored links whose target changed."""
         catalog = SqlCatalog(self.conn)
@@ -587,12 +597,13 @@ class Indexer:
 
 
 def _in_workers(
-    root: Path, max_size: int, now: str, chunks: list[list[tuple[FileStat, str]]], workers: int
+    root: Path, max_size: int, now: str, chunks: Iterable[list[tuple[FileStat, str]]], workers: int
 ) -> Iterator[PreparedFile]:
-    """Prepare chunks in worker processes, in order, with a bounded number in flight."""
+    """Prepare chunks in worker processes, in order, with at most ``IN_FLIGHT`` chunks per
+    worker submitted and not yet written (bounds the memory of results waiting)."""
     # fork is cheap but unsafe once threads exist (the language server has some).
     method = "fork" if threading.active_count() == 1 else "spawn"
-    window = 2 * workers
+    window = IN_FLIGHT * workers
     with ProcessPoolExecutor(
         workers,
         mp_context=get_context(method),

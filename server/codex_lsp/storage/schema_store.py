@@ -50,6 +50,7 @@ from .scanner import SIDECAR_SUFFIXES, sidecar_names
 log = logging.getLogger(__name__)
 
 SQL_BATCH = 500
+VALIDATE_PAGE = 2_000  # files validated and written at a time by a full check
 _BAD_YAML = ("yaml-invalid", "yaml-not-mapping", "binary", "too-large")
 
 
@@ -386,8 +387,13 @@ def _rows_by(conn: sqlite3.Connection, column: str, values: Sequence[str]) -> li
 def _validate_all(
     conn: sqlite3.Connection, notebook: Notebook, schema: NotebookSchema, contents: dict[str, str]
 ) -> int:
-    rows = _rows(conn)
-    return _validate(conn, notebook, schema, rows, contents)
+    """Validate every live file, a page of rows at a time: memory stays bounded."""
+    resolvers, skip = _Resolvers(conn), _bad_yaml(conn)
+    validated, last = 0, ""
+    while rows := _rows(conn, f" AND id > ? ORDER BY id LIMIT {VALIDATE_PAGE}", [last]):
+        validated += _validate(conn, notebook, schema, rows, contents, resolvers, skip)
+        last = rows[-1].id
+    return validated
 
 
 def _validate_changed(
@@ -512,10 +518,13 @@ def _validate(
     schema: NotebookSchema,
     rows: list[_Row],
     contents: dict[str, str],
+    resolvers: _Resolvers | None = None,
+    skip: set[str] | None = None,
 ) -> int:
-    """Validate ``rows`` and store their results (their old rows are already gone)."""
-    resolvers = _Resolvers(conn)
-    skip = _bad_yaml(conn)
+    """Validate ``rows`` and store their results (their old rows are already gone);
+    ``resolvers`` and ``skip`` (files whose YAML cannot be read) carry over between pages."""
+    resolvers = resolvers or _Resolvers(conn)
+    skip = _bad_yaml(conn) if skip is None else skip
     aliases = _aliases_of(conn, [row.id for row in rows])
     notes: list[tuple[str, str, str | None, str]] = []
     link_keys: list[tuple[str, str]] = []

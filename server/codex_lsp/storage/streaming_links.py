@@ -2,9 +2,9 @@
 
 Resolving every link after the last file was read left a serial tail at the end of a large
 run, with the worker processes idle. Instead, a link is resolved as soon as its note is
-written, against a catalog that knows every file of the run by name, and the files written so
-far in full. Only three things written later can change such an answer; :meth:`finish`
-resolves those links again against the complete catalog and returns the rows that changed:
+written, against a catalog that knows every file of the run by name. Only three things written
+later can change such an answer; :meth:`StreamingLinks.finish` resolves those links again
+against the complete catalog and corrects their rows in the database:
 
 * an alias: links whose target or label has the look-up key of any alias;
 * a file that could not be read after all (and was not indexed before): links whose key is
@@ -13,26 +13,54 @@ resolves those links again against the complete catalog and returns the rows tha
   point at the planned id.
 
 A link with an anchor (``#heading``, ``#^block``), on either side of ``[[a|b]]`` (Dendron
-order), depends on its target's headings and blocks, which may not have been written yet: it
-waits for :meth:`finish`.
+order), depends on its target's headings and blocks, which may not have been written yet: its
+row is written with the status ``waiting`` and answered by :meth:`StreamingLinks.finish`.
+
+Memory stays bounded whatever the size of the notebook: the run's catalog holds names only
+(headings and blocks are read back from the database for the targets of anchored links), link
+rows are not kept once handed to the writer, the resolvers' caches are renewed every
+:data:`RENEW_EVERY` files, and :meth:`StreamingLinks.finish` reads the rows to answer again a
+page at a time.
 """
 
 from __future__ import annotations
 
+import json
+import posixpath
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.resolve import MemoryCatalog, Target, lookup_key
+from ..core.resolve import HeadingKey, Target, lookup_key, strip_note_suffix
 from ..core.syntax import is_note_name
 from .link_resolver import Columns, LinkResolver
 
 LinkRow = tuple[Any, ...]
 """``(id, source_id, *link, status, target_id, candidates)``: a row of the ``link`` table."""
-Correction = tuple[str, str | None, str | None, int]
-"""``(status, target_id, candidates, id)`` of a link row whose answer changed."""
+
+WAITING = "waiting"
+"""The status of a link row whose answer :meth:`StreamingLinks.finish` gives."""
+RENEW_EVERY = 2_000
+"""Files (or, in ``finish``, link rows) after which a resolver's cache of answers is dropped:
+it would otherwise grow with the notebook."""
+PAGE = 2_000
+"""Link rows that ``finish`` reads and answers at a time."""
+_IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
-_ANCHOR, _LABEL, _TARGET_KEY, _LABEL_KEY = 2, 4, 13, 14
+_ANCHOR, _LABEL = 2, 4
+
+_STALE = (
+    "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path,"
+    " l.status, l.target_id, l.candidates"
+    " FROM link l JOIN file_metadata f ON f.id = l.source_id"
+    " WHERE l.id > ?1 AND (l.status = 'waiting'"
+    " OR l.target_key IN (SELECT value FROM json_each(?2))"
+    " OR l.label_key IN (SELECT value FROM json_each(?2))"
+    " OR l.target_id IN (SELECT value FROM json_each(?3)))"
+    " ORDER BY l.id LIMIT ?4"
+)
+_CORRECT = "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?"
 
 
 def ask(resolver: LinkResolver, link: Sequence[Any], path: str) -> Columns:
@@ -45,40 +73,37 @@ class StreamingLinks:
 
     ``planned`` maps the path of every file the run will write to the id planned for it.
     Link rows get their ids here (1, 2, ...: a full run starts with an empty link table), so
-    that corrections can name them.
+    that ``finish`` can page through them.
     """
 
     def __init__(self, planned: dict[str, str]) -> None:
         self._planned = planned
-        self._catalog = MemoryCatalog(
-            Target(path, is_note_name(path), ref=file_id) for path, file_id in planned.items()
-        )
+        self._catalog = _NameCatalog(planned)
         self._resolver = LinkResolver(self._catalog)
+        self._written = 0
         self._next_id = 1
-        self._answered: list[LinkRow] = []
-        self._paths: dict[str, str] = {}  # source id -> path, for the links answered early
-        self._waiting: list[tuple[int, str, str, Sequence[Any]]] = []
         self._alias_keys: set[str] = set()
         self._dropped_keys: set[str] = set()
         self._replaced_ids: set[str] = set()
 
     def file_written(self, target: Target, links: Sequence[Sequence[Any]]) -> list[LinkRow]:
-        """Record a written file (``target.ref`` is its id); rows of the links answered now."""
+        """Record a written file (``target.ref`` is its id); the rows of its links."""
         planned = self._planned.get(target.path)
         if planned is not None and planned != target.ref:
             self._replaced_ids.add(planned)
-        self._catalog.add(target)
+        self._catalog.written(target.path, target.ref, target.aliases)
         self._alias_keys.update(alias.lower() for alias in target.aliases)
+        self._written += 1
+        if self._written % RENEW_EVERY == 0:
+            self._resolver = LinkResolver(self._catalog)
         source_id, path = target.ref, target.path
-        self._paths[source_id] = path
         rows: list[LinkRow] = []
         for link_id, link in enumerate(links, self._next_id):
             if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
-                self._waiting.append((link_id, source_id, path, link))
+                rows.append((link_id, source_id, *link, WAITING, None, None))
             else:
                 rows.append((link_id, source_id, *link, *ask(self._resolver, link, path)))
         self._next_id += len(links)
-        self._answered += rows
         return rows
 
     def file_unreadable(self, path: str, *, kept: bool) -> None:
@@ -87,25 +112,173 @@ class StreamingLinks:
             self._catalog.remove(path)
             self._dropped_keys.add(lookup_key(path))
 
-    def finish(self) -> tuple[list[LinkRow], list[Correction]]:
-        """Rows of the links that waited, and corrections of rows given before."""
-        resolver = LinkResolver(self._catalog)  # no answer from before
-        rows = [
-            (link_id, source_id, *link, *ask(resolver, link, path))
-            for link_id, source_id, path, link in self._waiting
-        ]
-        doubtful = self._alias_keys | self._dropped_keys
-        corrections: list[Correction] = []
-        for row in self._answered:  # (id, source id, *link, *columns)
-            if (
-                row[2 + _TARGET_KEY] in doubtful
-                or row[2 + _LABEL_KEY] in doubtful
-                or row[-2] in self._replaced_ids
-            ):
-                now = ask(resolver, row[2:-3], self._paths[row[1]])
-                if now != row[-3:]:
-                    corrections.append((*now, row[0]))
-        return rows, corrections
+    def finish(self, conn: sqlite3.Connection) -> int:
+        """Answer the waiting links and correct the answers given too early, in ``conn``
+        (every row of the run written, the heading and block indexes built); the number of
+        rows changed."""
+        catalog = _AnchorCatalog(self._catalog, conn)
+        doubtful = json.dumps(sorted(self._alias_keys | self._dropped_keys))
+        replaced = json.dumps(sorted(self._replaced_ids))
+        changed, last = 0, 0
+        while rows := conn.execute(_STALE, (last, doubtful, replaced, PAGE)).fetchall():
+            catalog.load(rows)
+            resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
+            updates = []
+            for link_id, kind, target, anchor, is_block, label, path, *before in rows:
+                now = resolver(kind, target, anchor, is_block, label, path)
+                if now != tuple(before):
+                    updates.append((*now, link_id))
+            conn.executemany(_CORRECT, updates)
+            changed += len(updates)
+            last = rows[-1][0]
+        return changed
 
 
-__all__ = ["Correction", "LinkRow", "StreamingLinks", "ask"]
+class _NameCatalog:
+    """Every file of a full run by name, with the aliases of those written so far (a
+    :class:`~codex_lsp.core.resolve.Catalog` without headings or blocks).
+
+    Compact, because it lives for the whole run: paths and ids are those of ``planned``, a
+    name with one file maps to its path alone, and targets are made when asked for.
+    """
+
+    def __init__(self, planned: dict[str, str]) -> None:
+        self._planned = planned
+        self._ids: dict[str, str] = {}  # path -> id, when not the planned one
+        self._aliases: dict[str, tuple[str, ...]] = {}
+        self._removed: set[str] = set()
+        self._by_key: dict[str, str | list[str]] = {}
+        for path in planned:
+            self._index(_stem_key(path), path)
+
+    def written(self, path: str, file_id: str, aliases: tuple[str, ...]) -> None:
+        """Record a written file: its id and aliases."""
+        if self._planned.get(path) != file_id:
+            self._ids[path] = file_id
+            if path not in self._planned:
+                self._index(_stem_key(path), path)
+        self._removed.discard(path)
+        if aliases:
+            known = {alias.lower() for alias in self._aliases.get(path, ())}
+            self._aliases[path] = aliases
+            for key in {alias.lower() for alias in aliases} - known - {_stem_key(path)}:
+                self._index(key, path)
+
+    def remove(self, path: str) -> None:
+        """Forget the file at ``path``."""
+        self._removed.add(path)
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Files whose stem or alias has this lowercase key."""
+        return [self.target(path) for path in self.paths(key)]
+
+    def get(self, path: str) -> Target | None:
+        """The file at ``path``."""
+        return self.target(path) if self.has(path) else None
+
+    def paths(self, key: str) -> Sequence[str]:
+        """Paths of the files whose stem or alias has this lowercase key."""
+        found = self._by_key.get(key)
+        if found is None:
+            return ()
+        if isinstance(found, str):
+            return () if found in self._removed else (found,)
+        return [path for path in found if path not in self._removed]
+
+    def has(self, path: str) -> bool:
+        """True if the run has a file at ``path``."""
+        return path not in self._removed and (path in self._planned or path in self._ids)
+
+    def target(self, path: str) -> Target:
+        """The file at ``path`` (one of the run's), without headings or blocks."""
+        file_id = self._ids.get(path) or self._planned[path]
+        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=file_id)
+
+    def _index(self, key: str, path: str) -> None:
+        found = self._by_key.get(key)
+        if found is None:
+            self._by_key[key] = path
+        elif isinstance(found, str):
+            self._by_key[key] = [found, path]
+        else:
+            found.append(path)
+
+
+def _stem_key(path: str) -> str:
+    """The key of a file's own name, as :class:`~codex_lsp.core.resolve.Target` makes it."""
+    name = posixpath.basename(path)
+    return (strip_note_suffix(name) if is_note_name(path) else name).lower()
+
+
+class _AnchorCatalog:
+    """The run's catalog of names, with the headings and blocks of the targets of one page of
+    links read from the database in a few queries (a :class:`~codex_lsp.core.resolve.Catalog`).
+    """
+
+    def __init__(self, names: _NameCatalog, conn: sqlite3.Connection) -> None:
+        self._names = names
+        self._conn = conn
+        self._full: dict[str, Target] = {}
+
+    def load(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Read the targets whose headings or blocks the links of ``rows`` (``_STALE``'s
+        columns) may need: the files named by either side of a link with an anchor, or the
+        note it is written in when it names none."""
+        self._full.clear()  # only one page's targets at a time
+        paths: set[str] = set()
+        for _, _, target, anchor, _, label, source, *_ in rows:
+            if anchor is None and not (label and "#" in label):
+                continue  # answered from names alone
+            if not target:
+                paths.add(source)
+            for name in (target, label.split("#", 1)[0] if label else ""):
+                if name:
+                    paths.update(self._names.paths(lookup_key(name)))
+        wanted = [path for path in paths if self._names.has(path)]
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            self._read(
+                [self._names.target(path) for path in wanted[start : start + _IDS_PER_QUERY]]
+            )
+
+    def candidates(self, key: str) -> Sequence[Target]:
+        """Files whose stem, alias or attachment name has this lowercase key."""
+        return [self._complete(path) for path in self._names.paths(key)]
+
+    def get(self, path: str) -> Target | None:
+        """The file at ``path``."""
+        return self._complete(path) if self._names.has(path) else None
+
+    def _complete(self, path: str) -> Target:
+        full = self._full.get(path)
+        if full is None:  # not foreseen by ``load`` (a relative path, say): read it alone
+            self._read([self._names.target(path)])
+            full = self._full[path]
+        return full
+
+    def _read(self, targets: Sequence[Target]) -> None:
+        ids = [target.ref for target in targets]
+        marks = ",".join("?" * len(ids))
+        headings: dict[str, list[HeadingKey]] = {}
+        for file_id, text, slug, level in self._conn.execute(
+            f"SELECT file_id, text, slug, level FROM heading WHERE file_id IN ({marks})"
+            " ORDER BY file_id, seq",
+            ids,
+        ):
+            headings.setdefault(file_id, []).append((text, slug, level))
+        blocks: dict[str, set[str]] = {}
+        for file_id, block_id in self._conn.execute(
+            f"SELECT file_id, block_id FROM block WHERE file_id IN ({marks})", ids
+        ):
+            blocks.setdefault(file_id, set()).add(block_id)
+        for target in targets:
+            self._full[target.path] = Target(
+                target.path,
+                target.is_note,
+                target.aliases,
+                tuple(headings.get(target.ref, ())),
+                frozenset(blocks.get(target.ref, ())),
+                target.ref,
+            )
+
+
+__all__ = ["PAGE", "RENEW_EVERY", "WAITING", "LinkRow", "StreamingLinks", "ask"]

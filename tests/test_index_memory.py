@@ -1,0 +1,124 @@
+"""A cold index keeps bounded memory: what the indexer process holds at its peak grows with
+the number of files only by a small, fixed amount per file name, not with their links,
+headings or text (the budget is a peak RSS of 150 MB for a notebook of any size)."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.storage import indexer as indexer_module
+from codex_lsp.storage import schema_store, streaming_links
+from codex_lsp.storage.indexer import PARALLEL_MIN_FILES, Indexer
+from codex_lsp.storage.notebooks import Notebook
+
+PER_NOTE_ALLOWANCE = 1_000
+"""Bytes of traced peak memory one more note may add: its path, id and name key."""
+
+
+def notebook(root: Path, notes: int) -> Path:
+    """``notes`` notes, each with headings, links (half with an anchor) and a block id."""
+    (root / ".codex").mkdir(parents=True)
+    for n in range(notes):
+        links = " ".join(
+            f"[[note {(n * 7 + k) % notes}#Section {k}]] [[note {(n * 13 + k) % notes}]]"
+            for k in range(6)
+        )
+        headings = "".join(
+            f"## Section {k}\n\nSome text about part {k} of {n}.\n\n" for k in range(8)
+        )
+        front = f"---\ntitle: Note {n}\ntags: [t{n % 50}]\n---\n"
+        (root / f"note {n}.md").write_text(
+            f"{front}# Note {n}\n\n{links} ^b{n}\n\n{headings}", encoding="utf-8"
+        )
+    return root
+
+
+def traced_peak(root: Path) -> int:
+    """Peak memory traced in this process during a cold index of ``root`` (its workers are
+    other processes)."""
+    indexer = Indexer(Notebook(root, explicit=True))
+    try:
+        tracemalloc.start()
+        try:
+            stats = indexer.index(full=True)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert stats.notes > 0 and stats.broken_links == 0
+        return peak
+    finally:
+        indexer.close()
+
+
+def test_a_cold_index_holds_little_per_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What is bounded by a number of files (rows flushed together, the resolver's cache,
+    # worker chunks) is made small, so that both notebooks are far above those bounds.
+    monkeypatch.setattr(streaming_links, "RENEW_EVERY", 50)
+    monkeypatch.setattr(streaming_links, "PAGE", 200)
+    monkeypatch.setattr(indexer_module, "SQL_BATCH", 50)
+    monkeypatch.setattr(indexer_module, "WORKER_CHUNK", 20)
+    small, large = PARALLEL_MIN_FILES, 3 * PARALLEL_MIN_FILES  # both through workers
+    small_notebook = notebook(tmp_path / "small", small)
+    traced_peak(small_notebook)  # the first run imports what runs need (git, the pool)
+    small_peak = traced_peak(small_notebook)
+    large_peak = traced_peak(notebook(tmp_path / "large", large))
+    per_note = (large_peak - small_peak) / (large - small)
+    assert per_note < PER_NOTE_ALLOWANCE, f"{per_note:.0f} bytes more per note"
+
+
+SCHEMA_PER_NOTE_ALLOWANCE = 1_500
+"""Bytes one more note may add to a full schema check: its name in the catalog that
+``x-codex-link`` values are resolved against, not its properties or results."""
+
+SCHEMA = """\
+version: 1
+types:
+  note:
+    paths: ["**"]
+    required: [title]
+    properties:
+      title: {type: string}
+      related: {type: string, x-codex-link: true}
+"""
+
+
+def schema_check_peak(root: Path, notes: int) -> int:
+    """Peak memory traced while every note of a fresh index is checked against a schema."""
+    (root / ".codex").mkdir(parents=True)
+    for n in range(notes):
+        (root / f"note {n}.md").write_text(
+            f"---\ntitle: Note {n}\nrelated: '[[note {n % 10}]]'\n---\nText {n}.\n",
+            encoding="utf-8",
+        )
+    notebook = Notebook(root, explicit=True)
+    indexer = Indexer(notebook)  # indexed without a schema: the check below does all of it
+    try:
+        indexer.index()
+        (root / ".codex" / "schema.yaml").write_text(SCHEMA, encoding="utf-8")
+        tracemalloc.start()
+        try:
+            stats = schema_store.sync_schema(indexer.conn, notebook, None, full=True)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert stats.validated == notes
+        return peak
+    finally:
+        indexer.close()
+
+
+def test_the_schema_check_of_every_note_holds_little_per_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full check validates and writes a page of notes at a time."""
+    monkeypatch.setattr(schema_store, "VALIDATE_PAGE", 50)
+    small, large = 300, 900
+    small_peak = schema_check_peak(tmp_path / "small", small)
+    large_peak = schema_check_peak(tmp_path / "large", large)
+    per_note = (large_peak - small_peak) / (large - small)
+    assert per_note < SCHEMA_PER_NOTE_ALLOWANCE, f"{per_note:.0f} bytes more per note"
