@@ -2,7 +2,7 @@
 
 ``codex.createNote`` writes a note that passes its schema from the start: each required key
 the new note does not already have gets its ``default``, first enum value, today for a date,
-or a typed blank (``schema_assist.placeholder``). The note is created through a WorkspaceEdit,
+or a typed blank (``assist.placeholder``). The note is created through a WorkspaceEdit,
 which cannot hold snippet placeholders, so the values are filled in.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Collection
 
 import frontmatter
 
+from ..textpos import LineIndex
+from .assist import frontmatter_block, insert_properties, placeholder
 from .compile import NotebookSchema
-from .schema_assist import frontmatter_block, insert_properties, placeholder
-from .textpos import LineIndex
 
 
 def required_entries(
