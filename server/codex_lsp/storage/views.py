@@ -1,0 +1,331 @@
+"""Views over a notebook's index: records, property kinds, running a view, view files, and
+materialized results in notes.
+
+Blocking (SQLite and disk); the server calls these on a notebook's reader thread. A view's
+filters are first narrowed in SQL (:mod:`.view_sql`), then the evaluator decides on the
+candidates, so SQL only ever saves work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..core.views.check import PropertyInfo, check_file
+from ..core.views.engine import Result, ViewInvalid, run_view
+from ..core.views.evaluate import Record
+from ..core.views.inline import inline_blocks
+from ..core.views.render import Marker, markdown, materialize
+from ..core.views.spec import ViewFile, read_view_file
+from ..core.views.tasks import tasks_of
+from .notebooks import really_inside
+from .view_sql import compile_filters
+
+VIEW_EXTENSIONS = ("cdx", "base")
+_IN_CHUNK = 500
+_MAX_NOTE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What a view reads beyond properties (each costs a query)."""
+
+    tags: bool
+    links: bool
+    backlinks: bool
+    ctime: bool
+
+
+def needs_of(file: ViewFile) -> Needs:
+    """What the expressions and columns of ``file`` read."""
+    text = " ".join(
+        [s.site.text for s in file.expressions]
+        + [c for v in file.views for c in (*v.order, *(k.prop for k in v.sort))]
+        + [v.group_by.prop for v in file.views if v.group_by]
+    )
+    return Needs(
+        tags="tags" in text or "hasTag" in text,
+        links="links" in text or "hasLink" in text,
+        backlinks="backlinks" in text,
+        ctime="ctime" in text,
+    )
+
+
+def property_infos(conn: sqlite3.Connection) -> dict[str, PropertyInfo]:
+    """Every property of the notebook's notes, with its kind and how many notes have it."""
+    rows = conn.execute(
+        "SELECT j.key, j.type, count(*), sum(j.type = 'text' AND j.value GLOB"
+        " '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*')"
+        " FROM file_metadata f, json_each(f.properties) j"
+        " WHERE f.is_note = 1 AND f.deleted_at IS NULL AND json_valid(f.properties)"
+        " GROUP BY j.key, j.type"
+    ).fetchall()
+    kinds: dict[str, dict[str, int]] = {}
+    for key, jtype, count, dates in rows:
+        bucket = kinds.setdefault(key, {})
+        if jtype == "text":
+            if dates:
+                bucket["date"] = bucket.get("date", 0) + dates
+            if count - dates:
+                bucket["string"] = bucket.get("string", 0) + count - dates
+        else:
+            kind = {
+                "integer": "number",
+                "real": "number",
+                "true": "boolean",
+                "false": "boolean",
+                "array": "list",
+                "object": "object",
+                "null": "null",
+            }[jtype]
+            bucket[kind] = bucket.get(kind, 0) + count
+    out = {}
+    for key, bucket in kinds.items():
+        total = sum(bucket.values())
+        real = {k for k in bucket if k != "null"}
+        kind = real.pop() if len(real) == 1 else "any"
+        out[key] = PropertyInfo(kind, total)
+    return out
+
+
+def _time(ns: int | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(ns / 1e9) if ns else None
+
+
+def _by_file(conn: sqlite3.Connection, sql: str, ids: list[str] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if ids is None:
+        chunks: list[list[str] | None] = [None]
+    else:
+        chunks = [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
+    for chunk in chunks:
+        where = "" if chunk is None else f" AND k IN ({','.join('?' * len(chunk))})"
+        for key, value in conn.execute(sql.format(where=where), chunk or []):
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def load_records(
+    conn: sqlite3.Connection,
+    root: Path,
+    needs: Needs,
+    where: str | None = None,
+    params: list[object] | None = None,
+) -> list[Record]:
+    """The notes of the index (those ``where`` selects) as records for the evaluator."""
+    sql = (
+        "SELECT f.id, f.path, f.size, f.mtime_ns, f.properties FROM file_metadata f"
+        " WHERE f.is_note = 1 AND f.deleted_at IS NULL"
+    )
+    if where:
+        sql += f" AND ({where})"
+    rows = conn.execute(sql, params or []).fetchall()
+    ids = None if not where or len(rows) > 4 * _IN_CHUNK else [r[0] for r in rows]
+    tags = links = backlinks = {}
+    if needs.tags:
+        tags = _by_file(
+            conn,
+            "SELECT DISTINCT k, name FROM (SELECT ft.file_id AS k, t.name AS name FROM file_tag ft"
+            " JOIN tag t ON t.id = ft.tag_id) WHERE 1{where}",
+            ids,
+        )
+    if needs.links:
+        links = _by_file(
+            conn,
+            "SELECT DISTINCT k, target FROM (SELECT l.source_id AS k,"
+            " COALESCE(m.path, l.target) AS target FROM link l"
+            " LEFT JOIN file_metadata m ON m.id = l.target_id) WHERE 1{where}",
+            ids,
+        )
+    if needs.backlinks:
+        backlinks = _by_file(
+            conn,
+            "SELECT DISTINCT k, source FROM (SELECT l.target_id AS k, m.path AS source FROM link l"
+            " JOIN file_metadata m ON m.id = l.source_id AND m.deleted_at IS NULL"
+            " WHERE l.target_id IS NOT NULL) WHERE 1{where}",
+            ids,
+        )
+    records = []
+    for file_id, path, size, mtime_ns, props in rows:
+        try:
+            properties = json.loads(props) if props else {}
+        except ValueError:
+            properties = {}
+        records.append(
+            Record(
+                path=path,
+                properties=properties if isinstance(properties, dict) else {},
+                size=size,
+                mtime=_time(mtime_ns),
+                ctime=_ctime(root / path) if needs.ctime else None,
+                tags=tuple(tags.get(file_id, ())),
+                links=tuple(links.get(file_id, ())),
+                backlinks=tuple(backlinks.get(file_id, ())),
+            )
+        )
+    return records
+
+
+def _ctime(path: Path) -> dt.datetime | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(getattr(st, "st_birthtime", st.st_ctime))
+
+
+def task_records(root: Path, notes: list[Record]) -> list[Record]:
+    """The task items of ``notes`` (read from disk) as records: ``text``, ``done``, ``note``,
+    ``line`` (1-based) and inline fields; ``file.*`` is the note's."""
+    out = []
+    for note in notes:
+        try:
+            path = root / note.path
+            if path.stat().st_size > _MAX_NOTE_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for task in tasks_of(text):
+            props: dict[str, Any] = {
+                **task.fields,
+                "text": task.text,
+                "done": task.done,
+                "note": note.name,
+                "line": task.line + 1,
+            }
+            out.append(
+                Record(
+                    note.path,
+                    props,
+                    note.size,
+                    note.ctime,
+                    note.mtime,
+                    note.tags,
+                    note.links,
+                    note.backlinks,
+                    extra={"line": task.line},
+                )
+            )
+    return out
+
+
+def query(
+    conn: sqlite3.Connection,
+    root: Path,
+    file: ViewFile,
+    view_name: str | None = None,
+    now: dt.datetime | None = None,
+) -> Result:
+    """The result of a view of ``file``; raises :class:`ViewInvalid` for a file with errors or
+    an unknown view name."""
+    problems = [p for p in file.problems + check_file(file, None) if p.severity == "error"]
+    if problems:
+        raise ViewInvalid(problems[0].message)
+    view = file.view(view_name)
+    if view is None:
+        names = ", ".join(v.name for v in file.views)
+        raise ViewInvalid(f"no view named {view_name!r} (views: {names})")
+    needs = needs_of(file)
+    if view.source == "tasks":
+        notes = load_records(conn, root, needs)
+        records = task_records(root, notes)
+    else:
+        compiled = compile_filters([file.filters, view.filters])
+        if compiled is None:
+            records = load_records(conn, root, needs)
+        else:
+            records = load_records(conn, root, needs, compiled.sql, compiled.params)
+    return run_view(file, view, records, now or dt.datetime.now())
+
+
+def expression_file(expr: str) -> ViewFile:
+    """A one-view file whose filter is ``expr`` (the CLI's ``query PATH EXPR``)."""
+    return read_view_file("filters: " + json.dumps(expr))
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSource:
+    """A view file or an inline block: its note-relative path, block index (None for files),
+    the 0-based line where it starts, and its text."""
+
+    path: str
+    block: int | None
+    line: int
+    text: str
+
+
+def view_sources(conn: sqlite3.Connection, root: Path) -> list[ViewSource]:
+    """Every view file (``.cdx``, ``.base``) and inline view block of the notebook."""
+    out: list[ViewSource] = []
+    rows = conn.execute(
+        "SELECT path, extension, is_note FROM file_metadata WHERE deleted_at IS NULL"
+        " AND (extension IN ('cdx', 'base') OR is_note = 1) ORDER BY path"
+    ).fetchall()
+    for path, ext, is_note in rows:
+        text = _read(root, path)
+        if text is None:
+            continue
+        if ext in VIEW_EXTENSIONS and not is_note:
+            out.append(ViewSource(path, None, 0, text))
+        elif "```" in text or "~~~" in text:
+            for block in inline_blocks(text):
+                out.append(ViewSource(path, block.index, block.line, block.body))
+    return out
+
+
+def _read(root: Path, rel: str) -> str | None:
+    path = root / rel
+    try:
+        if path.stat().st_size > _MAX_NOTE_BYTES or not really_inside(path, root):
+            return None
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def view_file_at(root: Path, rel: str) -> ViewFile:
+    """The view file at notebook-relative ``rel``; raises ViewInvalid when it is not one."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or pure.suffix.lstrip(".") not in VIEW_EXTENSIONS:
+        raise ViewInvalid(f"{rel}: not a .cdx or .base file of the notebook")
+    text = _read(root, rel)
+    if text is None:
+        raise ViewInvalid(f"{rel}: cannot be read")
+    return read_view_file(text)
+
+
+def refreshed(
+    conn: sqlite3.Connection, root: Path, rel: str, text: str, now: dt.datetime | None = None
+) -> str:
+    """A note's text with every materialized view recomputed (an error shows in its place)."""
+    folder = os.path.dirname(rel)
+
+    def render(marker: Marker) -> str:
+        try:
+            file = view_file_at(root, marker.path)
+            view = file.view(marker.view)
+            result = query(conn, root, file, marker.view, now)
+        except ViewInvalid as exc:
+            return f"_codex:view error: {exc}_\n"
+        return markdown(result, view.summaries if view else {}, folder)
+
+    return materialize(text, render)
+
+
+def notes_with_markers(conn: sqlite3.Connection, root: Path) -> list[tuple[str, str]]:
+    """(path, text) of every note holding a ``codex:view`` marker."""
+    out = []
+    for (path,) in conn.execute(
+        "SELECT path FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL ORDER BY path"
+    ):
+        text = _read(root, path)
+        if text is not None and "codex:view" in text:
+            out.append((path, text))
+    return out
