@@ -483,6 +483,7 @@ def create_server() -> CodexServer:
         schema,
         symbols,
         sync,
+        views,
     )
 
     server = CodexServer()
@@ -498,6 +499,7 @@ def create_server() -> CodexServer:
         commands,
         history,
         schema,
+        views,
     ):
         module.register(server)
     return server

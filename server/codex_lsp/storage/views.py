@@ -28,7 +28,8 @@ from .view_sql import compile_filters
 
 VIEW_EXTENSIONS = ("cdx", "base")
 _IN_CHUNK = 500
-_MAX_NOTE_BYTES = 5_000_000
+MAX_NOTE_BYTES = 5_000_000
+"""Notes and view files larger than this are not read for views (tasks, inline blocks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +187,7 @@ def task_records(root: Path, notes: list[Record]) -> list[Record]:
     for note in notes:
         try:
             path = root / note.path
-            if path.stat().st_size > _MAX_NOTE_BYTES:
+            if path.stat().st_size > MAX_NOTE_BYTES:
                 continue
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -282,7 +283,7 @@ def view_sources(conn: sqlite3.Connection, root: Path) -> list[ViewSource]:
 def _read(root: Path, rel: str) -> str | None:
     path = root / rel
     try:
-        if path.stat().st_size > _MAX_NOTE_BYTES or not really_inside(path, root):
+        if path.stat().st_size > MAX_NOTE_BYTES or not really_inside(path, root):
             return None
         with path.open(encoding="utf-8", errors="replace", newline="") as handle:
             return handle.read()

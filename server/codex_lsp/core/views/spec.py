@@ -164,6 +164,8 @@ def column_label(prop: str, display: dict[str, str]) -> str:
     if prop in display:
         return display[prop]
     root, _, rest = prop.partition(".")
+    if root == "file" and rest in ("name", "basename"):
+        return "name"
     return rest if root in ("note", "formula") else prop
 
 
@@ -222,8 +224,10 @@ class _Reader:
         try:
             expr: Expr | None = parse_expression(value)
         except ExprError as exc:
-            start, end = site.span(exc.start, exc.end)
-            self.out.problems.append(ViewProblem(exc.message, start, max(end, start + 1)))
+            # An error at the very end (a missing operand) points at the last character.
+            at = max(exc.start - 1, 0) if exc.start == exc.end else exc.start
+            start, end = site.span(at, max(exc.end, at + 1))
+            self.out.problems.append(ViewProblem(exc.message, start, end))
             expr = None
         located = Located(expr, site)
         self.out.expressions.append(located)
