@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from codex_lsp.core.views.check import PropertyInfo, check_file
 from codex_lsp.core.views.engine import ViewInvalid, run_view, summarize
@@ -439,3 +441,29 @@ def test_markdown_and_terminal_rendering() -> None:
     assert table.endswith("3 rows\n")
     empty = run_view(read_view_file("filters: 'n > 100'"), read_view_file("").views[0], [], NOW)
     assert markdown(empty, {}) == "_No results._\n"
+
+
+def test_filter_nesting_is_bounded() -> None:
+    deep = "filters: " + "{and: [" * 40 + "true" + "]}" * 40 + "\n"
+    file = read_view_file(deep)
+    assert any(p.message == "filters nested too deeply" for p in file.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_hostile_expressions_never_crash(text: str) -> None:
+    """Any text parses or fails with an ExprError inside its bounds; a parsed one evaluates."""
+    try:
+        node = parse_expression(text)
+    except ExprError as exc:
+        assert 0 <= exc.start <= exc.end <= len(text)
+        return
+    Evaluator({}, NOW).value(node, NOTE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_hostile_view_files_never_crash(text: str) -> None:
+    file = read_view_file(text)
+    for p in [*file.problems, *check_file(file, {})]:
+        assert 0 <= p.start <= p.end <= len(text)

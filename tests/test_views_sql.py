@@ -203,3 +203,19 @@ def test_query_refuses_invalid_files(lab_notebook: Path) -> None:
     assert infos["date"].kind == "date"
     assert infos["aliases"].kind == "list"
     assert infos["tags"].kind == "any"  # one note has `tags: text`
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["../outside.cdx", "/etc/passwd.cdx", "views/Experiments.md", "views/missing.cdx"],
+)
+def test_marker_paths_stay_in_the_notebook(lab_notebook: Path, target: str) -> None:
+    (lab_notebook.parent / "outside.cdx").write_text("filters: 'true'\n")
+    note = f"<!-- codex:view {target} -->\n<!-- /codex:view -->\n"
+    indexer = Indexer(Notebook(lab_notebook, explicit=True))
+    try:
+        indexer.index()
+        out = views.refreshed(indexer.conn, lab_notebook, "x.md", note, NOW)
+    finally:
+        indexer.close()
+    assert out.startswith(f"<!-- codex:view {target} -->\n_codex:view error: {target}: ")
