@@ -274,7 +274,7 @@ def test_bases_file_runs_with_groups_and_summaries() -> None:
     file = read_view_file(BASE)
     assert file.problems == []
     result = run_view(file, file.views[0], records(), NOW)
-    assert [c.name for c in result.columns] == ["file.name", "Status", "doubled"]
+    assert [c.name for c in result.columns] == ["name", "Status", "doubled"]
     assert [r.path for r in result.rows] == ["e/b.md", "e/c.md", "e/a.md"]
     assert [(g.key, g.rows, g.summaries) for g in result.groups] == [
         ("done", [0], {"formula.doubled": 10}),
@@ -427,17 +427,17 @@ def test_markdown_and_terminal_rendering() -> None:
     md = markdown(result, file.views[0].summaries, "reports")
     assert md == (
         "**Status: done** (1)\n\n"
-        "| file.name | Status | doubled |\n|---|---|---|\n"
+        "| name | Status | doubled |\n|---|---|---|\n"
         "| [b.md](../e/b.md) | done | 10 |\n"
         "|  |  | Sum: 10 |\n\n"
         "**Status: running** (2)\n\n"
-        "| file.name | Status | doubled |\n|---|---|---|\n"
+        "| name | Status | doubled |\n|---|---|---|\n"
         "| [c.md](../e/c.md) | running | 6 |\n"
         "| [a.md](../e/a.md) | running | 2 |\n"
         "|  |  | Sum: 8 |\n"
     )
     table = terminal_table(result)
-    assert table.splitlines()[0].split() == ["file.name", "Status", "doubled"]
+    assert table.splitlines()[0].split() == ["name", "Status", "doubled"]
     assert table.endswith("3 rows\n")
     empty = run_view(read_view_file("filters: 'n > 100'"), read_view_file("").views[0], [], NOW)
     assert markdown(empty, {}) == "_No results._\n"

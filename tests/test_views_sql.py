@@ -219,3 +219,40 @@ def test_marker_paths_stay_in_the_notebook(lab_notebook: Path, target: str) -> N
     finally:
         indexer.close()
     assert out.startswith(f"<!-- codex:view {target} -->\n_codex:view error: {target}: ")
+
+
+def test_results_follow_changes_of_the_index(lab_notebook: Path) -> None:
+    """Records are reused between queries only while the index is unchanged, whichever
+    connection changed it."""
+    file = read_view_file("filters: 'status == \"planned\"'\n")
+    over_all = read_view_file("views: [{order: [file.name, status]}]\n")
+    exp = lab_notebook / "experiments" / "EXP-014 HEK293 transfection.md"
+    reader_index = Indexer(Notebook(lab_notebook, explicit=True))
+    try:
+        reader_index.index()
+        reader = reader_index.conn
+
+        def planned() -> list[str]:
+            return sorted(r.path for r in views.query(reader, lab_notebook, file, None, NOW).rows)
+
+        def status_of_exp() -> object:
+            rows = views.query(reader, lab_notebook, over_all, None, NOW).rows
+            return next(r.values["note.status"] for r in rows if r.path.endswith(exp.name))
+
+        assert "experiments/EXP-014 HEK293 transfection.md" in planned()
+        assert status_of_exp() == "planned"
+        # The same connection writes.
+        exp.write_text(exp.read_text().replace("status: planned", "status: running"))
+        reader_index.update_paths(["experiments/EXP-014 HEK293 transfection.md"])
+        assert "experiments/EXP-014 HEK293 transfection.md" not in planned()
+        assert status_of_exp() == "running"
+        # Another connection (the server's writer thread) writes.
+        writer = Indexer(Notebook(lab_notebook, explicit=True))
+        try:
+            exp.write_text(exp.read_text().replace("status: running", "status: failed"))
+            writer.update_paths(["experiments/EXP-014 HEK293 transfection.md"])
+        finally:
+            writer.close()
+        assert status_of_exp() == "failed"
+    finally:
+        reader_index.close()

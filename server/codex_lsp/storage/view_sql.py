@@ -125,9 +125,10 @@ def _file_call(node: Call) -> Sql | None:
             tag = wanted.lstrip("#")
             parts.append("(t.name = ? COLLATE NOCASE OR t.name LIKE ? ESCAPE '\\')")
             params += [tag, _like_escape(tag) + "/%"]
+        # Not correlated: SQLite computes the set of files once, then looks each note up.
         sql = (
-            "EXISTS (SELECT 1 FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
-            f" WHERE ft.file_id = f.id AND ({' OR '.join(parts)}))"
+            "(f.id IN (SELECT ft.file_id FROM tag t JOIN file_tag ft ON ft.tag_id = t.id"
+            f" WHERE {' OR '.join(parts)}))"
         )
         return sql, params
     if node.name == "inFolder" and len(values) == 1:

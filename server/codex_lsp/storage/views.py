@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,6 +40,7 @@ class Needs:
     links: bool
     backlinks: bool
     ctime: bool
+    mtime: bool = True
 
 
 def needs_of(file: ViewFile) -> Needs:
@@ -54,6 +55,7 @@ def needs_of(file: ViewFile) -> Needs:
         links="links" in text or "hasLink" in text,
         backlinks="backlinks" in text,
         ctime="ctime" in text,
+        mtime="mtime" in text,
     )
 
 
@@ -98,16 +100,91 @@ def _time(ns: int | None) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(ns / 1e9) if ns else None
 
 
-def _by_file(conn: sqlite3.Connection, sql: str, ids: list[str] | None) -> dict[str, list[str]]:
+def _by_file(
+    conn: sqlite3.Connection, sql: str, column: str, ids: list[str] | None
+) -> dict[str, list[str]]:
+    """(file id, value) rows of ``sql`` grouped by file; ``{where}`` in ``sql`` becomes the
+    restriction of ``column`` to ``ids`` (nothing when None)."""
     out: dict[str, list[str]] = {}
     if ids is None:
         chunks: list[list[str] | None] = [None]
     else:
         chunks = [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
     for chunk in chunks:
-        where = "" if chunk is None else f" AND k IN ({','.join('?' * len(chunk))})"
+        where = "" if chunk is None else f" AND {column} IN ({','.join('?' * len(chunk))})"
         for key, value in conn.execute(sql.format(where=where), chunk or []):
             out.setdefault(key, []).append(value)
+    return out
+
+
+_TAGS_SQL = (
+    "SELECT DISTINCT ft.file_id, t.name FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+    " WHERE 1{where}"
+)
+_LINKS_SQL = (
+    "SELECT DISTINCT l.source_id, COALESCE(m.path, l.target) FROM link l"
+    " LEFT JOIN file_metadata m ON m.id = l.target_id WHERE 1{where}"
+)
+_BACKLINKS_SQL = (
+    "SELECT DISTINCT l.target_id, m.path FROM link l"
+    " JOIN file_metadata m ON m.id = l.source_id AND m.deleted_at IS NULL"
+    " WHERE l.target_id IS NOT NULL{where}"
+)
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """What earlier queries read from one database: properties by file id (JSON text, parsed
+    value), and the records of the last queries with the database's change stamp then."""
+
+    properties: dict[str, tuple[str, dict[str, Any]]]
+    records: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Record]]] = field(
+        default_factory=dict
+    )
+
+
+_PARSED: dict[str, _Parsed] = {}
+_PARSED_MAX = 8
+
+
+def _cache(conn: sqlite3.Connection) -> _Parsed:
+    db = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    cache = _PARSED.get(db)
+    if cache is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        cache = _PARSED[db] = _Parsed({})
+    return cache
+
+
+def _stamp(conn: sqlite3.Connection) -> tuple[Any, ...]:
+    """What changes when the notes of the index change: commits of other connections
+    (data_version), this one's own (total_changes), and, for a connection or database that
+    replaced another one, the files' count and latest update."""
+    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    count, latest = conn.execute("SELECT count(*), max(updated_at) FROM file_metadata").fetchone()
+    return id(conn), version, conn.total_changes, count, latest
+
+
+def _properties(cache: _Parsed, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The parsed properties of ``rows`` (id first, JSON text last), reusing what an earlier
+    query of the same database parsed from the same text: a notebook's notes change a few at
+    a time, and parsing every note's JSON is most of the cost of a view over all notes."""
+    known = cache.properties
+    out = []
+    for row in rows:
+        file_id, text = row[0], row[-1] or ""
+        hit = known.get(file_id)
+        if hit is not None and hit[0] == text:
+            out.append(hit[1])
+            continue
+        try:
+            value = json.loads(text) if text else {}
+        except ValueError:
+            value = {}
+        parsed = value if isinstance(value, dict) else {}
+        known[file_id] = (text, parsed)
+        out.append(parsed)
     return out
 
 
@@ -118,7 +195,33 @@ def load_records(
     where: str | None = None,
     params: list[object] | None = None,
 ) -> list[Record]:
-    """The notes of the index (those ``where`` selects) as records for the evaluator."""
+    """The notes of the index (those ``where`` selects) as records for the evaluator.
+
+    The records of the last few queries are kept while the database does not change, and
+    properties while a note's JSON does not: repeated views (an editor refreshing, a code lens)
+    cost only their evaluation.
+    """
+    cache = _cache(conn)
+    key = (str(root), needs, where, tuple(params or ()))
+    stamp = _stamp(conn)
+    hit = cache.records.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    records = _read_records(conn, cache, root, needs, where, params)
+    if len(cache.records) >= _PARSED_MAX:
+        cache.records.pop(next(iter(cache.records)))
+    cache.records[key] = (stamp, records)
+    return records
+
+
+def _read_records(
+    conn: sqlite3.Connection,
+    cache: _Parsed,
+    root: Path,
+    needs: Needs,
+    where: str | None,
+    params: list[object] | None,
+) -> list[Record]:
     sql = (
         "SELECT f.id, f.path, f.size, f.mtime_ns, f.properties FROM file_metadata f"
         " WHERE f.is_note = 1 AND f.deleted_at IS NULL"
@@ -129,44 +232,25 @@ def load_records(
     ids = None if not where or len(rows) > 4 * _IN_CHUNK else [r[0] for r in rows]
     tags = links = backlinks = {}
     if needs.tags:
-        tags = _by_file(
-            conn,
-            "SELECT DISTINCT k, name FROM (SELECT ft.file_id AS k, t.name AS name FROM file_tag ft"
-            " JOIN tag t ON t.id = ft.tag_id) WHERE 1{where}",
-            ids,
-        )
+        tags = _by_file(conn, _TAGS_SQL, "ft.file_id", ids)
     if needs.links:
-        links = _by_file(
-            conn,
-            "SELECT DISTINCT k, target FROM (SELECT l.source_id AS k,"
-            " COALESCE(m.path, l.target) AS target FROM link l"
-            " LEFT JOIN file_metadata m ON m.id = l.target_id) WHERE 1{where}",
-            ids,
-        )
+        links = _by_file(conn, _LINKS_SQL, "l.source_id", ids)
     if needs.backlinks:
-        backlinks = _by_file(
-            conn,
-            "SELECT DISTINCT k, source FROM (SELECT l.target_id AS k, m.path AS source FROM link l"
-            " JOIN file_metadata m ON m.id = l.source_id AND m.deleted_at IS NULL"
-            " WHERE l.target_id IS NOT NULL) WHERE 1{where}",
-            ids,
-        )
+        backlinks = _by_file(conn, _BACKLINKS_SQL, "l.target_id", ids)
     records = []
-    for file_id, path, size, mtime_ns, props in rows:
-        try:
-            properties = json.loads(props) if props else {}
-        except ValueError:
-            properties = {}
+    for (file_id, path, size, mtime_ns, _), properties in zip(
+        rows, _properties(cache, rows), strict=True
+    ):
         records.append(
             Record(
                 path=path,
-                properties=properties if isinstance(properties, dict) else {},
+                properties=properties,
                 size=size,
-                mtime=_time(mtime_ns),
+                mtime=_time(mtime_ns) if needs.mtime else None,
                 ctime=_ctime(root / path) if needs.ctime else None,
-                tags=tuple(tags.get(file_id, ())),
-                links=tuple(links.get(file_id, ())),
-                backlinks=tuple(backlinks.get(file_id, ())),
+                tags=tuple(tags.get(file_id, ())) if tags else (),
+                links=tuple(links.get(file_id, ())) if links else (),
+                backlinks=tuple(backlinks.get(file_id, ())) if backlinks else (),
             )
         )
     return records

@@ -115,26 +115,26 @@ def run_view(file: ViewFile, view: View, records: Iterable[Record], now: dt.date
     """The result of ``view`` over ``records`` (the file must have no errors)."""
     check_runnable(file)
     evaluator = Evaluator(file.formula_exprs(), now)
-    kept = [
-        r
-        for r in records
-        if matches(evaluator, file.filters, r) and matches(evaluator, view.filters, r)
-    ]
-    order = [*([view.group_by] if view.group_by else []), *view.sort]
-    for sort in reversed(order):
-
-        def by(rec: Record, prop: str = sort.prop) -> tuple[int, Any]:
-            return sort_key(evaluator.column(prop, rec))
-
-        kept.sort(key=by, reverse=sort.descending)
-    total = len(kept)
-    if view.limit is not None:
-        kept = kept[: view.limit]
+    filters = [f for f in (file.filters, view.filters) if f is not None]
+    kept = [r for r in records if all(matches(evaluator, f, r) for f in filters)]
+    keys = [*([view.group_by] if view.group_by else []), *view.sort]
     cols = columns_of(file, view)
-    needed = list(
-        dict.fromkeys([*cols, *view.summaries, *([view.group_by.prop] if view.group_by else [])])
-    )
-    raw = [{c: evaluator.column(c, r) for c in needed} for r in kept]
+    needed = list(dict.fromkeys([*cols, *view.summaries, *(k.prop for k in keys)]))
+    # Each cell is computed once; sorting and grouping read these values.
+    getters = [(c, evaluator.getter(c)) for c in needed]
+    values = [{c: get(r) for c, get in getters} for r in kept]
+    order = list(range(len(kept)))
+    for key in reversed(keys):
+
+        def by(i: int, prop: str = key.prop) -> tuple[int, Any]:
+            return sort_key(values[i][prop])
+
+        order.sort(key=by, reverse=key.descending)
+    total = len(order)
+    if view.limit is not None:
+        order = order[: view.limit]
+    kept = [kept[i] for i in order]
+    raw = [values[i] for i in order]
     rows = [
         Row(r.path, {c: plain(v[c]) for c in cols}, r.extra.get("line"))
         for r, v in zip(kept, raw, strict=True)
@@ -143,10 +143,10 @@ def run_view(file: ViewFile, view: View, records: Iterable[Record], now: dt.date
     if view.group_by is not None:
         prop = view.group_by.prop
         index: dict[str, Group] = {}
-        for i, values in enumerate(raw):
-            label = display(values[prop])
+        for i, cells in enumerate(raw):
+            label = display(cells[prop])
             if label not in index:
-                index[label] = Group(plain(values[prop]), [])
+                index[label] = Group(plain(cells[prop]), [])
                 groups.append(index[label])
             index[label].rows.append(i)
         for group in groups:

@@ -207,6 +207,15 @@ class Evaluator:
             return self._root_field(root, rest, rec)
         return rec.properties.get(prop)
 
+    def getter(self, prop: str) -> Callable[[Record], Any]:
+        """:meth:`column` for one column id, resolved once (a view reads it on every row)."""
+        root, _, rest = prop.partition(".")
+        if not rest or root not in ROOTS:
+            return lambda rec: rec.properties.get(prop)
+        if root == "note":
+            return lambda rec: rec.properties.get(rest)
+        return lambda rec: self._root_field(root, rest, rec)
+
     def _root_field(self, root: str, name: str, rec: Record) -> Any:
         if root == "note":
             return rec.properties.get(name)

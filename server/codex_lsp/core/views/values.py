@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 _DURATION = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
@@ -39,7 +40,15 @@ def parse_date(value: object) -> dt.datetime | None:
         return value.replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, str) and len(value) <= 40 and _ISO_DATE.match(value.strip()):
+    if isinstance(value, str) and len(value) <= 40:
+        return _date_of_text(value)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _date_of_text(value: str) -> dt.datetime | None:
+    """The date ISO text names (cached: a notebook repeats its dates)."""
+    if _ISO_DATE.match(value.strip()):
         text = value.strip().replace("Z", "+00:00")
         try:
             parsed = dt.datetime.fromisoformat(text)
@@ -122,10 +131,16 @@ def truthy(value: Any) -> bool:
 
 
 _KIND_RANK = {"number": 0, "date": 1, "text": 2, "bool": 3, "list": 4}
+_TEXT_RANK, _NUMBER_RANK = _KIND_RANK["text"], _KIND_RANK["number"]
 
 
 def sort_key(value: Any) -> tuple[int, Any]:
     """A key that orders any values: numbers, dates, texts, booleans, lists; nulls sort last."""
+    kind = type(value)
+    if kind is str:
+        return (_TEXT_RANK, value.casefold())
+    if kind is int or kind is float:
+        return (_NUMBER_RANK, value)
     if value is None:
         return (9, 0)
     if isinstance(value, bool):
@@ -139,8 +154,13 @@ def sort_key(value: Any) -> tuple[int, Any]:
     return (_KIND_RANK["list"], display(value))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready copy of a value (dates as ISO text, midnight dates as their day)."""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
@@ -154,6 +174,8 @@ def plain(value: Any) -> Any:
 
 def display(value: Any) -> str:
     """The text a table cell shows for a value."""
+    if type(value) is str:
+        return value
     value = plain(value)
     if value is None:
         return ""
