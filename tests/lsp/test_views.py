@@ -241,3 +241,35 @@ async def test_code_lens_row_counts(shared_lab: Session) -> None:
     )
     titles = [lens.command.title for lens in lenses or [] if lens.command]
     assert {"Active by protocol: 2 rows", "By status: 7 rows", "Board: 7 rows"} <= set(titles)
+
+
+async def test_write_views_and_the_refresh_action(fresh_lab: Session) -> None:
+    uri = fresh_lab.uri("Dashboard.md")
+    before = fresh_lab.read("Dashboard.md")
+    # The checked-in dashboard was written for 2026-03-09: "This week" is stale today.
+    actions = await fresh_lab.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    refresh = [a for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert [a.title for a in refresh] == ["Refresh 1 materialized view"]
+    assert refresh[0].kind == types.CodeActionKind.Source
+    quick_only = await fresh_lab.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix]),
+        )
+    )
+    assert not quick_only
+    answer = await fresh_lab.command("codex.writeViews", {"uri": uri})
+    assert answer == {"uri": uri, "updated": 1}
+    after = fresh_lab.read("Dashboard.md")
+    head, _, week = after.partition("<!-- codex:view views/This week.cdx -->\n")
+    assert head == before.partition("<!-- codex:view views/This week.cdx -->\n")[0]
+    assert week.startswith("_No results._\n<!-- /codex:view -->")
+    again = await fresh_lab.command("codex.writeViews", {"uri": uri})
+    assert again == {"uri": uri, "updated": 0}

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,7 +21,7 @@ from ..core.views.check import PropertyInfo, check_file
 from ..core.views.engine import Result, ViewInvalid, run_view
 from ..core.views.evaluate import Record
 from ..core.views.inline import inline_blocks
-from ..core.views.render import Marker, markdown, materialize
+from ..core.views.render import Marker, markdown, markers, materialize
 from ..core.views.spec import ViewFile, read_view_file
 from ..core.views.tasks import tasks_of
 from .notebooks import really_inside
@@ -386,10 +387,9 @@ def view_file_at(root: Path, rel: str) -> ViewFile:
     return read_view_file(text)
 
 
-def refreshed(
-    conn: sqlite3.Connection, root: Path, rel: str, text: str, now: dt.datetime | None = None
-) -> str:
-    """A note's text with every materialized view recomputed (an error shows in its place)."""
+def _renderer(
+    conn: sqlite3.Connection, root: Path, rel: str, now: dt.datetime | None
+) -> Callable[[Marker], str]:
     folder = os.path.dirname(rel)
 
     def render(marker: Marker) -> str:
@@ -401,7 +401,28 @@ def refreshed(
             return f"_codex:view error: {exc}_\n"
         return markdown(result, view.summaries if view else {}, folder)
 
-    return materialize(text, render)
+    return render
+
+
+def refreshed(
+    conn: sqlite3.Connection, root: Path, rel: str, text: str, now: dt.datetime | None = None
+) -> str:
+    """A note's text with every materialized view recomputed (an error shows in its place)."""
+    return materialize(text, _renderer(conn, root, rel, now))
+
+
+def stale_blocks(
+    conn: sqlite3.Connection, root: Path, rel: str, text: str, now: dt.datetime | None = None
+) -> list[tuple[Marker, str]]:
+    """The materialized views of a note whose content differs from a fresh result, each with
+    its fresh content (what replaces ``text[marker.start:marker.end]``)."""
+    render = _renderer(conn, root, rel, now)
+    out = []
+    for marker in markers(text):
+        fresh = render(marker)
+        if text[marker.start : marker.end] != fresh:
+            out.append((marker, fresh))
+    return out
 
 
 def notes_with_markers(conn: sqlite3.Connection, root: Path) -> list[tuple[str, str]]:

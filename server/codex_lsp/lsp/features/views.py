@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ...core.views.engine import Result, ViewInvalid
 from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
 from ...core.views.expr import Member, Name, walk
 from ...core.views.inline import inline_blocks
+from ...core.views.render import Marker
 from ...core.views.setprop import SetPropertyError, set_property
 from ...core.views.spec import TOP_KEYS, VIEW_KEYS, ViewFile, read_view_file
 from ...storage import views as stored_views
@@ -37,6 +39,7 @@ from ..requests import (
 from ..server import CodexServer, Document
 
 VIEW_SUFFIXES = (".cdx", ".base")
+WRITE_VIEWS = "codex.writeViews"
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 SOURCE = "codex-views"
 
@@ -297,6 +300,44 @@ def _collect(conn: sqlite3.Connection, root: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _blocks_edit(
+    ls: CodexServer, uri: str, text: str, stale: list[tuple[Marker, str]]
+) -> types.WorkspaceEdit:
+    """The edit that writes fresh results into the stale materialized views of a note."""
+    index = LineIndex(text)
+    client_uri = (ls.open_document(uri) or types.TextDocumentIdentifier(uri=uri)).uri
+    edits = [
+        types.TextEdit(range=lsp_range(index.range(m.start, m.end)), new_text=fresh)
+        for m, fresh in stale
+    ]
+    return types.WorkspaceEdit(changes={client_uri: edits})
+
+
+async def view_actions(
+    ls: CodexServer, doc: Document, only: Sequence[str] | None = None
+) -> list[types.CodeAction]:
+    """A "Refresh materialized views" source action on a note whose ``codex:view`` blocks are
+    stale (unless the client asks only for other kinds)."""
+    if only and not any(types.CodeActionKind.Source.startswith(k) for k in only):
+        return []
+    if doc.service is None or "codex:view" not in doc.text or is_view_document(doc):
+        return []
+    root = doc.service.notebook.root
+    stale = await ls.read(
+        doc.service, lambda conn: stored_views.stale_blocks(conn, root, doc.rel, doc.text)
+    )
+    if not stale:
+        return []
+    count = len(stale)
+    return [
+        types.CodeAction(
+            title=f"Refresh {count} materialized view{'s' * (count != 1)}",
+            kind=types.CodeActionKind.Source,
+            edit=_blocks_edit(ls, doc.uri, doc.text, stale),
+        )
+    ]
+
+
 def _notebook(ls: CodexServer, value: str | None) -> Any:
     """The open notebook ``value`` names (a root path or URI), the first one when None."""
     if not ls.services:
@@ -310,7 +351,7 @@ def _notebook(ls: CodexServer, value: str | None) -> Any:
 
 
 def register(server: CodexServer) -> None:
-    """Register codex.query, codex.views and codex.setProperty."""
+    """Register codex.query, codex.views, codex.writeViews and codex.setProperty."""
 
     @server.command("codex.query")
     async def query(ls: CodexServer, *args: Any) -> dict[str, Any]:
@@ -361,6 +402,24 @@ def register(server: CodexServer) -> None:
                     }
                 )
         return found
+
+    @server.command(WRITE_VIEWS)
+    async def write_views(ls: CodexServer, *args: Any) -> dict[str, Any]:
+        uri = required_field(command_argument(args), "uri", str, "a file URI")
+        service, rel, text = await _text_of(ls, uri)
+        root = service.notebook.root
+        stale = await ls.read(
+            service, lambda conn: stored_views.stale_blocks(conn, root, rel, text)
+        )
+        if not stale:
+            return {"uri": uri, "updated": 0}
+        edit = _blocks_edit(ls, uri, text, stale)
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label=f"Refresh the views of {rel}")
+        )
+        if not result.applied:
+            raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
+        return {"uri": uri, "updated": len(stale)}
 
     @server.command("codex.setProperty")
     async def set_prop(ls: CodexServer, *args: Any) -> dict[str, Any]:
