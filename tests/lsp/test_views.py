@@ -201,7 +201,9 @@ async def test_hover_on_a_property(shared_lab: Session) -> None:
     uri = shared_lab.uri(EXPERIMENTS)
     hover = await shared_lab.hover(uri, find(text, "status ==", delta=2))
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
-    assert hover.contents.value.startswith("**status** — string, in ")
+    assert hover.contents.value.startswith(
+        "**status** — string (one of planned, running, done, failed), in "
+    )
     assert hover.range is not None and text_in(text, hover.range) == "status"
     column = await shared_lab.hover(uri, find(text, "date, protocol]", delta=1))
     assert column is not None and isinstance(column.contents, types.MarkupContent)
@@ -222,6 +224,13 @@ async def test_completion_in_a_view_file(shared_lab: Session) -> None:
         assert "today" in by_label and "file" in by_label
         keys = completion_items(await shared_lab.complete(uri, types.Position(line=4, character=4)))
         assert {"type", "order", "groupBy", "summaries"} <= {i.label for i in keys}
+    finally:
+        shared_lab.close(uri)
+    enum_text = "filters: 'note.status == \"'\n"
+    uri = shared_lab.open("views/Enum.cdx", enum_text)
+    try:
+        values = completion_items(await shared_lab.complete(uri, find(enum_text, "'\n")))
+        assert [i.label for i in values] == ["planned", "running", "done", "failed"]
     finally:
         shared_lab.close(uri)
     tags_text = "filters: 'file.hasTag(\"'\n"
@@ -273,3 +282,24 @@ async def test_write_views_and_the_refresh_action(fresh_lab: Session) -> None:
     assert week.startswith("_No results._\n<!-- /codex:view -->")
     again = await fresh_lab.command("codex.writeViews", {"uri": uri})
     assert again == {"uri": uri, "updated": 0}
+
+
+async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:
+    # A property the schema declares but no note has yet is known; one of neither is not.
+    schema = fresh_lab.read(".codex/schema.yaml").replace(
+        "      protocol: {type: string, x-codex-link: true}\n",
+        "      protocol: {type: string, x-codex-link: true}\n      reagent: {enum: [taq, q5]}\n",
+    )
+    assert "reagent" in schema
+    schema_uri = fresh_lab.open(".codex/schema.yaml", schema)
+    text = 'filters: \'reagent == "q5" && ghost == "x"\'\n'
+    uri = fresh_lab.open("views/Known.cdx", text)
+    try:
+        diagnostics = await fresh_lab.wait_for_diagnostics(uri, lambda d: len(d) > 0)
+        assert [text_in(text, d.range) for d in diagnostics] == ["ghost"]
+        # Inside `reagent == "` the schema's values are offered.
+        values = completion_items(await fresh_lab.complete(uri, find(text, '" && ghost', delta=-2)))
+        assert [i.label for i in values] == ["taq", "q5"]
+    finally:
+        fresh_lab.close(uri)
+        fresh_lab.close(schema_uri)

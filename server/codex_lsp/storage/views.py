@@ -24,7 +24,8 @@ from ..core.views.inline import inline_blocks
 from ..core.views.render import Marker, markdown, markers, materialize
 from ..core.views.spec import ViewFile, read_view_file
 from ..core.views.tasks import tasks_of
-from .notebooks import really_inside
+from .notebooks import Notebook, really_inside
+from .view_schema import schema_properties
 from .view_sql import compile_filters
 
 VIEW_EXTENSIONS = ("cdx", "base")
@@ -94,6 +95,17 @@ def property_infos(conn: sqlite3.Connection) -> dict[str, PropertyInfo]:
         real = {k for k in bucket if k != "null"}
         kind = real.pop() if len(real) == 1 else "any"
         out[key] = PropertyInfo(kind, total)
+    return out
+
+
+def known_properties(notebook: Notebook, conn: sqlite3.Connection) -> dict[str, PropertyInfo]:
+    """The notebook's properties: those of its notes (with counts) and those its schema
+    declares; the schema's kind and allowed values win where it declares one."""
+    out = property_infos(conn)
+    for name, declared in schema_properties(notebook, conn).items():
+        count = out[name].count if name in out else 0
+        kind = declared.kind if declared.kind != "any" else out.get(name, declared).kind
+        out[name] = PropertyInfo(kind, count, declared.enum)
     return out
 
 

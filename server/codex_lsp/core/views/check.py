@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .evaluate import FILE_FIELDS, FILE_METHODS, GIT_FIELDS, GLOBAL_FUNCTIONS, METHODS, VALUE_FIELDS
 from .expr import Binary, Call, Expr, ListExpr, Literal, Member, Name, Unary, walk
@@ -26,6 +27,7 @@ class PropertyInfo:
 
     kind: str
     count: int
+    enum: tuple[Any, ...] = ()
 
 
 def property_name(node: Expr) -> str | None:

@@ -10,6 +10,7 @@ they ask the schema feature about frontmatter.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,7 @@ from ..server import CodexServer, Document
 
 VIEW_SUFFIXES = (".cdx", ".base")
 WRITE_VIEWS = "codex.writeViews"
+_COMPARED = re.compile(r"(?:note\.)?([A-Za-z_][\w-]*)\s*[!=]=\s*[\"']$")
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 SOURCE = "codex-views"
 
@@ -93,7 +95,9 @@ def view_diagnostics(conn: sqlite3.Connection, doc: Document) -> list[types.Diag
     Blocking: runs on the notebook's reader thread."""
     if not is_view_document(doc) and not inline_blocks(doc.text):
         return []
-    props = stored_views.property_infos(conn)
+    if doc.service is None:
+        return []
+    props = stored_views.known_properties(doc.service.notebook, conn)
     return _diagnostics(doc, props)
 
 
@@ -145,13 +149,14 @@ async def view_hover(
     if named is None:
         return None
     name, start, end = named
-    props = await ls.read(doc.service, stored_views.property_infos)
+    notebook = doc.service.notebook
+    props = await ls.read(doc.service, lambda c: stored_views.known_properties(notebook, c))
     info = props.get(name)
-    text = (
-        f"**{name}** — {info.kind}, in {info.count} note{'s' * (info.count != 1)}"
-        if info
-        else f"**{name}** — no note has this property"
-    )
+    if info is None:
+        text = f"**{name}** — no note has this property"
+    else:
+        allowed = f" (one of {', '.join(map(str, info.enum))})" if info.enum else ""
+        text = f"**{name}** — {info.kind}{allowed}, in {info.count} note{'s' * (info.count != 1)}"
     return types.Hover(
         types.MarkupContent(types.MarkupKind.Markdown, text),
         lsp_range(doc.index.range(base + start, base + end)),
@@ -173,7 +178,16 @@ async def view_completion(
     stripped = line.lstrip(" -")
     items: list[types.CompletionItem] = []
     service = doc.service
-    if line.rstrip().endswith(('hasTag("', "hasTag('")):
+    compared = _COMPARED.search(line)
+    if compared is not None:
+        notebook = service.notebook
+        props = await ls.read(service, lambda c: stored_views.known_properties(notebook, c))
+        info = props.get(compared.group(1))
+        items = [
+            _item(str(v), types.CompletionItemKind.EnumMember, f"{compared.group(1)} value")
+            for v in (info.enum if info else ())
+        ]
+    elif line.rstrip().endswith(('hasTag("', "hasTag('")):
         tags = await ls.read(service, _tag_names)
         items = [_item(t, types.CompletionItemKind.Value, "tag") for t in tags]
     elif line.endswith(('inFolder("', "inFolder('")):
@@ -197,7 +211,8 @@ async def view_completion(
                 if m not in FILE_METHODS
             ]
         else:
-            props = await ls.read(service, stored_views.property_infos)
+            notebook = service.notebook
+            props = await ls.read(service, lambda c: stored_views.known_properties(notebook, c))
             items = [
                 _item(name, types.CompletionItemKind.Property, f"{info.kind}, {info.count} notes")
                 for name, info in sorted(props.items())
