@@ -336,7 +336,7 @@ def test_type_checker() -> None:
         "    - 'n.whatever'\n"
         "    - 'ghost == 1'\n"
         "    - 'today() * 2 > 1'\n"
-        "    - 'git.author == \"x\"'\n"
+        '    - \'git.hash == "x" || git.author == "x" || git.date > today()\'\n'
         "    - 'formula.none'\n"
         "    - 'date > today() - \"7d\" && n > 1'\n"
         "views:\n  - order: [file.nope, ghost]\n"
@@ -351,7 +351,7 @@ def test_type_checker() -> None:
         ("unknown field 'whatever'", "n.whatever", "error"),
         ("no note has the property 'ghost'", "ghost", "warning"),
         ('a date * a number: add or subtract a duration like "7d"', "today() * 2", "error"),
-        ("git.date and git.author are not supported yet", "git.author", "error"),
+        ("unknown git field 'hash' (date, author)", "git.hash", "error"),
         ("no formula 'none' in this file", "formula.none", "error"),
         ("unknown file field 'nope'", "file.nope", "error"),
     }

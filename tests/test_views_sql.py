@@ -21,6 +21,7 @@ from codex_lsp.storage import views
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
 from codex_lsp.storage.view_sql import compile_filters
+from gitrepo import AUTHOR, commit, init_repo, isolate_git, requires_git, write
 
 NOW = dt.datetime(2026, 3, 10)
 ALL = views.Needs(tags=True, links=True, backlinks=True, ctime=False)
@@ -256,3 +257,31 @@ def test_results_follow_changes_of_the_index(lab_notebook: Path) -> None:
         assert status_of_exp() == "failed"
     finally:
         reader_index.close()
+
+
+@requires_git
+def test_git_date_and_author(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+    root = init_repo(tmp_path / "nb")
+    write(root / ".codex/config.yaml", "")
+    write(root / ".gitignore", ".codex/notebook.db*\n")
+    write(root / "old.md", "# Old\n")
+    commit(root, "old", date=dt.datetime(2026, 1, 5, 12, 0))
+    write(root / "new.md", "# New\n")
+    commit(root, "new", date=dt.datetime(2026, 3, 9, 12, 0))
+    write(root / "loose.md", "# Not committed\n")
+    file = read_view_file(
+        "filters: 'git.date > date(\"2026-02-01\") || git.date == null'\n"
+        "views: [{order: [file.name, git.author, git.date], sort: [file.name]}]\n"
+    )
+    indexer = Indexer(Notebook(root, explicit=True))
+    try:
+        indexer.index()
+        result = views.query(indexer.conn, root, file, None, NOW)
+    finally:
+        indexer.close()
+    assert [(r.path, r.values["git.author"]) for r in result.rows] == [
+        ("loose.md", None),
+        ("new.md", AUTHOR),
+    ]
+    assert str(result.rows[1].values["git.date"]).startswith("2026-03-09")

@@ -24,6 +24,7 @@ from ..core.views.inline import inline_blocks
 from ..core.views.render import Marker, markdown, markers, materialize
 from ..core.views.spec import ViewFile, read_view_file
 from ..core.views.tasks import tasks_of
+from .git import GitError, GitUnavailable, Repository, find_repository_or_none
 from .notebooks import Notebook, really_inside
 from .view_schema import schema_properties
 from .view_sql import compile_filters
@@ -43,6 +44,7 @@ class Needs:
     backlinks: bool
     ctime: bool
     mtime: bool = True
+    git: bool = False
 
 
 def needs_of(file: ViewFile) -> Needs:
@@ -58,6 +60,7 @@ def needs_of(file: ViewFile) -> Needs:
         backlinks="backlinks" in text,
         ctime="ctime" in text,
         mtime="mtime" in text,
+        git="git." in text,
     )
 
 
@@ -250,6 +253,7 @@ def _read_records(
         links = _by_file(conn, _LINKS_SQL, "l.source_id", ids)
     if needs.backlinks:
         backlinks = _by_file(conn, _BACKLINKS_SQL, "l.target_id", ids)
+    commits = _commits(conn, root) if needs.git else {}
     records = []
     for (file_id, path, size, mtime_ns, _), properties in zip(
         rows, _properties(cache, rows), strict=True
@@ -264,9 +268,45 @@ def _read_records(
                 tags=tuple(tags.get(file_id, ())) if tags else (),
                 links=tuple(links.get(file_id, ())) if links else (),
                 backlinks=tuple(backlinks.get(file_id, ())) if backlinks else (),
+                git_date=commits.get(file_id, (None, None))[0],
+                git_author=commits.get(file_id, (None, None))[1],
             )
         )
     return records
+
+
+_COMMITS: dict[str, tuple[dt.datetime, str]] = {}
+"""Date and author by commit hash: a commit never changes, so this is never stale."""
+_COMMITS_MAX = 100_000
+
+
+def _commits(conn: sqlite3.Connection, root: Path) -> dict[str, tuple[dt.datetime, str]]:
+    """The last commit (date, author) of every git-tracked note, by file id (the index knows
+    each note's last commit; git is asked once per commit not seen before)."""
+    rows = conn.execute(
+        "SELECT id, git_commit_hash FROM file_metadata"
+        " WHERE is_note = 1 AND deleted_at IS NULL AND git_commit_hash IS NOT NULL"
+    ).fetchall()
+    missing = sorted({h for _, h in rows if h not in _COMMITS})
+    if missing:
+        repo = find_repository_or_none(root)
+        if repo is not None:
+            if len(_COMMITS) + len(missing) > _COMMITS_MAX:
+                _COMMITS.clear()
+            for i in range(0, len(missing), _IN_CHUNK):
+                _read_commits(repo, missing[i : i + _IN_CHUNK])
+    return {file_id: _COMMITS[h] for file_id, h in rows if h in _COMMITS}
+
+
+def _read_commits(repo: Repository, hashes: list[str]) -> None:
+    try:
+        _, out, _ = repo.run("show", "-s", "--format=%H%x00%ct%x00%an", *hashes, literal=False)
+    except (GitError, GitUnavailable):
+        return
+    for line in out.decode("utf-8", "replace").splitlines():
+        parts = line.split("\0")
+        if len(parts) == 3 and parts[1].isdigit():
+            _COMMITS[parts[0]] = (dt.datetime.fromtimestamp(int(parts[1])), parts[2])
 
 
 def _ctime(path: Path) -> dt.datetime | None:

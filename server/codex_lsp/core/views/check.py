@@ -123,8 +123,8 @@ class _Checker:
             if root == "file" and node.name not in FILE_FIELDS:
                 self.report(site, node, f"unknown file field {node.name!r}")
                 return
-            if root == "git":
-                self.report(site, node, "git.date and git.author are not supported yet")
+            if root == "git" and node.name not in GIT_FIELDS:
+                self.report(site, node, f"unknown git field {node.name!r} (date, author)")
                 return
             if root == "formula" and node.name not in self.file.formulas:
                 self.report(site, node, f"no formula {node.name!r} in this file")
@@ -132,7 +132,7 @@ class _Checker:
             if root == "this":
                 self.report(site, node, "'this' is not supported")
                 return
-            if root in ("file", "formula", "note"):
+            if root in ("file", "formula", "note", "git"):
                 if root == "note":
                     self.property(site, node, node.name)
                 return
@@ -178,8 +178,8 @@ def check_file(file: ViewFile, props: Mapping[str, PropertyInfo] | None) -> list
             message = f"unknown file field {rest!r}"
         elif root == "formula" and rest not in file.formulas:
             message = f"no formula {rest!r} in this file"
-        elif root == "git":
-            message = "git.date and git.author are not supported yet"
+        elif root == "git" and rest not in GIT_FIELDS:
+            message = f"unknown git field {rest!r} (date, author)"
         if message:
             checker.problems.append(ViewProblem(message, start, end))
         elif root == "note" and not tasks and props is not None and rest not in props:
