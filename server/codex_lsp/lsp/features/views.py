@@ -19,7 +19,7 @@ from typing import Any
 from lsprotocol import types
 
 from ...core.model import Position
-from ...core.textpos import LineIndex
+from ...core.textpos import LineIndex, utf16_offset
 from ...core.views.check import PropertyInfo, check_file
 from ...core.views.engine import Result, ViewInvalid
 from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
@@ -174,7 +174,8 @@ async def view_completion(
     methods, functions, and tags or folders inside ``hasTag("``/``inFolder("``."""
     if doc.service is None or _at(doc, position) is None:
         return None
-    line = doc.index.line_text(position.line)[: position.character]
+    full = doc.index.line_text(position.line)
+    line = full[: utf16_offset(full, position.character)]
     stripped = line.lstrip(" -")
     items: list[types.CompletionItem] = []
     service = doc.service
@@ -242,7 +243,7 @@ async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | 
     if doc.service is None:
         return None
     sections = _sections(doc)
-    if not sections or (not is_view_document(doc) and not sections):
+    if not sections:
         return None
     service = doc.service
     root = service.notebook.root
