@@ -85,7 +85,7 @@ def test_index_text(lab_notebook: Path, cache_home: Path) -> None:
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == f"{lab_notebook}  (notebook)"
-    assert lines[1] == "  26 notes, 5 attachments, 158 links (2 broken, 1 ambiguous), 22 tags"
+    assert lines[1] == "  26 notes, 5 attachments, 132 links (2 broken, 1 ambiguous), 22 tags"
     assert re.fullmatch(r"  31 added, 0 modified, 0 removed, 0 moved in \d+\.\d\d s", lines[2])
     assert len(lines) == 3
     again = cli("index", lab_notebook, cache=cache_home)
@@ -107,7 +107,7 @@ def test_index_json(lab_notebook: Path, cache_home: Path) -> None:
     assert {k: stats[k] for k in ("notes", "attachments", "links", "added")} == {
         "notes": 26,
         "attachments": 5,
-        "links": 158,
+        "links": 132,
         "added": 31,
     }
     assert (stats["broken_links"], stats["ambiguous_links"], stats["tags"]) == (2, 1, 22)

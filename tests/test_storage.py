@@ -157,7 +157,7 @@ def bump_mtime(path: Path, seconds: float = 5.0) -> None:
 
 def test_index_counts_of_example(lab_notebook: Path) -> None:
     stats = run_index(lab_notebook)
-    assert (stats.notes, stats.attachments, stats.links) == (26, 5, 158)
+    assert (stats.notes, stats.attachments, stats.links) == (26, 5, 132)
     assert (stats.broken_links, stats.ambiguous_links) == (2, 1)
     assert (stats.added, stats.modified, stats.removed, stats.moved) == (31, 0, 0, 0)
     assert stats.warnings == []
@@ -197,7 +197,7 @@ def test_second_run_changes_nothing(lab_notebook: Path) -> None:
     run_index(lab_notebook)
     stats = run_index(lab_notebook)
     assert (stats.added, stats.modified, stats.removed, stats.moved) == (0, 0, 0, 0)
-    assert (stats.notes, stats.links, stats.broken_links) == (26, 158, 2)
+    assert (stats.notes, stats.links, stats.broken_links) == (26, 132, 2)
 
 
 def test_touch_without_change_is_not_modified(open_indexer: Indexer, lab_notebook: Path) -> None:
@@ -222,7 +222,7 @@ def test_changing_a_note_updates_its_links(open_indexer: Indexer, lab_notebook: 
     bump_mtime(path)
     stats = open_indexer.index()
     assert (stats.added, stats.modified, stats.removed) == (0, 1, 0)
-    assert (stats.links, stats.broken_links) == (158, 1)
+    assert (stats.links, stats.broken_links) == (132, 1)
     conn = open_indexer.conn
     assert link_status(conn, EXP_014, "Western blot") == []
     assert link_status(conn, EXP_014, "Gel electrophoresis") == ["resolved"]
@@ -392,7 +392,7 @@ def test_full_reindex_rewrites_everything(lab_notebook: Path) -> None:
     run_index(lab_notebook)
     stats = run_index(lab_notebook, full=True)
     assert stats.modified == 31
-    assert (stats.notes, stats.links, stats.broken_links) == (26, 158, 2)
+    assert (stats.notes, stats.links, stats.broken_links) == (26, 132, 2)
 
 
 def test_parser_version_change_triggers_full_reindex(
@@ -729,7 +729,7 @@ def test_truncated_database_is_rebuilt(lab_notebook: Path) -> None:
     data = db.read_bytes()
     db.write_bytes(data[:4096] + b"\xff" * 4096)
     stats = run_index(lab_notebook)
-    assert (stats.notes, stats.links) == (26, 158)
+    assert (stats.notes, stats.links) == (26, 132)
 
 
 def test_foreign_database_is_moved_aside(

@@ -424,16 +424,16 @@ def test_markers_and_materialize_keep_other_bytes() -> None:
 def test_markdown_and_terminal_rendering() -> None:
     file = read_view_file(BASE)
     result = run_view(file, file.views[0], records(), NOW)
-    md = markdown(result, file.views[0].summaries, "reports")
+    md = markdown(result, file.views[0].summaries)
     assert md == (
         "**Status: done** (1)\n\n"
         "| name | Status | doubled |\n|---|---|---|\n"
-        "| [b.md](../e/b.md) | done | 10 |\n"
+        "| b.md | done | 10 |\n"
         "|  |  | Sum: 10 |\n\n"
         "**Status: running** (2)\n\n"
         "| name | Status | doubled |\n|---|---|---|\n"
-        "| [c.md](../e/c.md) | running | 6 |\n"
-        "| [a.md](../e/a.md) | running | 2 |\n"
+        "| c.md | running | 6 |\n"
+        "| a.md | running | 2 |\n"
         "|  |  | Sum: 8 |\n"
     )
     table = terminal_table(result)
@@ -467,3 +467,16 @@ def test_hostile_view_files_never_crash(text: str) -> None:
     file = read_view_file(text)
     for p in [*file.problems, *check_file(file, {})]:
         assert 0 <= p.start <= p.end <= len(text)
+
+
+def test_materialized_cells_hold_no_links() -> None:
+    """Links in values show their text: a table must not add links to its note."""
+    rec = Record(
+        "e/a.md",
+        {"protocol": "[[PCR amplification#Steps|PCR]]", "see": "[doc](x.md) and ![[img.png]]"},
+    )
+    file = read_view_file("views: [{order: [protocol, see], groupBy: {property: protocol}}]\n")
+    md = markdown(run_view(file, file.views[0], [rec], NOW), {})
+    assert "[[" not in md and "](" not in md
+    assert "**protocol: PCR** (1)" in md
+    assert "| PCR | doc and img.png |" in md

@@ -216,7 +216,7 @@ def test_marker_paths_stay_in_the_notebook(lab_notebook: Path, target: str) -> N
     indexer = Indexer(Notebook(lab_notebook, explicit=True))
     try:
         indexer.index()
-        out = views.refreshed(indexer.conn, lab_notebook, "x.md", note, NOW)
+        out = views.refreshed(indexer.conn, lab_notebook, note, NOW)
     finally:
         indexer.close()
     assert out.startswith(f"<!-- codex:view {target} -->\n_codex:view error: {target}: ")

@@ -122,7 +122,7 @@ def run_views(args: argparse.Namespace) -> int:
                 path = root / rel
                 if path != base and base not in path.parents:
                     continue
-                fresh = views.refreshed(item.conn, root, rel, text, now)
+                fresh = views.refreshed(item.conn, root, text, now)
                 if fresh == text:
                     continue
                 stale.append(str(path.relative_to(base)) if path != base else path.name)

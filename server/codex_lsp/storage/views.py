@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -440,10 +439,8 @@ def view_file_at(root: Path, rel: str) -> ViewFile:
 
 
 def _renderer(
-    conn: sqlite3.Connection, root: Path, rel: str, now: dt.datetime | None
+    conn: sqlite3.Connection, root: Path, now: dt.datetime | None
 ) -> Callable[[Marker], str]:
-    folder = os.path.dirname(rel)
-
     def render(marker: Marker) -> str:
         try:
             file = view_file_at(root, marker.path)
@@ -451,24 +448,24 @@ def _renderer(
             result = query(conn, root, file, marker.view, now)
         except ViewInvalid as exc:
             return f"_codex:view error: {exc}_\n"
-        return markdown(result, view.summaries if view else {}, folder)
+        return markdown(result, view.summaries if view else {})
 
     return render
 
 
 def refreshed(
-    conn: sqlite3.Connection, root: Path, rel: str, text: str, now: dt.datetime | None = None
+    conn: sqlite3.Connection, root: Path, text: str, now: dt.datetime | None = None
 ) -> str:
     """A note's text with every materialized view recomputed (an error shows in its place)."""
-    return materialize(text, _renderer(conn, root, rel, now))
+    return materialize(text, _renderer(conn, root, now))
 
 
 def stale_blocks(
-    conn: sqlite3.Connection, root: Path, rel: str, text: str, now: dt.datetime | None = None
+    conn: sqlite3.Connection, root: Path, text: str, now: dt.datetime | None = None
 ) -> list[tuple[Marker, str]]:
     """The materialized views of a note whose content differs from a fresh result, each with
     its fresh content (what replaces ``text[marker.start:marker.end]``)."""
-    render = _renderer(conn, root, rel, now)
+    render = _renderer(conn, root, now)
     out = []
     for marker in markers(text):
         fresh = render(marker)

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from .engine import Result
 from .values import display
 
 _OPEN = re.compile(r"^<!--\s*codex:view\s+(?P<target>[^\s>][^>]*?)\s*-->[ \t]*\r?$", re.M)
 _CLOSE = re.compile(r"^<!--\s*/codex:view\s*-->[ \t]*\r?$", re.M)
-_NAME_COLUMNS = ("file.name", "file.basename", "file.path")
+_WIKI_LINK = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,22 +78,18 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", "")
 
 
-def _note_link(path: str, label: str, from_folder: str) -> str:
-    rel = posixpath.relpath(path, from_folder or ".")
-    text = _cell(label).replace("[", "\\[").replace("]", "\\]")
-    return f"[{text}]({quote(rel)})"
+def _unlinked(text: str) -> str:
+    """Cell text that is no link: ``[[target|label]]`` shows its label, ``[x](url)`` its text.
+
+    A materialized table is part of its note, so a link in it would be one more link of the
+    note (a backlink of every row, a place a rename rewrites): results are plain text.
+    """
+    return _MD_LINK.sub(r"\1", _WIKI_LINK.sub(lambda m: m.group(2) or m.group(1), text))
 
 
-def _row_cells(result: Result, index: int, from_folder: str) -> list[str]:
+def _row_cells(result: Result, index: int) -> list[str]:
     row = result.rows[index]
-    cells = []
-    for col in result.columns:
-        text = display(row.values.get(col.id))
-        if col.id in _NAME_COLUMNS:
-            cells.append(_note_link(row.path, text, from_folder))
-        else:
-            cells.append(_cell(text))
-    return cells
+    return [_cell(_unlinked(display(row.values.get(col.id)))) for col in result.columns]
 
 
 def _summary_cells(
@@ -106,8 +101,8 @@ def _summary_cells(
     ]
 
 
-def markdown(result: Result, summary_names: dict[str, str], from_folder: str = "") -> str:
-    """The result as Markdown: a table per group (or a list for list views), links to notes."""
+def markdown(result: Result, summary_names: dict[str, str]) -> str:
+    """The result as Markdown: a table per group (or a list for list views), as plain text."""
     if not result.rows:
         return "_No results._\n"
     sections = (
@@ -120,16 +115,16 @@ def markdown(result: Result, summary_names: dict[str, str], from_folder: str = "
         if title is not None:
             label = next((c.name for c in result.columns if c.id == result.group_by), None)
             label = label or (result.group_by or "").partition(".")[2]
-            out.append(f"**{_cell(label)}: {_cell(title)}** ({len(rows)})\n\n")
+            out.append(f"**{_cell(label)}: {_cell(_unlinked(title))}** ({len(rows)})\n\n")
         if result.type == "list":
             for i in rows:
-                cells = _row_cells(result, i, from_folder)
+                cells = _row_cells(result, i)
                 out.append("- " + " · ".join(c for c in cells if c) + "\n")
         else:
             out.append("| " + " | ".join(_cell(c.name) for c in result.columns) + " |\n")
             out.append("|" + "---|" * len(result.columns) + "\n")
             for i in rows:
-                out.append("| " + " | ".join(_row_cells(result, i, from_folder)) + " |\n")
+                out.append("| " + " | ".join(_row_cells(result, i)) + " |\n")
             if summaries:
                 out.append(
                     "| " + " | ".join(_summary_cells(result, summaries, summary_names)) + " |\n"

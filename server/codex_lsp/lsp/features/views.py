@@ -339,9 +339,7 @@ async def view_actions(
     if doc.service is None or "codex:view" not in doc.text or is_view_document(doc):
         return []
     root = doc.service.notebook.root
-    stale = await ls.read(
-        doc.service, lambda conn: stored_views.stale_blocks(conn, root, doc.rel, doc.text)
-    )
+    stale = await ls.read(doc.service, lambda conn: stored_views.stale_blocks(conn, root, doc.text))
     if not stale:
         return []
     count = len(stale)
@@ -424,9 +422,7 @@ def register(server: CodexServer) -> None:
         uri = required_field(command_argument(args), "uri", str, "a file URI")
         service, rel, text = await _text_of(ls, uri)
         root = service.notebook.root
-        stale = await ls.read(
-            service, lambda conn: stored_views.stale_blocks(conn, root, rel, text)
-        )
+        stale = await ls.read(service, lambda conn: stored_views.stale_blocks(conn, root, text))
         if not stale:
             return {"uri": uri, "updated": 0}
         edit = _blocks_edit(ls, uri, text, stale)
