@@ -132,7 +132,7 @@ async def test_a_read_only_notebook_is_served_from_the_cache(
     try:
         assert any(hit["path"] == PCR_NOTE for hit in await search(session, "PCR"))
         notes = await session.command("codex.notebooks")
-        assert notes[0]["notes"] == 25
+        assert notes[0]["notes"] == 26
         assert notes[0]["database"] == str(cache_dir_for(read_only_lab) / "notebook.db")
         warnings = [m.message for m in session.client.log_messages if "read-only" in m.message]
         assert len(warnings) == 1, warnings

@@ -421,7 +421,7 @@ async def test_stdout_carries_only_protocol_messages(lab_notebook: Path) -> None
     assert answered[2]["error"]["code"] == -32601
     assert answered[3]["error"]["code"] == -32602  # invalid params: answered, not dropped
     assert answered[4]["result"] == [] or isinstance(answered[4]["result"], list)
-    assert answered[5]["result"][0]["notes"] == 25
+    assert answered[5]["result"][0]["notes"] == 26
     methods = {m.get("method") for m in received}
     assert "textDocument/publishDiagnostics" in methods
     assert b"Traceback" not in stdout

@@ -303,3 +303,14 @@ async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:
     finally:
         fresh_lab.close(uri)
         fresh_lab.close(schema_uri)
+
+
+async def test_view_commands_are_advertised(shared_lab: Session) -> None:
+    provider = shared_lab.capabilities.execute_command_provider
+    assert provider is not None
+    assert set(provider.commands) >= {
+        "codex.query",
+        "codex.views",
+        "codex.writeViews",
+        "codex.setProperty",
+    }
