@@ -104,7 +104,7 @@ async def test_a_full_reindex_works_on_a_damaged_index(lab: Session, damage: str
     checkpoint(lab.root / ".codex/notebook.db")
     DAMAGE[damage](lab.root / ".codex/notebook.db")
     results = await lab.command("codex.reindex", {"full": True})
-    assert [r["notes"] for r in results] == [25]
+    assert [r["notes"] for r in results] == [26]
 
     async def answered() -> bool:  # a damage only a reader meets is rebuilt in the background
         return any(hit["path"] == PCR_NOTE for hit in await search(lab, "PCR"))

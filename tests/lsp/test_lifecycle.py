@@ -91,7 +91,7 @@ async def test_indexing_reports_progress(shared_lab: Session) -> None:
     assert isinstance(begin, types.WorkDoneProgressBegin)
     assert begin.title == "Indexing lab-notebook"
     assert isinstance(end, types.WorkDoneProgressEnd)
-    assert end.message == "25 notes"
+    assert end.message == "26 notes"
     assert middle and all(isinstance(r, types.WorkDoneProgressReport) for r in middle)
     percentages = [r.percentage for r in middle if isinstance(r, types.WorkDoneProgressReport)]
     assert percentages == sorted(percentages) and percentages[-1] == 100
