@@ -174,7 +174,7 @@ async def test_reindex(lab: Session) -> None:
         for report in reports
         if isinstance(report, types.WorkDoneProgressEnd)
     ]
-    assert ends.count("25 notes") >= 2 and "26 notes" in ends
+    assert ends.count("26 notes") >= 2 and "27 notes" in ends
 
 
 async def test_commands_with_no_argument_object(lab: Session) -> None:
