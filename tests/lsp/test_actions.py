@@ -159,11 +159,11 @@ async def test_create_note_command(lab: Session) -> None:
 async def test_reindex(lab: Session) -> None:
     (stats,) = await lab.command("codex.reindex")
     assert stats["notebook"] == str(lab.root)
-    assert stats["notes"] == 25
+    assert stats["notes"] == 26
     assert stats["modified"] == 0 and stats["added"] == 0
     (lab.root / "protocols/Extra.md").write_text("# Extra\n\n#extra-tag\n", encoding="utf-8")
     (full,) = await lab.command("codex.reindex", {"full": True})
-    assert full["notes"] == 26
+    assert full["notes"] == 27
     assert full["added"] == 1
     tags = {t["name"] for t in await lab.command("codex.tags")}
     assert "extra-tag" in tags
@@ -174,7 +174,7 @@ async def test_reindex(lab: Session) -> None:
         for report in reports
         if isinstance(report, types.WorkDoneProgressEnd)
     ]
-    assert ends.count("25 notes") >= 2 and "26 notes" in ends
+    assert ends.count("26 notes") >= 2 and "27 notes" in ends
 
 
 async def test_commands_with_no_argument_object(lab: Session) -> None:

@@ -208,7 +208,7 @@ async def test_notebooks(shared_lab: Session) -> None:
     assert notebook["explicit"] is True
     assert notebook["database"] == str(shared_lab.root / ".codex" / "notebook.db")
     assert notebook["ready"] is True
-    assert notebook["notes"] == 25
+    assert notebook["notes"] == 26
 
 
 async def test_every_command_is_advertised(shared_lab: Session) -> None:

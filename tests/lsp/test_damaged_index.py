@@ -104,7 +104,7 @@ async def test_a_full_reindex_works_on_a_damaged_index(lab: Session, damage: str
     checkpoint(lab.root / ".codex/notebook.db")
     DAMAGE[damage](lab.root / ".codex/notebook.db")
     results = await lab.command("codex.reindex", {"full": True})
-    assert [r["notes"] for r in results] == [25]
+    assert [r["notes"] for r in results] == [26]
 
     async def answered() -> bool:  # a damage only a reader meets is rebuilt in the background
         return any(hit["path"] == PCR_NOTE for hit in await search(lab, "PCR"))
@@ -132,7 +132,7 @@ async def test_a_read_only_notebook_is_served_from_the_cache(
     try:
         assert any(hit["path"] == PCR_NOTE for hit in await search(session, "PCR"))
         notes = await session.command("codex.notebooks")
-        assert notes[0]["notes"] == 25
+        assert notes[0]["notes"] == 26
         assert notes[0]["database"] == str(cache_dir_for(read_only_lab) / "notebook.db")
         warnings = [m.message for m in session.client.log_messages if "read-only" in m.message]
         assert len(warnings) == 1, warnings

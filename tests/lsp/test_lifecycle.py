@@ -93,7 +93,7 @@ async def test_indexing_reports_progress(shared_lab: Session) -> None:
     assert isinstance(begin, types.WorkDoneProgressBegin)
     assert begin.title == "Indexing lab-notebook"
     assert isinstance(end, types.WorkDoneProgressEnd)
-    assert end.message == "25 notes"
+    assert end.message == "26 notes"
     assert middle and all(isinstance(r, types.WorkDoneProgressReport) for r in middle)
     percentages = [r.percentage for r in middle if isinstance(r, types.WorkDoneProgressReport)]
     assert percentages == sorted(percentages) and percentages[-1] == 100
@@ -465,7 +465,7 @@ async def test_stdout_carries_only_protocol_messages(lab_notebook: Path) -> None
     assert answered[2]["error"]["code"] == -32601
     assert answered[3]["error"]["code"] == -32602  # invalid params: answered, not dropped
     assert isinstance(answered[4]["result"], list)  # a query that is not FTS5 syntax: no error
-    assert answered[5]["result"][0]["notes"] == 25
+    assert answered[5]["result"][0]["notes"] == 26
     methods = {m.get("method") for m in received}
     assert "textDocument/publishDiagnostics" in methods
     assert b"Traceback" not in stdout

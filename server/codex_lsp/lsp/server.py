@@ -493,6 +493,7 @@ def create_server() -> CodexServer:
         schema,
         symbols,
         sync,
+        views,
     )
 
     server = CodexServer()
@@ -510,6 +511,7 @@ def create_server() -> CodexServer:
         history,
         schema,
         refresh,
+        views,
     ):
         module.register(server)
     return server

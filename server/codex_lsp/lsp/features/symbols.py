@@ -20,6 +20,7 @@ from ...storage.symbol_index import Symbol, SymbolCache, SymbolKind
 from ..convert import ZERO_RANGE, lsp_range
 from ..server import CodexServer, Document
 from .history import history_lens
+from .views import view_lenses
 
 WORKSPACE_SYMBOL_LIMIT = 200
 SHOW_BACKLINKS = "codex.showBacklinks"
@@ -199,14 +200,15 @@ def register(server: CodexServer) -> None:
     async def code_lens(
         ls: CodexServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
-        if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
-            return None
         doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
+        rows = await view_lenses(ls, doc) or []  # row counts of views in the document
+        if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
+            return rows or None
         lenses = [await backlink_lens(ls, doc)] if ls.settings.code_lens_backlinks else []
         history = await history_lens(ls, doc)  # None unless tracked by git (and enabled)
-        return [*lenses, history] if history else lenses or None
+        return [*rows, *lenses, history] if history else [*rows, *lenses] or None
 
 
 async def backlink_lens(ls: CodexServer, doc: Document) -> types.CodeLens:
