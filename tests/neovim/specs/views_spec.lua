@@ -227,4 +227,94 @@ T.test('an inline ```base block shows its row count under it and renders with gV
   T.match('\nname%s+status\n', t, 'its columns')
 end)
 
+T.test('inline blocks are numbered as the server numbers them: other fences skipped, list views, errors', function()
+  T.write('More inline views.md', table.concat({
+    '# More inline views',
+    '',
+    '```yaml',
+    '```base',
+    'not a view: inside a yaml fence',
+    '```',
+    '',
+    '    ```base',
+    '    indented four spaces: a code block, not a view',
+    '    ```',
+    '',
+    '~~~codex-view',
+    'view_type: list',
+    'query: file.inFolder("protocols")',
+    'config:',
+    '  name: Protocols',
+    '  columns: [file.basename, file.folder]',
+    '~~~',
+    '',
+    '```base',
+    "filters: 'nope(1)'",
+    '```',
+  }, '\n') .. '\n')
+  local buf = T.open('More inline views.md')
+  local shown = T.wait(function()
+    return vim.b[buf].codex_inline_views
+  end, 'inline view labels')
+  T.eq(2, #shown, 'two inline views: ' .. vim.inspect(shown))
+  T.match('^Protocols: %d+ rows$', shown[1], 'the codex-view block')
+  T.match('^error: .*nope', shown[2], 'the broken block shows its error')
+  vim.api.nvim_win_set_cursor(0, { 14, 0 })
+  vim.api.nvim_feedkeys('gV', 'x', false)
+  local t = view_text(function(s)
+    return s:find('^Protocols · list') ~= nil
+  end, 'the list view')
+  T.match('\n• PCR amplification  · protocols\n', t, 'a bullet per note with its other columns')
+  -- The broken block renders its error in the view buffer.
+  vim.cmd('buffer ' .. buf)
+  vim.api.nvim_win_set_cursor(0, { 21, 0 })
+  vim.cmd('CodexView')
+  view_text(function(s)
+    return s:find('error', 1, true) ~= nil and s:find('nope', 1, true) ~= nil
+  end, 'the error shown in the view buffer')
+end)
+
+T.test('gr recomputes; a hidden view is recomputed when shown again', function()
+  T.open(EXPERIMENTS)
+  vim.cmd('CodexView By status')
+  view_text(function(s)
+    return s:find('^By status') ~= nil
+  end, 'By status')
+  local view = vim.api.nvim_get_current_buf()
+  local views = require('codex.views')
+  local before = views.state[view].renders
+  vim.api.nvim_feedkeys('gr', 'x', false)
+  T.wait(function()
+    return views.state[view].renders > before
+  end, 'gr rendered again')
+  -- Hide the view, change a note and save it, show the view again.
+  local rel = 'experiments/2026-03-04 PCR optimisation.md'
+  vim.cmd('edit ' .. vim.fn.fnameescape(T.path(rel)))
+  T.client(0)
+  local row = T.line_of(rel, 'status: ')
+  vim.api.nvim_buf_set_lines(0, row, row + 1, false, { 'status: planned' })
+  vim.cmd('silent write')
+  T.wait(function()
+    return views.state[view].stale
+  end, 'the hidden view marked stale by the change')
+  vim.cmd('buffer ' .. view)
+  T.wait(function()
+    return group_of(text(view), 'planned'):find('PCR optimisation', 1, true) ~= nil
+  end, 'shown again with the change', nil, function()
+    return text(view)
+  end)
+end)
+
+T.test(':CodexSet values: JSON where it parses, else text', function()
+  local parse = require('codex.views').parse_value
+  T.eq('done', parse('done'))
+  T.eq('in progress', parse(' in progress '))
+  T.eq(3, parse('3'))
+  T.eq('3', parse('"3"'))
+  T.eq(true, parse('true'))
+  T.eq(vim.NIL, parse('null'))
+  T.eq({ 'a', 'b' }, parse('["a", "b"]'))
+  T.eq('{"a": 1}', parse('{"a": 1}'), 'an object stays text (the server refuses objects)')
+end)
+
 T.run('views_spec')

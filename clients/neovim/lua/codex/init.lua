@@ -133,5 +133,11 @@ end
 function M.deleted()
   require('codex.git').deleted()
 end
+function M.view(name)
+  require('codex.views').view(name)
+end
+function M.views()
+  require('codex.views').pick()
+end
 
 return M

@@ -18,7 +18,7 @@ local notify = client.notify
 --- Key rendering the view under the cursor in view files and notes with inline views.
 M.render_key = 'gV'
 
---- Fence languages of inline views (as in Obsidian).
+--- Fence infos of inline views (as in Obsidian).
 local INLINE_LANGS = { base = true, ['codex-view'] = true }
 
 --- Longest cell shown; longer values end in "…" (the whole value is in the note).
@@ -181,7 +181,7 @@ function M.render_table(result, lines, at, cells)
     for i = 1, #columns do
       parts[i] = i < #columns and pad(values[i] or '', widths[i]) or (values[i] or '')
     end
-    return vim.trim(table.concat(parts, '  ')) == '' and '' or (table.concat(parts, '  '):gsub('%s+$', ''))
+    return (table.concat(parts, '  '):gsub('%s+$', ''))
   end
   lines[#lines + 1] = line(header)
   local rule = {}
@@ -294,21 +294,29 @@ local function client_for(uri)
   return clients[1]
 end
 
---- Run codex.query for a source; `on_done(result, err)` with the server's message on failure.
-local function query(source, on_done)
-  local c = client_for(source.uri)
-  if not c then
+--- Run a server command for a file of a notebook on the codex client serving it;
+--- `on_done(result, err)` with the server's message on failure.
+local function request(uri, command, arg, on_done)
+  local c = client_for(uri)
+  if not c or not c.initialized then
     return on_done(nil, 'no codex-lsp server is running (open a note of the notebook)')
   end
-  local arg = { uri = source.uri, view = source.view, block = source.block }
-  local params = { command = 'codex.query', arguments = { arg } }
+  if not client.supports(c, command) then
+    return on_done(nil, ('the server (%s) does not offer %s; update codex-lsp'):format(client.describe(c), command))
+  end
+  local params = { command = command, arguments = { arg } }
   client.call(c, 'request', 'workspace/executeCommand', params, function(err, result)
     if err then
       on_done(nil, err.message or vim.inspect(err))
     else
-      on_done(result, nil, c)
+      on_done(result, nil)
     end
   end)
+end
+
+--- Run codex.query for a view source.
+local function query(source, on_done)
+  request(source.uri, 'codex.query', { uri = source.uri, view = source.view, block = source.block }, on_done)
 end
 
 --- The row under the cursor of a view buffer (nil on headings and blank lines).
@@ -453,8 +461,9 @@ function M.set(key, text, buf)
   local before = vim.fn.bufnr(fname)
   local was_modified = before ~= -1 and vim.api.nvim_buf_is_loaded(before) and vim.bo[before].modified
   local arg = { uri = row.uri, key = key, value = M.parse_value(text) }
-  client.execute('codex.setProperty', arg, function(result)
-    if not (result and result.applied) then
+  request(row.uri, 'codex.setProperty', arg, function(result, err)
+    if err or not (result and result.applied) then
+      notify(('codex: setting %s failed: %s'):format(key, err or 'the edit was not applied'), vim.log.levels.ERROR)
       return
     end
     local note = vim.fn.bufnr(fname)
@@ -465,7 +474,7 @@ function M.set(key, text, buf)
     end
     notify(('codex: %s of %s set to %s'):format(key, row.path or fname, vim.json.encode(arg.value)))
     M.schedule_refresh(buf)
-  end, { bufnr = buf, feature = 'views' })
+  end)
 end
 
 local function setup_buffer(buf)
@@ -535,29 +544,41 @@ local function is_view_file(name)
   return lower:match('%.cdx$') ~= nil or lower:match('%.base$') ~= nil
 end
 
---- Inline view blocks of a buffer: {start, finish} 0-based lines of the fences, in order.
+--- Inline view blocks of a buffer: 0-based lines of the opening fence and of the closing one
+--- (the last line for an unclosed block), numbered as the server numbers them
+--- (core/views/inline.py): an opening fence of 3+ backticks or tildes indented at most 3
+--- spaces whose info is exactly `base` or `codex-view`; other fenced code is skipped.
 --- @param buf integer
 --- @return {start: integer, finish: integer}[]
 function M.inline_blocks(buf)
-  local blocks, open = {}, nil
-  for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
-    if open then
-      local fence = line:match('^%s*(`+)%s*$') or line:match('^%s*(~+)%s*$')
-      if fence and fence:sub(1, 1) == open.char and #fence >= open.len then
-        if open.view then
-          blocks[#blocks + 1] = { start = open.line, finish = i - 1 }
-        end
-        open = nil
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local blocks, other = {}, nil
+  local function only(text, char, at_least)
+    return #text >= at_least and text == string.rep(char, #text)
+  end
+  local i = 1
+  while i <= #lines do
+    local line = lines[i]
+    local indent, marker, lang = line:match('^([ \t]*)([`~]+)[ \t]*([%w-]+)[ \t]*\r?$')
+    local char = marker and marker:sub(1, 1)
+    if not other and marker and #indent <= 3 and only(marker, char, 3) and INLINE_LANGS[lang] then
+      local j = i + 1
+      while j <= #lines and not only(vim.trim(lines[j]), char, #marker) do
+        j = j + 1
       end
+      blocks[#blocks + 1] = { start = i - 1, finish = math.min(j, #lines) - 1 }
+      i = j + 1
     else
-      local fence, info = line:match('^%s*(```+)%s*(.-)%s*$')
-      if not fence then
-        fence, info = line:match('^%s*(~~~+)%s*(.-)%s*$')
+      local stripped = vim.trim(line)
+      local mark = stripped:sub(1, 3)
+      if mark == '```' or mark == '~~~' then
+        if not other then
+          other = mark
+        elseif other == mark and only(stripped, mark:sub(1, 1), 3) then
+          other = nil
+        end
       end
-      if fence then
-        local lang = (info:match('^(%S+)') or ''):lower()
-        open = { line = i - 1, char = fence:sub(1, 1), len = #fence, view = INLINE_LANGS[lang] }
-      end
+      i = i + 1
     end
   end
   return blocks
