@@ -62,11 +62,11 @@ T.test('a .cdx/.base file gets the server and the offer to render; :CodexView re
   local marks = vim.api.nvim_buf_get_extmarks(source, -1, 0, -1, { details = true })
   local hint = ''
   for _, m in ipairs(marks) do
-    for _, chunk in ipairs((m[4].virt_lines or {})[1] or {}) do
+    for _, chunk in ipairs(m[4].virt_text or {}) do
       hint = hint .. chunk[1]
     end
   end
-  T.match('gV or :CodexView renders', hint, 'hint above the view file')
+  T.match('gV or :CodexView renders', hint, 'hint at the end of the first line')
   -- The cursor on the second view's name: :CodexView (no argument) renders that view.
   cursor_on('name: By status')
   vim.cmd('CodexView')
@@ -303,6 +303,22 @@ T.test('gr recomputes; a hidden view is recomputed when shown again', function()
   end, 'shown again with the change', nil, function()
     return text(view)
   end)
+end)
+
+T.test('long values are cut at 48 cells with an ellipsis; lists joined; null empty', function()
+  local views = require('codex.views')
+  local lines = views.render({
+    view = 'V',
+    type = 'table',
+    columns = { { id = 'a', name = 'A' }, { id = 'b', name = 'B' } },
+    rows = { { values = { a = string.rep('é', 100), b = { 'x', 2 } } }, { values = { a = vim.NIL, b = 'y' } } },
+    groups = {},
+    total = 2,
+  })
+  T.eq('V · table · 2 rows', lines[1])
+  local first = lines[5]
+  T.eq(string.rep('é', 47) .. '…  x, 2', first, 'cut value, then the list')
+  T.eq(string.rep(' ', 48) .. '  y', lines[6], 'null shown empty, columns aligned')
 end)
 
 T.test(':CodexSet values: JSON where it parses, else text', function()

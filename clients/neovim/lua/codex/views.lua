@@ -54,17 +54,16 @@ function M.format_value(value)
   return ui.one_line(tostring(value))
 end
 
-local function width(text)
-  return vim.fn.strdisplaywidth(text)
-end
+local width = vim.api.nvim_strwidth
 
 --- `text` cut to `max` display cells, with "…" when cut.
 local function clip(text, max)
   if width(text) <= max then
     return text
   end
-  local chars = vim.fn.strchars(text)
-  local cut = text
+  -- Every character takes at least one cell (but combining ones): start from max - 1 of them.
+  local chars = math.min(vim.fn.strchars(text), max - 1)
+  local cut = vim.fn.strcharpart(text, 0, chars)
   while chars > 0 and width(cut) > max - 1 do
     chars = chars - 1
     cut = vim.fn.strcharpart(text, 0, chars)
@@ -778,17 +777,15 @@ function M.map_render(buf)
   end, { buffer = buf, desc = 'Codex: render the view under the cursor' })
 end
 
---- A view file (.cdx, .base) was opened: offer its rendered view (a hint at the top and the
---- render key).
+--- A view file (.cdx, .base) was opened: offer its rendered view (a hint at the end of its
+--- first line, and the render key).
 --- @param buf integer
 function M.on_view_file(buf)
   M.map_render(buf)
   vim.api.nvim_buf_clear_namespace(buf, ns, 0, -1)
   vim.api.nvim_buf_set_extmark(buf, ns, 0, 0, {
-    virt_lines = {
-      { { ('Codex view file · %s or :CodexView renders the view under the cursor'):format(M.render_key), 'Comment' } },
-    },
-    virt_lines_above = true,
+    virt_text = { { ('  Codex view file · %s or :CodexView renders the view under the cursor'):format(M.render_key), 'Comment' } },
+    virt_text_pos = 'eol',
   })
 end
 
