@@ -166,7 +166,7 @@ vim.api.nvim_create_autocmd('LspAttach', {
 vim.api.nvim_create_autocmd('DiagnosticChanged', {
   group = group,
   callback = function(ev)
-    if vim.b[ev.buf].codex_attached ~= nil or #vim.lsp.get_clients({ name = 'codex', bufnr = ev.buf }) > 0 then
+    if #vim.lsp.get_clients({ name = 'codex', bufnr = ev.buf }) > 0 then
       require('codex.views').on_diagnostics(ev)
     end
   end,

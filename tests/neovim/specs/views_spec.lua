@@ -56,6 +56,19 @@ local function frontmatter_value(rel, key)
   return T.read(rel):match('\n' .. key .. ':%s*([^\n]*)')
 end
 
+-- First case of the spec: the server is not running yet.
+T.test(':CodexView run at once on a view file opened first renders it once the server is ready', function()
+  vim.cmd.edit(vim.fn.fnameescape(T.path('views/Open tasks.cdx')))
+  for _, c in ipairs(vim.lsp.get_clients({ name = 'codex' })) do
+    T.ok(not c.initialized, 'the server is still starting')
+  end
+  vim.cmd('CodexView')
+  local t = view_text(function(s)
+    return s:find('^Open tasks · table · %d+ rows') ~= nil
+  end, 'the view computed when the server is ready')
+  T.match('Miniprep kit decision', t, 'a task row')
+end)
+
 T.test('a .cdx/.base file gets the server and the offer to render; :CodexView renders an aligned table', function()
   local source = T.open(EXPERIMENTS)
   T.eq('yaml.cdx', vim.bo[source].filetype, 'view file filetype')

@@ -297,8 +297,11 @@ end
 --- `on_done(result, err)` with the server's message on failure.
 local function request(uri, command, arg, on_done)
   local c = client_for(uri)
-  if not c or not c.initialized then
+  if not c then
     return on_done(nil, 'no codex-lsp server is running (open a note of the notebook)')
+  elseif not c.initialized then
+    -- The view is recomputed when the server's first index run ends.
+    return on_done(nil, 'the codex-lsp server is starting')
   end
   if not client.supports(c, command) then
     return on_done(nil, ('the server (%s) does not offer %s; update codex-lsp'):format(client.describe(c), command))
