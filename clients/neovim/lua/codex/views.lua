@@ -90,6 +90,21 @@ end
 
 -- Rendering ---------------------------------------------------------------------------------
 
+--- A group's heading: "status: done (5)", with the group property's display name ("(none)"
+--- for notes without the property).
+local function group_heading(result, group)
+  local key = M.format_value(group.key)
+  local by = result.groupBy ~= vim.NIL and result.groupBy or nil
+  local label
+  for _, col in ipairs(result.columns or {}) do
+    if col.id == by then
+      label = col.name
+    end
+  end
+  label = label or (by and by:gsub('^%w+%.', '')) or nil
+  return ('%s%s (%d)'):format(label and (ui.one_line(label) .. ': ') or '', key ~= '' and key or '(none)', #group.rows)
+end
+
 --- Lines of the result and, per line, the row shown there (boards: per cell span).
 --- @param result table codex.query result
 --- @return string[] lines
@@ -128,7 +143,7 @@ function M.render(result)
     end
     if #groups > 0 then
       for _, group in ipairs(groups) do
-        lines[#lines + 1] = ('%s (%d)'):format(M.format_value(group.key) ~= '' and M.format_value(group.key) or '(none)', #group.rows)
+        lines[#lines + 1] = '▸ ' .. group_heading(result, group)
         for _, index in ipairs(group.rows) do
           item(rows[index + 1])
         end
@@ -194,8 +209,7 @@ function M.render_table(result, lines, at, cells)
   end
   if #groups > 0 then
     for g, group in ipairs(groups) do
-      local key = M.format_value(group.key)
-      lines[#lines + 1] = ('▸ %s (%d)'):format(key ~= '' and key or '(none)', #group.rows)
+      lines[#lines + 1] = '▸ ' .. group_heading(result, group)
       for _, index in ipairs(group.rows) do
         row_line(index + 1)
       end
