@@ -319,8 +319,7 @@ T.test('gr recomputes; a hidden view is recomputed when shown again', function()
 end)
 
 T.test('long values are cut at 48 cells with an ellipsis; lists joined; null empty', function()
-  local views = require('codex.views')
-  local lines = views.render({
+  local lines = require('codex.view_render').render({
     view = 'V',
     type = 'table',
     columns = { { id = 'a', name = 'A' }, { id = 'b', name = 'B' } },
