@@ -22,15 +22,21 @@ function M.format_value(value)
   elseif type(value) == 'number' and value == math.floor(value) and math.abs(value) < 1e15 then
     return ('%d'):format(value)
   end
-  return ui.one_line(tostring(value))
+  local text = tostring(value)
+  -- Most values are one line already: skip the rewrite (a result may have 10,000 rows).
+  if text:find('[\t\n\r\v\f]') or text:find('  ', 1, true) or text:find('^ ') or text:find(' $') then
+    return ui.one_line(text)
+  end
+  return text
 end
 
 local width = vim.api.nvim_strwidth
 
---- `text` cut to `max` display cells, with "…" when cut.
+--- `text` cut to `max` display cells (with "…" when cut), and its width in cells.
 local function clip(text, max)
-  if width(text) <= max then
-    return text
+  local cells = width(text)
+  if cells <= max then
+    return text, cells
   end
   -- Every character takes at least one cell (but combining ones): start from max - 1 of them.
   local chars = math.min(vim.fn.strchars(text), max - 1)
@@ -39,11 +45,12 @@ local function clip(text, max)
     chars = chars - 1
     cut = vim.fn.strcharpart(text, 0, chars)
   end
-  return cut .. '…'
+  return cut .. '…', width(cut) + 1
 end
 
-local function pad(text, cells)
-  return text .. string.rep(' ', cells - width(text))
+--- `text` (`w` cells wide) followed by spaces up to `cells`.
+local function pad(text, w, cells)
+  return text .. string.rep(' ', cells - w)
 end
 
 -- Rendering ---------------------------------------------------------------------------------
@@ -78,12 +85,13 @@ function M.render(result)
   end
   lines[#lines + 1] = ('%s · %s · %s'):format(result.view or 'view', result.type or 'table', count)
   lines[#lines + 1] = ''
-  local cells = function(row)
-    local out = {}
-    for i, col in ipairs(columns) do
-      out[i] = clip(M.format_value((row.values or {})[col.id]), MAX_CELL)
+  -- The cells of a row (the first `n` columns) and their widths.
+  local cells = function(row, n)
+    local out, widths = {}, {}
+    for i = 1, math.min(n or #columns, #columns) do
+      out[i], widths[i] = clip(M.format_value((row.values or {})[columns[i].id]), MAX_CELL)
     end
-    return out
+    return out, widths
   end
   local groups = result.groups or {}
   local kind = result.type
@@ -121,48 +129,53 @@ end
 function M.render_table(result, lines, at, cells)
   local columns, rows, groups = result.columns or {}, result.rows or {}, result.groups or {}
   local widths = {}
-  local header = {}
+  local header, header_w = {}, {}
   for i, col in ipairs(columns) do
-    header[i] = clip(ui.one_line(col.name or col.id), MAX_CELL)
-    widths[i] = width(header[i])
+    header[i], header_w[i] = clip(ui.one_line(col.name or col.id), MAX_CELL)
+    widths[i] = header_w[i]
   end
-  local texts = {}
+  local texts, text_w = {}, {}
   for r, row in ipairs(rows) do
-    texts[r] = cells(row)
-    for i, text in ipairs(texts[r]) do
-      widths[i] = math.max(widths[i], width(text))
+    texts[r], text_w[r] = cells(row)
+    for i, w in ipairs(text_w[r]) do
+      if w > widths[i] then
+        widths[i] = w
+      end
     end
   end
   local function summary_cells(summaries)
-    local out, any = {}, false
+    local out, out_w, any = {}, {}, false
     for i, col in ipairs(columns) do
       local value = (summaries or {})[col.id]
-      out[i] = value ~= nil and clip('Σ ' .. M.format_value(value), MAX_CELL) or ''
-      widths[i] = math.max(widths[i], width(out[i]))
-      any = any or value ~= nil
+      out[i], out_w[i] = '', 0
+      if value ~= nil then
+        out[i], out_w[i] = clip('Σ ' .. M.format_value(value), MAX_CELL)
+        any = true
+      end
+      widths[i] = math.max(widths[i], out_w[i])
     end
-    return any and out or nil
+    return any and { out, out_w } or nil
   end
   local group_sums = {}
   for g, group in ipairs(groups) do
     group_sums[g] = summary_cells(group.summaries)
   end
   local total_sums = #groups == 0 and summary_cells(result.summaries) or nil
-  local function line(values)
+  local function line(values, value_w)
     local parts = {}
     for i = 1, #columns do
-      parts[i] = i < #columns and pad(values[i] or '', widths[i]) or (values[i] or '')
+      parts[i] = i < #columns and pad(values[i], value_w[i], widths[i]) or values[i]
     end
     return (table.concat(parts, '  '):gsub('%s+$', ''))
   end
-  lines[#lines + 1] = line(header)
+  lines[#lines + 1] = line(header, header_w)
   local rule = {}
   for i = 1, #columns do
     rule[i] = string.rep('─', widths[i])
   end
   lines[#lines + 1] = table.concat(rule, '  ')
   local function row_line(index)
-    lines[#lines + 1] = line(texts[index])
+    lines[#lines + 1] = line(texts[index], text_w[index])
     at[#lines] = rows[index]
   end
   if #groups > 0 then
@@ -172,7 +185,7 @@ function M.render_table(result, lines, at, cells)
         row_line(index + 1)
       end
       if group_sums[g] then
-        lines[#lines + 1] = line(group_sums[g])
+        lines[#lines + 1] = line(group_sums[g][1], group_sums[g][2])
       end
     end
   else
@@ -180,7 +193,7 @@ function M.render_table(result, lines, at, cells)
       row_line(r)
     end
     if total_sums then
-      lines[#lines + 1] = line(total_sums)
+      lines[#lines + 1] = line(total_sums[1], total_sums[2])
     end
   end
 end
@@ -196,26 +209,36 @@ function M.render_board(result, lines, at, cells)
     end
     groups = { { key = '(all)', rows = all } }
   end
+  -- Per column: its heading, its cards {text, w, row}, its width in cells.
   local heads, cards, widths, height = {}, {}, {}, 0
   for g, group in ipairs(groups) do
     local key = M.format_value(group.key)
-    heads[g] = ('%s (%d)'):format(key ~= '' and key or '(none)', #group.rows)
-    widths[g] = width(heads[g])
+    local head = ('%s (%d)'):format(key ~= '' and key or '(none)', #group.rows)
+    heads[g] = { text = head, w = width(head) }
+    widths[g] = heads[g].w
     cards[g] = {}
     for _, index in ipairs(group.rows) do
       local row = rows[index + 1]
-      local text = cells(row)[1] or ''
-      cards[g][#cards[g] + 1] = { text = text, row = row }
-      widths[g] = math.max(widths[g], width(text))
+      local text, w = cells(row, 1)
+      local card = { text = text[1] or '', w = w[1] or 0, row = row }
+      cards[g][#cards[g] + 1] = card
+      widths[g] = math.max(widths[g], card.w)
     end
     height = math.max(height, #group.rows)
   end
-  local function line(texts)
-    local parts = {}
+  local blank = { text = '', w = 0 }
+  --- One line of cells (nil: blank); its text, and the byte span of each card on it.
+  local function line(entries)
+    local parts, spans, col = {}, {}, 0
     for g = 1, #groups do
-      parts[g] = pad(texts[g] or '', widths[g])
+      local entry = entries[g] or blank
+      parts[g] = pad(entry.text, entry.w, widths[g])
+      if entry.row then
+        spans[#spans + 1] = { from = col, to = col + #parts[g], row = entry.row }
+      end
+      col = col + #parts[g] + #' │ '
     end
-    return (table.concat(parts, ' │ '):gsub('%s+$', ''))
+    return (table.concat(parts, ' │ '):gsub('%s+$', '')), spans
   end
   lines[#lines + 1] = line(heads)
   local rule = {}
@@ -224,17 +247,12 @@ function M.render_board(result, lines, at, cells)
   end
   lines[#lines + 1] = table.concat(rule, '─┼─')
   for i = 1, height do
-    local texts, spans, col = {}, {}, 0
+    local entries = {}
     for g = 1, #groups do
-      local card = cards[g][i]
-      texts[g] = card and card.text or ''
-      local cell_bytes = #pad(texts[g], widths[g])
-      if card then
-        spans[#spans + 1] = { from = col, to = col + cell_bytes, row = card.row }
-      end
-      col = col + cell_bytes + #' │ '
+      entries[g] = cards[g][i]
     end
-    lines[#lines + 1] = line(texts)
+    local text, spans = line(entries)
+    lines[#lines + 1] = text
     at[#lines] = spans
   end
 end
