@@ -117,6 +117,9 @@ T.test('a board shows one column per status; :CodexSet on a card moves it', func
   local row = cursor_on('EXP-014 HEK293 transfection')
   local line = vim.api.nvim_buf_get_lines(0, row - 1, row, false)[1]
   T.eq(lines[3]:find('planned', 1, true), line:find('EXP-014', 1, true), 'card under its column: ' .. line)
+  -- The property, then its values, complete from what the view shows.
+  T.eq({ 'status' }, vim.fn.getcompletion('CodexSet st', 'cmdline'), 'property completion')
+  T.eq({ 'done', 'planned', 'running' }, vim.fn.getcompletion('CodexSet status ', 'cmdline'), 'value completion')
   vim.cmd('CodexSet status done')
   view_text(function(s)
     return s:find('done (6)', 1, true) ~= nil and s:find('planned', 1, true) == nil

@@ -261,6 +261,44 @@ function M.set(key, text, buf)
   end)
 end
 
+--- :CodexSet completion: the view's note properties (its columns and group property), then
+--- the values the view shows for that property.
+--- @return string[]
+function M.complete_set(buf, arglead, cmdline)
+  local result = M.state[buf] and M.state[buf].result
+  if not result then
+    return {}
+  end
+  local words = vim.split(vim.trim(cmdline), '%s+')
+  local choosing_key = #words == 1 or (#words == 2 and arglead ~= '')
+  local found, seen = {}, {}
+  local function add(text)
+    if text ~= '' and not seen[text] and vim.startswith(text, arglead) then
+      seen[text] = true
+      found[#found + 1] = text
+    end
+  end
+  local group_by = result.groupBy ~= vim.NIL and result.groupBy or nil
+  if choosing_key then
+    for _, col in ipairs(result.columns or {}) do
+      add((col.id:match('^note%.(.+)$')) or '')
+    end
+    add(group_by and group_by:match('^note%.(.+)$') or '')
+  else
+    local id = 'note.' .. words[2]
+    for _, row in ipairs(result.rows or {}) do
+      add(render.format_value((row.values or {})[id]))
+    end
+    if id == group_by then
+      for _, group in ipairs(result.groups or {}) do
+        add(render.format_value(group.key))
+      end
+    end
+  end
+  table.sort(found)
+  return found
+end
+
 local function setup_buffer(buf)
   local opts = { buffer = buf, nowait = true, silent = true }
   vim.keymap.set('n', '<CR>', function()
@@ -276,7 +314,13 @@ local function setup_buffer(buf)
       return
     end
     M.set(key, value, buf)
-  end, { nargs = '+', desc = 'Codex: set a property of the note of the row under the cursor' })
+  end, {
+    nargs = '+',
+    complete = function(arglead, cmdline)
+      return M.complete_set(buf, arglead, cmdline)
+    end,
+    desc = 'Codex: set a property of the note of the row under the cursor',
+  })
   local group = vim.api.nvim_create_augroup('codex_view_' .. buf, { clear = true })
   vim.api.nvim_create_autocmd('BufWinEnter', {
     group = group,
