@@ -554,7 +554,11 @@ function M.update_inline(buf)
   if not vim.api.nvim_buf_is_valid(buf) or M.state[buf] or vim.bo[buf].filetype ~= 'markdown' then
     return
   end
-  local blocks = M.inline_blocks(buf)
+  -- Most notes have no inline view: Vim's regex search says so without copying the lines.
+  local maybe = vim.api.nvim_buf_call(buf, function()
+    return vim.fn.search([[\v^[ \t]{0,3}(`{3,}|\~{3,})[ \t]*(base|codex-view)[ \t]*\r?$]], 'nw')
+  end)
+  local blocks = maybe > 0 and M.inline_blocks(buf) or {}
   if #blocks == 0 then
     vim.api.nvim_buf_clear_namespace(buf, ns, 0, -1)
     vim.b[buf].codex_inline_views = nil
