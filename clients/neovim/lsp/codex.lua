@@ -5,7 +5,7 @@ local config = require('codex.config')
 ---@type vim.lsp.Config
 return {
   cmd = config.options.cmd or config.default_cmd(),
-  filetypes = { 'markdown' },
+  filetypes = { 'markdown', 'yaml.cdx' }, -- notes, and view files (.cdx, .base)
   -- The notebook root, as the server and the CLI find it (codex.root): the nearest folder with
   -- .codex/, .obsidian/, .foam/, .vscode/foam.json, .zk/ or dendron.yml, else the nearest git
   -- work tree, else the note's own folder (never the home folder or /).

@@ -85,6 +85,23 @@ command('CodexCreateFromLink', function()
   require('codex.create_link').create()
 end, { nargs = 0, desc = 'Codex: create the note of the broken link under the cursor' })
 
+command('CodexView', function(o)
+  require('codex.views').view(args_or_nil(o))
+end, {
+  nargs = '?',
+  complete = function(arglead)
+    return require('codex.views').complete(arglead)
+  end,
+  desc = 'Codex: render a view (default: the view file or inline block under the cursor)',
+})
+
+command('CodexViews', function()
+  require('codex.views').pick()
+end, { nargs = 0, desc = 'Codex: pick a view of the notebook and render it' })
+
+-- View files (docs/views.md): YAML, served by codex-lsp (lsp/codex.lua lists yaml.cdx).
+vim.filetype.add({ extension = { cdx = 'yaml.cdx', base = 'yaml.cdx' } })
+
 -- <Plug> mappings (map your own keys to these; see :help codex-mappings).
 local plug = {
   ['<Plug>(codex-search)'] = function()
@@ -114,6 +131,9 @@ local plug = {
   ['<Plug>(codex-create-from-link)'] = function()
     require('codex.create_link').create()
   end,
+  ['<Plug>(codex-view)'] = function()
+    require('codex.views').view()
+  end,
 }
 for lhs, fn in pairs(plug) do
   vim.keymap.set('n', lhs, fn, { desc = 'codex' })
@@ -140,6 +160,9 @@ vim.api.nvim_create_autocmd('LspProgress', {
     local value = ev.data and ev.data.params and ev.data.params.value
     if type(value) == 'table' and value.kind == 'end' then
       require('codex').on_index_end(ev.data.client_id)
+      if package.loaded['codex.views'] then
+        require('codex.views').on_index_end(ev.data.client_id)
+      end
     end
   end,
 })
@@ -151,6 +174,17 @@ vim.api.nvim_create_autocmd('LspAttach', {
     local c = vim.lsp.get_client_by_id(ev.data.client_id)
     if c and c.name == 'codex' then
       require('codex').on_attach(ev.buf)
+    end
+  end,
+})
+
+-- Open views follow the notebook, and inline views show their row count: the server
+-- re-publishes the diagnostics of the open documents after every index update.
+vim.api.nvim_create_autocmd('DiagnosticChanged', {
+  group = group,
+  callback = function(ev)
+    if #vim.lsp.get_clients({ name = 'codex', bufnr = ev.buf }) > 0 then
+      require('codex.views').on_diagnostics(ev)
     end
   end,
 })

@@ -10,7 +10,7 @@ T.test('the codex client attaches to a note with the notebook as root', function
   T.eq(vim.fs.normalize(T.notebook), vim.fs.normalize(c.root_dir), 'root_dir')
   T.eq('codex-lsp', c.server_info and c.server_info.name, 'serverInfo.name')
   T.ok(vim.lsp.buf_is_attached(bufnr, c.id), 'attached to the note buffer')
-  T.eq({ 'markdown' }, vim.lsp.config.codex.filetypes)
+  T.eq({ 'markdown', 'yaml.cdx' }, vim.lsp.config.codex.filetypes, 'notes and view files (.cdx, .base)')
   T.eq(require('codex.root').root_dir, vim.lsp.config.codex.root_dir, 'the root rule of codex.root')
 end)
 

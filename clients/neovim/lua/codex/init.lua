@@ -8,7 +8,7 @@ local augroup = vim.api.nvim_create_augroup('codex_setup', { clear = true })
 
 --- Start the server for a buffer on Neovim 0.10 (no vim.lsp.config / vim.lsp.enable).
 local function start_010(bufnr, lsp_config)
-  if vim.bo[bufnr].buftype ~= '' or vim.bo[bufnr].filetype ~= 'markdown' then
+  if vim.bo[bufnr].buftype ~= '' or not vim.tbl_contains({ 'markdown', 'yaml.cdx' }, vim.bo[bufnr].filetype) then
     return
   end
   local root
@@ -34,7 +34,7 @@ local function setup_010(overrides)
   local lsp_config = vim.tbl_deep_extend('force', dofile(file), overrides)
   vim.api.nvim_create_autocmd('FileType', {
     group = augroup,
-    pattern = 'markdown',
+    pattern = { 'markdown', 'yaml.cdx' },
     callback = function(ev)
       start_010(ev.buf, lsp_config)
     end,
@@ -156,6 +156,12 @@ function M.connections(bufnr)
 end
 function M.create_from_link(bufnr)
   require('codex.create_link').create(bufnr)
+end
+function M.view(name)
+  require('codex.views').view(name)
+end
+function M.views()
+  require('codex.views').pick()
 end
 
 return M
