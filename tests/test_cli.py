@@ -85,8 +85,8 @@ def test_index_text(lab_notebook: Path, cache_home: Path) -> None:
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == f"{lab_notebook}  (notebook)"
-    assert lines[1] == "  25 notes, 2 attachments, 132 links (2 broken, 1 ambiguous), 22 tags"
-    assert re.fullmatch(r"  27 added, 0 modified, 0 removed, 0 moved in \d+\.\d\d s", lines[2])
+    assert lines[1] == "  26 notes, 5 attachments, 158 links (2 broken, 1 ambiguous), 22 tags"
+    assert re.fullmatch(r"  31 added, 0 modified, 0 removed, 0 moved in \d+\.\d\d s", lines[2])
     assert len(lines) == 3
     again = cli("index", lab_notebook, cache=cache_home)
     assert "  0 added, 0 modified, 0 removed, 0 moved" in again.stdout
@@ -105,16 +105,16 @@ def test_index_json(lab_notebook: Path, cache_home: Path) -> None:
     stats = notebook["stats"]
     assert set(stats) == {f.name for f in fields(IndexStats)}
     assert {k: stats[k] for k in ("notes", "attachments", "links", "added")} == {
-        "notes": 25,
-        "attachments": 2,
-        "links": 132,
-        "added": 27,
+        "notes": 26,
+        "attachments": 5,
+        "links": 158,
+        "added": 31,
     }
     assert (stats["broken_links"], stats["ambiguous_links"], stats["tags"]) == (2, 1, 22)
     assert stats["warnings"] == []
     assert isinstance(stats["seconds"], float)
     full = as_json(cli("index", lab_notebook, "--full", "--json", cache=cache_home))
-    assert full["notebooks"][0]["stats"]["modified"] == 27  # type: ignore[index]
+    assert full["notebooks"][0]["stats"]["modified"] == 31  # type: ignore[index]
 
 
 def test_index_reports_config_warnings(lab_notebook: Path, cache_home: Path) -> None:
@@ -521,7 +521,7 @@ def test_warnings_go_to_stderr_only(lab_notebook: Path, cache_home: Path) -> Non
     db.write_bytes(b"garbage" * 1000)
     result = cli("index", lab_notebook, "--json", cache=cache_home)
     assert result.returncode == 0
-    assert as_json(result)["notebooks"][0]["stats"]["notes"] == 25  # type: ignore[index]
+    assert as_json(result)["notebooks"][0]["stats"]["notes"] == 26  # type: ignore[index]
     assert "damaged" in result.stderr and "rebuilding" in result.stderr
     assert list(db.parent.glob("notebook.db.corrupt-*"))
 

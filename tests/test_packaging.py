@@ -60,7 +60,7 @@ def test_the_built_wheel_installs_and_runs(tmp_path: Path) -> None:
     notebook = tmp_path / "lab-notebook"
     shutil.copytree(EXAMPLE_NOTEBOOK, notebook, ignore=shutil.ignore_patterns("notebook.db*"))
     [indexed] = json.loads(run("index", notebook, "--json"))["notebooks"]
-    assert indexed["stats"]["notes"] == 25
+    assert indexed["stats"]["notes"] == 26
     where = subprocess.run(
         [bin_dir / "python", "-c", "import codex_lsp; print(codex_lsp.__file__)"],
         capture_output=True,

@@ -157,9 +157,9 @@ def bump_mtime(path: Path, seconds: float = 5.0) -> None:
 
 def test_index_counts_of_example(lab_notebook: Path) -> None:
     stats = run_index(lab_notebook)
-    assert (stats.notes, stats.attachments, stats.links) == (25, 2, 132)
+    assert (stats.notes, stats.attachments, stats.links) == (26, 5, 158)
     assert (stats.broken_links, stats.ambiguous_links) == (2, 1)
-    assert (stats.added, stats.modified, stats.removed, stats.moved) == (27, 0, 0, 0)
+    assert (stats.added, stats.modified, stats.removed, stats.moved) == (31, 0, 0, 0)
     assert stats.warnings == []
     assert (lab_notebook / ".codex" / "notebook.db").is_file()
 
@@ -197,7 +197,7 @@ def test_second_run_changes_nothing(lab_notebook: Path) -> None:
     run_index(lab_notebook)
     stats = run_index(lab_notebook)
     assert (stats.added, stats.modified, stats.removed, stats.moved) == (0, 0, 0, 0)
-    assert (stats.notes, stats.links, stats.broken_links) == (25, 132, 2)
+    assert (stats.notes, stats.links, stats.broken_links) == (26, 158, 2)
 
 
 def test_touch_without_change_is_not_modified(open_indexer: Indexer, lab_notebook: Path) -> None:
@@ -222,7 +222,7 @@ def test_changing_a_note_updates_its_links(open_indexer: Indexer, lab_notebook: 
     bump_mtime(path)
     stats = open_indexer.index()
     assert (stats.added, stats.modified, stats.removed) == (0, 1, 0)
-    assert (stats.links, stats.broken_links) == (132, 1)
+    assert (stats.links, stats.broken_links) == (158, 1)
     conn = open_indexer.conn
     assert link_status(conn, EXP_014, "Western blot") == []
     assert link_status(conn, EXP_014, "Gel electrophoresis") == ["resolved"]
@@ -239,7 +239,7 @@ def test_deleting_a_note_is_soft_and_breaks_links_to_it(
     file_id = file_row(conn, "protocols/Cell culture passaging.md")["id"]
     (lab_notebook / "protocols/Cell culture passaging.md").unlink()
     stats = open_indexer.index()
-    assert (stats.removed, stats.notes) == (1, 24)
+    assert (stats.removed, stats.notes) == (1, 25)
     row = file_row(conn, "protocols/Cell culture passaging.md")
     assert row["id"] == file_id
     assert row["deleted_at"] is not None
@@ -280,7 +280,7 @@ def test_moving_a_file_back_and_forth(open_indexer: Indexer, lab_notebook: Path)
     stats = open_indexer.index()
     assert stats.moved == 1
     assert file_row(conn, "people/Ana Ribeiro.md")["id"] == file_id
-    assert stats.notes == 25
+    assert stats.notes == 26
     assert_consistent(conn)
 
 
@@ -391,8 +391,8 @@ def test_heading_change_breaks_anchor_links(open_indexer: Indexer, lab_notebook:
 def test_full_reindex_rewrites_everything(lab_notebook: Path) -> None:
     run_index(lab_notebook)
     stats = run_index(lab_notebook, full=True)
-    assert stats.modified == 27
-    assert (stats.notes, stats.links, stats.broken_links) == (25, 132, 2)
+    assert stats.modified == 31
+    assert (stats.notes, stats.links, stats.broken_links) == (26, 158, 2)
 
 
 def test_parser_version_change_triggers_full_reindex(
@@ -402,7 +402,7 @@ def test_parser_version_change_triggers_full_reindex(
     assert run_index(lab_notebook).modified == 0
     monkeypatch.setattr(indexer_module, "PARSER_VERSION", "test-bumped")
     stats = run_index(lab_notebook)
-    assert stats.modified == 27
+    assert stats.modified == 31
     assert run_index(lab_notebook).modified == 0
     conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
     version = conn.execute("SELECT value FROM meta WHERE key = 'parser_version'").fetchone()
@@ -566,7 +566,7 @@ def test_hidden_and_tool_folders_are_skipped(lab_notebook: Path) -> None:
         write(lab_notebook, rel, "# hidden\n")
     write(lab_notebook, "notes/visible.md", "# visible\n")
     stats = run_index(lab_notebook)
-    assert stats.notes == 26
+    assert stats.notes == 27
 
 
 def test_nested_notebook_is_indexed_separately(lab_notebook: Path) -> None:
@@ -575,7 +575,7 @@ def test_nested_notebook_is_indexed_separately(lab_notebook: Path) -> None:
     write(nested, "Shared.md", "# Shared\n[[Plasmid library screen]] #collab\n")
     write(nested, "deeper/More.md", "[[Shared]]\n")
     outer = run_index(lab_notebook)
-    assert outer.notes == 25
+    assert outer.notes == 26
     inner = run_index(nested)
     assert (inner.notes, inner.links, inner.broken_links) == (2, 2, 1)
     assert (nested / ".codex/notebook.db").is_file()
@@ -610,7 +610,7 @@ def test_implicit_notebook_writes_nothing_into_the_folder(
     assert notebook.db_path.is_relative_to(cache / "codex-lsp")
     assert notebook.db_path.parent == cache_dir_for(folder)
     stats = run_index(folder, explicit=False)
-    assert stats.notes == 26  # no exclude config here: drafts/private is indexed
+    assert stats.notes == 27  # no exclude config here: drafts/private is indexed
     assert notebook.db_path.is_file()
     assert snapshot() == before
     assert not (folder / ".codex").exists()
@@ -660,7 +660,7 @@ def test_bad_files_are_reported_not_fatal(lab_notebook: Path, tmp_path: Path) ->
         assert_consistent(conn)
     finally:
         conn.close()
-    assert stats.notes == 25 + 5
+    assert stats.notes == 26 + 5
     again = run_index(lab_notebook)
     assert (again.added, again.modified, again.removed) == (0, 0, 0)
 
@@ -683,7 +683,7 @@ def test_unreadable_file_and_folder(lab_notebook: Path) -> None:
         locked_dir.chmod(0o755)
     assert codes == ["unreadable"]
     assert folder_codes == ["scan"]
-    assert stats.notes == 25
+    assert stats.notes == 26
 
 
 def test_note_that_becomes_unreadable_is_reported(
@@ -714,7 +714,7 @@ def test_corrupt_database_is_moved_aside_and_rebuilt(
     db.write_bytes(b"this is not a database at all" * 200)
     with caplog.at_level(logging.WARNING):
         stats = run_index(lab_notebook)
-    assert stats.notes == 25
+    assert stats.notes == 26
     aside = sorted(p.name for p in db.parent.glob("notebook.db.corrupt-*"))
     assert len(aside) == 1
     assert any("damaged" in r.getMessage() and aside[0] in r.getMessage() for r in caplog.records)
@@ -729,7 +729,7 @@ def test_truncated_database_is_rebuilt(lab_notebook: Path) -> None:
     data = db.read_bytes()
     db.write_bytes(data[:4096] + b"\xff" * 4096)
     stats = run_index(lab_notebook)
-    assert (stats.notes, stats.links) == (25, 132)
+    assert (stats.notes, stats.links) == (26, 158)
 
 
 def test_foreign_database_is_moved_aside(
@@ -743,7 +743,7 @@ def test_foreign_database_is_moved_aside(
     other.close()
     with caplog.at_level(logging.WARNING):
         stats = run_index(lab_notebook)
-    assert stats.notes == 25
+    assert stats.notes == 26
     [aside] = db.parent.glob("notebook.db.foreign-*")
     kept = sqlite3.connect(aside)
     assert kept.execute("SELECT name FROM users").fetchall() == [("someone",)]
@@ -780,7 +780,7 @@ def test_readers_are_not_blocked_by_a_writer(open_indexer: Indexer) -> None:
             assert queries.search(reader, "transfection")
         finally:
             reader.close()
-    assert count == 27
+    assert count == 31
     assert title == "Lab notebook"  # the reader sees the last committed state
 
 
@@ -805,7 +805,7 @@ def test_second_writer_waits_for_the_first(open_indexer: Indexer) -> None:
     finally:
         second.close()
         thread.join()
-    assert (stats.notes, stats.modified) == (25, 0)
+    assert (stats.notes, stats.modified) == (26, 0)
 
 
 # -- concurrency across processes ---------------------------------------------------------------
@@ -901,14 +901,14 @@ def test_version_3_database_gets_the_current_search_index(lab_notebook: Path) ->
     conn.commit()
     conn.close()
     stats = run_index(lab_notebook)
-    assert stats.modified == 27  # a full run
+    assert stats.modified == 31  # a full run
     conn = sqlite3.connect(db_path)
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'search_index'").fetchone()[0]
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     rows = conn.execute("SELECT count(*) FROM search_index").fetchone()[0]
     conn.close()
     assert "folded" in sql and "detail" not in sql  # v6: names searchable, positions kept
-    assert (version, rows) == (SCHEMA_VERSION, 27)
+    assert (version, rows) == (SCHEMA_VERSION, 31)
 
 
 def test_version_4_database_gets_a_partial_label_index_and_a_larger_search_buffer(

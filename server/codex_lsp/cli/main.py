@@ -1,4 +1,5 @@
-"""``codex-lsp`` command line: index, search, tags, check, init, history (and serve)."""
+"""``codex-lsp`` command line: index, search, tags, check, init, history, query, views (and
+serve)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..core.textpos import utf16_offset
 from ..storage import queries
 from ..storage.database import DatabaseError
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
+from . import views as views_cli
 from .progress import ProgressBar
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -144,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--json", action="store_true", help=JSON_HELP)
 
+    views_cli.add_parsers(sub, common)
+
     serve = sub.add_parser(
         "serve",
         parents=[common],
@@ -220,6 +224,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_history(args.path, args.limit, args.json)
     if args.command == "init":
         return _init(args.path, args.json)
+    if args.command in ("query", "views") and args.path.exists():
+        return views_cli.run_query(args) if args.command == "query" else views_cli.run_views(args)
     if not args.path.exists():
         print(f"codex-lsp: {args.path}: no such file or folder", file=sys.stderr)
         return EXIT_USAGE

@@ -484,6 +484,7 @@ def create_server() -> CodexServer:
         schema,
         symbols,
         sync,
+        views,
     )
 
     server = CodexServer()
@@ -500,6 +501,7 @@ def create_server() -> CodexServer:
         connections,
         history,
         schema,
+        views,
     ):
         module.register(server)
     return server

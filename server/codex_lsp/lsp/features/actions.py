@@ -15,7 +15,7 @@ from ...core.templates import new_note_text
 from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
-from . import schema
+from . import schema, views
 
 
 def new_note_path(folder: str, title: str) -> str:
@@ -126,7 +126,9 @@ def register(server: CodexServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
+        ),
     )
     async def code_action(
         ls: CodexServer, params: types.CodeActionParams
@@ -135,4 +137,5 @@ def register(server: CodexServer) -> None:
         if doc is None or doc.service is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
-        return (actions_for(doc, ours) + await schema.schema_actions(doc, ours)) or None
+        fixes = actions_for(doc, ours) + await schema.schema_actions(doc, ours)
+        return (fixes + await views.view_actions(ls, doc, params.context.only)) or None

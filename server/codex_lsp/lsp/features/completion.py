@@ -30,7 +30,7 @@ from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
 from ...storage.service import NotebookService
 from ..server import CodexServer, Document
-from . import schema
+from . import schema, views
 from .preview import preview_markdown
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,9 @@ def register(server: CodexServer) -> None:
         doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
+        in_view = await views.view_completion(ls, doc, params.position)  # a view file or block
+        if in_view is not None:
+            return in_view
         from_schema = await schema.schema_completion(ls, doc, params.position)  # frontmatter
         if from_schema is not None:
             return from_schema

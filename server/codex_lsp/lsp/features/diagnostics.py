@@ -29,6 +29,7 @@ from ..convert import ZERO_RANGE, lsp_range, lsp_severity
 from ..server import CodexServer, Document
 from ..settings import DiagnosticSettings
 from . import schema
+from .views import is_view_document, is_view_uri, view_diagnostics
 
 SOURCE = "codex"
 EDIT_DELAY = 0.05
@@ -155,9 +156,13 @@ def register(server: CodexServer) -> None:
             return server.uri_of(service, rel)
 
         settings = server.settings.diagnostics
-        diagnostics = await server.read(
-            service, lambda conn: build_diagnostics(conn, doc, settings, uri_of)
-        )
+
+        def build(conn: sqlite3.Connection) -> list[types.Diagnostic]:
+            if is_view_document(doc):  # a .cdx/.base file: only its view diagnostics
+                return view_diagnostics(conn, doc)
+            return build_diagnostics(conn, doc, settings, uri_of) + view_diagnostics(conn, doc)
+
+        diagnostics = await server.read(service, build)
         current = server.open_document(uri)
         if current is None or current.version != version:
             return  # the note changed meanwhile; a newer run will publish
@@ -186,6 +191,12 @@ def register(server: CodexServer) -> None:
 
     server.on_index_changed.append(refresh_notebook)
     server.on_document_changed.append(on_edit)
+
+    def on_open(uri: str) -> None:
+        if is_view_uri(uri):  # not a note: no index run announces it, so publish now
+            on_edit(uri)
+
+    server.on_document_opened.append(on_open)
 
 
 _background: set[asyncio.Future[Any]] = set()

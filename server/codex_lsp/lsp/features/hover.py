@@ -12,7 +12,7 @@ from ...core.resolve import effective_target
 from ...storage import lookups
 from ..convert import core_position, lsp_range
 from ..server import CodexServer
-from . import schema
+from . import schema, views
 from .diagnostics import note_catalog, resolve_in
 from .preview import preview_markdown
 
@@ -25,6 +25,9 @@ def register(server: CodexServer) -> None:
         doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
+        view_hover_ = await views.view_hover(ls, doc, params.position)  # a view's property
+        if view_hover_ is not None:
+            return view_hover_
         key_hover = await schema.schema_hover(doc, params.position)  # a frontmatter key
         if key_hover is not None:
             return key_hover

@@ -20,6 +20,7 @@ from ..convert import ZERO_RANGE, lsp_range
 from ..server import CodexServer, Document
 from .history import history_lens
 from .navigation import link_destination
+from .views import view_lenses
 
 WORKSPACE_SYMBOL_LIMIT = 200
 MAX_SYMBOL_QUERY = 1000  # characters; longer workspace/symbol queries match nothing
@@ -230,14 +231,15 @@ def register(server: CodexServer) -> None:
     async def code_lens(
         ls: CodexServer, params: types.CodeLensParams
     ) -> list[types.CodeLens] | None:
-        if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
-            return None
         doc = await ls.document(params.text_document.uri)
         if doc is None or doc.service is None:
             return None
+        rows = await view_lenses(ls, doc) or []  # row counts of views in the document
+        if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
+            return rows or None
         lenses = [await backlink_lens(ls, doc)] if ls.settings.code_lens_backlinks else []
         history = await history_lens(ls, doc)  # None unless tracked by git (and enabled)
-        return [*lenses, history] if history else lenses or None
+        return [*rows, *lenses, history] if history else [*rows, *lenses] or None
 
 
 async def backlink_lens(ls: CodexServer, doc: Document) -> types.CodeLens:

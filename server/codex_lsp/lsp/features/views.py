@@ -1,0 +1,468 @@
+"""Dynamic views over LSP: ``codex.query``, ``codex.views``, ``codex.setProperty``, and the
+language features of view files (``.cdx``, ``.base``) and inline view blocks: diagnostics,
+completion, hover and the row-count code lens.
+
+The other features call :func:`view_diagnostics`, :func:`view_hover`,
+:func:`view_completion` and :func:`view_lenses` first for the documents they serve, the way
+they ask the schema feature about frontmatter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from ...core.model import Position
+from ...core.textpos import LineIndex, utf16_offset
+from ...core.views.check import PropertyInfo, check_file
+from ...core.views.engine import Result, ViewInvalid
+from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
+from ...core.views.expr import Member, Name, walk
+from ...core.views.inline import inline_blocks
+from ...core.views.render import Marker
+from ...core.views.setprop import SetPropertyError, set_property
+from ...core.views.spec import TOP_KEYS, VIEW_KEYS, ViewFile, read_view_file
+from ...storage import views as stored_views
+from ..convert import lsp_range
+from ..requests import (
+    InvalidParams,
+    RequestFailed,
+    command_argument,
+    optional_field,
+    required_field,
+)
+from ..server import CodexServer, Document
+
+VIEW_SUFFIXES = (".cdx", ".base")
+WRITE_VIEWS = "codex.writeViews"
+_COMPARED = re.compile(r"(?:note\.)?([A-Za-z_][\w-]*)\s*[!=]=\s*[\"']$")
+SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
+SOURCE = "codex-views"
+
+
+def is_view_document(doc: Document) -> bool:
+    """Whether ``doc`` is a view file."""
+    return doc.path.suffix.lower() in VIEW_SUFFIXES
+
+
+def is_view_uri(uri: str) -> bool:
+    """Whether ``uri`` names a view file."""
+    return uri.lower().endswith(VIEW_SUFFIXES)
+
+
+def _sections(doc: Document) -> list[tuple[int, str]]:
+    """(offset, text) of every view in ``doc``: the whole file, or each inline block."""
+    if is_view_document(doc):
+        return [(0, doc.text)]
+    return [(b.start, b.body) for b in inline_blocks(doc.text)]
+
+
+def _result_json(ls: CodexServer, service: Any, result: Result) -> dict[str, Any]:
+    data = result.to_json()
+    for row in data["rows"]:
+        row["uri"] = ls.uri_of(service, row["path"])
+    return data
+
+
+# -- diagnostics, hover, completion, code lens ------------------------------------------------
+
+
+def _diagnostics(doc: Document, props: dict[str, PropertyInfo]) -> list[types.Diagnostic]:
+    out = []
+    for base, text in _sections(doc):
+        file = read_view_file(text)
+        for problem in [*file.problems, *check_file(file, props)]:
+            rng = doc.index.range(base + problem.start, base + problem.end)
+            out.append(
+                types.Diagnostic(
+                    range=lsp_range(rng),
+                    message=problem.message,
+                    severity=SEVERITY[problem.severity],
+                    source=SOURCE,
+                )
+            )
+    return out
+
+
+def view_diagnostics(conn: sqlite3.Connection, doc: Document) -> list[types.Diagnostic]:
+    """Diagnostics of a view file, or of a note's inline view blocks (none without blocks).
+    Blocking: runs on the notebook's reader thread."""
+    if not is_view_document(doc) and not inline_blocks(doc.text):
+        return []
+    if doc.service is None:
+        return []
+    props = stored_views.known_properties(doc.service.notebook, conn)
+    return _diagnostics(doc, props)
+
+
+def _at(doc: Document, position: types.Position) -> tuple[int, ViewFile, int] | None:
+    """The view section under the cursor: (offset in the section, its file, section base)."""
+    offset = doc.index.offset(Position(position.line, position.character))
+    for base, text in _sections(doc):
+        if base <= offset <= base + len(text):
+            return offset - base, read_view_file(text), base
+    return None
+
+
+def _property_at(file: ViewFile, offset: int) -> tuple[str, int, int] | None:
+    """The note property named at ``offset`` (in an expression or a column), with its span."""
+    for located in file.expressions:
+        site = located.site
+        if located.expr is None or site.base is None:
+            continue
+        if not site.base <= offset <= site.base + len(site.text):
+            continue
+        inner = offset - site.base
+        for node in walk(located.expr):
+            name = None
+            if (isinstance(node, Name) and node.name not in ("note", "file", "formula", "git")) or (
+                isinstance(node, Member)
+                and isinstance(node.target, Name)
+                and node.target.name == "note"
+            ):
+                name = node.name
+            if name is not None and node.start <= inner <= node.end:
+                return name, site.base + node.start, site.base + node.end
+    for prop, start, end in file.column_sites:
+        if start <= offset <= end and prop.startswith("note."):
+            return prop[5:], start, end
+    return None
+
+
+async def view_hover(
+    ls: CodexServer, doc: Document, position: types.Position
+) -> types.Hover | None:
+    """Hover on a property in a view: its kind and how many notes have it."""
+    if doc.service is None:
+        return None
+    found = _at(doc, position)
+    if found is None:
+        return None
+    offset, file, base = found
+    named = _property_at(file, offset)
+    if named is None:
+        return None
+    name, start, end = named
+    notebook = doc.service.notebook
+    props = await ls.read(doc.service, lambda c: stored_views.known_properties(notebook, c))
+    info = props.get(name)
+    if info is None:
+        text = f"**{name}** — no note has this property"
+    else:
+        allowed = f" (one of {', '.join(map(str, info.enum))})" if info.enum else ""
+        text = f"**{name}** — {info.kind}{allowed}, in {info.count} note{'s' * (info.count != 1)}"
+    return types.Hover(
+        types.MarkupContent(types.MarkupKind.Markdown, text),
+        lsp_range(doc.index.range(base + start, base + end)),
+    )
+
+
+def _item(label: str, kind: types.CompletionItemKind, detail: str) -> types.CompletionItem:
+    return types.CompletionItem(label=label, kind=kind, detail=detail)
+
+
+async def view_completion(
+    ls: CodexServer, doc: Document, position: types.Position
+) -> types.CompletionList | None:
+    """Completion in a view: keys at the start of a line, else properties, ``file.`` fields and
+    methods, functions, and tags or folders inside ``hasTag("``/``inFolder("``."""
+    if doc.service is None or _at(doc, position) is None:
+        return None
+    full = doc.index.line_text(position.line)
+    line = full[: utf16_offset(full, position.character)]
+    stripped = line.lstrip(" -")
+    items: list[types.CompletionItem] = []
+    service = doc.service
+    compared = _COMPARED.search(line)
+    if compared is not None:
+        notebook = service.notebook
+        props = await ls.read(service, lambda c: stored_views.known_properties(notebook, c))
+        info = props.get(compared.group(1))
+        items = [
+            _item(str(v), types.CompletionItemKind.EnumMember, f"{compared.group(1)} value")
+            for v in (info.enum if info else ())
+        ]
+    elif line.rstrip().endswith(('hasTag("', "hasTag('")):
+        tags = await ls.read(service, _tag_names)
+        items = [_item(t, types.CompletionItemKind.Value, "tag") for t in tags]
+    elif line.endswith(('inFolder("', "inFolder('")):
+        folders = await ls.read(service, _folders)
+        items = [_item(f, types.CompletionItemKind.Folder, "folder") for f in folders]
+    elif (stripped.isidentifier() or stripped == "") and line.strip(" -") == stripped:
+        keys = TOP_KEYS if line == stripped else VIEW_KEYS
+        items = [_item(k, types.CompletionItemKind.Property, "view file key") for k in keys]
+    if not items:
+        if line.endswith("file."):
+            items = [
+                _item(f, types.CompletionItemKind.Field, kind) for f, kind in FILE_FIELDS.items()
+            ]
+            items += [
+                _item(m, types.CompletionItemKind.Method, METHODS[m].doc) for m in FILE_METHODS
+            ]
+        elif line.endswith("."):
+            items = [
+                _item(m, types.CompletionItemKind.Method, sig.doc)
+                for m, sig in METHODS.items()
+                if m not in FILE_METHODS
+            ]
+        else:
+            notebook = service.notebook
+            props = await ls.read(service, lambda c: stored_views.known_properties(notebook, c))
+            items = [
+                _item(name, types.CompletionItemKind.Property, f"{info.kind}, {info.count} notes")
+                for name, info in sorted(props.items())
+            ]
+            items += [
+                _item(f, types.CompletionItemKind.Function, sig.doc)
+                for f, sig in GLOBAL_FUNCTIONS.items()
+            ]
+            items.append(_item("file", types.CompletionItemKind.Module, "the note's file"))
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+def _tag_names(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM tag ORDER BY name")]
+
+
+def _folders(conn: sqlite3.Connection) -> list[str]:
+    folders: set[str] = set()
+    for (path,) in conn.execute("SELECT path FROM file_metadata WHERE deleted_at IS NULL"):
+        parts = path.split("/")[:-1]
+        folders.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    return sorted(folders)
+
+
+async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | None:
+    """A lens with the row count above each view of a view file or inline block."""
+    if doc.service is None:
+        return None
+    sections = _sections(doc)
+    if not sections:
+        return None
+    service = doc.service
+    root = service.notebook.root
+
+    def count(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+        out = []
+        for base, text in sections:
+            file = read_view_file(text)
+            for view in file.views:
+                try:
+                    total = stored_views.query(conn, root, file, view.name).total
+                    title = f"{view.name}: {total} row{'s' * (total != 1)}"
+                except ViewInvalid as exc:
+                    title = f"{view.name}: {exc}"
+                out.append((base + view.start, title))
+        return out
+
+    lenses = await ls.read(service, count)
+    return [
+        types.CodeLens(
+            range=lsp_range(doc.index.range(offset, offset)),
+            command=types.Command(title=title, command=""),
+        )
+        for offset, title in lenses
+    ]
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+async def _text_of(ls: CodexServer, uri: str) -> tuple[Any, str, str]:
+    """(service, notebook-relative path, text) of a file of an open notebook; buffers win."""
+    where = await ls.confine(uri)
+    buffer = ls.open_document(uri)
+    if buffer is not None:
+        return where.service, where.rel, buffer.source
+    path = where.service.notebook.root / where.rel
+
+    def read() -> str:
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            return handle.read(stored_views.MAX_NOTE_BYTES)
+
+    try:
+        return where.service, where.rel, await asyncio.to_thread(read)
+    except OSError as exc:
+        raise RequestFailed(f"{uri} cannot be read: {exc.strerror}") from None
+
+
+def _collect(conn: sqlite3.Connection, root: Path) -> list[dict[str, Any]]:
+    """Every view source of a notebook with its views and their row counts."""
+    out = []
+    for source in stored_views.view_sources(conn, root):
+        file = read_view_file(source.text)
+        entries = []
+        for view in file.views:
+            entry: dict[str, Any] = {"name": view.name, "type": view.type}
+            try:
+                entry["rows"] = stored_views.query(conn, root, file, view.name).total
+            except ViewInvalid as exc:
+                entry["error"] = str(exc)
+            entries.append(entry)
+        out.append(
+            {
+                "path": source.path,
+                "block": source.block,
+                "line": source.line,
+                "views": entries,
+            }
+        )
+    return out
+
+
+def _blocks_edit(
+    ls: CodexServer, uri: str, text: str, stale: list[tuple[Marker, str]]
+) -> types.WorkspaceEdit:
+    """The edit that writes fresh results into the stale materialized views of a note."""
+    index = LineIndex(text)
+    client_uri = (ls.open_document(uri) or types.TextDocumentIdentifier(uri=uri)).uri
+    edits = [
+        types.TextEdit(range=lsp_range(index.range(m.start, m.end)), new_text=fresh)
+        for m, fresh in stale
+    ]
+    return types.WorkspaceEdit(changes={client_uri: edits})
+
+
+async def view_actions(
+    ls: CodexServer, doc: Document, only: Sequence[str] | None = None
+) -> list[types.CodeAction]:
+    """A "Refresh materialized views" source action on a note whose ``codex:view`` blocks are
+    stale (unless the client asks only for other kinds)."""
+    if only and not any(types.CodeActionKind.Source.startswith(k) for k in only):
+        return []
+    if doc.service is None or "codex:view" not in doc.text or is_view_document(doc):
+        return []
+    root = doc.service.notebook.root
+    stale = await ls.read(
+        doc.service, lambda conn: stored_views.stale_blocks(conn, root, doc.rel, doc.text)
+    )
+    if not stale:
+        return []
+    count = len(stale)
+    return [
+        types.CodeAction(
+            title=f"Refresh {count} materialized view{'s' * (count != 1)}",
+            kind=types.CodeActionKind.Source,
+            edit=_blocks_edit(ls, doc.uri, doc.text, stale),
+        )
+    ]
+
+
+def _notebook(ls: CodexServer, value: str | None) -> Any:
+    """The open notebook ``value`` names (a root path or URI), the first one when None."""
+    if not ls.services:
+        raise RequestFailed("no notebook is open")
+    if value is None:
+        return next(iter(ls.services.values()))
+    for service in ls.services.values():
+        if value in (str(service.notebook.root), ls.uri_of(service, ".").rstrip("/.")):
+            return service
+    raise RequestFailed(f"{value} is not an open notebook")
+
+
+def register(server: CodexServer) -> None:
+    """Register codex.query, codex.views, codex.writeViews and codex.setProperty."""
+
+    @server.command("codex.query")
+    async def query(ls: CodexServer, *args: Any) -> dict[str, Any]:
+        arg = command_argument(args)
+        expression = optional_field(arg, "query", str, "a string (a filter expression)")
+        uri = optional_field(arg, "uri", str, "a file URI")
+        view = optional_field(arg, "view", str, "a string (a view name)")
+        block = optional_field(arg, "block", int, "a number (an inline block, from 0)")
+        if (expression is None) == (uri is None):
+            raise InvalidParams("codex.query takes either query or uri")
+        if uri is not None:
+            service, rel, text = await _text_of(ls, uri)
+            if rel.lower().endswith(VIEW_SUFFIXES):
+                file = read_view_file(text)
+            else:
+                blocks = inline_blocks(text)
+                index = block or 0
+                if not 0 <= index < len(blocks):
+                    raise RequestFailed(f"{rel} has no inline view {index}")
+                file = read_view_file(blocks[index].body)
+        else:
+            notebook = optional_field(arg, "notebook", str, "a path or file URI")
+            service = _notebook(ls, notebook)
+            file = stored_views.expression_file(expression or "")
+        root = service.notebook.root
+        try:
+            result = await ls.read(service, lambda conn: stored_views.query(conn, root, file, view))
+        except ViewInvalid as exc:
+            raise RequestFailed(str(exc)) from None
+        return _result_json(ls, service, result)
+
+    @server.command("codex.views")
+    async def list_views(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+        command_argument(args)
+        found: list[dict[str, Any]] = []
+        for service in list(ls.services.values()):
+            root = service.notebook.root
+
+            def collect(conn: sqlite3.Connection, root: Path = root) -> list[dict[str, Any]]:
+                return _collect(conn, root)
+
+            for entry in await ls.read(service, collect):
+                found.append(
+                    {
+                        "uri": ls.uri_of(service, entry["path"]),
+                        "notebook": str(root),
+                        **entry,
+                    }
+                )
+        return found
+
+    @server.command(WRITE_VIEWS)
+    async def write_views(ls: CodexServer, *args: Any) -> dict[str, Any]:
+        uri = required_field(command_argument(args), "uri", str, "a file URI")
+        service, rel, text = await _text_of(ls, uri)
+        root = service.notebook.root
+        stale = await ls.read(
+            service, lambda conn: stored_views.stale_blocks(conn, root, rel, text)
+        )
+        if not stale:
+            return {"uri": uri, "updated": 0}
+        edit = _blocks_edit(ls, uri, text, stale)
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label=f"Refresh the views of {rel}")
+        )
+        if not result.applied:
+            raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
+        return {"uri": uri, "updated": len(stale)}
+
+    @server.command("codex.setProperty")
+    async def set_prop(ls: CodexServer, *args: Any) -> dict[str, Any]:
+        arg = command_argument(args)
+        uri = required_field(arg, "uri", str, "a file URI")
+        key = required_field(arg, "key", str, "a string")
+        if "value" not in arg:
+            raise InvalidParams("value must be given (null, a boolean, number, text or list)")
+        value = arg["value"]
+        _, rel, text = await _text_of(ls, uri)
+        if not rel.lower().endswith(".md"):
+            raise RequestFailed(f"{rel} is not a Markdown note")
+        try:
+            edit = set_property(text, key, value)
+        except SetPropertyError as exc:
+            raise RequestFailed(str(exc)) from None
+        index = LineIndex(text)
+        client_uri = (ls.open_document(uri) or types.TextDocumentIdentifier(uri=uri)).uri
+        change = types.TextEdit(
+            range=lsp_range(index.range(edit.start, edit.end)), new_text=edit.new_text
+        )
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=types.WorkspaceEdit(changes={client_uri: [change]}),
+                label=f"Set {key} of {rel}",
+            )
+        )
+        if not result.applied:
+            raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
+        return {"uri": client_uri, "key": key, "applied": True}

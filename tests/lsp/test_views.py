@@ -1,0 +1,305 @@
+"""Dynamic views over LSP: codex.query, codex.views, codex.setProperty, and diagnostics,
+completion, hover and code lens in view files and inline blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lsp_session import Session, completion_items, find, text_in
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+EXPERIMENTS = "views/Experiments.base"
+EXP14 = "experiments/EXP-014 HEK293 transfection.md"
+
+
+async def failure(lab: Session, name: str, argument: Any) -> JsonRpcException:
+    """The error a command fails with."""
+    with pytest.raises(JsonRpcException) as info:
+        await lab.command(name, argument)
+    return info.value
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+async def test_query_a_view_file(shared_lab: Session) -> None:
+    result = await shared_lab.command(
+        "codex.query", {"uri": shared_lab.uri(EXPERIMENTS), "view": "By status"}
+    )
+    assert [c["name"] for c in result["columns"]] == ["name", "Date", "Protocol"]
+    assert [(g["key"], len(g["rows"])) for g in result["groups"]] == [
+        ("done", 5),
+        ("planned", 1),
+        ("running", 1),
+    ]
+    assert result["total"] == 7 and result["groupBy"] == "note.status"
+    for row in result["rows"]:
+        assert row["uri"] == shared_lab.uri(row["path"])
+    assert result["groups"][1]["summaries"] == {"note.date": "2026-03-12"}
+
+
+async def test_query_an_expression(shared_lab: Session) -> None:
+    result = await shared_lab.command(
+        "codex.query", {"query": 'file.hasTag("assay/qpcr") && file.inFolder("experiments")'}
+    )
+    assert [r["path"] for r in result["rows"]] == ["experiments/2026-03-06 qPCR run 07.md"]
+    assert result["columns"] == [{"id": "file.name", "name": "name"}]
+
+
+async def test_query_an_open_buffer_and_inline_block(shared_lab: Session) -> None:
+    # An unsaved view buffer is what is queried (open buffers win).
+    text = "filters: 'status == \"planned\"'\nviews:\n  - name: Planned\n"
+    uri = shared_lab.open("views/Scratch.cdx", text)
+    try:
+        result = await shared_lab.command("codex.query", {"uri": uri})
+        assert sorted(r["path"] for r in result["rows"]) == [EXP14, "projects/imaging/Overview.md"]
+    finally:
+        shared_lab.close(uri)
+    block = 'filters: file.hasTag("assay/qpcr") && file.inFolder("experiments")\n'
+    note = f"# Inline\n\n```base\n{block}```\n"
+    uri = shared_lab.open("Inline view.md", note)
+    try:
+        result = await shared_lab.command("codex.query", {"uri": uri, "block": 0})
+        assert [r["path"] for r in result["rows"]] == ["experiments/2026-03-06 qPCR run 07.md"]
+        missing = await failure(shared_lab, "codex.query", {"uri": uri, "block": 3})
+        assert "has no inline view 3" in str(missing)
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_query_refusals(shared_lab: Session) -> None:
+    both = await failure(shared_lab, "codex.query", {"query": "true", "uri": "file:///x"})
+    assert "either query or uri" in str(both)
+    bad = await failure(shared_lab, "codex.query", {"query": "status =="})
+    assert "expression ends too early" in str(bad)
+    outside = await failure(shared_lab, "codex.query", {"uri": "file:///etc/passwd"})
+    assert "not inside an open notebook" in str(outside)
+    unknown = await failure(
+        shared_lab, "codex.query", {"uri": shared_lab.uri(EXPERIMENTS), "view": "Nope"}
+    )
+    assert "no view named 'Nope'" in str(unknown)
+
+
+async def test_views_lists_files_with_row_counts(shared_lab: Session) -> None:
+    found = await shared_lab.command("codex.views", {})
+    by_path = {v["path"]: v for v in found}
+    assert set(by_path) >= {EXPERIMENTS, "views/Open tasks.cdx", "views/This week.cdx"}
+    experiments = by_path[EXPERIMENTS]
+    assert experiments["uri"] == shared_lab.uri(EXPERIMENTS)
+    assert experiments["block"] is None
+    assert [(v["name"], v["type"], v["rows"]) for v in experiments["views"]] == [
+        ("Active by protocol", "table", 2),
+        ("By status", "table", 7),
+        ("Board", "board", 7),
+    ]
+
+
+async def test_set_property_changes_only_the_value(fresh_lab: Session) -> None:
+    before = fresh_lab.read(EXP14)
+    answer = await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "status", "value": "running"}
+    )
+    assert answer == {"uri": fresh_lab.uri(EXP14), "key": "status", "applied": True}
+    assert fresh_lab.read(EXP14) == before.replace("status: planned", "status: running")
+    edit = fresh_lab.applied_edits[-1]
+    assert edit.changes is not None and list(edit.changes) == [fresh_lab.uri(EXP14)]
+    # A new key is one added line before the closing fence; the note's rows follow.
+    await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "plates", "value": [1, 2]}
+    )
+    assert fresh_lab.read(EXP14).startswith(
+        before.replace("status: planned", "status: running").split("---\n\n")[0]
+    )
+    assert "plates: [1, 2]\n---\n" in fresh_lab.read(EXP14)
+
+    async def moved() -> bool:
+        result = await fresh_lab.command("codex.query", {"query": 'status == "running"'})
+        return EXP14 in [r["path"] for r in result["rows"]]
+
+    await fresh_lab.wait_until(moved, "the index to see the new status")
+
+
+async def test_set_property_refusals(shared_lab: Session) -> None:
+    no_value = await failure(
+        shared_lab, "codex.setProperty", {"uri": shared_lab.uri(EXP14), "key": "status"}
+    )
+    assert "value must be given" in str(no_value)
+    not_note = await failure(
+        shared_lab,
+        "codex.setProperty",
+        {"uri": shared_lab.uri(EXPERIMENTS), "key": "a", "value": 1},
+    )
+    assert "is not a Markdown note" in str(not_note)
+    nested = await failure(
+        shared_lab,
+        "codex.setProperty",
+        {"uri": shared_lab.uri(EXP14), "key": "a", "value": {"b": 1}},
+    )
+    assert "a scalar or a list" in str(nested)
+    outside = await failure(
+        shared_lab, "codex.setProperty", {"uri": "file:///etc/hosts", "key": "a", "value": 1}
+    )
+    assert "not inside an open notebook" in str(outside)
+    assert shared_lab.applied_edits == []
+
+
+# -- language features ------------------------------------------------------------------------
+
+
+VIEW_TEXT = (
+    "filters:\n"
+    "  and:\n"
+    "    - 'status == 3'\n"
+    "    - 'nosuch(1)'\n"
+    "    - 'ghost > 2'\n"
+    "    - 'status =='\n"
+    "bogus: 1\n"
+    "views:\n"
+    "  - name: All\n"
+)
+
+
+async def test_diagnostics_in_a_view_file(shared_lab: Session) -> None:
+    uri = shared_lab.open("views/Broken.cdx", VIEW_TEXT)
+    try:
+        diagnostics = await shared_lab.wait_for_diagnostics(uri, lambda d: len(d) >= 5)
+        found = {(d.message, text_in(VIEW_TEXT, d.range), d.severity) for d in diagnostics}
+        error, warning = types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning
+        assert found == {
+            ("comparing a string with a number is never true", "status == 3", error),
+            ("unknown function 'nosuch' (see docs/views.md)", "nosuch(1)", error),
+            ("no note has the property 'ghost'", "ghost", warning),
+            ("expression ends too early", "=", error),
+            ("unknown key 'bogus'", "bogus", warning),
+        }
+        # Fixing the file clears them.
+        shared_lab.change(uri, "filters: 'status == \"done\"'\n")
+        await shared_lab.wait_for_diagnostics(uri, lambda d: not d)
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_diagnostics_of_an_inline_block(shared_lab: Session) -> None:
+    text = "# Note\n\n```codex-view\nquery: 'nosuch()'\n```\n"
+    uri = shared_lab.open("Inline broken.md", text)
+    try:
+        diagnostics = await shared_lab.wait_for_diagnostics(
+            uri, lambda d: any("nosuch" in x.message for x in d)
+        )
+        ours = [d for d in diagnostics if d.source == "codex-views"]
+        assert [text_in(text, d.range) for d in ours] == ["nosuch()"]
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_hover_on_a_property(shared_lab: Session) -> None:
+    text = shared_lab.read(EXPERIMENTS)
+    uri = shared_lab.uri(EXPERIMENTS)
+    hover = await shared_lab.hover(uri, find(text, "status ==", delta=2))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.value.startswith(
+        "**status** — string (one of planned, running, done, failed), in "
+    )
+    assert hover.range is not None and text_in(text, hover.range) == "status"
+    column = await shared_lab.hover(uri, find(text, "date, protocol]", delta=1))
+    assert column is not None and isinstance(column.contents, types.MarkupContent)
+    assert column.contents.value.startswith("**date** — date, in ")
+
+
+async def test_completion_in_a_view_file(shared_lab: Session) -> None:
+    text = "filters: 'file.'\nviews:\n  - name: A\n    filters: 'sta'\n    \n"
+    uri = shared_lab.open("views/Complete.cdx", text)
+    try:
+        after_file = completion_items(await shared_lab.complete(uri, find(text, "'\nviews")))
+        labels = {i.label for i in after_file}
+        assert {"name", "folder", "tags", "hasTag", "inFolder"} <= labels
+        props = completion_items(await shared_lab.complete(uri, find(text, "'\n    \n")))
+        by_label = {i.label: i for i in props}
+        assert by_label["status"].detail is not None
+        assert by_label["status"].detail.startswith("string, ")
+        assert "today" in by_label and "file" in by_label
+        keys = completion_items(await shared_lab.complete(uri, types.Position(line=4, character=4)))
+        assert {"type", "order", "groupBy", "summaries"} <= {i.label for i in keys}
+    finally:
+        shared_lab.close(uri)
+    enum_text = "filters: 'note.status == \"'\n"
+    uri = shared_lab.open("views/Enum.cdx", enum_text)
+    try:
+        values = completion_items(await shared_lab.complete(uri, find(enum_text, "'\n")))
+        assert [i.label for i in values] == ["planned", "running", "done", "failed"]
+    finally:
+        shared_lab.close(uri)
+    tags_text = "filters: 'file.hasTag(\"'\n"
+    uri = shared_lab.open("views/Tags.cdx", tags_text)
+    try:
+        tags = completion_items(await shared_lab.complete(uri, find(tags_text, "'\n")))
+        assert {"experiment", "assay/pcr"} <= {i.label for i in tags}
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_code_lens_row_counts(shared_lab: Session) -> None:
+    lenses = await shared_lab.client.text_document_code_lens_async(
+        types.CodeLensParams(
+            text_document=types.TextDocumentIdentifier(uri=shared_lab.uri(EXPERIMENTS))
+        )
+    )
+    titles = [lens.command.title for lens in lenses or [] if lens.command]
+    assert {"Active by protocol: 2 rows", "By status: 7 rows", "Board: 7 rows"} <= set(titles)
+
+
+async def test_write_views_and_the_refresh_action(fresh_lab: Session) -> None:
+    uri = fresh_lab.uri("Dashboard.md")
+    before = fresh_lab.read("Dashboard.md")
+    # The checked-in dashboard was written for 2026-03-09: "This week" is stale today.
+    actions = await fresh_lab.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    refresh = [a for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert [a.title for a in refresh] == ["Refresh 1 materialized view"]
+    assert refresh[0].kind == types.CodeActionKind.Source
+    quick_only = await fresh_lab.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix]),
+        )
+    )
+    assert not quick_only
+    answer = await fresh_lab.command("codex.writeViews", {"uri": uri})
+    assert answer == {"uri": uri, "updated": 1}
+    after = fresh_lab.read("Dashboard.md")
+    head, _, week = after.partition("<!-- codex:view views/This week.cdx -->\n")
+    assert head == before.partition("<!-- codex:view views/This week.cdx -->\n")[0]
+    assert week.startswith("_No results._\n<!-- /codex:view -->")
+    again = await fresh_lab.command("codex.writeViews", {"uri": uri})
+    assert again == {"uri": uri, "updated": 0}
+
+
+async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:
+    # A property the schema declares but no note has yet is known; one of neither is not.
+    schema = fresh_lab.read(".codex/schema.yaml").replace(
+        "      protocol: {type: string, x-codex-link: true}\n",
+        "      protocol: {type: string, x-codex-link: true}\n      reagent: {enum: [taq, q5]}\n",
+    )
+    assert "reagent" in schema
+    schema_uri = fresh_lab.open(".codex/schema.yaml", schema)
+    text = 'filters: \'reagent == "q5" && ghost == "x"\'\n'
+    uri = fresh_lab.open("views/Known.cdx", text)
+    try:
+        diagnostics = await fresh_lab.wait_for_diagnostics(uri, lambda d: len(d) > 0)
+        assert [text_in(text, d.range) for d in diagnostics] == ["ghost"]
+        # Inside `reagent == "` the schema's values are offered.
+        values = completion_items(await fresh_lab.complete(uri, find(text, '" && ghost', delta=-2)))
+        assert [i.label for i in values] == ["taq", "q5"]
+    finally:
+        fresh_lab.close(uri)
+        fresh_lab.close(schema_uri)
