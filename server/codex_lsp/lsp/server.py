@@ -484,6 +484,7 @@ def create_server() -> CodexServer:
         schema,
         symbols,
         sync,
+        view_properties,
         views,
     )
 
@@ -502,6 +503,7 @@ def create_server() -> CodexServer:
         history,
         schema,
         views,
+        view_properties,
     ):
         module.register(server)
     return server
