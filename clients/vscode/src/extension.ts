@@ -8,6 +8,7 @@ import type { NotebookInfo } from './model';
 import { type Notice, ServerManager } from './server';
 import { registerSidebar, type Sidebar, snapshotTree, type TreeSnapshot } from './sidebar';
 import { registerViewEditor, type ViewPanel } from './views/viewEditor';
+import { registerViewsTree } from './views/viewsTree';
 
 /** What `activate` returns: used by the end-to-end tests (and open to other extensions). */
 export interface CodexApi {
@@ -27,6 +28,8 @@ export interface CodexApi {
   tree(view: 'connections' | 'tags' | 'history'): Promise<TreeSnapshot[]>;
   /** The open view editor (.cdx, .base) of a file, if any. */
   viewPanel(uri: vscode.Uri): ViewPanel | undefined;
+  /** The sidebar's Views tree as the user sees it. */
+  viewsTree(): Promise<TreeSnapshot[]>;
 }
 
 let manager: ServerManager | undefined;
@@ -40,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
   new Commands(manager, ui).register(context);
   const views = registerSidebar(context, manager);
   const viewEditor = registerViewEditor(context, manager);
+  const viewsTree = registerViewsTree(context, manager, viewEditor);
   const started = manager.start();
   const current = manager;
   void started.catch((error) => log.info(`start failed: ${String(error)}`));
@@ -59,6 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     views,
     tree: (view) => snapshotTree(views[view] as vscode.TreeDataProvider<unknown>),
     viewPanel: (uri) => viewEditor.panel(uri),
+    viewsTree: () => snapshotTree(viewsTree),
   };
 }
 

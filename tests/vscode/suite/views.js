@@ -203,4 +203,29 @@ module.exports = function registerViewTests(h) {
       fs.rmSync(file, { force: true });
     }
   });
+
+  test('views: the sidebar lists every view with its row count; a click opens it in the view editor', async () => {
+    // The view files of the notebook (the calendar of the test before is gone: the tree follows).
+    const files = ['Experiments.base', 'Open tasks.cdx', 'This week.cdx'];
+    let items = [];
+    const tree = await waitFor('the Views tree with the three view files', async () => {
+      items = await h.api().viewsTree();
+      const shown = items.filter((i) => i.description === 'views').map((i) => i.label);
+      return JSON.stringify(shown) === JSON.stringify(files) ? items : undefined;
+    }).catch((error) => {
+      throw new Error(`${error.message}: ${items.map((i) => i.label).join(', ')}`);
+    });
+    log(`views tree: ${tree.map((i) => `${i.label} [${i.children.map((c) => `${c.label}: ${c.description}`).join(', ')}]`).join(' | ')}`);
+    const experiments = tree.find((i) => i.label === 'Experiments.base');
+    assert.deepEqual(experiments.children.map((c) => c.label), ['Active by protocol', 'By status', 'Board']);
+    for (const child of experiments.children) assert.match(child.description, /^\d+ rows?$/);
+    const byStatus = experiments.children.find((c) => c.label === 'By status');
+    await vscode.commands.executeCommand(byStatus.command, ...byStatus.arguments);
+    const panel = await waitFor('the view editor', () => h.api().viewPanel(noteUri(EXPERIMENTS)));
+    const state = await rendered(panel, 'the By status view', (s) => s.active === 'By status' && s.rows.length > 0);
+    assert.equal(state.count, byStatus.description);
+    // Grouped by status, with the Latest date of each group as its summary.
+    assert.ok(state.groups.length > 1 && state.summaries.length >= state.groups.length, JSON.stringify(state));
+    await closeAll();
+  });
 };

@@ -81,6 +81,12 @@ class Panel implements ViewPanel {
     });
   }
 
+  /** Shows the view `name` (a tab of this file). */
+  select(name: string): void {
+    this.active = name;
+    void this.refresh();
+  }
+
   /** Re-query soon, and again after the server's index debounce (a note just changed). */
   schedule(): void {
     for (const timer of this.timers) clearTimeout(timer);
@@ -206,8 +212,11 @@ function html(webview: vscode.Webview, media: vscode.Uri): string {
 }
 
 /** The provider, and the open panels (for the tests). */
-export class ViewEditorProvider implements vscode.CustomTextEditorProvider {
+export class ViewEditorProvider implements vscode.CustomTextEditorProvider, vscode.Disposable {
   readonly panels = new Set<Panel>();
+  private readonly notesEmitter = new vscode.EventEmitter<void>();
+  /** A note or view file changed (saved, created, deleted, edited). */
+  readonly onDidChangeNotes = this.notesEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -222,6 +231,16 @@ export class ViewEditorProvider implements vscode.CustomTextEditorProvider {
   /** Every open view editor re-queries (a note changed). */
   changed(): void {
     for (const panel of this.panels) panel.schedule();
+    this.notesEmitter.fire();
+  }
+
+  /** Shows the view `name` in the open view editors of `uri`. */
+  select(uri: vscode.Uri, name: string): void {
+    for (const panel of this.panels) if (panel.document.uri.fsPath === uri.fsPath) panel.select(name);
+  }
+
+  dispose(): void {
+    this.notesEmitter.dispose();
   }
 
   resolveCustomTextEditor(document: vscode.TextDocument, webviewPanel: vscode.WebviewPanel): void {
@@ -251,6 +270,7 @@ export function registerViewEditor(context: vscode.ExtensionContext, manager: Se
   const isNote = (doc: vscode.TextDocument) => doc.languageId === 'markdown' || /\.(md|cdx|base)$/i.test(doc.uri.path);
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.{md,cdx,base}');
   context.subscriptions.push(
+    provider,
     vscode.window.registerCustomEditorProvider(VIEW_EDITOR, provider, {
       webviewOptions: { enableFindWidget: true },
       supportsMultipleEditorsPerDocument: true,
