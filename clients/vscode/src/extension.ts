@@ -8,6 +8,7 @@ import type { NotebookInfo } from './model';
 import { type Notice, ServerManager } from './server';
 import { registerSidebar, type Sidebar, snapshotTree, type TreeSnapshot } from './sidebar';
 import { registerViewEditor, type ViewPanel } from './views/viewEditor';
+import { PreviewViews } from './views/preview';
 import { registerViewsTree } from './views/viewsTree';
 
 /** What `activate` returns: used by the end-to-end tests (and open to other extensions). */
@@ -30,6 +31,8 @@ export interface CodexApi {
   viewPanel(uri: vscode.Uri): ViewPanel | undefined;
   /** The sidebar's Views tree as the user sees it. */
   viewsTree(): Promise<TreeSnapshot[]>;
+  /** The Markdown preview's plugin (markdown.markdownItPlugins): inline views as tables. */
+  extendMarkdownIt<T>(md: T): T;
 }
 
 let manager: ServerManager | undefined;
@@ -44,6 +47,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
   const views = registerSidebar(context, manager);
   const viewEditor = registerViewEditor(context, manager);
   const viewsTree = registerViewsTree(context, manager, viewEditor);
+  const preview = new PreviewViews(manager);
+  context.subscriptions.push(viewEditor.onDidChangeNotes(() => preview.invalidate()));
   const started = manager.start();
   const current = manager;
   void started.catch((error) => log.info(`start failed: ${String(error)}`));
@@ -64,6 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     tree: (view) => snapshotTree(views[view] as vscode.TreeDataProvider<unknown>),
     viewPanel: (uri) => viewEditor.panel(uri),
     viewsTree: () => snapshotTree(viewsTree),
+    extendMarkdownIt: (md) => preview.extend(md),
   };
 }
 

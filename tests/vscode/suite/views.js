@@ -228,4 +228,41 @@ module.exports = function registerViewTests(h) {
     assert.ok(state.groups.length > 1 && state.summaries.length >= state.groups.length, JSON.stringify(state));
     await closeAll();
   });
+
+  test('views: an inline view block has a row-count lens and its result as a table in the Markdown preview', async () => {
+    const rel = 'drafts/Running now.md';
+    const file = path.join(h.root(), rel);
+    fs.writeFileSync(file, '# Running now\n\n```base\nfilters:\n  and:\n    - file.inFolder("experiments")\n    - \'status == "running"\'\nviews:\n  - type: table\n    name: Running\n    order: [file.basename, date]\n```\n');
+    try {
+      const doc = await vscode.workspace.openTextDocument(noteUri(rel));
+      await vscode.window.showTextDocument(doc, { preview: false });
+      const running = fs
+        .readdirSync(path.join(h.root(), 'experiments'))
+        .filter((name) => /^status: running$/m.test(fs.readFileSync(path.join(h.root(), 'experiments', name), 'utf8')))
+        .map((name) => name.replace(/\.md$/, ''))
+        .sort();
+      assert.ok(running.length > 0);
+      // The server's lens over the block: the view's name and row count.
+      const lens = await waitFor('the row-count lens', async () => {
+        const lenses = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri);
+        return lenses.find((l) => l.command?.title?.startsWith('Running:'));
+      });
+      assert.equal(lens.command.title, `Running: ${running.length} row${running.length === 1 ? '' : 's'}`);
+      // Over the view's entry in the block.
+      assert.equal(lens.range.start.line, doc.getText().split('\n').findIndex((l) => l.includes('- type: table')));
+      // The preview's HTML (the markdown-it plugin of the extension): the block, then its table.
+      const html = await waitFor('the view table in the preview HTML', async () => {
+        const out = await vscode.commands.executeCommand('markdown.api.render', doc);
+        return out.includes('class="codex-view"') ? out : undefined;
+      });
+      log(`preview: ${html.slice(html.indexOf('<div class="codex-view"'), html.indexOf('<div class="codex-view"') + 300)}`);
+      assert.ok(html.indexOf('<div class="codex-view"') > html.indexOf('status == &quot;running&quot;'), 'the table follows the block');
+      const cells = [...html.matchAll(/<tr><td>([^<]*)<\/td>/g)].map((m) => m[1]).sort();
+      assert.deepEqual(cells, running);
+      assert.match(html, new RegExp(`<strong>Running</strong> · ${running.length} rows?`));
+    } finally {
+      await closeAll();
+      fs.rmSync(file, { force: true });
+    }
+  });
 };
