@@ -7,6 +7,9 @@ import { LogChannel } from './log';
 import type { NotebookInfo } from './model';
 import { type Notice, ServerManager } from './server';
 import { registerSidebar, type Sidebar, snapshotTree, type TreeSnapshot } from './sidebar';
+import { registerViewEditor, type ViewPanel } from './views/viewEditor';
+import { PreviewViews } from './views/preview';
+import { registerViewsTree } from './views/viewsTree';
 
 /** What `activate` returns: used by the end-to-end tests (and open to other extensions). */
 export interface CodexApi {
@@ -24,6 +27,12 @@ export interface CodexApi {
   /** The sidebar's views: the data shown, and every tree item as the user sees it. */
   views: Sidebar;
   tree(view: 'connections' | 'tags' | 'history'): Promise<TreeSnapshot[]>;
+  /** The open view editor (.cdx, .base) of a file, if any. */
+  viewPanel(uri: vscode.Uri): ViewPanel | undefined;
+  /** The sidebar's Views tree as the user sees it. */
+  viewsTree(): Promise<TreeSnapshot[]>;
+  /** The Markdown preview's plugin (markdown.markdownItPlugins): inline views as tables. */
+  extendMarkdownIt<T>(md: T): T;
 }
 
 let manager: ServerManager | undefined;
@@ -36,6 +45,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
   const ui: UiState = {};
   new Commands(manager, ui).register(context);
   const views = registerSidebar(context, manager);
+  const viewEditor = registerViewEditor(context, manager);
+  const viewsTree = registerViewsTree(context, manager, viewEditor);
+  const preview = new PreviewViews(manager);
+  context.subscriptions.push(viewEditor.onDidChangeNotes(() => preview.invalidate()));
   const started = manager.start();
   const current = manager;
   void started.catch((error) => log.info(`start failed: ${String(error)}`));
@@ -54,6 +67,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     restart: () => current.restart(),
     views,
     tree: (view) => snapshotTree(views[view] as vscode.TreeDataProvider<unknown>),
+    viewPanel: (uri) => viewEditor.panel(uri),
+    viewsTree: () => snapshotTree(viewsTree),
+    extendMarkdownIt: (md) => preview.extend(md),
   };
 }
 

@@ -17,6 +17,7 @@ export const FEATURES = {
   deletedNotes: ['codex.deletedNotes', 'codex.restore'],
   diff: ['codex.diff'],
   connections: ['codex.connections'],
+  views: ['codex.query', 'codex.views', 'codex.setProperty'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Feature = keyof typeof FEATURES;

@@ -276,6 +276,10 @@ export class ServerManager implements vscode.Disposable {
       documentSelector: [
         { scheme: 'file', language: 'markdown' },
         { scheme: 'untitled', language: 'markdown' },
+        // View files: the server's diagnostics, completion and hover in their YAML, and
+        // codex.query reads the open buffer (the view editor shows unsaved edits).
+        { scheme: 'file', pattern: '**/*.cdx' },
+        { scheme: 'file', pattern: '**/*.base' },
       ],
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

@@ -493,6 +493,7 @@ def create_server() -> CodexServer:
         schema,
         symbols,
         sync,
+        view_properties,
         views,
     )
 
@@ -512,6 +513,7 @@ def create_server() -> CodexServer:
         schema,
         refresh,
         views,
+        view_properties,
     ):
         module.register(server)
     return server

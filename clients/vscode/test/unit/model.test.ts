@@ -68,15 +68,15 @@ describe('features and context keys', () => {
   });
 
   test('every view of the Codex container is registered', () => {
-    const source = readFileSync(join(root, 'src', 'sidebar.ts'), 'utf8');
+    const source = ['sidebar.ts', 'views/viewsTree.ts'].map((file) => readFileSync(join(root, 'src', file), 'utf8')).join('\n');
     const views = manifest.contributes.views.codex as { id: string }[];
-    assert.deepEqual(views.map((v) => v.id), ['codex.connections', 'codex.tags', 'codex.history']);
+    assert.deepEqual(views.map((v) => v.id), ['codex.connections', 'codex.tags', 'codex.history', 'codex.views']);
     for (const view of views) assert.ok(source.includes(`'${view.id}'`), `${view.id} has no tree view`);
     assert.equal(manifest.contributes.viewsContainers.activitybar[0].id, 'codex');
   });
 
   test('every contributed command is registered and categorised', () => {
-    const source = ['commands.ts', 'sidebar.ts'].map((file) => readFileSync(join(root, 'src', file), 'utf8')).join('\n');
+    const source = ['commands.ts', 'sidebar.ts', 'views/viewEditor.ts', 'views/viewsTree.ts'].map((file) => readFileSync(join(root, 'src', file), 'utf8')).join('\n');
     for (const command of manifest.contributes.commands as { command: string; category: string }[]) {
       assert.ok(source.includes(`'${command.command}'`), `${command.command} is not registered`);
       assert.equal(command.category, 'Codex');
