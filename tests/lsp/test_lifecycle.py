@@ -7,6 +7,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,37 @@ async def test_workspace_folders_added_and_removed(
         await session.wait_until(only_field, "the lab notebook to be closed")
         hits = await session.command("codex.search", {"query": "PCR"})
         assert all(h["notebook"] == str(field) for h in hits)
+    finally:
+        await stop_session(session)
+
+
+async def test_a_new_note_goes_to_a_workspace_notebook_first(
+    lab_notebook: Path, profile: str, tmp_path: Path
+) -> None:
+    """createNote without a notebook picks a workspace folder's notebook, not the one opened
+    around a lone document, whichever was opened first."""
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "idea.md").write_text("# Idea\n", encoding="utf-8")
+    session = await start_session(lab_notebook, profile)
+    lab_folder = types.WorkspaceFolder(lab_notebook.as_uri(), "lab-notebook")
+    try:
+        session_open(session, loose / "idea.md", "# Idea\n")
+
+        async def names_are(expected: list[str]) -> bool:
+            return sorted(n["name"] for n in await session.command("codex.notebooks")) == expected
+
+        await session.wait_until(partial(names_are, ["lab-notebook", "loose"]), "the lone note")
+        for added, removed in (([], [lab_folder]), ([lab_folder], [])):
+            session.client.workspace_did_change_workspace_folders(
+                types.DidChangeWorkspaceFoldersParams(
+                    types.WorkspaceFoldersChangeEvent(added=added, removed=removed)
+                )
+            )
+            expected = ["lab-notebook", "loose"] if added else ["loose"]
+            await session.wait_until(partial(names_are, expected), "the workspace folders")
+        created = await session.command("codex.createNote", {"title": "Fresh idea"})
+        assert created["uri"] == (lab_notebook / "Fresh idea.md").as_uri()
     finally:
         await stop_session(session)
 

@@ -226,7 +226,11 @@ def _choose_notebook(ls: CodexServer, value: str | None) -> NotebookService:
     if not ls.services:
         raise RequestFailed("no notebook is open")
     if value is None:
-        return next(iter(ls.services.values()))
+        # A workspace folder's notebook before one opened around a lone document: a command
+        # that names no notebook acts where the user's workspace is.
+        in_folders = {root for roots in ls.folder_roots.values() for root in roots}
+        chosen = [service for root, service in ls.services.items() if root in in_folders]
+        return (chosen or list(ls.services.values()))[0]
     path = uri_to_path(value) if value.startswith("file:") else Path(value)
     service = ls.services.get(path.resolve()) if path else None
     if service is None:
