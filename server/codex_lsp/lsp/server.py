@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 import cattrs
@@ -40,7 +40,6 @@ from ..core.paths import lexically_normal, nearest_root
 from ..core.resolve import strip_note_suffix
 from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
-from ..storage.indexer import IndexStats
 from ..storage.notebooks import (
     Notebook,
     discover,
@@ -54,6 +53,9 @@ from .log import configure_logging
 from .progress import IndexProgress
 from .requests import RequestFailed
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from ..storage.indexer import IndexStats
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -7,6 +7,7 @@ Blocking (SQLite): run on a reader thread. Places are notebook-relative paths an
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ..core.anchors import (
@@ -57,25 +58,35 @@ def destination(conn: sqlite3.Connection, rel: str, note: ParsedNote, link: Link
     result = resolve_from(conn, rel, note, link)
     if result.target is None:
         return None
+    if result.target == rel:
+        return place_in(link, result, note.headings, {b.id: b.range for b in note.blocks})
+    if not is_note_name(result.target):
+        return place_in(link, result, (), {})
+    rows = lookups.headings_of(conn, result.target)
+    blocks = {b.id: b.range for b in lookups.blocks_of(conn, result.target)}
+    return place_in(link, result, rows, blocks)
+
+
+def place_in(
+    link: Link,
+    result: Resolution,
+    headings: Sequence[Heading | lookups.HeadingRow],
+    blocks: Mapping[str, Range],
+) -> Place:
+    """The place in ``result.target`` (resolved, with these headings and block ranges) that
+    ``link`` names: its heading or block, else the whole file."""
+    assert result.target is not None
     _, anchor, is_block = effective_target(link, result)  # Dendron: [[label|note#anchor]]
     if not anchor or not is_note_name(result.target):
         return Place(result.target, WHOLE_FILE)
-    if result.target == rel:
-        heading_ranges = [h.range for h in note.headings]
-        block_ranges = {b.id: b.range for b in note.blocks}
-        info = target_of_note(rel, (), note.headings, block_ranges.keys())
-    else:
-        rows = lookups.headings_of(conn, result.target)
-        heading_ranges = [h.range for h in rows]
-        block_ranges = {b.id: b.range for b in lookups.blocks_of(conn, result.target)}
-        info = target_of_note(result.target, (), rows, block_ranges.keys())
+    info = target_of_note(result.target, (), headings, blocks.keys())
     found = find_anchor(info, anchor, is_block)
     if found is None:
         return Place(result.target, WHOLE_FILE)
     block = block_of(anchor_of(anchor, is_block))
     if block is not None:
-        return Place(result.target, block_ranges[block])
-    return Place(result.target, heading_ranges[found])
+        return Place(result.target, blocks[block])
+    return Place(result.target, headings[found].range)
 
 
 def _names_heading(

@@ -13,12 +13,14 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .database import connect, is_damage
-from .indexer import Indexer, IndexStats, ProgressCallback
 from .location import index_path
 from .notebooks import Notebook
+
+if TYPE_CHECKING:  # the indexer (and what it loads) is imported when a notebook opens
+    from .indexer import Indexer, IndexStats, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,8 @@ class NotebookService:
             self._damaged()
         if self._indexer is None:
             try:
+                from .indexer import Indexer
+
                 self._indexer = Indexer(self.notebook)
                 self._indexer_file = _file_id(self._indexer.db_path)
             finally:

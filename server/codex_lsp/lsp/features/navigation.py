@@ -3,12 +3,16 @@ the requests translated to and from ``storage.references``."""
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Link
 from ...storage import references as refs
+from ...storage.disk_lookup import destination_on_disk
 from ..convert import core_position, lsp_range
+from ..partial import partial_answer
 from ..server import CodexServer
 
 
@@ -27,6 +31,11 @@ def register(server: CodexServer) -> None:
         found = await ls.read(
             service, lambda conn: refs.destination(conn, doc.rel, doc.note, element)
         )
+        if found is None and not service.ready.is_set():
+            # The first index run may not have reached the target yet: look on disk.
+            found = await asyncio.to_thread(
+                destination_on_disk, service.notebook.root, doc.rel, doc.note, element
+            )
         if found is None:
             return None
         return types.Location(ls.uri_of(service, found.path), lsp_range(found.range))
@@ -41,7 +50,9 @@ def register(server: CodexServer) -> None:
         service = doc.service
         position = core_position(params.position)
         include = params.context.include_declaration
-        found = await ls.read(
-            service, lambda conn: refs.references(conn, doc.rel, doc.note, position, include)
-        )
+        indexing = [] if service.ready.is_set() else [service.notebook.name]
+        with partial_answer(ls, params.work_done_token, "References", indexing):
+            found = await ls.read(
+                service, lambda conn: refs.references(conn, doc.rel, doc.note, position, include)
+            )
         return [types.Location(ls.uri_of(service, p.path), lsp_range(p.range)) for p in found]
