@@ -205,6 +205,33 @@ def run_index(root: Path, full: bool = False) -> float:
     return time.perf_counter() - start
 
 
+def request_bench_main(
+    description: str,
+    measure: Callable[[Path, int, int], Awaitable[dict[str, Any]]],
+    argv: list[str] | None = None,
+) -> int:
+    """The command line of a request benchmark: ``--root DIR`` (used as it is) or ``--notes N``
+    generated notes (cached in ``/tmp/codex-bench-lsp-N``), indexed first (untimed); then
+    ``measure(root, samples, seed)``, printed as JSON (and written to ``--json FILE``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--notes", type=int, default=40_000)
+    parser.add_argument("--root", type=Path, help="an existing notebook, used as it is")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path)
+    options = parser.parse_args(argv)
+    root = options.root
+    if root is None:
+        root = Path(f"/tmp/codex-bench-lsp-{options.notes}")
+        prepare_notebook(root, options.notes, options.seed)
+    run_index(root)
+    results = asyncio.run(measure(root.resolve(), options.samples, options.seed))
+    print(json.dumps(results, indent=2))
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
 def clean_leftovers(root: Path) -> None:
     """Remove what an interrupted run left behind and re-index if buffers reached the index."""
     scratch = root / SCRATCH_DIR

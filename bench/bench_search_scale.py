@@ -14,9 +14,6 @@ search). p50/p95/max in milliseconds; budget: p95 <= 100 ms at 40,000 notes.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import random
 import sys
 import time
@@ -24,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 try:  # run as a script: bench/ is sys.path[0]
-    from bench_lsp import Session, load, percentile, prepare_notebook, run_index
+    from bench_lsp import Session, load, percentile, request_bench_main
     from bench_symbols import note_names
 except ImportError:  # imported as bench.bench_search_scale from the repository root
-    from bench.bench_lsp import Session, load, percentile, prepare_notebook, run_index
+    from bench.bench_lsp import Session, load, percentile, request_bench_main
     from bench.bench_symbols import note_names
 
 
@@ -78,23 +75,7 @@ async def measure(root: Path, samples: int, seed: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--notes", type=int, default=40_000)
-    parser.add_argument("--root", type=Path, help="an existing notebook, used as it is")
-    parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", type=Path)
-    options = parser.parse_args(argv)
-    root = options.root
-    if root is None:
-        root = Path(f"/tmp/codex-bench-lsp-{options.notes}")
-        prepare_notebook(root, options.notes, options.seed)
-    run_index(root)
-    results = asyncio.run(measure(root.resolve(), options.samples, options.seed))
-    print(json.dumps(results, indent=2))
-    if options.json:
-        options.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    return 0
+    return request_bench_main(__doc__.split("\n", 1)[0], measure, argv)
 
 
 if __name__ == "__main__":
