@@ -305,6 +305,41 @@ async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:
         fresh_lab.close(schema_uri)
 
 
+async def test_enum_completion_follows_schema_refs(fresh_lab: Session) -> None:
+    # A property whose allowed values come through `$ref` (and `allOf`) offers them too.
+    schema = (
+        fresh_lab.read(".codex/schema.yaml")
+        .replace(
+            "types:\n",
+            "$defs:\n  reagents: {enum: [taq, q5]}\n"
+            "  stage: {allOf: [{$ref: '#/$defs/reagents'}]}\ntypes:\n",
+        )
+        .replace(
+            "      protocol: {type: string, x-codex-link: true}\n",
+            "      protocol: {type: string, x-codex-link: true}\n"
+            "      reagent: {$ref: '#/$defs/reagents'}\n      mix: {$ref: '#/$defs/stage'}\n",
+        )
+    )
+    assert "reagent: {$ref" in schema and "$defs" in schema
+    schema_uri = fresh_lab.open(".codex/schema.yaml", schema)
+    text = "filters: 'reagent == \"'\n"
+    uri = fresh_lab.open("views/Ref.cdx", text)
+    mix_text = "filters: 'mix == \"'\n"
+    mix_uri = fresh_lab.open("views/Mix.cdx", mix_text)
+    try:
+        values = completion_items(await fresh_lab.complete(uri, find(text, "'\n")))
+        assert [i.label for i in values] == ["taq", "q5"]
+        mixed = completion_items(await fresh_lab.complete(mix_uri, find(mix_text, "'\n")))
+        assert [i.label for i in mixed] == ["taq", "q5"]
+        fresh_lab.change(uri, "filters: 'reagent == \"q5\"'\n")
+        hover = await fresh_lab.hover(uri, find(text, "reagent", delta=2))
+        assert hover is not None and "one of taq, q5" in str(hover.contents)
+    finally:
+        fresh_lab.close(uri)
+        fresh_lab.close(mix_uri)
+        fresh_lab.close(schema_uri)
+
+
 async def test_view_commands_are_advertised(shared_lab: Session) -> None:
     provider = shared_lab.capabilities.execute_command_provider
     assert provider is not None
