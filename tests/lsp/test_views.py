@@ -123,6 +123,57 @@ async def test_set_property_changes_only_the_value(fresh_lab: Session) -> None:
     await fresh_lab.wait_until(moved, "the index to see the new status")
 
 
+async def test_set_property_writes_where_the_key_lives(fresh_lab: Session) -> None:
+    folder, _, name = EXP14.rpartition("/")
+    json_rel, md_rel, xml_rel = (f"{folder}/.{name}.{ext}" for ext in ("json", "md", "xml"))
+    note = fresh_lab.read(EXP14)
+    fresh_lab.write(json_rel, '{\n    "owner": "Ana",\n    "status": "failed",\n    "n": 1.50\n}\n')
+    fresh_lab.write(md_rel, "---\n# lab book\nbench: 3  # left\n---\n")
+    fresh_lab.write(xml_rel, "<meta><room>B12</room></meta>")
+
+    async def indexed() -> bool:
+        result = await fresh_lab.command("codex.query", {"query": 'room == "B12"'})
+        return EXP14 in [r["path"] for r in result["rows"]]
+
+    await fresh_lab.wait_until(indexed, "the sidecars to be indexed")
+    # A key of the JSON sidecar: its value's text changes there, nothing else anywhere.
+    answer = await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "owner", "value": "Bo"}
+    )
+    assert answer == {"uri": fresh_lab.uri(json_rel), "key": "owner", "applied": True}
+    assert fresh_lab.read(json_rel) == (
+        '{\n    "owner": "Bo",\n    "status": "failed",\n    "n": 1.50\n}\n'
+    )
+    edit = fresh_lab.applied_edits[-1]
+    assert edit.changes is not None and list(edit.changes) == [fresh_lab.uri(json_rel)]
+    # A key of the Markdown sidecar: its frontmatter, comments kept.
+    await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "bench", "value": 4}
+    )
+    assert fresh_lab.read(md_rel) == "---\n# lab book\nbench: 4  # left\n---\n"
+    # The note's frontmatter has `status` too and wins: it is written there.
+    await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "status", "value": "done"}
+    )
+    assert fresh_lab.read(EXP14) == note.replace("status: planned", "status: done")
+    assert '"status": "failed"' in fresh_lab.read(json_rel)
+    # A key of the XML sidecar is refused, and nothing changes.
+    edits = len(fresh_lab.applied_edits)
+    xml = await failure(
+        fresh_lab,
+        "codex.setProperty",
+        {"uri": fresh_lab.uri(EXP14), "key": "room", "value": "C1"},
+    )
+    assert "XML sidecar" in str(xml) and len(fresh_lab.applied_edits) == edits
+    assert fresh_lab.read(xml_rel) == "<meta><room>B12</room></meta>"
+
+    async def moved() -> bool:
+        result = await fresh_lab.command("codex.query", {"query": 'owner == "Bo" && bench == 4'})
+        return EXP14 in [r["path"] for r in result["rows"]]
+
+    await fresh_lab.wait_until(moved, "the index to see the sidecars' new values")
+
+
 async def test_set_property_refusals(shared_lab: Session) -> None:
     no_value = await failure(
         shared_lab, "codex.setProperty", {"uri": shared_lab.uri(EXP14), "key": "status"}

@@ -22,6 +22,8 @@ from lsprotocol import types
 from ...core.model import Position, Severity
 from ...core.problems import FIXED_SETTING, NoteProblem
 from ...core.resolve import Catalog
+from ...core.schema.check import SidecarText
+from ...core.sidecar import parse_sidecar
 from ...core.textpos import LineIndex, utf16_offset
 from ...core.views.check import check_file
 from ...core.views.engine import Result, ViewInvalid
@@ -29,10 +31,17 @@ from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, 
 from ...core.views.expr import Member, Name, walk
 from ...core.views.inline import inline_blocks
 from ...core.views.render import Marker
-from ...core.views.setprop import SetPropertyError, set_property
+from ...core.views.setprop import (
+    SetPropertyError,
+    frontmatter_keys,
+    property_home,
+    set_json_property,
+    set_property,
+)
 from ...core.views.spec import TOP_KEYS, VIEW_KEYS, ViewFile, read_view_file
 from ...storage import views as stored_views
 from ...storage.notebooks import Notebook
+from ...storage.schema_store import read_sidecars
 from ..convert import lsp_range
 from ..requests import (
     InvalidParams,
@@ -356,6 +365,38 @@ async def view_actions(
     ]
 
 
+async def _sidecar_home(
+    ls: CodexServer, service: Any, rel: str, text: str, key: str
+) -> tuple[str, str, str] | None:
+    """(kind, path, text) of the sidecar of note ``rel`` that ``key`` must be written to, or
+    None for the note's frontmatter; open sidecar buffers win over the disk. Refuses an XML
+    sidecar: its structure (attributes, repeated elements) has no faithful one-value edit."""
+    root = service.notebook.root
+    texts = {s.path: s for s in await asyncio.to_thread(read_sidecars, root, rel)}
+    for path in list(texts):
+        buffer = ls.open_document(ls.uri_of(service, path))
+        if buffer is not None:
+            texts[path] = SidecarText(path, texts[path].kind, buffer.source)
+    if not texts:
+        return None
+
+    def parse() -> tuple[str | None, dict[str, SidecarText]]:
+        by_kind = {s.kind: s for s in texts.values()}
+        data = {kind: parse_sidecar(kind, s.text)[0] for kind, s in by_kind.items()}
+        return property_home(key, frontmatter_keys(text), data), by_kind
+
+    kind, by_kind = await asyncio.to_thread(parse)
+    if kind is None:
+        return None
+    found = by_kind[kind]
+    if kind == "xml":
+        raise RequestFailed(
+            f"{key} of {rel} is set in its XML sidecar {found.path}, which codex-lsp does not "
+            "write: change it there"
+        )
+    return kind, found.path, found.text
+
+
 def _notebook(ls: CodexServer, value: str | None) -> Any:
     """The open notebook ``value`` names (a root path or URI), the first one when None."""
     if not ls.services:
@@ -447,15 +488,25 @@ def register(server: CodexServer) -> None:
         if "value" not in arg:
             raise InvalidParams("value must be given (null, a boolean, number, text or list)")
         value = arg["value"]
-        _, rel, text = await _text_of(ls, uri)
+        service, rel, text = await _text_of(ls, uri)
         if not rel.lower().endswith(".md"):
             raise RequestFailed(f"{rel} is not a Markdown note")
+        kind, target_uri, target_rel, target_text = None, uri, rel, text
+        sidecar = await _sidecar_home(ls, service, rel, text, key)
+        if sidecar is not None:
+            kind, target_rel, target_text = sidecar
+            target_uri = ls.uri_of(service, target_rel)
         try:
-            edit = set_property(text, key, value)
+            if kind == "json":
+                edit = set_json_property(target_text, key, value)
+            else:
+                edit = set_property(target_text, key, value)
         except SetPropertyError as exc:
-            raise RequestFailed(str(exc)) from None
-        index = LineIndex(text)
-        client_uri = (ls.open_document(uri) or types.TextDocumentIdentifier(uri=uri)).uri
+            raise RequestFailed(f"{target_rel}: {exc}") from None
+        index = LineIndex(target_text)
+        client_uri = (
+            ls.open_document(target_uri) or types.TextDocumentIdentifier(uri=target_uri)
+        ).uri
         change = types.TextEdit(
             range=lsp_range(index.range(edit.start, edit.end)), new_text=edit.new_text
         )
@@ -466,5 +517,5 @@ def register(server: CodexServer) -> None:
             )
         )
         if not result.applied:
-            raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
+            raise RequestFailed(f"the editor did not change {target_rel}: {result.failure_reason}")
         return {"uri": client_uri, "key": key, "applied": True}
