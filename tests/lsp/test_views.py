@@ -3,10 +3,18 @@ completion, hover and code lens in view files and inline blocks."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_session import Session, completion_items, find, text_in
+from lsp_session import (
+    Session,
+    completion_items,
+    find,
+    start_session,
+    stop_session,
+    text_in,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -333,6 +341,41 @@ async def test_write_views_and_the_refresh_action(fresh_lab: Session) -> None:
     assert week.startswith("_No results._\n<!-- /codex:view -->")
     again = await fresh_lab.command("codex.writeViews", {"uri": uri})
     assert again == {"uri": uri, "updated": 0}
+
+
+async def test_refresh_on_save(lab_notebook: Path, profile: str) -> None:
+    session = await start_session(lab_notebook, profile, {"views": {"refreshOnSave": True}})
+    try:
+        uri = session.open("Dashboard.md")
+        before = session.buffers[uri]
+        # Saving an unrelated edit: the stale "This week" block comes back as one edit.
+        session.change(uri, before.replace("# ", "# My ", 1))
+        session.save(uri)
+
+        def refreshed() -> bool:
+            return "_No results._\n<!-- /codex:view -->" in session.buffers[uri]
+
+        await session.wait_until(refreshed, "the views to be refreshed on save")
+        assert len(session.applied_edits) == 1
+        edit = session.applied_edits[0]
+        assert edit.document_changes is not None and len(edit.document_changes) == 1
+        change = edit.document_changes[0]
+        assert isinstance(change, types.TextDocumentEdit)
+        assert change.text_document.uri == uri and change.text_document.version is not None
+        marker = "<!-- codex:view views/This week.cdx -->\n"
+        head = before.replace("# ", "# My ", 1).partition(marker)[0]
+        assert session.buffers[uri].partition(marker)[0] == head
+        # The refreshed note, saved again (the test client saves applied edits), is fresh.
+        stale = await session.client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        assert not stale
+    finally:
+        await stop_session(session)
 
 
 async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:

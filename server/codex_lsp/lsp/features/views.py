@@ -11,6 +11,7 @@ about frontmatter.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -51,6 +52,8 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer, Document
+
+log = logging.getLogger(__name__)
 
 VIEW_SUFFIXES = (".cdx", ".base")
 WRITE_VIEWS = "codex.writeViews"
@@ -397,6 +400,61 @@ async def _sidecar_home(
     return kind, found.path, found.text
 
 
+class _SaveRefresher:
+    """``codex.views.refreshOnSave``: when a note holding ``codex:view`` markers is saved and
+    one of its results is stale, send the fresh results as one ``workspace/applyEdit`` (one
+    undoable step). The edit names the saved version, so an editor whose buffer changed
+    meanwhile refuses it rather than writing into the wrong place."""
+
+    def __init__(self, ls: CodexServer) -> None:
+        self.ls = ls
+        self.running: set[str] = set()
+
+    def on_saved(self, uri: str) -> None:
+        """The save listener: start a refresh unless one runs for ``uri`` already."""
+        if not self.ls.settings.views_refresh_on_save or uri in self.running:
+            return
+        buffer = self.ls.open_document(uri)
+        where = self.ls.locate(uri)
+        if buffer is None or where is None or "codex:view" not in buffer.source:
+            return
+        if _is_view_name(where.rel) or not where.rel.lower().endswith(".md"):
+            return
+        self.running.add(uri)
+        task = asyncio.ensure_future(self.refresh(uri, where.service, where.rel, buffer.source))
+        task.add_done_callback(lambda done: self._finished(uri, done))
+
+    def _finished(self, uri: str, task: asyncio.Future[None]) -> None:
+        self.running.discard(uri)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("refreshing the views of %s on save failed: %s", uri, task.exception())
+
+    async def refresh(self, uri: str, service: Any, rel: str, text: str) -> None:
+        """Index the saved text (a view may list the note itself), then apply fresh results."""
+        buffer = self.ls.open_document(uri)
+        version = buffer.version if buffer is not None else None
+        await self.ls.update_notebook(service, [rel], {rel: text})
+        root = service.notebook.root
+        stale = await self.ls.read(
+            service, lambda conn: stored_views.stale_blocks(conn, root, text)
+        )
+        if not stale:
+            return
+        changes = _blocks_edit(self.ls, uri, text, stale).changes or {}
+        edit = types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    types.OptionalVersionedTextDocumentIdentifier(uri=doc_uri, version=version),
+                    list(edits),
+                )
+                for doc_uri, edits in changes.items()
+            ]
+        )
+        await self.ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label=f"Refresh the views of {rel}")
+        )
+
+
 def _notebook(ls: CodexServer, value: str | None) -> Any:
     """The open notebook ``value`` names (a root path or URI), the first one when None."""
     if not ls.services:
@@ -410,9 +468,10 @@ def _notebook(ls: CodexServer, value: str | None) -> Any:
 
 
 def register(server: CodexServer) -> None:
-    """Register codex.query, codex.views, codex.writeViews and codex.setProperty, and the
-    view problems as a diagnostics provider."""
+    """Register codex.query, codex.views, codex.writeViews and codex.setProperty, the view
+    problems as a diagnostics provider, and the refresh of materialized views on save."""
     server.problem_providers.append(view_problems)
+    server.on_document_saved.append(_SaveRefresher(server).on_saved)
 
     @server.command("codex.query")
     async def query(ls: CodexServer, *args: Any) -> dict[str, Any]:
