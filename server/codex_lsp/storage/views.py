@@ -433,6 +433,25 @@ def view_sources(conn: sqlite3.Connection, root: Path) -> list[ViewSource]:
     return out
 
 
+def list_views(conn: sqlite3.Connection, root: Path) -> list[dict[str, Any]]:
+    """Every view source of a notebook with its views and their row counts (``codex.views``)."""
+    out = []
+    for source in view_sources(conn, root):
+        file = read_view_file(source.text)
+        entries = []
+        for view in file.views:
+            entry: dict[str, Any] = {"name": view.name, "type": view.type}
+            try:
+                entry["rows"] = query(conn, root, file, view.name).total
+            except ViewInvalid as exc:
+                entry["error"] = str(exc)
+            entries.append(entry)
+        out.append(
+            {"path": source.path, "block": source.block, "line": source.line, "views": entries}
+        )
+    return out
+
+
 def _read(root: Path, rel: str) -> str | None:
     path = root / rel
     try:

@@ -308,30 +308,6 @@ async def _text_of(ls: CodexServer, uri: str) -> tuple[Any, str, str]:
         raise RequestFailed(f"{uri} cannot be read: {exc.strerror}") from None
 
 
-def _collect(conn: sqlite3.Connection, root: Path) -> list[dict[str, Any]]:
-    """Every view source of a notebook with its views and their row counts."""
-    out = []
-    for source in stored_views.view_sources(conn, root):
-        file = read_view_file(source.text)
-        entries = []
-        for view in file.views:
-            entry: dict[str, Any] = {"name": view.name, "type": view.type}
-            try:
-                entry["rows"] = stored_views.query(conn, root, file, view.name).total
-            except ViewInvalid as exc:
-                entry["error"] = str(exc)
-            entries.append(entry)
-        out.append(
-            {
-                "path": source.path,
-                "block": source.block,
-                "line": source.line,
-                "views": entries,
-            }
-        )
-    return out
-
-
 def _blocks_edit(
     ls: CodexServer, uri: str, text: str, stale: list[tuple[Marker, str]]
 ) -> types.WorkspaceEdit:
@@ -511,7 +487,7 @@ def register(server: CodexServer) -> None:
             root = service.notebook.root
 
             def collect(conn: sqlite3.Connection, root: Path = root) -> list[dict[str, Any]]:
-                return _collect(conn, root)
+                return stored_views.list_views(conn, root)
 
             for entry in await ls.read(service, collect):
                 found.append(
