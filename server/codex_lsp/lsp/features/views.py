@@ -397,7 +397,9 @@ class _SaveRefresher:
         if _is_view_name(where.rel) or not where.rel.lower().endswith(".md"):
             return
         self.running.add(uri)
-        task = asyncio.ensure_future(self.refresh(uri, where.service, where.rel, buffer.source))
+        task = asyncio.ensure_future(
+            self.refresh(uri, where.service, where.rel, buffer.source, buffer.version)
+        )
         task.add_done_callback(lambda done: self._finished(uri, done))
 
     def _finished(self, uri: str, task: asyncio.Future[None]) -> None:
@@ -405,10 +407,11 @@ class _SaveRefresher:
         if not task.cancelled() and task.exception() is not None:
             log.warning("refreshing the views of %s on save failed: %s", uri, task.exception())
 
-    async def refresh(self, uri: str, service: Any, rel: str, text: str) -> None:
-        """Index the saved text (a view may list the note itself), then apply fresh results."""
-        buffer = self.ls.open_document(uri)
-        version = buffer.version if buffer is not None else None
+    async def refresh(
+        self, uri: str, service: Any, rel: str, text: str, version: int | None
+    ) -> None:
+        """Index the saved ``text`` (a view may list the note itself), then send the fresh
+        results as an edit of that ``version`` of the buffer."""
         await self.ls.update_notebook(service, [rel], {rel: text})
         root = service.notebook.root
         stale = await self.ls.read(
