@@ -13,7 +13,11 @@ loaded machine):
 1. **typical**: a filter on a property and a tag, sorted, limit 50 (narrowed in SQL);
 2. **grouped**: every note, grouped by ``status``, with Count/Earliest/Latest/Unique summaries;
 3. **one note changed**: the typical view re-run right after ``Indexer.update_paths`` of one
-   edited note (views are recomputed from the index, so the budget is the typical one).
+   edited note (views are recomputed from the index, so the budget is the typical one);
+4. **list views**: ``storage.views.list_views`` (what ``codex.views`` answers: every view file
+   and inline block with its row counts), with the two views above as view files and
+   ``INLINE_NOTES`` notes holding an inline block; ``list views (changed)`` is the same right
+   after one note is re-indexed.
 
 Budgets (10,000 notes): typical p95 <= 20 ms; grouped p95 <= 100 ms.
 """
@@ -40,7 +44,14 @@ from codex_lsp.storage import views
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
 
-BUDGETS_MS = {"typical": 20.0, "grouped": 100.0, "after one change": 20.0}
+BUDGETS_MS = {
+    "typical": 20.0,
+    "grouped": 100.0,
+    "after one change": 20.0,
+    "list views": 100.0,
+    "list views (changed)": 300.0,
+}
+INLINE_NOTES = 20
 
 TYPICAL = """\
 filters:
@@ -70,6 +81,16 @@ views:
       date: Latest
       status: Unique
 """
+
+
+def add_views(root: Path) -> None:
+    """The two views as view files, and an inline block in ``INLINE_NOTES`` notes."""
+    (root / "views").mkdir(exist_ok=True)
+    (root / "views" / "Typical.base").write_text(TYPICAL, encoding="utf-8")
+    (root / "views" / "Grouped.cdx").write_text(GROUPED, encoding="utf-8")
+    for path in notes_paths(root)[:: max(1, len(notes_paths(root)) // INLINE_NOTES)][:INLINE_NOTES]:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\n```base\nfilters: 'status == \"active\"'\nviews:\n  - name: A\n```\n")
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -102,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.out or Path(tmp) / "notebook"
         generate_notebook(root, args.notes)
+        add_views(root)
         indexer = Indexer(Notebook(root, explicit=True))
         try:
             indexer.index()
@@ -123,6 +145,18 @@ def main(argv: list[str] | None = None) -> int:
                 indexer.update_paths([path.relative_to(root).as_posix()])
                 changed.extend(timed(run(TYPICAL), 1, cpu["after one change"]))
             samples["after one change"] = changed
+            listed = views.list_views(conn, root)
+            samples["list views"] = timed(
+                lambda: views.list_views(conn, root), args.repeat, cpu["list views"]
+            )
+            after_change = []
+            for i in range(min(args.repeat, len(notes_paths(root)))):
+                path = touch_one(root, i * 89 + 1)
+                indexer.update_paths([path.relative_to(root).as_posix()])
+                after_change.extend(
+                    timed(lambda: views.list_views(conn, root), 1, cpu["list views (changed)"])
+                )
+            samples["list views (changed)"] = after_change
         finally:
             indexer.close()
     figures = {
@@ -141,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "typical_rows": typical_rows,
         "grouped_rows": grouped.total,
         "groups": len(grouped.groups),
+        "view_sources": len(listed),
         "python": platform.python_version(),
         "views": figures,
     }

@@ -3,10 +3,18 @@ completion, hover and code lens in view files and inline blocks."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_session import Session, completion_items, find, text_in
+from lsp_session import (
+    Session,
+    completion_items,
+    find,
+    start_session,
+    stop_session,
+    text_in,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -121,6 +129,57 @@ async def test_set_property_changes_only_the_value(fresh_lab: Session) -> None:
         return EXP14 in [r["path"] for r in result["rows"]]
 
     await fresh_lab.wait_until(moved, "the index to see the new status")
+
+
+async def test_set_property_writes_where_the_key_lives(fresh_lab: Session) -> None:
+    folder, _, name = EXP14.rpartition("/")
+    json_rel, md_rel, xml_rel = (f"{folder}/.{name}.{ext}" for ext in ("json", "md", "xml"))
+    note = fresh_lab.read(EXP14)
+    fresh_lab.write(json_rel, '{\n    "owner": "Ana",\n    "status": "failed",\n    "n": 1.50\n}\n')
+    fresh_lab.write(md_rel, "---\n# lab book\nbench: 3  # left\n---\n")
+    fresh_lab.write(xml_rel, "<meta><room>B12</room></meta>")
+
+    async def indexed() -> bool:
+        result = await fresh_lab.command("codex.query", {"query": 'room == "B12"'})
+        return EXP14 in [r["path"] for r in result["rows"]]
+
+    await fresh_lab.wait_until(indexed, "the sidecars to be indexed")
+    # A key of the JSON sidecar: its value's text changes there, nothing else anywhere.
+    answer = await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "owner", "value": "Bo"}
+    )
+    assert answer == {"uri": fresh_lab.uri(json_rel), "key": "owner", "applied": True}
+    assert fresh_lab.read(json_rel) == (
+        '{\n    "owner": "Bo",\n    "status": "failed",\n    "n": 1.50\n}\n'
+    )
+    edit = fresh_lab.applied_edits[-1]
+    assert edit.changes is not None and list(edit.changes) == [fresh_lab.uri(json_rel)]
+    # A key of the Markdown sidecar: its frontmatter, comments kept.
+    await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "bench", "value": 4}
+    )
+    assert fresh_lab.read(md_rel) == "---\n# lab book\nbench: 4  # left\n---\n"
+    # The note's frontmatter has `status` too and wins: it is written there.
+    await fresh_lab.command(
+        "codex.setProperty", {"uri": fresh_lab.uri(EXP14), "key": "status", "value": "done"}
+    )
+    assert fresh_lab.read(EXP14) == note.replace("status: planned", "status: done")
+    assert '"status": "failed"' in fresh_lab.read(json_rel)
+    # A key of the XML sidecar is refused, and nothing changes.
+    edits = len(fresh_lab.applied_edits)
+    xml = await failure(
+        fresh_lab,
+        "codex.setProperty",
+        {"uri": fresh_lab.uri(EXP14), "key": "room", "value": "C1"},
+    )
+    assert "XML sidecar" in str(xml) and len(fresh_lab.applied_edits) == edits
+    assert fresh_lab.read(xml_rel) == "<meta><room>B12</room></meta>"
+
+    async def moved() -> bool:
+        result = await fresh_lab.command("codex.query", {"query": 'owner == "Bo" && bench == 4'})
+        return EXP14 in [r["path"] for r in result["rows"]]
+
+    await fresh_lab.wait_until(moved, "the index to see the sidecars' new values")
 
 
 async def test_set_property_refusals(shared_lab: Session) -> None:
@@ -284,6 +343,41 @@ async def test_write_views_and_the_refresh_action(fresh_lab: Session) -> None:
     assert again == {"uri": uri, "updated": 0}
 
 
+async def test_refresh_on_save(lab_notebook: Path, profile: str) -> None:
+    session = await start_session(lab_notebook, profile, {"views": {"refreshOnSave": True}})
+    try:
+        uri = session.open("Dashboard.md")
+        before = session.buffers[uri]
+        # Saving an unrelated edit: the stale "This week" block comes back as one edit.
+        session.change(uri, before.replace("# ", "# My ", 1))
+        session.save(uri)
+
+        def refreshed() -> bool:
+            return "_No results._\n<!-- /codex:view -->" in session.buffers[uri]
+
+        await session.wait_until(refreshed, "the views to be refreshed on save")
+        assert len(session.applied_edits) == 1
+        edit = session.applied_edits[0]
+        assert edit.document_changes is not None and len(edit.document_changes) == 1
+        change = edit.document_changes[0]
+        assert isinstance(change, types.TextDocumentEdit)
+        assert change.text_document.uri == uri and change.text_document.version is not None
+        marker = "<!-- codex:view views/This week.cdx -->\n"
+        head = before.replace("# ", "# My ", 1).partition(marker)[0]
+        assert session.buffers[uri].partition(marker)[0] == head
+        # The refreshed note, saved again (the test client saves applied edits), is fresh.
+        stale = await session.client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        assert not stale
+    finally:
+        await stop_session(session)
+
+
 async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:
     # A property the schema declares but no note has yet is known; one of neither is not.
     schema = fresh_lab.read(".codex/schema.yaml").replace(
@@ -302,6 +396,41 @@ async def test_schema_properties_count_as_known(fresh_lab: Session) -> None:
         assert [i.label for i in values] == ["taq", "q5"]
     finally:
         fresh_lab.close(uri)
+        fresh_lab.close(schema_uri)
+
+
+async def test_enum_completion_follows_schema_refs(fresh_lab: Session) -> None:
+    # A property whose allowed values come through `$ref` (and `allOf`) offers them too.
+    schema = (
+        fresh_lab.read(".codex/schema.yaml")
+        .replace(
+            "types:\n",
+            "$defs:\n  reagents: {enum: [taq, q5]}\n"
+            "  stage: {allOf: [{$ref: '#/$defs/reagents'}]}\ntypes:\n",
+        )
+        .replace(
+            "      protocol: {type: string, x-codex-link: true}\n",
+            "      protocol: {type: string, x-codex-link: true}\n"
+            "      reagent: {$ref: '#/$defs/reagents'}\n      mix: {$ref: '#/$defs/stage'}\n",
+        )
+    )
+    assert "reagent: {$ref" in schema and "$defs" in schema
+    schema_uri = fresh_lab.open(".codex/schema.yaml", schema)
+    text = "filters: 'reagent == \"'\n"
+    uri = fresh_lab.open("views/Ref.cdx", text)
+    mix_text = "filters: 'mix == \"'\n"
+    mix_uri = fresh_lab.open("views/Mix.cdx", mix_text)
+    try:
+        values = completion_items(await fresh_lab.complete(uri, find(text, "'\n")))
+        assert [i.label for i in values] == ["taq", "q5"]
+        mixed = completion_items(await fresh_lab.complete(mix_uri, find(mix_text, "'\n")))
+        assert [i.label for i in mixed] == ["taq", "q5"]
+        fresh_lab.change(uri, "filters: 'reagent == \"q5\"'\n")
+        hover = await fresh_lab.hover(uri, find(text, "reagent", delta=2))
+        assert hover is not None and "one of taq, q5" in str(hover.contents)
+    finally:
+        fresh_lab.close(uri)
+        fresh_lab.close(mix_uri)
         fresh_lab.close(schema_uri)
 
 

@@ -44,6 +44,7 @@ class Settings:
     debounce_ms: int = 300
     log_level: str = "warning"
     log_file: str | None = None
+    views_refresh_on_save: bool = False
 
 
 _DIAGNOSTIC_KEYS = {
@@ -131,7 +132,16 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             settings = replace(settings, log_file=log["file"] or None)
         else:
             warnings.append("codex.log.file must be a path string")
+    views = _section(raw, "views", warnings)
+    for key, value in views.items():
+        if key != "refreshOnSave":
+            warnings.append(f"codex.views.{key} is not a known setting")
+        elif isinstance(value, bool):
+            settings = replace(settings, views_refresh_on_save=value)
+        else:
+            warnings.append("codex.views.refreshOnSave must be true or false; default used")
     known = {
+        "views",
         "diagnostics",
         "completion",
         "codeLens",

@@ -37,11 +37,14 @@ def schema_properties(notebook: Notebook, conn: sqlite3.Connection) -> dict[str,
         for name, body in declared.items() if isinstance(declared, dict) else ():
             if not isinstance(body, dict):
                 continue
-            types = json_types([body])
+            # What applies through `$ref` and `allOf` (a property often names its values once
+            # in `$defs`), as the schema's own completion and hover see it.
+            schemas = schema.schemas_at(note_type, (name,)) or [body]
+            types = json_types(schemas)
             kind = _KINDS.get(types[0], "any") if len(types) == 1 else "any"
-            if kind == "string" and body.get("format") in ("date", "date-time"):
+            if kind == "string" and any(s.get("format") in ("date", "date-time") for s in schemas):
                 kind = "date"
-            enum = tuple(enum_values([body]))
+            enum = tuple(enum_values(schemas))
             if enum and not types:
                 kind = "string" if all(isinstance(v, str) for v in enum) else "any"
             known = out.get(name)

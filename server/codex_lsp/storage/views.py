@@ -164,8 +164,12 @@ _PARSED: dict[str, _Parsed] = {}
 _PARSED_MAX = 8
 
 
+def _database_name(conn: sqlite3.Connection) -> str:
+    return next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+
+
 def _cache(conn: sqlite3.Connection) -> _Parsed:
-    db = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    db = _database_name(conn)
     cache = _PARSED.get(db)
     if cache is None:
         if len(_PARSED) >= _PARSED_MAX:
@@ -414,23 +418,86 @@ class ViewSource:
     text: str
 
 
+_INLINE_CANDIDATES = (
+    "SELECT m.path FROM search_index s JOIN file_metadata m ON m.rowid = s.rowid"
+    " WHERE search_index MATCH ? AND m.is_note = 1 AND m.deleted_at IS NULL"
+    " AND (instr(s.content, '```') OR instr(s.content, '~~~'))"
+)
+# The full-text tokens of a ```base or ```codex-view fence line: the index narrows the notes
+# that can hold an inline view to a few, which are then read and parsed.
+_INLINE_MATCH = 'content : (base OR "codex view")'
+
+
 def view_sources(conn: sqlite3.Connection, root: Path) -> list[ViewSource]:
-    """Every view file (``.cdx``, ``.base``) and inline view block of the notebook."""
+    """Every view file (``.cdx``, ``.base``) and inline view block of the notebook. Notes are
+    read only when the full-text index says they hold a fence and its language's words."""
     out: list[ViewSource] = []
-    rows = conn.execute(
-        "SELECT path, extension, is_note FROM file_metadata WHERE deleted_at IS NULL"
-        " AND (extension IN ('cdx', 'base') OR is_note = 1) ORDER BY path"
-    ).fetchall()
-    for path, ext, is_note in rows:
+    files = {
+        path
+        for (path,) in conn.execute(
+            "SELECT path FROM file_metadata WHERE deleted_at IS NULL AND is_note = 0"
+            " AND extension IN ('cdx', 'base')"
+        )
+    }
+    notes = {path for (path,) in conn.execute(_INLINE_CANDIDATES, (_INLINE_MATCH,))}
+    for path in sorted(files | notes):
         text = _read(root, path)
         if text is None:
             continue
-        if ext in VIEW_EXTENSIONS and not is_note:
+        if path in files:
             out.append(ViewSource(path, None, 0, text))
-        elif "```" in text or "~~~" in text:
+        else:
             for block in inline_blocks(text):
                 out.append(ViewSource(path, block.index, block.line, block.body))
     return out
+
+
+_COUNTS: dict[str, tuple[tuple[Any, ...], dict[str, list[dict[str, Any]]]]] = {}
+_COUNTS_MAX = 1000
+
+
+def list_views(conn: sqlite3.Connection, root: Path) -> list[dict[str, Any]]:
+    """Every view source of a notebook with its views and their row counts (``codex.views``).
+
+    Counts are kept while the index (and the day, for ``today()``) stays the same, by the view
+    source's text: an editor asks again and again for the same list."""
+    db = _database_name(conn)
+    state = (*_stamp(conn), dt.date.today())
+    kept = _COUNTS.get(db)
+    if kept is None or kept[0] != state or len(kept[1]) > _COUNTS_MAX:
+        if kept is None and len(_COUNTS) >= _PARSED_MAX:
+            _COUNTS.pop(next(iter(_COUNTS)))
+        kept = _COUNTS[db] = (state, {})
+    out = []
+    for source in view_sources(conn, root):
+        entries = kept[1].get(source.text)
+        if entries is None:
+            entries = _view_entries(conn, root, source.text)
+            if "now()" not in source.text:  # a count of now() changes with each call
+                kept[1][source.text] = entries
+        out.append(
+            {
+                "path": source.path,
+                "block": source.block,
+                "line": source.line,
+                "views": [dict(e) for e in entries],
+            }
+        )
+    return out
+
+
+def _view_entries(conn: sqlite3.Connection, root: Path, text: str) -> list[dict[str, Any]]:
+    """Name, type and row count (or error) of each view of a view source."""
+    file = read_view_file(text)
+    entries = []
+    for view in file.views:
+        entry: dict[str, Any] = {"name": view.name, "type": view.type}
+        try:
+            entry["rows"] = query(conn, root, file, view.name).total
+        except ViewInvalid as exc:
+            entry["error"] = str(exc)
+        entries.append(entry)
+    return entries
 
 
 def _read(root: Path, rel: str) -> str | None:

@@ -11,6 +11,7 @@ about frontmatter.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from lsprotocol import types
 from ...core.model import Position, Severity
 from ...core.problems import FIXED_SETTING, NoteProblem
 from ...core.resolve import Catalog
+from ...core.schema.check import SidecarText
+from ...core.sidecar import parse_sidecar
 from ...core.textpos import LineIndex, utf16_offset
 from ...core.views.check import check_file
 from ...core.views.engine import Result, ViewInvalid
@@ -29,10 +32,17 @@ from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, 
 from ...core.views.expr import Member, Name, walk
 from ...core.views.inline import inline_blocks
 from ...core.views.render import Marker
-from ...core.views.setprop import SetPropertyError, set_property
+from ...core.views.setprop import (
+    SetPropertyError,
+    frontmatter_keys,
+    property_home,
+    set_json_property,
+    set_property,
+)
 from ...core.views.spec import TOP_KEYS, VIEW_KEYS, ViewFile, read_view_file
 from ...storage import views as stored_views
 from ...storage.notebooks import Notebook
+from ...storage.schema_store import read_sidecars
 from ..convert import lsp_range
 from ..requests import (
     InvalidParams,
@@ -42,6 +52,8 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer, Document
+
+log = logging.getLogger(__name__)
 
 VIEW_SUFFIXES = (".cdx", ".base")
 WRITE_VIEWS = "codex.writeViews"
@@ -296,30 +308,6 @@ async def _text_of(ls: CodexServer, uri: str) -> tuple[Any, str, str]:
         raise RequestFailed(f"{uri} cannot be read: {exc.strerror}") from None
 
 
-def _collect(conn: sqlite3.Connection, root: Path) -> list[dict[str, Any]]:
-    """Every view source of a notebook with its views and their row counts."""
-    out = []
-    for source in stored_views.view_sources(conn, root):
-        file = read_view_file(source.text)
-        entries = []
-        for view in file.views:
-            entry: dict[str, Any] = {"name": view.name, "type": view.type}
-            try:
-                entry["rows"] = stored_views.query(conn, root, file, view.name).total
-            except ViewInvalid as exc:
-                entry["error"] = str(exc)
-            entries.append(entry)
-        out.append(
-            {
-                "path": source.path,
-                "block": source.block,
-                "line": source.line,
-                "views": entries,
-            }
-        )
-    return out
-
-
 def _blocks_edit(
     ls: CodexServer, uri: str, text: str, stale: list[tuple[Marker, str]]
 ) -> types.WorkspaceEdit:
@@ -356,6 +344,96 @@ async def view_actions(
     ]
 
 
+async def _sidecar_home(
+    ls: CodexServer, service: Any, rel: str, text: str, key: str
+) -> tuple[str, str, str] | None:
+    """(kind, path, text) of the sidecar of note ``rel`` that ``key`` must be written to, or
+    None for the note's frontmatter; open sidecar buffers win over the disk. Refuses an XML
+    sidecar: its structure (attributes, repeated elements) has no faithful one-value edit."""
+    root = service.notebook.root
+    texts = {s.path: s for s in await asyncio.to_thread(read_sidecars, root, rel)}
+    for path in list(texts):
+        buffer = ls.open_document(ls.uri_of(service, path))
+        if buffer is not None:
+            texts[path] = SidecarText(path, texts[path].kind, buffer.source)
+    if not texts:
+        return None
+
+    def parse() -> tuple[str | None, dict[str, SidecarText]]:
+        by_kind = {s.kind: s for s in texts.values()}
+        data = {kind: parse_sidecar(kind, s.text)[0] for kind, s in by_kind.items()}
+        return property_home(key, frontmatter_keys(text), data), by_kind
+
+    kind, by_kind = await asyncio.to_thread(parse)
+    if kind is None:
+        return None
+    found = by_kind[kind]
+    if kind == "xml":
+        raise RequestFailed(
+            f"{key} of {rel} is set in its XML sidecar {found.path}, which codex-lsp does not "
+            "write: change it there"
+        )
+    return kind, found.path, found.text
+
+
+class _SaveRefresher:
+    """``codex.views.refreshOnSave``: when a note holding ``codex:view`` markers is saved and
+    one of its results is stale, send the fresh results as one ``workspace/applyEdit`` (one
+    undoable step). The edit names the saved version, so an editor whose buffer changed
+    meanwhile refuses it rather than writing into the wrong place."""
+
+    def __init__(self, ls: CodexServer) -> None:
+        self.ls = ls
+        self.running: set[str] = set()
+
+    def on_saved(self, uri: str) -> None:
+        """The save listener: start a refresh unless one runs for ``uri`` already."""
+        if not self.ls.settings.views_refresh_on_save or uri in self.running:
+            return
+        buffer = self.ls.open_document(uri)
+        where = self.ls.locate(uri)
+        if buffer is None or where is None or "codex:view" not in buffer.source:
+            return
+        if _is_view_name(where.rel) or not where.rel.lower().endswith(".md"):
+            return
+        self.running.add(uri)
+        task = asyncio.ensure_future(
+            self.refresh(uri, where.service, where.rel, buffer.source, buffer.version)
+        )
+        task.add_done_callback(lambda done: self._finished(uri, done))
+
+    def _finished(self, uri: str, task: asyncio.Future[None]) -> None:
+        self.running.discard(uri)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("refreshing the views of %s on save failed: %s", uri, task.exception())
+
+    async def refresh(
+        self, uri: str, service: Any, rel: str, text: str, version: int | None
+    ) -> None:
+        """Index the saved ``text`` (a view may list the note itself), then send the fresh
+        results as an edit of that ``version`` of the buffer."""
+        await self.ls.update_notebook(service, [rel], {rel: text})
+        root = service.notebook.root
+        stale = await self.ls.read(
+            service, lambda conn: stored_views.stale_blocks(conn, root, text)
+        )
+        if not stale:
+            return
+        changes = _blocks_edit(self.ls, uri, text, stale).changes or {}
+        edit = types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    types.OptionalVersionedTextDocumentIdentifier(uri=doc_uri, version=version),
+                    list(edits),
+                )
+                for doc_uri, edits in changes.items()
+            ]
+        )
+        await self.ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label=f"Refresh the views of {rel}")
+        )
+
+
 def _notebook(ls: CodexServer, value: str | None) -> Any:
     """The open notebook ``value`` names (a root path or URI), the first one when None."""
     if not ls.services:
@@ -369,9 +447,10 @@ def _notebook(ls: CodexServer, value: str | None) -> Any:
 
 
 def register(server: CodexServer) -> None:
-    """Register codex.query, codex.views, codex.writeViews and codex.setProperty, and the
-    view problems as a diagnostics provider."""
+    """Register codex.query, codex.views, codex.writeViews and codex.setProperty, the view
+    problems as a diagnostics provider, and the refresh of materialized views on save."""
     server.problem_providers.append(view_problems)
+    server.on_document_saved.append(_SaveRefresher(server).on_saved)
 
     @server.command("codex.query")
     async def query(ls: CodexServer, *args: Any) -> dict[str, Any]:
@@ -411,7 +490,7 @@ def register(server: CodexServer) -> None:
             root = service.notebook.root
 
             def collect(conn: sqlite3.Connection, root: Path = root) -> list[dict[str, Any]]:
-                return _collect(conn, root)
+                return stored_views.list_views(conn, root)
 
             for entry in await ls.read(service, collect):
                 found.append(
@@ -447,15 +526,25 @@ def register(server: CodexServer) -> None:
         if "value" not in arg:
             raise InvalidParams("value must be given (null, a boolean, number, text or list)")
         value = arg["value"]
-        _, rel, text = await _text_of(ls, uri)
+        service, rel, text = await _text_of(ls, uri)
         if not rel.lower().endswith(".md"):
             raise RequestFailed(f"{rel} is not a Markdown note")
+        kind, target_uri, target_rel, target_text = None, uri, rel, text
+        sidecar = await _sidecar_home(ls, service, rel, text, key)
+        if sidecar is not None:
+            kind, target_rel, target_text = sidecar
+            target_uri = ls.uri_of(service, target_rel)
         try:
-            edit = set_property(text, key, value)
+            if kind == "json":
+                edit = set_json_property(target_text, key, value)
+            else:
+                edit = set_property(target_text, key, value)
         except SetPropertyError as exc:
-            raise RequestFailed(str(exc)) from None
-        index = LineIndex(text)
-        client_uri = (ls.open_document(uri) or types.TextDocumentIdentifier(uri=uri)).uri
+            raise RequestFailed(f"{target_rel}: {exc}") from None
+        index = LineIndex(target_text)
+        client_uri = (
+            ls.open_document(target_uri) or types.TextDocumentIdentifier(uri=target_uri)
+        ).uri
         change = types.TextEdit(
             range=lsp_range(index.range(edit.start, edit.end)), new_text=edit.new_text
         )
@@ -466,5 +555,5 @@ def register(server: CodexServer) -> None:
             )
         )
         if not result.applied:
-            raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
+            raise RequestFailed(f"the editor did not change {target_rel}: {result.failure_reason}")
         return {"uri": client_uri, "key": key, "applied": True}
