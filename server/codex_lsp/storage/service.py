@@ -232,8 +232,9 @@ class NotebookService:
                 self._opened.set()  # release reads that wait for a database never opened
 
         def close_reader() -> None:
-            if self._read_conn is not None:
-                self._read_conn.close()
+            # Dropped, not only closed: a read sent before the shutdown below finds no
+            # connection and fails as NotebookClosed.
+            self._drop_reader()
 
         self._writer.submit(close_writer)
         self._reader.submit(close_reader)
