@@ -316,6 +316,24 @@ async def test_a_new_note_goes_to_a_workspace_notebook_first(
         await stop_session(session)
 
 
+async def test_a_request_right_after_opening_a_lone_note_waits_for_its_notebook(
+    lab_notebook: Path, profile: str, tmp_path: Path
+) -> None:
+    """Completion asked at once after didOpen of a note outside every open notebook is
+    answered from that note's notebook (found on a thread meanwhile), not as if it had none."""
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "Other idea.md").write_text("# Other idea\n", encoding="utf-8")
+    session = await start_session(lab_notebook, profile)
+    try:
+        uri = session_open(session, loose / "new.md", "[[Oth")
+        result = await session.complete(uri, types.Position(0, 5))
+        labels = {i.label for i in result.items}
+        assert result.is_incomplete or "Other idea" in labels, (result.is_incomplete, labels)
+    finally:
+        await stop_session(session)
+
+
 def session_open(session: Session, path: Path, text: str) -> str:
     """Open a file by absolute path (outside ``session.root``)."""
     uri = path.as_uri()

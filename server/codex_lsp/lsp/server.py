@@ -63,6 +63,8 @@ T = TypeVar("T")
 # A folder found outside every notebook is not walked again for this long (a ``.codex/``
 # created above it later is seen once it expires, or at once when workspace folders change).
 NOT_A_NOTEBOOK_TTL = 60.0
+# The longest a request about a document waits for its notebook to be opened.
+OPENING_WAIT = 10.0
 NOT_A_NOTEBOOK_MAX = 1024
 # An open buffer at least this long (characters) is parsed on a thread, not on the event loop.
 PARSE_ON_LOOP_MAX = 64 * 1024
@@ -221,6 +223,11 @@ class CodexServer(LanguageServer):
         self.settings = Settings()
         self.services: dict[Path, NotebookService] = {}
         self.folder_roots: dict[str, list[Path]] = {}
+        # Set once the workspace folders given at start-up are opened as notebooks; with
+        # ``_opening`` (the documents whose enclosing notebook is being looked for), what a
+        # request about a document not yet in a notebook waits for (``until_opened``).
+        self.folders_opened = asyncio.Event()
+        self._opening: dict[str, asyncio.Future[None]] = {}
         self._parsed: dict[str, tuple[int | None, str, ParsedNote, LineIndex]] = {}
         self.on_index_changed: list[Callable[[NotebookService], None]] = []
         self.on_document_changed: list[Callable[[str], None]] = []
@@ -318,6 +325,33 @@ class CodexServer(LanguageServer):
             raise RequestFailed(f"{rel} leads outside the notebook through a symlink")
         return root / rel
 
+    def start_opening(self, uri: str) -> None:
+        """Look for the notebook of a document just opened (:meth:`open_enclosing`) in the
+        background; requests about it wait for the look-up (:meth:`until_opened`)."""
+        key = unquote(uri)
+        task = asyncio.ensure_future(self.open_enclosing(uri))
+        self._opening[key] = task
+
+        def done(finished: asyncio.Future[None]) -> None:
+            if self._opening.get(key) is finished:
+                del self._opening[key]
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("opening the notebook of %s failed: %s", uri, finished.exception())
+
+        task.add_done_callback(done)
+
+    async def until_opened(self, uri: str) -> None:
+        """Wait (at most ``OPENING_WAIT`` seconds) until the notebook a document may belong
+        to is open: the start-up workspace folders, and the look-up started by its didOpen."""
+        pending: list[asyncio.Future[Any]] = []
+        if not self.folders_opened.is_set():
+            pending.append(asyncio.ensure_future(self.folders_opened.wait()))
+        opening = self._opening.get(unquote(uri))
+        if opening is not None:
+            pending.append(opening)
+        if pending:
+            await asyncio.wait(pending, timeout=OPENING_WAIT)
+
     async def open_enclosing(self, uri: str) -> None:
         """Open the notebook of a document the user opened outside every open notebook
         (``notebook_of_note``: the CLI's and the editor clients' rule).
@@ -393,10 +427,13 @@ class CodexServer(LanguageServer):
         path = uri_to_path(uri)
         if path is None:
             return None
+        found = self.locate(uri)
+        if found is None:  # perhaps in a notebook still being opened
+            await self.until_opened(uri)
+            found = self.locate(uri)
         open_doc = self.open_document(uri)
         if open_doc is None:
             return await asyncio.to_thread(self._disk_document, uri, path)
-        found = self.locate(uri)
         uri = open_doc.uri  # the client's spelling of the URI
         text, version = open_doc.source, open_doc.version
         cached = self._parsed.get(unquote(uri))

@@ -49,8 +49,11 @@ def register(server: CodexServer) -> None:
         uris = [f.uri for f in folders.values()] if folders else []
         if not uris and ls.workspace.root_uri:
             uris = [ls.workspace.root_uri]
-        for uri in uris:
-            await ls.add_folder(uri)
+        try:
+            for uri in uris:
+                await ls.add_folder(uri)
+        finally:
+            ls.folders_opened.set()
         await load_configuration(ls)
         await start_watching(ls, watchers, batcher)
         await asyncio.gather(
@@ -92,7 +95,7 @@ def register(server: CodexServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CodexServer, params: types.DidOpenTextDocumentParams) -> None:
-        spawn(ls, ls.open_enclosing(params.text_document.uri))
+        ls.start_opening(params.text_document.uri)
         schedule_write(ls, params.text_document.uri, 0.0)
         for listener in ls.on_document_opened:
             listener(params.text_document.uri)
