@@ -60,11 +60,13 @@ async def test_query_an_expression(shared_lab: Session) -> None:
 
 async def test_query_an_open_buffer_and_inline_block(shared_lab: Session) -> None:
     # An unsaved view buffer is what is queried (open buffers win).
-    text = "filters: 'status == \"planned\"'\nviews:\n  - name: Planned\n"
+    text = "filters: 'status == \"planned\"'\nviews:\n  - name: Planned\n  - name: Again\n"
     uri = shared_lab.open("views/Scratch.cdx", text)
     try:
         result = await shared_lab.command("codex.query", {"uri": uri})
         assert sorted(r["path"] for r in result["rows"]) == [EXP14, "projects/imaging/Overview.md"]
+        # The views of the buffer (never indexed: it is not on disk), for an editor's tabs.
+        assert result["views"] == ["Planned", "Again"]
     finally:
         shared_lab.close(uri)
     block = 'filters: file.hasTag("assay/qpcr") && file.inFolder("experiments")\n'

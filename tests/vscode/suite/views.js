@@ -11,6 +11,7 @@ const vscode = require('vscode');
 const EXPERIMENTS = 'views/Experiments.base';
 const TASKS = 'views/Open tasks.cdx';
 const CALENDAR = 'views/Runs calendar.cdx';
+const LISTS = 'views/Lists.cdx';
 
 /** @param {object} h helpers of index.js: test, waitFor, log, screenshot, noteUri, closeAll, sleep, api() */
 module.exports = function registerViewTests(h) {
@@ -198,6 +199,32 @@ module.exports = function registerViewTests(h) {
       const end = `${last.getFullYear()}-${String(last.getMonth() + 1).padStart(2, '0')}-${String(last.getDate()).padStart(2, '0')}`;
       for (const d of week.calendar.days) assert.ok(d.date >= start && d.date <= end, `${d.date} outside the week of ${start}`);
       assert.ok(week.calendar.days.some((d) => d.date === latest.slice(0, 10)), 'the latest run is in its week');
+    } finally {
+      await closeAll();
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  test('views: a list and cards show one item per row, titled by the first column, with the other values', async () => {
+    const file = path.join(h.root(), LISTS);
+    fs.writeFileSync(
+      file,
+      'filters: \'file.inFolder("experiments")\'\nviews:\n  - type: list\n    name: As list\n    order: [file.basename, status]\n  - type: cards\n    name: As cards\n    order: [file.basename, status]\n',
+    );
+    try {
+      const { panel } = await openView(LISTS);
+      const list = await rendered(panel, 'the list and both tabs', (s) => s.type === 'list' && s.list.length > 0 && s.tabs.length === 2);
+      const result = panel.shown().result;
+      assert.deepEqual(list.tabs, ['As list', 'As cards']);
+      assert.equal(list.list.length, result.rows.length);
+      for (const [i, row] of result.rows.entries()) {
+        const name = row.values['file.basename'];
+        assert.ok(list.list[i].startsWith(name), `item ${i}: ${list.list[i]} does not start with ${name}`);
+        if (row.values['note.status']) assert.ok(list.list[i].includes(row.values['note.status']), `${list.list[i]} lacks its status`);
+      }
+      await panel.post({ type: 'test.selectView', view: 'As cards' });
+      const cards = await rendered(panel, 'the cards', (s) => s.active === 'As cards' && s.cards.length > 0);
+      assert.deepEqual(cards.cards, result.rows.map((r) => r.values['file.basename']));
     } finally {
       await closeAll();
       fs.rmSync(file, { force: true });

@@ -33,6 +33,8 @@ export interface ViewResult {
   groupBy?: string | null;
   summaries?: Record<string, unknown>;
   total: number;
+  /** Every view of the source that ran, in its order (servers before this field: absent). */
+  views?: string[];
 }
 
 /** A property as `codex.properties` describes it. */

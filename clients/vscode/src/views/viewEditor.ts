@@ -112,11 +112,15 @@ class Panel implements ViewPanel {
       // edits a name may be gone, and the buffer's first view is shown.
       const sources = await this.manager.exec<ViewSource[]>('codex.views', {});
       views = viewNames(sources, (u) => sameFile(u, this.document.uri));
-      const view = this.active && views.includes(this.active) ? this.active : views[0];
+      // The view shown last, while the source still has it (else the query falls back to the first).
+      const view = this.active ?? views[0];
       const answer = await this.manager
         .exec<ViewResult>('codex.query', view ? { uri, view } : { uri })
         .catch((e) => (view ? this.manager.exec<ViewResult>('codex.query', { uri }) : Promise.reject(e)));
       result = answer;
+      // The answer names the views of the text it ran (the buffer); codex.views reads the
+      // index, which may not hold a file just created.
+      if (answer.views?.length) views = answer.views;
       if (!views.includes(answer.view)) views = [answer.view];
       this.active = answer.view;
       if (this.manager.serverCommands().includes('codex.properties')) {

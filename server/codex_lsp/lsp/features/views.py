@@ -480,7 +480,8 @@ def register(server: CodexServer) -> None:
             result = await ls.read(service, lambda conn: stored_views.query(conn, root, file, view))
         except ViewInvalid as exc:
             raise RequestFailed(str(exc)) from None
-        return _result_json(ls, service, result)
+        # Every view of the source as it is now (the buffer when open): an editor's tabs.
+        return {**_result_json(ls, service, result), "views": [v.name for v in file.views]}
 
     @server.command("codex.views")
     async def list_views(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
