@@ -18,13 +18,13 @@ from ...storage.references import destination as link_destination
 from ...storage.service import NotebookService
 from ...storage.symbol_index import Symbol, SymbolCache, SymbolKind
 from ..convert import ZERO_RANGE, lsp_range
+from ..partial import partial_answer
 from ..server import CodexServer, Document
 from .history import history_lens
 from .views import view_lenses
 
 WORKSPACE_SYMBOL_LIMIT = 200
 SHOW_BACKLINKS = "codex.showBacklinks"
-PARTIAL = "partial results"
 
 
 def outline(note: ParsedNote, index: LineIndex) -> list[types.DocumentSymbol]:
@@ -135,15 +135,9 @@ def register(server: CodexServer) -> None:
     ) -> list[types.WorkspaceSymbol]:
         services = list(ls.services.values())
         indexing = [s.notebook.name for s in services if not s.ready.is_set()]
-        token = params.work_done_token
-        if indexing and token is not None:
-            # workspace/symbol has no isIncomplete: a client that gave a work-done token is
-            # told through it that the answer is partial (docs/protocol.md).
-            ls.work_done_progress.begin(
-                token, types.WorkDoneProgressBegin(title="Workspace symbols", message=PARTIAL)
-            )
         found: list[tuple[Symbol, NotebookService]] = []
-        try:
+        # workspace/symbol has no isIncomplete: the work-done token says the answer is partial.
+        with partial_answer(ls, params.work_done_token, "Workspace symbols", indexing):
             for service in services:
                 cache = caches.setdefault(service, SymbolCache())
                 symbols = await ls.read(
@@ -151,11 +145,6 @@ def register(server: CodexServer) -> None:
                     partial(cache.search, query=params.query, limit=WORKSPACE_SYMBOL_LIMIT),
                 )
                 found += [(symbol, service) for symbol in symbols]
-        finally:
-            if indexing and token is not None:
-                message = f"{PARTIAL}: {', '.join(indexing)} still being indexed"
-                ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
-                ls.work_done_progress.tokens.pop(token, None)
         found.sort(key=lambda pair: -pair[0].score)
         return [
             workspace_symbol_of(symbol, partial(ls.uri_of, service))
