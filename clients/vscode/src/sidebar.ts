@@ -145,6 +145,45 @@ abstract class View<T> implements vscode.TreeDataProvider<T>, vscode.Disposable 
   }
 }
 
+/** A view of what the server says about the active note: the answer to the latest refresh wins. */
+abstract class ActiveNoteView<T, D> extends View<T> {
+  private latest = 0;
+
+  constructor(
+    protected readonly manager: ServerManager,
+    private readonly active: ActiveNote,
+    private readonly noNote: string,
+  ) {
+    super();
+  }
+
+  /** The server's answer about ``note``. */
+  protected abstract fetch(note: vscode.Uri): Promise<D>;
+  /** Keep ``data`` about ``note`` to show (undefined: nothing); returns the view's message. */
+  protected abstract keep(data: D | undefined, note: vscode.Uri | undefined): string | undefined;
+
+  async refresh(): Promise<void> {
+    const id = ++this.latest;
+    const note = this.active.uri;
+    if (!note) {
+      this.keep(undefined, undefined);
+      this.setMessage(this.noNote);
+      this.shown(undefined);
+      return;
+    }
+    try {
+      const data = await this.fetch(note);
+      if (id !== this.latest) return;
+      this.setMessage(this.keep(data, note));
+    } catch (error) {
+      if (id !== this.latest) return;
+      this.keep(undefined, note);
+      this.setMessage(errorText(error));
+    }
+    this.shown(note.toString());
+  }
+}
+
 // -- Connections ----------------------------------------------------------------------------
 
 type ConnectionNode =
@@ -154,37 +193,20 @@ type ConnectionNode =
   | { kind: 'link'; link: OutgoingLink; note: string }
   | { kind: 'tag'; tag: string };
 
-export class ConnectionsView extends View<ConnectionNode> {
+export class ConnectionsView extends ActiveNoteView<ConnectionNode, Connections> {
   private data: Connections | undefined;
-  private latest = 0;
 
-  constructor(
-    private readonly manager: ServerManager,
-    private readonly active: ActiveNote,
-  ) {
-    super();
+  constructor(manager: ServerManager, active: ActiveNote) {
+    super(manager, active, 'Open a note to see its backlinks, links and tags.');
   }
 
-  async refresh(): Promise<void> {
-    const id = ++this.latest;
-    const note = this.active.uri;
-    if (!note) {
-      this.data = undefined;
-      this.setMessage('Open a note to see its backlinks, links and tags.');
-      this.shown(undefined);
-      return;
-    }
-    try {
-      const data = await this.manager.exec<Connections>('codex.connections', { uri: note.toString() }, 'connections');
-      if (id !== this.latest) return;
-      this.data = { backlinks: data.backlinks ?? [], links: data.links ?? [], tags: data.tags ?? [] };
-      this.setMessage(undefined);
-    } catch (error) {
-      if (id !== this.latest) return;
-      this.data = undefined;
-      this.setMessage(errorText(error));
-    }
-    this.shown(note.toString());
+  protected fetch(note: vscode.Uri): Promise<Connections> {
+    return this.manager.exec<Connections>('codex.connections', { uri: note.toString() }, 'connections');
+  }
+
+  protected keep(data: Connections | undefined): string | undefined {
+    this.data = data && { backlinks: data.backlinks ?? [], links: data.links ?? [], tags: data.tags ?? [] };
+    return undefined;
   }
 
   getChildren(element?: ConnectionNode): ConnectionNode[] {
@@ -345,38 +367,25 @@ export async function tagTree(manager: ServerManager): Promise<{ roots: TagNode[
 
 type HistoryNode = { entry: HistoryEntry; note: vscode.Uri; current?: string };
 
-export class HistoryView extends View<HistoryNode> {
+export class HistoryView extends ActiveNoteView<HistoryNode, HistoryEntry[]> {
   private entries: HistoryNode[] = [];
-  private latest = 0;
 
-  constructor(
-    private readonly manager: ServerManager,
-    private readonly active: ActiveNote,
-  ) {
-    super();
+  constructor(manager: ServerManager, active: ActiveNote) {
+    super(manager, active, 'Open a note to see its revisions.');
   }
 
-  async refresh(): Promise<void> {
-    const id = ++this.latest;
-    const note = this.active.uri;
-    if (!note) {
+  protected fetch(note: vscode.Uri): Promise<HistoryEntry[]> {
+    return this.manager.exec<HistoryEntry[]>('codex.history', { uri: note.toString(), limit: 200 }, 'history');
+  }
+
+  protected keep(entries: HistoryEntry[] | undefined, note: vscode.Uri | undefined): string | undefined {
+    if (!entries || !note) {
       this.entries = [];
-      this.setMessage('Open a note to see its revisions.');
-      this.shown(undefined);
-      return;
+      return undefined;
     }
-    try {
-      const entries = await this.manager.exec<HistoryEntry[]>('codex.history', { uri: note.toString(), limit: 200 }, 'history');
-      if (id !== this.latest) return;
-      const current = entries.find((e) => !isWorkingTree(e))?.path;
-      this.entries = entries.map((entry) => ({ entry, note, current }));
-      this.setMessage(entries.length ? undefined : `${path.basename(note.fsPath)} has no history (it is not committed to git yet).`);
-    } catch (error) {
-      if (id !== this.latest) return;
-      this.entries = [];
-      this.setMessage(errorText(error));
-    }
-    this.shown(note.toString());
+    const current = entries.find((e) => !isWorkingTree(e))?.path;
+    this.entries = entries.map((entry) => ({ entry, note, current }));
+    return entries.length ? undefined : `${path.basename(note.fsPath)} has no history (it is not committed to git yet).`;
   }
 
   getChildren(element?: HistoryNode): HistoryNode[] {
