@@ -204,6 +204,16 @@ function T.rel(name)
   return name
 end
 
+--- Wait until the current window shows notebook-relative `rel`; return the cursor line (1-based).
+function T.landed_in(rel)
+  T.wait(function()
+    return T.rel(vim.api.nvim_buf_get_name(0)) == rel
+  end, 'the current window shows ' .. rel, nil, function()
+    return 'current buffer: ' .. vim.api.nvim_buf_get_name(0)
+  end)
+  return vim.api.nvim_win_get_cursor(0)[1]
+end
+
 --- The quickfix list once its title matches (the commands are asynchronous).
 function T.quickfix(title_pattern)
   return T.wait(function()

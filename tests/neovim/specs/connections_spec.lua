@@ -38,15 +38,6 @@ local function enter_on(text)
   T.fail(('%q is not a line of the panel'):format(text))
 end
 
-local function landed_in(rel)
-  T.wait(function()
-    return T.rel(vim.api.nvim_buf_get_name(0)) == rel
-  end, 'the current window shows ' .. rel, nil, function()
-    return 'current buffer: ' .. vim.api.nvim_buf_get_name(0)
-  end)
-  return vim.api.nvim_win_get_cursor(0)[1]
-end
-
 T.test(':CodexConnections shows backlinks with their line, links and tags beside the note', function()
   local note = T.open(T100)
   vim.cmd('CodexConnections')
@@ -84,7 +75,7 @@ T.test('<CR> on a backlink opens it in the note window; the panel follows the no
   vim.cmd('CodexConnections')
   panel_lines('T100 Thermocycler')
   local panel = enter_on('    - [[T100 Thermocycler]] and [[QuantStudio 5]]')
-  T.eq(43, landed_in('README.md'), 'on the line of the link')
+  T.eq(43, T.landed_in('README.md'), 'on the line of the link')
   T.ok(vim.api.nvim_get_current_win() ~= panel, 'opened in the note window, not the panel')
   T.eq(2, #vim.api.nvim_tabpage_list_wins(0), 'no new window')
   local lines = panel_lines('README')
@@ -103,11 +94,11 @@ T.test('<CR> on a link opens its note; on a broken link goes to it; on a tag lis
     return vim.tbl_contains(lines, '  Nowhere at all (broken)') and lines
   end, 'the new note in the index')
   enter_on('  T100 Thermocycler -> T100 Thermocycler')
-  T.eq(1, landed_in(T100))
+  T.eq(1, T.landed_in(T100))
   vim.cmd.edit(vim.fn.fnameescape(T.path('notes/Hub.md')))
   panel_lines('Hub')
   enter_on('  Nowhere at all (broken)')
-  T.eq(3, landed_in('notes/Hub.md'), 'on the line of the broken link')
+  T.eq(3, T.landed_in('notes/Hub.md'), 'on the line of the broken link')
   T.eq(4, vim.api.nvim_win_get_cursor(0)[2], 'at the link')
   enter_on('  #equipment')
   local qf = T.quickfix('^Codex tag: #equipment$')
@@ -127,7 +118,7 @@ T.test(':CodexCreateFromLink creates the note of the broken link under the curso
     end
   end, 'the broken link diagnosed')
   vim.cmd('CodexCreateFromLink')
-  landed_in('experiments/Western blot.md')
+  T.landed_in('experiments/Western blot.md')
   T.notified('created experiments/Western blot.md')
   T.wait(function()
     return vim.uv.fs_stat(T.path('experiments/Western blot.md')) ~= nil and not vim.bo.modified

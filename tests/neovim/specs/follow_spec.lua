@@ -16,21 +16,11 @@ local function cursor_on(needle)
   T.fail(('%q not in the buffer'):format(needle))
 end
 
---- Wait until the current window shows `rel`, then return the cursor line (1-based).
-local function landed_in(rel)
-  T.wait(function()
-    return T.rel(vim.api.nvim_buf_get_name(0)) == rel
-  end, 'the current window shows ' .. rel, nil, function()
-    return 'current buffer: ' .. vim.api.nvim_buf_get_name(0)
-  end)
-  return vim.api.nvim_win_get_cursor(0)[1]
-end
-
 T.test('gf on a link opens its target at the heading', function()
   T.open(PCR)
   cursor_on('[[Gel electrophoresis#Loading]]')
   vim.api.nvim_feedkeys('gf', 'x', false)
-  local line = landed_in('protocols/Gel electrophoresis.md')
+  local line = T.landed_in('protocols/Gel electrophoresis.md')
   T.eq(T.line_of('protocols/Gel electrophoresis.md', '## Loading') + 1, line, 'on the heading')
   T.eq('gf', vim.fn.maparg('gf', 'n', false, true).lhs, 'gf is mapped')
   T.eq(1, vim.fn.maparg('gf', 'n', false, true).buffer, 'in the note buffer only')
@@ -42,7 +32,7 @@ T.test("gf off a link is Vim's gf (the file name under the cursor)", function()
   vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { 'Raw data in plain.txt here.' })
   cursor_on('plain.txt')
   vim.api.nvim_feedkeys('gf', 'x', false)
-  landed_in('protocols/plain.txt')
+  T.landed_in('protocols/plain.txt')
   T.eq({ 'plain text' }, vim.api.nvim_buf_get_lines(0, 0, -1, false))
   vim.api.nvim_buf_call(bufnr, function()
     vim.cmd('edit!')
@@ -56,7 +46,7 @@ T.test('<CR> follows a link with cr = true, and stays unmapped by default', func
   T.eq(1, vim.fn.maparg('<CR>', 'n', false, true).buffer, '<CR> mapped in the note')
   cursor_on('[[T100 Thermocycler]]')
   vim.api.nvim_feedkeys(vim.keycode('<CR>'), 'x', false)
-  T.eq(1, landed_in('equipment/T100 Thermocycler.md'), 'on the first line')
+  T.eq(1, T.landed_in('equipment/T100 Thermocycler.md'), 'on the first line')
   -- Off a link, <CR> moves down a line as in Vim.
   vim.api.nvim_win_set_buf(0, bufnr)
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
