@@ -46,7 +46,8 @@ try:  # run as a script: bench/ is sys.path[0]
 except ImportError:  # imported as bench.bench_schema from the repository root
     from bench.generate import SCHEMA, generate_notebook, notes_paths
 
-from codex_lsp.core.schema.compile import NotebookSchema, load_schema
+from codex_lsp.core.schema.compile import NotebookSchema
+from codex_lsp.core.schema.lint import load_schema
 from codex_lsp.storage import queries
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook

@@ -27,14 +27,9 @@ from codex_lsp.core.schema.check import (
     expectation,
     sidecar_owner,
 )
-from codex_lsp.core.schema.compile import (
-    BASE_URI,
-    NotebookSchema,
-    _glob_regex,
-    load_schema,
-    meta_schema,
-    normalise,
-)
+from codex_lsp.core.schema.compile import BASE_URI, NotebookSchema, normalise
+from codex_lsp.core.schema.lint import load_schema, meta_schema
+from codex_lsp.core.schema.patterns import glob_regex
 from codex_lsp.storage.workspace import SCHEMA_TEMPLATE
 from codex_testing import text_at
 
@@ -245,7 +240,7 @@ def test_the_shipped_json_schema_accepts_the_documented_shape() -> None:
     ],
 )
 def test_globs(glob: str, path: str, matches: bool) -> None:
-    assert bool(_glob_regex(glob).match(path)) is matches
+    assert bool(glob_regex(glob).match(path)) is matches
 
 
 def test_type_from_type_value_then_paths(schema: NotebookSchema) -> None:

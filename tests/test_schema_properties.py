@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from codex_lsp.core.model import Position
 from codex_lsp.core.schema.assist import field_context, yaml_value
 from codex_lsp.core.schema.check import SidecarText, check_file
-from codex_lsp.core.schema.compile import load_schema
+from codex_lsp.core.schema.lint import load_schema
 from codex_lsp.core.schema.positions import NodeLocator
 from codex_testing import offset_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from codex_lsp.core.frontmatter import load_frontmatter
-from codex_lsp.core.schema.compile import load_schema
+from codex_lsp.core.schema.lint import load_schema
 from codex_lsp.core.schema.template import schema_note_text
 from codex_lsp.core.textpos import LineIndex
 

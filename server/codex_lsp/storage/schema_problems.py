@@ -14,7 +14,8 @@ from ..core.model import Position, Range, Severity
 from ..core.problems import FIXED_SETTING, SCHEMA_SETTING, NoteProblem
 from ..core.resolve import Catalog
 from ..core.schema.check import SchemaIssue, SidecarText, check_file, sidecar_owner
-from ..core.schema.compile import SCHEMA_PATH, load_schema
+from ..core.schema.compile import SCHEMA_PATH
+from ..core.schema.lint import load_schema
 from ..core.syntax import is_note_name
 from .notebooks import Notebook
 from .reader import decode_text

@@ -33,14 +33,9 @@ from pathlib import Path
 from ..core.model import Problem
 from ..core.resolve import Catalog, LinkStatus, Target, lookup_key, resolve_link
 from ..core.schema.check import SchemaIssue, SidecarText, check_file
-from ..core.schema.compile import (
-    LOGIC_VERSION,
-    SCHEMA_PATH,
-    LinkResolver,
-    NotebookSchema,
-    SchemaLoad,
-    load_schema,
-)
+from ..core.schema.compile import LOGIC_VERSION, SCHEMA_PATH, NotebookSchema
+from ..core.schema.links import LinkResolver
+from ..core.schema.lint import SchemaLoad, load_schema
 from .database import get_meta, set_meta, transaction
 from .notebooks import Notebook
 from .queries import Issue

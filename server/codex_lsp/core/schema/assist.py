@@ -22,7 +22,9 @@ import yaml
 from ..frontmatter import find_frontmatter
 from ..model import Range
 from ..textpos import LineIndex, utf16_len, utf16_offset
-from .compile import FORMAT_HINTS, LINK_KEYWORD, show_value
+from .formats import FORMAT_HINTS
+from .links import LINK_KEYWORD
+from .messages import show_value
 from .positions import NodeLocator, PathItem
 
 _KEY_LINE = re.compile(

@@ -26,22 +26,11 @@ from ..frontmatter import load_frontmatter
 from ..model import Position, Range, Severity
 from ..sidecar import merge_metadata, parse_sidecar
 from ..textpos import LineIndex
-from .compile import (
-    FORMAT_HINTS,
-    LINK_KEYWORD,
-    LinkFailure,
-    LinkResolver,
-    NotebookSchema,
-    NoteType,
-    PatternTimeout,
-    Verdict,
-    closest,
-    describe,
-    path_label,
-    pattern_search,
-    show_value,
-    type_words,
-)
+from .compile import NotebookSchema, NoteType, Verdict
+from .formats import FORMAT_HINTS
+from .links import LINK_KEYWORD, LinkFailure, LinkResolver
+from .messages import closest, describe, path_label, show_value, type_words
+from .patterns import PatternTimeout, pattern_search
 from .positions import NodeLocator, PathItem
 
 SIDECAR_ORDER = ("json", "xml", "md")

@@ -1,0 +1,106 @@
+"""The ``x-codex-link`` keyword: a property whose value must be a ``[[link]]`` to a note.
+
+Whether the target exists is asked of a resolver callback, set for the duration of one
+validation by :func:`asking_links`, so the compiled validators stay pure and shareable.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from ..syntax import is_note_name
+from .messages import describe
+
+LINK_KEYWORD = "x-codex-link"
+
+LinkResolver = Callable[[str], "str | None"]
+"""Resolves a link target (the text inside ``[[...]]`` before ``#`` and ``|``) to the
+notebook-relative path it leads to, or None when nothing matches."""
+
+_LINK_VALUE = re.compile(r"^\s*\[\[([^\[\]|#]*)(#[^\[\]|]*)?(\|[^\[\]]*)?\]\]\s*$")
+
+
+class LinkFailure(Exception):
+    """Why an ``x-codex-link`` value failed: ``kind`` is ``syntax``, ``missing`` or ``not-note``."""
+
+    def __init__(self, kind: str, target: str) -> None:
+        super().__init__(kind, target)
+        self.kind = kind
+        self.target = target
+
+
+@dataclass(slots=True)
+class _LinkContext:
+    resolver: LinkResolver | None
+    asked: list[str] = field(default_factory=list)
+
+
+_LINKS: contextvars.ContextVar[_LinkContext | None] = contextvars.ContextVar(
+    "codex_schema_links", default=None
+)
+
+
+def link_target(value: str) -> str | None:
+    """The target of a value written as one ``[[link]]``, or None."""
+    found = _LINK_VALUE.match(value)
+    if not found or not found.group(1).strip():
+        return None
+    return found.group(1).strip()
+
+
+def link_keyword(
+    validator: Any, enabled: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """The ``x-codex-link`` keyword for jsonschema: syntax always, existence when asked."""
+    if enabled is not True or not isinstance(instance, str):
+        return
+    target = link_target(instance)
+    if target is None:
+        yield ValidationError(
+            f"expected a [[link]] to a note, found {describe(instance)}",
+            cause=LinkFailure("syntax", instance),
+        )
+        return
+    context = _LINKS.get()
+    if context is None or context.resolver is None:
+        return
+    context.asked.append(target)
+    resolved = context.resolver(target)
+    if resolved is None:
+        yield ValidationError(
+            f"expected a link to an existing note, found [[{target}]]: no note has that name",
+            cause=LinkFailure("missing", target),
+        )
+    elif not is_note_name(resolved):
+        yield ValidationError(
+            f"expected a link to a note, found [[{target}]], which is a file ({resolved})",
+            cause=LinkFailure("not-note", target),
+        )
+
+
+@contextmanager
+def asking_links(resolver: LinkResolver | None) -> Iterator[list[str]]:
+    """Validate with ``resolver`` answering ``x-codex-link`` targets; yields the targets asked."""
+    context = _LinkContext(resolver)
+    token = _LINKS.set(context)
+    try:
+        yield context.asked
+    finally:
+        _LINKS.reset(token)
+
+
+__all__ = [
+    "LINK_KEYWORD",
+    "LinkFailure",
+    "LinkResolver",
+    "asking_links",
+    "link_keyword",
+    "link_target",
+]
