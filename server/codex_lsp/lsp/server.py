@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
@@ -49,6 +49,7 @@ from ..storage.notebooks import (
 )
 from ..storage.service import NotebookClosed, NotebookService
 from .convert import path_to_uri, uri_to_path
+from .feature import Feature, Providers
 from .log import configure_logging
 from .progress import IndexProgress
 from .requests import RequestFailed
@@ -202,17 +203,23 @@ class NotePath:
 
 
 @dataclass(slots=True)
-class Document:
-    """An open (or on-disk) note as features see it."""
+class Text:
+    """A parsed text: an open editor buffer, or a note of an open notebook read from disk."""
 
     uri: str
     path: Path
-    service: NotebookService | None
-    rel: str
     text: str
     version: int | None
     note: ParsedNote
     index: LineIndex
+
+
+@dataclass(slots=True)
+class Document(Text):
+    """A note of an open notebook as features see it (the buffer when open)."""
+
+    service: NotebookService
+    rel: str
 
 
 class CodexServer(LanguageServer):
@@ -229,22 +236,70 @@ class CodexServer(LanguageServer):
         self.folders_opened = asyncio.Event()
         self._opening: dict[str, asyncio.Future[None]] = {}
         self._parsed: dict[str, tuple[int | None, str, ParsedNote, LineIndex]] = {}
-        self.on_index_changed: list[Callable[[NotebookService], None]] = []
-        self.on_document_changed: list[Callable[[str], None]] = []
-        self.on_document_saved: list[Callable[[str], None]] = []
-        self.on_document_opened: list[Callable[[str], None]] = []
-        self.on_document_closed: list[Callable[[str], None]] = []
-        # Called with the client's ``initialize`` params before capabilities are computed
-        # (a feature may register handlers that depend on what the client supports).
-        self.on_initialize: list[Callable[[types.InitializeParams], None]] = []
-        # Called on ``didChange`` with the position right after the last change (None for a
-        # whole-document change): the server's only idea of where the cursor is.
-        self.on_document_edited: list[Callable[[str, types.Position | None], None]] = []
-        # Producers of a file's problems besides its links (``features.diagnostics``).
-        self.problem_providers: list[Callable[..., Any]] = []
-        self._tasks: set[asyncio.Future[Any]] = set()
+        # Features in the order they were added: their hooks are called in that order.
+        self.features: list[Feature] = []
+        self.providers = Providers()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._indexed: set[Path] = set()
         self._not_notebooks: dict[Path, float] = {}
+
+    # -- features, events and background tasks -------------------------------------------
+
+    def add_feature(self, feature: Feature) -> None:
+        """Add a feature: register its handlers and providers; its hooks are called from now on."""
+        self.features.append(feature)
+        feature.register()
+
+    def _each_feature(self, hook: str, call: Callable[[Feature], None]) -> None:
+        """Call a hook of every feature; one that fails is logged and the others still run."""
+        for feature in list(self.features):
+            try:
+                call(feature)
+            except Exception:
+                log.exception("%s.%s failed", type(feature).__name__, hook)
+
+    def initializing(self, params: types.InitializeParams) -> None:
+        """Tell every feature about the client's ``initialize`` params."""
+        self._each_feature("on_initialize", lambda f: f.on_initialize(params))
+
+    def opened(self, uri: str) -> None:
+        """Tell every feature that a document was opened."""
+        self._each_feature("on_open", lambda f: f.on_open(uri))
+
+    def changed(self, uri: str, cursor: types.Position | None) -> None:
+        """Tell every feature that a document changed (``cursor``: after the last change)."""
+        self._each_feature("on_change", lambda f: f.on_change(uri, cursor))
+
+    def saved(self, uri: str) -> None:
+        """Tell every feature that a document was saved."""
+        self._each_feature("on_save", lambda f: f.on_save(uri))
+
+    def closed(self, uri: str) -> None:
+        """Tell every feature that a document was closed."""
+        self._each_feature("on_close", lambda f: f.on_close(uri))
+
+    def index_changed(self, service: NotebookService) -> None:
+        """Tell every feature that a notebook's index changed."""
+        self._each_feature("on_index_changed", lambda f: f.on_index_changed(service))
+
+    def run_task(self, work: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
+        """Run ``work`` in the background: the one policy for every background task.
+
+        The task is referenced until it ends (the loop keeps only weak references), and a
+        failure is logged under ``name`` (to the client's log), never raised into the loop.
+        """
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is not None:
+            log.error("%s failed: %s", task.get_name(), failure, exc_info=failure)
 
     # -- notebooks -----------------------------------------------------------------------
 
@@ -329,14 +384,12 @@ class CodexServer(LanguageServer):
         """Look for the notebook of a document just opened (:meth:`open_enclosing`) in the
         background; requests about it wait for the look-up (:meth:`until_opened`)."""
         key = unquote(uri)
-        task = asyncio.ensure_future(self.open_enclosing(uri))
+        task = self.run_task(self.open_enclosing(uri), name=f"opening the notebook of {uri}")
         self._opening[key] = task
 
         def done(finished: asyncio.Future[None]) -> None:
             if self._opening.get(key) is finished:
                 del self._opening[key]
-            if not finished.cancelled() and finished.exception() is not None:
-                log.error("opening the notebook of %s failed: %s", uri, finished.exception())
 
         task.add_done_callback(done)
 
@@ -378,9 +431,9 @@ class CodexServer(LanguageServer):
 
     def start_indexing(self, service: NotebookService, *, full: bool = False) -> None:
         """Index a notebook in the background, reporting progress."""
-        task = asyncio.ensure_future(self.index_notebook(service, full=full))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.run_task(
+            self.index_notebook(service, full=full), name=f"indexing {service.notebook.root}"
+        )
 
     async def index_notebook(self, service: NotebookService, *, full: bool = False) -> IndexStats:
         """Bring a notebook's index up to date with ``$/progress`` reports; returns its stats."""
@@ -414,16 +467,26 @@ class CodexServer(LanguageServer):
         self.index_changed(service)
         return stats
 
-    def index_changed(self, service: NotebookService) -> None:
-        """Tell every listener (diagnostics, ...) that a notebook's index changed."""
-        for listener in self.on_index_changed:
-            listener(service)
-
     # -- documents -----------------------------------------------------------------------
 
-    async def document(self, uri: str) -> Document | None:
-        """The note at ``uri``: the editor buffer when open, else the file on disk, which is
-        read and parsed on a thread (only inside an open notebook)."""
+    async def note_at(self, uri: str) -> Document | None:
+        """The note at ``uri`` with its notebook: the editor buffer when open, else the file
+        on disk (read and parsed on a thread); None unless it lies inside an open notebook."""
+        found = await self._text_at(uri)
+        if found is None or found[1] is None:
+            return None
+        text, (service, rel) = found[0], found[1]
+        return Document(
+            text.uri, text.path, text.text, text.version, text.note, text.index, service, rel
+        )
+
+    async def text_at(self, uri: str) -> Text | None:
+        """The parsed text at ``uri``: an open buffer (inside a notebook or not), else a note
+        of an open notebook read from disk."""
+        found = await self._text_at(uri)
+        return found[0] if found is not None else None
+
+    async def _text_at(self, uri: str) -> tuple[Text, tuple[NotebookService, str] | None] | None:
         path = uri_to_path(uri)
         if path is None:
             return None
@@ -433,7 +496,7 @@ class CodexServer(LanguageServer):
             found = self.locate(uri)
         open_doc = self.open_document(uri)
         if open_doc is None:
-            return await asyncio.to_thread(self._disk_document, uri, path)
+            return await asyncio.to_thread(self._disk_text, uri, path)
         uri = open_doc.uri  # the client's spelling of the URI
         text, version = open_doc.source, open_doc.version
         cached = self._parsed.get(unquote(uri))
@@ -445,10 +508,12 @@ class CodexServer(LanguageServer):
         else:  # a long buffer: the loop keeps answering while it is parsed
             note, index = await asyncio.to_thread(_parse, text, path.name)
             self._parsed[unquote(uri)] = (version, text, note, index)
-        service, rel = (found.service, found.rel) if found else (None, path.name)
-        return Document(uri, path, service, rel, text, version, note, index)
+        where = (found.service, found.rel) if found else None
+        return Text(uri, path, text, version, note, index), where
 
-    def _disk_document(self, uri: str, path: Path) -> Document | None:
+    def _disk_text(
+        self, uri: str, path: Path
+    ) -> tuple[Text, tuple[NotebookService, str] | None] | None:
         """A note that is not open, from the disk; None outside the open notebooks (never
         read there). Blocking: runs on a thread."""
         found = self.locate(uri)
@@ -459,7 +524,7 @@ class CodexServer(LanguageServer):
         except OSError:
             return None
         note, index = _parse(text, path.name)
-        return Document(uri, path, found.service, found.rel, text, None, note, index)
+        return Text(uri, path, text, None, note, index), (found.service, found.rel)
 
     def open_document(self, uri: str) -> TextDocument | None:
         """The editor buffer of ``uri`` if it is open.
@@ -517,44 +582,12 @@ def _discover_folder(path: Path) -> list[Notebook] | None:
 
 
 def create_server() -> CodexServer:
-    """A server with every feature registered."""
-    from .features import (
-        actions,
-        commands,
-        completion,
-        connections,
-        diagnostics,
-        history,
-        hover,
-        navigation,
-        refresh,
-        rename,
-        schema,
-        symbols,
-        sync,
-        view_properties,
-        views,
-    )
+    """A server with every feature added."""
+    from .features import FEATURES
 
     server = CodexServer()
-    for module in (
-        sync,
-        diagnostics,
-        completion,
-        navigation,
-        hover,
-        actions,
-        rename,
-        symbols,
-        commands,
-        connections,
-        history,
-        schema,
-        refresh,
-        views,
-        view_properties,
-    ):
-        module.register(server)
+    for feature in FEATURES:
+        server.add_feature(feature(server))
     return server
 
 

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -94,13 +94,10 @@ class ChangeBatcher:
                 continue
             buffers = self._server.buffers_of(service)
             contents = {p: buffers[p] for p in paths if p in buffers}
-            task = asyncio.ensure_future(self._server.update_notebook(service, paths, contents))
-            task.add_done_callback(_log_failure)
-
-
-def _log_failure(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("re-indexing changed files failed: %s", task.exception())
+            self._server.run_task(
+                self._server.update_notebook(service, paths, contents),
+                name=f"re-indexing {len(paths)} changed files of {root}",
+            )
 
 
 class _Handler(FileSystemEventHandler):

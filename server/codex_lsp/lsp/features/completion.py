@@ -36,11 +36,11 @@ from ...core.resolve import resolve_link, strip_note_suffix
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
 from ...storage.completion_boosts import linked_paths
+from ...storage.preview import preview_markdown
 from ...storage.service import NotebookService
 from ..convert import uri_to_path
+from ..feature import Feature, handles
 from ..server import CodexServer, Document
-from . import schema, views
-from .preview import preview_markdown
 
 log = logging.getLogger(__name__)
 
@@ -223,30 +223,37 @@ def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
     return strip_note_suffix(name.path) if name.is_note else name.path
 
 
-def register(server: CodexServer) -> None:
-    """Register completion and completion-item resolve."""
-    names = NameCache()
-    boosts = Boosts()
+class Completion(Feature):
+    """Completion and completion-item resolve; the host's completion providers (views,
+    schema) answer first for what they know."""
 
-    server.on_index_changed.append(names.refresh_soon)
-    server.on_document_changed.append(boosts.edited)
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.names = NameCache()
+        self.boosts = Boosts()
 
-    @server.feature(
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Refresh the notebook's names in the background."""
+        self.names.refresh_soon(service)
+
+    def on_change(self, uri: str, cursor: types.Position | None) -> None:
+        """Remember the note as recently edited (it is boosted)."""
+        self.boosts.edited(uri)
+
+    @handles(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=True),
     )
-    async def completion(
-        ls: CodexServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    async def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
+        """Notes, headings, blocks, tags or paths, depending on what the cursor is after."""
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
-        in_view = await views.view_completion(ls, doc, params.position)  # a view file or block
-        if in_view is not None:
-            return in_view
-        from_schema = await schema.schema_completion(ls, doc, params.position)  # frontmatter
-        if from_schema is not None:
-            return from_schema
+        for provide in list(ls.providers.completion):  # a view, frontmatter, ...
+            provided = await provide(doc, params.position)
+            if provided is not None:
+                return provided
         fm_end = doc.note.frontmatter_range.end.line - 1 if doc.note.frontmatter_range else None
         lines = doc.text.split("\n")
         context = completion_context(lines, params.position.line, params.position.character, fm_end)
@@ -255,13 +262,13 @@ def register(server: CodexServer) -> None:
         service = doc.service
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
-            current, partial = await names.current(service)
+            current, partial = await self.names.current(service)
             if current is None:  # the first names of a notebook are still being read
                 return types.CompletionList(is_incomplete=True, items=[])
             # Names still being read: the answer is incomplete anyway; a look-up would queue
             # behind their reading on the reader thread.
-            linked = frozenset() if partial else await boosts.linked(ls, doc)
-            recent = [path for path in boosts.recent(service) if path != doc.rel]
+            linked = frozenset() if partial else await self.boosts.linked(ls, doc)
+            recent = [path for path in self.boosts.recent(service) if path != doc.rel]
             note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             result = _note_items(current, shape, limit, note_boosts)
@@ -275,8 +282,10 @@ def register(server: CodexServer) -> None:
             return _tag_items(tags, context, params.position, limit)
         return await _path_items(ls, doc, context, params.position, limit)
 
-    @server.feature(types.COMPLETION_ITEM_RESOLVE)
-    async def resolve(ls: CodexServer, item: types.CompletionItem) -> types.CompletionItem:
+    @handles(types.COMPLETION_ITEM_RESOLVE)
+    async def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
+        """Fill in a note item's preview."""
+        ls = self.server
         data = item.data if isinstance(item.data, dict) else {}
         root, path = data.get("root"), data.get("path")
         service = ls.services.get(Path(root)) if isinstance(root, str) else None
@@ -391,7 +400,6 @@ class Boosts:
     async def linked(self, ls: CodexServer, doc: Document) -> frozenset[str]:
         """Paths linked with ``doc`` (either way), as of the index's current generation."""
         service = doc.service
-        assert service is not None
         key = (str(service.notebook.root), doc.rel)
         cached = self._linked.get(key)
         generation = service.generation
@@ -408,7 +416,6 @@ async def _anchor_items(
     ls: CodexServer, doc: Document, shape: _Shape, limit: int
 ) -> types.CompletionList:
     service = doc.service
-    assert service is not None
     context = shape.context
     closing = "" if context.closed else "]]"
     edit_range = _edit_range(context, shape.position)
@@ -489,7 +496,6 @@ async def _path_items(
     limit: int,
 ) -> types.CompletionList:
     service = doc.service
-    assert service is not None
     cached = await ls.read(service, lookups.note_names)
     folder = posixpath.dirname(doc.rel)
     candidates = []

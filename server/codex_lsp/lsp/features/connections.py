@@ -11,8 +11,8 @@ from ...core.excerpt import line_context
 from ...core.model import Range
 from ...core.textpos import utf16_len
 from ...storage.connections import Connections, connections
+from ..feature import Feature, command
 from ..requests import command_argument, required_field
-from ..server import CodexServer
 
 # Notes larger than this are not read for a backlink's context (the line is left empty).
 MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
@@ -25,11 +25,13 @@ def _range_json(r: Range) -> dict[str, Any]:
     }
 
 
-def register(server: CodexServer) -> None:
-    """Register ``codex.connections``."""
+class NoteConnections(Feature):
+    """A note's connections for sidebars."""
 
-    @server.command("codex.connections")
-    async def note_connections(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.connections")
+    async def note_connections(self, *args: Any) -> dict[str, Any]:
+        """``codex.connections``: backlinks with their lines, outgoing links and tags."""
+        ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a string (a note URI)")
         where = await ls.confine(uri)
         service = where.service

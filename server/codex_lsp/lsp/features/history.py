@@ -38,9 +38,10 @@ from ...storage.git import (
 from ...storage.git_index import record_commit
 from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri
+from ..feature import Feature, command
 from ..requests import InvalidParams, RequestFailed, command_argument, required_field
 from ..server import CodexServer, Document, NotePath
-from .actions import create_file_edit
+from ..workspace_edits import create_file_edit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -224,7 +225,6 @@ class AutoCommitter:
         self.server = server
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._reported: set[tuple[str, str]] = set()
-        self._tasks: set[asyncio.Future[Any]] = set()
 
     def saved(self, uri: str) -> None:
         """A note was saved: (re)start its quiet period."""
@@ -243,14 +243,7 @@ class AutoCommitter:
 
     def _fire(self, uri: str, path: Path) -> None:
         self._pending.pop(uri, None)
-        task = asyncio.ensure_future(self.commit(path))
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("auto-commit failed: %s", task.exception())
+        self.server.run_task(self.commit(path), name=f"auto-commit of {path.name}")
 
     async def commit(self, path: Path) -> AutoCommitResult | None:
         """Commit one note and its sidecars now (serialized per repository)."""
@@ -323,13 +316,30 @@ class AutoCommitter:
 # -- commands ----------------------------------------------------------------------------
 
 
-def register(server: CodexServer) -> None:
-    """Register the git history commands and the auto-commit save listener."""
-    committer = AutoCommitter(server)
-    server.on_document_saved.append(committer.saved)
+class History(Feature):
+    """The git history commands, the history lens (a lens provider) and auto-commit."""
 
-    @server.command("codex.history")
-    async def history(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.committer = AutoCommitter(server)
+
+    def setup(self) -> None:
+        """Provide the history lens."""
+        self.server.providers.lenses.append(self.lenses)
+
+    async def lenses(self, doc: Document) -> list[types.CodeLens]:
+        """The history lens of a tracked note (none when turned off or outside git)."""
+        lens = await history_lens(self.server, doc)
+        return [lens] if lens is not None else []
+
+    def on_save(self, uri: str) -> None:
+        """Auto-commit the saved note after a quiet period (when turned on)."""
+        self.committer.saved(uri)
+
+    @command("codex.history")
+    async def history(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.history``: the revisions of a note (its buffer first when it differs)."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -343,8 +353,10 @@ def register(server: CodexServer) -> None:
 
         return await run_git(work)
 
-    @server.command("codex.show")
-    async def show(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.show")
+    async def show(self, *args: Any) -> dict[str, Any]:
+        """``codex.show``: a note's text at a commit."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -357,8 +369,10 @@ def register(server: CodexServer) -> None:
 
         return await run_git(work)
 
-    @server.command("codex.diff")
-    async def diff(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.diff")
+    async def diff(self, *args: Any) -> dict[str, Any]:
+        """``codex.diff``: a note's unified diff between two commits, or a commit and now."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -374,8 +388,10 @@ def register(server: CodexServer) -> None:
 
         return await run_git(work)
 
-    @server.command("codex.restore")
-    async def restore(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.restore")
+    async def restore(self, *args: Any) -> dict[str, Any]:
+        """``codex.restore``: put a note back as it was at a commit (an undoable edit)."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -412,8 +428,10 @@ def register(server: CodexServer) -> None:
             await ls.update_notebook(where.service, [where.rel])
         return {**result, "applied": True, "changed": True}
 
-    @server.command("codex.deletedNotes")
-    async def deleted_notes(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.deletedNotes")
+    async def deleted_notes(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.deletedNotes``: notes deleted in git history."""
+        ls = self.server
         command_argument(args)
         roots = sorted(
             (service.notebook.root for service in list(ls.services.values())),

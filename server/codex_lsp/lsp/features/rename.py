@@ -22,6 +22,7 @@ from ...storage.rename_plan import (
 )
 from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range, path_to_uri
+from ..feature import Feature, handles
 from ..requests import RequestFailed
 from ..server import CodexServer, Document
 
@@ -70,21 +71,25 @@ def _moves(
     return RenamePlanner(conn, root, buffers).moves(moves)
 
 
-async def _document(ls: CodexServer, uri: str) -> tuple[Document, NotebookService]:
-    doc = await ls.document(uri)
-    if doc is None or doc.service is None:
+async def _document(ls: CodexServer, uri: str) -> Document:
+    doc = await ls.note_at(uri)
+    if doc is None:
         raise RequestFailed("This file is not part of a notebook")
-    return doc, doc.service
+    return doc
 
 
-def register(server: CodexServer) -> None:
+class Rename(Feature):
     """Register prepareRename, rename and willRenameFiles."""
 
-    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @handles(types.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(
-        ls: CodexServer, params: types.PrepareRenameParams
+        self, params: types.PrepareRenameParams
     ) -> types.PrepareRenamePlaceholder | None:
-        doc, service = await _document(ls, params.text_document.uri)
+        """Where the subject under the cursor is and its current name, or why it cannot be
+        renamed."""
+        ls = self.server
+        doc = await _document(ls, params.text_document.uri)
+        service = doc.service
         source = Source(doc.rel, doc.text, doc.version, doc.note, doc.index)
         root = service.notebook.root
         try:
@@ -96,9 +101,12 @@ def register(server: CodexServer) -> None:
             raise RequestFailed(str(exc)) from None
         return types.PrepareRenamePlaceholder(lsp_range(subject.where), placeholder)
 
-    @server.feature(types.TEXT_DOCUMENT_RENAME)
-    async def rename(ls: CodexServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        doc, service = await _document(ls, params.text_document.uri)
+    @handles(types.TEXT_DOCUMENT_RENAME)
+    async def rename(self, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        """One WorkspaceEdit renaming the subject under the cursor everywhere."""
+        ls = self.server
+        doc = await _document(ls, params.text_document.uri)
+        service = doc.service
         root = service.notebook.root
         buffers = buffers_of(ls, service)
         source = Source(doc.rel, doc.text, doc.version, doc.note, doc.index)
@@ -122,15 +130,15 @@ def register(server: CodexServer) -> None:
             raise RequestFailed(str(exc)) from None
         return types.WorkspaceEdit(document_changes=document_changes(root, plan))
 
-    @server.feature(
+    @handles(
         types.WORKSPACE_WILL_RENAME_FILES,
         types.FileOperationRegistrationOptions(
             filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
         ),
     )
-    async def will_rename(
-        ls: CodexServer, params: types.RenameFilesParams
-    ) -> types.WorkspaceEdit | None:
+    async def will_rename(self, params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
+        """The edits that keep links to files the editor is about to move working."""
+        ls = self.server
         moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
         for renamed in params.files:
             try:

@@ -1,10 +1,9 @@
 """Frontmatter schemas in the editor: diagnostics, completion, hover and quick fixes.
 
 The rules are in docs/schema.md; the checking itself is pure (``core/schema*.py``). This
-module translates: it registers :func:`schema_provider` (``storage/schema_problems.py``) as
-a producer of problems with the diagnostics publisher, and the completion, hover and
-code-action modules call :func:`schema_completion`, :func:`schema_hover` and
-:func:`schema_actions` first.
+module translates: :func:`schema_provider` (``storage/schema_problems.py``) is a producer of
+problems for the diagnostics publisher, and :func:`schema_completion`, :func:`schema_hover`
+and :func:`schema_actions` are the host's completion, hover and code-action providers.
 
 Editing ``.codex/schema.yaml`` puts the buffer in place of the file at once: every open file,
 the schema file included, is checked again immediately (``index_changed``),
@@ -52,6 +51,7 @@ from ...storage.schema_store import schema_source
 from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range
 from ..diagnostic_convert import digest, to_diagnostics
+from ..feature import Feature
 from ..server import CodexServer, Document
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ async def schema_completion(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.CompletionList | None:
     """Property names and values from the note's schema; None when it has nothing to offer."""
-    if doc.service is None or not is_note_name(doc.rel):
+    if not is_note_name(doc.rel):
         return None
     closing = _closing_line(doc)
     if closing is None:
@@ -253,7 +253,7 @@ def _key_items(
 
 async def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
     """Description and type of the frontmatter key under the cursor."""
-    if doc.service is None or not is_note_name(doc.rel):
+    if not is_note_name(doc.rel):
         return None
     found = find_frontmatter(doc.text)
     if found is None:
@@ -299,8 +299,6 @@ async def schema_actions(
     doc: Document, diagnostics: Sequence[types.Diagnostic]
 ) -> list[types.CodeAction]:
     """Quick fixes for schema diagnostics (their ``data.schema`` says what to do)."""
-    if doc.service is None:
-        return []
     wanted = [
         (d, d.data["schema"])
         for d in diagnostics
@@ -417,38 +415,54 @@ def schema_provider(
     return schema_problems(conn, notebook, rel, text, catalog)
 
 
-def register(server: CodexServer) -> None:
-    """Provide schema problems to diagnostics; react to schema edits; publish the schema
-    file's problems while it is closed (open, it is a file like any other)."""
-    timers: dict[str, asyncio.TimerHandle] = {}
-    published: dict[str, str] = {}
-    background: set[asyncio.Future[Any]] = set()
-    server.problem_providers.append(schema_provider)
+class Schema(Feature):
+    """Schema problems, completion, hover and quick fixes as providers; reacts to schema
+    edits; publishes the schema file's problems while it is closed (open, it is a file like
+    any other)."""
 
-    def spawn(coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        background.add(task)
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.published: dict[str, str] = {}
 
-        def done(finished: asyncio.Future[Any]) -> None:
-            background.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                log.error("schema update failed: %s", finished.exception())
+    def setup(self) -> None:
+        """Provide schema problems, completion, hover and quick fixes."""
+        providers = self.server.providers
+        providers.problems.append(schema_provider)
+        providers.completion.append(self.completion)
+        providers.hover.append(self.hover)
+        providers.actions.append(self.actions)
 
-        task.add_done_callback(done)
+    async def completion(
+        self, doc: Document, position: types.Position
+    ) -> types.CompletionList | None:
+        """Frontmatter property names and values; None elsewhere."""
+        return await schema_completion(self.server, doc, position)
 
-    async def publish_file(service: NotebookService) -> None:
+    async def hover(self, doc: Document, position: types.Position) -> types.Hover | None:
+        """A frontmatter key's description; None elsewhere."""
+        return await schema_hover(doc, position)
+
+    async def actions(
+        self, doc: Document, diagnostics: Sequence[types.Diagnostic], only: Sequence[str] | None
+    ) -> list[types.CodeAction]:
+        """Quick fixes of schema diagnostics."""
+        return await schema_actions(doc, diagnostics)
+
+    async def publish_file(self, service: NotebookService) -> None:
         """Push the closed schema file's problems (read and compiled off the event loop),
         unless notebook-wide diagnostics already report it."""
+        server = self.server
         uri = server.uri_of(service, SCHEMA_PATH)
         if server.open_document(uri) is not None:
             return
         notebook_wide = server.settings.diagnostics_scope == "notebook"
+        notebook = service.notebook
 
         def build() -> list[NoteProblem]:
-            text = schema_source(service.notebook).read_text()
+            text = schema_source(notebook).read_text()
             return [] if text is None or notebook_wide else schema_file_problems(notebook, text)
 
-        notebook = service.notebook
         problems = await asyncio.to_thread(build)
         if server.open_document(uri) is not None:
             return  # opened meanwhile: the diagnostics publisher answers for it
@@ -456,32 +470,44 @@ def register(server: CodexServer) -> None:
             problems, server.settings.diagnostics, lambda rel: server.uri_of(service, rel)
         )
         fingerprint = digest(diagnostics)
-        if published.get(uri, digest([])) == fingerprint:
+        if self.published.get(uri, digest([])) == fingerprint:
             return
-        published[uri] = fingerprint
+        self.published[uri] = fingerprint
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
 
-    def schema_changed(service: NotebookService) -> None:
+    def schema_changed(self, service: NotebookService) -> None:
         """Check open notes now, and the notebook after a quiet period."""
+        server = self.server
         server.index_changed(service)
         key = str(service.notebook.root)
-        handle = timers.pop(key, None)
+        handle = self.timers.pop(key, None)
         if handle is not None:
             handle.cancel()
 
         def fire() -> None:
-            timers.pop(key, None)
-            spawn(server.update_notebook(service, []))
+            self.timers.pop(key, None)
+            server.run_task(
+                server.update_notebook(service, []), name=f"validating {key} against its schema"
+            )
 
-        timers[key] = asyncio.get_running_loop().call_later(REVALIDATE_DELAY, fire)
+        self.timers[key] = asyncio.get_running_loop().call_later(REVALIDATE_DELAY, fire)
 
-    def on_open_or_change(uri: str) -> None:
+    def on_open(self, uri: str) -> None:
+        """An opened schema file's buffer stands in for the file."""
+        self._buffer_changed(uri)
+
+    def on_change(self, uri: str, cursor: types.Position | None) -> None:
+        """An edited schema file's buffer stands in for the file."""
+        self._buffer_changed(uri)
+
+    def _buffer_changed(self, uri: str) -> None:
+        server = self.server
         service = _schema_service(server, uri)
         if service is None:
             return
-        if published.pop(server.uri_of(service, SCHEMA_PATH), None) not in (None, digest([])):
+        if self.published.pop(server.uri_of(service, SCHEMA_PATH), None) not in (None, digest([])):
             # What was pushed for the closed file must not stay beside the open file's own.
             server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -489,31 +515,25 @@ def register(server: CodexServer) -> None:
         open_doc = server.open_document(uri)
         text = open_doc.source if open_doc is not None else None
         if schema_source(service.notebook).set_buffer(text):
-            schema_changed(service)
+            self.schema_changed(service)
 
-    def on_close(uri: str) -> None:
+    def on_close(self, uri: str) -> None:
+        """A closed schema file: the disk is the schema again."""
+        server = self.server
         service = _schema_service(server, uri)
         if service is None:
             return
-        published.pop(server.uri_of(service, SCHEMA_PATH), None)
+        self.published.pop(server.uri_of(service, SCHEMA_PATH), None)
         if schema_source(service.notebook).set_buffer(None):
-            schema_changed(service)
+            self.schema_changed(service)
         else:
-            spawn(publish_file(service))
+            self._publish_soon(service)
 
-    def on_index_changed(service: NotebookService) -> None:
-        spawn(publish_file(service))
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Publish the closed schema file's problems again."""
+        self._publish_soon(service)
 
-    server.on_document_opened.append(on_open_or_change)
-    server.on_document_changed.append(on_open_or_change)
-    server.on_document_closed.append(on_close)
-    server.on_index_changed.append(on_index_changed)
-
-
-__all__ = [
-    "register",
-    "schema_actions",
-    "schema_completion",
-    "schema_hover",
-    "schema_provider",
-]
+    def _publish_soon(self, service: NotebookService) -> None:
+        self.server.run_task(
+            self.publish_file(service), name=f"schema problems of {service.notebook.root}"
+        )

@@ -2,10 +2,9 @@
 language features of view files (``.cdx``, ``.base``) and inline view blocks: diagnostics,
 completion, hover and the row-count code lens.
 
-View problems reach the diagnostics publisher as a problem provider (:func:`view_problems`);
-the other features call :func:`view_hover`, :func:`view_completion` and
-:func:`view_lenses` first for the documents they serve, the way they ask the schema feature
-about frontmatter.
+View problems (:func:`view_problems`), completion, hover, lenses and the refresh action are
+providers on the host: the diagnostics, completion, hover, code-lens and code-action features
+ask them first for the documents they serve.
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ from ...storage import views as stored_views
 from ...storage.notebooks import Notebook
 from ...storage.schema_store import read_sidecars
 from ..convert import lsp_range
+from ..feature import Feature, command
 from ..requests import (
     InvalidParams,
     RequestFailed,
@@ -155,8 +155,6 @@ async def view_hover(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.Hover | None:
     """Hover on a property in a view: its kind and how many notes have it."""
-    if doc.service is None:
-        return None
     found = _at(doc, position)
     if found is None:
         return None
@@ -188,7 +186,7 @@ async def view_completion(
 ) -> types.CompletionList | None:
     """Completion in a view: keys at the start of a line, else properties, ``file.`` fields and
     methods, functions, and tags or folders inside ``hasTag("``/``inFolder("``."""
-    if doc.service is None or _at(doc, position) is None:
+    if _at(doc, position) is None:
         return None
     full = doc.index.line_text(position.line)
     line = full[: utf16_offset(full, position.character)]
@@ -256,8 +254,6 @@ def _folders(conn: sqlite3.Connection) -> list[str]:
 
 async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | None:
     """A lens with the row count above each view of a view file or inline block."""
-    if doc.service is None:
-        return None
     sections = _sections(doc)
     if not sections:
         return None
@@ -328,7 +324,7 @@ async def view_actions(
     stale (unless the client asks only for other kinds)."""
     if only and not any(types.CodeActionKind.Source.startswith(k) for k in only):
         return []
-    if doc.service is None or "codex:view" not in doc.text or is_view_document(doc):
+    if "codex:view" not in doc.text or is_view_document(doc):
         return []
     root = doc.service.notebook.root
     stale = await ls.read(doc.service, lambda conn: stored_views.stale_blocks(conn, root, doc.text))
@@ -397,15 +393,11 @@ class _SaveRefresher:
         if _is_view_name(where.rel) or not where.rel.lower().endswith(".md"):
             return
         self.running.add(uri)
-        task = asyncio.ensure_future(
-            self.refresh(uri, where.service, where.rel, buffer.source, buffer.version)
+        task = self.ls.run_task(
+            self.refresh(uri, where.service, where.rel, buffer.source, buffer.version),
+            name=f"refreshing the views of {uri} on save",
         )
-        task.add_done_callback(lambda done: self._finished(uri, done))
-
-    def _finished(self, uri: str, task: asyncio.Future[None]) -> None:
-        self.running.discard(uri)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("refreshing the views of %s on save failed: %s", uri, task.exception())
+        task.add_done_callback(lambda _: self.running.discard(uri))
 
     async def refresh(
         self, uri: str, service: Any, rel: str, text: str, version: int | None
@@ -446,14 +438,52 @@ def _notebook(ls: CodexServer, value: str | None) -> Any:
     raise RequestFailed(f"{value} is not an open notebook")
 
 
-def register(server: CodexServer) -> None:
-    """Register codex.query, codex.views, codex.writeViews and codex.setProperty, the view
-    problems as a diagnostics provider, and the refresh of materialized views on save."""
-    server.problem_providers.append(view_problems)
-    server.on_document_saved.append(_SaveRefresher(server).on_saved)
+class Views(Feature):
+    """``codex.query``, ``codex.views``, ``codex.writeViews`` and ``codex.setProperty``; view
+    problems, completion, hover, lenses and the refresh action as providers; the refresh of
+    materialized views on save."""
 
-    @server.command("codex.query")
-    async def query(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.refresher = _SaveRefresher(server)
+
+    def setup(self) -> None:
+        """Provide what view files and inline view blocks need from the other features."""
+        providers = self.server.providers
+        providers.problems.append(view_problems)
+        providers.completion.append(self.completion)
+        providers.hover.append(self.hover)
+        providers.actions.append(self.actions)
+        providers.lenses.append(self.lenses)
+
+    async def completion(
+        self, doc: Document, position: types.Position
+    ) -> types.CompletionList | None:
+        """Completion inside a view file or block; None elsewhere."""
+        return await view_completion(self.server, doc, position)
+
+    async def hover(self, doc: Document, position: types.Position) -> types.Hover | None:
+        """Hover on a property in a view; None elsewhere."""
+        return await view_hover(self.server, doc, position)
+
+    async def actions(
+        self, doc: Document, diagnostics: Sequence[types.Diagnostic], only: Sequence[str] | None
+    ) -> list[types.CodeAction]:
+        """The refresh of stale materialized views."""
+        return await view_actions(self.server, doc, only)
+
+    async def lenses(self, doc: Document) -> list[types.CodeLens]:
+        """Row counts above each view."""
+        return await view_lenses(self.server, doc) or []
+
+    def on_save(self, uri: str) -> None:
+        """Refresh the saved note's materialized views (when turned on)."""
+        self.refresher.on_saved(uri)
+
+    @command("codex.query")
+    async def query(self, *args: Any) -> dict[str, Any]:
+        """``codex.query``: run a filter expression, a view file or an inline view."""
+        ls = self.server
         arg = command_argument(args)
         expression = optional_field(arg, "query", str, "a string (a filter expression)")
         uri = optional_field(arg, "uri", str, "a file URI")
@@ -483,8 +513,10 @@ def register(server: CodexServer) -> None:
         # Every view of the source as it is now (the buffer when open): an editor's tabs.
         return {**_result_json(ls, service, result), "views": [v.name for v in file.views]}
 
-    @server.command("codex.views")
-    async def list_views(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.views")
+    async def list_views(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.views``: every view of the open notebooks."""
+        ls = self.server
         command_argument(args)
         found: list[dict[str, Any]] = []
         for service in list(ls.services.values()):
@@ -503,8 +535,10 @@ def register(server: CodexServer) -> None:
                 )
         return found
 
-    @server.command(WRITE_VIEWS)
-    async def write_views(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command(WRITE_VIEWS)
+    async def write_views(self, *args: Any) -> dict[str, Any]:
+        """``codex.writeViews``: write fresh results into a note's stale views."""
+        ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a file URI")
         service, rel, text = await _text_of(ls, uri)
         root = service.notebook.root
@@ -519,8 +553,10 @@ def register(server: CodexServer) -> None:
             raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
         return {"uri": uri, "updated": len(stale)}
 
-    @server.command("codex.setProperty")
-    async def set_prop(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.setProperty")
+    async def set_prop(self, *args: Any) -> dict[str, Any]:
+        """``codex.setProperty``: set a note's property (frontmatter or sidecar)."""
+        ls = self.server
         arg = command_argument(args)
         uri = required_field(arg, "uri", str, "a file URI")
         key = required_field(arg, "key", str, "a string")
