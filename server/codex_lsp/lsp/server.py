@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -35,19 +34,9 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..core.model import ParsedNote
-from ..core.parser import parse_note
 from ..core.paths import lexically_normal, nearest_root
-from ..core.resolve import strip_note_suffix
 from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
-from ..storage.notebooks import (
-    Notebook,
-    discover,
-    notebook_of_note,
-    notebook_relative,
-    really_inside,
-)
-from ..storage.service import NotebookClosed, NotebookService
 from .convert import path_to_uri, uri_to_path
 from .feature import Feature, Providers
 from .log import configure_logging
@@ -56,7 +45,11 @@ from .requests import RequestFailed
 from .settings import Settings
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from ..storage.indexer import IndexStats
+    from ..storage.notebooks import Notebook
+    from ..storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -306,6 +299,8 @@ class CodexServer(LanguageServer):
     async def add_folder(self, uri: str) -> list[NotebookService]:
         """Discover the notebooks of a workspace folder (off the event loop) and create their
         services; returns the new ones."""
+        from ..storage.service import NotebookService
+
         path = uri_to_path(uri)
         notebooks = await asyncio.to_thread(_discover_folder, path) if path else None
         if notebooks is None:
@@ -349,6 +344,8 @@ class CodexServer(LanguageServer):
         """The open notebook and notebook-relative path of a client URI, or None unless its
         real path lies inside an open notebook (see ``notebook_relative``). Stats the path's
         parts; never opens a notebook."""
+        from ..storage.notebooks import notebook_relative
+
         path = uri_to_path(uri)
         found = notebook_relative(path, list(self.services)) if path is not None else None
         if found is None or found[0] not in self.services:
@@ -358,6 +355,8 @@ class CodexServer(LanguageServer):
     async def confine(self, uri: Any, what: str = "uri") -> NotePath:
         """``locate`` for a request argument, off the event loop; anything that is not a path
         inside an open notebook, or is a notebook's root folder, fails the request."""
+        from ..storage.notebooks import notebook_relative
+
         if not isinstance(uri, str):
             raise RequestFailed(f"{what} must be a string (a file URI)")
         path = uri_to_path(uri)
@@ -375,6 +374,8 @@ class CodexServer(LanguageServer):
     async def confine_new(self, service: NotebookService, rel: str) -> Path:
         """The absolute path of notebook-relative ``rel`` about to be written; fails the
         request when a symlinked folder on the way leads outside the notebook."""
+        from ..storage.notebooks import really_inside
+
         root = service.notebook.root
         if not await asyncio.to_thread(really_inside, root / rel, root):
             raise RequestFailed(f"{rel} leads outside the notebook through a symlink")
@@ -413,6 +414,9 @@ class CodexServer(LanguageServer):
         do. The walk up the folders runs off the event loop; a folder with no notebook is
         remembered for ``NOT_A_NOTEBOOK_TTL`` seconds.
         """
+        from ..storage.notebooks import notebook_of_note
+        from ..storage.service import NotebookService
+
         path = uri_to_path(uri)
         if path is None or self.service_for(path) is not None:
             return
@@ -566,6 +570,8 @@ class CodexServer(LanguageServer):
 
 async def _closed_fails(work: Future[T]) -> T:
     """Await a notebook's work; a notebook closed meanwhile fails the request cleanly."""
+    from ..storage.service import NotebookClosed
+
     try:
         return await asyncio.wrap_future(work)
     except NotebookClosed as exc:
@@ -574,10 +580,15 @@ async def _closed_fails(work: Future[T]) -> T:
 
 def _parse(text: str, file_name: str) -> tuple[ParsedNote, LineIndex]:
     """A note's parse and line index."""
+    from ..core.parser import parse_note
+    from ..core.resolve import strip_note_suffix
+
     return parse_note(text, strip_note_suffix(file_name)), LineIndex(text)
 
 
 def _discover_folder(path: Path) -> list[Notebook] | None:
+    from ..storage.notebooks import discover
+
     return discover(path) if path.is_dir() else None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..core.names import check_relative_path
 from ..core.syntax import is_note_name
 
 
@@ -15,6 +14,8 @@ def new_note_path(folder: str, title: str) -> str:
     A title with ``/`` is a path from the notebook root. Whether a symlinked folder on the way
     leads outside the notebook is the caller's check (it needs the disk).
     """
+    from ..core.names import check_relative_path
+
     name = title.strip()
     if not is_note_name(name):
         name += ".md"

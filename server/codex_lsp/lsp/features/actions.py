@@ -6,12 +6,7 @@ import posixpath
 
 from lsprotocol import types
 
-from ...core.locate import element_at
 from ...core.model import Link, Position
-from ...core.names import BadName
-from ...core.resolve import strip_note_suffix
-from ...core.templates import new_note_text
-from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..feature import Feature, handles
 from ..server import Document
@@ -20,16 +15,25 @@ from ..workspace_edits import create_file_edit, new_note_path
 
 def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
     """A WorkspaceEdit that creates ``uri`` as a new note titled ``title``."""
+    from ...core.templates import new_note_text
+
     return create_file_edit(uri, new_note_text(title))
 
 
 def _link_title(link: Link) -> str:
+    from ...core.resolve import strip_note_suffix
+
     base = link.target.rstrip("/").rsplit("/", 1)[-1]
     return strip_note_suffix(base)
 
 
 def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
     """Quick fixes for the codex diagnostics in the request."""
+    from ...core.locate import element_at
+    from ...core.names import BadName
+    from ...core.resolve import strip_note_suffix
+    from ...storage.notebooks import really_inside
+
     root = doc.service.notebook.root
     found: list[types.CodeAction] = []
     for diagnostic in diagnostics:

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.model import Position
-from ...core.names import BadName, check_folder
-from ...storage import lookups, queries
-from ...storage.new_note import new_note_for
-from ...storage.references import references
-from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
 from ..feature import Feature, command
 from ..requests import (
@@ -29,6 +24,9 @@ from ..requests import (
 )
 from ..server import CodexServer
 from ..workspace_edits import create_file_edit, new_note_path
+
+if TYPE_CHECKING:
+    from ...storage.service import NotebookService
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -74,6 +72,8 @@ class Commands(Feature):
     @command("codex.search")
     async def search(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.search``: full-text search across the open notebooks."""
+        from ...storage import queries
+
         ls = self.server
         arg = command_argument(args)
         text = optional_field(arg, "query", str, "a string") or ""
@@ -104,6 +104,8 @@ class Commands(Feature):
     @command("codex.tags")
     async def tags(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.tags``: every tag with its note count."""
+        from ...storage import queries
+
         counts: dict[str, int] = {}
         for _, found in await self.each(queries.list_tags):
             for tag in found:
@@ -116,6 +118,8 @@ class Commands(Feature):
     @command("codex.searchTags")
     async def search_tags(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.searchTags``: notes carrying all (or any) of some tags."""
+        from ...storage import lookups, queries
+
         ls = self.server
         arg = command_argument(args)
         wanted = _string_list(arg, "tags")
@@ -142,6 +146,8 @@ class Commands(Feature):
     @command("codex.backlinks")
     async def backlinks(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.backlinks``: the links to a note."""
+        from ...storage import lookups
+
         ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a string")
         doc = await ls.note_at(uri)
@@ -157,6 +163,8 @@ class Commands(Feature):
     @command("codex.references")
     async def find_references(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.references``: what refers to the element at a position."""
+        from ...storage.references import references
+
         ls = self.server
         arg = command_argument(args)
         uri = required_field(arg, "uri", str, "a string")
@@ -177,6 +185,9 @@ class Commands(Feature):
     @command("codex.createNote")
     async def create_note(self, *args: Any) -> dict[str, Any]:
         """``codex.createNote``: create a note (through the editor) and index it."""
+        from ...core.names import BadName, check_folder
+        from ...storage.new_note import new_note_for
+
         ls = self.server
         arg = command_argument(args)
         title = required_field(arg, "title", str, "a non-empty string")
@@ -221,6 +232,8 @@ class Commands(Feature):
     @command("codex.notebooks")
     async def notebooks(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.notebooks``: the open notebooks with their counts."""
+        from ...storage import lookups
+
         found = []
         for service, counts in await self.each(lookups.notebook_counts):
             notebook = service.notebook

@@ -12,35 +12,28 @@ import asyncio
 import contextlib
 import logging
 import posixpath
-import sqlite3
 from collections import Counter
 from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lsprotocol import types
 
-from ...core.completion_context import CompletionContext, CompletionKind, completion_context
-from ...core.completion_rank import (
-    Completable,
-    boosts_of,
-    note_rows,
-    shorten,
-    snippet_text,
-)
-from ...core.fuzzy import FuzzyIndex, fuzzy_score
-from ...core.resolve import resolve_link, strip_note_suffix
-from ...storage import lookups, queries
-from ...storage.catalog import SqlCatalog
-from ...storage.completion_boosts import linked_paths
-from ...storage.preview import preview_markdown
-from ...storage.service import NotebookService
 from ..convert import uri_to_path
 from ..feature import Feature, handles
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.completion_context import CompletionContext
+    from ...core.completion_rank import Completable
+    from ...core.fuzzy import FuzzyIndex
+    from ...storage import lookups, queries
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +159,8 @@ class NameCache:
 
     def _refresh(self, service: NotebookService, conn: sqlite3.Connection) -> _Names:
         """Bring the names up to date (runs on the reader thread)."""
+        from ...storage import lookups
+
         root = service.notebook.root
         # Read these first: the rows read next are at least as recent.
         complete = service.ready.is_set()
@@ -190,6 +185,9 @@ def _build(
 ) -> _Names:
     """The names of a notebook with their index: each stem, each title that differs, each
     alias is a completable string of its file."""
+    from ...core.completion_rank import Completable
+    from ...core.fuzzy import FuzzyIndex
+
     stems = [_stem(name) for name in names]
     counts = Counter(stem.lower() for stem in stems)
     entries: list[_Entry] = []
@@ -212,12 +210,16 @@ def _build(
 
 
 def _stem(name: lookups.NoteName) -> str:
+    from ...core.resolve import strip_note_suffix
+
     base = posixpath.basename(name.path)
     return strip_note_suffix(base) if name.is_note else base
 
 
 def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
     """The shortest text that links to ``name`` unambiguously: its stem or a path suffix."""
+    from ...core.resolve import strip_note_suffix
+
     if stems[stem.lower()] <= 1:
         return stem
     return strip_note_suffix(name.path) if name.is_note else name.path
@@ -246,6 +248,10 @@ class Completion(Feature):
     )
     async def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
         """Notes, headings, blocks, tags or paths, depending on what the cursor is after."""
+        from ...core.completion_context import CompletionKind, completion_context
+        from ...core.completion_rank import boosts_of
+        from ...storage import queries
+
         ls = self.server
         doc = await ls.note_at(params.text_document.uri)
         if doc is None:
@@ -285,6 +291,8 @@ class Completion(Feature):
     @handles(types.COMPLETION_ITEM_RESOLVE)
     async def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
         """Fill in a note item's preview."""
+        from ...storage.preview import preview_markdown
+
         ls = self.server
         data = item.data if isinstance(item.data, dict) else {}
         root, path = data.get("root"), data.get("path")
@@ -324,6 +332,9 @@ def _note_items(
     names: _Names, shape: _Shape, limit: int, boosts: dict[int, int]
 ) -> types.CompletionList:
     """One row per matching note (see core/completion_rank.py), best first, capped."""
+    from ...core.completion_rank import note_rows
+    from ...core.fuzzy import fuzzy_score
+
     query = shape.context.query
     entries = names.entries
     if query:
@@ -345,6 +356,8 @@ def _note_items(
 
 
 def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
+    from ...core.completion_rank import shorten, snippet_text
+
     name = entry.name
     folder = posixpath.dirname(name.path)
     link = f"{entry.link_text}|{entry.text}" if entry.is_alias else entry.link_text
@@ -399,6 +412,8 @@ class Boosts:
 
     async def linked(self, ls: CodexServer, doc: Document) -> frozenset[str]:
         """Paths linked with ``doc`` (either way), as of the index's current generation."""
+        from ...storage.completion_boosts import linked_paths
+
         service = doc.service
         key = (str(service.notebook.root), doc.rel)
         cached = self._linked.get(key)
@@ -415,6 +430,11 @@ class Boosts:
 async def _anchor_items(
     ls: CodexServer, doc: Document, shape: _Shape, limit: int
 ) -> types.CompletionList:
+    from ...core.completion_context import CompletionKind
+    from ...core.completion_rank import shorten, snippet_text
+    from ...core.fuzzy import fuzzy_score
+    from ...storage import lookups
+
     service = doc.service
     context = shape.context
     closing = "" if context.closed else "]]"
@@ -462,6 +482,9 @@ async def _anchor_items(
 
 
 def _find_target(conn: sqlite3.Connection, target: str, source: str) -> str | None:
+    from ...core.resolve import resolve_link
+    from ...storage.catalog import SqlCatalog
+
     return resolve_link(target, None, False, source, SqlCatalog(conn)).target
 
 
@@ -471,6 +494,8 @@ def _tag_items(
     position: types.Position,
     limit: int,
 ) -> types.CompletionList:
+    from ...core.fuzzy import fuzzy_score
+
     scored = [(fuzzy_score(context.query, t.name), t) for t in tags]
     ranked = sorted(((s, t) for s, t in scored if s is not None), key=lambda p: -p[0])
     edit_range = _edit_range(context, position)
@@ -495,6 +520,9 @@ async def _path_items(
     position: types.Position,
     limit: int,
 ) -> types.CompletionList:
+    from ...core.fuzzy import fuzzy_score
+    from ...storage import lookups
+
     service = doc.service
     cached = await ls.read(service, lookups.note_names)
     folder = posixpath.dirname(doc.rel)

@@ -21,31 +21,26 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import sqlite3
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
 
 from ...core.model import ParsedNote, Position
-from ...core.problems import (
-    NoteProblem,
-    held_back,
-    link_problems,
-    parse_problems,
-)
-from ...core.resolve import OverlayCatalog, target_of_note
 from ...core.syntax import is_note_name
-from ...storage.catalog import SqlCatalog
-from ...storage.service import NotebookService
-from ...storage.stored_problems import notebook_problems
 from ..convert import core_position
-from ..diagnostic_convert import digest, to_diagnostics
 from ..feature import Feature, ProblemProvider
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import OverlayCatalog
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +50,9 @@ Key = tuple[int, int | None, Position | None]
 
 def _note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> OverlayCatalog:
     """The notebook's catalog with the open buffer's view of ``rel`` laid over it."""
+    from ...core.resolve import OverlayCatalog, target_of_note
+    from ...storage.catalog import SqlCatalog
+
     return OverlayCatalog(
         SqlCatalog(conn),
         target_of_note(rel, note.aliases, note.headings, [b.id for b in note.blocks]),
@@ -66,6 +64,8 @@ def file_problems(
 ) -> list[NoteProblem]:
     """Every problem of one file's current text: its links and parse problems (notes only),
     then each provider's (runs on the reader thread)."""
+    from ...core.problems import link_problems, parse_problems
+
     catalog = _note_catalog(conn, doc.rel, doc.note)
     found: list[NoteProblem] = []
     if is_note_name(doc.rel):
@@ -106,6 +106,9 @@ class Diagnostics(Feature):
 
     async def compute(self, uri: str) -> tuple[Document, Key, list[types.Diagnostic]] | None:
         """The diagnostics of a file now (its buffer when open), with the state they are of."""
+        from ...core.problems import held_back
+        from ..diagnostic_convert import to_diagnostics
+
         server = self.server
         doc = await server.note_at(uri)
         if doc is None:
@@ -122,6 +125,8 @@ class Diagnostics(Feature):
 
     def _remember(self, uri: str, key: Key, diagnostics: list[types.Diagnostic]) -> bool:
         """Record an answer; True when it differs from the last one."""
+        from ..diagnostic_convert import digest
+
         fingerprint = digest(diagnostics)
         report = self.reports.get(unquote(uri))
         if report is not None and report.digest == fingerprint:
@@ -160,6 +165,8 @@ class Diagnostics(Feature):
     ) -> types.WorkspaceDiagnosticReport:
         """``workspace/diagnostic``: every note's problems that is not open (scope
         ``notebook``; nothing for ``openNotes``), ``unchanged`` where the client has them."""
+        from ..diagnostic_convert import digest
+
         if self.server.settings.diagnostics_scope != "notebook":
             return types.WorkspaceDiagnosticReport(items=[])
         previous = {unquote(p.uri): p.value for p in params.previous_result_ids}
@@ -186,6 +193,9 @@ class Diagnostics(Feature):
     async def _closed_notes(self) -> dict[str, list[types.Diagnostic]]:
         """Diagnostics of every file that is not open, by URI, from the index (files that
         had some before and have none now get an empty list)."""
+        from ...storage.stored_problems import notebook_problems
+        from ..diagnostic_convert import to_diagnostics
+
         server = self.server
         opened = {unquote(uri) for uri in server.open_documents()}
         found: dict[str, list[types.Diagnostic]] = {uri: [] for uri in self.closed}
@@ -223,6 +233,8 @@ class Diagnostics(Feature):
     async def push_closed(self) -> None:
         """Notebook scope, push: publish the problems of closed notes that changed (and
         clear them all when the scope is back to open notes)."""
+        from ..diagnostic_convert import digest
+
         if self.server.settings.diagnostics_scope != "notebook":
             for uri in list(self.closed):
                 del self.closed[uri]
@@ -311,6 +323,8 @@ class Diagnostics(Feature):
         self._run(self._after_index(service), str(service.notebook.root))
 
     async def _after_index(self, service: NotebookService) -> None:
+        from ..diagnostic_convert import digest
+
         server = self.server
         changed = False
         for uri in server.open_documents():

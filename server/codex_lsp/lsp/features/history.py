@@ -18,30 +18,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
-from ...core.history import history_lens_title, parse_iso
 from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex
-from ...storage.git import (
-    AUTO_COMMIT_PREFIX,
-    AutoCommitResult,
-    GitError,
-    GitUnavailable,
-    HistorySummary,
-    Repository,
-    find_repository,
-    find_repository_or_none,
-)
-from ...storage.git_index import record_commit
-from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri
 from ..feature import Feature, command
 from ..requests import InvalidParams, RequestFailed, command_argument, required_field
 from ..server import CodexServer, Document, NotePath
 from ..workspace_edits import create_file_edit
+
+if TYPE_CHECKING:
+    from ...storage.git import AutoCommitResult, HistorySummary, Repository
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,6 +63,8 @@ def _pool() -> ThreadPoolExecutor:
 
 async def run_git(work: Callable[[], T]) -> T:
     """Run blocking git work on the git thread pool; git failures become RequestFailed."""
+    from ...storage.git import GitError, GitUnavailable
+
     try:
         return await asyncio.wrap_future(_pool().submit(work))
     except (GitUnavailable, GitError) as exc:
@@ -81,6 +73,8 @@ async def run_git(work: Callable[[], T]) -> T:
 
 def locate(path: Path) -> tuple[Repository, str]:
     """(repository, repository-relative path) of a note; blocking, repositories cached."""
+    from ...storage.git import find_repository
+
     folder = path.parent
     with _cache_lock:
         repo = _repos.get(folder)
@@ -97,6 +91,8 @@ def locate(path: Path) -> tuple[Repository, str]:
 
 def summary(path: Path) -> HistorySummary | None:
     """Revision count and newest commit of a note (cached per HEAD); None outside git."""
+    from ...storage.git import GitUnavailable, HistorySummary
+
     try:
         repo, rel = locate(path)
     except GitUnavailable:
@@ -152,6 +148,9 @@ def _buffer(ls: CodexServer, uri: str) -> tuple[str, int] | None:
 
 async def history_lens(ls: CodexServer, doc: Document) -> types.CodeLens | None:
     """ "N revisions · changed 3 days ago by Ada" on the first line of a tracked note."""
+    from ...core.history import history_lens_title
+    from ...storage.git import GitError, GitUnavailable
+
     if not ls.settings.code_lens_history:
         return None
     try:
@@ -247,6 +246,9 @@ class AutoCommitter:
 
     async def commit(self, path: Path) -> AutoCommitResult | None:
         """Commit one note and its sidecars now (serialized per repository)."""
+        from ...storage.git import AUTO_COMMIT_PREFIX, GitError, GitUnavailable
+        from ...storage.scanner import sidecar_names
+
         max_bytes = self.server.settings.git_auto_commit_max_kb * 1024
 
         def work() -> tuple[Repository, str, AutoCommitResult]:
@@ -289,6 +291,8 @@ class AutoCommitter:
         self.server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
 
     async def _after_commit(self, repo: Repository, result: AutoCommitResult) -> None:
+        from ...storage.git_index import record_commit
+
         commit = result.commit
         assert commit is not None
         for service in list(self.server.services.values()):
@@ -431,6 +435,8 @@ class History(Feature):
     @command("codex.deletedNotes")
     async def deleted_notes(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.deletedNotes``: notes deleted in git history."""
+        from ...storage.git import find_repository_or_none
+
         ls = self.server
         command_argument(args)
         roots = sorted(
@@ -473,5 +479,7 @@ class History(Feature):
 
 
 def _deleted_order(entry: dict[str, Any]) -> float:
+    from ...core.history import parse_iso
+
     when = parse_iso(entry["date"])
     return when.timestamp() if when else 0.0

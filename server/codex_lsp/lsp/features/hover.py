@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ...core.locate import element_at
 from ...core.model import Link, TagOccurrence
-from ...core.resolve import effective_target
-from ...storage import lookups
-from ...storage.preview import preview_markdown
-from ...storage.references import resolve_from
 from ..convert import core_position, lsp_range
 from ..feature import Feature, handles
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 class Hover(Feature):
@@ -23,6 +21,12 @@ class Hover(Feature):
     @handles(types.TEXT_DOCUMENT_HOVER)
     async def hover(self, params: types.HoverParams) -> types.Hover | None:
         """The hover of the element under the cursor."""
+        from ...core.locate import element_at
+        from ...core.resolve import effective_target
+        from ...storage import lookups
+        from ...storage.preview import preview_markdown
+        from ...storage.references import resolve_from
+
         ls = self.server
         doc = await ls.note_at(params.text_document.uri)
         if doc is None:

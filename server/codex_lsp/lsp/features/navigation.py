@@ -7,10 +7,7 @@ import asyncio
 
 from lsprotocol import types
 
-from ...core.locate import element_at
 from ...core.model import Link
-from ...storage import references as refs
-from ...storage.disk_lookup import destination_on_disk
 from ..convert import core_position, lsp_range
 from ..feature import Feature, handles
 from ..partial import partial_answer
@@ -22,6 +19,10 @@ class Navigation(Feature):
     @handles(types.TEXT_DOCUMENT_DEFINITION)
     async def definition(self, params: types.DefinitionParams) -> types.Location | None:
         """Where the link under the cursor leads (found on disk while the index is built)."""
+        from ...core.locate import element_at
+        from ...storage import references as refs
+        from ...storage.disk_lookup import destination_on_disk
+
         ls = self.server
         doc = await ls.note_at(params.text_document.uri)
         if doc is None:
@@ -46,6 +47,8 @@ class Navigation(Feature):
     async def find_references(self, params: types.ReferenceParams) -> list[types.Location] | None:
         """What refers to the note, heading, block or tag under the cursor (partial while
         the notebook is being indexed)."""
+        from ...storage import references as refs
+
         ls = self.server
         doc = await ls.note_at(params.text_document.uri)
         if doc is None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...storage.service import NotebookService
 from ..feature import Feature
 from ..server import CodexServer
+
+if TYPE_CHECKING:
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 

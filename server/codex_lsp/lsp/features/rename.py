@@ -4,27 +4,25 @@ plan into one WorkspaceEdit the editor applies, and can undo."""
 
 from __future__ import annotations
 
-import sqlite3
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ...core.edits import Plan
-from ...core.names import check_relative_path
-from ...storage.rename_plan import (
-    Buffer,
-    Refused,
-    RenamePlanner,
-    Source,
-    checked,
-    subject_at,
-)
-from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range, path_to_uri
 from ..feature import Feature, handles
 from ..requests import RequestFailed
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    from ...core.edits import Plan
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...storage.rename_plan import Buffer
+    from ...storage.service import NotebookService
 
 DocumentChange = types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
 
@@ -53,6 +51,8 @@ def document_changes(root: Path, plan: Plan) -> list[DocumentChange]:
 
 def buffers_of(ls: CodexServer, service: NotebookService) -> dict[str, Buffer]:
     """The open editor buffers of ``service``'s notebook by notebook path."""
+    from ...storage.rename_plan import Buffer
+
     found = {}
     for text_doc in list(ls.workspace.text_documents.values()):
         where = ls.locate(text_doc.uri)
@@ -62,12 +62,16 @@ def buffers_of(ls: CodexServer, service: NotebookService) -> dict[str, Buffer]:
 
 
 def _files_moved(conn: sqlite3.Connection, *, root: Path, old: str, new: str) -> dict[str, str]:
+    from ...storage.rename_plan import RenamePlanner
+
     return RenamePlanner(conn, root).files_moved(old, new)
 
 
 def _moves(
     conn: sqlite3.Connection, *, root: Path, buffers: dict[str, Buffer], moves: dict[str, str]
 ) -> Plan:
+    from ...storage.rename_plan import RenamePlanner
+
     return RenamePlanner(conn, root, buffers).moves(moves)
 
 
@@ -87,6 +91,8 @@ class Rename(Feature):
     ) -> types.PrepareRenamePlaceholder | None:
         """Where the subject under the cursor is and its current name, or why it cannot be
         renamed."""
+        from ...storage.rename_plan import Refused, RenamePlanner, Source, subject_at
+
         ls = self.server
         doc = await _document(ls, params.text_document.uri)
         service = doc.service
@@ -104,6 +110,8 @@ class Rename(Feature):
     @handles(types.TEXT_DOCUMENT_RENAME)
     async def rename(self, params: types.RenameParams) -> types.WorkspaceEdit | None:
         """One WorkspaceEdit renaming the subject under the cursor everywhere."""
+        from ...storage.rename_plan import Refused, RenamePlanner, Source, subject_at
+
         ls = self.server
         doc = await _document(ls, params.text_document.uri)
         service = doc.service
@@ -138,6 +146,9 @@ class Rename(Feature):
     )
     async def will_rename(self, params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
         """The edits that keep links to files the editor is about to move working."""
+        from ...core.names import check_relative_path
+        from ...storage.rename_plan import Refused, checked
+
         ls = self.server
         moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
         for renamed in params.files:

@@ -16,43 +16,24 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import logging
-import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from ...core.frontmatter import find_frontmatter
-from ...core.fuzzy import fuzzy_score
-from ...core.problems import NoteProblem
-from ...core.resolve import Catalog, strip_note_suffix
-from ...core.schema.assist import (
-    declared_type,
-    enum_values,
-    field_context,
-    frontmatter_block,
-    hover_markdown,
-    insert_properties,
-    is_link,
-    json_types,
-    placeholder,
-    remove_key_range,
-    replacement_text,
-    summary,
-    yaml_value,
-)
-from ...core.schema.compile import SCHEMA_PATH, NotebookSchema, NoteType
-from ...core.schema.positions import NodeLocator
 from ...core.syntax import is_note_name
-from ...storage import lookups
-from ...storage.notebooks import Notebook
-from ...storage.schema_problems import schema_file_problems, schema_problems
-from ...storage.schema_store import schema_source
-from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range
-from ..diagnostic_convert import digest, to_diagnostics
 from ..feature import Feature
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import Catalog
+    from ...core.schema.compile import NotebookSchema, NoteType
+    from ...storage.notebooks import Notebook
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +44,8 @@ REVALIDATE_DELAY = 0.3
 
 
 def _schema_of(notebook: Notebook, conn: sqlite3.Connection | None) -> NotebookSchema | None:
+    from ...storage.schema_store import schema_source
+
     return schema_source(notebook).state(conn).schema
 
 
@@ -75,6 +58,8 @@ async def _current_schema(notebook: Notebook) -> NotebookSchema | None:
 
 
 def _closing_line(doc: Document) -> int | None:
+    from ...core.frontmatter import find_frontmatter
+
     found = find_frontmatter(doc.text)
     if found is None:
         return None
@@ -84,6 +69,8 @@ def _closing_line(doc: Document) -> int | None:
 def _note_type(
     schema: NotebookSchema, doc: Document, lines: Sequence[str], closing: int
 ) -> NoteType:
+    from ...core.schema.assist import declared_type
+
     declared = declared_type(lines, closing)
     note_type, _ = schema.choose_type(doc.rel, {"type": declared} if declared else None)
     return note_type or schema.base
@@ -93,6 +80,11 @@ async def schema_completion(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.CompletionList | None:
     """Property names and values from the note's schema; None when it has nothing to offer."""
+    from ...core.fuzzy import fuzzy_score
+    from ...core.resolve import strip_note_suffix
+    from ...core.schema.assist import enum_values, field_context, is_link, json_types, yaml_value
+    from ...storage import lookups
+
     if not is_note_name(doc.rel):
         return None
     closing = _closing_line(doc)
@@ -209,6 +201,8 @@ def _key_items(
     present: Sequence[str],
     edit_range: types.Range,
 ) -> types.CompletionList | None:
+    from ...core.schema.assist import hover_markdown, summary
+
     objects = schema.schemas_at(note_type, path)
     names: dict[str, None] = {}
     required: set[str] = set()
@@ -253,6 +247,10 @@ def _key_items(
 
 async def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
     """Description and type of the frontmatter key under the cursor."""
+    from ...core.frontmatter import find_frontmatter
+    from ...core.schema.assist import hover_markdown
+    from ...core.schema.positions import NodeLocator
+
     if not is_note_name(doc.rel):
         return None
     found = find_frontmatter(doc.text)
@@ -299,6 +297,15 @@ async def schema_actions(
     doc: Document, diagnostics: Sequence[types.Diagnostic]
 ) -> list[types.CodeAction]:
     """Quick fixes for schema diagnostics (their ``data.schema`` says what to do)."""
+    from ...core.schema.assist import (
+        frontmatter_block,
+        insert_properties,
+        placeholder,
+        remove_key_range,
+        replacement_text,
+        yaml_value,
+    )
+
     wanted = [
         (d, d.data["schema"])
         for d in diagnostics
@@ -402,6 +409,8 @@ async def schema_actions(
 
 def _schema_service(ls: CodexServer, uri: str) -> NotebookService | None:
     """The notebook whose ``.codex/schema.yaml`` is ``uri``, if it is one."""
+    from ...core.schema.compile import SCHEMA_PATH
+
     where = ls.locate(uri)
     if where is None or where.rel != SCHEMA_PATH:
         return None
@@ -412,6 +421,8 @@ def schema_provider(
     conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
 ) -> list[NoteProblem]:
     """The schema's problems of one file, for the diagnostics publisher."""
+    from ...storage.schema_problems import schema_problems
+
     return schema_problems(conn, notebook, rel, text, catalog)
 
 
@@ -452,6 +463,11 @@ class Schema(Feature):
     async def publish_file(self, service: NotebookService) -> None:
         """Push the closed schema file's problems (read and compiled off the event loop),
         unless notebook-wide diagnostics already report it."""
+        from ...core.schema.compile import SCHEMA_PATH
+        from ...storage.schema_problems import schema_file_problems
+        from ...storage.schema_store import schema_source
+        from ..diagnostic_convert import digest, to_diagnostics
+
         server = self.server
         uri = server.uri_of(service, SCHEMA_PATH)
         if server.open_document(uri) is not None:
@@ -503,6 +519,10 @@ class Schema(Feature):
         self._buffer_changed(uri)
 
     def _buffer_changed(self, uri: str) -> None:
+        from ...core.schema.compile import SCHEMA_PATH
+        from ...storage.schema_store import schema_source
+        from ..diagnostic_convert import digest
+
         server = self.server
         service = _schema_service(server, uri)
         if service is None:
@@ -519,6 +539,9 @@ class Schema(Feature):
 
     def on_close(self, uri: str) -> None:
         """A closed schema file: the disk is the schema again."""
+        from ...core.schema.compile import SCHEMA_PATH
+        from ...storage.schema_store import schema_source
+
         server = self.server
         service = _schema_service(server, uri)
         if service is None:

@@ -3,24 +3,25 @@ the backlink code lens."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from lsprotocol import types
 
-from ...core.locate import title_heading
 from ...core.model import Heading, ParsedNote
 from ...core.textpos import LineIndex
-from ...storage import lookups
-from ...storage.references import destination as link_destination
-from ...storage.service import NotebookService
-from ...storage.symbol_index import Symbol, SymbolCache, SymbolKind
 from ..convert import ZERO_RANGE, lsp_range
 from ..feature import Feature, handles
 from ..partial import partial_answer
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...storage.service import NotebookService
+    from ...storage.symbol_index import Symbol, SymbolCache
 
 WORKSPACE_SYMBOL_LIMIT = 200
 SHOW_BACKLINKS = "codex.showBacklinks"
@@ -89,11 +90,12 @@ def index_line_has_text(index: LineIndex, line: int) -> bool:
     return bool(index.line_text(line).strip())
 
 
+# By the value of storage's ``SymbolKind``, which loads with the index, after start-up.
 _KINDS = {
-    SymbolKind.NOTE: types.SymbolKind.File,
-    SymbolKind.ALIAS: types.SymbolKind.Constant,
-    SymbolKind.HEADING: types.SymbolKind.String,
-    SymbolKind.TAG: types.SymbolKind.Key,
+    "note": types.SymbolKind.File,
+    "alias": types.SymbolKind.Constant,
+    "heading": types.SymbolKind.String,
+    "tag": types.SymbolKind.Key,
 }
 
 
@@ -102,7 +104,7 @@ def workspace_symbol_of(symbol: Symbol, uri_of: Callable[[str], str]) -> types.W
     where = lsp_range(symbol.range) if symbol.range is not None else ZERO_RANGE
     return types.WorkspaceSymbol(
         name=symbol.name,
-        kind=_KINDS[symbol.kind],
+        kind=_KINDS[symbol.kind.value],
         location=types.Location(uri_of(symbol.path), where),
         container_name=symbol.container,
     )
@@ -138,6 +140,8 @@ class Symbols(Feature):
         self, params: types.WorkspaceSymbolParams
     ) -> list[types.WorkspaceSymbol]:
         """Notes, aliases, headings and tags matching the query, best first, capped."""
+        from ...storage.symbol_index import SymbolCache
+
         ls = self.server
         services = list(ls.services.values())
         indexing = [s.notebook.name for s in services if not s.ready.is_set()]
@@ -162,6 +166,8 @@ class Symbols(Feature):
         self, params: types.DocumentLinkParams
     ) -> list[types.DocumentLink] | None:
         """Every link of the note that leads somewhere, with where (line anchors)."""
+        from ...storage.references import destination as link_destination
+
         ls = self.server
         doc = await ls.note_at(params.text_document.uri)
         if doc is None:
@@ -208,6 +214,9 @@ class Symbols(Feature):
 
 async def backlink_lens(ls: CodexServer, doc: Document) -> types.CodeLens:
     """ "N backlinks" on the title line, opening the list of referencing places."""
+    from ...core.locate import title_heading
+    from ...storage import lookups
+
     service = doc.service
     rows = await ls.read(service, lambda conn: lookups.links_to(conn, doc.rel))
     heading = title_heading(doc.note)

@@ -10,19 +10,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.syntax import is_note_name
 from ...core.textpos import utf16_len
-from ...storage.service import NotebookService
 from ..convert import uri_to_path
 from ..feature import Feature, handles
 from ..log import set_log_file, set_log_level
 from ..server import CodexServer
 from ..settings import parse_settings
-from ..watcher import ChangeBatcher, FolderWatcher
+from ..watcher import ChangeBatcher
+
+if TYPE_CHECKING:
+    from ...storage.service import NotebookService
+    from ..folder_watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +194,8 @@ class Sync(Feature):
 
     async def start_watching(self) -> None:
         """Watch every notebook: through the client when it can, else with watchdog."""
+        from ..folder_watcher import FolderWatcher
+
         ls, batcher = self.server, self.batcher
         batcher.bind(asyncio.get_running_loop())
         mode = ls.settings.watcher

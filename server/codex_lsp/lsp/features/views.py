@@ -12,36 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.model import Position, Severity
-from ...core.problems import FIXED_SETTING, NoteProblem
-from ...core.resolve import Catalog
-from ...core.schema.check import SidecarText
-from ...core.sidecar import parse_sidecar
 from ...core.textpos import LineIndex, utf16_offset
-from ...core.views.check import check_file
-from ...core.views.engine import Result, ViewInvalid
-from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
-from ...core.views.expr import Member, Name, walk
-from ...core.views.inline import inline_blocks
-from ...core.views.render import Marker
-from ...core.views.setprop import (
-    SetPropertyError,
-    frontmatter_keys,
-    property_home,
-    set_json_property,
-    set_property,
-)
-from ...core.views.spec import TOP_KEYS, VIEW_KEYS, ViewFile, read_view_file
-from ...storage import views as stored_views
-from ...storage.notebooks import Notebook
-from ...storage.schema_store import read_sidecars
 from ..convert import lsp_range
 from ..feature import Feature, command
 from ..requests import (
@@ -52,6 +30,17 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import Catalog
+    from ...core.schema.check import SidecarText
+    from ...core.views.engine import Result
+    from ...core.views.render import Marker
+    from ...core.views.spec import ViewFile
+    from ...storage.notebooks import Notebook
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +61,8 @@ def _is_view_name(rel: str) -> bool:
 
 def _text_sections(rel: str, text: str) -> list[tuple[int, str]]:
     """(offset, text) of every view in file ``rel``: the whole file, or each inline block."""
+    from ...core.views.inline import inline_blocks
+
     if _is_view_name(rel):
         return [(0, text)]
     return [(b.start, b.body) for b in inline_blocks(text)]
@@ -96,6 +87,11 @@ def view_problems(
 ) -> list[NoteProblem]:
     """The problems of a view file, or of a note's inline view blocks (none without blocks):
     the diagnostics publisher's provider. Blocking: runs on the notebook's reader thread."""
+    from ...core.problems import FIXED_SETTING, NoteProblem
+    from ...core.views.check import check_file
+    from ...core.views.spec import read_view_file
+    from ...storage import views as stored_views
+
     sections = _text_sections(rel, text)
     if not sections:
         return []
@@ -119,6 +115,8 @@ def view_problems(
 
 def _at(doc: Document, position: types.Position) -> tuple[int, ViewFile, int] | None:
     """The view section under the cursor: (offset in the section, its file, section base)."""
+    from ...core.views.spec import read_view_file
+
     offset = doc.index.offset(Position(position.line, position.character))
     for base, text in _sections(doc):
         if base <= offset <= base + len(text):
@@ -128,6 +126,8 @@ def _at(doc: Document, position: types.Position) -> tuple[int, ViewFile, int] | 
 
 def _property_at(file: ViewFile, offset: int) -> tuple[str, int, int] | None:
     """The note property named at ``offset`` (in an expression or a column), with its span."""
+    from ...core.views.expr import Member, Name, walk
+
     for located in file.expressions:
         site = located.site
         if located.expr is None or site.base is None:
@@ -155,6 +155,8 @@ async def view_hover(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.Hover | None:
     """Hover on a property in a view: its kind and how many notes have it."""
+    from ...storage import views as stored_views
+
     found = _at(doc, position)
     if found is None:
         return None
@@ -186,6 +188,10 @@ async def view_completion(
 ) -> types.CompletionList | None:
     """Completion in a view: keys at the start of a line, else properties, ``file.`` fields and
     methods, functions, and tags or folders inside ``hasTag("``/``inFolder("``."""
+    from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
+    from ...core.views.spec import TOP_KEYS, VIEW_KEYS
+    from ...storage import views as stored_views
+
     if _at(doc, position) is None:
         return None
     full = doc.index.line_text(position.line)
@@ -254,6 +260,10 @@ def _folders(conn: sqlite3.Connection) -> list[str]:
 
 async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | None:
     """A lens with the row count above each view of a view file or inline block."""
+    from ...core.views.engine import ViewInvalid
+    from ...core.views.spec import read_view_file
+    from ...storage import views as stored_views
+
     sections = _sections(doc)
     if not sections:
         return None
@@ -288,6 +298,8 @@ async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | 
 
 async def _text_of(ls: CodexServer, uri: str) -> tuple[Any, str, str]:
     """(service, notebook-relative path, text) of a file of an open notebook; buffers win."""
+    from ...storage import views as stored_views
+
     where = await ls.confine(uri)
     buffer = ls.open_document(uri)
     if buffer is not None:
@@ -322,6 +334,8 @@ async def view_actions(
 ) -> list[types.CodeAction]:
     """A "Refresh materialized views" source action on a note whose ``codex:view`` blocks are
     stale (unless the client asks only for other kinds)."""
+    from ...storage import views as stored_views
+
     if only and not any(types.CodeActionKind.Source.startswith(k) for k in only):
         return []
     if "codex:view" not in doc.text or is_view_document(doc):
@@ -346,6 +360,11 @@ async def _sidecar_home(
     """(kind, path, text) of the sidecar of note ``rel`` that ``key`` must be written to, or
     None for the note's frontmatter; open sidecar buffers win over the disk. Refuses an XML
     sidecar: its structure (attributes, repeated elements) has no faithful one-value edit."""
+    from ...core.schema.check import SidecarText
+    from ...core.sidecar import parse_sidecar
+    from ...core.views.setprop import frontmatter_keys, property_home
+    from ...storage.schema_store import read_sidecars
+
     root = service.notebook.root
     texts = {s.path: s for s in await asyncio.to_thread(read_sidecars, root, rel)}
     for path in list(texts):
@@ -404,6 +423,8 @@ class _SaveRefresher:
     ) -> None:
         """Index the saved ``text`` (a view may list the note itself), then send the fresh
         results as an edit of that ``version`` of the buffer."""
+        from ...storage import views as stored_views
+
         await self.ls.update_notebook(service, [rel], {rel: text})
         root = service.notebook.root
         stale = await self.ls.read(
@@ -483,6 +504,11 @@ class Views(Feature):
     @command("codex.query")
     async def query(self, *args: Any) -> dict[str, Any]:
         """``codex.query``: run a filter expression, a view file or an inline view."""
+        from ...core.views.engine import ViewInvalid
+        from ...core.views.inline import inline_blocks
+        from ...core.views.spec import read_view_file
+        from ...storage import views as stored_views
+
         ls = self.server
         arg = command_argument(args)
         expression = optional_field(arg, "query", str, "a string (a filter expression)")
@@ -516,6 +542,8 @@ class Views(Feature):
     @command("codex.views")
     async def list_views(self, *args: Any) -> list[dict[str, Any]]:
         """``codex.views``: every view of the open notebooks."""
+        from ...storage import views as stored_views
+
         ls = self.server
         command_argument(args)
         found: list[dict[str, Any]] = []
@@ -538,6 +566,8 @@ class Views(Feature):
     @command(WRITE_VIEWS)
     async def write_views(self, *args: Any) -> dict[str, Any]:
         """``codex.writeViews``: write fresh results into a note's stale views."""
+        from ...storage import views as stored_views
+
         ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a file URI")
         service, rel, text = await _text_of(ls, uri)
@@ -556,6 +586,8 @@ class Views(Feature):
     @command("codex.setProperty")
     async def set_prop(self, *args: Any) -> dict[str, Any]:
         """``codex.setProperty``: set a note's property (frontmatter or sidecar)."""
+        from ...core.views.setprop import SetPropertyError, set_json_property, set_property
+
         ls = self.server
         arg = command_argument(args)
         uri = required_field(arg, "uri", str, "a file URI")
