@@ -18,7 +18,6 @@ LOADED_ON_FIRST_USE = (
     "codex_lsp.storage.service",
     "codex_lsp.storage.lookups",
     "codex_lsp.core.parser",
-    "codex_lsp.core.resolve",
     "codex_lsp.core.schema.compile",
     "codex_lsp.core.views.engine",
     "codex_lsp.storage.git",

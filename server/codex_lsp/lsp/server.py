@@ -37,6 +37,13 @@ from ..core.model import ParsedNote
 from ..core.paths import lexically_normal, nearest_root
 from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
+from ..storage.notebooks import (
+    Notebook,
+    discover,
+    notebook_of_note,
+    notebook_relative,
+    really_inside,
+)
 from .convert import path_to_uri, uri_to_path
 from .feature import Feature, Providers
 from .log import configure_logging
@@ -48,7 +55,6 @@ if TYPE_CHECKING:
     import sqlite3
 
     from ..storage.indexer import IndexStats
-    from ..storage.notebooks import Notebook
     from ..storage.service import NotebookService
 
 log = logging.getLogger(__name__)
@@ -344,7 +350,6 @@ class CodexServer(LanguageServer):
         """The open notebook and notebook-relative path of a client URI, or None unless its
         real path lies inside an open notebook (see ``notebook_relative``). Stats the path's
         parts; never opens a notebook."""
-        from ..storage.notebooks import notebook_relative
 
         path = uri_to_path(uri)
         found = notebook_relative(path, list(self.services)) if path is not None else None
@@ -355,7 +360,6 @@ class CodexServer(LanguageServer):
     async def confine(self, uri: Any, what: str = "uri") -> NotePath:
         """``locate`` for a request argument, off the event loop; anything that is not a path
         inside an open notebook, or is a notebook's root folder, fails the request."""
-        from ..storage.notebooks import notebook_relative
 
         if not isinstance(uri, str):
             raise RequestFailed(f"{what} must be a string (a file URI)")
@@ -374,7 +378,6 @@ class CodexServer(LanguageServer):
     async def confine_new(self, service: NotebookService, rel: str) -> Path:
         """The absolute path of notebook-relative ``rel`` about to be written; fails the
         request when a symlinked folder on the way leads outside the notebook."""
-        from ..storage.notebooks import really_inside
 
         root = service.notebook.root
         if not await asyncio.to_thread(really_inside, root / rel, root):
@@ -414,7 +417,6 @@ class CodexServer(LanguageServer):
         do. The walk up the folders runs off the event loop; a folder with no notebook is
         remembered for ``NOT_A_NOTEBOOK_TTL`` seconds.
         """
-        from ..storage.notebooks import notebook_of_note
         from ..storage.service import NotebookService
 
         path = uri_to_path(uri)
@@ -587,7 +589,6 @@ def _parse(text: str, file_name: str) -> tuple[ParsedNote, LineIndex]:
 
 
 def _discover_folder(path: Path) -> list[Notebook] | None:
-    from ..storage.notebooks import discover
 
     return discover(path) if path.is_dir() else None
 

@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from lsprotocol import types
 
+# Pure core modules, loaded with the server: completion calls them per name and per item.
+from ...core.completion_context import CompletionContext, CompletionKind, completion_context
+from ...core.completion_rank import Completable, boosts_of, note_rows, shorten, snippet_text
+from ...core.fuzzy import FuzzyIndex, fuzzy_score
+from ...core.resolve import resolve_link, strip_note_suffix
 from ..convert import uri_to_path
 from ..feature import Feature, handles
 from ..server import CodexServer, Document
@@ -29,9 +34,6 @@ from ..server import CodexServer, Document
 if TYPE_CHECKING:
     import sqlite3
 
-    from ...core.completion_context import CompletionContext
-    from ...core.completion_rank import Completable
-    from ...core.fuzzy import FuzzyIndex
     from ...storage import lookups, queries
     from ...storage.service import NotebookService
 
@@ -185,8 +187,6 @@ def _build(
 ) -> _Names:
     """The names of a notebook with their index: each stem, each title that differs, each
     alias is a completable string of its file."""
-    from ...core.completion_rank import Completable
-    from ...core.fuzzy import FuzzyIndex
 
     stems = [_stem(name) for name in names]
     counts = Counter(stem.lower() for stem in stems)
@@ -210,7 +210,6 @@ def _build(
 
 
 def _stem(name: lookups.NoteName) -> str:
-    from ...core.resolve import strip_note_suffix
 
     base = posixpath.basename(name.path)
     return strip_note_suffix(base) if name.is_note else base
@@ -218,7 +217,6 @@ def _stem(name: lookups.NoteName) -> str:
 
 def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
     """The shortest text that links to ``name`` unambiguously: its stem or a path suffix."""
-    from ...core.resolve import strip_note_suffix
 
     if stems[stem.lower()] <= 1:
         return stem
@@ -248,8 +246,6 @@ class Completion(Feature):
     )
     async def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
         """Notes, headings, blocks, tags or paths, depending on what the cursor is after."""
-        from ...core.completion_context import CompletionKind, completion_context
-        from ...core.completion_rank import boosts_of
         from ...storage import queries
 
         ls = self.server
@@ -332,8 +328,6 @@ def _note_items(
     names: _Names, shape: _Shape, limit: int, boosts: dict[int, int]
 ) -> types.CompletionList:
     """One row per matching note (see core/completion_rank.py), best first, capped."""
-    from ...core.completion_rank import note_rows
-    from ...core.fuzzy import fuzzy_score
 
     query = shape.context.query
     entries = names.entries
@@ -356,7 +350,6 @@ def _note_items(
 
 
 def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
-    from ...core.completion_rank import shorten, snippet_text
 
     name = entry.name
     folder = posixpath.dirname(name.path)
@@ -430,9 +423,6 @@ class Boosts:
 async def _anchor_items(
     ls: CodexServer, doc: Document, shape: _Shape, limit: int
 ) -> types.CompletionList:
-    from ...core.completion_context import CompletionKind
-    from ...core.completion_rank import shorten, snippet_text
-    from ...core.fuzzy import fuzzy_score
     from ...storage import lookups
 
     service = doc.service
@@ -482,7 +472,6 @@ async def _anchor_items(
 
 
 def _find_target(conn: sqlite3.Connection, target: str, source: str) -> str | None:
-    from ...core.resolve import resolve_link
     from ...storage.catalog import SqlCatalog
 
     return resolve_link(target, None, False, source, SqlCatalog(conn)).target
@@ -494,7 +483,6 @@ def _tag_items(
     position: types.Position,
     limit: int,
 ) -> types.CompletionList:
-    from ...core.fuzzy import fuzzy_score
 
     scored = [(fuzzy_score(context.query, t.name), t) for t in tags]
     ranked = sorted(((s, t) for s, t in scored if s is not None), key=lambda p: -p[0])
@@ -520,7 +508,6 @@ async def _path_items(
     position: types.Position,
     limit: int,
 ) -> types.CompletionList:
-    from ...core.fuzzy import fuzzy_score
     from ...storage import lookups
 
     service = doc.service
