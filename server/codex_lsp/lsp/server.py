@@ -254,8 +254,8 @@ class CodexServer(LanguageServer):
         for feature in list(self.features):
             try:
                 call(feature)
-            except Exception:
-                log.exception("%s.%s failed", type(feature).__name__, hook)
+            except Exception as exc:
+                _log_failure(f"{type(feature).__name__}.{hook}", exc)
 
     def initializing(self, params: types.InitializeParams) -> None:
         """Tell every feature about the client's ``initialize`` params."""
@@ -298,7 +298,7 @@ class CodexServer(LanguageServer):
             return
         failure = task.exception()
         if failure is not None:
-            log.error("%s failed: %s", task.get_name(), failure, exc_info=failure)
+            _log_failure(task.get_name(), failure)
 
     # -- notebooks -----------------------------------------------------------------------
 
@@ -568,6 +568,13 @@ class CodexServer(LanguageServer):
     def notebooks(self) -> list[Notebook]:
         """Every open notebook."""
         return [service.notebook for service in self.services.values()]
+
+
+def _log_failure(what: str, failure: BaseException) -> None:
+    """Log a failure in one line, its traceback only at ``debug`` level (tracebacks sent to
+    a client that has stopped reading could fill the pipe while the server exits)."""
+    log.error("%s failed: %s", what, failure)
+    log.debug("%s failed", what, exc_info=failure)
 
 
 async def _closed_fails(work: Future[T]) -> T:
