@@ -390,11 +390,12 @@ async def start_session(
     ready: bool = True,
     initialization_options: Any = None,
     capabilities: types.ClientCapabilities | None = None,
+    server: ClientServerConfig = SERVER,
 ) -> Session:
-    """Start the server on one or more workspace folders and wait until they are indexed
-    (``capabilities`` replaces the profile's own)."""
+    """Start the server (``server``: another command) on one or more workspace folders and
+    wait until they are indexed (``capabilities`` replaces the profile's own)."""
     roots = root if isinstance(root, list) else [root]
-    client = await SERVER.start()
+    client = await server.start()
     assert isinstance(client, LanguageClient)
     session = Session(client, roots[0], profile, roots=roots)
 

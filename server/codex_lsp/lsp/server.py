@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
@@ -35,9 +34,7 @@ from pygls.workspace import TextDocument
 
 from .. import __version__
 from ..core.model import ParsedNote
-from ..core.parser import parse_note
 from ..core.paths import lexically_normal, nearest_root
-from ..core.resolve import strip_note_suffix
 from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex
 from ..storage.notebooks import (
@@ -47,15 +44,18 @@ from ..storage.notebooks import (
     notebook_relative,
     really_inside,
 )
-from ..storage.service import NotebookClosed, NotebookService
 from .convert import path_to_uri, uri_to_path
+from .feature import Feature, Providers
 from .log import configure_logging
 from .progress import IndexProgress
 from .requests import RequestFailed
 from .settings import Settings
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from ..storage.indexer import IndexStats
+    from ..storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -202,17 +202,23 @@ class NotePath:
 
 
 @dataclass(slots=True)
-class Document:
-    """An open (or on-disk) note as features see it."""
+class Text:
+    """A parsed text: an open editor buffer, or a note of an open notebook read from disk."""
 
     uri: str
     path: Path
-    service: NotebookService | None
-    rel: str
     text: str
     version: int | None
     note: ParsedNote
     index: LineIndex
+
+
+@dataclass(slots=True)
+class Document(Text):
+    """A note of an open notebook as features see it (the buffer when open)."""
+
+    service: NotebookService
+    rel: str
 
 
 class CodexServer(LanguageServer):
@@ -229,28 +235,78 @@ class CodexServer(LanguageServer):
         self.folders_opened = asyncio.Event()
         self._opening: dict[str, asyncio.Future[None]] = {}
         self._parsed: dict[str, tuple[int | None, str, ParsedNote, LineIndex]] = {}
-        self.on_index_changed: list[Callable[[NotebookService], None]] = []
-        self.on_document_changed: list[Callable[[str], None]] = []
-        self.on_document_saved: list[Callable[[str], None]] = []
-        self.on_document_opened: list[Callable[[str], None]] = []
-        self.on_document_closed: list[Callable[[str], None]] = []
-        # Called with the client's ``initialize`` params before capabilities are computed
-        # (a feature may register handlers that depend on what the client supports).
-        self.on_initialize: list[Callable[[types.InitializeParams], None]] = []
-        # Called on ``didChange`` with the position right after the last change (None for a
-        # whole-document change): the server's only idea of where the cursor is.
-        self.on_document_edited: list[Callable[[str, types.Position | None], None]] = []
-        # Producers of a file's problems besides its links (``features.diagnostics``).
-        self.problem_providers: list[Callable[..., Any]] = []
-        self._tasks: set[asyncio.Future[Any]] = set()
+        # Features in the order they were added: their hooks are called in that order.
+        self.features: list[Feature] = []
+        self.providers = Providers()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._indexed: set[Path] = set()
         self._not_notebooks: dict[Path, float] = {}
+
+    # -- features, events and background tasks -------------------------------------------
+
+    def add_feature(self, feature: Feature) -> None:
+        """Add a feature: register its handlers and providers; its hooks are called from now on."""
+        self.features.append(feature)
+        feature.register()
+
+    def _each_feature(self, hook: str, call: Callable[[Feature], None]) -> None:
+        """Call a hook of every feature; one that fails is logged and the others still run."""
+        for feature in list(self.features):
+            try:
+                call(feature)
+            except Exception as exc:
+                _log_failure(f"{type(feature).__name__}.{hook}", exc)
+
+    def initializing(self, params: types.InitializeParams) -> None:
+        """Tell every feature about the client's ``initialize`` params."""
+        self._each_feature("on_initialize", lambda f: f.on_initialize(params))
+
+    def opened(self, uri: str) -> None:
+        """Tell every feature that a document was opened."""
+        self._each_feature("on_open", lambda f: f.on_open(uri))
+
+    def changed(self, uri: str, cursor: types.Position | None) -> None:
+        """Tell every feature that a document changed (``cursor``: after the last change)."""
+        self._each_feature("on_change", lambda f: f.on_change(uri, cursor))
+
+    def saved(self, uri: str) -> None:
+        """Tell every feature that a document was saved."""
+        self._each_feature("on_save", lambda f: f.on_save(uri))
+
+    def closed(self, uri: str) -> None:
+        """Tell every feature that a document was closed."""
+        self._each_feature("on_close", lambda f: f.on_close(uri))
+
+    def index_changed(self, service: NotebookService) -> None:
+        """Tell every feature that a notebook's index changed."""
+        self._each_feature("on_index_changed", lambda f: f.on_index_changed(service))
+
+    def run_task(self, work: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
+        """Run ``work`` in the background: the one policy for every background task.
+
+        The task is referenced until it ends (the loop keeps only weak references), and a
+        failure is logged under ``name`` (to the client's log), never raised into the loop.
+        """
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        failure = task.exception()
+        if failure is not None:
+            _log_failure(task.get_name(), failure)
 
     # -- notebooks -----------------------------------------------------------------------
 
     async def add_folder(self, uri: str) -> list[NotebookService]:
         """Discover the notebooks of a workspace folder (off the event loop) and create their
         services; returns the new ones."""
+        from ..storage.service import NotebookService
+
         path = uri_to_path(uri)
         notebooks = await asyncio.to_thread(_discover_folder, path) if path else None
         if notebooks is None:
@@ -294,6 +350,7 @@ class CodexServer(LanguageServer):
         """The open notebook and notebook-relative path of a client URI, or None unless its
         real path lies inside an open notebook (see ``notebook_relative``). Stats the path's
         parts; never opens a notebook."""
+
         path = uri_to_path(uri)
         found = notebook_relative(path, list(self.services)) if path is not None else None
         if found is None or found[0] not in self.services:
@@ -303,6 +360,7 @@ class CodexServer(LanguageServer):
     async def confine(self, uri: Any, what: str = "uri") -> NotePath:
         """``locate`` for a request argument, off the event loop; anything that is not a path
         inside an open notebook, or is a notebook's root folder, fails the request."""
+
         if not isinstance(uri, str):
             raise RequestFailed(f"{what} must be a string (a file URI)")
         path = uri_to_path(uri)
@@ -320,6 +378,7 @@ class CodexServer(LanguageServer):
     async def confine_new(self, service: NotebookService, rel: str) -> Path:
         """The absolute path of notebook-relative ``rel`` about to be written; fails the
         request when a symlinked folder on the way leads outside the notebook."""
+
         root = service.notebook.root
         if not await asyncio.to_thread(really_inside, root / rel, root):
             raise RequestFailed(f"{rel} leads outside the notebook through a symlink")
@@ -329,14 +388,12 @@ class CodexServer(LanguageServer):
         """Look for the notebook of a document just opened (:meth:`open_enclosing`) in the
         background; requests about it wait for the look-up (:meth:`until_opened`)."""
         key = unquote(uri)
-        task = asyncio.ensure_future(self.open_enclosing(uri))
+        task = self.run_task(self.open_enclosing(uri), name=f"opening the notebook of {uri}")
         self._opening[key] = task
 
         def done(finished: asyncio.Future[None]) -> None:
             if self._opening.get(key) is finished:
                 del self._opening[key]
-            if not finished.cancelled() and finished.exception() is not None:
-                log.error("opening the notebook of %s failed: %s", uri, finished.exception())
 
         task.add_done_callback(done)
 
@@ -360,6 +417,8 @@ class CodexServer(LanguageServer):
         do. The walk up the folders runs off the event loop; a folder with no notebook is
         remembered for ``NOT_A_NOTEBOOK_TTL`` seconds.
         """
+        from ..storage.service import NotebookService
+
         path = uri_to_path(uri)
         if path is None or self.service_for(path) is not None:
             return
@@ -378,9 +437,9 @@ class CodexServer(LanguageServer):
 
     def start_indexing(self, service: NotebookService, *, full: bool = False) -> None:
         """Index a notebook in the background, reporting progress."""
-        task = asyncio.ensure_future(self.index_notebook(service, full=full))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.run_task(
+            self.index_notebook(service, full=full), name=f"indexing {service.notebook.root}"
+        )
 
     async def index_notebook(self, service: NotebookService, *, full: bool = False) -> IndexStats:
         """Bring a notebook's index up to date with ``$/progress`` reports; returns its stats."""
@@ -414,16 +473,26 @@ class CodexServer(LanguageServer):
         self.index_changed(service)
         return stats
 
-    def index_changed(self, service: NotebookService) -> None:
-        """Tell every listener (diagnostics, ...) that a notebook's index changed."""
-        for listener in self.on_index_changed:
-            listener(service)
-
     # -- documents -----------------------------------------------------------------------
 
-    async def document(self, uri: str) -> Document | None:
-        """The note at ``uri``: the editor buffer when open, else the file on disk, which is
-        read and parsed on a thread (only inside an open notebook)."""
+    async def note_at(self, uri: str) -> Document | None:
+        """The note at ``uri`` with its notebook: the editor buffer when open, else the file
+        on disk (read and parsed on a thread); None unless it lies inside an open notebook."""
+        found = await self._text_at(uri)
+        if found is None or found[1] is None:
+            return None
+        text, (service, rel) = found[0], found[1]
+        return Document(
+            text.uri, text.path, text.text, text.version, text.note, text.index, service, rel
+        )
+
+    async def text_at(self, uri: str) -> Text | None:
+        """The parsed text at ``uri``: an open buffer (inside a notebook or not), else a note
+        of an open notebook read from disk."""
+        found = await self._text_at(uri)
+        return found[0] if found is not None else None
+
+    async def _text_at(self, uri: str) -> tuple[Text, tuple[NotebookService, str] | None] | None:
         path = uri_to_path(uri)
         if path is None:
             return None
@@ -433,7 +502,7 @@ class CodexServer(LanguageServer):
             found = self.locate(uri)
         open_doc = self.open_document(uri)
         if open_doc is None:
-            return await asyncio.to_thread(self._disk_document, uri, path)
+            return await asyncio.to_thread(self._disk_text, uri, path)
         uri = open_doc.uri  # the client's spelling of the URI
         text, version = open_doc.source, open_doc.version
         cached = self._parsed.get(unquote(uri))
@@ -445,10 +514,12 @@ class CodexServer(LanguageServer):
         else:  # a long buffer: the loop keeps answering while it is parsed
             note, index = await asyncio.to_thread(_parse, text, path.name)
             self._parsed[unquote(uri)] = (version, text, note, index)
-        service, rel = (found.service, found.rel) if found else (None, path.name)
-        return Document(uri, path, service, rel, text, version, note, index)
+        where = (found.service, found.rel) if found else None
+        return Text(uri, path, text, version, note, index), where
 
-    def _disk_document(self, uri: str, path: Path) -> Document | None:
+    def _disk_text(
+        self, uri: str, path: Path
+    ) -> tuple[Text, tuple[NotebookService, str] | None] | None:
         """A note that is not open, from the disk; None outside the open notebooks (never
         read there). Blocking: runs on a thread."""
         found = self.locate(uri)
@@ -459,7 +530,7 @@ class CodexServer(LanguageServer):
         except OSError:
             return None
         note, index = _parse(text, path.name)
-        return Document(uri, path, found.service, found.rel, text, None, note, index)
+        return Text(uri, path, text, None, note, index), (found.service, found.rel)
 
     def open_document(self, uri: str) -> TextDocument | None:
         """The editor buffer of ``uri`` if it is open.
@@ -499,8 +570,17 @@ class CodexServer(LanguageServer):
         return [service.notebook for service in self.services.values()]
 
 
+def _log_failure(what: str, failure: BaseException) -> None:
+    """Log a failure in one line, its traceback only at ``debug`` level (tracebacks sent to
+    a client that has stopped reading could fill the pipe while the server exits)."""
+    log.error("%s failed: %s", what, failure)
+    log.debug("%s failed", what, exc_info=failure)
+
+
 async def _closed_fails(work: Future[T]) -> T:
     """Await a notebook's work; a notebook closed meanwhile fails the request cleanly."""
+    from ..storage.service import NotebookClosed
+
     try:
         return await asyncio.wrap_future(work)
     except NotebookClosed as exc:
@@ -509,52 +589,24 @@ async def _closed_fails(work: Future[T]) -> T:
 
 def _parse(text: str, file_name: str) -> tuple[ParsedNote, LineIndex]:
     """A note's parse and line index."""
+    from ..core.parser import parse_note
+    from ..core.resolve import strip_note_suffix
+
     return parse_note(text, strip_note_suffix(file_name)), LineIndex(text)
 
 
 def _discover_folder(path: Path) -> list[Notebook] | None:
+
     return discover(path) if path.is_dir() else None
 
 
 def create_server() -> CodexServer:
-    """A server with every feature registered."""
-    from .features import (
-        actions,
-        commands,
-        completion,
-        connections,
-        diagnostics,
-        history,
-        hover,
-        navigation,
-        refresh,
-        rename,
-        schema,
-        symbols,
-        sync,
-        view_properties,
-        views,
-    )
+    """A server with every feature added."""
+    from .features import FEATURES
 
     server = CodexServer()
-    for module in (
-        sync,
-        diagnostics,
-        completion,
-        navigation,
-        hover,
-        actions,
-        rename,
-        symbols,
-        commands,
-        connections,
-        history,
-        schema,
-        refresh,
-        views,
-        view_properties,
-    ):
-        module.register(server)
+    for feature in FEATURES:
+        server.add_feature(feature(server))
     return server
 
 

@@ -1,4 +1,5 @@
-"""File changes made outside the editor: a watchdog observer and a batching queue.
+"""File changes made outside the editor: the batching queue of changed paths (the watchdog
+observer is in ``folder_watcher.py``, loaded only when the client cannot watch files).
 
 Bursts (a ``git checkout`` touching a thousand files) become one index run per notebook.
 """
@@ -7,12 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
+from typing import TYPE_CHECKING
 
 from ..storage.notebooks import CODEX_DIR
 
@@ -94,49 +91,7 @@ class ChangeBatcher:
                 continue
             buffers = self._server.buffers_of(service)
             contents = {p: buffers[p] for p in paths if p in buffers}
-            task = asyncio.ensure_future(self._server.update_notebook(service, paths, contents))
-            task.add_done_callback(_log_failure)
-
-
-def _log_failure(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("re-indexing changed files failed: %s", task.exception())
-
-
-class _Handler(FileSystemEventHandler):
-    def __init__(self, callback: Callable[[Path, bool], None]) -> None:
-        self._callback = callback
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write", "closed"):
-            return
-        if event.is_directory and event.event_type == "modified":
-            return
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
-            if raw:
-                path = Path(raw if isinstance(raw, str) else raw.decode())
-                self._callback(path, event.is_directory)
-
-
-class FolderWatcher:
-    """A recursive watchdog observer on one notebook root."""
-
-    def __init__(self, root: Path, callback: Callable[[Path, bool], None]) -> None:
-        self._root = root
-        self._observer = Observer()
-        self._observer.daemon = True
-        self._callback = callback
-
-    def start(self) -> bool:
-        """Start watching; False (and a warning) when the OS refuses."""
-        try:
-            self._observer.schedule(_Handler(self._callback), str(self._root), recursive=True)
-            self._observer.start()
-        except OSError as exc:
-            log.warning("cannot watch %s for changes (%s)", self._root, exc)
-            return False
-        return True
-
-    def stop(self) -> None:
-        """Stop watching."""
-        self._observer.stop()
+            self._server.run_task(
+                self._server.update_notebook(service, paths, contents),
+                name=f"re-indexing {len(paths)} changed files of {root}",
+            )

@@ -6,60 +6,34 @@ import posixpath
 
 from lsprotocol import types
 
-from ...core.locate import element_at
 from ...core.model import Link, Position
-from ...core.names import BadName, check_relative_path
-from ...core.resolve import strip_note_suffix
-from ...core.syntax import is_note_name
-from ...core.templates import new_note_text
-from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
-from ..server import CodexServer, Document
-from . import schema, views
-
-
-def new_note_path(folder: str, title: str) -> str:
-    """Notebook-relative path for a new note titled ``title`` in ``folder`` (checked by
-    :func:`check_folder`); raises :class:`BadName` with the rule it breaks.
-
-    A title with ``/`` is a path from the notebook root. Whether a symlinked folder on the way
-    leads outside the notebook is the caller's check (it needs the disk).
-    """
-    name = title.strip()
-    if not is_note_name(name):
-        name += ".md"
-    path = name if "/" in name or not folder else f"{folder}/{name}"
-    return check_relative_path(path, "a note path")
-
-
-def create_file_edit(uri: str, text: str) -> types.WorkspaceEdit:
-    """A WorkspaceEdit that creates ``uri`` (never over an existing file) holding ``text``."""
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.CreateFile(
-                uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)
-            ),
-            types.TextDocumentEdit(
-                types.OptionalVersionedTextDocumentIdentifier(uri, None),
-                [types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), text)],
-            ),
-        ]
-    )
+from ..feature import Feature, handles
+from ..server import Document
+from ..workspace_edits import create_file_edit, new_note_path
 
 
 def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
     """A WorkspaceEdit that creates ``uri`` as a new note titled ``title``."""
+    from ...core.templates import new_note_text
+
     return create_file_edit(uri, new_note_text(title))
 
 
 def _link_title(link: Link) -> str:
+    from ...core.resolve import strip_note_suffix
+
     base = link.target.rstrip("/").rsplit("/", 1)[-1]
     return strip_note_suffix(base)
 
 
 def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
     """Quick fixes for the codex diagnostics in the request."""
-    assert doc.service is not None
+    from ...core.locate import element_at
+    from ...core.names import BadName
+    from ...core.resolve import strip_note_suffix
+    from ...storage.notebooks import really_inside
+
     root = doc.service.notebook.root
     found: list[types.CodeAction] = []
     for diagnostic in diagnostics:
@@ -121,21 +95,22 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
     return found
 
 
-def register(server: CodexServer) -> None:
-    """Register code actions."""
+class Actions(Feature):
+    """Code actions: the link quick fixes, then every provider's (schema fixes, views)."""
 
-    @server.feature(
+    @handles(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
             code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
         ),
     )
-    async def code_action(
-        ls: CodexServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    async def code_action(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        """Quick fixes for the codex diagnostics in the request, and source actions."""
+        doc = await self.server.note_at(params.text_document.uri)
+        if doc is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
-        fixes = actions_for(doc, ours) + await schema.schema_actions(doc, ours)
-        return (fixes + await views.view_actions(ls, doc, params.context.only)) or None
+        found = actions_for(doc, ours)
+        for provide in list(self.server.providers.actions):
+            found += await provide(doc, ours, params.context.only)
+        return found or None

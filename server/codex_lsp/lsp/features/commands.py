@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.model import Position
-from ...core.names import BadName, check_folder
-from ...storage import lookups, queries
-from ...storage.new_note import new_note_for
-from ...storage.references import references
-from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
+from ..feature import Feature, command
 from ..requests import (
     InvalidParams,
     RequestFailed,
@@ -27,7 +23,10 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer
-from .actions import create_file_edit, new_note_path
+from ..workspace_edits import create_file_edit, new_note_path
+
+if TYPE_CHECKING:
+    from ...storage.service import NotebookService
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -60,22 +59,28 @@ def _string_list(arg: dict[str, Any], name: str) -> list[str]:
     raise InvalidParams(f"{name} must be a list of strings")
 
 
-def register(server: CodexServer) -> None:
-    """Register every codex.* command."""
+class Commands(Feature):
+    """The ``codex.*`` commands over notes, tags and notebooks."""
 
-    async def each(ls: CodexServer, query: Any) -> list[tuple[NotebookService, Any]]:
+    async def each(self, query: Any) -> list[tuple[NotebookService, Any]]:
+        """Run a read query on every open notebook; (notebook, result) pairs."""
+        ls = self.server
         services = list(ls.services.values())
         results = await asyncio.gather(*(ls.read(s, query) for s in services))
         return list(zip(services, results, strict=True))
 
-    @server.command("codex.search")
-    async def search(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.search")
+    async def search(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.search``: full-text search across the open notebooks."""
+        from ...storage import queries
+
+        ls = self.server
         arg = command_argument(args)
         text = optional_field(arg, "query", str, "a string") or ""
         tags = _string_list(arg, "tags")
         limit = _limit(arg)
         hits = []
-        for service, found in await each(ls, lambda c: queries.search(c, text, tags, limit)):
+        for service, found in await self.each(lambda c: queries.search(c, text, tags, limit)):
             for hit in found:
                 hits.append(
                     {
@@ -96,10 +101,13 @@ def register(server: CodexServer) -> None:
         hits.sort(key=lambda h: -h["score"])
         return hits[:limit]
 
-    @server.command("codex.tags")
-    async def tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.tags")
+    async def tags(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.tags``: every tag with its note count."""
+        from ...storage import queries
+
         counts: dict[str, int] = {}
-        for _, found in await each(ls, queries.list_tags):
+        for _, found in await self.each(queries.list_tags):
             for tag in found:
                 counts[tag.name] = counts.get(tag.name, 0) + tag.count
         return [
@@ -107,16 +115,19 @@ def register(server: CodexServer) -> None:
             for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
         ]
 
-    @server.command("codex.searchTags")
-    async def search_tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.searchTags")
+    async def search_tags(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.searchTags``: notes carrying all (or any) of some tags."""
+        from ...storage import lookups, queries
+
+        ls = self.server
         arg = command_argument(args)
         wanted = _string_list(arg, "tags")
         match = optional_field(arg, "match", str, '"all" or "any"') or "all"
         if match not in ("all", "any"):
             raise InvalidParams('match must be "all" or "any"')
         found = []
-        for service, paths in await each(
-            ls,
+        for service, paths in await self.each(
             lambda c: [
                 (p, lookups.file_summary(c, p))
                 for p in queries.files_with_tags(c, wanted, match == "all")
@@ -132,11 +143,15 @@ def register(server: CodexServer) -> None:
                 )
         return found
 
-    @server.command("codex.backlinks")
-    async def backlinks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.backlinks")
+    async def backlinks(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.backlinks``: the links to a note."""
+        from ...storage import lookups
+
+        ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a string")
-        doc = await ls.document(uri)
-        if doc is None or doc.service is None:
+        doc = await ls.note_at(uri)
+        if doc is None:
             raise RequestFailed(f"{uri} is not a note of an open notebook")
         service = doc.service
         rows = await ls.read(service, lambda conn: lookups.links_to(conn, doc.rel))
@@ -145,13 +160,17 @@ def register(server: CodexServer) -> None:
             for row in rows
         ]
 
-    @server.command("codex.references")
-    async def find_references(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.references")
+    async def find_references(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.references``: what refers to the element at a position."""
+        from ...storage.references import references
+
+        ls = self.server
         arg = command_argument(args)
         uri = required_field(arg, "uri", str, "a string")
         line, character = position_field(arg, "position") or (0, 0)
-        doc = await ls.document(uri)
-        if doc is None or doc.service is None:
+        doc = await ls.note_at(uri)
+        if doc is None:
             raise RequestFailed("uri must name a note of an open notebook")
         service = doc.service
         where = Position(line, character)
@@ -163,8 +182,13 @@ def register(server: CodexServer) -> None:
             for path, r in found
         ]
 
-    @server.command("codex.createNote")
-    async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.createNote")
+    async def create_note(self, *args: Any) -> dict[str, Any]:
+        """``codex.createNote``: create a note (through the editor) and index it."""
+        from ...core.names import BadName, check_folder
+        from ...storage.new_note import new_note_for
+
+        ls = self.server
         arg = command_argument(args)
         title = required_field(arg, "title", str, "a non-empty string")
         if not title.strip():
@@ -194,8 +218,10 @@ def register(server: CodexServer) -> None:
         await ls.update_notebook(service, [path])
         return {"uri": uri, "path": path, "created": True}
 
-    @server.command("codex.reindex")
-    async def reindex(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.reindex")
+    async def reindex(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.reindex``: index every open notebook again."""
+        ls = self.server
         full = optional_field(command_argument(args), "full", bool, "true or false") or False
         results = []
         for service in list(ls.services.values()):
@@ -203,10 +229,13 @@ def register(server: CodexServer) -> None:
             results.append({"notebook": str(service.notebook.root), **stats.as_dict()})
         return results
 
-    @server.command("codex.notebooks")
-    async def notebooks(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.notebooks")
+    async def notebooks(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.notebooks``: the open notebooks with their counts."""
+        from ...storage import lookups
+
         found = []
-        for service, counts in await each(ls, lookups.notebook_counts):
+        for service, counts in await self.each(lookups.notebook_counts):
             notebook = service.notebook
             found.append(
                 {

@@ -12,35 +12,30 @@ import asyncio
 import contextlib
 import logging
 import posixpath
-import sqlite3
 from collections import Counter
 from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lsprotocol import types
 
+# Pure core modules, loaded with the server: completion calls them per name and per item.
 from ...core.completion_context import CompletionContext, CompletionKind, completion_context
-from ...core.completion_rank import (
-    Completable,
-    boosts_of,
-    note_rows,
-    shorten,
-    snippet_text,
-)
+from ...core.completion_rank import Completable, boosts_of, note_rows, shorten, snippet_text
 from ...core.fuzzy import FuzzyIndex, fuzzy_score
 from ...core.resolve import resolve_link, strip_note_suffix
-from ...storage import lookups, queries
-from ...storage.catalog import SqlCatalog
-from ...storage.completion_boosts import linked_paths
-from ...storage.service import NotebookService
 from ..convert import uri_to_path
+from ..feature import Feature, handles
 from ..server import CodexServer, Document
-from . import schema, views
-from .preview import preview_markdown
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...storage import lookups, queries
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +161,8 @@ class NameCache:
 
     def _refresh(self, service: NotebookService, conn: sqlite3.Connection) -> _Names:
         """Bring the names up to date (runs on the reader thread)."""
+        from ...storage import lookups
+
         root = service.notebook.root
         # Read these first: the rows read next are at least as recent.
         complete = service.ready.is_set()
@@ -190,6 +187,7 @@ def _build(
 ) -> _Names:
     """The names of a notebook with their index: each stem, each title that differs, each
     alias is a completable string of its file."""
+
     stems = [_stem(name) for name in names]
     counts = Counter(stem.lower() for stem in stems)
     entries: list[_Entry] = []
@@ -212,41 +210,52 @@ def _build(
 
 
 def _stem(name: lookups.NoteName) -> str:
+
     base = posixpath.basename(name.path)
     return strip_note_suffix(base) if name.is_note else base
 
 
 def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
     """The shortest text that links to ``name`` unambiguously: its stem or a path suffix."""
+
     if stems[stem.lower()] <= 1:
         return stem
     return strip_note_suffix(name.path) if name.is_note else name.path
 
 
-def register(server: CodexServer) -> None:
-    """Register completion and completion-item resolve."""
-    names = NameCache()
-    boosts = Boosts()
+class Completion(Feature):
+    """Completion and completion-item resolve; the host's completion providers (views,
+    schema) answer first for what they know."""
 
-    server.on_index_changed.append(names.refresh_soon)
-    server.on_document_changed.append(boosts.edited)
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.names = NameCache()
+        self.boosts = Boosts()
 
-    @server.feature(
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Refresh the notebook's names in the background."""
+        self.names.refresh_soon(service)
+
+    def on_change(self, uri: str, cursor: types.Position | None) -> None:
+        """Remember the note as recently edited (it is boosted)."""
+        self.boosts.edited(uri)
+
+    @handles(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=True),
     )
-    async def completion(
-        ls: CodexServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    async def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
+        """Notes, headings, blocks, tags or paths, depending on what the cursor is after."""
+        from ...storage import queries
+
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
-        in_view = await views.view_completion(ls, doc, params.position)  # a view file or block
-        if in_view is not None:
-            return in_view
-        from_schema = await schema.schema_completion(ls, doc, params.position)  # frontmatter
-        if from_schema is not None:
-            return from_schema
+        for provide in list(ls.providers.completion):  # a view, frontmatter, ...
+            provided = await provide(doc, params.position)
+            if provided is not None:
+                return provided
         fm_end = doc.note.frontmatter_range.end.line - 1 if doc.note.frontmatter_range else None
         lines = doc.text.split("\n")
         context = completion_context(lines, params.position.line, params.position.character, fm_end)
@@ -255,13 +264,13 @@ def register(server: CodexServer) -> None:
         service = doc.service
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
-            current, partial = await names.current(service)
+            current, partial = await self.names.current(service)
             if current is None:  # the first names of a notebook are still being read
                 return types.CompletionList(is_incomplete=True, items=[])
             # Names still being read: the answer is incomplete anyway; a look-up would queue
             # behind their reading on the reader thread.
-            linked = frozenset() if partial else await boosts.linked(ls, doc)
-            recent = [path for path in boosts.recent(service) if path != doc.rel]
+            linked = frozenset() if partial else await self.boosts.linked(ls, doc)
+            recent = [path for path in self.boosts.recent(service) if path != doc.rel]
             note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             result = _note_items(current, shape, limit, note_boosts)
@@ -275,8 +284,12 @@ def register(server: CodexServer) -> None:
             return _tag_items(tags, context, params.position, limit)
         return await _path_items(ls, doc, context, params.position, limit)
 
-    @server.feature(types.COMPLETION_ITEM_RESOLVE)
-    async def resolve(ls: CodexServer, item: types.CompletionItem) -> types.CompletionItem:
+    @handles(types.COMPLETION_ITEM_RESOLVE)
+    async def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
+        """Fill in a note item's preview."""
+        from ...storage.preview import preview_markdown
+
+        ls = self.server
         data = item.data if isinstance(item.data, dict) else {}
         root, path = data.get("root"), data.get("path")
         service = ls.services.get(Path(root)) if isinstance(root, str) else None
@@ -315,6 +328,7 @@ def _note_items(
     names: _Names, shape: _Shape, limit: int, boosts: dict[int, int]
 ) -> types.CompletionList:
     """One row per matching note (see core/completion_rank.py), best first, capped."""
+
     query = shape.context.query
     entries = names.entries
     if query:
@@ -336,6 +350,7 @@ def _note_items(
 
 
 def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
+
     name = entry.name
     folder = posixpath.dirname(name.path)
     link = f"{entry.link_text}|{entry.text}" if entry.is_alias else entry.link_text
@@ -390,8 +405,9 @@ class Boosts:
 
     async def linked(self, ls: CodexServer, doc: Document) -> frozenset[str]:
         """Paths linked with ``doc`` (either way), as of the index's current generation."""
+        from ...storage.completion_boosts import linked_paths
+
         service = doc.service
-        assert service is not None
         key = (str(service.notebook.root), doc.rel)
         cached = self._linked.get(key)
         generation = service.generation
@@ -407,8 +423,9 @@ class Boosts:
 async def _anchor_items(
     ls: CodexServer, doc: Document, shape: _Shape, limit: int
 ) -> types.CompletionList:
+    from ...storage import lookups
+
     service = doc.service
-    assert service is not None
     context = shape.context
     closing = "" if context.closed else "]]"
     edit_range = _edit_range(context, shape.position)
@@ -455,6 +472,8 @@ async def _anchor_items(
 
 
 def _find_target(conn: sqlite3.Connection, target: str, source: str) -> str | None:
+    from ...storage.catalog import SqlCatalog
+
     return resolve_link(target, None, False, source, SqlCatalog(conn)).target
 
 
@@ -464,6 +483,7 @@ def _tag_items(
     position: types.Position,
     limit: int,
 ) -> types.CompletionList:
+
     scored = [(fuzzy_score(context.query, t.name), t) for t in tags]
     ranked = sorted(((s, t) for s, t in scored if s is not None), key=lambda p: -p[0])
     edit_range = _edit_range(context, position)
@@ -488,8 +508,9 @@ async def _path_items(
     position: types.Position,
     limit: int,
 ) -> types.CompletionList:
+    from ...storage import lookups
+
     service = doc.service
-    assert service is not None
     cached = await ls.read(service, lookups.note_names)
     folder = posixpath.dirname(doc.rel)
     candidates = []

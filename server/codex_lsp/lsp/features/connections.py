@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...core.excerpt import line_context
 from ...core.model import Range
 from ...core.textpos import utf16_len
-from ...storage.connections import Connections, connections
+from ..feature import Feature, command
 from ..requests import command_argument, required_field
-from ..server import CodexServer
+
+if TYPE_CHECKING:
+    from ...storage.connections import Connections
 
 # Notes larger than this are not read for a backlink's context (the line is left empty).
 MAX_CONTEXT_FILE_BYTES = 4 * 1024 * 1024
@@ -25,11 +26,15 @@ def _range_json(r: Range) -> dict[str, Any]:
     }
 
 
-def register(server: CodexServer) -> None:
-    """Register ``codex.connections``."""
+class NoteConnections(Feature):
+    """A note's connections for sidebars."""
 
-    @server.command("codex.connections")
-    async def note_connections(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.connections")
+    async def note_connections(self, *args: Any) -> dict[str, Any]:
+        """``codex.connections``: backlinks with their lines, outgoing links and tags."""
+        from ...storage.connections import connections
+
+        ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a string (a note URI)")
         where = await ls.confine(uri)
         service = where.service
@@ -75,6 +80,8 @@ def _lines(text: str) -> list[str]:
 
 def _context(lines: list[str], r: Range) -> str:
     """The trimmed line of a backlink ('' when the file no longer has that line)."""
+    from ...core.excerpt import line_context
+
     if r.start.line >= len(lines):
         return ""
     line = lines[r.start.line]

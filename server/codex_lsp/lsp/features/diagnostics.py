@@ -1,7 +1,7 @@
 """Diagnostics: the one publisher of every file's problems, by pull or by push.
 
-Producers return plain problems (``core/problems.py``: links and parse problems; providers
-registered in ``server.problem_providers``, such as the schema feature's); this module owns
+Producers return plain problems (``core/problems.py``: links and parse problems; the host's
+``providers.problems``, such as the schema and view features'); this module owns
 document versions, result ids, pull and push, and the conversion to LSP.
 
 - **Pull** (``textDocument/diagnostic``, ``workspace/diagnostic``) for a client that declares
@@ -21,29 +21,26 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import sqlite3
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
 
-from ...core.model import Link, ParsedNote, Position
-from ...core.problems import (
-    NoteProblem,
-    held_back,
-    link_problems,
-    parse_problems,
-)
-from ...core.resolve import OverlayCatalog, Resolution, resolve_written, target_of_note
+from ...core.model import ParsedNote, Position
 from ...core.syntax import is_note_name
-from ...storage.catalog import SqlCatalog
-from ...storage.service import NotebookService
-from ...storage.stored_problems import notebook_problems
 from ..convert import core_position
-from ..diagnostic_convert import digest, to_diagnostics
+from ..feature import Feature, ProblemProvider
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import OverlayCatalog
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +48,25 @@ PUSH_DELAY = 0.05
 Key = tuple[int, int | None, Position | None]
 
 
-def note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> OverlayCatalog:
+def _note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> OverlayCatalog:
     """The notebook's catalog with the open buffer's view of ``rel`` laid over it."""
+    from ...core.resolve import OverlayCatalog, target_of_note
+    from ...storage.catalog import SqlCatalog
+
     return OverlayCatalog(
         SqlCatalog(conn),
         target_of_note(rel, note.aliases, note.headings, [b.id for b in note.blocks]),
     )
 
 
-def resolve_in(catalog: OverlayCatalog, rel: str, link: Link) -> Resolution:
-    """Resolve one link written in ``rel``."""
-    return resolve_written(link, rel, catalog)
-
-
 def file_problems(
-    conn: sqlite3.Connection, doc: Document, providers: list[Callable[..., Any]]
+    conn: sqlite3.Connection, doc: Document, providers: list[ProblemProvider]
 ) -> list[NoteProblem]:
     """Every problem of one file's current text: its links and parse problems (notes only),
     then each provider's (runs on the reader thread)."""
-    assert doc.service is not None
-    catalog = note_catalog(conn, doc.rel, doc.note)
+    from ...core.problems import link_problems, parse_problems
+
+    catalog = _note_catalog(conn, doc.rel, doc.note)
     found: list[NoteProblem] = []
     if is_note_name(doc.rel):
         found += link_problems(doc.note, doc.rel, catalog)
@@ -89,11 +85,11 @@ class _Report:
     digest: str
 
 
-class DiagnosticsPublisher:
-    """Owns what each client has been told, and tells it by pull or push."""
+class Diagnostics(Feature):
+    """The publisher: owns what each client has been told, and tells it by pull or push."""
 
     def __init__(self, server: CodexServer) -> None:
-        self.server = server
+        super().__init__(server)
         self.pull = False
         self.generation = 0
         self.reports: dict[str, _Report] = {}  # by percent-decoded URI
@@ -101,7 +97,6 @@ class DiagnosticsPublisher:
         self.cursors: dict[str, Position] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.stored: dict[NotebookService, tuple[int, dict[str, list[NoteProblem]]]] = {}
-        self.tasks: set[asyncio.Future[Any]] = set()
         self._ids = itertools.count(1)
 
     # -- computing ---------------------------------------------------------------------------
@@ -111,12 +106,15 @@ class DiagnosticsPublisher:
 
     async def compute(self, uri: str) -> tuple[Document, Key, list[types.Diagnostic]] | None:
         """The diagnostics of a file now (its buffer when open), with the state they are of."""
+        from ...core.problems import held_back
+        from ..diagnostic_convert import to_diagnostics
+
         server = self.server
-        doc = await server.document(uri)
-        if doc is None or doc.service is None:
+        doc = await server.note_at(uri)
+        if doc is None:
             return None
         service, key = doc.service, self._key(doc)
-        providers = list(server.problem_providers)
+        providers = list(server.providers.problems)
         problems = await server.read(service, lambda conn: file_problems(conn, doc, providers))
         cursor = key[2]
         shown = [p for p in problems if not held_back(p, cursor)]
@@ -127,6 +125,8 @@ class DiagnosticsPublisher:
 
     def _remember(self, uri: str, key: Key, diagnostics: list[types.Diagnostic]) -> bool:
         """Record an answer; True when it differs from the last one."""
+        from ..diagnostic_convert import digest
+
         fingerprint = digest(diagnostics)
         report = self.reports.get(unquote(uri))
         if report is not None and report.digest == fingerprint:
@@ -165,6 +165,8 @@ class DiagnosticsPublisher:
     ) -> types.WorkspaceDiagnosticReport:
         """``workspace/diagnostic``: every note's problems that is not open (scope
         ``notebook``; nothing for ``openNotes``), ``unchanged`` where the client has them."""
+        from ..diagnostic_convert import digest
+
         if self.server.settings.diagnostics_scope != "notebook":
             return types.WorkspaceDiagnosticReport(items=[])
         previous = {unquote(p.uri): p.value for p in params.previous_result_ids}
@@ -191,6 +193,9 @@ class DiagnosticsPublisher:
     async def _closed_notes(self) -> dict[str, list[types.Diagnostic]]:
         """Diagnostics of every file that is not open, by URI, from the index (files that
         had some before and have none now get an empty list)."""
+        from ...storage.stored_problems import notebook_problems
+        from ..diagnostic_convert import to_diagnostics
+
         server = self.server
         opened = {unquote(uri) for uri in server.open_documents()}
         found: dict[str, list[types.Diagnostic]] = {uri: [] for uri in self.closed}
@@ -228,6 +233,8 @@ class DiagnosticsPublisher:
     async def push_closed(self) -> None:
         """Notebook scope, push: publish the problems of closed notes that changed (and
         clear them all when the scope is back to open notes)."""
+        from ..diagnostic_convert import digest
+
         if self.server.settings.diagnostics_scope != "notebook":
             for uri in list(self.closed):
                 del self.closed[uri]
@@ -259,42 +266,27 @@ class DiagnosticsPublisher:
         )
         if not self.pull:
             return
-        server = self.server
-
-        @server.feature(
-            types.TEXT_DOCUMENT_DIAGNOSTIC,
-            types.DiagnosticOptions(
-                identifier="codex", inter_file_dependencies=True, workspace_diagnostics=True
-            ),
+        options = types.DiagnosticOptions(
+            identifier="codex", inter_file_dependencies=True, workspace_diagnostics=True
         )
-        async def document_diagnostic(
-            ls: CodexServer, params: types.DocumentDiagnosticParams
-        ) -> types.DocumentDiagnosticReport:
-            return await self.document_report(params)
+        self.server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, options)(partial(self.document_report))
+        self.server.feature(types.WORKSPACE_DIAGNOSTIC)(partial(self.workspace_report))
 
-        @server.feature(types.WORKSPACE_DIAGNOSTIC)
-        async def workspace_diagnostic(
-            ls: CodexServer, params: types.WorkspaceDiagnosticParams
-        ) -> types.WorkspaceDiagnosticReport:
-            return await self.workspace_report(params)
-
-    def on_opened(self, uri: str) -> None:
+    def on_open(self, uri: str) -> None:
         """Push clients get a new note's diagnostics at once."""
         self.reports.pop(unquote(uri), None)
         for known in [k for k in self.closed if unquote(k) == unquote(uri)]:
             del self.closed[known]
         if not self.pull:
-            self._run(self.push(uri, edited=True))
+            self._run(self.push(uri, edited=True), uri)
 
-    def on_edited(self, uri: str, cursor: types.Position | None) -> None:
-        """Remember where the cursor is (the end of the last edit)."""
+    def on_change(self, uri: str, cursor: types.Position | None) -> None:
+        """Remember where the cursor is (the end of the last edit); push clients: publish
+        the edited note once the keystrokes pause."""
         if cursor is None:
             self.cursors.pop(unquote(uri), None)
         else:
             self.cursors[unquote(uri)] = core_position(cursor)
-
-    def on_changed(self, uri: str) -> None:
-        """Push clients: publish the edited note once the keystrokes pause."""
         if self.pull:
             return  # the client pulls after its change
         handle = self.timers.pop(uri, None)
@@ -303,20 +295,20 @@ class DiagnosticsPublisher:
 
         def fire() -> None:
             self.timers.pop(uri, None)
-            self._run(self.push(uri, edited=True))
+            self._run(self.push(uri, edited=True), uri)
 
         self.timers[uri] = asyncio.get_running_loop().call_later(PUSH_DELAY, fire)
 
-    def on_saved(self, uri: str) -> None:
+    def on_save(self, uri: str) -> None:
         """A save shows a link held back while it was being typed."""
         if self.cursors.pop(unquote(uri), None) is None:
             return
         if self.pull:
             self._refresh()
         else:
-            self._run(self.push(uri))
+            self._run(self.push(uri), uri)
 
-    def on_closed(self, uri: str) -> None:
+    def on_close(self, uri: str) -> None:
         """Forget a closed note (sync clears its pushed diagnostics)."""
         key = unquote(uri)
         self.reports.pop(key, None)
@@ -328,9 +320,11 @@ class DiagnosticsPublisher:
     def on_index_changed(self, service: NotebookService) -> None:
         """Check every open file of the notebook again; tell the client what changed."""
         self.generation += 1
-        self._run(self._after_index(service))
+        self._run(self._after_index(service), str(service.notebook.root))
 
     async def _after_index(self, service: NotebookService) -> None:
+        from ..diagnostic_convert import digest
+
         server = self.server
         changed = False
         for uri in server.open_documents():
@@ -360,26 +354,5 @@ class DiagnosticsPublisher:
         """Ask a pull client to pull again."""
         self.server.workspace_diagnostic_refresh(None)
 
-    def _run(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self.tasks.add(task)
-
-        def done(finished: asyncio.Future[Any]) -> None:
-            self.tasks.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                log.warning("diagnostics failed: %s", finished.exception())
-
-        task.add_done_callback(done)
-
-
-def register(server: CodexServer) -> DiagnosticsPublisher:
-    """Create the publisher and hook it to the server's events."""
-    publisher = DiagnosticsPublisher(server)
-    server.on_initialize.append(publisher.on_initialize)
-    server.on_document_opened.append(publisher.on_opened)
-    server.on_document_edited.append(publisher.on_edited)
-    server.on_document_changed.append(publisher.on_changed)
-    server.on_document_saved.append(publisher.on_saved)
-    server.on_document_closed.append(publisher.on_closed)
-    server.on_index_changed.append(publisher.on_index_changed)
-    return publisher
+    def _run(self, work: Coroutine[Any, Any, None], about: str) -> None:
+        self.server.run_task(work, name=f"diagnostics of {about}")

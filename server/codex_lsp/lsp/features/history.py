@@ -18,29 +18,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
-from ...core.history import history_lens_title, parse_iso
 from ...core.syntax import is_note_name
 from ...core.textpos import LineIndex
-from ...storage.git import (
-    AUTO_COMMIT_PREFIX,
-    AutoCommitResult,
-    GitError,
-    GitUnavailable,
-    HistorySummary,
-    Repository,
-    find_repository,
-    find_repository_or_none,
-)
-from ...storage.git_index import record_commit
-from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri
+from ..feature import Feature, command
 from ..requests import InvalidParams, RequestFailed, command_argument, required_field
 from ..server import CodexServer, Document, NotePath
-from .actions import create_file_edit
+from ..workspace_edits import create_file_edit
+
+if TYPE_CHECKING:
+    from ...storage.git import AutoCommitResult, HistorySummary, Repository
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,6 +63,8 @@ def _pool() -> ThreadPoolExecutor:
 
 async def run_git(work: Callable[[], T]) -> T:
     """Run blocking git work on the git thread pool; git failures become RequestFailed."""
+    from ...storage.git import GitError, GitUnavailable
+
     try:
         return await asyncio.wrap_future(_pool().submit(work))
     except (GitUnavailable, GitError) as exc:
@@ -80,6 +73,8 @@ async def run_git(work: Callable[[], T]) -> T:
 
 def locate(path: Path) -> tuple[Repository, str]:
     """(repository, repository-relative path) of a note; blocking, repositories cached."""
+    from ...storage.git import find_repository
+
     folder = path.parent
     with _cache_lock:
         repo = _repos.get(folder)
@@ -96,6 +91,8 @@ def locate(path: Path) -> tuple[Repository, str]:
 
 def summary(path: Path) -> HistorySummary | None:
     """Revision count and newest commit of a note (cached per HEAD); None outside git."""
+    from ...storage.git import GitUnavailable, HistorySummary
+
     try:
         repo, rel = locate(path)
     except GitUnavailable:
@@ -151,6 +148,9 @@ def _buffer(ls: CodexServer, uri: str) -> tuple[str, int] | None:
 
 async def history_lens(ls: CodexServer, doc: Document) -> types.CodeLens | None:
     """ "N revisions · changed 3 days ago by Ada" on the first line of a tracked note."""
+    from ...core.history import history_lens_title
+    from ...storage.git import GitError, GitUnavailable
+
     if not ls.settings.code_lens_history:
         return None
     try:
@@ -224,7 +224,6 @@ class AutoCommitter:
         self.server = server
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._reported: set[tuple[str, str]] = set()
-        self._tasks: set[asyncio.Future[Any]] = set()
 
     def saved(self, uri: str) -> None:
         """A note was saved: (re)start its quiet period."""
@@ -243,17 +242,13 @@ class AutoCommitter:
 
     def _fire(self, uri: str, path: Path) -> None:
         self._pending.pop(uri, None)
-        task = asyncio.ensure_future(self.commit(path))
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("auto-commit failed: %s", task.exception())
+        self.server.run_task(self.commit(path), name=f"auto-commit of {path.name}")
 
     async def commit(self, path: Path) -> AutoCommitResult | None:
         """Commit one note and its sidecars now (serialized per repository)."""
+        from ...storage.git import AUTO_COMMIT_PREFIX, GitError, GitUnavailable
+        from ...storage.scanner import sidecar_names
+
         max_bytes = self.server.settings.git_auto_commit_max_kb * 1024
 
         def work() -> tuple[Repository, str, AutoCommitResult]:
@@ -296,6 +291,8 @@ class AutoCommitter:
         self.server.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
 
     async def _after_commit(self, repo: Repository, result: AutoCommitResult) -> None:
+        from ...storage.git_index import record_commit
+
         commit = result.commit
         assert commit is not None
         for service in list(self.server.services.values()):
@@ -323,13 +320,30 @@ class AutoCommitter:
 # -- commands ----------------------------------------------------------------------------
 
 
-def register(server: CodexServer) -> None:
-    """Register the git history commands and the auto-commit save listener."""
-    committer = AutoCommitter(server)
-    server.on_document_saved.append(committer.saved)
+class History(Feature):
+    """The git history commands, the history lens (a lens provider) and auto-commit."""
 
-    @server.command("codex.history")
-    async def history(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.committer = AutoCommitter(server)
+
+    def setup(self) -> None:
+        """Provide the history lens."""
+        self.server.providers.lenses.append(self.lenses)
+
+    async def lenses(self, doc: Document) -> list[types.CodeLens]:
+        """The history lens of a tracked note (none when turned off or outside git)."""
+        lens = await history_lens(self.server, doc)
+        return [lens] if lens is not None else []
+
+    def on_save(self, uri: str) -> None:
+        """Auto-commit the saved note after a quiet period (when turned on)."""
+        self.committer.saved(uri)
+
+    @command("codex.history")
+    async def history(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.history``: the revisions of a note (its buffer first when it differs)."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -343,8 +357,10 @@ def register(server: CodexServer) -> None:
 
         return await run_git(work)
 
-    @server.command("codex.show")
-    async def show(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.show")
+    async def show(self, *args: Any) -> dict[str, Any]:
+        """``codex.show``: a note's text at a commit."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -357,8 +373,10 @@ def register(server: CodexServer) -> None:
 
         return await run_git(work)
 
-    @server.command("codex.diff")
-    async def diff(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.diff")
+    async def diff(self, *args: Any) -> dict[str, Any]:
+        """``codex.diff``: a note's unified diff between two commits, or a commit and now."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -374,8 +392,10 @@ def register(server: CodexServer) -> None:
 
         return await run_git(work)
 
-    @server.command("codex.restore")
-    async def restore(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.restore")
+    async def restore(self, *args: Any) -> dict[str, Any]:
+        """``codex.restore``: put a note back as it was at a commit (an undoable edit)."""
+        ls = self.server
         arg = command_argument(args)
         uri, where = await _note_path(ls, arg)
         path = where.path
@@ -412,8 +432,12 @@ def register(server: CodexServer) -> None:
             await ls.update_notebook(where.service, [where.rel])
         return {**result, "applied": True, "changed": True}
 
-    @server.command("codex.deletedNotes")
-    async def deleted_notes(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.deletedNotes")
+    async def deleted_notes(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.deletedNotes``: notes deleted in git history."""
+        from ...storage.git import find_repository_or_none
+
+        ls = self.server
         command_argument(args)
         roots = sorted(
             (service.notebook.root for service in list(ls.services.values())),
@@ -455,5 +479,7 @@ def register(server: CodexServer) -> None:
 
 
 def _deleted_order(entry: dict[str, Any]) -> float:
+    from ...core.history import parse_iso
+
     when = parse_iso(entry["date"])
     return when.timestamp() if when else 0.0

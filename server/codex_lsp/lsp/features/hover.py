@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ...core.locate import element_at
 from ...core.model import Link, TagOccurrence
-from ...core.resolve import effective_target
-from ...storage import lookups
 from ..convert import core_position, lsp_range
-from ..server import CodexServer
-from . import schema, views
-from .diagnostics import note_catalog, resolve_in
-from .preview import preview_markdown
+from ..feature import Feature, handles
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
-def register(server: CodexServer) -> None:
-    """Register hover."""
+class Hover(Feature):
+    """Hover: a provider's answer first (a view's property, a frontmatter key), else a link's
+    preview or a tag's count."""
 
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: CodexServer, params: types.HoverParams) -> types.Hover | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    @handles(types.TEXT_DOCUMENT_HOVER)
+    async def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """The hover of the element under the cursor."""
+        from ...core.locate import element_at
+        from ...core.resolve import effective_target
+        from ...storage import lookups
+        from ...storage.preview import preview_markdown
+        from ...storage.references import resolve_from
+
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
-        view_hover_ = await views.view_hover(ls, doc, params.position)  # a view's property
-        if view_hover_ is not None:
-            return view_hover_
-        key_hover = await schema.schema_hover(doc, params.position)  # a frontmatter key
-        if key_hover is not None:
-            return key_hover
+        for provide in list(ls.providers.hover):
+            provided = await provide(doc, params.position)
+            if provided is not None:
+                return provided
         service = doc.service
         element = element_at(doc.note, core_position(params.position))
         if isinstance(element, TagOccurrence):
@@ -45,7 +49,7 @@ def register(server: CodexServer) -> None:
         link = element
 
         def build(conn: sqlite3.Connection) -> str:
-            result = resolve_in(note_catalog(conn, doc.rel, doc.note), doc.rel, link)
+            result = resolve_from(conn, doc.rel, doc.note, link)
             if result.target is None:
                 return f"Broken link: no note or file named `{link.target}`"
             _, anchor, is_block = effective_target(link, result)

@@ -7,22 +7,25 @@ import asyncio
 
 from lsprotocol import types
 
-from ...core.locate import element_at
 from ...core.model import Link
-from ...storage import references as refs
-from ...storage.disk_lookup import destination_on_disk
 from ..convert import core_position, lsp_range
+from ..feature import Feature, handles
 from ..partial import partial_answer
-from ..server import CodexServer
 
 
-def register(server: CodexServer) -> None:
-    """Register definition and references."""
+class Navigation(Feature):
+    """Go to definition and find references."""
 
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    async def definition(ls: CodexServer, params: types.DefinitionParams) -> types.Location | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    @handles(types.TEXT_DOCUMENT_DEFINITION)
+    async def definition(self, params: types.DefinitionParams) -> types.Location | None:
+        """Where the link under the cursor leads (found on disk while the index is built)."""
+        from ...core.locate import element_at
+        from ...storage import references as refs
+        from ...storage.disk_lookup import destination_on_disk
+
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
         element = element_at(doc.note, core_position(params.position))
         if not isinstance(element, Link):
@@ -40,12 +43,15 @@ def register(server: CodexServer) -> None:
             return None
         return types.Location(ls.uri_of(service, found.path), lsp_range(found.range))
 
-    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    async def find_references(
-        ls: CodexServer, params: types.ReferenceParams
-    ) -> list[types.Location] | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    @handles(types.TEXT_DOCUMENT_REFERENCES)
+    async def find_references(self, params: types.ReferenceParams) -> list[types.Location] | None:
+        """What refers to the note, heading, block or tag under the cursor (partial while
+        the notebook is being indexed)."""
+        from ...storage import references as refs
+
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
         service = doc.service
         position = core_position(params.position)

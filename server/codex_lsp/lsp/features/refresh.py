@@ -12,35 +12,41 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...storage.service import NotebookService
+from ..feature import Feature
 from ..server import CodexServer
+
+if TYPE_CHECKING:
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
 REFRESH_DELAY = 0.1
 
 
-def register(server: CodexServer) -> None:
+class Refresh(Feature):
     """Send ``workspace/codeLens/refresh`` after index changes, if the client supports it."""
-    pending: list[asyncio.TimerHandle] = []
 
-    def supported() -> bool:
-        workspace = server.client_capabilities.workspace
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.pending: asyncio.TimerHandle | None = None
+
+    def supported(self) -> bool:
+        """Whether the client accepts ``workspace/codeLens/refresh``."""
+        workspace = self.server.client_capabilities.workspace
         return bool(workspace and workspace.code_lens and workspace.code_lens.refresh_support)
 
-    def send() -> None:
-        pending.clear()
-        answer = server.workspace_code_lens_refresh(None)
-        answer.add_done_callback(_log_failure)
-
-    def on_index_changed(service: NotebookService) -> None:
-        if pending or not supported():
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Ask for fresh lenses once the index changes pause."""
+        if self.pending is not None or not self.supported():
             return
-        pending.append(asyncio.get_running_loop().call_later(REFRESH_DELAY, send))
+        self.pending = asyncio.get_running_loop().call_later(REFRESH_DELAY, self._send)
 
-    server.on_index_changed.append(on_index_changed)
+    def _send(self) -> None:
+        self.pending = None
+        answer = self.server.workspace_code_lens_refresh(None)
+        answer.add_done_callback(_log_failure)
 
 
 def _log_failure(answer: Future[Any]) -> None:

@@ -4,26 +4,25 @@ plan into one WorkspaceEdit the editor applies, and can undo."""
 
 from __future__ import annotations
 
-import sqlite3
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ...core.edits import Plan
-from ...core.names import check_relative_path
-from ...storage.rename_plan import (
-    Buffer,
-    Refused,
-    RenamePlanner,
-    Source,
-    checked,
-    subject_at,
-)
-from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range, path_to_uri
+from ..feature import Feature, handles
 from ..requests import RequestFailed
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    from ...core.edits import Plan
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...storage.rename_plan import Buffer
+    from ...storage.service import NotebookService
 
 DocumentChange = types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
 
@@ -52,6 +51,8 @@ def document_changes(root: Path, plan: Plan) -> list[DocumentChange]:
 
 def buffers_of(ls: CodexServer, service: NotebookService) -> dict[str, Buffer]:
     """The open editor buffers of ``service``'s notebook by notebook path."""
+    from ...storage.rename_plan import Buffer
+
     found = {}
     for text_doc in list(ls.workspace.text_documents.values()):
         where = ls.locate(text_doc.uri)
@@ -61,30 +62,40 @@ def buffers_of(ls: CodexServer, service: NotebookService) -> dict[str, Buffer]:
 
 
 def _files_moved(conn: sqlite3.Connection, *, root: Path, old: str, new: str) -> dict[str, str]:
+    from ...storage.rename_plan import RenamePlanner
+
     return RenamePlanner(conn, root).files_moved(old, new)
 
 
 def _moves(
     conn: sqlite3.Connection, *, root: Path, buffers: dict[str, Buffer], moves: dict[str, str]
 ) -> Plan:
+    from ...storage.rename_plan import RenamePlanner
+
     return RenamePlanner(conn, root, buffers).moves(moves)
 
 
-async def _document(ls: CodexServer, uri: str) -> tuple[Document, NotebookService]:
-    doc = await ls.document(uri)
-    if doc is None or doc.service is None:
+async def _document(ls: CodexServer, uri: str) -> Document:
+    doc = await ls.note_at(uri)
+    if doc is None:
         raise RequestFailed("This file is not part of a notebook")
-    return doc, doc.service
+    return doc
 
 
-def register(server: CodexServer) -> None:
+class Rename(Feature):
     """Register prepareRename, rename and willRenameFiles."""
 
-    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    @handles(types.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(
-        ls: CodexServer, params: types.PrepareRenameParams
+        self, params: types.PrepareRenameParams
     ) -> types.PrepareRenamePlaceholder | None:
-        doc, service = await _document(ls, params.text_document.uri)
+        """Where the subject under the cursor is and its current name, or why it cannot be
+        renamed."""
+        from ...storage.rename_plan import Refused, RenamePlanner, Source, subject_at
+
+        ls = self.server
+        doc = await _document(ls, params.text_document.uri)
+        service = doc.service
         source = Source(doc.rel, doc.text, doc.version, doc.note, doc.index)
         root = service.notebook.root
         try:
@@ -96,9 +107,14 @@ def register(server: CodexServer) -> None:
             raise RequestFailed(str(exc)) from None
         return types.PrepareRenamePlaceholder(lsp_range(subject.where), placeholder)
 
-    @server.feature(types.TEXT_DOCUMENT_RENAME)
-    async def rename(ls: CodexServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        doc, service = await _document(ls, params.text_document.uri)
+    @handles(types.TEXT_DOCUMENT_RENAME)
+    async def rename(self, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        """One WorkspaceEdit renaming the subject under the cursor everywhere."""
+        from ...storage.rename_plan import Refused, RenamePlanner, Source, subject_at
+
+        ls = self.server
+        doc = await _document(ls, params.text_document.uri)
+        service = doc.service
         root = service.notebook.root
         buffers = buffers_of(ls, service)
         source = Source(doc.rel, doc.text, doc.version, doc.note, doc.index)
@@ -122,15 +138,18 @@ def register(server: CodexServer) -> None:
             raise RequestFailed(str(exc)) from None
         return types.WorkspaceEdit(document_changes=document_changes(root, plan))
 
-    @server.feature(
+    @handles(
         types.WORKSPACE_WILL_RENAME_FILES,
         types.FileOperationRegistrationOptions(
             filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
         ),
     )
-    async def will_rename(
-        ls: CodexServer, params: types.RenameFilesParams
-    ) -> types.WorkspaceEdit | None:
+    async def will_rename(self, params: types.RenameFilesParams) -> types.WorkspaceEdit | None:
+        """The edits that keep links to files the editor is about to move working."""
+        from ...core.names import check_relative_path
+        from ...storage.rename_plan import Refused, checked
+
+        ls = self.server
         moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
         for renamed in params.files:
             try:

@@ -1,10 +1,9 @@
 """Frontmatter schemas in the editor: diagnostics, completion, hover and quick fixes.
 
 The rules are in docs/schema.md; the checking itself is pure (``core/schema*.py``). This
-module translates: it registers :func:`schema_provider` (``storage/schema_problems.py``) as
-a producer of problems with the diagnostics publisher, and the completion, hover and
-code-action modules call :func:`schema_completion`, :func:`schema_hover` and
-:func:`schema_actions` first.
+module translates: :func:`schema_provider` (``storage/schema_problems.py``) is a producer of
+problems for the diagnostics publisher, and :func:`schema_completion`, :func:`schema_hover`
+and :func:`schema_actions` are the host's completion, hover and code-action providers.
 
 Editing ``.codex/schema.yaml`` puts the buffer in place of the file at once: every open file,
 the schema file included, is checked again immediately (``index_changed``),
@@ -17,42 +16,24 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import logging
-import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from ...core.frontmatter import find_frontmatter
-from ...core.fuzzy import fuzzy_score
-from ...core.problems import NoteProblem
-from ...core.resolve import Catalog, strip_note_suffix
-from ...core.schema.assist import (
-    declared_type,
-    enum_values,
-    field_context,
-    frontmatter_block,
-    hover_markdown,
-    insert_properties,
-    is_link,
-    json_types,
-    placeholder,
-    remove_key_range,
-    replacement_text,
-    summary,
-    yaml_value,
-)
-from ...core.schema.compile import SCHEMA_PATH, NotebookSchema, NoteType
-from ...core.schema.positions import NodeLocator
 from ...core.syntax import is_note_name
-from ...storage import lookups
-from ...storage.notebooks import Notebook
-from ...storage.schema_problems import schema_file_problems, schema_problems
-from ...storage.schema_store import schema_source
-from ...storage.service import NotebookService
 from ..convert import core_position, lsp_range
-from ..diagnostic_convert import digest, to_diagnostics
+from ..feature import Feature
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import Catalog
+    from ...core.schema.compile import NotebookSchema, NoteType
+    from ...storage.notebooks import Notebook
+    from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +44,8 @@ REVALIDATE_DELAY = 0.3
 
 
 def _schema_of(notebook: Notebook, conn: sqlite3.Connection | None) -> NotebookSchema | None:
+    from ...storage.schema_store import schema_source
+
     return schema_source(notebook).state(conn).schema
 
 
@@ -75,6 +58,8 @@ async def _current_schema(notebook: Notebook) -> NotebookSchema | None:
 
 
 def _closing_line(doc: Document) -> int | None:
+    from ...core.frontmatter import find_frontmatter
+
     found = find_frontmatter(doc.text)
     if found is None:
         return None
@@ -84,6 +69,8 @@ def _closing_line(doc: Document) -> int | None:
 def _note_type(
     schema: NotebookSchema, doc: Document, lines: Sequence[str], closing: int
 ) -> NoteType:
+    from ...core.schema.assist import declared_type
+
     declared = declared_type(lines, closing)
     note_type, _ = schema.choose_type(doc.rel, {"type": declared} if declared else None)
     return note_type or schema.base
@@ -93,7 +80,12 @@ async def schema_completion(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.CompletionList | None:
     """Property names and values from the note's schema; None when it has nothing to offer."""
-    if doc.service is None or not is_note_name(doc.rel):
+    from ...core.fuzzy import fuzzy_score
+    from ...core.resolve import strip_note_suffix
+    from ...core.schema.assist import enum_values, field_context, is_link, json_types, yaml_value
+    from ...storage import lookups
+
+    if not is_note_name(doc.rel):
         return None
     closing = _closing_line(doc)
     if closing is None:
@@ -209,6 +201,8 @@ def _key_items(
     present: Sequence[str],
     edit_range: types.Range,
 ) -> types.CompletionList | None:
+    from ...core.schema.assist import hover_markdown, summary
+
     objects = schema.schemas_at(note_type, path)
     names: dict[str, None] = {}
     required: set[str] = set()
@@ -253,7 +247,11 @@ def _key_items(
 
 async def schema_hover(doc: Document, position: types.Position) -> types.Hover | None:
     """Description and type of the frontmatter key under the cursor."""
-    if doc.service is None or not is_note_name(doc.rel):
+    from ...core.frontmatter import find_frontmatter
+    from ...core.schema.assist import hover_markdown
+    from ...core.schema.positions import NodeLocator
+
+    if not is_note_name(doc.rel):
         return None
     found = find_frontmatter(doc.text)
     if found is None:
@@ -299,8 +297,15 @@ async def schema_actions(
     doc: Document, diagnostics: Sequence[types.Diagnostic]
 ) -> list[types.CodeAction]:
     """Quick fixes for schema diagnostics (their ``data.schema`` says what to do)."""
-    if doc.service is None:
-        return []
+    from ...core.schema.assist import (
+        frontmatter_block,
+        insert_properties,
+        placeholder,
+        remove_key_range,
+        replacement_text,
+        yaml_value,
+    )
+
     wanted = [
         (d, d.data["schema"])
         for d in diagnostics
@@ -404,6 +409,8 @@ async def schema_actions(
 
 def _schema_service(ls: CodexServer, uri: str) -> NotebookService | None:
     """The notebook whose ``.codex/schema.yaml`` is ``uri``, if it is one."""
+    from ...core.schema.compile import SCHEMA_PATH
+
     where = ls.locate(uri)
     if where is None or where.rel != SCHEMA_PATH:
         return None
@@ -414,41 +421,64 @@ def schema_provider(
     conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
 ) -> list[NoteProblem]:
     """The schema's problems of one file, for the diagnostics publisher."""
+    from ...storage.schema_problems import schema_problems
+
     return schema_problems(conn, notebook, rel, text, catalog)
 
 
-def register(server: CodexServer) -> None:
-    """Provide schema problems to diagnostics; react to schema edits; publish the schema
-    file's problems while it is closed (open, it is a file like any other)."""
-    timers: dict[str, asyncio.TimerHandle] = {}
-    published: dict[str, str] = {}
-    background: set[asyncio.Future[Any]] = set()
-    server.problem_providers.append(schema_provider)
+class Schema(Feature):
+    """Schema problems, completion, hover and quick fixes as providers; reacts to schema
+    edits; publishes the schema file's problems while it is closed (open, it is a file like
+    any other)."""
 
-    def spawn(coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        background.add(task)
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.published: dict[str, str] = {}
 
-        def done(finished: asyncio.Future[Any]) -> None:
-            background.discard(finished)
-            if not finished.cancelled() and finished.exception() is not None:
-                log.error("schema update failed: %s", finished.exception())
+    def setup(self) -> None:
+        """Provide schema problems, completion, hover and quick fixes."""
+        providers = self.server.providers
+        providers.problems.append(schema_provider)
+        providers.completion.append(self.completion)
+        providers.hover.append(self.hover)
+        providers.actions.append(self.actions)
 
-        task.add_done_callback(done)
+    async def completion(
+        self, doc: Document, position: types.Position
+    ) -> types.CompletionList | None:
+        """Frontmatter property names and values; None elsewhere."""
+        return await schema_completion(self.server, doc, position)
 
-    async def publish_file(service: NotebookService) -> None:
+    async def hover(self, doc: Document, position: types.Position) -> types.Hover | None:
+        """A frontmatter key's description; None elsewhere."""
+        return await schema_hover(doc, position)
+
+    async def actions(
+        self, doc: Document, diagnostics: Sequence[types.Diagnostic], only: Sequence[str] | None
+    ) -> list[types.CodeAction]:
+        """Quick fixes of schema diagnostics."""
+        return await schema_actions(doc, diagnostics)
+
+    async def publish_file(self, service: NotebookService) -> None:
         """Push the closed schema file's problems (read and compiled off the event loop),
         unless notebook-wide diagnostics already report it."""
+        from ...core.schema.compile import SCHEMA_PATH
+        from ...storage.schema_problems import schema_file_problems
+        from ...storage.schema_store import schema_source
+        from ..diagnostic_convert import digest, to_diagnostics
+
+        server = self.server
         uri = server.uri_of(service, SCHEMA_PATH)
         if server.open_document(uri) is not None:
             return
         notebook_wide = server.settings.diagnostics_scope == "notebook"
+        notebook = service.notebook
 
         def build() -> list[NoteProblem]:
-            text = schema_source(service.notebook).read_text()
+            text = schema_source(notebook).read_text()
             return [] if text is None or notebook_wide else schema_file_problems(notebook, text)
 
-        notebook = service.notebook
         problems = await asyncio.to_thread(build)
         if server.open_document(uri) is not None:
             return  # opened meanwhile: the diagnostics publisher answers for it
@@ -456,32 +486,48 @@ def register(server: CodexServer) -> None:
             problems, server.settings.diagnostics, lambda rel: server.uri_of(service, rel)
         )
         fingerprint = digest(diagnostics)
-        if published.get(uri, digest([])) == fingerprint:
+        if self.published.get(uri, digest([])) == fingerprint:
             return
-        published[uri] = fingerprint
+        self.published[uri] = fingerprint
         server.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
 
-    def schema_changed(service: NotebookService) -> None:
+    def schema_changed(self, service: NotebookService) -> None:
         """Check open notes now, and the notebook after a quiet period."""
+        server = self.server
         server.index_changed(service)
         key = str(service.notebook.root)
-        handle = timers.pop(key, None)
+        handle = self.timers.pop(key, None)
         if handle is not None:
             handle.cancel()
 
         def fire() -> None:
-            timers.pop(key, None)
-            spawn(server.update_notebook(service, []))
+            self.timers.pop(key, None)
+            server.run_task(
+                server.update_notebook(service, []), name=f"validating {key} against its schema"
+            )
 
-        timers[key] = asyncio.get_running_loop().call_later(REVALIDATE_DELAY, fire)
+        self.timers[key] = asyncio.get_running_loop().call_later(REVALIDATE_DELAY, fire)
 
-    def on_open_or_change(uri: str) -> None:
+    def on_open(self, uri: str) -> None:
+        """An opened schema file's buffer stands in for the file."""
+        self._buffer_changed(uri)
+
+    def on_change(self, uri: str, cursor: types.Position | None) -> None:
+        """An edited schema file's buffer stands in for the file."""
+        self._buffer_changed(uri)
+
+    def _buffer_changed(self, uri: str) -> None:
+        from ...core.schema.compile import SCHEMA_PATH
+        from ...storage.schema_store import schema_source
+        from ..diagnostic_convert import digest
+
+        server = self.server
         service = _schema_service(server, uri)
         if service is None:
             return
-        if published.pop(server.uri_of(service, SCHEMA_PATH), None) not in (None, digest([])):
+        if self.published.pop(server.uri_of(service, SCHEMA_PATH), None) not in (None, digest([])):
             # What was pushed for the closed file must not stay beside the open file's own.
             server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -489,31 +535,28 @@ def register(server: CodexServer) -> None:
         open_doc = server.open_document(uri)
         text = open_doc.source if open_doc is not None else None
         if schema_source(service.notebook).set_buffer(text):
-            schema_changed(service)
+            self.schema_changed(service)
 
-    def on_close(uri: str) -> None:
+    def on_close(self, uri: str) -> None:
+        """A closed schema file: the disk is the schema again."""
+        from ...core.schema.compile import SCHEMA_PATH
+        from ...storage.schema_store import schema_source
+
+        server = self.server
         service = _schema_service(server, uri)
         if service is None:
             return
-        published.pop(server.uri_of(service, SCHEMA_PATH), None)
+        self.published.pop(server.uri_of(service, SCHEMA_PATH), None)
         if schema_source(service.notebook).set_buffer(None):
-            schema_changed(service)
+            self.schema_changed(service)
         else:
-            spawn(publish_file(service))
+            self._publish_soon(service)
 
-    def on_index_changed(service: NotebookService) -> None:
-        spawn(publish_file(service))
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Publish the closed schema file's problems again."""
+        self._publish_soon(service)
 
-    server.on_document_opened.append(on_open_or_change)
-    server.on_document_changed.append(on_open_or_change)
-    server.on_document_closed.append(on_close)
-    server.on_index_changed.append(on_index_changed)
-
-
-__all__ = [
-    "register",
-    "schema_actions",
-    "schema_completion",
-    "schema_hover",
-    "schema_provider",
-]
+    def _publish_soon(self, service: NotebookService) -> None:
+        self.server.run_task(
+            self.publish_file(service), name=f"schema problems of {service.notebook.root}"
+        )

@@ -3,25 +3,25 @@ the backlink code lens."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from lsprotocol import types
 
-from ...core.locate import title_heading
 from ...core.model import Heading, ParsedNote
 from ...core.textpos import LineIndex
-from ...storage import lookups
-from ...storage.references import destination as link_destination
-from ...storage.service import NotebookService
-from ...storage.symbol_index import Symbol, SymbolCache, SymbolKind
 from ..convert import ZERO_RANGE, lsp_range
+from ..feature import Feature, handles
 from ..partial import partial_answer
 from ..server import CodexServer, Document
-from .history import history_lens
-from .views import view_lenses
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...storage.service import NotebookService
+    from ...storage.symbol_index import Symbol, SymbolCache
 
 WORKSPACE_SYMBOL_LIMIT = 200
 SHOW_BACKLINKS = "codex.showBacklinks"
@@ -90,11 +90,12 @@ def index_line_has_text(index: LineIndex, line: int) -> bool:
     return bool(index.line_text(line).strip())
 
 
+# By the value of storage's ``SymbolKind``, which loads with the index, after start-up.
 _KINDS = {
-    SymbolKind.NOTE: types.SymbolKind.File,
-    SymbolKind.ALIAS: types.SymbolKind.Constant,
-    SymbolKind.HEADING: types.SymbolKind.String,
-    SymbolKind.TAG: types.SymbolKind.Key,
+    "note": types.SymbolKind.File,
+    "alias": types.SymbolKind.Constant,
+    "heading": types.SymbolKind.String,
+    "tag": types.SymbolKind.Key,
 }
 
 
@@ -103,43 +104,52 @@ def workspace_symbol_of(symbol: Symbol, uri_of: Callable[[str], str]) -> types.W
     where = lsp_range(symbol.range) if symbol.range is not None else ZERO_RANGE
     return types.WorkspaceSymbol(
         name=symbol.name,
-        kind=_KINDS[symbol.kind],
+        kind=_KINDS[symbol.kind.value],
         location=types.Location(uri_of(symbol.path), where),
         container_name=symbol.container,
     )
 
 
-def register(server: CodexServer) -> None:
-    """Register symbols, links, folding and code lens."""
+class Symbols(Feature):
+    """Outline, folding, workspace symbols, document links, and code lens: the backlink
+    lens and every provider's (view row counts, git history)."""
 
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        # One symbol index per notebook, used only on that notebook's reader thread.
+        self.caches: WeakKeyDictionary[NotebookService, SymbolCache] = WeakKeyDictionary()
+
+    @handles(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def document_symbol(
-        ls: CodexServer, params: types.DocumentSymbolParams
+        self, params: types.DocumentSymbolParams
     ) -> list[types.DocumentSymbol] | None:
-        doc = await ls.document(params.text_document.uri)
+        """The heading outline of any open or notebook document."""
+        doc = await self.server.text_at(params.text_document.uri)
         return outline(doc.note, doc.index) if doc else None
 
-    @server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+    @handles(types.TEXT_DOCUMENT_FOLDING_RANGE)
     async def folding_range(
-        ls: CodexServer, params: types.FoldingRangeParams
+        self, params: types.FoldingRangeParams
     ) -> list[types.FoldingRange] | None:
-        doc = await ls.document(params.text_document.uri)
+        """The frontmatter and heading sections of any open or notebook document."""
+        doc = await self.server.text_at(params.text_document.uri)
         return folding(doc.note, doc.index) if doc else None
 
-    # One symbol index per notebook, used only on that notebook's reader thread.
-    caches: WeakKeyDictionary[NotebookService, SymbolCache] = WeakKeyDictionary()
-
-    @server.feature(types.WORKSPACE_SYMBOL)
+    @handles(types.WORKSPACE_SYMBOL)
     async def workspace_symbol(
-        ls: CodexServer, params: types.WorkspaceSymbolParams
+        self, params: types.WorkspaceSymbolParams
     ) -> list[types.WorkspaceSymbol]:
+        """Notes, aliases, headings and tags matching the query, best first, capped."""
+        from ...storage.symbol_index import SymbolCache
+
+        ls = self.server
         services = list(ls.services.values())
         indexing = [s.notebook.name for s in services if not s.ready.is_set()]
         found: list[tuple[Symbol, NotebookService]] = []
         # workspace/symbol has no isIncomplete: the work-done token says the answer is partial.
         with partial_answer(ls, params.work_done_token, "Workspace symbols", indexing):
             for service in services:
-                cache = caches.setdefault(service, SymbolCache())
+                cache = self.caches.setdefault(service, SymbolCache())
                 symbols = await ls.read(
                     service,
                     partial(cache.search, query=params.query, limit=WORKSPACE_SYMBOL_LIMIT),
@@ -151,12 +161,16 @@ def register(server: CodexServer) -> None:
             for symbol, service in found[:WORKSPACE_SYMBOL_LIMIT]
         ]
 
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+    @handles(types.TEXT_DOCUMENT_DOCUMENT_LINK)
     async def document_link(
-        ls: CodexServer, params: types.DocumentLinkParams
+        self, params: types.DocumentLinkParams
     ) -> list[types.DocumentLink] | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+        """Every link of the note that leads somewhere, with where (line anchors)."""
+        from ...storage.references import destination as link_destination
+
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
         service = doc.service
         link_caps = ls.client_capabilities.text_document
@@ -185,24 +199,24 @@ def register(server: CodexServer) -> None:
 
         return await ls.read(service, build)
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-    async def code_lens(
-        ls: CodexServer, params: types.CodeLensParams
-    ) -> list[types.CodeLens] | None:
-        doc = await ls.document(params.text_document.uri)
-        if doc is None or doc.service is None:
+    @handles(types.TEXT_DOCUMENT_CODE_LENS)
+    async def code_lens(self, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+        """The backlink lens (unless turned off), then every lens provider's."""
+        ls = self.server
+        doc = await ls.note_at(params.text_document.uri)
+        if doc is None:
             return None
-        rows = await view_lenses(ls, doc) or []  # row counts of views in the document
-        if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
-            return rows or None
         lenses = [await backlink_lens(ls, doc)] if ls.settings.code_lens_backlinks else []
-        history = await history_lens(ls, doc)  # None unless tracked by git (and enabled)
-        return [*rows, *lenses, history] if history else [*rows, *lenses] or None
+        for provide in list(ls.providers.lenses):
+            lenses += await provide(doc)
+        return lenses or None
 
 
 async def backlink_lens(ls: CodexServer, doc: Document) -> types.CodeLens:
     """ "N backlinks" on the title line, opening the list of referencing places."""
-    assert doc.service is not None
+    from ...core.locate import title_heading
+    from ...storage import lookups
+
     service = doc.service
     rows = await ls.read(service, lambda conn: lookups.links_to(conn, doc.rel))
     heading = title_heading(doc.note)

@@ -10,41 +10,49 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.syntax import is_note_name
 from ...core.textpos import utf16_len
-from ...storage.service import NotebookService
 from ..convert import uri_to_path
+from ..feature import Feature, handles
 from ..log import set_log_file, set_log_level
 from ..server import CodexServer
 from ..settings import parse_settings
-from ..watcher import ChangeBatcher, FolderWatcher
+from ..watcher import ChangeBatcher
+
+if TYPE_CHECKING:
+    from ...storage.service import NotebookService
+    from ..folder_watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
-# How long ``shutdown`` waits for index runs to finish before answering.
 
+class Sync(Feature):
+    """Life cycle, open documents, watched files, workspace folders and settings; the
+    source of the document events every other feature hears."""
 
-def register(server: CodexServer) -> None:
-    """Register life-cycle and synchronisation handlers."""
-    batcher = ChangeBatcher(server)
-    watchers: dict[Path, FolderWatcher] = {}
-    pending_writes: dict[str, asyncio.TimerHandle] = {}
-    background: set[asyncio.Future[Any]] = set()
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.batcher = ChangeBatcher(server)
+        self.watchers: dict[Path, FolderWatcher] = {}
+        self.pending_writes: dict[str, asyncio.TimerHandle] = {}
 
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: CodexServer, params: types.InitializeParams) -> None:
+    @handles(types.INITIALIZE)
+    def initialize(self, params: types.InitializeParams) -> None:
+        """Apply the initialization options, then let every feature see the params."""
         options = params.initialization_options
         if isinstance(options, dict):
-            apply_settings(ls, options.get("codex", options) if "codex" in options else options)
-        for listener in ls.on_initialize:
-            listener(params)
+            codex = options.get("codex", options) if "codex" in options else options
+            apply_settings(self.server, codex)
+        self.server.initializing(params)
 
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: CodexServer, params: types.InitializedParams) -> None:
+    @handles(types.INITIALIZED)
+    async def initialized(self, params: types.InitializedParams) -> None:
+        """Open the workspace folders as notebooks, watch them and index them."""
+        ls = self.server
         folders = ls.workspace.folders
         uris = [f.uri for f in folders.values()] if folders else []
         if not uris and ls.workspace.root_uri:
@@ -55,7 +63,7 @@ def register(server: CodexServer) -> None:
         finally:
             ls.folders_opened.set()
         await load_configuration(ls)
-        await start_watching(ls, watchers, batcher)
+        await self.start_watching()
         await asyncio.gather(
             *(
                 ls.index_notebook(service)
@@ -65,26 +73,26 @@ def register(server: CodexServer) -> None:
             return_exceptions=True,
         )
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
-    async def folders_changed(
-        ls: CodexServer, params: types.DidChangeWorkspaceFoldersParams
-    ) -> None:
+    @handles(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def folders_changed(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        """Close the notebooks of removed folders, open and index those of added ones."""
+        ls = self.server
         for folder in params.event.removed:
             await ls.remove_folder(folder.uri)
         created: list[NotebookService] = []
         for folder in params.event.added:
             created += await ls.add_folder(folder.uri)
         live_roots = set(ls.services)
-        for root in [r for r in watchers if r not in live_roots]:
-            watchers.pop(root).stop()
-        await start_watching(ls, watchers, batcher)
+        for root in [r for r in self.watchers if r not in live_roots]:
+            self.watchers.pop(root).stop()
+        await self.start_watching()
         for service in created:
             ls.start_indexing(service)
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def configuration_changed(
-        ls: CodexServer, params: types.DidChangeConfigurationParams
-    ) -> None:
+    @handles(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def configuration_changed(self, params: types.DidChangeConfigurationParams) -> None:
+        """Apply new settings; everything that depends on them is computed again."""
+        ls = self.server
         settings = params.settings
         if isinstance(settings, dict) and isinstance(settings.get("codex"), dict):
             apply_settings(ls, settings["codex"])
@@ -93,57 +101,62 @@ def register(server: CodexServer) -> None:
         for service in list(ls.services.values()):
             ls.index_changed(service)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: CodexServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.start_opening(params.text_document.uri)
-        schedule_write(ls, params.text_document.uri, 0.0)
-        for listener in ls.on_document_opened:
-            listener(params.text_document.uri)
+    @handles(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(self, params: types.DidOpenTextDocumentParams) -> None:
+        """Open the document's notebook if needed, index the buffer, tell the features."""
+        uri = params.text_document.uri
+        self.server.start_opening(uri)
+        self.schedule_write(uri, 0.0)
+        self.server.opened(uri)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: CodexServer, params: types.DidChangeTextDocumentParams) -> None:
-        schedule_write(ls, params.text_document.uri, ls.settings.debounce_ms / 1000)
+    @handles(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(self, params: types.DidChangeTextDocumentParams) -> None:
+        """Index the buffer after a quiet period; tell the features where the cursor is."""
+        uri = params.text_document.uri
+        self.schedule_write(uri, self.server.settings.debounce_ms / 1000)
         cursor = edit_end(params.content_changes[-1]) if params.content_changes else None
-        for edited in ls.on_document_edited:
-            edited(params.text_document.uri, cursor)
-        for listener in ls.on_document_changed:
-            listener(params.text_document.uri)
+        self.server.changed(uri, cursor)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: CodexServer, params: types.DidSaveTextDocumentParams) -> None:
-        schedule_write(ls, params.text_document.uri, 0.0)
-        for listener in ls.on_document_saved:
-            listener(params.text_document.uri)
+    @handles(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(self, params: types.DidSaveTextDocumentParams) -> None:
+        """Index the saved buffer now and tell the features."""
+        self.schedule_write(params.text_document.uri, 0.0)
+        self.server.saved(params.text_document.uri)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: CodexServer, params: types.DidCloseTextDocumentParams) -> None:
+    @handles(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(self, params: types.DidCloseTextDocumentParams) -> None:
+        """Return the note to its disk text and clear what was pushed for it."""
+        ls = self.server
         uri = params.text_document.uri
         ls.forget(uri)
-        handle = pending_writes.pop(uri, None)
+        handle = self.pending_writes.pop(uri, None)
         if handle is not None:
             handle.cancel()
         where = ls.locate(uri)
         if where is not None:
             # The disk is the truth again for a closed note (unsaved edits are dropped).
-            spawn(ls, ls.update_notebook(where.service, [where.rel]))
+            ls.run_task(
+                ls.update_notebook(where.service, [where.rel]), name=f"re-indexing closed {uri}"
+            )
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
-        for listener in ls.on_document_closed:
-            listener(uri)
+        ls.closed(uri)
 
-    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def watched_files_changed(ls: CodexServer, params: types.DidChangeWatchedFilesParams) -> None:
+    @handles(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
+        """Queue the changed files for one index update per notebook."""
         for change in params.changes:
             path = uri_to_path(change.uri)
             if path is not None:
-                batcher.add(path)
+                self.batcher.add(path)
 
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(ls: CodexServer, params: Any) -> None:
-        stopping = list(watchers.values())
-        watchers.clear()
-        services = list(ls.services.values())
+    @handles(types.SHUTDOWN)
+    async def shutdown(self, params: Any) -> None:
+        """Stop watching and close every notebook, on a thread: ``shutdown`` answers at once."""
+        stopping = list(self.watchers.values())
+        self.watchers.clear()
+        services = list(self.server.services.values())
 
         def close_all() -> None:
             for watcher in stopping:
@@ -154,28 +167,74 @@ def register(server: CodexServer) -> None:
         # Closing waits for running index runs, so it runs on a thread and shutdown answers at
         # once: a client may send ``exit`` right behind it. The process ends only once the
         # closing thread has finished (the interpreter joins it), so nothing is cut short.
-        closing = asyncio.ensure_future(asyncio.to_thread(close_all))
-        background.add(closing)
-        closing.add_done_callback(background.discard)
+        self.server.run_task(asyncio.to_thread(close_all), name="closing the notebooks")
 
-    def schedule_write(ls: CodexServer, uri: str, delay: float) -> None:
+    def schedule_write(self, uri: str, delay: float) -> None:
         """Write the buffer of ``uri`` to the index after ``delay`` seconds of quiet."""
         path = uri_to_path(uri)
         if path is None or not is_note_name(path.name):
             return
-        handle = pending_writes.pop(uri, None)
+        handle = self.pending_writes.pop(uri, None)
         if handle is not None:
             handle.cancel()
+        ls = self.server
 
         def fire() -> None:
-            pending_writes.pop(uri, None)
+            self.pending_writes.pop(uri, None)
             doc = ls.open_document(uri)
             where = ls.locate(uri)
             if doc is None or where is None:
                 return
-            spawn(ls, ls.update_notebook(where.service, [where.rel], {where.rel: doc.source}))
+            ls.run_task(
+                ls.update_notebook(where.service, [where.rel], {where.rel: doc.source}),
+                name=f"indexing the buffer of {uri}",
+            )
 
-        pending_writes[uri] = asyncio.get_running_loop().call_later(delay, fire)
+        self.pending_writes[uri] = asyncio.get_running_loop().call_later(delay, fire)
+
+    async def start_watching(self) -> None:
+        """Watch every notebook: through the client when it can, else with watchdog."""
+        from ..folder_watcher import FolderWatcher
+
+        ls, batcher = self.server, self.batcher
+        batcher.bind(asyncio.get_running_loop())
+        mode = ls.settings.watcher
+        if mode == "off":
+            return
+        workspace = ls.client_capabilities.workspace
+        client_can = bool(
+            workspace
+            and workspace.did_change_watched_files
+            and workspace.did_change_watched_files.dynamic_registration
+        )
+        if client_can and mode in ("auto", "client"):
+            if batcher.client_registered:
+                return
+            batcher.client_registered = True
+            try:
+                await ls.client_register_capability_async(
+                    types.RegistrationParams(registrations=[_WATCH_ALL])
+                )
+                return
+            except Exception as exc:
+                batcher.client_registered = False
+                log.warning("client refused file watching (%s); using watchdog", exc)
+        if mode == "client":
+            return
+        for root in ls.services:
+            if root not in self.watchers:
+                watcher = FolderWatcher(root, batcher.add_threadsafe)
+                if watcher.start():
+                    self.watchers[root] = watcher
+
+
+_WATCH_ALL = types.Registration(
+    id="codex-watch-files",
+    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+    register_options=types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern="**/*")]
+    ),
+)
 
 
 def edit_end(change: types.TextDocumentContentChangeEvent) -> types.Position | None:
@@ -188,17 +247,6 @@ def edit_end(change: types.TextDocumentContentChangeEvent) -> types.Position | N
     if len(lines) == 1:
         return types.Position(start.line, start.character + utf16_len(lines[0]))
     return types.Position(start.line + len(lines) - 1, utf16_len(lines[-1]))
-
-
-def spawn(ls: CodexServer, coroutine: Any) -> None:
-    """Run a coroutine in the background, logging (never raising) its failure."""
-    task = asyncio.ensure_future(coroutine)
-
-    def done(finished: asyncio.Future[Any]) -> None:
-        if not finished.cancelled() and finished.exception() is not None:
-            log.error("background update failed: %s", finished.exception())
-
-    task.add_done_callback(done)
 
 
 async def load_configuration(ls: CodexServer) -> None:
@@ -229,49 +277,3 @@ def apply_settings(ls: CodexServer, raw: Any) -> None:
         ls.window_show_message(
             types.ShowMessageParams(types.MessageType.Warning, f"codex-lsp settings: {warning}")
         )
-
-
-async def start_watching(
-    ls: CodexServer, watchers: dict[Path, FolderWatcher], batcher: ChangeBatcher
-) -> None:
-    """Watch every notebook: through the client when it can, else with watchdog."""
-    batcher.bind(asyncio.get_running_loop())
-    mode = ls.settings.watcher
-    if mode == "off":
-        return
-    workspace = ls.client_capabilities.workspace
-    client_can = bool(
-        workspace
-        and workspace.did_change_watched_files
-        and workspace.did_change_watched_files.dynamic_registration
-    )
-    if client_can and mode in ("auto", "client"):
-        if not batcher.client_registered:
-            batcher.client_registered = True
-            try:
-                await ls.client_register_capability_async(
-                    types.RegistrationParams(
-                        registrations=[
-                            types.Registration(
-                                id="codex-watch-files",
-                                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                                    watchers=[types.FileSystemWatcher(glob_pattern="**/*")]
-                                ),
-                            )
-                        ]
-                    )
-                )
-                return
-            except Exception as exc:
-                batcher.client_registered = False
-                log.warning("client refused file watching (%s); using watchdog", exc)
-        else:
-            return
-    if mode == "client":
-        return
-    for root in ls.services:
-        if root not in watchers:
-            watcher = FolderWatcher(root, batcher.add_threadsafe)
-            if watcher.start():
-                watchers[root] = watcher

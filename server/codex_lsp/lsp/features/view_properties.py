@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...storage import views as stored_views
+from ..feature import Feature, command
 from ..requests import command_argument, required_field
-from ..server import CodexServer
 
 
-def register(server: CodexServer) -> None:
-    """Register codex.properties."""
+class ViewProperties(Feature):
+    """The properties view editors offer."""
 
-    @server.command("codex.properties")
-    async def properties(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.properties")
+    async def properties(self, *args: Any) -> dict[str, Any]:
+        """``codex.properties``: the notebook's properties with kinds and allowed values."""
+        from ...storage import views as stored_views
+
+        ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a file URI")
         where = await ls.confine(uri)
         service = where.service

@@ -2,10 +2,9 @@
 language features of view files (``.cdx``, ``.base``) and inline view blocks: diagnostics,
 completion, hover and the row-count code lens.
 
-View problems reach the diagnostics publisher as a problem provider (:func:`view_problems`);
-the other features call :func:`view_hover`, :func:`view_completion` and
-:func:`view_lenses` first for the documents they serve, the way they ask the schema feature
-about frontmatter.
+View problems (:func:`view_problems`), completion, hover, lenses and the refresh action are
+providers on the host: the diagnostics, completion, hover, code-lens and code-action features
+ask them first for the documents they serve.
 """
 
 from __future__ import annotations
@@ -13,37 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.model import Position, Severity
-from ...core.problems import FIXED_SETTING, NoteProblem
-from ...core.resolve import Catalog
-from ...core.schema.check import SidecarText
-from ...core.sidecar import parse_sidecar
 from ...core.textpos import LineIndex, utf16_offset
-from ...core.views.check import check_file
-from ...core.views.engine import Result, ViewInvalid
-from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
-from ...core.views.expr import Member, Name, walk
-from ...core.views.inline import inline_blocks
-from ...core.views.render import Marker
-from ...core.views.setprop import (
-    SetPropertyError,
-    frontmatter_keys,
-    property_home,
-    set_json_property,
-    set_property,
-)
-from ...core.views.spec import TOP_KEYS, VIEW_KEYS, ViewFile, read_view_file
-from ...storage import views as stored_views
-from ...storage.notebooks import Notebook
-from ...storage.schema_store import read_sidecars
 from ..convert import lsp_range
+from ..feature import Feature, command
 from ..requests import (
     InvalidParams,
     RequestFailed,
@@ -52,6 +30,17 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer, Document
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import Catalog
+    from ...core.schema.check import SidecarText
+    from ...core.views.engine import Result
+    from ...core.views.render import Marker
+    from ...core.views.spec import ViewFile
+    from ...storage.notebooks import Notebook
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +61,8 @@ def _is_view_name(rel: str) -> bool:
 
 def _text_sections(rel: str, text: str) -> list[tuple[int, str]]:
     """(offset, text) of every view in file ``rel``: the whole file, or each inline block."""
+    from ...core.views.inline import inline_blocks
+
     if _is_view_name(rel):
         return [(0, text)]
     return [(b.start, b.body) for b in inline_blocks(text)]
@@ -96,6 +87,11 @@ def view_problems(
 ) -> list[NoteProblem]:
     """The problems of a view file, or of a note's inline view blocks (none without blocks):
     the diagnostics publisher's provider. Blocking: runs on the notebook's reader thread."""
+    from ...core.problems import FIXED_SETTING, NoteProblem
+    from ...core.views.check import check_file
+    from ...core.views.spec import read_view_file
+    from ...storage import views as stored_views
+
     sections = _text_sections(rel, text)
     if not sections:
         return []
@@ -119,6 +115,8 @@ def view_problems(
 
 def _at(doc: Document, position: types.Position) -> tuple[int, ViewFile, int] | None:
     """The view section under the cursor: (offset in the section, its file, section base)."""
+    from ...core.views.spec import read_view_file
+
     offset = doc.index.offset(Position(position.line, position.character))
     for base, text in _sections(doc):
         if base <= offset <= base + len(text):
@@ -128,6 +126,8 @@ def _at(doc: Document, position: types.Position) -> tuple[int, ViewFile, int] | 
 
 def _property_at(file: ViewFile, offset: int) -> tuple[str, int, int] | None:
     """The note property named at ``offset`` (in an expression or a column), with its span."""
+    from ...core.views.expr import Member, Name, walk
+
     for located in file.expressions:
         site = located.site
         if located.expr is None or site.base is None:
@@ -155,8 +155,8 @@ async def view_hover(
     ls: CodexServer, doc: Document, position: types.Position
 ) -> types.Hover | None:
     """Hover on a property in a view: its kind and how many notes have it."""
-    if doc.service is None:
-        return None
+    from ...storage import views as stored_views
+
     found = _at(doc, position)
     if found is None:
         return None
@@ -188,7 +188,11 @@ async def view_completion(
 ) -> types.CompletionList | None:
     """Completion in a view: keys at the start of a line, else properties, ``file.`` fields and
     methods, functions, and tags or folders inside ``hasTag("``/``inFolder("``."""
-    if doc.service is None or _at(doc, position) is None:
+    from ...core.views.evaluate import FILE_FIELDS, FILE_METHODS, GLOBAL_FUNCTIONS, METHODS
+    from ...core.views.spec import TOP_KEYS, VIEW_KEYS
+    from ...storage import views as stored_views
+
+    if _at(doc, position) is None:
         return None
     full = doc.index.line_text(position.line)
     line = full[: utf16_offset(full, position.character)]
@@ -256,8 +260,10 @@ def _folders(conn: sqlite3.Connection) -> list[str]:
 
 async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | None:
     """A lens with the row count above each view of a view file or inline block."""
-    if doc.service is None:
-        return None
+    from ...core.views.engine import ViewInvalid
+    from ...core.views.spec import read_view_file
+    from ...storage import views as stored_views
+
     sections = _sections(doc)
     if not sections:
         return None
@@ -292,6 +298,8 @@ async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | 
 
 async def _text_of(ls: CodexServer, uri: str) -> tuple[Any, str, str]:
     """(service, notebook-relative path, text) of a file of an open notebook; buffers win."""
+    from ...storage import views as stored_views
+
     where = await ls.confine(uri)
     buffer = ls.open_document(uri)
     if buffer is not None:
@@ -326,9 +334,11 @@ async def view_actions(
 ) -> list[types.CodeAction]:
     """A "Refresh materialized views" source action on a note whose ``codex:view`` blocks are
     stale (unless the client asks only for other kinds)."""
+    from ...storage import views as stored_views
+
     if only and not any(types.CodeActionKind.Source.startswith(k) for k in only):
         return []
-    if doc.service is None or "codex:view" not in doc.text or is_view_document(doc):
+    if "codex:view" not in doc.text or is_view_document(doc):
         return []
     root = doc.service.notebook.root
     stale = await ls.read(doc.service, lambda conn: stored_views.stale_blocks(conn, root, doc.text))
@@ -350,6 +360,11 @@ async def _sidecar_home(
     """(kind, path, text) of the sidecar of note ``rel`` that ``key`` must be written to, or
     None for the note's frontmatter; open sidecar buffers win over the disk. Refuses an XML
     sidecar: its structure (attributes, repeated elements) has no faithful one-value edit."""
+    from ...core.schema.check import SidecarText
+    from ...core.sidecar import parse_sidecar
+    from ...core.views.setprop import frontmatter_keys, property_home
+    from ...storage.schema_store import read_sidecars
+
     root = service.notebook.root
     texts = {s.path: s for s in await asyncio.to_thread(read_sidecars, root, rel)}
     for path in list(texts):
@@ -397,21 +412,19 @@ class _SaveRefresher:
         if _is_view_name(where.rel) or not where.rel.lower().endswith(".md"):
             return
         self.running.add(uri)
-        task = asyncio.ensure_future(
-            self.refresh(uri, where.service, where.rel, buffer.source, buffer.version)
+        task = self.ls.run_task(
+            self.refresh(uri, where.service, where.rel, buffer.source, buffer.version),
+            name=f"refreshing the views of {uri} on save",
         )
-        task.add_done_callback(lambda done: self._finished(uri, done))
-
-    def _finished(self, uri: str, task: asyncio.Future[None]) -> None:
-        self.running.discard(uri)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("refreshing the views of %s on save failed: %s", uri, task.exception())
+        task.add_done_callback(lambda _: self.running.discard(uri))
 
     async def refresh(
         self, uri: str, service: Any, rel: str, text: str, version: int | None
     ) -> None:
         """Index the saved ``text`` (a view may list the note itself), then send the fresh
         results as an edit of that ``version`` of the buffer."""
+        from ...storage import views as stored_views
+
         await self.ls.update_notebook(service, [rel], {rel: text})
         root = service.notebook.root
         stale = await self.ls.read(
@@ -446,14 +459,57 @@ def _notebook(ls: CodexServer, value: str | None) -> Any:
     raise RequestFailed(f"{value} is not an open notebook")
 
 
-def register(server: CodexServer) -> None:
-    """Register codex.query, codex.views, codex.writeViews and codex.setProperty, the view
-    problems as a diagnostics provider, and the refresh of materialized views on save."""
-    server.problem_providers.append(view_problems)
-    server.on_document_saved.append(_SaveRefresher(server).on_saved)
+class Views(Feature):
+    """``codex.query``, ``codex.views``, ``codex.writeViews`` and ``codex.setProperty``; view
+    problems, completion, hover, lenses and the refresh action as providers; the refresh of
+    materialized views on save."""
 
-    @server.command("codex.query")
-    async def query(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    def __init__(self, server: CodexServer) -> None:
+        super().__init__(server)
+        self.refresher = _SaveRefresher(server)
+
+    def setup(self) -> None:
+        """Provide what view files and inline view blocks need from the other features."""
+        providers = self.server.providers
+        providers.problems.append(view_problems)
+        providers.completion.append(self.completion)
+        providers.hover.append(self.hover)
+        providers.actions.append(self.actions)
+        providers.lenses.append(self.lenses)
+
+    async def completion(
+        self, doc: Document, position: types.Position
+    ) -> types.CompletionList | None:
+        """Completion inside a view file or block; None elsewhere."""
+        return await view_completion(self.server, doc, position)
+
+    async def hover(self, doc: Document, position: types.Position) -> types.Hover | None:
+        """Hover on a property in a view; None elsewhere."""
+        return await view_hover(self.server, doc, position)
+
+    async def actions(
+        self, doc: Document, diagnostics: Sequence[types.Diagnostic], only: Sequence[str] | None
+    ) -> list[types.CodeAction]:
+        """The refresh of stale materialized views."""
+        return await view_actions(self.server, doc, only)
+
+    async def lenses(self, doc: Document) -> list[types.CodeLens]:
+        """Row counts above each view."""
+        return await view_lenses(self.server, doc) or []
+
+    def on_save(self, uri: str) -> None:
+        """Refresh the saved note's materialized views (when turned on)."""
+        self.refresher.on_saved(uri)
+
+    @command("codex.query")
+    async def query(self, *args: Any) -> dict[str, Any]:
+        """``codex.query``: run a filter expression, a view file or an inline view."""
+        from ...core.views.engine import ViewInvalid
+        from ...core.views.inline import inline_blocks
+        from ...core.views.spec import read_view_file
+        from ...storage import views as stored_views
+
+        ls = self.server
         arg = command_argument(args)
         expression = optional_field(arg, "query", str, "a string (a filter expression)")
         uri = optional_field(arg, "uri", str, "a file URI")
@@ -483,8 +539,12 @@ def register(server: CodexServer) -> None:
         # Every view of the source as it is now (the buffer when open): an editor's tabs.
         return {**_result_json(ls, service, result), "views": [v.name for v in file.views]}
 
-    @server.command("codex.views")
-    async def list_views(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
+    @command("codex.views")
+    async def list_views(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.views``: every view of the open notebooks."""
+        from ...storage import views as stored_views
+
+        ls = self.server
         command_argument(args)
         found: list[dict[str, Any]] = []
         for service in list(ls.services.values()):
@@ -503,8 +563,12 @@ def register(server: CodexServer) -> None:
                 )
         return found
 
-    @server.command(WRITE_VIEWS)
-    async def write_views(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command(WRITE_VIEWS)
+    async def write_views(self, *args: Any) -> dict[str, Any]:
+        """``codex.writeViews``: write fresh results into a note's stale views."""
+        from ...storage import views as stored_views
+
+        ls = self.server
         uri = required_field(command_argument(args), "uri", str, "a file URI")
         service, rel, text = await _text_of(ls, uri)
         root = service.notebook.root
@@ -519,8 +583,12 @@ def register(server: CodexServer) -> None:
             raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
         return {"uri": uri, "updated": len(stale)}
 
-    @server.command("codex.setProperty")
-    async def set_prop(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    @command("codex.setProperty")
+    async def set_prop(self, *args: Any) -> dict[str, Any]:
+        """``codex.setProperty``: set a note's property (frontmatter or sidecar)."""
+        from ...core.views.setprop import SetPropertyError, set_json_property, set_property
+
+        ls = self.server
         arg = command_argument(args)
         uri = required_field(arg, "uri", str, "a file URI")
         key = required_field(arg, "key", str, "a string")

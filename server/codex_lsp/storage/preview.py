@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from ...core.parser import parse_note
-from ...core.resolve import find_anchor, strip_note_suffix, target_of_note
-from ...core.syntax import is_note_name
-from ...storage import lookups
-from ...storage.service import NotebookService
+from ..core.parser import parse_note
+from ..core.resolve import find_anchor, strip_note_suffix, target_of_note
+from ..core.syntax import is_note_name
+from . import lookups
+from .service import NotebookService
 
 PREVIEW_LINES = 12
 SUMMARY_KEYS = 6
