@@ -520,6 +520,7 @@ def create_server() -> CodexServer:
     """A server with every feature registered."""
     from .features import (
         actions,
+        attachments,
         commands,
         completion,
         connections,
@@ -553,6 +554,7 @@ def create_server() -> CodexServer:
         refresh,
         views,
         view_properties,
+        attachments,
     ):
         module.register(server)
     return server

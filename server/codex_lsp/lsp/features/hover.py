@@ -13,6 +13,7 @@ from ...storage import lookups
 from ..convert import core_position, lsp_range
 from ..server import CodexServer
 from . import schema, views
+from .attachments import attachment_hover
 from .diagnostics import note_catalog, resolve_in
 from .preview import preview_markdown
 
@@ -49,6 +50,8 @@ def register(server: CodexServer) -> None:
             if result.target is None:
                 return f"Broken link: no note or file named `{link.target}`"
             _, anchor, is_block = effective_target(link, result)
+            if not anchor and (shown := attachment_hover(service, conn, result.target)):
+                return shown
             return preview_markdown(service, conn, result.target, anchor, is_block) or ""
 
         text = await ls.read(service, build)
