@@ -215,3 +215,16 @@ def test_hover_of_another_file_gives_size_and_type() -> None:
         AttachmentFacts("raw.bin", "file:///nb/raw.bin", 2048, None, b"\x00\x01")
     )
     assert text == "**raw.bin** · 2.0 KB · `application/octet-stream`  \n`raw.bin`"
+
+
+@settings(max_examples=200, deadline=500)
+@given(st.binary(max_size=3000), st.sampled_from(["csv", "tsv", "png", "bin"]), st.booleans())
+def test_no_file_content_crashes_the_hover(data: bytes, extension: str, complete: bool) -> None:
+    text = attachment_markdown(
+        AttachmentFacts(
+            f"f.{extension}", "file:///nb/f", len(data) if complete else 10**9, None, data
+        )
+    )
+    assert text.startswith(f"**f.{extension}**")
+    table = read_table(data, extension, complete)
+    assert table is None or (len(table.rows) <= 10 and len(table.header) <= 12)

@@ -56,6 +56,7 @@ async def test_hover_on_an_image_embed_shows_the_image(shared_lab: Session) -> N
     size = image.stat().st_size
     assert value.startswith(f"**gel-2026-03-05.png** · 56 × 40 px · {size} B · `image/png`")
     assert f"![gel-2026-03-05.png]({image.as_uri()})" in value
+    assert value.endswith("*2 backlinks*")  # this note and daily/2026-03-05
 
 
 async def test_hover_on_a_csv_link_shows_rows_and_sidecar(shared_lab: Session) -> None:
@@ -218,14 +219,15 @@ async def test_attach_refuses_what_leads_outside(fresh_lab: Session, tmp_path: P
     uri = lab.open(GEL_NOTE)
     source = _outside_file(tmp_path, "x.png", b"x")
     bad = [
-        {"uri": uri, "files": [str(source)], "folder": "../outside"},
-        {"uri": (tmp_path / "note.md").as_uri(), "files": [str(source)]},
-        {"uri": uri, "files": ["relative/x.png"]},
-        {"uri": uri, "files": [str(tmp_path / "missing.png")]},
-        {"uri": uri, "files": []},
+        ({"uri": uri, "files": [str(source)], "folder": "../outside"}, "must be in the notebook"),
+        ({"uri": (tmp_path / "note.md").as_uri(), "files": [str(source)]}, "not inside an open"),
+        ({"uri": uri, "files": ["relative/x.png"]}, "files must be a non-empty list of absolute"),
+        ({"uri": uri, "files": [str(tmp_path / "missing.png")]}, "No such file"),
+        ({"uri": uri, "files": [str(tmp_path)]}, "is not a regular file"),
+        ({"uri": uri, "files": []}, "files must be a non-empty list"),
     ]
-    for argument in bad:
-        with pytest.raises(JsonRpcException):
+    for argument, message in bad:
+        with pytest.raises(JsonRpcException, match=message):
             await lab.command("codex.attach", argument)
     assert not (tmp_path / "outside").exists()
     assert not (lab.root / "attachments").exists() or not any(

@@ -20,6 +20,7 @@ from ...core.attach_names import attachment_folder
 from ...core.attachment_preview import attachment_markdown
 from ...core.media import attachment_kind
 from ...core.names import BadName
+from ...storage import lookups
 from ...storage.attach import Attached, AttachFailed, attach_files
 from ...storage.attachment_info import attachment_facts
 from ...storage.service import NotebookService
@@ -43,7 +44,10 @@ def attachment_hover(service: NotebookService, conn: sqlite3.Connection, path: s
     Runs on the reader thread."""
     root = service.notebook.root
     facts = attachment_facts(conn, root, path, path_to_uri(root / path))
-    return attachment_markdown(facts) if facts is not None else None
+    if facts is None:
+        return None
+    count = lookups.backlink_counts(conn, [path]).get(path, 0)
+    return f"{attachment_markdown(facts)}\n\n*{count} backlink{'s' * (count != 1)}*"
 
 
 def attachment_detail(path: str) -> str:
