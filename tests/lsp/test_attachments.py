@@ -225,6 +225,7 @@ async def test_attach_refuses_what_leads_outside(fresh_lab: Session, tmp_path: P
         ({"uri": uri, "files": [str(tmp_path / "missing.png")]}, "No such file"),
         ({"uri": uri, "files": [str(tmp_path)]}, "is not a regular file"),
         ({"uri": uri, "files": []}, "files must be a non-empty list"),
+        ({"uri": lab.uri("data/qpcr-run-07.csv"), "files": [str(source)]}, "is not a note"),
     ]
     for argument, message in bad:
         with pytest.raises(JsonRpcException, match=message):

@@ -20,6 +20,7 @@ from ...core.attach_names import attachment_folder
 from ...core.attachment_preview import attachment_markdown
 from ...core.media import attachment_kind
 from ...core.names import BadName
+from ...core.syntax import is_note_name
 from ...storage import lookups
 from ...storage.attach import Attached, AttachFailed, attach_files
 from ...storage.attachment_info import attachment_facts
@@ -79,6 +80,8 @@ def register(server: CodexServer) -> None:
         pattern = optional_field(arg, "folder", str, "a string (a folder pattern)")
         position = position_field(arg, "position")
         note = await ls.confine(uri, "uri")
+        if not is_note_name(note.rel):
+            raise RequestFailed(f"{note.rel} is not a note: files are attached to notes")
         service = note.service
         try:
             folder = attachment_folder(pattern or ls.settings.attachments_folder, note.rel)
