@@ -17,8 +17,10 @@ from codex_lsp.core.attach_names import (
     numbered,
     safe_file_name,
 )
+from codex_lsp.core.media import HEAD_BYTES
 from codex_lsp.core.names import BadName
 from codex_lsp.storage.attach import AttachFailed, attach_files
+from codex_lsp.storage.attachment_info import attachment_facts
 from notebook_builder import indexed
 
 TODAY = _dt.date(2026, 3, 4)
@@ -157,3 +159,17 @@ def test_a_folder_symlinked_outside_is_refused(tmp_path: Path) -> None:
         with pytest.raises(AttachFailed, match="outside the notebook"):
             attach_files(item.notebook, "att", [source], lambda q: q(item.conn))
         assert list(outside.iterdir()) == []
+
+
+def test_hover_facts_read_a_bounded_head_of_regular_files_only(tmp_path: Path) -> None:
+    rows = "".join(f"{n},{n * 2}\n" for n in range(200_000))
+    with indexed(tmp_path / "nb", {"Note.md": "x\n", "big.csv": "a,b\n" + rows}) as item:
+        root = item.notebook.root
+        facts = attachment_facts(item.conn, root, "big.csv", "file:///big.csv")
+        assert facts is not None
+        assert len(facts.head) == HEAD_BYTES < facts.size
+        (root / "big.csv").unlink()
+        os.mkfifo(root / "big.csv")  # replaced by a FIFO: never opened for reading
+        facts = attachment_facts(item.conn, root, "big.csv", "file:///big.csv")
+        assert facts is not None and facts.head == b""
+        assert attachment_facts(item.conn, root, "Note.md", "file:///Note.md") is None
