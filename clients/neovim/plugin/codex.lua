@@ -99,6 +99,14 @@ command('CodexViews', function()
   require('codex.views').pick()
 end, { nargs = 0, desc = 'Codex: pick a view of the notebook and render it' })
 
+command('CodexAttach', function(o)
+  require('codex.attach').attach(o.fargs)
+end, { nargs = '+', complete = 'file', desc = 'Codex: copy files into the notebook and embed them at the cursor' })
+
+command('CodexPaste', function()
+  require('codex.attach').paste()
+end, { nargs = 0, desc = 'Codex: attach the clipboard image at the cursor (wl-paste or xclip)' })
+
 -- View files (docs/views.md): YAML, served by codex-lsp (lsp/codex.lua lists yaml.cdx).
 vim.filetype.add({ extension = { cdx = 'yaml.cdx', base = 'yaml.cdx' } })
 

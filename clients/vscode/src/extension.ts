@@ -1,6 +1,7 @@
 // Codex Notebooks: the VS Code client of the codex-lsp language server.
 
 import * as vscode from 'vscode';
+import { type AttachProvider, registerAttach } from './attach';
 import { Commands, type UiState } from './commands';
 import type { ServerChoice } from './discovery';
 import { LogChannel } from './log';
@@ -33,6 +34,8 @@ export interface CodexApi {
   viewsTree(): Promise<TreeSnapshot[]>;
   /** The Markdown preview's plugin (markdown.markdownItPlugins): inline views as tables. */
   extendMarkdownIt<T>(md: T): T;
+  /** The paste and drop provider of files (codex.attach). */
+  attach: AttachProvider;
 }
 
 let manager: ServerManager | undefined;
@@ -48,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
   const viewEditor = registerViewEditor(context, manager);
   const viewsTree = registerViewsTree(context, manager, viewEditor);
   const preview = new PreviewViews(manager);
+  const attach = registerAttach(context, manager);
   context.subscriptions.push(viewEditor.onDidChangeNotes(() => preview.invalidate()));
   const started = manager.start();
   const current = manager;
@@ -70,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     viewPanel: (uri) => viewEditor.panel(uri),
     viewsTree: () => snapshotTree(viewsTree),
     extendMarkdownIt: (md) => preview.extend(md),
+    attach,
   };
 }
 

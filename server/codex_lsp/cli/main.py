@@ -1,5 +1,5 @@
-"""``codex-lsp`` command line: index, search, tags, check, init, history, rename, mv, query,
-views (and serve)."""
+"""``codex-lsp`` command line: index, search, tags, check, init, history, rename, mv, attach,
+query, views (and serve)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from ..storage import queries
 from ..storage.database import DatabaseError
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
 from . import views as views_cli
+from .attach import add_command as add_attach_command
+from .attach import run as run_attach
 from .progress import ProgressBar
 from .rename import add_commands as add_rename_commands
 from .rename import run as run_rename
@@ -149,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--json", action="store_true", help=JSON_HELP)
 
     add_rename_commands(sub, common)
+    add_attach_command(sub, common)
     views_cli.add_parsers(sub, common)
 
     serve = sub.add_parser(
@@ -229,6 +232,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _init(args.path, args.json)
     if args.command in ("rename", "mv"):
         return run_rename(args)
+    if args.command == "attach":
+        return run_attach(args)
     if args.command in ("query", "views") and args.path.exists():
         return views_cli.run_query(args) if args.command == "query" else views_cli.run_views(args)
     if not args.path.exists():

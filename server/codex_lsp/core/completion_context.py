@@ -34,6 +34,7 @@ class CompletionContext:
     target: str = ""
     closed: bool = False
     in_frontmatter: bool = False
+    embed: bool = False  # ``![[`` or ``![...](``: what is chosen is shown in the note
 
 
 def completion_context(
@@ -69,8 +70,9 @@ def _wiki_context(before: str, after: str) -> CompletionContext | None:
     )
     target, hash_sign, anchor = inner.partition("#")
     if not hash_sign:
+        embed = before[opening - 1 : opening] == "!"
         return CompletionContext(
-            CompletionKind.NOTE, inner, utf16_len(before[: opening + 2]), closed=closed
+            CompletionKind.NOTE, inner, utf16_len(before[: opening + 2]), closed=closed, embed=embed
         )
     anchor_start = opening + 2 + len(target) + 1
     if anchor.startswith("^"):
@@ -91,7 +93,11 @@ def _path_context(before: str) -> CompletionContext | None:
     if opening == -1 or ")" in before[opening:] or " " in before[opening + 2 :]:
         return None
     query = before[opening + 2 :]
-    return CompletionContext(CompletionKind.PATH, query, utf16_len(before[: opening + 2]))
+    label = before.rfind("[", 0, opening)
+    embed = label > 0 and before[label - 1] == "!"
+    return CompletionContext(
+        CompletionKind.PATH, query, utf16_len(before[: opening + 2]), embed=embed
+    )
 
 
 def _tag_context(before: str) -> CompletionContext | None:

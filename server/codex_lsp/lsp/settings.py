@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..core.attach_names import DEFAULT_FOLDER
+
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
 WATCHER_VALUES = ("auto", "client", "server", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
@@ -45,6 +47,7 @@ class Settings:
     log_level: str = "warning"
     log_file: str | None = None
     views_refresh_on_save: bool = False
+    attachments_folder: str = DEFAULT_FOLDER
 
 
 _DIAGNOSTIC_KEYS = {
@@ -140,7 +143,16 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             settings = replace(settings, views_refresh_on_save=value)
         else:
             warnings.append("codex.views.refreshOnSave must be true or false; default used")
+    attachments = _section(raw, "attachments", warnings)
+    for key, value in attachments.items():
+        if key != "folder":
+            warnings.append(f"codex.attachments.{key} is not a known setting")
+        elif isinstance(value, str) and value.strip():
+            settings = replace(settings, attachments_folder=value)
+        else:
+            warnings.append("codex.attachments.folder must be a non-empty string; default used")
     known = {
+        "attachments",
         "views",
         "diagnostics",
         "completion",

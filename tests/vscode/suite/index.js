@@ -639,6 +639,62 @@ test('Codex: Create Note from Link creates the note a broken link names and land
   }
 });
 
+test('pasting an image into a note copies it into the notebook, embeds it and writes its sidecar', async () => {
+  // A notebook schema that asks for a caption and a magnification for every PNG.
+  const schemaFile = path.join(root(), '.codex', 'schema.yaml');
+  const schemaBefore = fs.readFileSync(schemaFile, 'utf8');
+  fs.writeFileSync(
+    schemaFile,
+    `${schemaBefore}\n  gel-image:\n    paths: ["**/*.png"]\n    required: [caption, magnification]\n` +
+      '    properties:\n      caption: {type: string}\n      magnification: {type: integer, default: 10}\n',
+  );
+  const editor = await open('experiments/2026-03-05 Gel check of PCR products.md');
+  const doc = editor.document;
+  const line = doc.getText().split('\n').findIndex((l) => l.startsWith('![[gel-2026-03-05.png]]'));
+  assert.ok(line > 0);
+  const at = new vscode.Position(line + 1, 0);
+  editor.selection = new vscode.Selection(at, at);
+  // What the browser gives for an image copied from another application: a file with bytes
+  // and no path, named image.png.
+  const png = fs.readFileSync(path.join(root(), 'data', 'gel-2026-03-05.png'));
+  const bytes = Buffer.concat([png, Buffer.from('lane 4 retake')]); // not a copy of the gel
+  class ClipboardImage extends vscode.DataTransferItem {
+    asFile() {
+      return { name: 'image.png', uri: undefined, data: async () => new Uint8Array(bytes) };
+    }
+  }
+  const transfer = new vscode.DataTransfer();
+  transfer.set('image/png', new ClipboardImage(''));
+  try {
+    const source = new vscode.CancellationTokenSource();
+    const context = { triggerKind: vscode.DocumentPasteTriggerKind.Automatic, only: undefined };
+    const edits = await api.attach.provideDocumentPasteEdits(doc, [editor.selection], transfer, context, source.token);
+    assert.equal(edits.length, 1);
+    const [edit] = edits;
+    assert.equal(edit.kind.value, 'codex.attach');
+    // VS Code applies the paste edit as the editor's own edit (one undo removes it).
+    await editor.edit((builder) => builder.replace(editor.selection, edit.insertText));
+    const inserted = doc.lineAt(line + 1).text;
+    const match = /^!\[\[(Pasted image \d{14}\.png)\]\]/.exec(inserted);
+    assert.ok(match, `the embed is in the buffer: ${inserted}`);
+    const name = match[1];
+    const file = path.join(root(), 'attachments', name);
+    const sidecar = path.join(root(), 'attachments', `.${name}.json`);
+    assert.deepEqual(fs.readFileSync(file), bytes, 'the image is on disk');
+    assert.deepEqual(JSON.parse(fs.readFileSync(sidecar, 'utf8')), { caption: '', magnification: 10 });
+    // Pasting the same image again embeds the same file: nothing is copied twice.
+    const again = await api.attach.provideDocumentPasteEdits(doc, [editor.selection], transfer, context, source.token);
+    assert.equal(again[0].insertText, `![[${name}]]`);
+    assert.deepEqual(fs.readdirSync(path.join(root(), 'attachments')).sort(), [`.${name}.json`, name].sort());
+    log(`pasted: ${inserted}; sidecar ${fs.readFileSync(sidecar, 'utf8').trim()}`);
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await closeAll();
+    fs.writeFileSync(schemaFile, schemaBefore);
+    fs.rmSync(path.join(root(), 'attachments'), { recursive: true, force: true });
+  }
+});
+
 // The view editor of .cdx and .base files (tests/vscode/suite/views.js).
 require('./views')({ test, waitFor, log, screenshot, noteUri, closeAll, sleep, root, api: () => api });
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from ..feature import Feature
 from .actions import Actions
+from .attachments import Attachments
 from .commands import Commands
 from .completion import Completion
 from .connections import NoteConnections
@@ -63,4 +64,5 @@ FEATURES: tuple[type[Feature], ...] = (
     Schema,
     Refresh,
     ViewProperties,
+    Attachments,
 )

@@ -26,6 +26,7 @@ from lsprotocol import types
 from ...core.completion_context import CompletionContext, CompletionKind, completion_context
 from ...core.completion_rank import Completable, boosts_of, note_rows, shorten, snippet_text
 from ...core.fuzzy import FuzzyIndex, fuzzy_score
+from ...core.media import attachment_detail, images_first, is_image
 from ...core.resolve import resolve_link, strip_note_suffix
 from ..convert import uri_to_path
 from ..feature import Feature, handles
@@ -339,11 +340,15 @@ def _note_items(
     else:
         # Nothing typed yet: boosted notes first, then the notebook's notes in order.
         boosted = sorted(boosts, key=lambda owner: -boosts[owner])
+        if shape.context.embed:  # ``![[``: the images, whatever their place in the list
+            boosted += [o for o, e in enumerate(names.name_entries) if is_image(entries[e].text)]
         wanted = boosted + list(range(min(limit + len(boosted), len(names.name_entries))))
         owners = list(dict.fromkeys(wanted))
         matches = [(names.name_entries[owner], 0) for owner in owners]
         more = len(names.name_entries) > len(owners)
     rows = note_rows(matches, names.completables, boosts, bool(query))
+    if shape.context.embed:
+        rows = images_first(rows, lambda row: entries[row.entry].name.path)
     more = more or len(rows) > limit
     items = [_note_item(entries[row.entry], rank, shape) for rank, row in enumerate(rows[:limit])]
     return types.CompletionList(is_incomplete=more, items=items)
@@ -364,7 +369,7 @@ def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
         detail = name.title if name.title != entry.text else (folder or None)
     else:
         kind = types.CompletionItemKind.Unit
-        detail = f"attachment in {folder}" if folder else "attachment"
+        detail = attachment_detail(name.path)
     edit_range = _edit_range(shape.context, shape.position)
     return types.CompletionItem(
         label=entry.text,
@@ -519,13 +524,15 @@ async def _path_items(
         score = fuzzy_score(context.query, relative)
         if score is not None and name.path != doc.rel:
             candidates.append((score, relative, name))
-    candidates.sort(key=lambda row: -row[0])
+    candidates.sort(key=lambda row: (not row[2].is_note, -row[0]))  # notes, then attachments
+    if context.embed:
+        candidates = images_first(candidates, lambda row: row[2].path)
     edit_range = _edit_range(context, position)
     items = [
         types.CompletionItem(
             label=relative,
-            kind=types.CompletionItemKind.File,
-            detail=name.title,
+            kind=types.CompletionItemKind.File if name.is_note else types.CompletionItemKind.Unit,
+            detail=name.title if name.is_note else attachment_detail(name.path),
             sort_text=f"{rank:05d}",
             filter_text=relative,
             text_edit=types.TextEdit(edit_range, relative.replace(" ", "%20")),

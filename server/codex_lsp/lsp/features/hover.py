@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from ...core.model import Link, TagOccurrence
-from ..convert import core_position, lsp_range
+from ..convert import core_position, lsp_range, path_to_uri
 from ..feature import Feature, handles
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ class Hover(Feature):
         from ...core.locate import element_at
         from ...core.resolve import effective_target
         from ...storage import lookups
+        from ...storage.attachment_info import attachment_hover
         from ...storage.preview import preview_markdown
         from ...storage.references import resolve_from
 
@@ -53,6 +54,11 @@ class Hover(Feature):
             if result.target is None:
                 return f"Broken link: no note or file named `{link.target}`"
             _, anchor, is_block = effective_target(link, result)
+            if not anchor:
+                root = service.notebook.root
+                uri = path_to_uri(root / result.target)
+                if shown := attachment_hover(conn, root, result.target, uri):
+                    return shown
             return preview_markdown(service, conn, result.target, anchor, is_block) or ""
 
         text = await ls.read(service, build)

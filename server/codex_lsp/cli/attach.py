@@ -1,0 +1,107 @@
+"""``codex-lsp attach NOTE FILE...``: copy files into the notebook's attachment folder and
+append their embeds to the note (docs/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..core.attach_names import DEFAULT_FOLDER, attachment_folder
+from ..core.names import BadName
+from ..core.syntax import is_note_name
+from ..storage.attach import Attached, AttachFailed, attach_files
+from ..storage.notebooks import really_inside
+from ..storage.workspace import IndexedNotebook, indexed_notebooks
+
+EXIT_OK, EXIT_FAILED = 0, 2
+
+
+def add_command(sub: argparse._SubParsersAction[Any], common: argparse.ArgumentParser) -> None:
+    """Add ``attach`` to the CLI's sub-commands."""
+    attach = sub.add_parser(
+        "attach",
+        parents=[common],
+        help="copy files into the notebook and embed them at the end of a note",
+        description=(
+            "Copy files into the notebook's attachment folder (an identical file already there"
+            " is reused, a name taken by other content is numbered), create the JSON sidecar"
+            " the schema asks for, and append ![[name]] embeds to the note (docs/cli.md)."
+        ),
+    )
+    attach.add_argument("path", type=Path, metavar="NOTE", help="the note to embed them in")
+    attach.add_argument("files", type=Path, nargs="+", metavar="FILE", help="files to attach")
+    attach.add_argument(
+        "--folder",
+        default=DEFAULT_FOLDER,
+        metavar="PATTERN",
+        help=f"where the copies go (default {DEFAULT_FOLDER}; {{{{note}}}}: the note's name,"
+        " '.': the note's folder)",
+    )
+
+
+class _Refused(Exception):
+    """The command cannot be carried out; the message says why."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``attach``; returns the exit status (2 with one line on standard error on failure)."""
+    try:
+        for source in args.files:
+            if not source.is_file():
+                raise _Refused(f"{source}: not a file")
+        if not args.path.is_file() or not is_note_name(args.path.name):
+            raise _Refused(f"{args.path}: not a note")
+        with indexed_notebooks(args.path) as notebooks:
+            item = _holder(notebooks, args.path)
+            note = _rel(item, args.path)
+            folder = attachment_folder(args.folder, note)
+            sources = [Path(os.path.abspath(source)) for source in args.files]
+            attached = attach_files(item.notebook, folder, sources, lambda query: query(item.conn))
+            _append(item.notebook.root / note, attached)
+            sidecars = [a.sidecar for a in attached if a.sidecar]
+            item.indexer.update_paths([note, *(a.path for a in attached), *sidecars])
+    except (_Refused, AttachFailed, BadName) as exc:
+        print(f"codex-lsp: attach: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for entry in attached:
+        verb = "reused" if entry.reused else "copied"
+        print(f"{verb} {entry.source} -> {entry.path}")
+        if entry.sidecar:
+            print(f"created {entry.sidecar}")
+    print(f"appended {len(attached)} embed{'s' * (len(attached) != 1)} to {note}")
+    return EXIT_OK
+
+
+def _holder(notebooks: list[IndexedNotebook], path: Path) -> IndexedNotebook:
+    """The innermost notebook that holds ``path``."""
+    absolute = path.resolve()
+    found = [i for i in notebooks if i.notebook.root in absolute.parents]
+    if not found:
+        raise _Refused(f"{path} is not inside a notebook")
+    return max(found, key=lambda i: len(i.notebook.root.parts))
+
+
+def _rel(item: IndexedNotebook, path: Path) -> str:
+    root = item.notebook.root
+    absolute = Path(os.path.abspath(path))
+    if not really_inside(absolute, root):
+        raise _Refused(f"{path} is not inside the notebook {root}")
+    return absolute.relative_to(root).as_posix()
+
+
+def _append(note: Path, attached: list[Attached]) -> None:
+    """Append the embeds to the note, each on its own line, after a blank line."""
+    with open(note, "rb") as reader:
+        data = reader.read()
+    if not data or data.endswith(b"\n\n"):
+        gap = b""
+    elif data.endswith(b"\n"):
+        gap = b"\n"
+    else:
+        gap = b"\n\n"
+    text = "\n".join(a.link for a in attached) + "\n"
+    with open(note, "ab") as writer:
+        writer.write(gap + text.encode("utf-8"))
