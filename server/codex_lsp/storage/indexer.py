@@ -43,7 +43,7 @@ from .lifeline import interrupts_held, start_worker
 from .link_resolver import LinkResolver
 from .location import index_path
 from .notebooks import Notebook
-from .reader import PreparedFile, Row, prepare_batch, prepare_file
+from .reader import PreparedFile, Row, prepare_batch, prepare_file, unpack_batch
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
 from .streaming_links import StreamingLinks, ask
@@ -610,15 +610,15 @@ def _in_workers(
         initializer=start_worker,
         initargs=(os.getpid(),),
     ) as pool:
-        pending: deque[Future[list[PreparedFile]]] = deque()
+        pending: deque[Future[bytes]] = deque()
         for number, chunk in enumerate(chunks):
             # The pool starts its processes within the first submissions.
             with interrupts_held() if number < workers else nullcontext():
                 pending.append(pool.submit(prepare_batch, root, chunk, max_size, now))
             if len(pending) >= window:
-                yield from pending.popleft().result()
+                yield from unpack_batch(pending.popleft().result())
         while pending:
-            yield from pending.popleft().result()
+            yield from unpack_batch(pending.popleft().result())
 
 
 def _planned_ids(changed: list[FileStat], existing: dict[str, _Existing]) -> dict[str, str]:
