@@ -253,13 +253,14 @@ def _pass(
                     nb = base.to_nb(path)
                     if nb in tracked:
                         hashes[nb] = commit
-        missing = {path for path in tracked if path not in hashes}
+        # A first run knows no hash: what is missing is every tracked file, not a copy of it.
+        missing = {path for path in tracked if path not in hashes} if hashes else tracked
         walk = walks.take(repo, head, base.pathspec) if missing else None
         if missing and walk is None:
             # Only files HEAD has can be found (not those staged but never committed).
             _, out, _ = repo.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", base.pathspec)
             in_head = {base.to_nb(p.decode("utf-8", "surrogateescape")) for p in out.split(b"\0")}
-            missing &= {p for p in in_head if p is not None}
+            missing = missing & {p for p in in_head if p is not None}
         if missing:
             wanted_repo = (
                 missing
@@ -270,11 +271,19 @@ def _pass(
             if commits is None:
                 commits = repo.last_commits(wanted_repo, base.pathspec)
             del wanted_repo
-            for path, commit in commits.items():
-                nb = base.to_nb(path)
-                if nb in missing:
-                    hashes[nb] = commit
-    found.tracked |= tracked
+            if not hashes and not base.nb and not base.repo:  # kept as they are, not copied
+                for path in [path for path in commits if path not in missing]:
+                    del commits[path]
+                found.hashes = hashes = commits
+            else:
+                for path, commit in commits.items():
+                    nb = base.to_nb(path)
+                    if nb in missing:
+                        hashes[nb] = commit
+    if found.tracked:
+        found.tracked |= tracked
+    else:
+        found.tracked = tracked
     for link in gitlinks:
         nb_link = base.to_nb(link)
         sub_root = repo.root / link
