@@ -120,10 +120,12 @@ class StreamingLinks:
         rows changed."""
         catalog = _AnchorCatalog(self._catalog, conn)
         doubtful = (self._alias_keys | self._dropped_keys, self._replaced_ids)
-        for table, values in zip(_DOUBTFUL, doubtful, strict=True):
-            conn.execute(f"CREATE TEMP TABLE {table} (value TEXT PRIMARY KEY) WITHOUT ROWID")
-            conn.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", map(_one, values))
         try:
+            for table, values in zip(_DOUBTFUL, doubtful, strict=True):
+                conn.execute(f"CREATE TEMP TABLE {table} (value TEXT PRIMARY KEY) WITHOUT ROWID")
+                conn.executemany(
+                    f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", map(_one, values)
+                )
             changed, last = 0, 0
             while rows := conn.execute(_STALE, (last, PAGE)).fetchall():
                 catalog.load(rows)
