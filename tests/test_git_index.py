@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,47 @@ def test_shallow_clone(repo: Path, tmp_path: Path) -> None:
     # History stops at the graft: every file's last commit is the only one there is.
     assert found["a.md"] == (1, tip)
     assert found["sub dir/b ü.md"] == (1, tip)
+
+
+def _traced_git_pass(root: Path, files: int) -> int:
+    """Peak memory traced while the git pass of a first run fills the columns of ``files``
+    committed notes (the notes indexed, the pass redone by hand)."""
+    nb = root  # a notebook that is its repository's root, as most are
+    write(nb / ".codex/config.yaml", "")
+    write(nb / ".gitignore", ".codex/notebook.db*\n")
+    for n in range(files):
+        write(nb / f"folder {n % 7}/a note with a longish name {n}.md", f"# {n}\n")
+    init_repo(root)
+    commit(root, "first")
+    indexer = Indexer(Notebook(nb, explicit=True))
+    try:
+        indexer.index()
+        indexer.conn.execute("DELETE FROM meta WHERE key = ?", (git_index.META_KEY,))
+        indexer.conn.execute("UPDATE file_metadata SET git_tracked = 0, git_commit_hash = NULL")
+        job = git_index.GitColumns(indexer.conn, nb.resolve())
+        tracemalloc.start()
+        try:
+            assert job.finish(indexer.conn, force=True) == files
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            job.close()
+        assert set(columns(indexer).values()) == {(1, head(root))}
+        return peak
+    finally:
+        indexer.close()
+
+
+def test_the_git_pass_holds_little_per_file(tmp_path: Path) -> None:
+    """The pass of a large notebook holds each path a few times (the tracked files, the
+    history walk), not a row of every file's old and new columns besides."""
+    small, large = 300, 1_200
+    small_peak = _traced_git_pass(tmp_path / "small", small)
+    large_peak = _traced_git_pass(tmp_path / "large", large)
+    per_file = (large_peak - small_peak) / (large - small)
+    assert per_file < GIT_PASS_PER_FILE_ALLOWANCE, f"{per_file:.0f} bytes more per file"
+
+
+GIT_PASS_PER_FILE_ALLOWANCE = 420
+"""Bytes one more file may add to the git pass: a few sets of its path (the live files,
+git's tracked files, those still to find in history), no row of its columns besides."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,48 @@ def test_the_run_keeps_no_link_rows_or_headings(tmp_path: Path) -> None:
     # 61 file names; the 1,200 link rows and 1,200 headings would take several times this.
     assert held < 40_000
     assert run.links.finish(run.conn) == 600
+
+
+def _sqlite_steps(conn: sqlite3.Connection, job: Callable[[], object]) -> int:
+    """SQLite virtual-machine instructions that ``job`` makes ``conn`` execute."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 100
+        return 0
+
+    conn.set_progress_handler(count, 100)
+    try:
+        job()
+    finally:
+        conn.set_progress_handler(None, 0)
+    return steps
+
+
+@pytest.mark.parametrize("page", [4, 400])
+def test_finish_reads_the_doubtful_names_once_not_once_a_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: int
+) -> None:
+    """The names whose answers may change (every alias of the run) are looked up by every
+    page of ``finish``: that work must not be redone page after page, or a notebook with
+    many aliases and many anchored links costs (aliases x pages), growing with its square."""
+    texts = {f"alias{i}.md": f"---\naliases: [Nick {i}]\n---\nText.\n" for i in range(1_500)}
+    texts["a.md"] = " ".join(f"[[z#H{n}]] [[alias{n}]]" for n in range(400)) + "\n"
+    texts["z.md"] = "# H0\n"
+    files = notes(tmp_path, texts)
+    run = Run(tmp_path, files)
+    for item in files.values():
+        run.write(item)
+    monkeypatch.setattr(streaming_links, "PAGE", 400)
+    one_page = _sqlite_steps(run.conn, lambda: run.links.finish(run.conn))
+    run.conn.execute("UPDATE link SET status = ? WHERE anchor IS NOT NULL", (WAITING,))
+    monkeypatch.setattr(streaming_links, "PAGE", page)
+    steps = _sqlite_steps(run.conn, lambda: run.links.finish(run.conn))
+    assert run.stored()[:3] == [
+        ("z", "H0", "resolved", "id:z.md"),
+        ("alias0", None, "resolved", "id:alias0.md"),
+        ("z", "H1", "broken-anchor", "id:z.md"),
+    ]
+    # 100 pages of 4 links cost about what one page of 400 does, not 100 times its look-ups.
+    assert steps < 2 * one_page

@@ -18,6 +18,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,6 @@ from .git import GitError, GitUnavailable, NamesWalk, Repository, find_repositor
 log = logging.getLogger(__name__)
 
 META_KEY = "git_state"
-SQL_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,29 +79,36 @@ class GitColumns:
         submodule_roots = [Path(p) for p in stored.get("submodules", [])]
         if not force and stored.get("key") == _key(repo, submodule_roots):
             return 0
-        rows = {
-            path: (tracked, digest)
-            for path, tracked, digest in conn.execute(
-                "SELECT path, git_tracked, git_commit_hash FROM file_metadata"
-                " WHERE deleted_at IS NULL"
-            )
-        }
-        values: dict[str, tuple[int, str | None]] = {}
+        # Held for every file: its path once. Old columns only where they are not the
+        # default (none on a first run), new ones as the sets of tracked paths and hashes.
+        live: set[str] = set()
+        old: dict[str, tuple[int, str | None]] = {}
+        for path, tracked, digest in conn.execute(
+            "SELECT path, git_tracked, git_commit_hash FROM file_metadata WHERE deleted_at IS NULL"
+        ):
+            live.add(path)
+            if tracked or digest is not None:
+                old[path] = (tracked, digest)
+        found = _Found()
         heads: dict[str, str | None] = {}
         submodules: list[str] = []
         walk = _Walks(self.walk)
-        _pass(repo, base, rows, stored.get("heads", {}), heads, submodules, values, walk)
-        changed = [
-            (tracked, digest, path)
-            for path, (tracked, digest) in values.items()
-            if rows.get(path) != (tracked, digest)
-        ]
+        _pass(repo, base, live, old, stored.get("heads", {}), heads, submodules, found, walk)
+        changed = 0
+
+        def updates() -> Iterator[tuple[int, str | None, str]]:
+            nonlocal changed
+            for path in live:
+                new = found.columns(path)
+                if old.get(path, _UNTRACKED) != new:
+                    changed += 1
+                    yield (*new, path)
+
         with transaction(conn):
-            for i in range(0, len(changed), SQL_BATCH):
-                conn.executemany(
-                    "UPDATE file_metadata SET git_tracked = ?, git_commit_hash = ? WHERE path = ?",
-                    changed[i : i + SQL_BATCH],
-                )
+            conn.executemany(
+                "UPDATE file_metadata SET git_tracked = ?, git_commit_hash = ? WHERE path = ?",
+                updates(),
+            )
             state = {
                 "key": _key(repo, [Path(s) for s in submodules]),
                 "heads": heads,
@@ -111,10 +118,10 @@ class GitColumns:
         log.debug(
             "git columns of %s: %d rows changed in %.3f s",
             self.root,
-            len(changed),
+            changed,
             time.perf_counter() - started,
         )
-        return len(changed)
+        return changed
 
     def close(self) -> None:
         """Stop the background walk (if any) and remove its file."""
@@ -129,6 +136,21 @@ def start_git_columns(conn: sqlite3.Connection, root: Path) -> GitColumns | None
     except Exception as exc:
         log.warning("git status of %s not recorded: %s", root, exc)
         return None
+
+
+_UNTRACKED: tuple[int, str | None] = (0, None)
+
+
+class _Found:
+    """The tracked paths of a pass (of every repository involved) and their last commits."""
+
+    def __init__(self) -> None:
+        self.tracked: set[str] = set()
+        self.hashes: dict[str, str] = {}
+
+    def columns(self, path: str) -> tuple[int, str | None]:
+        """``(git_tracked, git_commit_hash)`` of the notebook file at ``path``."""
+        return (1, self.hashes.get(path)) if path in self.tracked else _UNTRACKED
 
 
 class _Walks:
@@ -201,48 +223,67 @@ def _key(repo: Repository, submodules: list[Path]) -> list[Any]:
 def _pass(
     repo: Repository,
     base: _Base,
-    rows: dict[str, tuple[int, str | None]],
+    live: set[str],
+    old: dict[str, tuple[int, str | None]],
     old_heads: dict[str, Any],
     heads: dict[str, str | None],
     submodules: list[str],
-    values: dict[str, tuple[int, str | None]],
+    found: _Found,
     walks: _Walks,
 ) -> None:
-    """Compute the columns of the rows under ``base`` from ``repo`` (then its submodules)."""
+    """Find the tracked files under ``base`` of the live ones and their last commits in
+    ``repo`` (then its submodules); ``old``: the stored columns that are not the default."""
     head = repo.head()
     heads[str(repo.root)] = head
-    wanted = {path for path in rows if path.startswith(base.nb)}
+    wanted = live if not base.nb else {path for path in live if path.startswith(base.nb)}
     tracked_repo, gitlinks = repo.tracked(base.pathspec)
-    tracked = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None} & wanted
-    hashes: dict[str, str] = {}
+    tracked = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None and nb in wanted}
+    del tracked_repo
+    hashes = found.hashes
     if head is not None and tracked:
-        old = old_heads.get(str(repo.root))
-        reuse = isinstance(old, str) and (old == head or _is_ancestor(repo, old, head))
+        stored = old_heads.get(str(repo.root))
+        reuse = isinstance(stored, str) and (stored == head or _is_ancestor(repo, stored, head))
         if reuse:
-            hashes = {p: d for p in tracked if (d := rows[p][1]) and rows[p][0]}
-            if old != head:
-                for path, commit in repo.last_commits(set(), base.pathspec, since=old).items():
+            for path in tracked:
+                tracked_before, digest = old.get(path, _UNTRACKED)
+                if tracked_before and digest:
+                    hashes[path] = digest
+            if stored != head:
+                for path, commit in repo.last_commits(set(), base.pathspec, since=stored).items():
                     nb = base.to_nb(path)
                     if nb in tracked:
                         hashes[nb] = commit
-        missing = tracked - hashes.keys()
+        # A first run knows no hash: what is missing is every tracked file, not a copy of it.
+        missing = {path for path in tracked if path not in hashes} if hashes else tracked
         walk = walks.take(repo, head, base.pathspec) if missing else None
         if missing and walk is None:
             # Only files HEAD has can be found (not those staged but never committed).
             _, out, _ = repo.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", base.pathspec)
             in_head = {base.to_nb(p.decode("utf-8", "surrogateescape")) for p in out.split(b"\0")}
-            missing &= {p for p in in_head if p is not None}
+            missing = missing & {p for p in in_head if p is not None}
         if missing:
-            wanted_repo = {r for r in map(base.to_repo, missing) if r is not None}
-            found = walk.last_commits(wanted_repo) if walk is not None else None
-            if found is None:
-                found = repo.last_commits(wanted_repo, base.pathspec)
-            for path, commit in found.items():
-                nb = base.to_nb(path)
-                if nb in missing:
-                    hashes[nb] = commit
-    for path in wanted:
-        values[path] = (1, hashes.get(path)) if path in tracked else (0, None)
+            wanted_repo = (
+                missing
+                if not base.nb and not base.repo  # the same paths: not a copy of every one
+                else {r for r in map(base.to_repo, missing) if r is not None}
+            )
+            commits = walk.last_commits(wanted_repo) if walk is not None else None
+            if commits is None:
+                commits = repo.last_commits(wanted_repo, base.pathspec)
+            del wanted_repo
+            if not hashes and not base.nb and not base.repo:  # kept as they are, not copied
+                for path in [path for path in commits if path not in missing]:
+                    del commits[path]
+                found.hashes = hashes = commits
+            else:
+                for path, commit in commits.items():
+                    nb = base.to_nb(path)
+                    if nb in missing:
+                        hashes[nb] = commit
+    if found.tracked:
+        found.tracked |= tracked
+    else:
+        found.tracked = tracked
     for link in gitlinks:
         nb_link = base.to_nb(link)
         sub_root = repo.root / link
@@ -253,7 +294,9 @@ def _pass(
             continue
         submodules.append(str(sub.root))
         try:
-            _pass(sub, _Base(nb_link + "/", ""), rows, old_heads, heads, submodules, values, walks)
+            _pass(
+                sub, _Base(nb_link + "/", ""), live, old, old_heads, heads, submodules, found, walks
+            )
         except (GitError, GitUnavailable) as exc:
             log.warning("git columns of submodule %s: %s", sub.root, exc)
 

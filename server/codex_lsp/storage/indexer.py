@@ -43,7 +43,7 @@ from .lifeline import interrupts_held, start_worker
 from .link_resolver import LinkResolver
 from .location import index_path
 from .notebooks import Notebook
-from .reader import PreparedFile, Row, prepare_batch, prepare_file
+from .reader import PreparedFile, Row, prepare_batch, prepare_file, unpack_batch
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
 from .streaming_links import StreamingLinks, ask
@@ -223,8 +223,8 @@ class Indexer:
         self._store_scan_problems(scan)
         if full:
             self._wipe_derived()
-        prepared = self._prepare(changed, planned, run.now, {}, progress)
-        self._apply(run, prepared, _is_large(changed))
+        large = _is_large(changed)
+        self._apply(run, self._prepare(changed, planned, run.now, {}, progress), large)
         set_meta(self.conn, "parser_version", PARSER_VERSION)
         set_meta(self.conn, "last_indexed", run.now)
         return full
@@ -275,8 +275,8 @@ class Indexer:
                 elif stat is not None and not _unchanged(existing.get(path), stat):
                     changed.append(stat)
             run = _Run(existing, removed, stats, False, _planned_ids(changed, existing))
-            prepared = self._prepare(changed, run.planned, run.now, contents, None)
-            self._apply(run, prepared, _is_large(changed))
+            large = _is_large(changed)
+            self._apply(run, self._prepare(changed, run.planned, run.now, contents, None), large)
         safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
@@ -293,7 +293,8 @@ class Indexer:
     ) -> Iterator[PreparedFile]:
         """Prepared files in order; large runs are read and parsed by worker processes.
 
-        Their rows carry the id ``planned`` for each file.
+        Their rows carry the id ``planned`` for each file. A large run empties ``stats`` as it
+        hands the files out to workers: it holds nothing more per file once a worker has it.
         """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
@@ -305,12 +306,7 @@ class Indexer:
             )
             yield from _report(prepared, total, progress)
             return
-        # Made as they are handed out, not all at once: the run's memory stays bounded.
-        chunks = (
-            [(s, planned[s.path]) for s in stats[i : i + WORKER_CHUNK]]
-            for i in range(0, total, WORKER_CHUNK)
-        )
-        in_workers = _in_workers(root, max_size, now, chunks, workers)
+        in_workers = _in_workers(root, max_size, now, _chunks(stats, planned), workers)
         yield from _report(in_workers, total, progress)
 
     def _stat(self, path: str) -> FileStat | None:
@@ -610,15 +606,24 @@ def _in_workers(
         initializer=start_worker,
         initargs=(os.getpid(),),
     ) as pool:
-        pending: deque[Future[list[PreparedFile]]] = deque()
+        pending: deque[Future[bytes]] = deque()
         for number, chunk in enumerate(chunks):
             # The pool starts its processes within the first submissions.
             with interrupts_held() if number < workers else nullcontext():
                 pending.append(pool.submit(prepare_batch, root, chunk, max_size, now))
             if len(pending) >= window:
-                yield from pending.popleft().result()
+                yield from unpack_batch(pending.popleft().result())
         while pending:
-            yield from pending.popleft().result()
+            yield from unpack_batch(pending.popleft().result())
+
+
+def _chunks(stats: list[FileStat], planned: dict[str, str]) -> Iterator[list[tuple[FileStat, str]]]:
+    """``(stat, planned id)`` of ``stats`` by :data:`WORKER_CHUNK`, made as they are handed out
+    and taken out of ``stats`` (a stat and its numbers are about 130 bytes a file)."""
+    stats.reverse()  # taken from the end: each pop is cheap
+    while stats:
+        chunk = [stats.pop() for _ in range(min(WORKER_CHUNK, len(stats)))]
+        yield [(s, planned[s.path]) for s in chunk]
 
 
 def _planned_ids(changed: list[FileStat], existing: dict[str, _Existing]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import marshal
 import mimetypes
 import os
 import posixpath
@@ -289,11 +290,25 @@ def _label_key(link: Link) -> str | None:
     return lookup_key(path) if path else None
 
 
-def prepare_batch(
-    root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str
-) -> list[PreparedFile]:
-    """:func:`prepare_file` over several ``(stat, file id)`` (a worker process's unit of work)."""
-    return [prepare_file(root, stat, max_size, file_id, now) for stat, file_id in files]
+def prepare_batch(root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str) -> bytes:
+    """:func:`prepare_file` over several ``(stat, file id)`` (a worker process's unit of
+    work), packed for the trip back (:func:`unpack_batch`)."""
+    return pack_batch([prepare_file(root, stat, max_size, file_id, now) for stat, file_id in files])
+
+
+def pack_batch(files: Sequence[PreparedFile]) -> bytes:
+    """Prepared files as bytes for another process of this interpreter.
+
+    Their rows are plain tuples, lists, strings and numbers, which :mod:`marshal` writes and
+    reads in half the time :mod:`pickle` takes (it keeps no memo of every object, and named
+    tuples go as plain ones); both ends run the same Python, which is all marshal requires.
+    """
+    return marshal.dumps([(tuple(item.stat), *item[1:]) for item in files])
+
+
+def unpack_batch(data: bytes) -> list[PreparedFile]:
+    """The prepared files that :func:`pack_batch` packed."""
+    return [PreparedFile(FileStat(*item[0]), *item[1:]) for item in marshal.loads(data)]
 
 
 def _metadata_tags(properties: dict[str, Any]) -> list[str]:

@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.model import Problem
-from ..core.resolve import Catalog, LinkStatus, Target, lookup_key, resolve_link
+from ..core.resolve import Catalog, LinkStatus, lookup_key, resolve_link
 from ..core.schema.check import SchemaIssue, SidecarText, check_file
 from ..core.schema.compile import LOGIC_VERSION, SCHEMA_PATH, NotebookSchema
 from ..core.schema.links import LinkResolver
 from ..core.schema.lint import SchemaLoad, load_schema
+from .catalog import SqlCatalog
 from .database import get_meta, set_meta, transaction
 from .notebooks import Notebook
 from .queries import Issue
@@ -199,54 +200,27 @@ def note_resolver(catalog: Catalog, source_path: str) -> LinkResolver:
     return resolve
 
 
-class _NameCatalog:
-    """Live files by lookup key and alias, without headings or blocks (two queries).
-
-    Enough for ``x-codex-link`` values, which name notes, never anchors.
-    """
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        aliases: dict[str, list[str]] = {}
-        for file_id, alias in conn.execute(
-            "SELECT a.file_id, a.alias FROM alias a JOIN file_metadata f ON f.id = a.file_id"
-            " WHERE f.deleted_at IS NULL"
-        ):
-            aliases.setdefault(file_id, []).append(alias)
-        self._by_key: dict[str, list[Target]] = {}
-        self._by_path: dict[str, Target] = {}
-        for file_id, path, is_note, key in conn.execute(
-            "SELECT id, path, is_note, lookup_key FROM file_metadata WHERE deleted_at IS NULL"
-        ):
-            own = tuple(aliases.get(file_id, ()))
-            target = Target(path, bool(is_note), own, ref=file_id)
-            self._by_path[path] = target
-            for name in {key, *(a.lower() for a in own)}:
-                self._by_key.setdefault(name, []).append(target)
-
-    def candidates(self, key: str) -> Sequence[Target]:
-        """Files whose stem or alias has this lowercase key."""
-        return self._by_key.get(key, ())
-
-    def get(self, path: str) -> Target | None:
-        """The live file at ``path``."""
-        return self._by_path.get(path)
-
-
 class _Resolvers:
-    """Resolver callbacks per source path over one catalog, built on the first link."""
+    """Resolver callbacks per source path, looking names up in the database as they come
+    (``x-codex-link`` values name notes, never anchors): nothing is held per note of the
+    notebook, and :meth:`renew` drops the answers kept so far (a full check renews them at
+    every page)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._catalog: _NameCatalog | None = None
+        self._catalog = SqlCatalog(conn)
         self._cache: dict[tuple[str, str], str | None] = {}
         self.source = ""
+
+    def renew(self) -> None:
+        """Forget the names and answers read so far."""
+        self._catalog = SqlCatalog(self._conn)
+        self._cache = {}
 
     def __call__(self, target: str) -> str | None:
         source = self.source
         key = (source.rpartition("/")[0], target)
         if key not in self._cache:
-            if self._catalog is None:
-                self._catalog = _NameCatalog(self._conn)
             result = resolve_link(target, None, False, source, self._catalog)
             self._cache[key] = result.target if result.status is not LinkStatus.BROKEN else None
         return self._cache[key]
@@ -387,6 +361,7 @@ def _validate_all(
     validated, last = 0, ""
     while rows := _rows(conn, f" AND id > ? ORDER BY id LIMIT {VALIDATE_PAGE}", [last]):
         validated += _validate(conn, notebook, schema, rows, contents, resolvers, skip)
+        resolvers.renew()
         last = rows[-1].id
     return validated
 

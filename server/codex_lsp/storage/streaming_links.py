@@ -25,7 +25,6 @@ page at a time.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import sqlite3
 from collections.abc import Sequence
@@ -50,15 +49,18 @@ _IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
 _ANCHOR, _LABEL = 2, 4
 
+# The doubtful names and ids go into temporary tables once: given to every page's query as
+# a list, SQLite would build its look-up table again page after page (aliases x pages).
+_DOUBTFUL = ("codex_doubtful_key", "codex_doubtful_id")
 _STALE = (
     "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path,"
     " l.status, l.target_id, l.candidates"
     " FROM link l JOIN file_metadata f ON f.id = l.source_id"
     " WHERE l.id > ?1 AND (l.status = 'waiting'"
-    " OR l.target_key IN (SELECT value FROM json_each(?2))"
-    " OR l.label_key IN (SELECT value FROM json_each(?2))"
-    " OR l.target_id IN (SELECT value FROM json_each(?3)))"
-    " ORDER BY l.id LIMIT ?4"
+    " OR l.target_key IN temp.codex_doubtful_key"
+    " OR l.label_key IN temp.codex_doubtful_key"
+    " OR l.target_id IN temp.codex_doubtful_id)"
+    " ORDER BY l.id LIMIT ?2"
 )
 _CORRECT = "UPDATE link SET status = ?, target_id = ?, candidates = ? WHERE id = ?"
 
@@ -117,21 +119,33 @@ class StreamingLinks:
         (every row of the run written, the heading and block indexes built); the number of
         rows changed."""
         catalog = _AnchorCatalog(self._catalog, conn)
-        doubtful = json.dumps(sorted(self._alias_keys | self._dropped_keys))
-        replaced = json.dumps(sorted(self._replaced_ids))
-        changed, last = 0, 0
-        while rows := conn.execute(_STALE, (last, doubtful, replaced, PAGE)).fetchall():
-            catalog.load(rows)
-            resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
-            updates = []
-            for link_id, kind, target, anchor, is_block, label, path, *before in rows:
-                now = resolver(kind, target, anchor, is_block, label, path)
-                if now != tuple(before):
-                    updates.append((*now, link_id))
-            conn.executemany(_CORRECT, updates)
-            changed += len(updates)
-            last = rows[-1][0]
+        doubtful = (self._alias_keys | self._dropped_keys, self._replaced_ids)
+        try:
+            for table, values in zip(_DOUBTFUL, doubtful, strict=True):
+                conn.execute(f"CREATE TEMP TABLE {table} (value TEXT PRIMARY KEY) WITHOUT ROWID")
+                conn.executemany(
+                    f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", map(_one, values)
+                )
+            changed, last = 0, 0
+            while rows := conn.execute(_STALE, (last, PAGE)).fetchall():
+                catalog.load(rows)
+                resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
+                updates = []
+                for link_id, kind, target, anchor, is_block, label, path, *before in rows:
+                    now = resolver(kind, target, anchor, is_block, label, path)
+                    if now != tuple(before):
+                        updates.append((*now, link_id))
+                conn.executemany(_CORRECT, updates)
+                changed += len(updates)
+                last = rows[-1][0]
+        finally:
+            for table in _DOUBTFUL:
+                conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         return changed
+
+
+def _one(value: str) -> tuple[str]:
+    return (value,)
 
 
 class _NameCatalog:
