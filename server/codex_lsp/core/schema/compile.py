@@ -32,14 +32,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
-from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError
-from referencing import Registry
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
+# jsonschema, referencing and regex load when a schema is first compiled or checked, not
+# when this module is imported: a server answers its first requests without them.
+if TYPE_CHECKING:
+    import regex
+    from jsonschema import FormatChecker
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 from ..model import Position, Problem, Range, Severity
 from ..syntax import is_note_name
@@ -201,16 +202,17 @@ def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.match(value))
 
 
-def _format_checker() -> FormatChecker:
+@lru_cache(maxsize=1)
+def format_checker() -> FormatChecker:
+    """The checker of the formats :data:`CHECKED_FORMATS` (made once, at first use)."""
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     checker.checks("date")(_is_date)
     checker.checks("date-time")(_is_date_time)
     checker.checks("email")(_is_email)
     checker.checks("uri")(_is_uri)
     return checker
-
-
-FORMATS = _format_checker()
 
 
 # -- x-codex-link ---------------------------------------------------------------------------
@@ -249,6 +251,8 @@ def link_target(value: str) -> str | None:
 def _link_keyword(
     validator: Any, enabled: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if enabled is not True or not isinstance(instance, str):
         return
     target = link_target(instance)
@@ -277,6 +281,8 @@ def _link_keyword(
 
 @lru_cache(maxsize=256)
 def _compiled_pattern(pattern: str) -> regex.Pattern[str]:
+    import regex
+
     return regex.compile(pattern)
 
 
@@ -287,6 +293,8 @@ class PatternTimeout(Exception):
 def pattern_search(pattern: str, text: str) -> bool | None:
     """Whether a schema's regular expression matches somewhere in ``text``: None when the
     search passed its deadline, False as well when the pattern does not compile."""
+    import regex
+
     try:
         return _compiled_pattern(pattern).search(text, timeout=PATTERN_TIMEOUT) is not None
     except TimeoutError:
@@ -296,6 +304,8 @@ def pattern_search(pattern: str, text: str) -> bool | None:
 
 
 def _unchecked(subject: str, pattern: str) -> ValidationError:
+    from jsonschema.exceptions import ValidationError
+
     return ValidationError(
         f"{subject} could not be checked against {pattern!r}: the pattern took longer than "
         f"{PATTERN_TIMEOUT * 1000:.0f} ms (simplify the regular expression)",
@@ -307,6 +317,8 @@ def _pattern_keyword(
     validator: Any, pattern: Any, instance: Any, schema: Any
 ) -> Iterator[ValidationError]:
     """``pattern`` with a deadline (replaces jsonschema's unbounded ``re.search``)."""
+    from jsonschema.exceptions import ValidationError
+
     if not validator.is_type(instance, "string") or not isinstance(pattern, str):
         return
     found = pattern_search(pattern, instance)
@@ -331,14 +343,19 @@ def _pattern_properties_keyword(
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-CodexValidator: Any = validators.extend(
-    Draft202012Validator,
-    {
-        LINK_KEYWORD: _link_keyword,
-        "pattern": _pattern_keyword,
-        "patternProperties": _pattern_properties_keyword,
-    },
-)
+@lru_cache(maxsize=1)
+def codex_validator() -> Any:
+    """The validator class: draft 2020-12 with ``x-codex-link`` and bounded patterns."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator,
+        {
+            LINK_KEYWORD: _link_keyword,
+            "pattern": _pattern_keyword,
+            "patternProperties": _pattern_properties_keyword,
+        },
+    )
 
 
 # -- descriptions used in messages ------------------------------------------------------------
@@ -413,6 +430,8 @@ def path_label(path: Sequence[PathItem]) -> str:
 
 def _glob_regex(pattern: str) -> regex.Pattern[str]:
     """A notebook-relative glob: ``*`` and ``?`` stay in a folder, ``**`` crosses folders."""
+    import regex
+
     out = []
     i = 0
     pattern = pattern.strip().lstrip("/")
@@ -556,6 +575,9 @@ class NotebookSchema:
     """A compiled ``schema.yaml``: types with their validators, compiled once."""
 
     def __init__(self, document: dict[str, Any], text: str) -> None:
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
+
         self.document = document
         self.text = text
         self.registry: Registry[Any] = Registry().with_resource(
@@ -585,7 +607,9 @@ class NotebookSchema:
         paths_value = (body or {}).get("paths", [])
         paths = (paths_value,) if isinstance(paths_value, str) else tuple(paths_value or ())
         description = (body or {}).get("description")
-        validator = CodexValidator(schema, registry=self.registry, format_checker=FORMATS)
+        validator = codex_validator()(
+            schema, registry=self.registry, format_checker=format_checker()
+        )
         return NoteType(
             name,
             tuple(str(p) for p in paths),
@@ -637,6 +661,8 @@ class NotebookSchema:
 
     def _uses_links(self, schema: Any) -> bool:
         """True when ``schema`` (following ``$ref``) has an ``x-codex-link`` keyword."""
+        from referencing.exceptions import Unresolvable
+
         seen: set[str] = set()
         pending = [schema]
         while pending:
@@ -657,7 +683,7 @@ class NotebookSchema:
         return False
 
     def _validator(self, schema: Any) -> Any:
-        return CodexValidator(schema, registry=self.registry, format_checker=FORMATS)
+        return codex_validator()(schema, registry=self.registry, format_checker=format_checker())
 
     # -- choosing a type -------------------------------------------------------------------
 
@@ -700,6 +726,8 @@ class NotebookSchema:
         only a file whose path gives it a type is checked. ``fast`` first asks the memoised
         per-key check, so valid notes cost little; errors still come from jsonschema.
         """
+        from referencing.exceptions import Unresolvable
+
         note_type, unknown = self.choose_type(path, data)
         names = self._names
         if note_type is None:
@@ -747,6 +775,8 @@ class NotebookSchema:
         return current
 
     def _flatten(self, schema: Any, depth: int = 0) -> list[dict[str, Any]]:
+        from referencing.exceptions import Unresolvable
+
         if not isinstance(schema, dict) or depth > 20:
             return []
         found = [schema]
@@ -761,6 +791,8 @@ class NotebookSchema:
 
 def _combined(patterns: list[tuple[regex.Pattern[str], ...]]) -> regex.Pattern[str] | None:
     """One regex for every type's globs: group ``tN`` matches when type N is the first match."""
+    import regex
+
     parts = [
         f"(?P<t{n}>{'|'.join(f'(?:{p.pattern})' for p in globs)})"
         for n, globs in enumerate(patterns)
@@ -827,6 +859,8 @@ def meta_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _meta_validators() -> tuple[Any, Any]:
+    from jsonschema import Draft7Validator, Draft202012Validator
+
     return Draft7Validator(meta_schema()), Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 
@@ -915,6 +949,9 @@ def _check_structure(document: dict[str, Any], collector: _Collector) -> None:
 
 def _check_schemas(document: dict[str, Any], collector: _Collector) -> None:
     """Each schema against the 2020-12 meta-schema; ``$ref``, keywords and patterns."""
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
     _, meta = _meta_validators()
     roots: list[tuple[tuple[PathItem, ...], Any, bool]] = []
     for section in ("properties", "$defs"):
@@ -953,6 +990,8 @@ _IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
 
 def _in_place(schema: dict[str, Any], resolver: Any) -> list[dict[str, Any]]:
     """Schemas applied to the same value as ``schema`` (no descent into the value)."""
+    from referencing.exceptions import Unresolvable
+
     found: list[Any] = [schema.get(key) for key in _IN_PLACE_ONE]
     for key in _IN_PLACE_LIST:
         value = schema.get(key)
@@ -1034,6 +1073,8 @@ def _check_keywords(
 def _check_regex(
     pattern: str, path: tuple[PathItem, ...], collector: _Collector, on_key: bool = False
 ) -> None:
+    import regex
+
     try:
         _compiled_pattern(pattern)
     except regex.error as exc:
@@ -1046,6 +1087,8 @@ def _check_regex(
 
 
 def _check_ref(ref: str, path: tuple[PathItem, ...], resolver: Any, collector: _Collector) -> None:
+    from referencing.exceptions import Unresolvable
+
     if not ref.startswith("#"):
         collector.add(
             "schema-file-ref",
@@ -1208,7 +1251,6 @@ def _trial(schema: NotebookSchema, collector: _Collector) -> None:
 __all__ = [
     "BASE_URI",
     "CHECKED_FORMATS",
-    "FORMATS",
     "JSON_TYPES",
     "LINK_KEYWORD",
     "LOGIC_VERSION",
@@ -1220,7 +1262,9 @@ __all__ = [
     "SchemaLoad",
     "Verdict",
     "closest",
+    "codex_validator",
     "describe",
+    "format_checker",
     "link_target",
     "load_schema",
     "meta_schema",
