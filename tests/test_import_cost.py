@@ -2,7 +2,7 @@
 
 The server imports these layers before it answers ``initialize``; jsonschema (with
 referencing and regex), pathspec and defusedxml load when a schema is compiled, a folder
-scanned or an XML sidecar read.
+scanned, an XML sidecar read or a new note written.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ import json
 import subprocess
 import sys
 
-DEFERRED = ("jsonschema", "referencing", "regex", "pathspec", "defusedxml", "xml.etree")
+DEFERRED = (
+    "jsonschema",
+    "referencing",
+    "regex",
+    "pathspec",
+    "defusedxml",
+    "xml.etree",
+    "frontmatter",
+)
 
 
 def test_core_and_storage_import_without_the_deferred_libraries() -> None:
