@@ -53,9 +53,8 @@ except ImportError:  # imported as bench.bench_search_quality from the repositor
     from bench.bench_lsp import Session, percentile
     from bench.generate import generate_notebook
 
-from codex_lsp.core.fuzzy import FuzzyIndex
 from codex_lsp.core.resolve import strip_note_suffix
-from codex_lsp.lsp.features.completion import _entries
+from codex_lsp.lsp.features.completion import _build
 from codex_lsp.lsp.settings import Settings
 from codex_lsp.storage import lookups, queries
 from codex_lsp.storage.indexer import Indexer
@@ -131,8 +130,8 @@ def measure(name: str, root: Path, explicit: bool) -> CorpusResult:
     try:
         indexer.index()
         wanted = unique_notes(indexer)
-        entries = _entries(lookups.note_names(indexer.conn))
-        index = FuzzyIndex([entry.text for entry in entries])
+        names = _build(0, True, None, lookups.note_names(indexer.conn))
+        entries, index = names.entries, names.index
         limit = Settings().completion_max_items
         search, completion = Share(), Share()
         for note_name, path in wanted:

@@ -36,3 +36,28 @@ def test_search_returns_the_best_scored_candidates(candidates: list[str], query:
     ]
     expected = [-number for _, number in sorted(scored, reverse=True)[:5]]
     assert found == expected
+
+
+def test_a_limit_of_zero_finds_nothing_but_says_more_matched() -> None:
+    assert FuzzyIndex(["alpha beta", "alphabet"]).search("apt", 0) == ([], True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcd -_", max_size=30), min_size=20, max_size=80),
+    st.text(alphabet="abcd", min_size=2, max_size=4),
+    st.integers(min_value=1, max_value=12),
+)
+def test_many_subsequence_matches_keep_the_best_scored(
+    candidates: list[str], query: str, limit: int
+) -> None:
+    """Many candidates matching only as subsequences: the search scores the most promising
+    first and stops early, with the answer of scoring them all."""
+    index = FuzzyIndex(candidates)
+    found, _ = index.search(query, limit)
+    scored = [
+        (score, -number)
+        for number, text in enumerate(candidates)
+        if (score := fuzzy_score(query, text)) is not None
+    ]
+    assert found == [-negated for _, negated in sorted(scored, reverse=True)[:limit]]

@@ -7,9 +7,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from ..core.attach_names import DEFAULT_FOLDER, attachment_folder
+from ..core.attach_names import attachment_folder
 from ..core.names import BadName
 from ..core.syntax import is_note_name
 from ..storage.attach import Attached, AttachFailed, attach_files
@@ -17,29 +16,6 @@ from ..storage.notebooks import really_inside
 from ..storage.workspace import IndexedNotebook, indexed_notebooks
 
 EXIT_OK, EXIT_FAILED = 0, 2
-
-
-def add_command(sub: argparse._SubParsersAction[Any], common: argparse.ArgumentParser) -> None:
-    """Add ``attach`` to the CLI's sub-commands."""
-    attach = sub.add_parser(
-        "attach",
-        parents=[common],
-        help="copy files into the notebook and embed them at the end of a note",
-        description=(
-            "Copy files into the notebook's attachment folder (an identical file already there"
-            " is reused, a name taken by other content is numbered), create the JSON sidecar"
-            " the schema asks for, and append ![[name]] embeds to the note (docs/cli.md)."
-        ),
-    )
-    attach.add_argument("path", type=Path, metavar="NOTE", help="the note to embed them in")
-    attach.add_argument("files", type=Path, nargs="+", metavar="FILE", help="files to attach")
-    attach.add_argument(
-        "--folder",
-        default=DEFAULT_FOLDER,
-        metavar="PATTERN",
-        help=f"where the copies go (default {DEFAULT_FOLDER}; {{{{note}}}}: the note's name,"
-        " '.': the note's folder)",
-    )
 
 
 class _Refused(Exception):

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from ..core.anchors import heading_for_anchor, heading_keys, read_anchor
 from ..core.edits import Move, Plan, apply_edits
@@ -21,71 +20,6 @@ from ..storage.rename_plan import Refused, RenamePlanner, Subject, checked, new_
 from ..storage.workspace import IndexedNotebook, indexed_notebooks
 
 EXIT_OK, EXIT_FAILED = 0, 2
-
-
-def add_commands(sub: argparse._SubParsersAction[Any], common: argparse.ArgumentParser) -> None:
-    """Add ``rename`` (with its kinds) and ``mv`` to the CLI's sub-commands."""
-    rename = sub.add_parser(
-        "rename",
-        parents=[common],
-        help="rename a note, heading, block id or tag and rewrite what names it",
-        description="Rename and rewrite every link or tag that names it (docs/cli.md).",
-    )
-    kinds = rename.add_subparsers(
-        dest="kind", required=True, help="what to rename: note, heading, block or tag"
-    )
-    note = kinds.add_parser(
-        "note",
-        parents=[common],
-        help="give a note a new name",
-        description="Give a note a new name.",
-    )
-    note.add_argument("path", type=Path, metavar="NOTE", help="the note file")
-    note.add_argument("new", metavar="NAME", help="its new name (same folder unless a path)")
-    heading = kinds.add_parser(
-        "heading",
-        parents=[common],
-        help="rename a heading of a note",
-        description="Rename a heading of a note.",
-    )
-    heading.add_argument("path", type=Path, metavar="NOTE", help="the note file")
-    heading.add_argument("old", metavar="HEADING", help="the heading (text, slug or A#B path)")
-    heading.add_argument("new", metavar="TEXT", help="its new text")
-    block = kinds.add_parser(
-        "block",
-        parents=[common],
-        help="give a block a new id",
-        description="Give a block a new id.",
-    )
-    block.add_argument("path", type=Path, metavar="NOTE", help="the note file")
-    block.add_argument("old", metavar="ID", help="the block id (with or without ^)")
-    block.add_argument("new", metavar="NEW_ID", help="its new id")
-    tag = kinds.add_parser(
-        "tag",
-        parents=[common],
-        help="rename a tag and its nested tags",
-        description="Rename a tag and its nested tags.",
-    )
-    tag.add_argument("path", type=Path, metavar="PATH", help="a folder or file of the notebooks")
-    tag.add_argument("old", metavar="TAG", help="the tag (with or without #)")
-    tag.add_argument("new", metavar="NEW_TAG", help="its new name")
-    for parser in (note, heading, block, tag):
-        _dry_run(parser)
-    move = sub.add_parser(
-        "mv",
-        parents=[common],
-        help="move a note or folder and rewrite the links to and in it",
-        description="Move a note or folder inside its notebook, rewriting links (docs/cli.md).",
-    )
-    move.add_argument("path", type=Path, metavar="OLD", help="the note or folder")
-    move.add_argument("new", type=Path, metavar="NEW", help="where it goes (into NEW if a folder)")
-    _dry_run(move)
-
-
-def _dry_run(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print the change as a unified diff, change nothing"
-    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,41 +17,6 @@ from ..storage.workspace import IndexedNotebook, indexed_notebooks
 from .progress import ProgressBar
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-TODAY_HELP = "evaluate as if today were DATE (YYYY-MM-DD), for reproducible results"
-
-
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Add the ``query`` and ``views`` subcommands."""
-    query = sub.add_parser(
-        "query",
-        parents=[common],
-        help="run a view (a .cdx/.base file or a filter expression) over a notebook",
-        description="Run a view file or a filter expression over the notebook holding PATH.",
-    )
-    query.add_argument("path", type=Path, metavar="PATH", help="a folder of the notebook")
-    query.add_argument("query", metavar="EXPR-or-FILE", help="a .cdx/.base file or an expression")
-    query.add_argument("--view", metavar="NAME", help="the view of the file (default: the first)")
-    query.add_argument(
-        "--format", choices=("table", "json", "csv"), default="table", help="output (table)"
-    )
-    query.add_argument("--today", metavar="DATE", help=TODAY_HELP)
-
-    views_cmd = sub.add_parser(
-        "views",
-        parents=[common],
-        help="list views, or refresh/check materialized view results in notes",
-        description=(
-            "Without options, list the views of the notebooks under PATH with their row "
-            "counts. --write refreshes every <!-- codex:view --> block of the notes under "
-            "PATH; --check exits 1 when one is stale."
-        ),
-    )
-    views_cmd.add_argument("path", type=Path, metavar="PATH", help="a folder or note")
-    mode = views_cmd.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="rewrite stale materialized results")
-    mode.add_argument("--check", action="store_true", help="exit 1 when a result is stale")
-    views_cmd.add_argument("--json", action="store_true", help="print one JSON document")
-    views_cmd.add_argument("--today", metavar="DATE", help=TODAY_HELP)
 
 
 def _now(text: str | None) -> dt.datetime:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import re
 from bisect import bisect_left, bisect_right
 
@@ -58,8 +57,12 @@ def _subsequence_ceiling(query_length: int) -> int:
 
 
 def _best(scored: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
-    """The ``limit`` best (score, number) pairs: highest score first, then lowest number."""
-    return heapq.nlargest(limit, scored, key=lambda pair: (pair[0], -pair[1]))
+    """The ``limit`` best (score, -number) pairs: highest score first, then lowest number.
+
+    Pairs hold the number negated so that they compare as they rank, with no key function
+    (a sort done wholly in C: faster than a heap of ``limit`` fed from Python).
+    """
+    return sorted(scored, reverse=True)[:limit]
 
 
 class FuzzyIndex:
@@ -84,6 +87,9 @@ class FuzzyIndex:
             offset += len(text) + 1
         self._order = sorted(range(len(self._lowered)), key=self._lowered.__getitem__)
         self._sorted = [self._lowered[number] for number in self._order]
+        # Per sorted position: the prefix score of its text and its number negated.
+        self._sorted_scores = [PREFIX - len(text) for text in self._sorted]
+        self._sorted_negated = [-number for number in self._order]
 
     def __len__(self) -> int:
         return len(self._candidates)
@@ -100,27 +106,32 @@ class FuzzyIndex:
             if len(found) > limit:
                 best = _best(found, limit)
                 if best[-1][0] > max(WORD_START, _subsequence_ceiling(len(q))):
-                    return [number for _, number in best], True
+                    return [-negated for _, negated in best], True
             found += self._substring_matches(q)
             if len(found) > limit:
                 best = _best(found, limit)
                 if best[-1][0] > _subsequence_ceiling(len(q)):
-                    return [number for _, number in best], True
+                    return [-negated for _, negated in best], True
         return self._search_all(q, limit)
 
     def _prefix_matches(self, q: str) -> list[tuple[int, int]]:
-        """(score, number) of every candidate that equals or starts with ``q``."""
-        found = []
-        position = bisect_left(self._sorted, q)
-        while position < len(self._sorted) and self._sorted[position].startswith(q):
-            text = self._sorted[position]
-            score = EXACT if text == q else PREFIX - len(text)
-            found.append((score, self._order[position]))
-            position += 1
+        """(score, -number) of every candidate that equals or starts with ``q``."""
+        low = bisect_left(self._sorted, q)
+        if ord(q[-1]) == 0x10FFFF:  # no character sorts after: walk the range
+            high = low
+            while high < len(self._sorted) and self._sorted[high].startswith(q):
+                high += 1
+        else:  # the texts starting with q sort before q with its last character the next one
+            high = bisect_left(self._sorted, q[:-1] + chr(ord(q[-1]) + 1), low)
+        found = list(
+            zip(self._sorted_scores[low:high], self._sorted_negated[low:high], strict=True)
+        )
+        for position in range(bisect_right(self._sorted, q, low, high) - low):
+            found[position] = (EXACT, found[position][1])  # the texts equal to q sort first
         return found
 
     def _substring_matches(self, q: str) -> list[tuple[int, int]]:
-        """(score, number) of every candidate containing ``q`` other than at its start."""
+        """(score, -number) of every candidate containing ``q`` other than at its start."""
         found = []
         # One match per line: the first occurrence of q, then the rest of the line.
         for match in re.finditer(re.escape(q) + "[^\n]*", self._joined):
@@ -131,7 +142,7 @@ class FuzzyIndex:
                 continue  # a prefix match
             text = self._lowered[number]
             band = INSIDE if text[offset - 1].isalnum() else WORD_START
-            found.append((band - offset * 10 - len(text), number))
+            found.append((band - offset * 10 - len(text), -number))
         return found
 
     def _search_all(self, q: str, limit: int) -> tuple[list[int], bool]:
@@ -151,6 +162,6 @@ class FuzzyIndex:
             number = bisect_right(self._starts, match.start()) - 1
             score = fuzzy_score(q, self._lowered[number])
             if score is not None:
-                scored.append((score, number))
+                scored.append((score, -number))
         best = _best(scored, limit)
-        return [number for _, number in best], len(scored) > limit
+        return [-negated for _, negated in best], len(scored) > limit

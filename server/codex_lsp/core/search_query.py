@@ -242,11 +242,16 @@ class SearchQuery:
 
     def fts(self) -> str | None:
         """The FTS5 MATCH expression of the words and folders; None if there are neither."""
-        parts = [
-            group[0].fts() if len(group) == 1 else "(" + " OR ".join(t.fts() for t in group) + ")"
-            for group in self.groups
-        ]
-        return " AND ".join(parts + self._folder_parts()) or None
+        return " AND ".join(self._word_parts() + self._folder_parts()) or None
+
+    def named_fts(self) -> str | None:
+        """The FTS5 MATCH expression of the files holding every word in their name, title,
+        aliases or tags (the columns that weigh most in ranking), in the folders; None if
+        the query has no words."""
+        if not self.groups:
+            return None
+        named = "{name title aliases tags} : (" + " AND ".join(self._word_parts()) + ")"
+        return " AND ".join([named, *self._folder_parts()])
 
     def names_fts(self) -> str | None:
         """The FTS5 MATCH expression of the files whose name, title or aliases hold every
@@ -269,6 +274,12 @@ class SearchQuery:
         start = "{name title} : ^" + phrase + ("*" if words[-1].prefix else "")
         aliases = "{aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
         return " AND ".join([f"({start} OR {aliases})", *self._folder_parts()])
+
+    def _word_parts(self) -> list[str]:
+        return [
+            group[0].fts() if len(group) == 1 else "(" + " OR ".join(t.fts() for t in group) + ")"
+            for group in self.groups
+        ]
 
     def _folder_parts(self) -> list[str]:
         parts = []

@@ -7,29 +7,28 @@ frontmatter > JSON > XML > Markdown.
 from __future__ import annotations
 
 import json
-from typing import Any
-from xml.etree.ElementTree import Element
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from typing import TYPE_CHECKING, Any
 
 from .frontmatter import load_frontmatter
 from .textpos import LineIndex
 from .yamlload import MAX_NESTING, plain_value
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 SIDECAR_PRIORITY = ("md", "xml", "json")
 
 
 def parse_sidecar(kind: str, text: str) -> tuple[dict[str, Any], str | None]:
     """Parse one sidecar's text; returns (metadata, error message or None)."""
+    if kind == "xml":
+        return _parse_xml(text)
     try:
         if kind == "json":
             data = json.loads(text)
             if not isinstance(data, dict):
                 return {}, "JSON sidecar must hold an object"
             return _bounded(kind, plain_value(data))
-        if kind == "xml":
-            return _bounded(kind, _xml_to_dict(SafeET.fromstring(text)))
         if kind == "md":
             block = load_frontmatter(text, LineIndex(text))
             if block is None:
@@ -37,9 +36,20 @@ def parse_sidecar(kind: str, text: str) -> tuple[dict[str, Any], str | None]:
             if block.problems:
                 return {}, block.problems[0].message
             return block.data or {}, None
-    except (ValueError, SafeET.ParseError, DefusedXmlException, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         return {}, f"invalid {kind.upper()} sidecar: {exc}"
     return {}, f"unknown sidecar kind {kind}"
+
+
+def _parse_xml(text: str) -> tuple[dict[str, Any], str | None]:
+    # defusedxml (and ElementTree under it) load with the first XML sidecar read.
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        return _bounded("xml", _xml_to_dict(SafeET.fromstring(text)))
+    except (ValueError, SafeET.ParseError, DefusedXmlException, RecursionError) as exc:
+        return {}, f"invalid XML sidecar: {exc}"
 
 
 def _bounded(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -7,7 +7,7 @@ import logging
 import posixpath
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -97,6 +97,9 @@ _MAX_RELEVANCE = 999.0
 # Files whose name, title or aliases hold every query word, examined for the bands: enough
 # for any realistic name, bounded for a word that half the names contain.
 _NAME_CANDIDATES = 2000
+# Matches ranked by relevance at most, from each of the name-and-tag and the full match
+# (``_rest``): bounds the cost of a word that most files hold.
+RANKED_AT_MOST = 5000
 _BATCH = 100
 
 
@@ -204,18 +207,9 @@ def _ranked(
     match: str,
     limit: int,
 ) -> list[SearchHit]:
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     keep, keep_params = _keep(parsed, tags)
     excluded, excluded_params = _without_excluded(parsed)
-    # Ranked by FTS5 alone, a batch at a time; only the batch is joined with its files (the
-    # filters only mark rows, so that a short batch means the end).
-    sql = (
-        "SELECT s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases,"
-        f" s.rank, {keep} FROM (SELECT rowid, file_id, name, title, aliases,"
-        f" bm25(search_index, {weights}) AS rank FROM search_index"
-        f" WHERE search_index MATCH ?{excluded} ORDER BY rank LIMIT ? OFFSET ?) s"
-        " LEFT JOIN file_metadata f ON f.id = s.file_id ORDER BY s.rank, f.is_note DESC, f.path"
-    )
+    sql = _ranking_sql(keep, excluded)
     highlighter = parsed.highlighter()
     banded: list[tuple[float, _Row]] = []
     words = parsed.name_words()
@@ -231,10 +225,76 @@ def _ranked(
     hits = [_hit(conn, row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
     if len(hits) < limit:
         seen = {row.rowid for _, row in banded}
-        params = [*keep_params, match, *excluded_params]
-        rest = _take(conn, sql, params, parsed, limit - len(hits), seen)
-        hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest]
+        rest = _rest(conn, parsed, (keep, keep_params), (excluded, excluded_params), match, seen)
+        hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest(limit - len(hits))]
     return hits
+
+
+def _ranking_sql(keep: str, excluded: str, *, bounded: bool = False) -> str:
+    """The files matching an FTS5 expression, ranked by bm25 (parameters: those of ``keep``,
+    the expression, those of ``excluded``, with ``bounded`` the lowest rowid ranked, then
+    LIMIT and OFFSET)."""
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    # Ranked by FTS5 alone, a batch at a time; only the batch is joined with its files (the
+    # filters only mark rows, so that a short batch means the end).
+    return (
+        "SELECT s.rowid, f.path, f.is_note, f.title, f.body_line, s.name, s.title, s.aliases,"
+        f" s.rank, {keep} FROM (SELECT rowid, file_id, name, title, aliases,"
+        f" bm25(search_index, {weights}) AS rank FROM search_index"
+        f" WHERE search_index MATCH ?{excluded}{' AND rowid >= ?' if bounded else ''}"
+        " ORDER BY rank LIMIT ? OFFSET ?) s"
+        " LEFT JOIN file_metadata f ON f.id = s.file_id ORDER BY s.rank, f.is_note DESC, f.path"
+    )
+
+
+def _rank_bound(conn: sqlite3.Connection, match: str) -> int | None:
+    """The lowest rowid of the :data:`RANKED_AT_MOST` matches of ``match`` added last, or
+    None when there are no more matches than that."""
+    found = conn.execute(
+        "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC"
+        " LIMIT 1 OFFSET ?",
+        (match, RANKED_AT_MOST - 1),
+    ).fetchone()
+    return None if found is None else int(found[0])
+
+
+def _rest(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    keep: tuple[str, list[object]],
+    excluded: tuple[str, list[object]],
+    match: str,
+    seen: set[int],
+) -> Callable[[int], list[_Row]]:
+    """The hits after the name bands, by relevance: a function of how many are wanted.
+
+    bm25 scores every match before the cut, so a word that most files hold would cost a
+    score per file. Past :data:`RANKED_AT_MOST` matches, the files holding the words in a
+    name, title, alias or tag are ranked first, then the others, each among the
+    :data:`RANKED_AT_MOST` added to the index last: the cost no longer grows with the
+    notebook (docs/cli.md, "Ranking"). Only when filters leave too few of those are all the
+    matches ranked.
+    """
+
+    def take(expression: str, bound: int | None, wanted: int) -> list[_Row]:
+        sql = _ranking_sql(keep[0], excluded[0], bounded=bound is not None)
+        params = [*keep[1], expression, *excluded[1], *([bound] if bound is not None else [])]
+        rows = _take(conn, sql, params, parsed, wanted, seen)
+        seen.update(row.rowid for row in rows)
+        return rows
+
+    def rest(wanted: int) -> list[_Row]:
+        bound = _rank_bound(conn, match)
+        if bound is None:
+            return take(match, None, wanted)
+        named = parsed.named_fts()
+        rows = take(named, _rank_bound(conn, named), wanted) if named else []
+        for expression, lowest in ((match, bound), (match, None)):  # then past the filters
+            if len(rows) < wanted:
+                rows += take(expression, lowest, wanted - len(rows))
+        return rows
+
+    return rest
 
 
 def _take(

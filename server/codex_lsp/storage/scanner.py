@@ -6,13 +6,14 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
-
-import pathspec
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..core.syntax import is_note_name
 from .config import NotebookConfig
 from .notebooks import SKIPPED_DIRS, Notebook, is_notebook_root, really_inside
+
+if TYPE_CHECKING:
+    import pathspec
 
 SIDECAR_SUFFIXES = (".json", ".xml", ".md")
 
@@ -51,6 +52,8 @@ class _Ignore:
     """gitignore-style rules: the notebook's ``exclude`` globs and ``.gitignore`` files."""
 
     def __init__(self, root: Path, config: NotebookConfig) -> None:
+        import pathspec  # loads with the first scan, not with the server
+
         self._specs: list[tuple[str, pathspec.PathSpec]] = []
         if config.exclude:
             self._specs.append(("", pathspec.GitIgnoreSpec.from_lines(config.exclude)))
@@ -62,6 +65,8 @@ class _Ignore:
             lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
         except OSError:
             return
+        import pathspec
+
         self._specs.append((prefix, pathspec.GitIgnoreSpec.from_lines(lines.splitlines())))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:

@@ -6,23 +6,31 @@ tags. :class:`SymbolIndex` holds their texts in three :class:`~codex_lsp.core.fu
 regular expression engine over the joined texts, whatever the number of notes that do not
 match; only the few symbols returned are looked up in SQLite for their places.
 
-:class:`SymbolCache` keeps one index per read connection and rebuilds it when the database
-has changed since (``PRAGMA data_version`` moves with every commit of another connection,
-which is where the indexer writes).
+:class:`SymbolCache` keeps one index per read connection and brings it up to date when the
+database has changed (``PRAGMA data_version`` moves with every commit of another connection,
+which is where the indexer writes): the files written since (their ``updated_at``, which every
+write and soft delete of a file sets) are read again into a small index searched beside the
+first one, whose texts of those files are left out; a full rebuild happens only when the
+changed files are many.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 import posixpath
 import sqlite3
 from array import array
+from bisect import bisect_left
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 
 from ..core.fuzzy import FuzzyIndex, fuzzy_score
 from ..core.model import Position, Range
 from ..core.resolve import strip_note_suffix
+from .database import transaction
 
 # Longer queries match nothing: no name is that long, and the regular expressions of a fuzzy
 # search grow with the query.
@@ -51,99 +59,337 @@ class Symbol:
     score: int
 
 
+# Changed files kept beside the first index before it is rebuilt: at least this many, or
+# this share of the notebook's files (the second index is read again at every change).
+REBUILD_AT_LEAST = 500
+REBUILD_SHARE = 0.05
+
 # Headings rank just below a note or alias scored the same, and tags below headings.
 _HEADING_PENALTY = 1
 _TAG_PENALTY = 2
 
 
-class SymbolIndex:
-    """The symbol texts of one database state; see the module docstring."""
+class _Texts:
+    """The name and heading texts of the live files, or of some of them (``rowids``)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, rowids: Collection[int] | None = None) -> None:
+        where, params = "", []
+        if rowids is not None:
+            where, params = " AND rowid IN (SELECT value FROM json_each(?))", [_json(rowids)]
         # Notes: each is found by its title and by its file stem (what links are written with).
-        self._file_rowids = array("q")
-        self._file_titles: list[str] = []
-        self._file_paths: list[str] = []
-        name_texts: list[str] = []
-        self._name_owner = array("q")  # per name text: file number, or -1 - alias number
-        self._alias_file = array("q")
-        self._alias_texts: list[str] = []
-        numbers: dict[str, int] = {}
-        for file_id, path, title, is_note in conn.execute(
-            "SELECT id, path, title, is_note FROM file_metadata WHERE deleted_at IS NULL"
-            " ORDER BY is_note DESC, path"
+        self.rowids = array("q")
+        self.titles: list[str] = []
+        self.paths: list[str] = []
+        self.notes = 0  # notes come first, then attachments, each in path order
+        self.name_texts: list[str] = []
+        self.name_owner = array("q")  # per name text: file number, or -1 - alias number
+        self.name_count = array("l")  # per file: its name texts
+        self.alias_file = array("q")
+        self.alias_texts: list[str] = []
+        self.numbers: dict[str, int] = {}  # file id -> number, while building
+        for rowid, file_id, path, title, is_note in conn.execute(
+            "SELECT rowid, id, path, title, is_note FROM file_metadata WHERE deleted_at IS NULL"
+            f"{where} ORDER BY is_note DESC, path",
+            params,
         ):
-            number = len(self._file_paths)
-            numbers[file_id] = number
+            number = len(self.paths)
+            self.numbers[file_id] = number
+            self.notes += bool(is_note)
             shown = title or path
-            self._file_paths.append(path)
-            self._file_titles.append(shown)
-            name_texts.append(shown)
-            self._name_owner.append(number)
+            self.rowids.append(rowid)
+            self.paths.append(path)
+            self.titles.append(shown)
+            self._add_name(shown, number)
             base = posixpath.basename(path)
             stem = strip_note_suffix(base) if is_note else base
+            self.name_count.append(1)
             if stem != shown:
-                name_texts.append(stem)
-                self._name_owner.append(number)
-        for file_id, alias in conn.execute("SELECT file_id, alias FROM alias"):
-            number = numbers.get(file_id, -1)
+                self._add_name(stem, number)
+                self.name_count[number] += 1
+        of_files = (
+            " WHERE file_id IN (SELECT value FROM json_each(?))" if rowids is not None else ""
+        )
+        ids = [_json(self.numbers)] if rowids is not None else []
+        for file_id, alias in conn.execute(f"SELECT file_id, alias FROM alias{of_files}", ids):
+            number = self.numbers.get(file_id, -1)
             if number >= 0:
-                name_texts.append(alias)
-                self._name_owner.append(-1 - len(self._alias_texts))
-                self._alias_texts.append(alias)
-                self._alias_file.append(number)
-        self._names = FuzzyIndex(name_texts)
+                self._add_name(alias, -1 - len(self.alias_texts))
+                self.alias_texts.append(alias)
+                self.alias_file.append(number)
+                self.name_count[number] += 1
+        self.names = FuzzyIndex(self.name_texts)
         # Headings: their text and heading rowid; the range is read for the few returned.
-        self._heading_rowids = array("q")
-        heading_texts: list[str] = []
-        for rowid, file_id, text in conn.execute("SELECT rowid, file_id, text FROM heading"):
-            if file_id in numbers:
-                self._heading_rowids.append(rowid)
-                heading_texts.append(text)
-        self._headings = FuzzyIndex(heading_texts)
-        self._tag_names, self._tag_counts, self._tag_places = _tags(conn)
-        self._tags = FuzzyIndex(self._tag_names)
-        self._heading_texts = heading_texts
-        self._name_texts = name_texts
+        self.heading_rowids = array("q")
+        self.heading_file = array("q")
+        self.heading_texts: list[str] = []
+        self.heading_count = array("l", bytes(array("l").itemsize * len(self.paths)))
+        for rowid, file_id, text in conn.execute(
+            f"SELECT rowid, file_id, text FROM heading{of_files}", ids
+        ):
+            number = self.numbers.get(file_id, -1)
+            if number >= 0:
+                self.heading_rowids.append(rowid)
+                self.heading_file.append(number)
+                self.heading_texts.append(text)
+                self.heading_count[number] += 1
+        self.headings = FuzzyIndex(self.heading_texts)
+
+    def _add_name(self, text: str, owner: int) -> None:
+        self.name_texts.append(text)
+        self.name_owner.append(owner)
+
+    def file_of_name(self, number: int) -> int:
+        """The file number of name text ``number``."""
+        owner = self.name_owner[number]
+        return owner if owner >= 0 else self.alias_file[-1 - owner]
+
+    def number_at(self, path: str, is_note: bool) -> int | None:
+        """The number of the file at ``path``, if these texts have it."""
+        low, high = (0, self.notes) if is_note else (self.notes, len(self.paths))
+        found = bisect_left(self.paths, path, low, high)
+        return found if found < high and self.paths[found] == path else None
+
+
+class _Tags:
+    """Every tag of a live file: its name, the number of live files carrying it, the first
+    place (by path, then position) where it or a nested child of it (``tag/...``) is written,
+    and the tags of each file (to count again when a file changes)."""
+
+    def __init__(self, conn: sqlite3.Connection, numbers: dict[str, int], files: int) -> None:
+        carriers: dict[str, set[int]] = {}
+        self.names: dict[str, str] = {}  # folded name -> name
+        first: dict[str, tuple[str, int, int, int, int]] = {}
+        for name, file_id, path, a, b, c, d in conn.execute(
+            "SELECT t.name, ft.file_id, f.path, ft.start_line, ft.start_char, ft.end_line,"
+            " ft.end_char FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+            " JOIN file_metadata f ON f.id = ft.file_id AND f.deleted_at IS NULL"
+        ):
+            key = name.lower()
+            self.names.setdefault(key, name)
+            carriers.setdefault(key, set()).add(numbers[file_id])
+            if a is not None:
+                place = (path, a, b or 0, c or 0, d or 0)
+                known = first.get(key)
+                if known is None or place < known:
+                    first[key] = place
+        # A tag is also found where its nested children are written.
+        for key, place in list(first.items()):
+            for parent in self._parents(key):
+                if parent not in first or place < first[parent]:
+                    first[parent] = place
+        self.keys = list(self.names)
+        self.number = {key: n for n, key in enumerate(self.keys)}
+        self.counts = [len(carriers[key]) for key in self.keys]
+        self.first = [first.get(key) for key in self.keys]
+        # Each file's tag numbers: the file's slice of ``_flat``, and changed files apart.
+        per_file: list[list[int]] = [[] for _ in range(files)]
+        for key, held in carriers.items():
+            for file in held:
+                per_file[file].append(self.number[key])
+        self._starts = array("l", [0])
+        self._flat = array("l")
+        for held_tags in per_file:
+            self._flat.extend(held_tags)
+            self._starts.append(len(self._flat))
+        self._changed: dict[int, tuple[int, ...]] = {}  # file rowid -> its tag numbers
+        self.index = FuzzyIndex([self.names[key] for key in self.keys])
+
+    def _parents(self, key: str) -> list[str]:
+        parents = []
+        while "/" in key:
+            key = key.rsplit("/", 1)[0]
+            if key in self.names:
+                parents.append(key)
+        return parents
+
+    def of_base_file(self, number: int) -> tuple[int, ...]:
+        """The tag numbers of file ``number`` of the first index, as that index read them."""
+        return tuple(self._flat[self._starts[number] : self._starts[number + 1]])
+
+    def update(
+        self,
+        conn: sqlite3.Connection,
+        old: dict[int, tuple[int, ...]],
+        changed: Collection[int],
+        paths: Collection[str],
+    ) -> None:
+        """Count again after the files ``changed`` (rowids) were written or removed; ``old``
+        holds the tag numbers of those (and of replaced files) when last counted, ``paths``
+        every path those files had or have."""
+        new: dict[int, set[int]] = {rowid: set() for rowid in changed}
+        touched: set[str] = set()
+        for rowid, name in conn.execute(
+            "SELECT f.rowid, t.name FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+            " JOIN file_metadata f ON f.id = ft.file_id AND f.deleted_at IS NULL"
+            " WHERE f.rowid IN (SELECT value FROM json_each(?))",
+            (_json(changed),),
+        ):
+            key = name.lower()
+            if key not in self.number:
+                self._add(key, name)
+            new[rowid].add(self.number[key])
+        for held in old.values():
+            for tag in held:
+                self.counts[tag] -= 1
+                touched.add(self.keys[tag])
+        for rowid, held_now in new.items():
+            for tag in held_now:
+                self.counts[tag] += 1
+                touched.add(self.keys[tag])
+            self._changed[rowid] = tuple(held_now)
+        # A first place before every changed path stays first.
+        low = min(paths, default="")
+        for key in touched | {parent for tag in touched for parent in self._parents(tag)}:
+            place = self.first[self.number[key]]
+            if place is None or place[0] >= low:
+                self.first[self.number[key]] = _first_place(conn, self.names[key])
+
+    def _add(self, key: str, name: str) -> None:
+        self.number[key] = len(self.keys)
+        self.keys.append(key)
+        self.names[key] = name
+        self.counts.append(0)
+        self.first.append(None)
+        self.index = FuzzyIndex([self.names[key] for key in self.keys])
+
+    def held(self, rowid: int) -> tuple[int, ...] | None:
+        """The tag numbers of a changed file when last counted, None if it has not changed."""
+        return self._changed.get(rowid)
+
+
+class SymbolIndex:
+    """The symbol texts of the notebook, kept up to date (see the module docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        with _snapshot(conn):
+            self._stamp, self._at_stamp = _stamp(conn)
+            self._base = _Texts(conn)
+            self._tags = _Tags(conn, self._base.numbers, len(self._base.paths))
+        self._base.numbers = {}  # only needed to build
+        order = sorted(range(len(self._base.rowids)), key=self._base.rowids.__getitem__)
+        self._rowid_order = array("q", [self._base.rowids[n] for n in order])
+        self._rowid_number = array("l", order)
+        self._dead = bytearray(len(self._base.paths))  # files whose first texts are void
+        self._dead_names = 0
+        self._dead_headings = 0
+        self._changed: set[int] = set()  # rowids of the files written since the first texts
+        self._delta: _Texts | None = None
+
+    def refresh(self, conn: sqlite3.Connection) -> bool:
+        """Take in the files written since the last refresh; False when they are so many
+        that the index should rather be built again."""
+        with _snapshot(conn):
+            rows = self._written(conn)
+            changed = self._changed | {rowid for rowid, _, _ in rows}
+            if len(changed) > max(REBUILD_AT_LEAST, REBUILD_SHARE * len(self._base.paths)):
+                return False
+            old: dict[int, tuple[int, ...]] = {}
+            paths = {path for _, path, _ in rows}
+            paths.update(self._delta.paths if self._delta is not None else ())
+            for rowid, path, is_note in rows:
+                held = self._tags.held(rowid)
+                number = self._base_number(rowid)
+                if number is not None:
+                    old[rowid] = held if held is not None else self._retire(number)
+                    paths.add(self._base.paths[number])
+                elif held is not None:
+                    old[rowid] = held
+                # A file written where another was (its row replaced): the other's texts go.
+                other = self._base.number_at(path, bool(is_note))
+                if other is not None and self._base.rowids[other] != rowid:
+                    old[-1 - other] = self._retire(other)
+            self._changed = changed
+            self._delta = _Texts(conn, changed)
+            self._tags.update(conn, old, {rowid for rowid, _, _ in rows}, paths)
+        return True
+
+    def _written(self, conn: sqlite3.Connection) -> list[tuple[int, str, int]]:
+        """(rowid, path, is_note) of the files written since the last look, which moves on.
+
+        ``updated_at`` is the start of the run that wrote a file, in whole seconds: a run
+        that started in the second of the last look has the same stamp, so the files of that
+        second are told apart by what they hold.
+        """
+        rows = conn.execute(
+            f"SELECT rowid, path, is_note, updated_at, {_HELD} FROM file_metadata"
+            " WHERE updated_at >= ?",
+            (self._stamp,),
+        ).fetchall()
+        newest = max((row[3] for row in rows), default=self._stamp)
+        written, at_newest = [], {}
+        for rowid, path, is_note, updated, *held in rows:
+            signature = hash(tuple(held))
+            if updated > self._stamp or self._at_stamp.get(rowid) != signature:
+                written.append((rowid, path, is_note))
+            if updated == newest:
+                at_newest[rowid] = signature
+        self._stamp, self._at_stamp = newest, at_newest
+        return written
+
+    def _base_number(self, rowid: int) -> int | None:
+        found = bisect_left(self._rowid_order, rowid)
+        if found < len(self._rowid_order) and self._rowid_order[found] == rowid:
+            return self._rowid_number[found]
+        return None
+
+    def _retire(self, number: int) -> tuple[int, ...]:
+        """Leave out the first texts of file ``number``; its tags as the first index read them
+        (none if already left out)."""
+        if self._dead[number]:
+            return ()
+        self._dead[number] = 1
+        self._dead_names += self._base.name_count[number]
+        self._dead_headings += self._base.heading_count[number]
+        return self._tags.of_base_file(number)
 
     def search(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Symbol]:
         """The best ``limit`` symbols for ``query`` (fuzzy, case-insensitive), best first.
 
-        ``conn`` must read the database state the index was built from (places of headings
-        and tags are read from it).
+        ``conn`` must read the database state the index was last brought up to date with
+        (places of headings and tags are read from it).
         """
         if len(query) > MAX_SYMBOL_QUERY or limit <= 0:
             return []
-        found = self._search_names(query, limit)
-        found += self._search_headings(conn, query, limit)
+        found = self._search_names(self._base, query, limit, self._dead_names)
+        found += self._search_headings(conn, self._base, query, limit, self._dead_headings)
+        if self._delta is not None:
+            found += self._search_names(self._delta, query, limit, 0)
+            found += self._search_headings(conn, self._delta, query, limit, 0)
         found += self._search_tags(query.lstrip("#"), limit)
         return heapq.nlargest(limit, found, key=lambda symbol: symbol.score)
 
-    def _search_names(self, query: str, limit: int) -> list[Symbol]:
+    def _live(self, texts: _Texts, file: int) -> bool:
+        return texts is not self._base or not self._dead[file]
+
+    def _search_names(self, texts: _Texts, query: str, limit: int, dead: int) -> list[Symbol]:
         # A note has up to two texts (title, stem): twice the limit leaves ``limit`` notes.
-        numbers, _ = self._names.search(query, 2 * limit)
+        numbers, _ = texts.names.search(query, 2 * limit + dead)
         best: dict[int, Symbol] = {}
         for number in numbers:
-            text = self._name_texts[number]
+            file = texts.file_of_name(number)
+            if not self._live(texts, file):
+                continue
+            text = texts.name_texts[number]
             score = _score(query, text)
-            owner = self._name_owner[number]
+            owner = texts.name_owner[number]
             if owner >= 0:
-                key, file, name, kind = owner, owner, self._file_titles[owner], SymbolKind.NOTE
+                key, name, kind = owner, texts.titles[owner], SymbolKind.NOTE
             else:
-                alias = -1 - owner
-                key, file = -1 - alias, self._alias_file[alias]
-                name, kind = self._alias_texts[alias], SymbolKind.ALIAS
+                key, name, kind = owner, texts.alias_texts[-1 - owner], SymbolKind.ALIAS
             known = best.get(key)
             if known is None or score > known.score:
-                path = self._file_paths[file]
+                path = texts.paths[file]
                 best[key] = Symbol(name, kind, path, None, path, score)
         return list(best.values())
 
-    def _search_headings(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Symbol]:
-        numbers, _ = self._headings.search(query, limit)
+    def _search_headings(
+        self, conn: sqlite3.Connection, texts: _Texts, query: str, limit: int, dead: int
+    ) -> list[Symbol]:
+        numbers, _ = texts.headings.search(query, limit + dead)
+        numbers = [n for n in numbers if self._live(texts, texts.heading_file[n])][:limit]
         if not numbers:
             return []
-        rowids = [self._heading_rowids[number] for number in numbers]
+        rowids = [texts.heading_rowids[number] for number in numbers]
         places = {
             rowid: (path, _range(a, b, c, d))
             for rowid, path, a, b, c, d in conn.execute(
@@ -157,60 +403,68 @@ class SymbolIndex:
         for number, rowid in zip(numbers, rowids, strict=True):
             if rowid in places:
                 path, where = places[rowid]
-                text = self._heading_texts[number]
+                text = texts.heading_texts[number]
                 score = _score(query, text) - _HEADING_PENALTY
                 found.append(Symbol(text, SymbolKind.HEADING, path, where, path, score))
         return found
 
     def _search_tags(self, query: str, limit: int) -> list[Symbol]:
-        numbers, _ = self._tags.search(query, limit)
+        tags = self._tags
+        numbers, _ = tags.index.search(query, limit + tags.counts.count(0))
         found = []
         for number in numbers:
-            place = self._tag_places[number]
-            if place is not None:
-                name = self._tag_names[number]
-                count = self._tag_counts[number]
+            place = tags.first[number]
+            if place is not None and tags.counts[number] > 0:
+                name = tags.names[tags.keys[number]]
+                count = tags.counts[number]
                 score = _score(query, name) - _TAG_PENALTY
+                where = _range(*place[1:])
                 found.append(
-                    Symbol(f"#{name}", SymbolKind.TAG, place[0], place[1], f"{count} files", score)
+                    Symbol(f"#{name}", SymbolKind.TAG, place[0], where, f"{count} files", score)
                 )
         return found
 
 
-def _tags(
-    conn: sqlite3.Connection,
-) -> tuple[list[str], list[int], list[tuple[str, Range] | None]]:
-    """Every tag of a live file: its name, the number of live files carrying it, and the first
-    place (by path, then position) where it or a nested child of it (``tag/...``) is written."""
-    files: dict[str, set[str]] = {}
-    names: dict[str, str] = {}  # folded name -> name
-    first: dict[str, tuple[str, int, int, int, int]] = {}
-    for name, file_id, path, a, b, c, d in conn.execute(
-        "SELECT t.name, ft.file_id, f.path, ft.start_line, ft.start_char, ft.end_line,"
-        " ft.end_char FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+def _json(values: Collection[object]) -> str:
+    return json.dumps(list(values))
+
+
+# What a file's symbols are read from, as a file's row tells it.
+_HELD = "path, is_note, title, content_hash, deleted_at"
+
+
+def _stamp(conn: sqlite3.Connection) -> tuple[str, dict[int, int]]:
+    """The latest ``updated_at`` of the files, and what each file of that stamp holds."""
+    stamp = str(conn.execute("SELECT max(updated_at) FROM file_metadata").fetchone()[0] or "")
+    rows = conn.execute(f"SELECT rowid, {_HELD} FROM file_metadata WHERE updated_at = ?", (stamp,))
+    return stamp, {rowid: hash(tuple(held)) for rowid, *held in rows}
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction around a build or refresh (unless one is open): the rows read
+    are those of one database state."""
+    if conn.in_transaction:
+        yield
+    else:
+        with transaction(conn, write=False):
+            yield
+
+
+def _first_place(conn: sqlite3.Connection, name: str) -> tuple[str, int, int, int, int] | None:
+    """The first place (by path, then position) in a live file where the tag ``name`` or a
+    nested child of it is written."""
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found = conn.execute(
+        "SELECT f.path, ft.start_line, ifnull(ft.start_char, 0), ifnull(ft.end_line, 0),"
+        " ifnull(ft.end_char, 0) FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
         " JOIN file_metadata f ON f.id = ft.file_id AND f.deleted_at IS NULL"
-    ):
-        key = name.lower()
-        names.setdefault(key, name)
-        files.setdefault(key, set()).add(file_id)
-        if a is not None:
-            place = (path, a, b or 0, c or 0, d or 0)
-            known = first.get(key)
-            if known is None or place < known:
-                first[key] = place
-    # A tag is also found where its nested children are written.
-    for key, place in list(first.items()):
-        parent = key
-        while "/" in parent:
-            parent = parent.rsplit("/", 1)[0]
-            if parent in names and (parent not in first or place < first[parent]):
-                first[parent] = place
-    keys = list(names)
-    places: list[tuple[str, Range] | None] = []
-    for key in keys:
-        at = first.get(key)
-        places.append(None if at is None else (at[0], _range(*at[1:])))
-    return [names[key] for key in keys], [len(files[key]) for key in keys], places
+        " WHERE (t.name = ? COLLATE NOCASE OR t.name LIKE ? ESCAPE '\\')"
+        " AND ft.start_line IS NOT NULL"
+        " ORDER BY f.path, ft.start_line, 3, 4, 5 LIMIT 1",
+        (name, escaped + "/%"),
+    ).fetchone()
+    return None if found is None else tuple(found)
 
 
 def _range(a: int | None, b: int | None, c: int | None, d: int | None) -> Range:
@@ -224,7 +478,8 @@ def _score(query: str, text: str) -> int:
 
 
 class SymbolCache:
-    """One :class:`SymbolIndex` per read connection, rebuilt when the database has changed.
+    """One :class:`SymbolIndex` per read connection, brought up to date when the database
+    has changed (built again only when many files have).
 
     Used from the one thread that owns the connection (a notebook's reader thread).
     """
@@ -237,10 +492,12 @@ class SymbolCache:
     def index(self, conn: sqlite3.Connection) -> SymbolIndex:
         """The index of what ``conn`` reads now."""
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        if self._index is None or conn is not self._conn or version != self._version:
+        if self._index is not None and conn is self._conn and version == self._version:
+            return self._index
+        if self._index is None or conn is not self._conn or not self._index.refresh(conn):
             self._index = None  # the old one is freed before the new one is built
             self._index = SymbolIndex(conn)
-            self._conn, self._version = conn, version
+        self._conn, self._version = conn, version
         return self._index
 
     def search(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Symbol]:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..frontmatter import load_frontmatter
 from ..model import Position, Range, Severity
@@ -32,6 +30,9 @@ from .links import LINK_KEYWORD, LinkFailure, LinkResolver
 from .messages import closest, describe, path_label, show_value, type_words
 from .patterns import PatternTimeout, pattern_search
 from .positions import NodeLocator, PathItem
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SIDECAR_ORDER = ("json", "xml", "md")
 _ZERO = Range(Position(0, 0), Position(0, 0))

@@ -26,19 +26,20 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-import regex
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
-from referencing import Registry
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
-
-from .formats import FORMATS
+from .formats import format_checker
 from .links import LINK_KEYWORD, LinkResolver, asking_links, link_keyword
 from .patterns import glob_regex, pattern_keyword, pattern_properties_keyword
 from .positions import PathItem
+
+# jsonschema, referencing and regex load when a schema is first compiled or checked, not
+# when this module is imported: a server answers its first requests without them.
+if TYPE_CHECKING:
+    import regex
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SCHEMA_PATH = ".codex/schema.yaml"
 BASE_URI = "urn:codex-lsp:notebook-schema"
@@ -46,14 +47,20 @@ BASE_URI = "urn:codex-lsp:notebook-schema"
 LOGIC_VERSION = "1"
 TAG_KEYS = ("tags", "tag")
 
-CodexValidator: Any = validators.extend(
-    Draft202012Validator,
-    {
-        LINK_KEYWORD: link_keyword,
-        "pattern": pattern_keyword,
-        "patternProperties": pattern_properties_keyword,
-    },
-)
+
+@lru_cache(maxsize=1)
+def codex_validator() -> Any:
+    """The validator class: draft 2020-12 with ``x-codex-link`` and bounded patterns."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator,
+        {
+            LINK_KEYWORD: link_keyword,
+            "pattern": pattern_keyword,
+            "patternProperties": pattern_properties_keyword,
+        },
+    )
 
 
 @dataclass(slots=True)
@@ -164,6 +171,9 @@ class NotebookSchema:
     """A compiled ``schema.yaml``: types with their validators, compiled once."""
 
     def __init__(self, document: dict[str, Any], text: str) -> None:
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
+
         self.document = document
         self.text = text
         self.registry: Registry[Any] = Registry().with_resource(
@@ -193,7 +203,9 @@ class NotebookSchema:
         paths_value = (body or {}).get("paths", [])
         paths = (paths_value,) if isinstance(paths_value, str) else tuple(paths_value or ())
         description = (body or {}).get("description")
-        validator = CodexValidator(schema, registry=self.registry, format_checker=FORMATS)
+        validator = codex_validator()(
+            schema, registry=self.registry, format_checker=format_checker()
+        )
         return NoteType(
             name,
             tuple(str(p) for p in paths),
@@ -245,6 +257,8 @@ class NotebookSchema:
 
     def _uses_links(self, schema: Any) -> bool:
         """True when ``schema`` (following ``$ref``) has an ``x-codex-link`` keyword."""
+        from referencing.exceptions import Unresolvable
+
         seen: set[str] = set()
         pending = [schema]
         while pending:
@@ -265,7 +279,7 @@ class NotebookSchema:
         return False
 
     def _validator(self, schema: Any) -> Any:
-        return CodexValidator(schema, registry=self.registry, format_checker=FORMATS)
+        return codex_validator()(schema, registry=self.registry, format_checker=format_checker())
 
     # -- choosing a type -------------------------------------------------------------------
 
@@ -308,6 +322,8 @@ class NotebookSchema:
         only a file whose path gives it a type is checked. ``fast`` first asks the memoised
         per-key check, so valid notes cost little; errors still come from jsonschema.
         """
+        from referencing.exceptions import Unresolvable
+
         note_type, unknown = self.choose_type(path, data)
         names = self._names
         if note_type is None:
@@ -352,6 +368,8 @@ class NotebookSchema:
         return current
 
     def _flatten(self, schema: Any, depth: int = 0) -> list[dict[str, Any]]:
+        from referencing.exceptions import Unresolvable
+
         if not isinstance(schema, dict) or depth > 20:
             return []
         found = [schema]
@@ -366,6 +384,8 @@ class NotebookSchema:
 
 def _combined(patterns: list[tuple[regex.Pattern[str], ...]]) -> regex.Pattern[str] | None:
     """One regex for every type's globs: group ``tN`` matches when type N is the first match."""
+    import regex
+
     parts = [
         f"(?P<t{n}>{'|'.join(f'(?:{p.pattern})' for p in globs)})"
         for n, globs in enumerate(patterns)
@@ -412,5 +432,6 @@ __all__ = [
     "NoteType",
     "NotebookSchema",
     "Verdict",
+    "codex_validator",
     "normalise",
 ]

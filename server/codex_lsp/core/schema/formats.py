@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from jsonschema import FormatChecker
+# jsonschema, referencing and regex load when a schema is first compiled or checked, not
+# when this module is imported: a server answers its first requests without them.
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_TIME = re.compile(
@@ -60,7 +65,11 @@ def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.match(value))
 
 
-def _format_checker() -> FormatChecker:
+@lru_cache(maxsize=1)
+def format_checker() -> FormatChecker:
+    """The checker of the formats of :data:`FORMAT_HINTS` (made once, at first use)."""
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     checker.checks("date")(_is_date)
     checker.checks("date-time")(_is_date_time)
@@ -69,7 +78,4 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
-FORMATS = _format_checker()
-
-
-__all__ = ["FORMATS", "FORMAT_HINTS"]
+__all__ = ["FORMAT_HINTS", "format_checker"]

@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..syntax import is_note_name
 from .messages import describe
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 LINK_KEYWORD = "x-codex-link"
 
@@ -59,6 +60,8 @@ def link_keyword(
     validator: Any, enabled: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     """The ``x-codex-link`` keyword for jsonschema: syntax always, existence when asked."""
+    from jsonschema.exceptions import ValidationError
+
     if enabled is not True or not isinstance(instance, str):
         return
     target = link_target(instance)

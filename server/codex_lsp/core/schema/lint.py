@@ -14,14 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
-
-import regex
-from jsonschema import Draft7Validator, Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from ..model import Position, Problem, Range, Severity
 from ..textpos import LineIndex
@@ -31,6 +24,12 @@ from .links import LINK_KEYWORD
 from .messages import closest, describe, path_label, show_value, type_words
 from .patterns import compiled_pattern
 from .positions import NodeLocator, PathItem
+
+# jsonschema, referencing and regex load when a schema is first compiled or checked, not
+# when this module is imported: a server answers its first requests without them.
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 META_SCHEMA_RESOURCE = "data/codex-schema.schema.json"
 # The data folder is core's (the wheel ships it there), beside this package.
@@ -141,6 +140,8 @@ def meta_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _meta_validators() -> tuple[Any, Any]:
+    from jsonschema import Draft7Validator, Draft202012Validator
+
     return Draft7Validator(meta_schema()), Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 
@@ -229,6 +230,9 @@ def _check_structure(document: dict[str, Any], collector: _Collector) -> None:
 
 def _check_schemas(document: dict[str, Any], collector: _Collector) -> None:
     """Each schema against the 2020-12 meta-schema; ``$ref``, keywords and patterns."""
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
     _, meta = _meta_validators()
     roots: list[tuple[tuple[PathItem, ...], Any, bool]] = []
     for section in ("properties", "$defs"):
@@ -267,6 +271,8 @@ _IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
 
 def _in_place(schema: dict[str, Any], resolver: Any) -> list[dict[str, Any]]:
     """Schemas applied to the same value as ``schema`` (no descent into the value)."""
+    from referencing.exceptions import Unresolvable
+
     found: list[Any] = [schema.get(key) for key in _IN_PLACE_ONE]
     for key in _IN_PLACE_LIST:
         value = schema.get(key)
@@ -348,6 +354,8 @@ def _check_keywords(
 def _check_regex(
     pattern: str, path: tuple[PathItem, ...], collector: _Collector, on_key: bool = False
 ) -> None:
+    import regex
+
     try:
         compiled_pattern(pattern)
     except regex.error as exc:
@@ -360,6 +368,8 @@ def _check_regex(
 
 
 def _check_ref(ref: str, path: tuple[PathItem, ...], resolver: Any, collector: _Collector) -> None:
+    from referencing.exceptions import Unresolvable
+
     if not ref.startswith("#"):
         collector.add(
             "schema-file-ref",

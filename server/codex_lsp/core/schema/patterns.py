@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
-from jsonschema.exceptions import ValidationError
+# jsonschema, referencing and regex load when a schema is first compiled or checked, not
+# when this module is imported: a server answers its first requests without them.
+if TYPE_CHECKING:
+    import regex
+    from jsonschema.exceptions import ValidationError
 
 #: Seconds one ``pattern`` or ``patternProperties`` search may take before the value is
 #: reported as unchecked.
@@ -23,6 +26,8 @@ PATTERN_TIMEOUT = 0.05
 @lru_cache(maxsize=256)
 def compiled_pattern(pattern: str) -> regex.Pattern[str]:
     """A schema pattern compiled once (raises ``regex.error`` when it is not valid)."""
+    import regex
+
     return regex.compile(pattern)
 
 
@@ -33,6 +38,8 @@ class PatternTimeout(Exception):
 def pattern_search(pattern: str, text: str) -> bool | None:
     """Whether a schema's regular expression matches somewhere in ``text``: None when the
     search passed its deadline, False as well when the pattern does not compile."""
+    import regex
+
     try:
         return compiled_pattern(pattern).search(text, timeout=PATTERN_TIMEOUT) is not None
     except TimeoutError:
@@ -42,6 +49,8 @@ def pattern_search(pattern: str, text: str) -> bool | None:
 
 
 def _unchecked(subject: str, pattern: str) -> ValidationError:
+    from jsonschema.exceptions import ValidationError
+
     return ValidationError(
         f"{subject} could not be checked against {pattern!r}: the pattern took longer than "
         f"{PATTERN_TIMEOUT * 1000:.0f} ms (simplify the regular expression)",
@@ -53,6 +62,8 @@ def pattern_keyword(
     validator: Any, pattern: Any, instance: Any, schema: Any
 ) -> Iterator[ValidationError]:
     """``pattern`` with a deadline (replaces jsonschema's unbounded ``re.search``)."""
+    from jsonschema.exceptions import ValidationError
+
     if not validator.is_type(instance, "string") or not isinstance(pattern, str):
         return
     found = pattern_search(pattern, instance)
@@ -79,6 +90,8 @@ def pattern_properties_keyword(
 
 def glob_regex(pattern: str) -> regex.Pattern[str]:
     """A notebook-relative glob: ``*`` and ``?`` stay in a folder, ``**`` crosses folders."""
+    import regex
+
     out = []
     i = 0
     pattern = pattern.strip().lstrip("/")

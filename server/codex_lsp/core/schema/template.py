@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Collection
 
-import frontmatter
-
 from ..textpos import LineIndex
 from .assist import frontmatter_block, insert_properties, placeholder
 from .compile import NotebookSchema
@@ -55,6 +53,8 @@ def schema_note_text(schema: NotebookSchema, path: str, title: str, today: _dt.d
     entries = required_entries(schema, path, kept, today)
     if not kept:
         return (frontmatter_block(body, entries) if entries else "") + "\n" + body
+    import frontmatter  # loads with the first note created
+
     post = frontmatter.Post(body)
     post.metadata.update(kept)
     text = frontmatter.dumps(post, sort_keys=False) + "\n"

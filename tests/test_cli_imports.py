@@ -1,0 +1,51 @@
+"""The command line loads a command's modules only when that command runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+# What parsing the command line (and ``--help``) must not load: the index, schema and views.
+HEAVY = (
+    "codex_lsp.storage.workspace",
+    "codex_lsp.storage.indexer",
+    "codex_lsp.storage.queries",
+    "codex_lsp.core.schema.compile",
+    "codex_lsp.core.views.engine",
+    "jsonschema",
+    "sqlite3",
+    "yaml",
+)
+
+
+def loaded_after(code: str) -> list[str]:
+    """The modules of HEAVY that a fresh interpreter holds after running ``code``."""
+    script = (
+        f"import json, sys\n{code}\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return list(json.loads(done.stdout))
+
+
+def test_parsing_every_command_loads_none_of_them() -> None:
+    code = (
+        "from codex_lsp.cli.main import parse_args\n"
+        "for argv in (['index', '.'], ['search', '.', 'x'], ['check', '.'], ['serve'],\n"
+        "             ['rename', 'tag', '.', 'a', 'b'], ['mv', 'a', 'b'], ['query', '.', 'x'],\n"
+        "             ['views', '.'], ['history', 'a.md'], ['init'], ['attach', 'n.md', 'f']):\n"
+        "    parse_args(argv)\n"
+    )
+    assert loaded_after(code) == []
+
+
+def test_help_loads_no_command() -> None:
+    code = (
+        "import contextlib, io\n"
+        "from codex_lsp.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])\n"
+    )
+    assert loaded_after(code) == []

@@ -1,0 +1,135 @@
+"""The workspace symbol index follows index changes without being built again."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codex_lsp.storage.database import connect
+from codex_lsp.storage.indexer import Indexer
+from codex_lsp.storage.notebooks import Notebook
+from codex_lsp.storage.symbol_index import Symbol, SymbolCache, SymbolIndex
+
+QUERIES = ("alpha", "beta", "gamma", "delta", "sec", "lab", "proj", "#lab", "x", "", "zeta")
+
+
+def note(title: str, heading: str, tag: str, alias: str = "") -> str:
+    aliases = f"aliases: [{alias}]\n" if alias else ""
+    return f"---\ntitle: {title}\n{aliases}---\n# {heading}\n\nText #{tag}\n"
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Iterator[tuple[Path, Indexer, sqlite3.Connection]]:
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    (root / "a.md").write_text(note("Alpha note", "Alpha section", "lab", "Antelope"))
+    (root / "b.md").write_text(note("Beta note", "Beta section", "lab/sub"))
+    (root / "z.md").write_text(note("Zeta note", "Zeta section", "project"))
+    indexer = Indexer(Notebook(root, explicit=True))
+    indexer.index()
+    reader = connect(indexer.db_path)
+    yield root, indexer, reader
+    reader.close()
+    indexer.close()
+
+
+def shown(symbols: list[Symbol]) -> list[tuple[object, ...]]:
+    return sorted(
+        (s.name, s.kind.value, s.path, None if s.range is None else str(s.range), s.container)
+        for s in symbols
+    )
+
+
+def names(cache: SymbolCache, conn: sqlite3.Connection, query: str) -> set[str]:
+    return {symbol.name for symbol in cache.search(conn, query, 100)}
+
+
+def test_changed_added_and_removed_notes_without_a_rebuild(
+    notebook: tuple[Path, Indexer, sqlite3.Connection],
+) -> None:
+    root, indexer, reader = notebook
+    cache = SymbolCache()
+    assert {"Alpha note", "Alpha section", "Antelope"} <= names(cache, reader, "a")
+    first = cache.index(reader)
+
+    (root / "a.md").write_text(note("Gamma note", "Gamma section", "project", "Gnu"))
+    (root / "b.md").unlink()
+    (root / "d.md").write_text(note("Delta note", "Delta section", "lab"))
+    indexer.index()
+
+    assert names(cache, reader, "gamma") == {"Gamma note", "Gamma section"}
+    assert names(cache, reader, "gnu") == {"Gnu"}
+    assert names(cache, reader, "delta") == {"Delta note", "Delta section"}
+    assert not names(cache, reader, "alpha") and not names(cache, reader, "antelope")
+    assert not names(cache, reader, "beta")
+    assert cache.index(reader) is first  # brought up to date, not built again
+    for query in QUERIES:  # the same answers as an index built from scratch
+        assert shown(cache.search(reader, query, 100)) == shown(
+            SymbolIndex(reader).search(reader, query, 100)
+        ), query
+
+
+def test_tag_counts_and_places_follow_changes(
+    notebook: tuple[Path, Indexer, sqlite3.Connection],
+) -> None:
+    root, indexer, reader = notebook
+    cache = SymbolCache()
+    tags = {s.name: s for s in cache.search(reader, "#", 100) if s.kind.value == "tag"}
+    assert tags["#lab"].container == "1 files" and tags["#lab"].path == "a.md"
+    first = cache.index(reader)
+
+    (root / "a.md").write_text(note("Alpha note", "Alpha section", "project"))
+    (root / "c.md").write_text(note("Cee", "Cee section", "lab"))
+    (root / "e.md").write_text(note("Eee", "Eee section", "brandnew"))
+    indexer.index()
+
+    tags = {s.name: s for s in cache.search(reader, "#", 100) if s.kind.value == "tag"}
+    assert tags["#lab"].container == "1 files" and tags["#lab"].path == "b.md"
+    assert tags["#project"].container == "2 files" and tags["#project"].path == "a.md"
+    assert tags["#brandnew"].path == "e.md"
+    assert cache.index(reader) is first
+    assert shown(cache.search(reader, "#", 100)) == shown(
+        SymbolIndex(reader).search(reader, "#", 100)
+    )
+
+
+def test_a_moved_note_and_a_note_replaced_at_its_path(
+    notebook: tuple[Path, Indexer, sqlite3.Connection],
+) -> None:
+    root, indexer, reader = notebook
+    cache = SymbolCache()
+    cache.search(reader, "a", 100)
+    first = cache.index(reader)
+    (root / "sub").mkdir()
+    (root / "z.md").rename(root / "sub" / "z.md")
+    indexer.index()
+    assert {s.path for s in cache.search(reader, "zeta", 100)} == {"sub/z.md"}
+    (root / "b.md").unlink()
+    indexer.index()
+    (root / "b.md").write_text(note("Other", "Other section", "lab"))
+    indexer.index()
+    assert not names(cache, reader, "beta")
+    assert names(cache, reader, "other") == {"Other", "Other section"}
+    assert cache.index(reader) is first
+    for query in QUERIES:
+        assert shown(cache.search(reader, query, 100)) == shown(
+            SymbolIndex(reader).search(reader, query, 100)
+        ), query
+
+
+def test_many_changes_build_the_index_again(
+    notebook: tuple[Path, Indexer, sqlite3.Connection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, indexer, reader = notebook
+    monkeypatch.setattr("codex_lsp.storage.symbol_index.REBUILD_AT_LEAST", 1)
+    cache = SymbolCache()
+    cache.search(reader, "a", 100)
+    first = cache.index(reader)
+    (root / "a.md").write_text(note("Gamma note", "Gamma section", "project"))
+    (root / "b.md").write_text(note("Beta two", "Beta section", "project"))
+    indexer.index()
+    assert names(cache, reader, "gamma") == {"Gamma note", "Gamma section"}
+    assert cache.index(reader) is not first
