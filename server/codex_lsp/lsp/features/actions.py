@@ -8,28 +8,14 @@ from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Link, Position
-from ...core.names import BadName, check_relative_path
+from ...core.names import BadName
 from ...core.resolve import strip_note_suffix
-from ...core.syntax import is_note_name
 from ...core.templates import new_note_text
+from ...core.templates import note_path as new_note_path
 from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
 from . import schema, views
-
-
-def new_note_path(folder: str, title: str) -> str:
-    """Notebook-relative path for a new note titled ``title`` in ``folder`` (checked by
-    :func:`check_folder`); raises :class:`BadName` with the rule it breaks.
-
-    A title with ``/`` is a path from the notebook root. Whether a symlinked folder on the way
-    leads outside the notebook is the caller's check (it needs the disk).
-    """
-    name = title.strip()
-    if not is_note_name(name):
-        name += ".md"
-    path = name if "/" in name or not folder else f"{folder}/{name}"
-    return check_relative_path(path, "a note path")
 
 
 def create_file_edit(uri: str, text: str) -> types.WorkspaceEdit:
