@@ -1,5 +1,5 @@
 """``codex-lsp`` command line: index, search, tags, check, init, history, rename, mv, query,
-views (and serve)."""
+views, new (and serve)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ..core.textpos import utf16_offset
 from ..storage import queries
 from ..storage.database import DatabaseError
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
+from . import new as new_cli
 from . import views as views_cli
 from .progress import ProgressBar
 from .rename import add_commands as add_rename_commands
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rename_commands(sub, common)
     views_cli.add_parsers(sub, common)
+    new_cli.add_parser(sub, common)
 
     serve = sub.add_parser(
         "serve",
@@ -229,6 +231,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _init(args.path, args.json)
     if args.command in ("rename", "mv"):
         return run_rename(args)
+    if args.command == "new":
+        return new_cli.run_new(args)
     if args.command in ("query", "views") and args.path.exists():
         return views_cli.run_query(args) if args.command == "query" else views_cli.run_views(args)
     if not args.path.exists():

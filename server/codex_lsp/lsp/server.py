@@ -523,10 +523,12 @@ def create_server() -> CodexServer:
         commands,
         completion,
         connections,
+        daily,
         diagnostics,
         history,
         hover,
         navigation,
+        new_notes,
         refresh,
         rename,
         schema,
@@ -553,6 +555,8 @@ def create_server() -> CodexServer:
         refresh,
         views,
         view_properties,
+        new_notes,
+        daily,
     ):
         module.register(server)
     return server

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .periodic_settings import PeriodicSettings, parse_periodic
+
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
 WATCHER_VALUES = ("auto", "client", "server", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
@@ -45,6 +47,7 @@ class Settings:
     log_level: str = "warning"
     log_file: str | None = None
     views_refresh_on_save: bool = False
+    periodic: PeriodicSettings = field(default_factory=PeriodicSettings)
 
 
 _DIAGNOSTIC_KEYS = {
@@ -140,7 +143,11 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             settings = replace(settings, views_refresh_on_save=value)
         else:
             warnings.append("codex.views.refreshOnSave must be true or false; default used")
+    settings = replace(settings, periodic=parse_periodic(raw, warnings))
     known = {
+        "daily",
+        "weekly",
+        "monthly",
         "views",
         "diagnostics",
         "completion",

@@ -35,7 +35,7 @@ def list_templates(notebook: Notebook) -> list[Template]:
         return []
     found = []
     for path in sorted(folder.iterdir())[:MAX_TEMPLATES]:
-        if not is_note_name(path.name) or not really_inside(path, notebook.root):
+        if path.suffix != ".md" or not really_inside(path, notebook.root):
             continue
         text = _read(path)
         if text is not None:

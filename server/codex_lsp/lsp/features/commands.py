@@ -6,18 +6,15 @@ Every command takes one JSON object as its only argument and returns JSON.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from ...core.model import Position
-from ...core.names import BadName, check_folder
 from ...storage import lookups, queries
-from ...storage.new_note import new_note_for
 from ...storage.references import references
 from ...storage.service import NotebookService
-from ..convert import lsp_range, path_to_uri, uri_to_path
+from ..convert import lsp_range, path_to_uri
 from ..requests import (
     InvalidParams,
     RequestFailed,
@@ -27,7 +24,8 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer
-from .actions import create_file_edit, new_note_path
+from . import new_notes
+from .new_notes import choose_notebook
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -167,32 +165,8 @@ def register(server: CodexServer) -> None:
     async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:
         arg = command_argument(args)
         title = required_field(arg, "title", str, "a non-empty string")
-        if not title.strip():
-            raise RequestFailed("title must be a non-empty string")
-        service = _choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
-        folder = optional_field(arg, "folder", str, "a string") or ""
-        try:
-            folder = check_folder(folder)
-        except BadName as exc:
-            raise RequestFailed(f"folder must be inside the notebook: {exc}") from None
-        try:
-            path = new_note_path(folder, title.strip())
-        except BadName as exc:
-            raise RequestFailed(f"'{title.strip()}' cannot be a note name: {exc}") from None
-        absolute = await ls.confine_new(service, path)
-        uri = path_to_uri(absolute)
-        if await asyncio.to_thread(absolute.exists):
-            return {"uri": uri, "path": path, "created": False}
-        text = await asyncio.to_thread(new_note_for, service.notebook, path, title.strip())
-        result = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=create_file_edit(uri, text), label=f"Create note {path}"
-            )
-        )
-        if not result.applied:
-            raise RequestFailed(f"the editor did not create {path}: {result.failure_reason}")
-        await ls.update_notebook(service, [path])
-        return {"uri": uri, "path": path, "created": True}
+        service = choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
+        return await new_notes.create_note(ls, service, new_notes.note_request(arg, title))
 
     @server.command("codex.reindex")
     async def reindex(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
@@ -220,19 +194,3 @@ def register(server: CodexServer) -> None:
                 }
             )
         return found
-
-
-def _choose_notebook(ls: CodexServer, value: str | None) -> NotebookService:
-    if not ls.services:
-        raise RequestFailed("no notebook is open")
-    if value is None:
-        # A workspace folder's notebook before one opened around a lone document: a command
-        # that names no notebook acts where the user's workspace is.
-        in_folders = {root for roots in ls.folder_roots.values() for root in roots}
-        chosen = [service for root, service in ls.services.items() if root in in_folders]
-        return (chosen or list(ls.services.values()))[0]
-    path = uri_to_path(value) if value.startswith("file:") else Path(value)
-    service = ls.services.get(path.resolve()) if path else None
-    if service is None:
-        raise RequestFailed(f"{value} is not an open notebook")
-    return service

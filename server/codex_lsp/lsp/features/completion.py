@@ -39,7 +39,7 @@ from ...storage.completion_boosts import linked_paths
 from ...storage.service import NotebookService
 from ..convert import uri_to_path
 from ..server import CodexServer, Document
-from . import schema, views
+from . import daily, schema, views
 from .preview import preview_markdown
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,8 @@ def register(server: CodexServer) -> None:
             note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             result = _note_items(current, shape, limit, note_boosts)
+            days = daily.day_items(ls, context, params.position, shape.snippets)
+            result.items = [*days, *result.items]
             result.is_incomplete = result.is_incomplete or partial
             return result
         if context.kind in (CompletionKind.HEADING, CompletionKind.BLOCK):
