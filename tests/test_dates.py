@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,11 @@ def test_relative_names_for_completion() -> None:
     assert names[2] == "next friday" and names[7] == "next wednesday"
     assert names[-2] == "last monday" and names[-7] == "last wednesday"
     assert names[8] is None and names[-8] is None
+
+
+def test_reading_a_name_is_bounded_in_time() -> None:
+    pattern = name_pattern("MMMM" * 30 + "YYYY-MM-DD")
+    assert pattern is not None
+    started = time.perf_counter()
+    assert read_name(pattern, "January" * 30 + "x") is None
+    assert time.perf_counter() - started < 1.0

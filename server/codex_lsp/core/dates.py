@@ -20,9 +20,13 @@ import re
 from collections.abc import Callable
 from enum import Enum
 
+import regex
+
 MAX_PHRASE = 100
 MAX_FORMAT = 200
 MAX_DAYS = 100_000
+MAX_NAME = 1024
+MATCH_TIMEOUT = 0.05  # seconds
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SHORT_WEEKDAYS = {name[:3]: number for number, name in enumerate(WEEKDAYS)}
@@ -116,7 +120,7 @@ def format_date(moment: _dt.datetime | _dt.date, fmt: str) -> str:
     return _TOKEN.sub(lambda m: m[1] if m[1] is not None else _TOKENS[m[0]](written), fmt)
 
 
-def name_pattern(fmt: str) -> re.Pattern[str] | None:
+def name_pattern(fmt: str) -> regex.Pattern[str] | None:
     """A pattern that reads a name written with the Moment format ``fmt`` back (groups Y, M,
     D, G, W); None for strftime formats."""
     if "%" in fmt or len(fmt) > MAX_FORMAT:
@@ -140,13 +144,16 @@ def name_pattern(fmt: str) -> re.Pattern[str] | None:
         parts.append(f"(?P={group})" if group in seen else read)
         seen.add(group)
     parts.append(re.escape(fmt[end:]))
-    return re.compile("".join(parts) + r"\Z")
+    return regex.compile("".join(parts) + r"\Z")
 
 
-def read_name(pattern: re.Pattern[str], name: str) -> _dt.date | None:
+def read_name(pattern: regex.Pattern[str], name: str) -> _dt.date | None:
     """The date a periodic note's name stands for (see :func:`name_pattern`); None if it is
-    not such a name."""
-    match = pattern.match(name)
+    not such a name, or when reading it takes too long (a format of many adjacent names)."""
+    try:
+        match = pattern.match(name[:MAX_NAME], timeout=MATCH_TIMEOUT)
+    except TimeoutError:
+        return None
     if match is None:
         return None
     groups = match.groupdict()

@@ -15,7 +15,7 @@ import datetime as _dt
 import posixpath
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..core.names import BadName, check_folder
 from ..core.schema.compile import NotebookSchema
@@ -92,12 +92,20 @@ def plan_new_note(notebook: Notebook, request: NoteRequest) -> NewNote:
     note_type = request.type or (template.spec.type if template else None)
     if request.type and schema is not None and request.type not in schema.types:
         raise NoteRefused(f"the schema has no note type '{request.type}'")
-    values = Values(title=title, now=request.now)
+    used = variables_in(_template_text(template))
+    values = Values(
+        title=title,
+        now=request.now,
+        author=git_author(notebook.root) if "author" in used else "",
+        uuid=str(uuid.uuid4()) if "uuid" in used else "",
+        clipboard=request.clipboard,
+    )
     folder = _folder(request, template, schema, note_type, values)
-    values = Values(title=title, now=request.now, folder=folder)
-    name, seq = request.name or title, None
+    values = replace(values, folder=folder)
+    name = request.name or title
     if template is not None and template.spec.name and request.name is None:
         name, seq = _name(notebook, template.spec.name, folder, values)
+        values = replace(values, seq=seq)
     try:
         path = note_path(folder, name)
     except BadName as exc:
@@ -108,16 +116,6 @@ def plan_new_note(notebook: Notebook, request: NoteRequest) -> NewNote:
         if note_type and schema is not None:
             text = with_properties(text, required_additions(schema, path, text, today, note_type))
         return NewNote(path, text, None, None)
-    used = variables_in(template.body)
-    values = Values(
-        title=title,
-        now=request.now,
-        folder=folder,
-        author=git_author(notebook.root) if "author" in used else "",
-        uuid=str(uuid.uuid4()) if "uuid" in used else "",
-        clipboard=request.clipboard,
-        seq=seq,
-    )
     expanded = expand(template.body, values)
     text, snippet = expanded.text, expanded.snippet
     if schema is not None:
@@ -126,6 +124,13 @@ def plan_new_note(notebook: Notebook, request: NoteRequest) -> NewNote:
         if snippet is not None:
             snippet = with_properties(snippet, added, escape_snippet)
     return NewNote(path, text, snippet, template.name)
+
+
+def _template_text(template: Template | None) -> str:
+    """Everything of a template its variables can appear in."""
+    if template is None:
+        return ""
+    return "\n".join([template.body, template.spec.folder or "", template.spec.name or ""])
 
 
 def _schema(notebook: Notebook) -> NotebookSchema | None:
@@ -187,5 +192,4 @@ def _name(notebook: Notebook, pattern: str, folder: str, values: Values) -> tupl
     if found is None:
         return expand_plain(pattern, values), None
     seq = next_seq(found, stems_in(notebook, folder))
-    counted = Values(title=values.title, now=values.now, folder=values.folder, seq=seq)
-    return expand_plain(pattern, counted), seq
+    return expand_plain(pattern, replace(values, seq=seq)), seq
