@@ -641,6 +641,8 @@ test('Codex: Create Note from Link creates the note a broken link names and land
 
 // The view editor of .cdx and .base files (tests/vscode/suite/views.js).
 require('./views')({ test, waitFor, log, screenshot, noteUri, closeAll, sleep, root, api: () => api });
+// Daily notes and notes from templates (tests/vscode/suite/daily.js).
+require('./daily')({ test, waitFor, noteUri, closeAll, sleep, root, nextQuickPick, accept, api: () => api });
 
 test('a broken server setting gives one clear notification; fixing it restarts the server', async () => {
   const config = vscode.workspace.getConfiguration('codex');
