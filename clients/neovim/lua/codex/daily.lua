@@ -67,7 +67,17 @@ function M.neighbour(relative)
   daily({ relative = relative, uri = vim.uri_from_bufnr(0) })
 end
 
+--- The system clipboard's text for {{clipboard}}; empty without a clipboard provider.
+local function clipboard()
+  if vim.fn.has('clipboard') ~= 1 then
+    return nil
+  end
+  local ok, text = pcall(vim.fn.getreg, '+')
+  return ok and type(text) == 'string' and text ~= '' and text or nil
+end
+
 local function create(arg)
+  arg.clipboard = clipboard()
   client.execute('codex.createNote', arg, function(result)
     M.open_result(result)
     notify(('codex: %s %s'):format(result.created and 'created' or 'opened existing', result.path))
