@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.dates import DEFAULT_FORMATS, MAX_FORMAT, Period
@@ -19,25 +19,24 @@ class PeriodSettings:
     template: str | None = None
 
 
-def _defaults() -> dict[Period, PeriodSettings]:
-    return {period: PeriodSettings("", DEFAULT_FORMATS[period]) for period in Period}
-
-
 @dataclass(frozen=True, slots=True)
 class PeriodicSettings:
-    """The settings of each period."""
+    """The settings of each period (a field per period, named by its ``Period`` value)."""
 
-    periods: dict[Period, PeriodSettings] = field(default_factory=_defaults)
+    daily: PeriodSettings = PeriodSettings("", DEFAULT_FORMATS[Period.DAY])
+    weekly: PeriodSettings = PeriodSettings("", DEFAULT_FORMATS[Period.WEEK])
+    monthly: PeriodSettings = PeriodSettings("", DEFAULT_FORMATS[Period.MONTH])
 
     def of(self, period: Period) -> PeriodSettings:
         """The settings of ``period``."""
-        return self.periods[period]
+        found: PeriodSettings = getattr(self, period.value)
+        return found
 
 
 def parse_periodic(raw: dict[str, Any], warnings: list[str]) -> PeriodicSettings:
     """``codex.daily`` / ``weekly`` / ``monthly`` from the client's ``codex`` section; a bad
     value is reported in ``warnings`` and replaced by its default."""
-    periods = _defaults()
+    settings = PeriodicSettings()
     for period in Period:
         section = raw.get(period.value)
         if section is None:
@@ -46,8 +45,10 @@ def parse_periodic(raw: dict[str, Any], warnings: list[str]) -> PeriodicSettings
         if not isinstance(section, dict):
             warnings.append(f"{name} must be an object; defaults used")
             continue
-        periods[period] = _period(section, periods[period], name, warnings)
-    return PeriodicSettings(periods)
+        settings = replace(
+            settings, **{period.value: _period(section, settings.of(period), name, warnings)}
+        )
+    return settings
 
 
 def _period(
@@ -59,7 +60,8 @@ def _period(
             warnings.append(f"{name}.folder must be a string; default used")
         elif key == "folder":
             try:
-                folder = check_folder(value)
+                # "/journal" is read from the notebook's root, as Obsidian's folder settings are.
+                folder = check_folder(value.lstrip("/"))
             except BadName as exc:
                 warnings.append(f"{name}.folder: {exc}; default used")
         elif key == "format":
