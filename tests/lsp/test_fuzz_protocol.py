@@ -201,7 +201,9 @@ COMMAND_FIELDS = {
     "codex.searchTags": ["tags", "match"],
     "codex.backlinks": ["uri"],
     "codex.references": ["uri", "position"],
-    "codex.createNote": ["title", "folder", "notebook"],
+    "codex.createNote": ["title", "folder", "template", "type", "clipboard", "notebook"],
+    "codex.templates": ["type", "folder", "notebook"],
+    "codex.daily": ["date", "offset", "period", "relative", "uri", "clipboard", "notebook"],
     "codex.reindex": ["full"],
     "codex.history": ["uri", "limit"],
     "codex.show": ["uri", "commit"],
@@ -226,6 +228,17 @@ def argument_fields(world: World) -> dict[str, st.SearchStrategy[Any]]:
         "commit": st.sampled_from(["HEAD", "HEAD~1", "no-such", "", "--help", "-p"]),
         "from": st.sampled_from(["HEAD", "HEAD~3", "--output=/tmp/x"]),
         "to": st.sampled_from(["HEAD", "0" * 40]),
+        "template": st.one_of(names(), json_values(2)),
+        "type": st.one_of(st.sampled_from(["experiment", "protocol", "nope", ""]), json_values(2)),
+        "clipboard": st.one_of(st.text(max_size=40), json_values(2)),
+        "date": st.one_of(
+            st.sampled_from(["today", "next monday", "in 99999 months", "9999-12-31", "+100000"]),
+            st.text(max_size=30),
+            json_values(2),
+        ),
+        "offset": st.one_of(st.integers(-(10**7), 10**7), json_values(2)),
+        "period": st.sampled_from(["daily", "weekly", "monthly", "yearly", 3]),
+        "relative": st.sampled_from(["next", "previous", "sideways", None, 1]),
     }
 
 

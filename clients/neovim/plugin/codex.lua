@@ -46,7 +46,23 @@ end, { nargs = 0, desc = 'Codex: notes linking to this note' })
 
 command('CodexNew', function(o)
   require('codex.commands').new(args_or_nil(o))
-end, { nargs = '*', desc = 'Codex: create a note' })
+end, { nargs = '*', desc = 'Codex: create a note (asks the template when several fit)' })
+
+command('CodexToday', function()
+  require('codex.daily').today()
+end, { nargs = 0, desc = "Codex: open (or create) today's daily note" })
+
+command('CodexDaily', function(o)
+  require('codex.daily').daily(args_or_nil(o))
+end, { nargs = '*', desc = 'Codex: daily note of a date (today, next monday, 2026-12-24, +1)' })
+
+command('CodexNext', function()
+  require('codex.daily').neighbour('next')
+end, { nargs = 0, desc = 'Codex: the next existing daily note' })
+
+command('CodexPrev', function()
+  require('codex.daily').neighbour('previous')
+end, { nargs = 0, desc = 'Codex: the previous existing daily note' })
 
 command('CodexReindex', function(o)
   require('codex.commands').reindex(o.bang)

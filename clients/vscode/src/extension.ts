@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { type AttachProvider, registerAttach } from './attach';
 import { Commands, type UiState } from './commands';
+import { Daily } from './daily';
 import type { ServerChoice } from './discovery';
 import { LogChannel } from './log';
 import type { NotebookInfo } from './model';
@@ -47,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
   context.subscriptions.push(manager);
   const ui: UiState = {};
   new Commands(manager, ui).register(context);
+  new Daily(manager, ui).register(context);
   const views = registerSidebar(context, manager);
   const viewEditor = registerViewEditor(context, manager);
   const viewsTree = registerViewsTree(context, manager, viewEditor);

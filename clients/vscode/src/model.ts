@@ -10,6 +10,8 @@ export const FEATURES = {
   tags: ['codex.tags', 'codex.searchTags'],
   backlinks: ['codex.backlinks'],
   createNote: ['codex.createNote'],
+  daily: ['codex.daily'],
+  templates: ['codex.templates', 'codex.createNote'],
   reindex: ['codex.reindex'],
   notebooks: ['codex.notebooks'],
   history: ['codex.history', 'codex.show'],

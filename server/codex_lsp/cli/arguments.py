@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rename_commands(sub, common)
     add_attach_command(sub, common)
+    add_new_command(sub, common)
     add_view_commands(sub, common)
 
     serve = sub.add_parser(
@@ -246,6 +247,26 @@ def add_attach_command(
         help=f"where the copies go (default {DEFAULT_FOLDER}; {{{{note}}}}: the note's name,"
         " '.': the note's folder)",
     )
+
+
+def add_new_command(sub: argparse._SubParsersAction[Any], common: argparse.ArgumentParser) -> None:
+    """Add ``new`` to the CLI's sub-commands."""
+    new = sub.add_parser(
+        "new",
+        parents=[common],
+        help="create a note from a template (or with its schema type's required keys)",
+        description="Create a note from a template (docs/templates.md).",
+    )
+    new.add_argument(
+        "path",
+        type=Path,
+        metavar="PATH",
+        help="the notebook, or a folder in it where the note goes",
+    )
+    new.add_argument("--title", required=True, help="the note's title")
+    new.add_argument("--template", help="a template of .codex/templates (its file name)")
+    new.add_argument("--type", dest="note_type", help="a note type of the schema")
+    new.add_argument("--json", action="store_true", help="print {path, created, template}")
 
 
 def add_view_commands(

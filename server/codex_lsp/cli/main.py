@@ -1,5 +1,5 @@
 """``codex-lsp`` command line: index, search, tags, check, init, history, rename, mv, attach,
-query, views (and serve)."""
+query, views, new (and serve)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .rename import run as run_rename
 
         return run_rename(args)
+    if args.command == "new":
+        from .new import run_new
+
+        return run_new(args)
     if args.command == "attach":
         from .attach import run as run_attach
 

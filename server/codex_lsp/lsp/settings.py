@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.attach_names import DEFAULT_FOLDER
+from .periodic_settings import PeriodicSettings, parse_periodic
 
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
 WATCHER_VALUES = ("auto", "client", "server", "off")
@@ -48,6 +49,7 @@ class Settings:
     log_file: str | None = None
     views_refresh_on_save: bool = False
     attachments_folder: str = DEFAULT_FOLDER
+    periodic: PeriodicSettings = field(default_factory=PeriodicSettings)
 
 
 _DIAGNOSTIC_KEYS = {
@@ -151,8 +153,12 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
             settings = replace(settings, attachments_folder=value)
         else:
             warnings.append("codex.attachments.folder must be a non-empty string; default used")
+    settings = replace(settings, periodic=parse_periodic(raw, warnings))
     known = {
         "attachments",
+        "daily",
+        "weekly",
+        "monthly",
         "views",
         "diagnostics",
         "completion",

@@ -697,6 +697,8 @@ test('pasting an image into a note copies it into the notebook, embeds it and wr
 
 // The view editor of .cdx and .base files (tests/vscode/suite/views.js).
 require('./views')({ test, waitFor, log, screenshot, noteUri, closeAll, sleep, root, api: () => api });
+// Daily notes and notes from templates (tests/vscode/suite/daily.js).
+require('./daily')({ test, waitFor, noteUri, closeAll, sleep, root, nextQuickPick, accept, api: () => api });
 
 test('a broken server setting gives one clear notification; fixing it restarts the server', async () => {
   const config = vscode.workspace.getConfiguration('codex');

@@ -163,27 +163,12 @@ function M.complete_tags(arglead)
   return names
 end
 
---- :CodexNew {title} — create a note (the server applies the edit), open it and save it.
+--- :CodexNew {title} — create a note (from a template, asked when several fit), open it and
+--- save it (codex.daily.new).
 --- @param title? string
 --- @param folder? string
 function M.new(title, folder)
-  ask('New note title: ', title, function(t)
-    local arg = { title = t }
-    folder = folder or config.options.new_note_folder
-    if folder and folder ~= '' then
-      arg.folder = folder
-    end
-    client.execute('codex.createNote', arg, function(result)
-      local buf = vim.fn.bufadd(vim.uri_to_fname(result.uri))
-      if result.created then
-        ui.open_created(buf, config.options.save_new_notes)
-      else
-        vim.bo[buf].buflisted = true
-        vim.api.nvim_win_set_buf(0, buf)
-      end
-      notify(('codex: %s %s'):format(result.created and 'created' or 'opened existing', result.path))
-    end)
-  end)
+  require('codex.daily').new(title, folder)
 end
 
 --- :CodexReindex[!] — bring the index up to date (! = re-read every file).

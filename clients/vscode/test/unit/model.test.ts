@@ -76,7 +76,7 @@ describe('features and context keys', () => {
   });
 
   test('every contributed command is registered and categorised', () => {
-    const source = ['commands.ts', 'sidebar.ts', 'views/viewEditor.ts', 'views/viewsTree.ts'].map((file) => readFileSync(join(root, 'src', file), 'utf8')).join('\n');
+    const source = ['commands.ts', 'daily.ts', 'sidebar.ts', 'views/viewEditor.ts', 'views/viewsTree.ts'].map((file) => readFileSync(join(root, 'src', file), 'utf8')).join('\n');
     for (const command of manifest.contributes.commands as { command: string; category: string }[]) {
       assert.ok(source.includes(`'${command.command}'`), `${command.command} is not registered`);
       assert.equal(command.category, 'Codex');

@@ -34,10 +34,12 @@ from .attachments import Attachments
 from .commands import Commands
 from .completion import Completion
 from .connections import NoteConnections
+from .daily import Daily
 from .diagnostics import Diagnostics
 from .history import History
 from .hover import Hover
 from .navigation import Navigation
+from .new_notes import Templates
 from .refresh import Refresh
 from .rename import Rename
 from .schema import Schema
@@ -65,4 +67,6 @@ FEATURES: tuple[type[Feature], ...] = (
     Refresh,
     ViewProperties,
     Attachments,
+    Templates,
+    Daily,
 )

@@ -10,7 +10,7 @@ from ...core.model import Link, Position
 from ..convert import path_to_uri
 from ..feature import Feature, handles
 from ..server import Document
-from ..workspace_edits import create_file_edit, new_note_path
+from ..workspace_edits import create_file_edit
 
 
 def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
@@ -32,6 +32,7 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
     from ...core.locate import element_at
     from ...core.names import BadName
     from ...core.resolve import strip_note_suffix
+    from ...core.templates import note_path
     from ...storage.notebooks import really_inside
 
     root = doc.service.notebook.root
@@ -48,7 +49,7 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
             folder = "" if "/" in element.target else posixpath.dirname(doc.rel)
             target = element.target if "/" in element.target else title
             try:
-                path = new_note_path(folder, target)
+                path = note_path(folder, target)
             except BadName:
                 continue
             if not really_inside(root / path, root):

@@ -6,14 +6,14 @@ Every command takes one JSON object as its only argument and returns JSON.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...core.model import Position
-from ..convert import lsp_range, path_to_uri, uri_to_path
+from ..convert import lsp_range, path_to_uri
 from ..feature import Feature, command
+from ..note_creation import choose_notebook, create_note, note_request
 from ..requests import (
     InvalidParams,
     RequestFailed,
@@ -22,8 +22,6 @@ from ..requests import (
     position_field,
     required_field,
 )
-from ..server import CodexServer
-from ..workspace_edits import create_file_edit, new_note_path
 
 if TYPE_CHECKING:
     from ...storage.service import NotebookService
@@ -184,39 +182,13 @@ class Commands(Feature):
 
     @command("codex.createNote")
     async def create_note(self, *args: Any) -> dict[str, Any]:
-        """``codex.createNote``: create a note (through the editor) and index it."""
-        from ...core.names import BadName, check_folder
-        from ...storage.new_note import new_note_for
-
+        """``codex.createNote``: create a note (through the editor, from a template when one
+        is asked or fits) and index it."""
         ls = self.server
         arg = command_argument(args)
         title = required_field(arg, "title", str, "a non-empty string")
-        if not title.strip():
-            raise RequestFailed("title must be a non-empty string")
-        service = _choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
-        folder = optional_field(arg, "folder", str, "a string") or ""
-        try:
-            folder = check_folder(folder)
-        except BadName as exc:
-            raise RequestFailed(f"folder must be inside the notebook: {exc}") from None
-        try:
-            path = new_note_path(folder, title.strip())
-        except BadName as exc:
-            raise RequestFailed(f"'{title.strip()}' cannot be a note name: {exc}") from None
-        absolute = await ls.confine_new(service, path)
-        uri = path_to_uri(absolute)
-        if await asyncio.to_thread(absolute.exists):
-            return {"uri": uri, "path": path, "created": False}
-        text = await asyncio.to_thread(new_note_for, service.notebook, path, title.strip())
-        result = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=create_file_edit(uri, text), label=f"Create note {path}"
-            )
-        )
-        if not result.applied:
-            raise RequestFailed(f"the editor did not create {path}: {result.failure_reason}")
-        await ls.update_notebook(service, [path])
-        return {"uri": uri, "path": path, "created": True}
+        service = choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
+        return await create_note(ls, service, note_request(arg, title))
 
     @command("codex.reindex")
     async def reindex(self, *args: Any) -> list[dict[str, Any]]:
@@ -249,19 +221,3 @@ class Commands(Feature):
                 }
             )
         return found
-
-
-def _choose_notebook(ls: CodexServer, value: str | None) -> NotebookService:
-    if not ls.services:
-        raise RequestFailed("no notebook is open")
-    if value is None:
-        # A workspace folder's notebook before one opened around a lone document: a command
-        # that names no notebook acts where the user's workspace is.
-        in_folders = {root for roots in ls.folder_roots.values() for root in roots}
-        chosen = [service for root, service in ls.services.items() if root in in_folders]
-        return (chosen or list(ls.services.values()))[0]
-    path = uri_to_path(value) if value.startswith("file:") else Path(value)
-    service = ls.services.get(path.resolve()) if path else None
-    if service is None:
-        raise RequestFailed(f"{value} is not an open notebook")
-    return service

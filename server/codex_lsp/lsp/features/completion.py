@@ -30,6 +30,7 @@ from ...core.media import attachment_detail, images_first, is_image
 from ...core.resolve import resolve_link, strip_note_suffix
 from ..convert import uri_to_path
 from ..feature import Feature, handles
+from ..periodic_notes import day_items
 from ..server import CodexServer, Document
 
 if TYPE_CHECKING:
@@ -275,6 +276,8 @@ class Completion(Feature):
             note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             result = _note_items(current, shape, limit, note_boosts)
+            days = day_items(ls, context, params.position, shape.snippets)
+            result.items = [*days, *result.items]
             result.is_incomplete = result.is_incomplete or partial
             return result
         if context.kind in (CompletionKind.HEADING, CompletionKind.BLOCK):
