@@ -1,0 +1,179 @@
+"""Unlinked mentions: where a text names a note (its file name, title or an alias) as plain
+text, and the link that replaces such a mention (rules in docs/linking.md, "Unlinked mentions").
+
+A mention is a whole-word, case-insensitive occurrence of a name, outside frontmatter, code,
+comments, HTML, links (wiki, embeds, Markdown links and bare URLs) and tags. Names are found
+word by word: the text's words are read once and only the names starting with a word are
+tried there, so the cost is linear in the text whatever the number of names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .frontmatter import find_frontmatter
+from .masking import blank, mask_html, mask_markdown
+from .syntax import MARKDOWN_LINK, WIKI_LINK
+
+MAX_NAME_LENGTH = 200
+"""Longer names (a title can be a sentence) are never looked for."""
+MAX_NAME_WORDS = 12
+MIN_HINT_LETTERS = 4
+"""A one-word name shorter than this is not hinted (docs/linking.md)."""
+
+_WORD = re.compile(r"\w+")
+_URL = re.compile(r"(?:\b[A-Za-z][A-Za-z0-9+.-]*://|\bwww\.|\bmailto:)[^\s<>()\[\]]*")
+_AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>")
+_SPACE = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+_LINK_SYNTAX = re.compile(r"[\[\]|]")  # a name with these cannot be written in a wiki link
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name a note is known by, ready to be looked for.
+
+    ``target`` is the note's notebook-relative path; ``words`` its lower-cased words;
+    ``pattern`` matches the name written with any case and any run of spaces or tabs where
+    it has white space.
+    """
+
+    text: str
+    target: str
+    words: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A name found at ``[start, end)`` (offsets in the text), naming the note ``target``."""
+
+    start: int
+    end: int
+    name: str
+    target: str
+
+
+def note_names(stem: str, title: str, aliases: Iterable[str]) -> list[str]:
+    """The names of a note, each once (case-insensitively), in the order stem, title,
+    aliases; names too long or without a word are left out."""
+    found: dict[str, str] = {}
+    for name in (stem, title, *aliases):
+        text = " ".join(name.split())
+        if not text or len(text) > MAX_NAME_LENGTH or not _WORD.search(text):
+            continue
+        found.setdefault(text.lower(), text)
+    return list(found.values())
+
+
+def make_name(text: str, target: str) -> Name | None:
+    """``text`` as a :class:`Name` of the note ``target``; None when it has no word, too
+    many, or brackets or ``|`` (it could not be the label of a wiki link)."""
+    words = tuple(word.lower() for word in _WORD.findall(text))
+    if not words or len(words) > MAX_NAME_WORDS or len(text) > MAX_NAME_LENGTH:
+        return None
+    if _LINK_SYNTAX.search(text):
+        return None
+    pieces = [re.escape(piece) for piece in _SPACE.split(text.strip())]
+    pattern = re.compile(r"[ \t]+".join(pieces), re.IGNORECASE)
+    return Name(text, target, words, pattern)
+
+
+def worth_hinting(name: str) -> bool:
+    """Whether a mention of ``name`` is worth a hint: the name has a letter (dates and
+    numbers are not), and is more than one word or a word of at least ``MIN_HINT_LETTERS``."""
+    if not _LETTER.search(name):
+        return False
+    words = _WORD.findall(name)
+    return len(words) > 1 or len(name.strip()) >= MIN_HINT_LETTERS
+
+
+def plain_text(text: str, body_start: int | None = None) -> str:
+    """``text`` with everything that is not plain prose blanked out, offsets kept: the
+    frontmatter (up to ``body_start``, found when None), code, comments, HTML, wiki links and
+    embeds, Markdown links and images, and URLs."""
+    if body_start is None:
+        block = find_frontmatter(text)
+        body_start = block[1] if block else 0
+    masked = mask_html(mask_markdown(text))
+    if body_start:
+        masked = blank(masked[:body_start]) + masked[body_start:]
+    for pattern, needle in (
+        (WIKI_LINK, "[["),
+        (MARKDOWN_LINK, "]("),
+        (_AUTOLINK, "<"),
+        (_URL, ""),
+    ):
+        if needle in masked:
+            masked = pattern.sub(lambda m: blank(m.group(0)), masked)
+    return masked
+
+
+class NameIndex:
+    """Names by their first word, longest first: where a word of a text starts a name."""
+
+    def __init__(self, names: Iterable[Name]) -> None:
+        self.by_word: dict[str, list[Name]] = {}
+        for name in names:
+            self.by_word.setdefault(name.words[0], []).append(name)
+        for found in self.by_word.values():
+            found.sort(key=lambda n: -len(n.text))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_word)
+
+
+def find_mentions(masked: str, names: NameIndex) -> list[Mention]:
+    """Every mention of ``names`` in ``masked`` (a text passed through :func:`plain_text`),
+    in order, none overlapping (the longest name wins at a place)."""
+    found: list[Mention] = []
+    after = 0
+    for word in _WORD.finditer(masked):
+        start = word.start()
+        if start < after:
+            continue
+        candidates = names.by_word.get(word.group().lower())
+        if not candidates:
+            continue
+        for name in candidates:
+            begin = _name_start(masked, start, name)
+            if begin is None or begin < after:
+                continue
+            match = name.pattern.match(masked, begin)
+            if match is None or not _whole(masked, match.start(), match.end()):
+                continue
+            found.append(Mention(match.start(), match.end(), name.text, name.target))
+            after = match.end()
+            break
+    return found
+
+
+def _name_start(text: str, word_start: int, name: Name) -> int | None:
+    """Where ``name`` would start when its first word starts at ``word_start`` (a name may
+    open with symbols, as ``.NET`` does)."""
+    lead = _WORD.search(name.text)
+    offset = lead.start() if lead else 0
+    begin = word_start - offset
+    return begin if begin >= 0 else None
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` is whole words: no word character, ``#`` (a tag) or ``@``
+    touches it."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not (before in "#@" or _is_word(before) or _is_word(after))
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def link_text(target_name: str, written: str) -> str:
+    """The wiki link replacing the mention ``written`` of a note linked as ``target_name``:
+    ``[[written]]`` when they are the same, else ``[[target_name|written]]``."""
+    if written == target_name:
+        return f"[[{written}]]"
+    return f"[[{target_name}|{written}]]"
