@@ -382,6 +382,17 @@ def codes(diagnostics: Diagnostics) -> list[str]:
     return [str(d.code) for d in diagnostics]
 
 
+def quiet_mentions(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """``settings`` with the unlinked-mention hints off unless they say otherwise: the
+    example notebook names its notes in plain text everywhere, and the tests of other
+    diagnostics count every diagnostic (tests/lsp/test_mentions.py turns them on)."""
+    found = dict(settings or {})
+    diagnostics = found.get("diagnostics")
+    if diagnostics is None or isinstance(diagnostics, dict):
+        found["diagnostics"] = {"unlinkedMentions": "off", **(diagnostics or {})}
+    return found
+
+
 async def start_session(
     root: Path | list[Path],
     profile: str,
@@ -421,8 +432,7 @@ async def start_session(
     def code_lens_refresh(_client: LanguageClient, params: None) -> None:
         session.code_lens_refreshes += 1
 
-    if settings is not None:
-        client.set_configuration({"codex": settings})
+    client.set_configuration({"codex": quiet_mentions(settings)})
     session.initialize_result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities or client_capabilities(profile),

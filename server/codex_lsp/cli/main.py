@@ -17,6 +17,7 @@ from ..core.textpos import utf16_offset
 from ..storage import queries
 from ..storage.database import DatabaseError
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
+from . import mentions as mentions_cli
 from . import views as views_cli
 from .progress import ProgressBar
 from .rename import add_commands as add_rename_commands
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rename_commands(sub, common)
     views_cli.add_parsers(sub, common)
+    mentions_cli.add_command(sub, common)
 
     serve = sub.add_parser(
         "serve",
@@ -229,6 +231,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _init(args.path, args.json)
     if args.command in ("rename", "mv"):
         return run_rename(args)
+    if args.command == "mentions":
+        return mentions_cli.run(args)
     if args.command in ("query", "views") and args.path.exists():
         return views_cli.run_query(args) if args.command == "query" else views_cli.run_views(args)
     if not args.path.exists():

@@ -15,7 +15,7 @@ from ...core.templates import new_note_text
 from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
-from . import schema, views
+from . import mentions, schema, views
 
 
 def new_note_path(folder: str, title: str) -> str:
@@ -138,4 +138,5 @@ def register(server: CodexServer) -> None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
         fixes = actions_for(doc, ours) + await schema.schema_actions(doc, ours)
+        fixes += await mentions.mention_actions(ls, doc, ours)
         return (fixes + await views.view_actions(ls, doc, params.context.only)) or None

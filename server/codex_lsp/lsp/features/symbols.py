@@ -21,6 +21,7 @@ from ..convert import ZERO_RANGE, lsp_range
 from ..partial import partial_answer
 from ..server import CodexServer, Document
 from .history import history_lens
+from .mentions import mention_lens
 from .views import view_lenses
 
 WORKSPACE_SYMBOL_LIMIT = 200
@@ -196,6 +197,8 @@ def register(server: CodexServer) -> None:
         if not (ls.settings.code_lens_backlinks or ls.settings.code_lens_history):
             return rows or None
         lenses = [await backlink_lens(ls, doc)] if ls.settings.code_lens_backlinks else []
+        mentioned = await mention_lens(ls, doc, lenses[0].range.start.line) if lenses else None
+        lenses += [mentioned] if mentioned else []
         history = await history_lens(ls, doc)  # None unless tracked by git (and enabled)
         return [*rows, *lenses, history] if history else [*rows, *lenses] or None
 
