@@ -2,62 +2,21 @@
 
 from __future__ import annotations
 
-import posixpath
+import asyncio
 
 from lsprotocol import types
 
 from ...core.locate import element_at
 from ...core.model import Link, Position
-from ...core.names import BadName, check_relative_path
 from ...core.resolve import strip_note_suffix
-from ...core.syntax import is_note_name
-from ...core.templates import new_note_text
 from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
 from . import mentions, schema, views
+from .link_notes import create_file_edit, link_note, note_text
 
 
-def new_note_path(folder: str, title: str) -> str:
-    """Notebook-relative path for a new note titled ``title`` in ``folder`` (checked by
-    :func:`check_folder`); raises :class:`BadName` with the rule it breaks.
-
-    A title with ``/`` is a path from the notebook root. Whether a symlinked folder on the way
-    leads outside the notebook is the caller's check (it needs the disk).
-    """
-    name = title.strip()
-    if not is_note_name(name):
-        name += ".md"
-    path = name if "/" in name or not folder else f"{folder}/{name}"
-    return check_relative_path(path, "a note path")
-
-
-def create_file_edit(uri: str, text: str) -> types.WorkspaceEdit:
-    """A WorkspaceEdit that creates ``uri`` (never over an existing file) holding ``text``."""
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.CreateFile(
-                uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=True)
-            ),
-            types.TextDocumentEdit(
-                types.OptionalVersionedTextDocumentIdentifier(uri, None),
-                [types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), text)],
-            ),
-        ]
-    )
-
-
-def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
-    """A WorkspaceEdit that creates ``uri`` as a new note titled ``title``."""
-    return create_file_edit(uri, new_note_text(title))
-
-
-def _link_title(link: Link) -> str:
-    base = link.target.rstrip("/").rsplit("/", 1)[-1]
-    return strip_note_suffix(base)
-
-
-def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+async def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
     """Quick fixes for the codex diagnostics in the request."""
     assert doc.service is not None
     root = doc.service.notebook.root
@@ -70,14 +29,11 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
         if not isinstance(element, Link):
             continue
         if diagnostic.code == "link-broken":
-            title = _link_title(element)
-            folder = "" if "/" in element.target else posixpath.dirname(doc.rel)
-            target = element.target if "/" in element.target else title
-            try:
-                path = new_note_path(folder, target)
-            except BadName:
+            named = link_note(doc.rel, element)
+            if named is None:
                 continue
-            if not really_inside(root / path, root):
+            path, title = named
+            if not await asyncio.to_thread(really_inside, root / path, root):
                 continue  # a symlinked folder on the way leads outside the notebook
             uri = path_to_uri(root / path)
             found.append(
@@ -86,7 +42,7 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
                     is_preferred=True,
-                    edit=create_note_edit(title, uri),
+                    edit=create_file_edit(uri, await note_text(doc.service, path, title)),
                 )
             )
         elif diagnostic.code == "link-ambiguous":
@@ -137,6 +93,6 @@ def register(server: CodexServer) -> None:
         if doc is None or doc.service is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
-        fixes = actions_for(doc, ours) + await schema.schema_actions(doc, ours)
+        fixes = await actions_for(doc, ours) + await schema.schema_actions(doc, ours)
         fixes += await mentions.mention_actions(ls, doc, ours)
         return (fixes + await views.view_actions(ls, doc, params.context.only)) or None

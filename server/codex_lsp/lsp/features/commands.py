@@ -14,7 +14,6 @@ from lsprotocol import types
 from ...core.model import Position
 from ...core.names import BadName, check_folder
 from ...storage import lookups, queries
-from ...storage.new_note import new_note_for
 from ...storage.references import references
 from ...storage.service import NotebookService
 from ..convert import lsp_range, path_to_uri, uri_to_path
@@ -27,7 +26,7 @@ from ..requests import (
     required_field,
 )
 from ..server import CodexServer
-from .actions import create_file_edit, new_note_path
+from .link_notes import create_from_link, create_note, new_note_path
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 500
@@ -164,8 +163,12 @@ def register(server: CodexServer) -> None:
         ]
 
     @server.command("codex.createNote")
-    async def create_note(ls: CodexServer, *args: Any) -> dict[str, Any]:
+    async def create_note_command(ls: CodexServer, *args: Any) -> dict[str, Any]:
         arg = command_argument(args)
+        at = position_field(arg, "position")
+        if at is not None:  # the note a link names: title and folder come from the link
+            uri = required_field(arg, "uri", str, "a string (the URI of the linking note)")
+            return await create_from_link(ls, uri, Position(*at))
         title = required_field(arg, "title", str, "a non-empty string")
         if not title.strip():
             raise RequestFailed("title must be a non-empty string")
@@ -179,20 +182,7 @@ def register(server: CodexServer) -> None:
             path = new_note_path(folder, title.strip())
         except BadName as exc:
             raise RequestFailed(f"'{title.strip()}' cannot be a note name: {exc}") from None
-        absolute = await ls.confine_new(service, path)
-        uri = path_to_uri(absolute)
-        if await asyncio.to_thread(absolute.exists):
-            return {"uri": uri, "path": path, "created": False}
-        text = await asyncio.to_thread(new_note_for, service.notebook, path, title.strip())
-        result = await ls.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=create_file_edit(uri, text), label=f"Create note {path}"
-            )
-        )
-        if not result.applied:
-            raise RequestFailed(f"the editor did not create {path}: {result.failure_reason}")
-        await ls.update_notebook(service, [path])
-        return {"uri": uri, "path": path, "created": True}
+        return await create_note(ls, service, path, title.strip())
 
     @server.command("codex.reindex")
     async def reindex(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ from ...storage.scanner import sidecar_names
 from ..convert import path_to_uri
 from ..requests import InvalidParams, RequestFailed, command_argument, required_field
 from ..server import CodexServer, Document, NotePath
-from .actions import create_file_edit
+from .link_notes import create_file_edit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
