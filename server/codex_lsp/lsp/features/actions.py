@@ -12,7 +12,7 @@ from ...core.resolve import strip_note_suffix
 from ...storage.notebooks import really_inside
 from ..convert import path_to_uri
 from ..server import CodexServer, Document
-from . import mentions, schema, views
+from . import extract, mentions, schema, views
 from .link_notes import create_file_edit, link_note, note_text
 
 
@@ -83,7 +83,12 @@ def register(server: CodexServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                types.CodeActionKind.Source,
+                types.CodeActionKind.RefactorExtract,
+                types.CodeActionKind.RefactorInline,
+            ]
         ),
     )
     async def code_action(
@@ -95,4 +100,5 @@ def register(server: CodexServer) -> None:
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
         fixes = await actions_for(doc, ours) + await schema.schema_actions(doc, ours)
         fixes += await mentions.mention_actions(ls, doc, ours)
+        fixes += await extract.extract_actions(ls, doc, params.range, params.context.only)
         return (fixes + await views.view_actions(ls, doc, params.context.only)) or None
