@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .frontmatter import find_frontmatter
 from .masking import blank, mask_html, mask_markdown
@@ -35,15 +36,18 @@ _LINK_SYNTAX = re.compile(r"[\[\]|]")  # a name with these cannot be written in 
 class Name:
     """A name a note is known by, ready to be looked for.
 
-    ``target`` is the note's notebook-relative path; ``words`` its lower-cased words;
-    ``pattern`` matches the name written with any case and any run of spaces or tabs where
-    it has white space.
+    ``target`` is the note's notebook-relative path; ``words`` its lower-cased words.
     """
 
     text: str
     target: str
     words: tuple[str, ...]
-    pattern: re.Pattern[str]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Matches the name written in any case, with any run of spaces or tabs where it has
+        white space (compiled when first needed: most names are never tried)."""
+        return _pattern(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +80,13 @@ def make_name(text: str, target: str) -> Name | None:
         return None
     if _LINK_SYNTAX.search(text):
         return None
+    return Name(text, target, words)
+
+
+@lru_cache(maxsize=4096)
+def _pattern(text: str) -> re.Pattern[str]:
     pieces = [re.escape(piece) for piece in _SPACE.split(text.strip())]
-    pattern = re.compile(r"[ \t]+".join(pieces), re.IGNORECASE)
-    return Name(text, target, words, pattern)
+    return re.compile(r"[ \t]+".join(pieces), re.IGNORECASE)
 
 
 def worth_hinting(name: str) -> bool:

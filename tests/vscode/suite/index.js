@@ -461,7 +461,7 @@ test('sidebar: Connections shows the backlinks with their lines, the links and t
   const uri = editor.document.uri;
   const tree = await connectionsOf(uri);
   log(`connections: ${tree.map((g) => `${g.label} (${g.description})`).join(', ')}`);
-  assert.deepEqual(labels(tree), ['Backlinks', 'Links', 'Tags']);
+  assert.deepEqual(labels(tree), ['Backlinks', 'Unlinked mentions', 'Links', 'Tags']);
   // Backlinks: one entry per linking note, the line around each link under it.
   const backlinks = await vscode.commands.executeCommand('codex.backlinks', { uri: uri.toString() });
   const backlinkGroup = group(tree, 'Backlinks');
@@ -641,6 +641,8 @@ test('Codex: Create Note from Link creates the note a broken link names and land
 
 // The view editor of .cdx and .base files (tests/vscode/suite/views.js).
 require('./views')({ test, waitFor, log, screenshot, noteUri, closeAll, sleep, root, api: () => api });
+// Unlinked mentions (tests/vscode/suite/mentions.js).
+require('./mentions')({ test, waitFor, noteUri, closeAll, connectionsOf, group });
 
 test('a broken server setting gives one clear notification; fixing it restarts the server', async () => {
   const config = vscode.workspace.getConfiguration('codex');
