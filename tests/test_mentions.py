@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ from codex_lsp.core.mentions import (
     worth_hinting,
 )
 from codex_lsp.core.model import Position, Range
+from codex_lsp.storage.database import connect
+from codex_lsp.storage.location import index_path
 from codex_lsp.storage.mentions import NameCache, link_name, mentions_in, mentions_of
 from codex_lsp.storage.workspace import IndexedNotebook, indexed_notebooks
 
@@ -185,3 +188,36 @@ def test_a_name_two_notes_share_is_not_hinted(notebook: Path) -> None:
     with open_indexed(notebook) as db:
         found = mentions_in(db.conn, NameCache(), "Other.md", "Twice, and twice.\n")
     assert found == []
+
+
+def test_the_hint_names_follow_the_index(notebook: Path) -> None:
+    cache = NameCache()
+    text = "Gel Imager, Twice, Spectro Meter and GI-3.\n"
+
+    def hinted(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+        return [(m.name, m.target) for m, _ in mentions_in(conn, cache, "Other.md", text)]
+
+    with open_indexed(notebook) as db:
+        reader = connect(index_path(db.notebook))
+        try:
+            assert hinted(reader) == [
+                ("Gel Imager", "lab/Gel Imager.md"),
+                ("Twice", "Twice.md"),
+                ("GI-3", "lab/Gel Imager.md"),
+            ]
+            (notebook / "Spectro Meter.md").write_text("# Spectro Meter\n", encoding="utf-8")
+            (notebook / "lab/Gel Imager.md").write_text("# Gel Imager\n", encoding="utf-8")
+            (notebook / "Twice.md").unlink()
+            db.indexer.index()
+            assert hinted(reader) == [
+                ("Gel Imager", "lab/Gel Imager.md"),
+                ("Spectro Meter", "Spectro Meter.md"),
+            ]
+            (notebook / "lab/Gel Imager.md").rename(notebook / "Imager.md")
+            db.indexer.index()
+            assert hinted(reader) == [  # the moved note keeps its title
+                ("Gel Imager", "Imager.md"),
+                ("Spectro Meter", "Spectro Meter.md"),
+            ]
+        finally:
+            reader.close()

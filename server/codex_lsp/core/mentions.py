@@ -10,9 +10,10 @@ tried there, so the cost is linear in the text whatever the number of names.
 from __future__ import annotations
 
 import re
+from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import pairwise
 
 from .frontmatter import find_frontmatter
 from .masking import blank, mask_html, mask_markdown
@@ -21,6 +22,8 @@ from .syntax import MARKDOWN_LINK, WIKI_LINK
 MAX_NAME_LENGTH = 200
 """Longer names (a title can be a sentence) are never looked for."""
 MAX_NAME_WORDS = 12
+MAX_PATTERN_WORDS = 64
+"""Up to this many first words, one pattern finds them (see :class:`NameIndex`)."""
 MIN_HINT_LETTERS = 4
 """A one-word name shorter than this is not hinted (docs/linking.md)."""
 
@@ -36,18 +39,18 @@ _LINK_SYNTAX = re.compile(r"[\[\]|]")  # a name with these cannot be written in 
 class Name:
     """A name a note is known by, ready to be looked for.
 
-    ``target`` is the note's notebook-relative path; ``words`` its lower-cased words.
+    ``target`` is the note's notebook-relative path; ``words`` its lower-cased words;
+    ``seps`` what separates them (``" "`` for white space, which any run of spaces or tabs
+    matches), ``lead`` and ``trail`` the symbols before the first word and after the last
+    (``.NET``, ``C++``), lower-cased.
     """
 
     text: str
     target: str
     words: tuple[str, ...]
-
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        """Matches the name written in any case, with any run of spaces or tabs where it has
-        white space (compiled when first needed: most names are never tried)."""
-        return _pattern(self.text)
+    seps: tuple[str, ...]
+    lead: str
+    trail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +78,21 @@ def note_names(stem: str, title: str, aliases: Iterable[str]) -> list[str]:
 def make_name(text: str, target: str) -> Name | None:
     """``text`` as a :class:`Name` of the note ``target``; None when it has no word, too
     many, or brackets or ``|`` (it could not be the label of a wiki link)."""
-    words = tuple(word.lower() for word in _WORD.findall(text))
-    if not words or len(words) > MAX_NAME_WORDS or len(text) > MAX_NAME_LENGTH:
+    found = list(_WORD.finditer(text))
+    if not found or len(found) > MAX_NAME_WORDS or len(text) > MAX_NAME_LENGTH:
         return None
     if _LINK_SYNTAX.search(text):
         return None
-    return Name(text, target, words)
+    words = tuple(m.group().lower() for m in found)
+    seps = tuple(_sep(text[a.end() : b.start()]) for a, b in pairwise(found))
+    lead = text[: found[0].start()].strip().lower()
+    trail = text[found[-1].end() :].strip().lower()
+    return Name(text, target, words, seps, lead, trail)
 
 
-@lru_cache(maxsize=4096)
-def _pattern(text: str) -> re.Pattern[str]:
-    pieces = [re.escape(piece) for piece in _SPACE.split(text.strip())]
-    return re.compile(r"[ \t]+".join(pieces), re.IGNORECASE)
+def _sep(text: str) -> str:
+    """A separator as names and texts are compared: white space runs as one space."""
+    return _SPACE.sub(" ", text).lower()
 
 
 def worth_hinting(name: str) -> bool:
@@ -120,17 +126,41 @@ def plain_text(text: str, body_start: int | None = None) -> str:
 
 
 class NameIndex:
-    """Names by their first word, longest first: where a word of a text starts a name."""
+    """Names by their first word, longest first: where a word of a text starts a name.
+
+    With few first words (the names of one note), a pattern of them finds where to look
+    without reading every word of the text.
+    """
 
     def __init__(self, names: Iterable[Name]) -> None:
         self.by_word: dict[str, list[Name]] = {}
         for name in names:
             self.by_word.setdefault(name.words[0], []).append(name)
         for found in self.by_word.values():
-            found.sort(key=lambda n: -len(n.text))
+            found.sort(key=_longest_first)
+        self.starts = _WORD
+        if 0 < len(self.by_word) <= MAX_PATTERN_WORDS:
+            alternatives = "|".join(re.escape(w) for w in sorted(self.by_word, key=len)[::-1])
+            self.starts = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
     def __bool__(self) -> bool:
         return bool(self.by_word)
+
+    def add(self, name: Name) -> None:
+        """Look for ``name`` too (the way starts are found stays as built)."""
+        insort(self.by_word.setdefault(name.words[0], []), name, key=_longest_first)
+
+    def discard(self, name: Name) -> None:
+        """Stop looking for ``name``."""
+        found = self.by_word.get(name.words[0], [])
+        if name in found:
+            found.remove(name)
+        if not found:
+            self.by_word.pop(name.words[0], None)
+
+
+def _longest_first(name: Name) -> int:
+    return -len(name.text)
 
 
 def find_mentions(masked: str, names: NameIndex) -> list[Mention]:
@@ -138,33 +168,36 @@ def find_mentions(masked: str, names: NameIndex) -> list[Mention]:
     in order, none overlapping (the longest name wins at a place)."""
     found: list[Mention] = []
     after = 0
-    for word in _WORD.finditer(masked):
-        start = word.start()
-        if start < after:
+    for first in names.starts.finditer(masked):
+        if first.start() < after:
             continue
-        candidates = names.by_word.get(word.group().lower())
-        if not candidates:
-            continue
-        for name in candidates:
-            begin = _name_start(masked, start, name)
-            if begin is None or begin < after:
+        for name in names.by_word.get(first.group().lower(), ()):
+            span = _match(masked, first, name)
+            if span is None or span[0] < after or not _whole(masked, *span):
                 continue
-            match = name.pattern.match(masked, begin)
-            if match is None or not _whole(masked, match.start(), match.end()):
-                continue
-            found.append(Mention(match.start(), match.end(), name.text, name.target))
-            after = match.end()
+            found.append(Mention(span[0], span[1], name.text, name.target))
+            after = span[1]
             break
     return found
 
 
-def _name_start(text: str, word_start: int, name: Name) -> int | None:
-    """Where ``name`` would start when its first word starts at ``word_start`` (a name may
-    open with symbols, as ``.NET`` does)."""
-    lead = _WORD.search(name.text)
-    offset = lead.start() if lead else 0
-    begin = word_start - offset
-    return begin if begin >= 0 else None
+def _match(text: str, first: re.Match[str], name: Name) -> tuple[int, int] | None:
+    """The offsets of ``name`` when its first word is ``first`` in ``text``, else None."""
+    end = first.end()
+    for step in range(1, len(name.words)):
+        following = _WORD.search(text, end, end + MAX_NAME_LENGTH)
+        if following is None or following.group().lower() != name.words[step]:
+            return None
+        between = text[end : following.start()]
+        if "\n" in between or _sep(between) != name.seps[step - 1]:
+            return None
+        end = following.end()
+    start = first.start() - len(name.lead)
+    if start < 0 or text[start : first.start()].lower() != name.lead:
+        return None
+    if text[end : end + len(name.trail)].lower() != name.trail:
+        return None
+    return start, end + len(name.trail)
 
 
 def _whole(text: str, start: int, end: int) -> bool:

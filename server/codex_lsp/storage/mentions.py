@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..core.excerpt import line_context
@@ -34,6 +35,8 @@ from ..core.textpos import LineIndex, utf16_len
 MAX_MENTIONS = 2000
 """Mentions of one note reported at most (the first ones by path)."""
 MAX_CANDIDATES = 20_000
+ALIAS_BATCH = 500
+"""Above this many files to read again, every alias is read at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,42 +140,83 @@ def _place(
 
 
 class NameCache:
-    """The names worth a hint of every note of a notebook, as a :class:`NameIndex`, rebuilt
-    when the database has changed (``PRAGMA data_version``). Used from the one thread that
-    owns the connection (a notebook's reader thread)."""
+    """The names worth a hint of every note of a notebook, kept up to date with the index:
+    when the database has changed (``PRAGMA data_version``), only the files written since
+    (``updated_at``) are read again. Used from the one thread that owns the connection (a
+    notebook's reader thread)."""
 
     def __init__(self) -> None:
         self._conn: sqlite3.Connection | None = None
         self._version = -1
+        self._stamp = ""
+        self._by_file: dict[str, list[Name]] = {}
+        self._shared: Counter[str] = Counter()
         self._index = NameIndex(())
 
     def index(self, conn: sqlite3.Connection) -> NameIndex:
         """The names of what ``conn`` reads now."""
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        if conn is not self._conn or version != self._version:
-            self._index = NameIndex(())
-            self._index = NameIndex(_hint_names(conn))
-            self._conn, self._version = conn, version
+        if conn is not self._conn:
+            self._conn, self._stamp = conn, ""
+            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
+        elif version == self._version:
+            return self._index
+        self._version = version
+        self._update(conn)
+        live = conn.execute(
+            "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
+        ).fetchone()[0]
+        if live != len(self._by_file):  # rows deleted outright (a move): read everything
+            self._stamp = ""
+            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
+            self._update(conn)
         return self._index
 
+    def shared_text(self, name: str) -> bool:
+        """Whether two notes have the name ``name`` (its link would be ambiguous)."""
+        return self._shared[name.lower()] > 1
 
-def _hint_names(conn: sqlite3.Connection) -> list[Name]:
-    """Every note's names that are worth a hint; a name two notes share is left out (which
-    note it means is unclear, and its link would be ambiguous)."""
-    aliases: dict[str, list[str]] = {}
-    for file_id, alias in conn.execute("SELECT file_id, alias FROM alias"):
-        aliases.setdefault(file_id, []).append(alias)
-    by_key: dict[str, list[Name]] = {}
-    rows = conn.execute(
-        "SELECT id, path, filename, title FROM file_metadata WHERE is_note = 1"
-        " AND deleted_at IS NULL"
-    )
-    for file_id, path, filename, title in rows:
-        for text in note_names(strip_note_suffix(filename), title or "", aliases.get(file_id, ())):
-            name = make_name(text, path) if worth_hinting(text) else None
-            if name is not None:
-                by_key.setdefault(text.lower(), []).append(name)
-    return [names[0] for names in by_key.values() if len(names) == 1]
+    def _update(self, conn: sqlite3.Connection) -> None:
+        """Read the files written since the last update again."""
+        rows = conn.execute(
+            "SELECT id, path, filename, title, is_note, deleted_at IS NOT NULL, updated_at"
+            " FROM file_metadata WHERE updated_at >= ?",
+            (self._stamp,),
+        ).fetchall()
+        if not rows:
+            return
+        aliases: dict[str, list[str]] = {}
+        query = "SELECT file_id, alias FROM alias"
+        ids = [row[0] for row in rows]
+        found = (
+            conn.execute(query).fetchall()
+            if len(ids) > ALIAS_BATCH
+            else conn.execute(f"{query} WHERE file_id IN ({','.join('?' * len(ids))})", ids)
+        )
+        for file_id, alias in found:
+            aliases.setdefault(file_id, []).append(alias)
+        for file_id, path, filename, title, is_note, deleted, _ in rows:
+            for name in self._by_file.pop(file_id, []):
+                self._index.discard(name)
+                self._shared[name.text.lower()] -= 1
+            if not is_note or deleted:
+                continue
+            names = _hint_names(path, filename, title, aliases.get(file_id, ()))
+            self._by_file[file_id] = names
+            for name in names:
+                self._index.add(name)
+                self._shared[name.text.lower()] += 1
+        self._stamp = max(row[6] for row in rows)
+
+
+def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[str]) -> list[Name]:
+    """The names worth a hint of the note at ``path``."""
+    found = []
+    for text in note_names(strip_note_suffix(filename), title or "", aliases):
+        name = make_name(text, path) if worth_hinting(text) else None
+        if name is not None:
+            found.append(name)
+    return found
 
 
 def mentions_in(
@@ -187,5 +231,5 @@ def mentions_in(
     return [
         (mention, lines.range(mention.start, mention.end))
         for mention in find_mentions(plain_text(text), index)
-        if mention.target != rel
+        if mention.target != rel and not cache.shared_text(mention.name)
     ]
