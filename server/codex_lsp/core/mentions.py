@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import insort
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -126,37 +127,59 @@ def plain_text(text: str, body_start: int | None = None) -> str:
 
 
 class NameIndex:
-    """Names by their first word, longest first: where a word of a text starts a name.
+    """Names by their first word (by their first two for names of several words), longest
+    first: where a word of a text starts a name.
 
     With few first words (the names of one note), a pattern of them finds where to look
     without reading every word of the text.
     """
 
     def __init__(self, names: Iterable[Name]) -> None:
-        self.by_word: dict[str, list[Name]] = {}
-        for name in names:
-            self.by_word.setdefault(name.words[0], []).append(name)
-        for found in self.by_word.values():
-            found.sort(key=_longest_first)
+        self.by_key: dict[tuple[str, ...], list[Name]] = {}
+        self.firsts: Counter[str] = Counter()
+        self.longer: Counter[str] = Counter()  # first words of names of several words
         self.starts = _WORD
-        if 0 < len(self.by_word) <= MAX_PATTERN_WORDS:
-            alternatives = "|".join(re.escape(w) for w in sorted(self.by_word, key=len)[::-1])
+        for name in names:
+            self.add(name)
+        if 0 < len(self.firsts) <= MAX_PATTERN_WORDS:
+            alternatives = "|".join(re.escape(w) for w in sorted(self.firsts, key=len)[::-1])
             self.starts = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
     def __bool__(self) -> bool:
-        return bool(self.by_word)
+        return bool(self.firsts)
 
     def add(self, name: Name) -> None:
         """Look for ``name`` too (the way starts are found stays as built)."""
-        insort(self.by_word.setdefault(name.words[0], []), name, key=_longest_first)
+        insort(self.by_key.setdefault(name.words[:2], []), name, key=_longest_first)
+        self.firsts[name.words[0]] += 1
+        if len(name.words) > 1:
+            self.longer[name.words[0]] += 1
 
     def discard(self, name: Name) -> None:
         """Stop looking for ``name``."""
-        found = self.by_word.get(name.words[0], [])
-        if name in found:
-            found.remove(name)
+        found = self.by_key.get(name.words[:2], [])
+        if name not in found:
+            return
+        found.remove(name)
         if not found:
-            self.by_word.pop(name.words[0], None)
+            del self.by_key[name.words[:2]]
+        for counts, counted in ((self.firsts, True), (self.longer, len(name.words) > 1)):
+            if counted:
+                counts[name.words[0]] -= 1
+                if counts[name.words[0]] <= 0:
+                    del counts[name.words[0]]
+
+    def candidates(self, text: str, first: re.Match[str]) -> list[Name]:
+        """The names that may start at the word ``first`` of ``text``, longest first."""
+        word = first.group().lower()
+        if word not in self.firsts:
+            return []
+        found: list[Name] = []
+        if word in self.longer:
+            following = _WORD.search(text, first.end(), first.end() + MAX_NAME_LENGTH)
+            if following is not None:
+                found += self.by_key.get((word, following.group().lower()), [])
+        return found + self.by_key.get((word,), [])
 
 
 def _longest_first(name: Name) -> int:
@@ -171,7 +194,7 @@ def find_mentions(masked: str, names: NameIndex) -> list[Mention]:
     for first in names.starts.finditer(masked):
         if first.start() < after:
             continue
-        for name in names.by_word.get(first.group().lower(), ()):
+        for name in names.candidates(masked, first):
             span = _match(masked, first, name)
             if span is None or span[0] < after or not _whole(masked, *span):
                 continue
