@@ -70,9 +70,14 @@ def test_a_selection_opening_with_a_heading_is_a_section() -> None:
     assert plan is not None and plan.title == "Reagents" and plan.body == "- Tris\n"
 
 
-def test_an_empty_selection_plans_nothing() -> None:
+def test_an_empty_selection_or_part_of_a_line_plans_nothing() -> None:
     note = parse_note(NOTE, "Run")
     assert plan_selection(NOTE, note, 5, 7, LineIndex(NOTE)) is None
+    start = NOTE.index("the buffer")
+    assert plan_selection(NOTE, note, start, start + 10, LineIndex(NOTE)) is None
+    line = NOTE.index("Mix the buffer")
+    whole = plan_selection(NOTE, note, line, NOTE.index("\n", line), LineIndex(NOTE))
+    assert whole is not None and whole.title == "Mix the buffer"
 
 
 def test_anchors_into_the_moved_part_are_retargeted() -> None:

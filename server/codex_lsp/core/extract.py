@@ -22,6 +22,7 @@ MAX_TITLE = 80
 """A title taken from a line is cut at a word before this many characters."""
 _UNSAFE = re.compile(r'[\\/:*?"<>|#^\[\]]+')
 _SPACES = re.compile(r"\s+")
+_BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+$")
 _ATX_LINE = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)", re.MULTILINE)
 
 
@@ -51,9 +52,10 @@ def section_end(text: str, headings: Sequence[Heading], number: int, index: Line
 
 
 def title_of(line: str) -> str:
-    """A note title from a line of Markdown: its plain text without characters a file name
-    or a link cannot hold, cut at a word boundary."""
-    text = plain_text(ATX_HEADING.sub(lambda m: m.group(2) or "", line.strip()))
+    """A note title from a line of Markdown: its plain text without its block id and the
+    characters a file name or a link cannot hold, cut at a word boundary."""
+    line = _BLOCK_ID.sub("", line.strip())
+    text = plain_text(ATX_HEADING.sub(lambda m: m.group(2) or "", line))
     text = text.lstrip("-*+> \t").strip()
     text = _SPACES.sub(" ", _UNSAFE.sub(" ", text)).strip(" .")
     if len(text) > MAX_TITLE:
@@ -89,8 +91,15 @@ def plan_selection(
     text: str, note: ParsedNote, start: int, end: int, index: LineIndex
 ) -> ExtractPlan | None:
     """Extract ``[start, end)``: titled by its first heading when it opens with one (then
-    as a section), else by its first line; None when nothing but white space is selected."""
-    if not text[start:end].strip():
+    as a section), else by its first line. None when the selection holds no whole line (a
+    word or a link is not worth a note, and a quick fix's range must not offer one)."""
+    chosen = text[start:end].strip()
+    if not chosen:
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    whole_line = text[line_start : len(text) if line_end == -1 else line_end].strip()
+    if "\n" not in chosen and chosen != whole_line:
         return None
     opening = next(
         (
