@@ -432,7 +432,14 @@ async def start_session(
     def code_lens_refresh(_client: LanguageClient, params: None) -> None:
         session.code_lens_refreshes += 1
 
-    client.set_configuration({"codex": quiet_mentions(settings)})
+    if isinstance(initialization_options, dict) and settings is None:
+        # Settings given at initialize only: the client has no ``codex`` section.
+        wrapped = "codex" in initialization_options
+        section = initialization_options["codex"] if wrapped else initialization_options
+        section = quiet_mentions(section)
+        initialization_options = {"codex": section} if wrapped else section
+    else:
+        client.set_configuration({"codex": quiet_mentions(settings)})
     session.initialize_result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities or client_capabilities(profile),
