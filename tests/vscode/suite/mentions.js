@@ -26,7 +26,10 @@ module.exports = function registerMentionTests(h) {
     write(BENCH, '# Bench\n\nBooked the GI-3 today.\n');
     write(IMAGING, '# Imaging\n\nThe gel imager was busy.\n');
     try {
-      // The count in the Connections view of the mentioned note.
+      // The new notes in the index (the watcher announces them), then the count in the
+      // Connections view of the mentioned note.
+      const target = noteUri(IMAGER).toString();
+      await waitFor('the two mentions in the index', async () => (await vscode.commands.executeCommand('codex.mentions', { uri: target }))?.length === 2);
       await vscode.commands.executeCommand('workbench.view.extension.codex');
       const imager = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(noteUri(IMAGER)), { preview: false });
       const tree = await h.connectionsOf(imager.document.uri, -1, (t) => h.group(t, 'Unlinked mentions')?.description === '2');
