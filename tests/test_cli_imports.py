@@ -36,7 +36,7 @@ def test_parsing_every_command_loads_none_of_them() -> None:
         "for argv in (['index', '.'], ['search', '.', 'x'], ['check', '.'], ['serve'],\n"
         "             ['rename', 'tag', '.', 'a', 'b'], ['mv', 'a', 'b'], ['query', '.', 'x'],\n"
         "             ['views', '.'], ['history', 'a.md'], ['init'], ['attach', 'n.md', 'f'],\n"
-        "             ['new', '.', '--title', 'x']):\n"
+        "             ['new', '.', '--title', 'x'], ['mentions', '.', 'n']):\n"
         "    parse_args(argv)\n"
     )
     assert loaded_after(code) == []

@@ -316,7 +316,12 @@ async def test_notebook_outside_git(lab: Session) -> None:
     )
     assert await lab.command("codex.deletedNotes", {}) == []
     found = await lenses(lab, lab.open("protocols/PCR amplification.md"))
-    assert [lens.command.command for lens in found if lens.command] == ["codex.showBacklinks"]
+    # The backlinks lens (and the unlinked mentions one beside it), no history lens.
+    titles = [lens.command.title for lens in found if lens.command]
+    assert [lens.command.command for lens in found if lens.command] == [
+        "codex.showBacklinks"
+    ] * len(titles)
+    assert titles[0].endswith("backlinks") and titles[1:] == ["14 unlinked mentions"]
 
 
 async def test_git_not_installed(

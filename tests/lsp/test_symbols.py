@@ -134,8 +134,11 @@ async def test_code_lens_counts_backlinks(shared_lab: Session) -> None:
     result = await shared_lab.client.text_document_code_lens_async(
         types.CodeLensParams(doc_id(shared_lab, PCR))
     )
-    assert result is not None and len(result) == 1
-    lens = result[0]
+    # The backlinks lens, then (the note being named in plain text elsewhere) the mentions one.
+    assert result is not None and len(result) == 2
+    lens, mentions = result
+    assert mentions.command is not None and mentions.command.title.endswith("unlinked mentions")
+    assert mentions.range == lens.range
     assert lens.range.start.line == 9  # the `# PCR amplification` title line
     assert lens.command is not None
     assert lens.command.title == f"{BACKLINKS_OF_PCR} backlinks"
@@ -155,7 +158,7 @@ async def test_code_lens_on_a_note_without_backlinks(shared_lab: Session) -> Non
         types.CodeLensParams(doc_id(shared_lab, rel))
     )
     assert result is not None
-    (lens,) = result
+    lens = result[0]
     assert lens.command is not None
     # README links every daily log.
     assert lens.command.title == "1 backlink"

@@ -7,6 +7,7 @@ import { revisionUri, toRange } from './commands';
 import { type HistoryEntry, historyText, isWorkingTree, type LspRange, plural } from './model';
 import { errorText, type ServerManager } from './server';
 import {
+  type Backlink,
   type BacklinkGroup,
   buildTagTree,
   type Connections,
@@ -186,26 +187,40 @@ abstract class ActiveNoteView<T, D> extends View<T> {
 
 // -- Connections ----------------------------------------------------------------------------
 
+/** What the Connections view shows: codex.connections, and the note's unlinked mentions. */
+type ConnectionsData = Connections & { mentions: Backlink[] };
+
 type ConnectionNode =
-  | { kind: 'group'; group: 'backlinks' | 'links' | 'tags'; count: number }
+  | { kind: 'group'; group: 'backlinks' | 'mentions' | 'links' | 'tags'; count: number }
   | { kind: 'source'; group: BacklinkGroup }
   | { kind: 'context'; uri: string; range: LspRange; context: string; note: string }
   | { kind: 'link'; link: OutgoingLink; note: string }
   | { kind: 'tag'; tag: string };
 
-export class ConnectionsView extends ActiveNoteView<ConnectionNode, Connections> {
-  private data: Connections | undefined;
+export class ConnectionsView extends ActiveNoteView<ConnectionNode, ConnectionsData> {
+  private data: ConnectionsData | undefined;
 
   constructor(manager: ServerManager, active: ActiveNote) {
     super(manager, active, 'Open a note to see its backlinks, links and tags.');
   }
 
-  protected fetch(note: vscode.Uri): Promise<Connections> {
-    return this.manager.exec<Connections>('codex.connections', { uri: note.toString() }, 'connections');
+  protected async fetch(note: vscode.Uri): Promise<ConnectionsData> {
+    const uri = note.toString();
+    const [connections, mentions] = await Promise.all([
+      this.manager.exec<Connections>('codex.connections', { uri }, 'connections'),
+      // A server without codex.mentions (older) shows no mentions rather than an error.
+      this.manager.exec<Backlink[]>('codex.mentions', { uri }).catch(() => [] as Backlink[]),
+    ]);
+    return { ...connections, mentions };
   }
 
-  protected keep(data: Connections | undefined): string | undefined {
-    this.data = data && { backlinks: data.backlinks ?? [], links: data.links ?? [], tags: data.tags ?? [] };
+  protected keep(data: ConnectionsData | undefined): string | undefined {
+    this.data = data && {
+      backlinks: data.backlinks ?? [],
+      links: data.links ?? [],
+      tags: data.tags ?? [],
+      mentions: data.mentions ?? [],
+    };
     return undefined;
   }
 
@@ -215,6 +230,7 @@ export class ConnectionsView extends ActiveNoteView<ConnectionNode, Connections>
     if (!element) {
       return [
         { kind: 'group', group: 'backlinks', count: data.backlinks.length },
+        { kind: 'group', group: 'mentions', count: data.mentions.length },
         { kind: 'group', group: 'links', count: distinctLinks(data.links).length },
         { kind: 'group', group: 'tags', count: data.tags.length },
       ];
@@ -223,6 +239,7 @@ export class ConnectionsView extends ActiveNoteView<ConnectionNode, Connections>
     switch (element.kind) {
       case 'group':
         if (element.group === 'backlinks') return groupBacklinks(data.backlinks).map((group) => ({ kind: 'source', group }));
+        if (element.group === 'mentions') return groupBacklinks(data.mentions).map((group) => ({ kind: 'source', group }));
         if (element.group === 'links') return distinctLinks(data.links).map((link) => ({ kind: 'link', link, note }));
         return data.tags.map((tag) => ({ kind: 'tag', tag }));
       case 'source':
@@ -236,10 +253,12 @@ export class ConnectionsView extends ActiveNoteView<ConnectionNode, Connections>
     const Expanded = vscode.TreeItemCollapsibleState.Expanded;
     switch (element.kind) {
       case 'group': {
-        const names = { backlinks: 'Backlinks', links: 'Links', tags: 'Tags' };
-        const item = new vscode.TreeItem(names[element.group], element.count ? Expanded : vscode.TreeItemCollapsibleState.None);
+        const names = { backlinks: 'Backlinks', mentions: 'Unlinked mentions', links: 'Links', tags: 'Tags' };
+        // Mentions start folded: they are suggestions, often many.
+        const open = element.count && element.group !== 'mentions' ? Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+        const item = new vscode.TreeItem(names[element.group], element.count ? open : vscode.TreeItemCollapsibleState.None);
         item.description = String(element.count);
-        item.iconPath = new vscode.ThemeIcon({ backlinks: 'references', links: 'link', tags: 'tag' }[element.group]);
+        item.iconPath = new vscode.ThemeIcon({ backlinks: 'references', mentions: 'mention', links: 'link', tags: 'tag' }[element.group]);
         item.id = `group:${element.group}`;
         return item;
       }

@@ -142,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rename_commands(sub, common)
     add_attach_command(sub, common)
     add_new_command(sub, common)
+    add_mentions_command(sub, common)
     add_view_commands(sub, common)
 
     serve = sub.add_parser(
@@ -267,6 +268,23 @@ def add_new_command(sub: argparse._SubParsersAction[Any], common: argparse.Argum
     new.add_argument("--template", help="a template of .codex/templates (its file name)")
     new.add_argument("--type", dest="note_type", help="a note type of the schema")
     new.add_argument("--json", action="store_true", help="print {path, created, template}")
+
+
+def add_mentions_command(
+    sub: argparse._SubParsersAction[Any], common: argparse.ArgumentParser
+) -> None:
+    """Add ``mentions`` to the CLI's sub-commands."""
+    mentions = sub.add_parser(
+        "mentions",
+        parents=[common],
+        help="list the places that name a note as plain text (unlinked mentions)",
+        description="List the unlinked mentions of a note (docs/cli.md).",
+    )
+    mentions.add_argument("path", type=Path, metavar="PATH", help="the notebook (a folder)")
+    mentions.add_argument(
+        "note", metavar="NOTE", help="the note: its file, or its name as a link would write it"
+    )
+    mentions.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def add_view_commands(

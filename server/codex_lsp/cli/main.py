@@ -1,5 +1,5 @@
 """``codex-lsp`` command line: index, search, tags, check, init, history, rename, mv, attach,
-query, views, new (and serve)."""
+query, views, new, mentions (and serve)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .rename import run as run_rename
 
         return run_rename(args)
+    if args.command == "mentions":
+        from .mentions import run as run_mentions
+
+        return run_mentions(args)
     if args.command == "new":
         from .new import run_new
 

@@ -38,8 +38,9 @@ ProblemProvider = Callable[
 CompletionProvider = Callable[["Document", types.Position], Awaitable[types.CompletionList | None]]
 HoverProvider = Callable[["Document", types.Position], Awaitable[types.Hover | None]]
 # Code actions and lenses: every provider's are added together.
+# Code actions get the request's codex diagnostics, its ``only`` kinds and its range.
 ActionProvider = Callable[
-    ["Document", Sequence[types.Diagnostic], Sequence[str] | None],
+    ["Document", Sequence[types.Diagnostic], Sequence[str] | None, types.Range],
     Awaitable[list[types.CodeAction]],
 ]
 LensProvider = Callable[["Document"], Awaitable[list[types.CodeLens]]]

@@ -29,6 +29,7 @@ class DiagnosticSettings:
     duplicate_block_ids: str = "warning"
     schema: str = "error"
     other: str = "warning"
+    unlinked_mentions: str = "hint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ _DIAGNOSTIC_KEYS = {
     "duplicateBlockIds": "duplicate_block_ids",
     "schema": "schema",
     "other": "other",
+    "unlinkedMentions": "unlinked_mentions",
 }
 
 

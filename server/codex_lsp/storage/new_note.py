@@ -44,6 +44,9 @@ class NoteRequest:
     clipboard: str = ""
     now: _dt.datetime = field(default_factory=_dt.datetime.now)
     name: str | None = None  # the file name, when the caller fixes it (a daily note's date)
+    # No template named: take the one template made for the note's folder or type, if only
+    # one is (a note made from a link, docs/linking.md).
+    fit_template: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,32 @@ def _choose_template(notebook: Notebook, request: NoteRequest) -> Template | Non
         fitting = fitting_templates(list_templates(notebook), request.type, None)
         if len(fitting) == 1 and not fitting[0].problem:
             return fitting[0]
+    if request.fit_template:
+        return _made_for(notebook, request)
+    return None
+
+
+def _made_for(notebook: Notebook, request: NoteRequest) -> Template | None:
+    """The one usable template whose ``folder`` is the request's folder or whose ``type`` is
+    the type the schema gives a note there (None when none or several are)."""
+    folder = (request.folder or "").strip("/")
+    schema = _schema(notebook)
+    note_type = None
+    if schema is not None:
+        try:
+            probe = note_path(folder, request.name or request.title)
+        except BadName:
+            return None
+        chosen, _ = schema.choose_type(probe, None)
+        note_type = chosen.name if chosen is not None else None
+    usable = [t for t in list_templates(notebook) if not t.problem]
+    for fits in (
+        lambda t: t.spec.folder is not None and t.spec.folder.strip("/") == folder,
+        lambda t: note_type is not None and t.spec.type == note_type,
+    ):
+        found = [t for t in usable if fits(t)]
+        if len(found) == 1:
+            return found[0]
     return None
 
 

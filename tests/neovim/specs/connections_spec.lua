@@ -127,11 +127,11 @@ T.test(':CodexCreateFromLink creates the note of the broken link under the curso
   T.match('^%-%-%-\ntitle: Western blot\n', T.read('experiments/Western blot.md'))
 end)
 
-T.test(':CodexCreateFromLink off a broken link says so', function()
+T.test(':CodexCreateFromLink off a link says so', function()
   T.open('protocols/PCR amplification.md')
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
   vim.cmd('CodexCreateFromLink')
-  T.notified('no broken link under the cursor')
+  T.notified('no link under the cursor')
 end)
 
 T.run('connections_spec')

@@ -461,7 +461,7 @@ test('sidebar: Connections shows the backlinks with their lines, the links and t
   const uri = editor.document.uri;
   const tree = await connectionsOf(uri);
   log(`connections: ${tree.map((g) => `${g.label} (${g.description})`).join(', ')}`);
-  assert.deepEqual(labels(tree), ['Backlinks', 'Links', 'Tags']);
+  assert.deepEqual(labels(tree), ['Backlinks', 'Unlinked mentions', 'Links', 'Tags']);
   // Backlinks: one entry per linking note, the line around each link under it.
   const backlinks = await vscode.commands.executeCommand('codex.backlinks', { uri: uri.toString() });
   const backlinkGroup = group(tree, 'Backlinks');
@@ -699,6 +699,8 @@ test('pasting an image into a note copies it into the notebook, embeds it and wr
 require('./views')({ test, waitFor, log, screenshot, noteUri, closeAll, sleep, root, api: () => api });
 // Daily notes and notes from templates (tests/vscode/suite/daily.js).
 require('./daily')({ test, waitFor, noteUri, closeAll, sleep, root, nextQuickPick, accept, api: () => api });
+// Unlinked mentions (tests/vscode/suite/mentions.js).
+require('./mentions')({ test, waitFor, noteUri, closeAll, connectionsOf, group });
 
 test('a broken server setting gives one clear notification; fixing it restarts the server', async () => {
   const config = vscode.workspace.getConfiguration('codex');

@@ -36,6 +36,9 @@ function M.follow(bufnr, key)
       return
     end
     if err or result == nil or (vim.islist(result) and #result == 0) then
+      if not err and require('codex.create_link').offer(bufnr, win) then
+        return -- a broken link: its note is offered instead
+      end
       return fallback(count)
     end
     local location = vim.islist(result) and result[1] or result

@@ -36,8 +36,10 @@ from .completion import Completion
 from .connections import NoteConnections
 from .daily import Daily
 from .diagnostics import Diagnostics
+from .extract import Extract
 from .history import History
 from .hover import Hover
+from .mentions import Mentions
 from .navigation import Navigation
 from .new_notes import Templates
 from .refresh import Refresh
@@ -59,6 +61,7 @@ FEATURES: tuple[type[Feature], ...] = (
     Actions,
     Rename,
     Symbols,
+    Mentions,
     Commands,
     NoteConnections,
     Views,
@@ -69,4 +72,5 @@ FEATURES: tuple[type[Feature], ...] = (
     Attachments,
     Templates,
     Daily,
+    Extract,
 )

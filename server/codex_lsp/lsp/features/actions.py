@@ -1,38 +1,25 @@
-"""Code actions: create the note a broken link names; rewrite an ambiguous link to a path."""
+"""Code actions: create the note a broken link names; rewrite an ambiguous link to a path;
+then every provider's (schema fixes, views, mentions, extract and inline)."""
 
 from __future__ import annotations
 
-import posixpath
+import asyncio
 
 from lsprotocol import types
 
 from ...core.model import Link, Position
 from ..convert import path_to_uri
 from ..feature import Feature, handles
+from ..note_creation import link_note, link_request, planned_note
+from ..requests import RequestFailed
 from ..server import Document
 from ..workspace_edits import create_file_edit
 
 
-def create_note_edit(title: str, uri: str) -> types.WorkspaceEdit:
-    """A WorkspaceEdit that creates ``uri`` as a new note titled ``title``."""
-    from ...core.templates import new_note_text
-
-    return create_file_edit(uri, new_note_text(title))
-
-
-def _link_title(link: Link) -> str:
-    from ...core.resolve import strip_note_suffix
-
-    base = link.target.rstrip("/").rsplit("/", 1)[-1]
-    return strip_note_suffix(base)
-
-
-def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+async def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
     """Quick fixes for the codex diagnostics in the request."""
     from ...core.locate import element_at
-    from ...core.names import BadName
     from ...core.resolve import strip_note_suffix
-    from ...core.templates import note_path
     from ...storage.notebooks import really_inside
 
     root = doc.service.notebook.root
@@ -45,23 +32,24 @@ def actions_for(doc: Document, diagnostics: list[types.Diagnostic]) -> list[type
         if not isinstance(element, Link):
             continue
         if diagnostic.code == "link-broken":
-            title = _link_title(element)
-            folder = "" if "/" in element.target else posixpath.dirname(doc.rel)
-            target = element.target if "/" in element.target else title
-            try:
-                path = note_path(folder, target)
-            except BadName:
+            named = link_note(doc.rel, element)
+            if named is None:
                 continue
-            if not really_inside(root / path, root):
+            path, title = named
+            if not await asyncio.to_thread(really_inside, root / path, root):
                 continue  # a symlinked folder on the way leads outside the notebook
             uri = path_to_uri(root / path)
+            try:
+                note = await planned_note(doc.service, link_request(path, title))
+            except RequestFailed:
+                continue  # a template that cannot be used: its problem shows where it is
             found.append(
                 types.CodeAction(
                     title=f"Create note '{path}'",
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
                     is_preferred=True,
-                    edit=create_note_edit(title, uri),
+                    edit=create_file_edit(uri, note.text),
                 )
             )
         elif diagnostic.code == "link-ambiguous":
@@ -102,7 +90,12 @@ class Actions(Feature):
     @handles(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                types.CodeActionKind.Source,
+                types.CodeActionKind.RefactorExtract,
+                types.CodeActionKind.RefactorInline,
+            ]
         ),
     )
     async def code_action(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
@@ -111,7 +104,7 @@ class Actions(Feature):
         if doc is None:
             return None
         ours = [d for d in params.context.diagnostics if d.source == "codex"]
-        found = actions_for(doc, ours)
+        found = await actions_for(doc, ours)
         for provide in list(self.server.providers.actions):
-            found += await provide(doc, ours, params.context.only)
+            found += await provide(doc, ours, params.context.only, params.range)
         return found or None

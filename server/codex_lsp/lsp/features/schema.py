@@ -455,7 +455,11 @@ class Schema(Feature):
         return await schema_hover(doc, position)
 
     async def actions(
-        self, doc: Document, diagnostics: Sequence[types.Diagnostic], only: Sequence[str] | None
+        self,
+        doc: Document,
+        diagnostics: Sequence[types.Diagnostic],
+        only: Sequence[str] | None,
+        selection: types.Range,
     ) -> list[types.CodeAction]:
         """Quick fixes of schema diagnostics."""
         return await schema_actions(doc, diagnostics)

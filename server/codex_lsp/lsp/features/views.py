@@ -488,7 +488,11 @@ class Views(Feature):
         return await view_hover(self.server, doc, position)
 
     async def actions(
-        self, doc: Document, diagnostics: Sequence[types.Diagnostic], only: Sequence[str] | None
+        self,
+        doc: Document,
+        diagnostics: Sequence[types.Diagnostic],
+        only: Sequence[str] | None,
+        selection: types.Range,
     ) -> list[types.CodeAction]:
         """The refresh of stale materialized views."""
         return await view_actions(self.server, doc, only)

@@ -1,0 +1,85 @@
+"""Unlinked mentions: ``codex.mentions``, a hint on each mention in open notes, its code
+actions ("Link it", "Link all N mentions") and the code lens count (the logic:
+``lsp/mention_actions.py``, ``storage/mentions.py``, ``core/mentions.py``; rules in
+docs/linking.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from ..feature import Feature, command
+from ..requests import command_argument, required_field
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ...core.problems import NoteProblem
+    from ...core.resolve import Catalog
+    from ...storage.mentions import NameCache
+    from ...storage.notebooks import Notebook
+    from ..server import Document
+
+
+class Mentions(Feature):
+    """Unlinked mentions of notes: hints, quick fixes, a lens and ``codex.mentions``."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # Names worth a hint, per notebook; read and updated on the notebook's reader thread.
+        self.caches: dict[Path, NameCache] = {}
+
+    def setup(self) -> None:
+        """Provide the hints, their quick fixes and the lens."""
+        providers = self.server.providers
+        providers.problems.append(self.hints)
+        providers.actions.append(self.actions)
+        providers.lenses.append(self.lens)
+
+    def hints(
+        self, conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
+    ) -> list[NoteProblem]:
+        """The unlinked-mention hints of an open note (none when the setting is "off")."""
+        if self.server.settings.diagnostics.unlinked_mentions == "off":
+            return []
+        from ...storage.mentions import NameCache
+        from ..mention_actions import mention_hints
+
+        cache = self.caches.setdefault(notebook.root, NameCache())
+        return mention_hints(conn, cache, rel, text)
+
+    async def actions(
+        self,
+        doc: Document,
+        diagnostics: Sequence[types.Diagnostic],
+        only: Sequence[str] | None,
+        selection: types.Range,
+    ) -> list[types.CodeAction]:
+        """ "Link it" and "Link all N mentions" for the hints in the request."""
+        from ..mention_actions import mention_actions
+
+        return await mention_actions(self.server, doc, list(diagnostics))
+
+    async def lens(self, doc: Document) -> list[types.CodeLens]:
+        """ "N unlinked mentions" beside the backlinks lens (which it follows on and off)."""
+        if not self.server.settings.code_lens_backlinks:
+            return []
+        from ...core.locate import title_heading
+        from ..mention_actions import mention_lens
+
+        heading = title_heading(doc.note)
+        lens = await mention_lens(self.server, doc, heading.range.start.line if heading else 0)
+        return [lens] if lens is not None else []
+
+    @command("codex.mentions")
+    async def mentions(self, *args: Any) -> list[dict[str, Any]]:
+        """``codex.mentions {uri}``: every unlinked mention of the note, with its context."""
+        from ..mention_actions import mentions_for, place_json
+
+        uri = required_field(command_argument(args), "uri", str, "a string (a note URI)")
+        where = await self.server.confine(uri)
+        places = await mentions_for(self.server, where.service, where.rel)
+        return [place_json(self.server, where.service, place) for place in places]

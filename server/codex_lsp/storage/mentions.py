@@ -1,0 +1,235 @@
+"""Unlinked mentions from the index: the places that name a note as plain text
+(``codex.mentions``, the CLI's ``mentions``), and the names a note's text mentions (the hint
+diagnostics).
+
+Candidates come from the full-text index (a phrase query per name on the ``content`` column);
+each is then checked exactly on its text (core/mentions.py). The index holds a note's body
+(its text after the frontmatter), which starts on the note's ``body_line``: positions are
+found without reading the files. Open buffers stand in for their files.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sqlite3
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..core.excerpt import line_context
+from ..core.mentions import (
+    Mention,
+    Name,
+    NameIndex,
+    find_mentions,
+    make_name,
+    note_names,
+    plain_text,
+    worth_hinting,
+)
+from ..core.model import Position, Range
+from ..core.resolve import strip_note_suffix
+from ..core.search_query import METADATA_MARK
+from ..core.textpos import LineIndex, utf16_len
+
+MAX_MENTIONS = 2000
+"""Mentions of one note reported at most (the first ones by path)."""
+MAX_CANDIDATES = 20_000
+ALIAS_BATCH = 500
+"""Above this many files to read again, every alias is read at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class MentionPlace:
+    """A mention of a note in the note at ``path``: where, which name, the line around it."""
+
+    path: str
+    range: Range
+    name: str
+    written: str
+    context: str
+
+
+def names_of(conn: sqlite3.Connection, rel: str) -> list[str]:
+    """The names of the note at ``rel``: file name (without ``.md``), title, aliases."""
+    row = conn.execute(
+        "SELECT id, filename, title FROM file_metadata WHERE path = ? AND deleted_at IS NULL",
+        (rel,),
+    ).fetchone()
+    if row is None:
+        return note_names(strip_note_suffix(posixpath.basename(rel)), "", ())
+    file_id, filename, title = row
+    aliases = [a for (a,) in conn.execute("SELECT alias FROM alias WHERE file_id = ?", (file_id,))]
+    return note_names(strip_note_suffix(filename), title or "", aliases)
+
+
+def link_name(conn: sqlite3.Connection, rel: str) -> str:
+    """What a wiki link to ``rel`` writes: its file name, or its path (without ``.md``) when
+    another note has the same file name."""
+    filename = posixpath.basename(rel)
+    same = conn.execute(
+        "SELECT count(*) FROM file_metadata WHERE filename = ? COLLATE NOCASE"
+        " AND is_note = 1 AND deleted_at IS NULL AND path != ?",
+        (filename, rel),
+    ).fetchone()[0]
+    return strip_note_suffix(filename if not same else rel)
+
+
+def mentions_of(
+    conn: sqlite3.Connection, rel: str, buffers: Mapping[str, str] | None = None
+) -> list[MentionPlace]:
+    """Every unlinked mention of the note ``rel`` in the other notes, by path then position;
+    ``buffers`` are open notes' texts by path (they replace the index's text)."""
+    buffers = buffers or {}
+    names = [n for n in (make_name(text, rel) for text in names_of(conn, rel)) if n is not None]
+    if not names:
+        return []
+    index = NameIndex(names)
+    found: list[MentionPlace] = []
+    for path, body_line, content in _candidates(conn, names, rel):
+        if path in buffers:
+            continue
+        body = content.split(METADATA_MARK, 1)[0]
+        found += _places(path, body, plain_text(body, 0), index, body_line)
+    for path, text in buffers.items():
+        if path != rel:
+            found += _places(path, text, plain_text(text), index, 0)
+    found.sort(key=lambda place: (place.path, place.range.start))
+    return found[:MAX_MENTIONS]
+
+
+def _candidates(
+    conn: sqlite3.Connection, names: list[Name], rel: str
+) -> list[tuple[str, int, str]]:
+    """Notes whose indexed text holds one of the names' words as a phrase: path, first line
+    of the body, indexed text."""
+    phrases = " OR ".join(f'"{" ".join(name.words)}"' for name in names)
+    return conn.execute(
+        "SELECT m.path, m.body_line, s.content FROM search_index s"
+        " JOIN file_metadata m ON m.rowid = s.rowid"
+        " WHERE search_index MATCH ? AND m.is_note = 1 AND m.deleted_at IS NULL AND m.path != ?"
+        " LIMIT ?",
+        (f"content : ({phrases})", rel, MAX_CANDIDATES),
+    ).fetchall()
+
+
+def _places(
+    path: str, text: str, masked: str, index: NameIndex, first_line: int
+) -> list[MentionPlace]:
+    """The mentions in ``text`` as places (``text`` starts on line ``first_line``)."""
+    found = find_mentions(masked, index)
+    if not found:
+        return []
+    lines = LineIndex(text)
+    return [_place(path, text, lines, mention, first_line) for mention in found]
+
+
+def _place(
+    path: str, text: str, lines: LineIndex, mention: Mention, first_line: int
+) -> MentionPlace:
+    where = lines.range(mention.start, mention.end)
+    line_start = lines.line_start(where.start.line)
+    line_end = text.find("\n", line_start)
+    line = text[line_start : len(text) if line_end == -1 else line_end].rstrip("\r")
+    start = Position(where.start.line + first_line, where.start.character)
+    end = Position(where.end.line + first_line, where.end.character)
+    context = line_context(line, where.start.character, min(where.end.character, utf16_len(line)))
+    return MentionPlace(
+        path, Range(start, end), mention.name, text[mention.start : mention.end], context
+    )
+
+
+class NameCache:
+    """The names worth a hint of every note of a notebook, kept up to date with the index:
+    when the database has changed (``PRAGMA data_version``), only the files written since
+    (``updated_at``) are read again. Used from the one thread that owns the connection (a
+    notebook's reader thread)."""
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._version = -1
+        self._stamp = ""
+        self._by_file: dict[str, list[Name]] = {}
+        self._shared: Counter[str] = Counter()
+        self._index = NameIndex(())
+
+    def index(self, conn: sqlite3.Connection) -> NameIndex:
+        """The names of what ``conn`` reads now."""
+        version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        if conn is not self._conn:
+            self._conn, self._stamp = conn, ""
+            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
+        elif version == self._version:
+            return self._index
+        self._version = version
+        self._update(conn)
+        live = conn.execute(
+            "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
+        ).fetchone()[0]
+        if live != len(self._by_file):  # rows deleted outright (a move): read everything
+            self._stamp = ""
+            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
+            self._update(conn)
+        return self._index
+
+    def shared_text(self, name: str) -> bool:
+        """Whether two notes have the name ``name`` (its link would be ambiguous)."""
+        return self._shared[name.lower()] > 1
+
+    def _update(self, conn: sqlite3.Connection) -> None:
+        """Read the files written since the last update again."""
+        rows = conn.execute(
+            "SELECT id, path, filename, title, is_note, deleted_at IS NOT NULL, updated_at"
+            " FROM file_metadata WHERE updated_at >= ?",
+            (self._stamp,),
+        ).fetchall()
+        if not rows:
+            return
+        aliases: dict[str, list[str]] = {}
+        query = "SELECT file_id, alias FROM alias"
+        ids = [row[0] for row in rows]
+        found = (
+            conn.execute(query).fetchall()
+            if len(ids) > ALIAS_BATCH
+            else conn.execute(f"{query} WHERE file_id IN ({','.join('?' * len(ids))})", ids)
+        )
+        for file_id, alias in found:
+            aliases.setdefault(file_id, []).append(alias)
+        for file_id, path, filename, title, is_note, deleted, _ in rows:
+            for name in self._by_file.pop(file_id, []):
+                self._index.discard(name)
+                self._shared[name.text.lower()] -= 1
+            if not is_note or deleted:
+                continue
+            names = _hint_names(path, filename, title, aliases.get(file_id, ()))
+            self._by_file[file_id] = names
+            for name in names:
+                self._index.add(name)
+                self._shared[name.text.lower()] += 1
+        self._stamp = max(row[6] for row in rows)
+
+
+def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[str]) -> list[Name]:
+    """The names worth a hint of the note at ``path``."""
+    found = []
+    for text in note_names(strip_note_suffix(filename), title or "", aliases):
+        name = make_name(text, path) if worth_hinting(text) else None
+        if name is not None:
+            found.append(name)
+    return found
+
+
+def mentions_in(
+    conn: sqlite3.Connection, cache: NameCache, rel: str, text: str
+) -> list[tuple[Mention, Range]]:
+    """The mentions in ``text`` (the note ``rel``) of other notes' names worth a hint, with
+    their ranges."""
+    index = cache.index(conn)
+    if not index:
+        return []
+    lines = LineIndex(text)
+    return [
+        (mention, lines.range(mention.start, mention.end))
+        for mention in find_mentions(plain_text(text), index)
+        if mention.target != rel and not cache.shared_text(mention.name)
+    ]
