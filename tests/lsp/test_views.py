@@ -76,6 +76,7 @@ async def test_query_an_open_buffer_and_inline_block(shared_lab: Session) -> Non
     try:
         result = await shared_lab.command("codex.query", {"uri": uri, "block": 0})
         assert [r["path"] for r in result["rows"]] == ["experiments/2026-03-06 qPCR run 07.md"]
+        assert (result["block"], result["line"]) == (0, 2)
         missing = await failure(shared_lab, "codex.query", {"uri": uri, "block": 3})
         assert "has no inline view 3" in str(missing)
     finally:

@@ -497,6 +497,7 @@ def register(server: CodexServer) -> None:
         block = optional_field(arg, "block", int, "a number (an inline block, from 0)")
         if (expression is None) == (uri is None):
             raise InvalidParams("codex.query takes either query or uri")
+        source: dict[str, Any] = {}
         if uri is not None:
             service, rel, text = await _text_of(ls, uri)
             if rel.lower().endswith(VIEW_SUFFIXES):
@@ -507,6 +508,8 @@ def register(server: CodexServer) -> None:
                 if not 0 <= index < len(blocks):
                     raise RequestFailed(f"{rel} has no inline view {index}")
                 file = read_view_file(blocks[index].body)
+                # Where the block's opening fence is: "Open as text" of an inline view.
+                source = {"block": index, "line": blocks[index].line}
         else:
             notebook = optional_field(arg, "notebook", str, "a path or file URI")
             service = _notebook(ls, notebook)
@@ -517,7 +520,8 @@ def register(server: CodexServer) -> None:
         except ViewInvalid as exc:
             raise RequestFailed(str(exc)) from None
         # Every view of the source as it is now (the buffer when open): an editor's tabs.
-        return {**_result_json(ls, service, result), "views": [v.name for v in file.views]}
+        views = [v.name for v in file.views]
+        return {**_result_json(ls, service, result), "views": views, **source}
 
     @server.command("codex.views")
     async def list_views(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
