@@ -384,4 +384,47 @@ module.exports = function registerViewTests(h) {
       fs.rmSync(file, { force: true });
     }
   });
+
+  test('views: the table is keyboard navigable; focus and an open cell editor survive a live update', async () => {
+    const extra = path.join(h.root(), 'experiments', 'EXP-099 Live update.md');
+    const { panel } = await openView(EXPERIMENTS);
+    try {
+      await rendered(panel, 'the first view', (s) => s.rows.length > 0);
+      await panel.post({ type: 'test.selectView', view: 'By status' });
+      const state = await rendered(panel, 'the By status table', (s) => s.active === 'By status' && s.rows.length > 0);
+      const result = panel.shown().result;
+      const [first, second] = state.rowUris;
+      const [nameColumn, dateColumn] = result.columns.map((c) => c.id);
+      // Arrow keys move between cells, as the user's keys do.
+      await panel.post({ type: 'test.focusCell', uri: first, column: nameColumn });
+      await rendered(panel, 'the first cell focused', (s) => s.focused?.uri === first && s.focused.column === nameColumn);
+      await panel.post({ type: 'test.key', key: 'ArrowRight' });
+      await rendered(panel, 'the cell on the right', (s) => s.focused?.uri === first && s.focused.column === dateColumn);
+      await panel.post({ type: 'test.key', key: 'ArrowDown' });
+      await rendered(panel, 'the cell below', (s) => s.focused?.uri === second && s.focused.column === dateColumn);
+      // A note is added (saved elsewhere): the table follows, the focused cell stays focused.
+      fs.writeFileSync(extra, '---\ntitle: EXP-099 Live update\ntype: experiment\ndate: "2026-03-20"\nstatus: planned\ntags: [experiment]\n---\n# EXP-099\n');
+      const grown = await rendered(panel, 'the new row', (s) => s.rows.some((r) => r[0] === 'EXP-099 Live update'));
+      assert.deepEqual(grown.focused, { uri: second, column: dateColumn }, 'focus kept through the update');
+      // An open cell editor is not closed by an update: the update shows when it closes.
+      await panel.post({ type: 'test.editCell', uri: first, column: dateColumn });
+      await rendered(panel, 'the date input', (s) => s.editor?.kind === 'date');
+      fs.rmSync(extra);
+      await waitFor('the update sent to the webview', () => !panel.shown().result.rows.some((r) => r.values['file.basename'] === 'EXP-099 Live update'));
+      // Messages arrive in order: this state is read after the update was received.
+      const editing = await panel.state();
+      assert.equal(editing.editor?.kind, 'date', `the editor was closed by the update: ${JSON.stringify(editing)}`);
+      await panel.post({ type: 'test.cancelEdit' });
+      const after = await rendered(panel, 'the update drawn once the editor closed', (s) => !s.editor && !s.rows.some((r) => r[0] === 'EXP-099 Live update'));
+      assert.deepEqual(after.focused, { uri: first, column: dateColumn }, 'focus back on the edited cell');
+      // Enter on a name opens its note.
+      await panel.post({ type: 'test.key', key: 'Home' });
+      await rendered(panel, 'the name cell', (s) => s.focused?.column === nameColumn);
+      await panel.post({ type: 'test.key', key: 'Enter' });
+      await waitFor('the note opened by Enter', () => vscode.window.activeTextEditor?.document.uri.fsPath === vscode.Uri.parse(first).fsPath);
+    } finally {
+      fs.rmSync(extra, { force: true });
+      await closeAll();
+    }
+  });
 };

@@ -25,9 +25,14 @@ export const OPEN_INLINE_VIEW = 'codex.openInlineView';
 
 /**
  * Re-query this long after a change: a saved note is indexed at once (a few queries catch it
- * as soon as it is), an unsaved edit after the server's index debounce.
+ * as soon as it is), an unsaved edit after the server's index debounce, a file changed on disk
+ * after the server's watcher batch; on a busy machine any of them later. So after the last
+ * guess the view keeps asking every `SETTLE_EVERY_MS`, until the answer changes or
+ * `SETTLE_MS` have passed.
  */
 const AFTER_SAVE_MS = [40, 120, 250];
+const SETTLE_EVERY_MS = 250;
+const SETTLE_MS = 4000;
 
 /** An open view editor, as the tests drive it. */
 export interface ViewPanel {
@@ -99,11 +104,13 @@ class Panel implements ViewPanel {
     void this.refresh();
   }
 
-  /** Re-query soon, and again after the server's index debounce (a note just changed). */
+  /** Re-query soon and again until the answer changes (a note just changed). */
   schedule(): void {
     for (const timer of this.timers) clearTimeout(timer);
     const debounce = vscode.workspace.getConfiguration('codex').get<number>('index.debounceMs', 300);
-    this.timers = [...AFTER_SAVE_MS, debounce + 120].map((ms) => setTimeout(() => void this.refresh(), ms));
+    const times = [...AFTER_SAVE_MS, debounce + 120];
+    for (let ms = debounce + 120 + SETTLE_EVERY_MS; ms <= SETTLE_MS; ms += SETTLE_EVERY_MS) times.push(ms);
+    this.timers = times.map((ms) => setTimeout(() => void this.refresh(), ms));
   }
 
   refresh(): Promise<void> {
@@ -148,6 +155,9 @@ class Panel implements ViewPanel {
     const message: RenderMessage = { type: 'render', views, active: this.active ?? views[0] ?? '', properties, ...(result ? { result } : {}), ...(error ? { error } : {}) };
     const json = JSON.stringify(message);
     if (json === this.lastJson) return;
+    // The change was seen: no more asking until the next one.
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers = [];
     this.lastJson = json;
     this.last = message;
     await this.panel.webview.postMessage(message);
