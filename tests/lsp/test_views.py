@@ -558,3 +558,38 @@ async def test_write_inline_results_refusals(shared_lab: Session) -> None:
         assert "no inline view 2" in str(missing)
     finally:
         shared_lab.close(uri)
+
+
+async def test_refresh_on_save_keeps_inline_results_current(
+    lab_notebook: Path, profile: str
+) -> None:
+    session = await start_session(lab_notebook, profile, {"views": {"refreshOnSave": True}})
+    try:
+        note = f"# Running now\n\n{RUNNING_BLOCK}Below.\n"
+        session.write("Running now.md", note)
+        uri = session.open("Running now.md")
+        answer = await session.command("codex.writeInlineView", {"uri": uri, "block": 0})
+        assert answer["updated"] == 1
+        session.save(uri)
+        running = running_experiments(session)
+        # A running experiment is done: saving the note brings its table up to date.
+        rel = f"experiments/{running[0]}.md"
+        session.write(rel, session.read(rel).replace("\nstatus: running\n", "\nstatus: done\n"))
+        edits = len(session.applied_edits)
+
+        async def saved_until_fresh() -> bool:
+            session.save(uri)
+            await asyncio.sleep(0.2)
+            return running[0] not in session.buffers[uri]
+
+        for _ in range(50):
+            if await saved_until_fresh():
+                break
+        assert running[0] not in session.buffers[uri]
+        assert len(session.applied_edits) > edits
+        text = session.buffers[uri]
+        assert text.startswith(f"# Running now\n\n{RUNNING_BLOCK}\n<!-- codex:view inline -->\n")
+        assert text.endswith("<!-- /codex:view -->\n\nBelow.\n")
+        assert running[1] in text if len(running) > 1 else "_No results._" in text
+    finally:
+        await stop_session(session)
