@@ -653,8 +653,15 @@
         break;
       }
       case 'test.moveCard': {
-        const row = shown?.result?.rows.find((/** @type {any} */ r) => r.uri === data.uri);
-        if (row) moveCard(row, data.to);
+        // What dragging the card onto the column does: the same drag and drop events.
+        const node = app.querySelector(`.board .card[data-uri="${CSS.escape(data.uri)}"]`);
+        const column = app.querySelector(`.board .column[data-value="${CSS.escape(String(data.to))}"]`);
+        if (!node || !column) break;
+        const transfer = new DataTransfer();
+        node.dispatchEvent(new DragEvent('dragstart', { dataTransfer: transfer, bubbles: true }));
+        column.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        column.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        node.dispatchEvent(new DragEvent('dragend', { dataTransfer: transfer, bubbles: true }));
         break;
       }
       case 'test.selectView':
