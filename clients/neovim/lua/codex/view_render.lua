@@ -409,7 +409,7 @@ function M.render_calendar(result, lines, at, month)
       lines[#lines + 1] = text
       at[#lines] = spans
     end
-    lines[#lines + 1] = table.concat(rules, '┴')
+    lines[#lines + 1] = table.concat(rules, day <= last_day and '┼' or '┴')
   end
   return month
 end
