@@ -119,3 +119,28 @@ def test_example_materialized_views_are_fresh(lab_notebook: Path, cache_home: Pa
     repository gains no index)."""
     result = cli("views", lab_notebook, "--check", "--today", TODAY, cache=cache_home)
     assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
+def test_views_write_fills_inline_markers(lab_notebook: Path, cache_home: Path) -> None:
+    """An ``inline`` marker shows the nearest inline view block above it; one with no block
+    above shows an error in place of its table."""
+    note = lab_notebook / "Inline results.md"
+    block = "```base\nfilters: 'status == \"planned\"'\nviews:\n  - name: Planned\n```\n"
+    orphan = "<!-- codex:view inline -->\n<!-- /codex:view -->\n"
+    pair = "<!-- codex:view inline#Planned -->\nold\n<!-- /codex:view -->\n"
+    note.write_text(f"# Inline\n\n{orphan}\n{block}\n{pair}")
+    stale = cli("views", lab_notebook, "--check", "--today", TODAY, cache=cache_home)
+    assert (stale.returncode, stale.stdout) == (1, "stale: Inline results.md\n")
+    wrote = cli("views", lab_notebook, "--write", "--today", TODAY, cache=cache_home)
+    assert wrote.returncode == 0
+    text = note.read_text()
+    head, _, table = text.partition(f"{block}\n<!-- codex:view inline#Planned -->\n")
+    assert head.startswith(
+        "# Inline\n\n<!-- codex:view inline -->\n"
+        "_codex:view error: no inline view block above this marker_\n<!-- /codex:view -->\n"
+    )
+    rows = sorted(table.splitlines()[2:-1])
+    assert rows == ["| EXP-014 HEK293 transfection.md |", "| Overview.md |"]
+    assert table.endswith("|\n<!-- /codex:view -->\n")
+    again = cli("views", lab_notebook, "--check", "--today", TODAY, cache=cache_home)
+    assert again.returncode == 0

@@ -3,6 +3,7 @@ completion, hover and code lens in view files and inline blocks."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ async def test_query_an_open_buffer_and_inline_block(shared_lab: Session) -> Non
     try:
         result = await shared_lab.command("codex.query", {"uri": uri, "block": 0})
         assert [r["path"] for r in result["rows"]] == ["experiments/2026-03-06 qPCR run 07.md"]
+        assert (result["block"], result["line"]) == (0, 2)
         missing = await failure(shared_lab, "codex.query", {"uri": uri, "block": 3})
         assert "has no inline view 3" in str(missing)
     finally:
@@ -445,3 +447,149 @@ async def test_view_commands_are_advertised(shared_lab: Session) -> None:
         "codex.writeViews",
         "codex.setProperty",
     }
+
+
+# -- inline blocks: lenses and written results ------------------------------------------------
+
+RUNNING_BLOCK = (
+    '```base\nfilters:\n  and:\n    - file.inFolder("experiments")\n'
+    "    - 'status == \"running\"'\nviews:\n  - type: table\n    name: Running\n"
+    "    order: [file.basename, status]\n```\n"
+)
+
+
+def running_experiments(lab: Session) -> list[str]:
+    """Names of the lab's experiments whose frontmatter says ``status: running`` (on disk)."""
+    folder = lab.root / "experiments"
+    return sorted(
+        p.stem for p in folder.glob("*.md") if "\nstatus: running\n" in p.read_text("utf-8")
+    )
+
+
+async def test_inline_block_lenses(shared_lab: Session) -> None:
+    # Above each block: its row count, "Open" (a client command) and "Write results".
+    second_block = (
+        '```base\nfilters: file.inFolder("experiments")\nviews:\n  - name: All\n'
+        "  - name: Running\n    filters: 'status == \"running\"'\n```\n"
+    )
+    note = f"# Inline\n\n{RUNNING_BLOCK}\nText.\n\n{second_block}"
+    uri = shared_lab.open("Lensed.md", note)
+    try:
+        lenses = await shared_lab.client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        assert lenses is not None
+        running = len(running_experiments(shared_lab))
+        experiments = len(list((shared_lab.root / "experiments").glob("*.md")))
+        assert 0 < running < experiments
+        fences = [i for i, line in enumerate(note.split("\n")) if line == "```base"]
+        # (The note's backlinks lens is on its first line.)
+        ours = [lens for lens in lenses if lens.range.start.line in fences and lens.command]
+        shown = [(lens.range.start.line, lens.command.title) for lens in ours if lens.command]
+        rows = f"{running} row{'s' * (running != 1)}"
+        # One view: its count; several: each count named.
+        assert shown == [
+            (fences[0], rows),
+            (fences[0], "Open"),
+            (fences[0], "Write results"),
+            (fences[1], f"All: {experiments} rows"),
+            (fences[1], f"Running: {rows}"),
+            (fences[1], "Open"),
+            (fences[1], "Write results"),
+        ]
+        commands = [
+            (lens.command.command, list(lens.command.arguments or ()))
+            for lens in ours[-2:]
+            if lens.command
+        ]
+        assert commands == [
+            ("codex.openInlineView", [{"uri": uri, "block": 1}]),
+            ("codex.writeInlineView", [{"uri": uri, "block": 1}]),
+        ]
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_write_inline_results(fresh_lab: Session) -> None:
+    note = f"# Running now\n\n{RUNNING_BLOCK}Below the block.\n"
+    uri = fresh_lab.open("drafts/Running now.md", note)
+    answer = await fresh_lab.command("codex.writeInlineView", {"uri": uri, "block": 0})
+    assert answer == {"uri": uri, "updated": 1}
+    text = fresh_lab.buffers[uri]
+    running = running_experiments(fresh_lab)
+    # Under the closing fence: one marker pair holding the block's table; every other byte kept.
+    head, marker, rest = text.partition("\n<!-- codex:view inline -->\n")
+    assert marker
+    assert head == f"# Running now\n\n{RUNNING_BLOCK}"
+    table, close, tail = rest.partition("<!-- /codex:view -->\n")
+    assert close and tail == "\nBelow the block.\n"
+    rows = table.splitlines()
+    assert rows[0].count(" | ") == 1 and rows[1] == "|---|---|"
+    assert sorted(r.split(" | ")[0].lstrip("| ") for r in rows[2:]) == running
+    # Fresh: nothing to write again, and no materialized view is stale.
+    again = await fresh_lab.command("codex.writeInlineView", {"uri": uri, "block": 0})
+    assert again == {"uri": uri, "updated": 0}
+    assert (await fresh_lab.command("codex.writeViews", {"uri": uri}))["updated"] == 0
+    # A running experiment finishes: the inline marker is stale, and both commands refresh it.
+    done = fresh_lab.root / "experiments" / f"{running[0]}.md"
+    fresh_lab.write(
+        str(done.relative_to(fresh_lab.root)),
+        done.read_text("utf-8").replace("\nstatus: running\n", "\nstatus: done\n"),
+    )
+
+    async def refreshed() -> bool:
+        answer = await fresh_lab.command("codex.writeInlineView", {"uri": uri, "block": 0})
+        return answer["updated"] == 1
+
+    for _ in range(100):
+        if await refreshed():
+            break
+        await asyncio.sleep(0.1)
+    assert running[0] not in fresh_lab.buffers[uri]
+    assert fresh_lab.buffers[uri].count("<!-- codex:view inline -->") == 1
+
+
+async def test_write_inline_results_refusals(shared_lab: Session) -> None:
+    uri = shared_lab.open("Unclosed.md", "# U\n\n```base\nfilters: 'x == 1'\n")
+    try:
+        unclosed = await failure(shared_lab, "codex.writeInlineView", {"uri": uri, "block": 0})
+        assert "not closed" in str(unclosed)
+        missing = await failure(shared_lab, "codex.writeInlineView", {"uri": uri, "block": 2})
+        assert "no inline view 2" in str(missing)
+    finally:
+        shared_lab.close(uri)
+
+
+async def test_refresh_on_save_keeps_inline_results_current(
+    lab_notebook: Path, profile: str
+) -> None:
+    session = await start_session(lab_notebook, profile, {"views": {"refreshOnSave": True}})
+    try:
+        note = f"# Running now\n\n{RUNNING_BLOCK}Below.\n"
+        session.write("Running now.md", note)
+        uri = session.open("Running now.md")
+        answer = await session.command("codex.writeInlineView", {"uri": uri, "block": 0})
+        assert answer["updated"] == 1
+        session.save(uri)
+        running = running_experiments(session)
+        # A running experiment is done: saving the note brings its table up to date.
+        rel = f"experiments/{running[0]}.md"
+        session.write(rel, session.read(rel).replace("\nstatus: running\n", "\nstatus: done\n"))
+        edits = len(session.applied_edits)
+
+        async def saved_until_fresh() -> bool:
+            session.save(uri)
+            await asyncio.sleep(0.2)
+            return running[0] not in session.buffers[uri]
+
+        for _ in range(50):
+            if await saved_until_fresh():
+                break
+        assert running[0] not in session.buffers[uri]
+        assert len(session.applied_edits) > edits
+        text = session.buffers[uri]
+        assert text.startswith(f"# Running now\n\n{RUNNING_BLOCK}\n<!-- codex:view inline -->\n")
+        assert text.endswith("<!-- /codex:view -->\n\nBelow.\n")
+        assert running[1] in text if len(running) > 1 else "_No results._" in text
+    finally:
+        await stop_session(session)

@@ -17,7 +17,8 @@
 # default python3), CODEX_E2E_ONLY (regex of e2e test names), CODEX_E2E_PASSES ("dev vsix").
 # Screenshots: tests/vscode/artifacts/ (completion.png: the editor with a [[ completion list;
 # sidebar.png: the Codex sidebar with Connections, Tags and History; view-table.png, view-board.png,
-# view-calendar.png: the view editor; -vsix for the vsix pass).
+# view-calendar.png: the view editor; view-inline.png: an inline block's view panel; -vsix for the
+# vsix pass).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -189,7 +190,7 @@ for pass in $PASSES; do
   done_step
 done
 
-for shot in completion sidebar view-table view-board view-calendar; do
+for shot in completion sidebar view-table view-board view-calendar view-inline; do
   [ -f "$ARTIFACTS/$shot.png" ] && echo "screenshot: ${ARTIFACTS#"$ROOT"/}/$shot.png"
 done
 finish

@@ -163,7 +163,7 @@ for lhs, fn in pairs(plug) do
   vim.keymap.set('n', lhs, fn, { desc = 'codex' })
 end
 
--- Client-side commands run by the server's code lenses (backlinks, git history).
+-- Client-side commands run by the server's code lenses (backlinks, git history, inline views).
 if not vim.lsp.commands['codex.showBacklinks'] then
   vim.lsp.commands['codex.showBacklinks'] = function(cmd, ctx)
     require('codex.commands').show_backlinks(cmd, ctx)
@@ -172,6 +172,11 @@ end
 if not vim.lsp.commands['codex.showHistory'] then
   vim.lsp.commands['codex.showHistory'] = function(cmd, ctx)
     require('codex.git').show_history(cmd, ctx)
+  end
+end
+if not vim.lsp.commands['codex.openInlineView'] then
+  vim.lsp.commands['codex.openInlineView'] = function(cmd)
+    require('codex.views').open_inline(cmd)
   end
 end
 

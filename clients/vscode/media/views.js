@@ -153,13 +153,17 @@
       cell.replaceChildren(...before);
       cell.focus();
     };
+    const close = (/** @type {boolean} */ commit) => {
+      finish(commit);
+      if (deferred) draw();
+    };
     input.addEventListener('keydown', (event) => {
       event.stopPropagation();
-      if (event.key === 'Enter') finish(true);
-      else if (event.key === 'Escape') finish(false);
+      if (event.key === 'Enter') close(true);
+      else if (event.key === 'Escape') close(false);
     });
-    if (input instanceof HTMLSelectElement) input.addEventListener('change', () => finish(true));
-    input.addEventListener('blur', () => finish(true));
+    if (input instanceof HTMLSelectElement) input.addEventListener('change', () => close(true));
+    input.addEventListener('blur', () => close(true));
     cell.replaceChildren(input);
     input.focus();
   }
@@ -504,9 +508,29 @@
 
   const DRAW = { table: drawTable, list: drawList, cards: drawCards, board: drawBoard, calendar: drawCalendar };
 
+  /** A render that came while a cell editor was open: drawn when it closes. */
+  let deferred = false;
+
+  /** Where the keyboard focus is, as something to find again after a redraw. */
+  function focusKey() {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLElement) || !app.contains(active)) return undefined;
+    const cell = focusedCell();
+    if (cell) return `tr.row[data-uri="${CSS.escape(cell.uri ?? '')}"] td[data-column="${CSS.escape(cell.column ?? '')}"]`;
+    if (active.classList.contains('card')) return `.card[data-uri="${CSS.escape(active.getAttribute('data-uri') ?? '')}"]`;
+    if (active.getAttribute('role') === 'tab') return '[role=tab][aria-selected=true]';
+    return undefined;
+  }
+
   function draw() {
     if (!shown) return;
-    const focusedTab = document.activeElement?.getAttribute('role') === 'tab';
+    // Redrawing would close the editor and lose what is being typed: the update waits for it.
+    if (cellEditor()) {
+      deferred = true;
+      return;
+    }
+    deferred = false;
+    const focus = focusKey();
     const parts = [tabs()];
     if (shown.error) parts.push(el('p', { class: 'error', role: 'alert' }, [shown.error]));
     const result = shown.result;
@@ -517,7 +541,16 @@
       parts.push(el('div', { class: `view view-${result.type}` }, [drawer(result)]));
     }
     app.replaceChildren(...parts);
-    if (focusedTab) /** @type {HTMLElement | null} */ (app.querySelector('[role=tab][aria-selected=true]'))?.focus();
+    // The focus stays where it was (the same note's cell or card), so that keyboard
+    // navigation goes on through updates.
+    const again = focus ? /** @type {HTMLElement | null} */ (app.querySelector(focus)) : null;
+    if (again) {
+      if (again.getAttribute('role') === 'gridcell') {
+        app.querySelector('td[role=gridcell][tabindex="0"]')?.setAttribute('tabindex', '-1');
+        again.setAttribute('tabindex', '0');
+      }
+      again.focus();
+    }
   }
 
   // -- what the tests read --------------------------------------------------------------------
@@ -547,8 +580,17 @@
           }
         : undefined,
       focus: document.activeElement?.textContent?.trim(),
+      focused: focusedCell(),
+      rowUris: Array.from(app.querySelectorAll('tr.row')).map((tr) => tr.getAttribute('data-uri')),
       editor: cellEditor(),
     };
+  }
+
+  /** The table cell that has the focus: its row's note and its column. */
+  function focusedCell() {
+    const cell = document.activeElement;
+    if (!(cell instanceof HTMLTableCellElement) || cell.getAttribute('role') !== 'gridcell') return undefined;
+    return { uri: cell.closest('tr.row')?.getAttribute('data-uri'), column: cell.getAttribute('data-column') };
   }
 
   /** The open cell editor: its kind and choices. */
@@ -576,6 +618,8 @@
     if (data.type === 'test.cancelEdit') return true;
     if (data.type === 'test.sort') return typeof data.column === 'string';
     if (data.type === 'test.calendar') return data.mode === 'month' || data.mode === 'week';
+    if (data.type === 'test.focusCell') return typeof data.uri === 'string' && typeof data.column === 'string';
+    if (data.type === 'test.key') return typeof data.key === 'string';
     return false;
   }
 
@@ -609,8 +653,15 @@
         break;
       }
       case 'test.moveCard': {
-        const row = shown?.result?.rows.find((/** @type {any} */ r) => r.uri === data.uri);
-        if (row) moveCard(row, data.to);
+        // What dragging the card onto the column does: the same drag and drop events.
+        const node = app.querySelector(`.board .card[data-uri="${CSS.escape(data.uri)}"]`);
+        const column = app.querySelector(`.board .column[data-value="${CSS.escape(String(data.to))}"]`);
+        if (!node || !column) break;
+        const transfer = new DataTransfer();
+        node.dispatchEvent(new DragEvent('dragstart', { dataTransfer: transfer, bubbles: true }));
+        column.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        column.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        node.dispatchEvent(new DragEvent('dragend', { dataTransfer: transfer, bubbles: true }));
         break;
       }
       case 'test.selectView':
@@ -618,6 +669,13 @@
         break;
       case 'test.sort':
         /** @type {HTMLElement | null} */ (app.querySelector(`th[data-column="${CSS.escape(data.column)}"] button`))?.click();
+        break;
+      case 'test.focusCell':
+        /** @type {HTMLElement | null} */ (app.querySelector(`tr.row[data-uri="${CSS.escape(data.uri)}"] td[data-column="${CSS.escape(data.column)}"]`))?.focus();
+        break;
+      case 'test.key':
+        // What the user's key does where the focus is.
+        (document.activeElement ?? document.body).dispatchEvent(new KeyboardEvent('keydown', { key: data.key, bubbles: true, cancelable: true }));
         break;
       case 'test.calendar':
         /** @type {HTMLElement | null} */ (app.querySelector(`.calendar-bar [aria-label="${data.mode === 'week' ? 'Week view' : 'Month view'}"]`))?.click();

@@ -31,6 +31,8 @@ export interface CodexApi {
   tree(view: 'connections' | 'tags' | 'history'): Promise<TreeSnapshot[]>;
   /** The open view editor (.cdx, .base) of a file, if any. */
   viewPanel(uri: vscode.Uri): ViewPanel | undefined;
+  /** The open view panel of an inline view block of a note, if any. */
+  inlineViewPanel(uri: vscode.Uri, block: number): ViewPanel | undefined;
   /** The sidebar's Views tree as the user sees it. */
   viewsTree(): Promise<TreeSnapshot[]>;
   /** The Markdown preview's plugin (markdown.markdownItPlugins): inline views as tables. */
@@ -74,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<CodexA
     views,
     tree: (view) => snapshotTree(views[view] as vscode.TreeDataProvider<unknown>),
     viewPanel: (uri) => viewEditor.panel(uri),
+    inlineViewPanel: (uri, block) => viewEditor.inlinePanel(uri, block),
     viewsTree: () => snapshotTree(viewsTree),
     extendMarkdownIt: (md) => preview.extend(md),
     attach,

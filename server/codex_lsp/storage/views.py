@@ -21,8 +21,15 @@ from typing import Any
 from ..core.views.check import PropertyInfo, check_file
 from ..core.views.engine import Result, ViewInvalid, run_view
 from ..core.views.evaluate import Record
-from ..core.views.inline import inline_blocks
-from ..core.views.render import Marker, markdown, markers, materialize
+from ..core.views.inline import block_above, block_end, inline_blocks
+from ..core.views.render import (
+    INLINE_TARGET,
+    Marker,
+    markdown,
+    marker_pair,
+    markers,
+    materialize,
+)
 from ..core.views.spec import ViewFile, read_view_file
 from ..core.views.tasks import tasks_of
 from .git import GitError, GitUnavailable, Repository, find_repository_or_none
@@ -523,11 +530,20 @@ def view_file_at(root: Path, rel: str) -> ViewFile:
 
 
 def _renderer(
-    conn: sqlite3.Connection, root: Path, now: dt.datetime | None
+    conn: sqlite3.Connection, root: Path, now: dt.datetime | None, text: str
 ) -> Callable[[Marker], str]:
+    """Fresh Markdown of a marker of note ``text``: its view file's, or its inline block's."""
+    blocks = inline_blocks(text)
+
     def render(marker: Marker) -> str:
         try:
-            file = view_file_at(root, marker.path)
+            if marker.path == INLINE_TARGET:
+                block = block_above(blocks, marker.start)
+                if block is None:
+                    raise ViewInvalid("no inline view block above this marker")
+                file = read_view_file(block.body)
+            else:
+                file = view_file_at(root, marker.path)
             view = file.view(marker.view)
             result = query(conn, root, file, marker.view, now)
         except ViewInvalid as exc:
@@ -541,7 +557,7 @@ def refreshed(
     conn: sqlite3.Connection, root: Path, text: str, now: dt.datetime | None = None
 ) -> str:
     """A note's text with every materialized view recomputed (an error shows in its place)."""
-    return materialize(text, _renderer(conn, root, now))
+    return materialize(text, _renderer(conn, root, now, text))
 
 
 def stale_blocks(
@@ -549,13 +565,51 @@ def stale_blocks(
 ) -> list[tuple[Marker, str]]:
     """The materialized views of a note whose content differs from a fresh result, each with
     its fresh content (what replaces ``text[marker.start:marker.end]``)."""
-    render = _renderer(conn, root, now)
+    render = _renderer(conn, root, now, text)
     out = []
     for marker in markers(text):
         fresh = render(marker)
         if text[marker.start : marker.end] != fresh:
             out.append((marker, fresh))
     return out
+
+
+def inline_results_edits(
+    conn: sqlite3.Connection, root: Path, text: str, index: int, now: dt.datetime | None = None
+) -> list[tuple[int, int, str]]:
+    """The edits (start, end, new text) that write the results of inline block ``index`` of
+    note ``text`` under it: the fresh content of its stale ``inline`` markers when it has
+    some (none when all are fresh), else a marker pair per view after the block's closing
+    fence. Raises :class:`ViewInvalid` for a missing, unclosed or invalid block."""
+    blocks = inline_blocks(text)
+    if not 0 <= index < len(blocks):
+        raise ViewInvalid(f"the note has no inline view {index}")
+    block = blocks[index]
+    own = [
+        m
+        for m in markers(text)
+        if m.path == INLINE_TARGET and block_above(blocks, m.start) is block
+    ]
+    if own:
+        render = _renderer(conn, root, now, text)
+        fresh = [(m, render(m)) for m in own]
+        return [(m.start, m.end, body) for m, body in fresh if text[m.start : m.end] != body]
+    at = block_end(text, block)
+    if at is None:
+        raise ViewInvalid("the inline view block is not closed")
+    file = read_view_file(block.body)
+    pairs = []
+    for view in file.views:
+        result = query(conn, root, file, view.name, now)
+        target = INLINE_TARGET if len(file.views) == 1 else f"{INLINE_TARGET}#{view.name}"
+        pairs.append(marker_pair(target, markdown(result, view.summaries)))
+    if not pairs:
+        raise ViewInvalid("the inline view block has no view")
+    insert = ("\n" if at == len(text) and not text.endswith("\n") else "") + "\n"
+    insert += "\n".join(pairs)
+    if text[at : at + 1] not in ("", "\n", "\r"):
+        insert += "\n"
+    return [(at, at, insert)]
 
 
 def notes_with_markers(conn: sqlite3.Connection, root: Path) -> list[tuple[str, str]]:

@@ -348,4 +348,158 @@ T.test(':CodexSet values: JSON where it parses, else text', function()
   T.eq('{"a": 1}', parse('{"a": 1}'), 'an object stays text (the server refuses objects)')
 end)
 
+--- The cells of a calendar line (split at the day separators), trimmed.
+local function day_cells(line)
+  return vim.tbl_map(vim.trim, vim.split(line, '│', { plain = true }))
+end
+
+T.test('a calendar view is a month grid: notes under their day, <CR> opens one, ]m / [m change the month', function()
+  T.write('views/Runs calendar.cdx', table.concat({
+    "filters: 'file.inFolder(\"experiments\")'",
+    'views:',
+    '  - type: calendar',
+    '    name: Runs',
+    '    order: [file.basename, date, status]',
+  }, '\n') .. '\n')
+  T.open('views/Runs calendar.cdx')
+  vim.cmd('CodexView')
+  local t = view_text(function(s)
+    return s:find('^Runs · calendar · 7 rows') ~= nil
+  end, 'the calendar')
+  local view = vim.api.nvim_get_current_buf()
+  local lines = vim.split(t, '\n')
+  -- The month of the latest run (this month has none), its weeks from Monday.
+  T.match('^March 2026 · by date: 7 notes · %]m next month, %[m previous$', lines[3], 'title')
+  T.eq({ 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun' }, day_cells(lines[5]), 'days as columns')
+  -- 2026-03-01 is a Sunday: the first week shows only it.
+  T.eq({ '', '', '', '', '', '', '1' }, day_cells(lines[7]), 'the first week')
+  --- Line and cell of the note starting with `prefix` under day `day` (a week's notes follow
+  --- its line of day numbers, up to the rule).
+  local function place(day, prefix)
+    local week, column
+    for i, line in ipairs(lines) do
+      local cells = day_cells(line)
+      for c, cell in ipairs(cells) do
+        if week == nil and cell == tostring(day) and i > 5 then
+          week, column = i, c
+        end
+      end
+      if week and i > week then
+        if line:find('^─') then
+          return nil
+        end
+        local cell = (cells[column] or ''):gsub('…$', '')
+        if cell ~= '' and vim.startswith(prefix, cell:sub(1, #prefix)) and vim.startswith(cell, prefix:sub(1, #cell)) then
+          return i, column
+        end
+      end
+    end
+  end
+  local runs = {
+    { 2, 'EXP-011 Template' },
+    { 3, 'EXP-012 Anneali' },
+    { 4, '2026-03-04 PCR' },
+    { 5, '2026-03-05 Gel' },
+    { 6, '2026-03-06 qPCR' },
+    { 9, '2026-03-09 Mini' },
+    { 12, 'EXP-014 HEK293' },
+  }
+  for _, run in ipairs(runs) do
+    T.ok(place(run[1], run[2]), ('%s under March %d:\n%s'):format(run[2], run[1], t))
+  end
+  -- Thursday 12: column 4. <CR> on its cell opens the note.
+  local row, column = place(12, 'EXP-014 HEK293')
+  T.eq(4, column, 'EXP-014 on a Thursday')
+  local byte = 0
+  for _ = 1, column - 1 do
+    byte = lines[row]:find('│', byte + 1, true) + #'│' - 1
+  end
+  vim.api.nvim_win_set_cursor(0, { row, byte + 2 })
+  vim.api.nvim_feedkeys(vim.keycode('<CR>'), 'x', false)
+  T.wait(function()
+    return T.rel(vim.api.nvim_buf_get_name(0)) == EXP14
+  end, '<CR> opened ' .. EXP14, nil, function()
+    return vim.api.nvim_buf_get_name(0)
+  end)
+  -- ]m / [m: the next and previous months (with a count), from the same result.
+  vim.cmd('buffer ' .. view)
+  vim.api.nvim_feedkeys(']m', 'x', false)
+  T.match('^April 2026 · by date: 0 notes', vim.api.nvim_buf_get_lines(view, 2, 3, false)[1], ']m')
+  vim.api.nvim_feedkeys('2[m', 'x', false)
+  T.match('^February 2026 · by date: 0 notes', vim.api.nvim_buf_get_lines(view, 2, 3, false)[1], '2[m')
+  vim.api.nvim_feedkeys(']m', 'x', false)
+  T.match('^March 2026 · by date: 7 notes', vim.api.nvim_buf_get_lines(view, 2, 3, false)[1], 'back to March')
+  -- The month stays when the view is recomputed.
+  vim.api.nvim_feedkeys('[m', 'x', false)
+  local views = require('codex.views')
+  local before = views.state[view].renders
+  vim.api.nvim_feedkeys('gr', 'x', false)
+  T.wait(function()
+    return views.state[view].renders > before
+  end, 'gr rendered again')
+  T.match('^February 2026', vim.api.nvim_buf_get_lines(view, 2, 3, false)[1], 'the month kept')
+end)
+
+T.test("the lens over an inline block: Open renders its rows, Write results writes them under it (undoable)", function()
+  local original = table.concat({
+    '# Lensed',
+    '',
+    '```base',
+    'filters: \'file.inFolder("protocols")\'',
+    'views:',
+    '  - name: Protocols',
+    '    order: [file.basename, file.folder]',
+    '```',
+    '',
+    'After the block.',
+    '',
+  }, '\n')
+  T.write('Lensed.md', original)
+  local buf = T.open('Lensed.md')
+  -- The plugin shows the server's lenses (vim.lsp.codelens); three over the opening fence.
+  local titles = T.wait(function()
+    local found = {}
+    for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+      if lens.command and lens.range.start.line == 2 then
+        found[#found + 1] = lens.command.title
+      end
+    end
+    return #found == 3 and found
+  end, 'the lenses of the block')
+  local protocols = #vim.fn.glob(T.path('protocols') .. '/*.md', false, true)
+  T.ok(protocols > 1, 'protocols in the notebook')
+  T.eq({ ('%d rows'):format(protocols), 'Open', 'Write results' }, titles, 'lens titles')
+  local function run(title)
+    T.pick = function(_, shown)
+      for i, label in ipairs(shown) do
+        if label == title then
+          return i
+        end
+      end
+    end
+    vim.api.nvim_set_current_buf(buf)
+    vim.api.nvim_win_set_cursor(0, { 3, 0 })
+    vim.lsp.codelens.run()
+  end
+  run('Open')
+  local t = view_text(function(s)
+    return s:find(('^Protocols · table · %d rows'):format(protocols)) ~= nil
+  end, 'the block rendered by Open')
+  T.match('\nPCR amplification%s+protocols\n', t, 'a protocol')
+  run('Write results')
+  local written = T.wait(function()
+    local text_now = text(buf)
+    return text_now:find('<!-- /codex:view -->', 1, true) and text_now
+  end, 'the results written under the block')
+  local head, rest = written:match('^(.-)\n<!%-%- codex:view inline %-%->\n(.*)$')
+  T.eq(original:match('^(.-```\n)'), head, 'everything above kept')
+  T.match('^| name | file%.folder |\n|%-%-%-|%-%-%-|\n', rest, 'the table header')
+  T.match('| PCR amplification | protocols |', rest, 'a row')
+  T.match('<!%-%- /codex:view %-%->\n\nAfter the block.$', rest, 'the text after kept')
+  vim.api.nvim_buf_call(buf, function()
+    vim.cmd('silent undo')
+  end)
+  T.eq(original, text(buf) .. '\n', 'one undo restores the note')
+end)
+
 T.run('views_spec')

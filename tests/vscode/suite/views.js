@@ -269,14 +269,18 @@ module.exports = function registerViewTests(h) {
         .map((name) => name.replace(/\.md$/, ''))
         .sort();
       assert.ok(running.length > 0);
-      // The server's lens over the block: the view's name and row count.
-      const lens = await waitFor('the row-count lens', async () => {
-        const lenses = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri);
-        return lenses.find((l) => l.command?.title?.startsWith('Running:'));
+      // The server's lenses on the block's opening fence: its row count, Open, Write results.
+      const fence = doc.getText().split('\n').indexOf('```base');
+      const rows = `${running.length} row${running.length === 1 ? '' : 's'}`;
+      const lenses = await waitFor('the lenses of the block', async () => {
+        const all = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri);
+        const over = all.filter((l) => l.range.start.line === fence && l.command);
+        return over.length === 3 ? over : undefined;
       });
-      assert.equal(lens.command.title, `Running: ${running.length} row${running.length === 1 ? '' : 's'}`);
-      // Over the view's entry in the block.
-      assert.equal(lens.range.start.line, doc.getText().split('\n').findIndex((l) => l.includes('- type: table')));
+      assert.deepEqual(
+        lenses.map((l) => l.command.title),
+        [rows, 'Open', 'Write results'],
+      );
       // The preview's HTML (the markdown-it plugin of the extension): the block, then its table.
       const html = await waitFor('the view table in the preview HTML', async () => {
         const out = await vscode.commands.executeCommand('markdown.api.render', doc);
@@ -290,6 +294,137 @@ module.exports = function registerViewTests(h) {
     } finally {
       await closeAll();
       fs.rmSync(file, { force: true });
+    }
+  });
+
+  test('views: the lens of an inline block opens its rows in a view panel and writes them under the block as one undoable edit', async () => {
+    const rel = 'drafts/Running lens.md';
+    const file = path.join(h.root(), rel);
+    const original = '# Running lens\n\n```base\nfilters:\n  and:\n    - file.inFolder("experiments")\n    - \'status == "running"\'\nviews:\n  - type: table\n    name: Running\n    order: [file.basename, status]\n```\n\nAfter the block.\n';
+    fs.writeFileSync(file, original);
+    try {
+      const doc = await vscode.workspace.openTextDocument(noteUri(rel));
+      await vscode.window.showTextDocument(doc, { preview: false });
+      const running = fs
+        .readdirSync(path.join(h.root(), 'experiments'))
+        .filter((name) => /^status: running$/m.test(fs.readFileSync(path.join(h.root(), 'experiments', name), 'utf8')))
+        .map((name) => name.replace(/\.md$/, ''))
+        .sort();
+      assert.ok(running.length > 0);
+      const fence = original.split('\n').indexOf('```base');
+      const lens = async (title) =>
+        waitFor(`the ${title} lens`, async () => {
+          const all = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri);
+          return all.find((l) => l.range.start.line === fence && l.command?.title === title);
+        });
+      const count = await lens(`${running.length} row${running.length === 1 ? '' : 's'}`);
+      log(`lens: ${count.command.title}`);
+
+      // Open: the block's views in a panel, its rows as the table the user sees.
+      const open = await lens('Open');
+      await vscode.commands.executeCommand(open.command.command, ...open.command.arguments);
+      const panel = await waitFor('the inline view panel', () => h.api().inlineViewPanel(doc.uri, 0));
+      const state = await rendered(panel, 'the Running table', (s) => s.rows.length > 0);
+      log(`inline view: ${state.count}; rows ${state.rows.map((r) => r.join(' | ')).join('; ')}`);
+      assert.deepEqual(state.tabs, ['Running']);
+      assert.equal(state.type, 'table');
+      assert.deepEqual(state.rows.map((r) => r[0]).sort(), running);
+      assert.equal(state.count, count.command.title);
+      const shot = await screenshot('view-inline');
+      log(`screenshot: ${shot}`);
+      // The same actions as a view file's: a cell edit sets the property of the row's note.
+      const row = panel.shown().result.rows.find((r) => r.values['file.basename'] === running[0]);
+      const before = fs.readFileSync(vscode.Uri.parse(row.uri).fsPath, 'utf8');
+      await panel.post({ type: 'test.editCell', uri: row.uri, column: 'note.status', value: 'done' });
+      await waitFor('the note saved with status: done', () => fs.readFileSync(vscode.Uri.parse(row.uri).fsPath, 'utf8') === before.replace(/^status: running$/m, 'status: done'));
+      await rendered(panel, 'the row gone from the running view', (s) => !s.rows.some((r) => r[0] === running[0]));
+      fs.writeFileSync(vscode.Uri.parse(row.uri).fsPath, before);
+      await rendered(panel, 'the row back', (s) => s.rows.some((r) => r[0] === running[0]));
+      // Open as Text (Open again first: it brings the same panel to the front): the note, at
+      // the block's fence.
+      await vscode.commands.executeCommand(open.command.command, ...open.command.arguments);
+      assert.equal(h.api().inlineViewPanel(doc.uri, 0), panel, 'Open shows the panel already open');
+      await waitFor('the panel in front', () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview);
+      await vscode.commands.executeCommand('codex.views.openAsText');
+      const editor = await waitFor('the note at the block', () => {
+        const active = vscode.window.activeTextEditor;
+        return active?.document === doc && active.selection.active.line === fence ? active : undefined;
+      });
+      assert.equal(editor.document.getText(), original);
+
+      // Write results: the block's table between markers under it, one undoable edit.
+      const write = await lens('Write results');
+      await vscode.commands.executeCommand(write.command.command, ...write.command.arguments);
+      const written = await waitFor('the results under the block', () => (doc.getText().includes('<!-- codex:view inline -->') ? doc.getText() : undefined));
+      log(`written:\n${written}`);
+      const [head, rest] = written.split('\n<!-- codex:view inline -->\n');
+      assert.equal(head, original.slice(0, original.indexOf('\nAfter the block.')));
+      const [table, tail] = rest.split('<!-- /codex:view -->\n');
+      assert.equal(tail, '\nAfter the block.\n');
+      const names = table.split('\n').slice(2).filter(Boolean).map((line) => line.split(' | ')[0].replace(/^\| /, ''));
+      assert.deepEqual(names.sort(), running);
+      await vscode.commands.executeCommand('undo');
+      await waitFor('the written results undone', () => doc.getText() === original);
+
+      // The sidebar lists the block with its view; a click shows the same panel.
+      let items = [];
+      const source = await waitFor('the block in the Views tree', async () => {
+        items = await h.api().viewsTree();
+        return items.find((i) => i.label === 'Running lens.md › block 1');
+      }).catch((error) => {
+        throw new Error(`${error.message}: ${items.map((i) => i.label).join(', ')}`);
+      });
+      const item = source.children.find((c) => c.label === 'Running');
+      assert.equal(item.description, count.command.title);
+      await vscode.commands.executeCommand(item.command, ...item.arguments);
+      assert.equal(h.api().inlineViewPanel(doc.uri, 0), panel, 'the tree shows the panel already open');
+      await rendered(panel, 'the Running view from the tree', (s) => s.active === 'Running' && s.rows.length === running.length);
+    } finally {
+      await closeAll();
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  test('views: the table is keyboard navigable; focus and an open cell editor survive a live update', async () => {
+    const extra = path.join(h.root(), 'experiments', 'EXP-099 Live update.md');
+    const { panel } = await openView(EXPERIMENTS);
+    try {
+      await rendered(panel, 'the first view', (s) => s.rows.length > 0);
+      await panel.post({ type: 'test.selectView', view: 'By status' });
+      const state = await rendered(panel, 'the By status table', (s) => s.active === 'By status' && s.rows.length > 0);
+      const result = panel.shown().result;
+      const [first, second] = state.rowUris;
+      const [nameColumn, dateColumn] = result.columns.map((c) => c.id);
+      // Arrow keys move between cells, as the user's keys do.
+      await panel.post({ type: 'test.focusCell', uri: first, column: nameColumn });
+      await rendered(panel, 'the first cell focused', (s) => s.focused?.uri === first && s.focused.column === nameColumn);
+      await panel.post({ type: 'test.key', key: 'ArrowRight' });
+      await rendered(panel, 'the cell on the right', (s) => s.focused?.uri === first && s.focused.column === dateColumn);
+      await panel.post({ type: 'test.key', key: 'ArrowDown' });
+      await rendered(panel, 'the cell below', (s) => s.focused?.uri === second && s.focused.column === dateColumn);
+      // A note is added (saved elsewhere): the table follows, the focused cell stays focused.
+      fs.writeFileSync(extra, '---\ntitle: EXP-099 Live update\ntype: experiment\ndate: "2026-03-20"\nstatus: planned\ntags: [experiment]\n---\n# EXP-099\n');
+      const grown = await rendered(panel, 'the new row', (s) => s.rows.some((r) => r[0] === 'EXP-099 Live update'));
+      assert.deepEqual(grown.focused, { uri: second, column: dateColumn }, 'focus kept through the update');
+      // An open cell editor is not closed by an update: the update shows when it closes.
+      await panel.post({ type: 'test.editCell', uri: first, column: dateColumn });
+      await rendered(panel, 'the date input', (s) => s.editor?.kind === 'date');
+      fs.rmSync(extra);
+      await waitFor('the update sent to the webview', () => !panel.shown().result.rows.some((r) => r.values['file.basename'] === 'EXP-099 Live update'));
+      // Messages arrive in order: this state is read after the update was received.
+      const editing = await panel.state();
+      assert.equal(editing.editor?.kind, 'date', `the editor was closed by the update: ${JSON.stringify(editing)}`);
+      await panel.post({ type: 'test.cancelEdit' });
+      const after = await rendered(panel, 'the update drawn once the editor closed', (s) => !s.editor && !s.rows.some((r) => r[0] === 'EXP-099 Live update'));
+      assert.deepEqual(after.focused, { uri: first, column: dateColumn }, 'focus back on the edited cell');
+      // Enter on a name opens its note.
+      await panel.post({ type: 'test.key', key: 'Home' });
+      await rendered(panel, 'the name cell', (s) => s.focused?.column === nameColumn);
+      await panel.post({ type: 'test.key', key: 'Enter' });
+      await waitFor('the note opened by Enter', () => vscode.window.activeTextEditor?.document.uri.fsPath === vscode.Uri.parse(first).fsPath);
+    } finally {
+      fs.rmSync(extra, { force: true });
+      await closeAll();
     }
   });
 };

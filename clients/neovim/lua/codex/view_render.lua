@@ -1,5 +1,6 @@
 --- Text of a view's result (`codex.query`): aligned tables with group headings and summaries,
---- bullet lists, boards as columns of cards side by side; and which row each line shows.
+--- bullet lists, boards as columns of cards side by side, calendars as a month grid; and which
+--- row each line shows.
 local ui = require('codex.ui')
 
 local M = {}
@@ -70,11 +71,15 @@ local function group_heading(result, group)
   return ('%s%s (%d)'):format(label and (ui.one_line(label) .. ': ') or '', key ~= '' and key or '(none)', #group.rows)
 end
 
---- Lines of the result and, per line, the row shown there (boards: per cell span).
+--- Lines of the result and, per line, the row shown there (boards and calendars: per cell
+--- span), and what was shown: `month` {year, month} for a calendar.
 --- @param result table codex.query result
+--- @param opts? {month?: {year: integer, month: integer}} the calendar's month (default: this
+---   month when it has notes, else the month of the latest one)
 --- @return string[] lines
 --- @return table<integer, table> rows 1-based line -> row, or list of {from, to, row}
-function M.render(result)
+--- @return table shown
+function M.render(result, opts)
   local columns = result.columns or {}
   local rows = result.rows or {}
   local lines, at = {}, {}
@@ -95,7 +100,10 @@ function M.render(result)
   end
   local groups = result.groups or {}
   local kind = result.type
-  if kind == 'board' then
+  local shown = {}
+  if kind == 'calendar' and M.date_column(result) then
+    shown.month = M.render_calendar(result, lines, at, (opts or {}).month)
+  elseif kind == 'board' then
     M.render_board(result, lines, at, cells)
   elseif kind == 'list' or kind == 'cards' then
     local function item(row)
@@ -122,7 +130,7 @@ function M.render(result)
   else
     M.render_table(result, lines, at, cells)
   end
-  return lines, at
+  return lines, at, shown
 end
 
 --- Tables (and calendars, maps...): a header, aligned rows, a heading and summaries per group.
@@ -255,6 +263,155 @@ function M.render_board(result, lines, at, cells)
     lines[#lines + 1] = text
     at[#lines] = spans
   end
+end
+
+-- Calendars -----------------------------------------------------------------------------------
+
+--- Width of a calendar's day cell in display cells.
+local DAY_CELLS = 16
+
+--- The day (YYYY-MM-DD) an ISO date or date-time text names.
+--- @param value any
+--- @return string?
+local function day_of(value)
+  if type(value) ~= 'string' then
+    return nil
+  end
+  -- A date or a date-time, not text that starts with one (a note named "2026-03-04 PCR").
+  local day, rest = value:match('^(%d%d%d%d%-%d%d%-%d%d)(.*)$')
+  if day and (rest == '' or rest:find('^[T ]%d%d:%d%d')) then
+    return day
+  end
+  return nil
+end
+
+--- The column placing a calendar's notes: the first one holding dates (nil: none does).
+--- @param result table
+--- @return string?
+function M.date_column(result)
+  for _, col in ipairs(result.columns or {}) do
+    for _, row in ipairs(result.rows or {}) do
+      if day_of((row.values or {})[col.id]) then
+        return col.id
+      end
+    end
+  end
+  return nil
+end
+
+--- `month` moved by `n` months.
+--- @param month {year: integer, month: integer}
+--- @param n integer
+--- @return {year: integer, month: integer}
+function M.shift_month(month, n)
+  local index = month.year * 12 + (month.month - 1) + n
+  return { year = math.floor(index / 12), month = index % 12 + 1 }
+end
+
+--- A calendar: the month's weeks as rows (Monday first), its days as columns, the names of
+--- the notes of each day in its cell (one per line). Returns the month shown.
+function M.render_calendar(result, lines, at, month)
+  local column = M.date_column(result)
+  local by_day, days = {}, {}
+  for _, row in ipairs(result.rows or {}) do
+    local day = day_of((row.values or {})[column])
+    if day then
+      if not by_day[day] then
+        by_day[day] = {}
+        days[#days + 1] = day
+      end
+      table.insert(by_day[day], row)
+    end
+  end
+  if not month then
+    -- This month when it has notes, else the latest note's (a notebook's past is more useful
+    -- than an empty month).
+    local this = os.date('%Y-%m')
+    table.sort(days)
+    local pick = days[#days] and days[#days]:sub(1, 7) or this
+    for _, day in ipairs(days) do
+      if day:sub(1, 7) == this then
+        pick = this
+      end
+    end
+    month = { year = tonumber(pick:sub(1, 4)), month = tonumber(pick:sub(6, 7)) }
+  end
+  local first = os.time({ year = month.year, month = month.month, day = 1, hour = 12 })
+  local last_day = os.date('*t', os.time({ year = month.year, month = month.month + 1, day = 0, hour = 12 })).day
+  local lead = (os.date('*t', first).wday + 5) % 7 -- days of the first week before the 1st
+  local prefix = ('%04d-%02d-'):format(month.year, month.month)
+  local in_month = 0
+  for _, day in ipairs(days) do
+    if vim.startswith(day, prefix) then
+      in_month = in_month + #by_day[day]
+    end
+  end
+  local label = column
+  for _, col in ipairs(result.columns or {}) do
+    if col.id == column then
+      label = ui.one_line(col.name or column)
+    end
+  end
+  lines[#lines + 1] = ('%s · by %s: %d note%s · ]m next month, [m previous'):format(
+    os.date('%B %Y', first),
+    label,
+    in_month,
+    in_month == 1 and '' or 's'
+  )
+  lines[#lines + 1] = ''
+  --- One line of 7 cells; the byte span of each cell holding a row.
+  local function line(cells_of_week)
+    local parts, spans, col = {}, {}, 0
+    for d = 1, 7 do
+      local entry = cells_of_week[d] or { text = '', w = 0 }
+      parts[d] = pad(entry.text, entry.w, DAY_CELLS)
+      if entry.row then
+        spans[#spans + 1] = { from = col, to = col + #parts[d], row = entry.row }
+      end
+      col = col + #parts[d] + #'│'
+    end
+    return (table.concat(parts, '│'):gsub('%s+$', '')), spans
+  end
+  local names = {}
+  for d, name in ipairs({ 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun' }) do
+    names[d] = { text = name, w = #name }
+  end
+  lines[#lines + 1] = line(names)
+  local rule = string.rep('─', DAY_CELLS)
+  local rules = { rule, rule, rule, rule, rule, rule, rule }
+  lines[#lines + 1] = table.concat(rules, '┼')
+  local day = 1 - lead
+  while day <= last_day do
+    local numbers, notes, height = {}, {}, 0
+    for d = 1, 7 do
+      if day >= 1 and day <= last_day then
+        numbers[d] = { text = tostring(day), w = #tostring(day) }
+        notes[d] = by_day[prefix .. ('%02d'):format(day)] or {}
+        height = math.max(height, #notes[d])
+      else
+        notes[d] = {}
+      end
+      day = day + 1
+    end
+    lines[#lines + 1] = line(numbers)
+    for i = 1, height do
+      local entries = {}
+      for d = 1, 7 do
+        local row = notes[d][i]
+        if row then
+          local values = row.values or {}
+          local name = values['file.basename'] or values['file.name'] or values.text or row.path:gsub('^.*/', ''):gsub('%.md$', '')
+          local text, w = clip(M.format_value(name), DAY_CELLS - 1)
+          entries[d] = { text = ' ' .. text, w = w + 1, row = row }
+        end
+      end
+      local text, spans = line(entries)
+      lines[#lines + 1] = text
+      at[#lines] = spans
+    end
+    lines[#lines + 1] = table.concat(rules, day <= last_day and '┼' or '┴')
+  end
+  return month
 end
 
 return M

@@ -2,7 +2,8 @@
 --- scratch buffer as aligned text, :CodexViews picks one of the notebook's views
 --- (`codex.views`), :CodexSet changes a property of the row under the cursor
 --- (`codex.setProperty`), and inline ```base / ```codex-view blocks get a virtual line with
---- their row count.
+--- their row count; the server's "Open" lens over such a block (`codex.openInlineView`)
+--- renders it. A calendar view is a month grid; ]m / [m show the next / previous month.
 ---
 --- A view buffer follows the notebook: it is recomputed when the server re-publishes the
 --- diagnostics of a buffer of the notebook (it does so for every open document after each index
@@ -30,7 +31,8 @@ local ns = vim.api.nvim_create_namespace('codex_views')
 --- Per view buffer: its source {uri, view?, block?}; `rows`, the row shown on each line (a
 --- list of {from, to, row} byte spans on board lines); the last `result`; `seq` of the latest
 --- query (older answers are dropped); `stale` when a change came while it was hidden; `timer`
---- while a refresh is pending; `renders`, how many times it was drawn.
+--- while a refresh is pending; `renders`, how many times it was drawn; `month`, the month a
+--- calendar shows ({year, month}).
 --- @type table<integer, table>
 M.state = {}
 
@@ -152,13 +154,30 @@ function M.refresh(buf)
     if err then
       lines, rows = { ('%s · error'):format(source_label(state.source)), '', err }, {}
     else
-      lines, rows = render.render(result)
+      local shown
+      lines, rows, shown = render.render(result, { month = state.month })
+      state.month = shown.month
     end
     state.result, state.rows = result, rows
     fill(buf, lines)
     state.renders = (state.renders or 0) + 1
     pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'CodexViewRendered', modeline = false, data = { buf = buf } })
   end)
+end
+
+--- ]m / [m in a calendar view: show the month `n` months away (from the last result).
+--- @param buf integer
+--- @param n integer
+function M.shift_month(buf, n)
+  local state = M.state[buf]
+  if not (state and state.result and state.month) then
+    notify('codex: ]m and [m change the month of a calendar view', vim.log.levels.WARN)
+    return
+  end
+  state.month = render.shift_month(state.month, n)
+  local lines, rows = render.render(state.result, { month = state.month })
+  state.rows = rows
+  fill(buf, lines)
 end
 
 --- Recompute soon (a burst of changes gives one query); a hidden buffer only when shown.
@@ -307,6 +326,12 @@ local function setup_buffer(buf)
   vim.keymap.set('n', 'gr', function()
     M.refresh(buf)
   end, vim.tbl_extend('force', opts, { desc = 'Codex: recompute this view' }))
+  vim.keymap.set('n', ']m', function()
+    M.shift_month(buf, vim.v.count1)
+  end, vim.tbl_extend('force', opts, { desc = 'Codex: the next month of this calendar' }))
+  vim.keymap.set('n', '[m', function()
+    M.shift_month(buf, -vim.v.count1)
+  end, vim.tbl_extend('force', opts, { desc = 'Codex: the previous month of this calendar' }))
   vim.api.nvim_buf_create_user_command(buf, 'CodexSet', function(o)
     local key, value = o.args:match('^%s*(%S+)%s*(.*)$')
     if not key then
@@ -363,6 +388,18 @@ function M.open(source)
   vim.wo[0][0].wrap = false
   M.refresh(buf)
   return buf
+end
+
+--- Handler of the client command `codex.openInlineView` (vim.lsp.commands), run by the
+--- server's "Open" lens over an inline view block: render the block in the current window.
+--- @param cmd lsp.Command arguments: {{uri, block}}
+function M.open_inline(cmd)
+  local arg = (cmd.arguments or {})[1]
+  if type(arg) ~= 'table' or type(arg.uri) ~= 'string' or type(arg.block) ~= 'number' then
+    notify('codex: codex.openInlineView needs {uri, block}', vim.log.levels.ERROR)
+    return
+  end
+  M.open({ uri = arg.uri, block = arg.block })
 end
 
 -- Finding views -----------------------------------------------------------------------------

@@ -35,6 +35,9 @@ export interface ViewResult {
   total: number;
   /** Every view of the source that ran, in its order (servers before this field: absent). */
   views?: string[];
+  /** For an inline block: its number and the 0-based line of its opening fence. */
+  block?: number;
+  line?: number;
 }
 
 /** A property as `codex.properties` describes it. */

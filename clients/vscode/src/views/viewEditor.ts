@@ -1,6 +1,8 @@
-// The custom editor of view files (.cdx, .base): a webview drawing each view of the file
-// (table, list, cards, board, calendar) from the server's codex.query, following the notebook
-// as it changes, and changing notes through codex.setProperty (an undoable WorkspaceEdit).
+// The custom editor of view files (.cdx, .base), and the view panel of an inline view block of
+// a note: a webview drawing each view of the source (table, list, cards, board, calendar) from
+// the server's codex.query, following the notebook as it changes, and changing notes through
+// codex.setProperty (an undoable WorkspaceEdit). An inline block's YAML is only read: it is
+// edited in its note.
 
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -16,16 +18,28 @@ import {
 } from './messages';
 
 export const VIEW_EDITOR = 'codex.viewEditor';
+/** The webview panel type of an inline view block (its note stays a text editor). */
+export const INLINE_VIEW = 'codex.inlineView';
+/** The client-side command of the server's "Open" lens over an inline view block. */
+export const OPEN_INLINE_VIEW = 'codex.openInlineView';
 
 /**
  * Re-query this long after a change: a saved note is indexed at once (a few queries catch it
- * as soon as it is), an unsaved edit after the server's index debounce.
+ * as soon as it is), an unsaved edit after the server's index debounce, a file changed on disk
+ * after the server's watcher batch; on a busy machine any of them later. So after the last
+ * guess the view keeps asking every `SETTLE_EVERY_MS`, until the answer changes or
+ * `SETTLE_MS` have passed.
  */
 const AFTER_SAVE_MS = [40, 120, 250];
+const SETTLE_EVERY_MS = 250;
+const SETTLE_MS = 4000;
 
 /** An open view editor, as the tests drive it. */
 export interface ViewPanel {
+  /** The view file, or the note holding the inline block. */
   readonly document: vscode.TextDocument;
+  /** The inline block's number in the note (undefined for a view file). */
+  readonly block?: number;
   /** The webview's rendered state (what the user sees), read through a test-only message. */
   state(): Promise<unknown>;
   /** Posts a message to the webview, as its own controls would act. */
@@ -51,11 +65,14 @@ class Panel implements ViewPanel {
   private nextId = 1;
   private ready = false;
   private running: Promise<void> = Promise.resolve();
+  /** The 0-based line of an inline block's opening fence, as the server last said. */
+  line: number | undefined;
 
   constructor(
     readonly document: vscode.TextDocument,
-    private readonly panel: vscode.WebviewPanel,
+    readonly panel: vscode.WebviewPanel,
     private readonly manager: ServerManager,
+    readonly block?: number,
   ) {}
 
   shown(): RenderMessage | undefined {
@@ -87,11 +104,13 @@ class Panel implements ViewPanel {
     void this.refresh();
   }
 
-  /** Re-query soon, and again after the server's index debounce (a note just changed). */
+  /** Re-query soon and again until the answer changes (a note just changed). */
   schedule(): void {
     for (const timer of this.timers) clearTimeout(timer);
     const debounce = vscode.workspace.getConfiguration('codex').get<number>('index.debounceMs', 300);
-    this.timers = [...AFTER_SAVE_MS, debounce + 120].map((ms) => setTimeout(() => void this.refresh(), ms));
+    const times = [...AFTER_SAVE_MS, debounce + 120];
+    for (let ms = debounce + 120 + SETTLE_EVERY_MS; ms <= SETTLE_MS; ms += SETTLE_EVERY_MS) times.push(ms);
+    this.timers = times.map((ms) => setTimeout(() => void this.refresh(), ms));
   }
 
   refresh(): Promise<void> {
@@ -108,15 +127,19 @@ class Panel implements ViewPanel {
     let properties: Record<string, PropertyInfo> = {};
     let error: string | undefined;
     try {
-      // codex.views reads the file on disk, codex.query the buffer: while the YAML has unsaved
-      // edits a name may be gone, and the buffer's first view is shown.
-      const sources = await this.manager.exec<ViewSource[]>('codex.views', {});
-      views = viewNames(sources, (u) => sameFile(u, this.document.uri));
+      const source = this.block === undefined ? { uri } : { uri, block: this.block };
+      if (this.block === undefined) {
+        // codex.views reads the file on disk, codex.query the buffer: while the YAML has unsaved
+        // edits a name may be gone, and the buffer's first view is shown.
+        const sources = await this.manager.exec<ViewSource[]>('codex.views', {});
+        views = viewNames(sources, (u) => sameFile(u, this.document.uri));
+      }
       // The view shown last, while the source still has it (else the query falls back to the first).
       const view = this.active ?? views[0];
       const answer = await this.manager
-        .exec<ViewResult>('codex.query', view ? { uri, view } : { uri })
-        .catch((e) => (view ? this.manager.exec<ViewResult>('codex.query', { uri }) : Promise.reject(e)));
+        .exec<ViewResult>('codex.query', view ? { ...source, view } : source)
+        .catch((e) => (view ? this.manager.exec<ViewResult>('codex.query', source) : Promise.reject(e)));
+      if (typeof answer.line === 'number') this.line = answer.line;
       result = answer;
       // The answer names the views of the text it ran (the buffer); codex.views reads the
       // index, which may not hold a file just created.
@@ -132,6 +155,9 @@ class Panel implements ViewPanel {
     const message: RenderMessage = { type: 'render', views, active: this.active ?? views[0] ?? '', properties, ...(result ? { result } : {}), ...(error ? { error } : {}) };
     const json = JSON.stringify(message);
     if (json === this.lastJson) return;
+    // The change was seen: no more asking until the next one.
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers = [];
     this.lastJson = json;
     this.last = message;
     await this.panel.webview.postMessage(message);
@@ -229,7 +255,38 @@ export class ViewEditorProvider implements vscode.CustomTextEditorProvider, vsco
 
   /** The open view editor of `uri`, if any. */
   panel(uri: vscode.Uri): ViewPanel | undefined {
-    return [...this.panels].find((p) => p.document.uri.fsPath === uri.fsPath);
+    return [...this.panels].find((p) => p.block === undefined && p.document.uri.fsPath === uri.fsPath);
+  }
+
+  /** The open view panel of inline block `block` of note `uri`, if any. */
+  inlinePanel(uri: vscode.Uri, block: number): ViewPanel | undefined {
+    return [...this.panels].find((p) => p.block === block && p.document.uri.fsPath === uri.fsPath);
+  }
+
+  /** The inline view panel the user is looking at, if any. */
+  activeInline(): Panel | undefined {
+    return [...this.panels].find((p) => p.block !== undefined && p.panel.active);
+  }
+
+  /** Shows the views of inline block `block` of note `uri` in a panel beside the note. */
+  async openInline(uri: vscode.Uri, block: number, view?: string): Promise<ViewPanel> {
+    const open = [...this.panels].find((p) => p.block === block && p.document.uri.fsPath === uri.fsPath);
+    if (open) {
+      open.panel.reveal();
+      if (view) open.select(view);
+      return open;
+    }
+    const document = await vscode.workspace.openTextDocument(uri);
+    const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
+    const name = uri.path.replace(/^.*\//, '').replace(/\.md$/i, '');
+    const webviewPanel = vscode.window.createWebviewPanel(INLINE_VIEW, `${name} › block ${block + 1}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
+      enableScripts: true,
+      enableFindWidget: true,
+      localResourceRoots: [media],
+    });
+    const panel = this.attach(document, webviewPanel, block);
+    if (view) panel.select(view);
+    return panel;
   }
 
   /** Every open view editor re-queries (a note changed). */
@@ -248,10 +305,15 @@ export class ViewEditorProvider implements vscode.CustomTextEditorProvider, vsco
   }
 
   resolveCustomTextEditor(document: vscode.TextDocument, webviewPanel: vscode.WebviewPanel): void {
+    this.attach(document, webviewPanel, undefined);
+  }
+
+  /** Draws the views of `document` (a view file, or inline block `block` of a note) in `webviewPanel`. */
+  private attach(document: vscode.TextDocument, webviewPanel: vscode.WebviewPanel, block: number | undefined): Panel {
     const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
     webviewPanel.webview.options = { enableScripts: true, localResourceRoots: [media] };
     webviewPanel.webview.html = html(webviewPanel.webview, media);
-    const panel = new Panel(document, webviewPanel, this.manager);
+    const panel = new Panel(document, webviewPanel, this.manager, block);
     this.panels.add(panel);
     const subscriptions = [
       webviewPanel.webview.onDidReceiveMessage((data) => void panel.receive(data)),
@@ -265,6 +327,7 @@ export class ViewEditorProvider implements vscode.CustomTextEditorProvider, vsco
       panel.dispose();
       for (const s of subscriptions) s.dispose();
     });
+    return panel;
   }
 }
 
@@ -288,7 +351,28 @@ export function registerViewEditor(context: vscode.ExtensionContext, manager: Se
       if (event.contentChanges.length > 0 && event.document.languageId === 'markdown') provider.changed();
     }),
     manager.onDidChangeNotebooks(() => provider.changed()),
-    vscode.commands.registerCommand('codex.views.openAsText', (uri?: vscode.Uri) => {
+    vscode.commands.registerCommand(OPEN_INLINE_VIEW, async (arg?: unknown) => {
+      const where = inlineArgument(arg);
+      if (!where) {
+        void vscode.window.showErrorMessage('Codex: Open needs a note and the number of its inline view block.');
+        return undefined;
+      }
+      await provider.openInline(where.uri, where.block);
+      return undefined;
+    }),
+    vscode.commands.registerCommand('codex.views.openAsText', async (uri?: vscode.Uri) => {
+      const inline = uri ? undefined : provider.activeInline();
+      if (inline) {
+        // An inline view's text is its block in the note: show the note at the opening fence.
+        const position = new vscode.Position(inline.line ?? 0, 0);
+        const shown = vscode.window.visibleTextEditors.find((e) => e.document === inline.document);
+        await vscode.window.showTextDocument(inline.document, {
+          preview: false,
+          selection: new vscode.Range(position, position),
+          viewColumn: shown?.viewColumn ?? vscode.ViewColumn.Beside,
+        });
+        return undefined;
+      }
       const target = uri ?? activeViewUri();
       // Beside the view, so that both show and the view follows the YAML as it is typed.
       if (target) return vscode.commands.executeCommand('vscode.openWith', target, 'default', vscode.ViewColumn.Beside);
@@ -301,6 +385,18 @@ export function registerViewEditor(context: vscode.ExtensionContext, manager: Se
     }),
   );
   return provider;
+}
+
+/** The `{uri, block}` argument of the "Open" lens, when well formed. */
+export function inlineArgument(arg: unknown): { uri: vscode.Uri; block: number } | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const { uri, block } = arg as Record<string, unknown>;
+  if (typeof uri !== 'string' || typeof block !== 'number' || !Number.isInteger(block) || block < 0) return undefined;
+  try {
+    return { uri: vscode.Uri.parse(uri, true), block };
+  } catch {
+    return undefined;
+  }
 }
 
 function activeViewUri(): vscode.Uri | undefined {

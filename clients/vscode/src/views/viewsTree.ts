@@ -68,7 +68,7 @@ export class ViewsTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
     item.description = node.error ? node.error : plural(node.rows ?? 0, 'row');
     item.tooltip = `${node.type} view of ${node.source.path}${node.error ? `: ${node.error}` : ''}`;
     item.iconPath = new vscode.ThemeIcon(node.error ? 'error' : (ICONS[node.type] ?? 'table'));
-    item.command = { command: 'codex.views.open', title: 'Open View', arguments: [node.source.uri, node.name, node.source.block, node.source.line] };
+    item.command = { command: 'codex.views.open', title: 'Open View', arguments: [node.source.uri, node.name, node.source.block] };
     return item;
   }
 
@@ -89,12 +89,11 @@ export function registerViewsTree(context: vscode.ExtensionContext, manager: Ser
     editor.onDidChangeNotes(() => tree.schedule()),
     manager.onDidChangeNotebooks(() => tree.schedule(0)),
     vscode.commands.registerCommand('codex.views.refresh', () => tree.refresh()),
-    vscode.commands.registerCommand('codex.views.open', async (uri: string, name?: string, block?: number | null, line?: number) => {
+    vscode.commands.registerCommand('codex.views.open', async (uri: string, name?: string, block?: number | null) => {
       const target = vscode.Uri.parse(uri);
       if (typeof block === 'number') {
-        // An inline view: the note, at the block's opening fence.
-        const position = new vscode.Position(line ?? 0, 0);
-        await vscode.window.showTextDocument(target, { preview: false, selection: new vscode.Range(position, position) });
+        // An inline view: the block's views in a panel, beside its note.
+        await editor.openInline(target, block, name);
         return;
       }
       await vscode.commands.executeCommand('vscode.openWith', target, VIEW_EDITOR);

@@ -55,3 +55,24 @@ def inline_blocks(text: str) -> list[InlineBlock]:
                 fence = None
         i += 1
     return out
+
+
+def block_above(blocks: list[InlineBlock], offset: int) -> InlineBlock | None:
+    """The last of ``blocks`` that starts before ``offset``: the block that a materialized
+    ``inline`` marker at ``offset`` shows."""
+    found = None
+    for block in blocks:
+        if block.start >= offset:
+            break
+        found = block
+    return found
+
+
+def block_end(text: str, block: InlineBlock) -> int | None:
+    """The offset just after ``block``'s closing fence line (the end of ``text`` when that
+    line is the last), or None when the block is not closed (it runs to the end)."""
+    close = block.start + len(block.body)
+    if close >= len(text):
+        return None
+    newline = text.find("\n", close)
+    return len(text) if newline < 0 else newline + 1

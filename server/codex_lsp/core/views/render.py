@@ -2,7 +2,8 @@
 
 A materialized view sits between ``<!-- codex:view PATH[#VIEW] -->`` and
 ``<!-- /codex:view -->`` lines of a note; :func:`materialize` replaces what lies between each
-pair with fresh Markdown and leaves every other byte of the note alone.
+pair with fresh Markdown and leaves every other byte of the note alone. The target ``inline``
+(``inline#VIEW``) names the nearest inline view block above the marker instead of a file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .values import display
 
 _OPEN = re.compile(r"^<!--\s*codex:view\s+(?P<target>[^\s>][^>]*?)\s*-->[ \t]*\r?$", re.M)
 _CLOSE = re.compile(r"^<!--\s*/codex:view\s*-->[ \t]*\r?$", re.M)
+INLINE_TARGET = "inline"
+"""The marker target of an inline view block's results (a view file path ends in .cdx/.base)."""
 _WIKI_LINK = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
@@ -72,6 +75,12 @@ def materialize(text: str, render: Callable[[Marker], str]) -> str:
         pos = marker.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def marker_pair(target: str, body: str) -> str:
+    """The lines of a materialized view of ``target`` holding ``body`` (Markdown)."""
+    body = body if body.endswith("\n") or not body else body + "\n"
+    return f"<!-- codex:view {target} -->\n{body}<!-- /codex:view -->\n"
 
 
 def _cell(text: str) -> str:

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 VIEW_SUFFIXES = (".cdx", ".base")
 WRITE_VIEWS = "codex.writeViews"
+WRITE_INLINE_VIEW = "codex.writeInlineView"
+OPEN_INLINE_VIEW = "codex.openInlineView"
+"""A client command (each editor implements it): show an inline block's views."""
 _COMPARED = re.compile(r"(?:note\.)?([A-Za-z_][\w-]*)\s*[!=]=\s*[\"']$")
 VIEW_PROBLEM = "view"
 
@@ -258,39 +261,73 @@ def _folders(conn: sqlite3.Connection) -> list[str]:
     return sorted(folders)
 
 
+def _rows(total: int) -> str:
+    return f"{total} row{'s' * (total != 1)}"
+
+
 async def view_lenses(ls: CodexServer, doc: Document) -> list[types.CodeLens] | None:
-    """A lens with the row count above each view of a view file or inline block."""
+    """Lenses over the views of a document: a row count above each view of a view file; above
+    each inline block, its views' row counts, "Open" (the client shows the block's views,
+    ``OPEN_INLINE_VIEW``) and "Write results" (``WRITE_INLINE_VIEW``)."""
+    from ...core.views.inline import inline_blocks
+
+    service = doc.service
+    root = service.notebook.root
+    if is_view_document(doc):
+        text = doc.text
+
+        def count_file(conn: sqlite3.Connection) -> list[tuple[int, str, str, Any]]:
+            return [
+                (view.start, title, "", None) for view, title in _counts(conn, root, text, True)
+            ]
+
+        lenses = await ls.read(service, count_file)
+    else:
+        blocks = inline_blocks(doc.text)
+        if not blocks:
+            return None
+        uri = doc.uri
+
+        def count_blocks(conn: sqlite3.Connection) -> list[tuple[int, str, str, Any]]:
+            out: list[tuple[int, str, str, Any]] = []
+            for block in blocks:
+                offset = block.start - 1  # on the opening fence line
+                titles = _counts(conn, root, block.body, False)
+                out += [(offset, title, "", None) for _, title in titles]
+                argument = {"uri": uri, "block": block.index}
+                out.append((offset, "Open", OPEN_INLINE_VIEW, argument))
+                out.append((offset, "Write results", WRITE_INLINE_VIEW, argument))
+            return out
+
+        lenses = await ls.read(service, count_blocks)
+    return [
+        types.CodeLens(
+            range=lsp_range(doc.index.range(offset, offset)),
+            command=types.Command(
+                title=title, command=command, arguments=None if argument is None else [argument]
+            ),
+        )
+        for offset, title, command, argument in lenses
+    ]
+
+
+def _counts(conn: sqlite3.Connection, root: Path, text: str, named: bool) -> list[tuple[Any, str]]:
+    """(view, "NAME: N rows") of each view of ``text``; the name only when ``named`` or the
+    text has several views. An invalid view shows its first error instead of a count."""
     from ...core.views.engine import ViewInvalid
     from ...core.views.spec import read_view_file
     from ...storage import views as stored_views
 
-    sections = _sections(doc)
-    if not sections:
-        return None
-    service = doc.service
-    root = service.notebook.root
-
-    def count(conn: sqlite3.Connection) -> list[tuple[int, str]]:
-        out = []
-        for base, text in sections:
-            file = read_view_file(text)
-            for view in file.views:
-                try:
-                    total = stored_views.query(conn, root, file, view.name).total
-                    title = f"{view.name}: {total} row{'s' * (total != 1)}"
-                except ViewInvalid as exc:
-                    title = f"{view.name}: {exc}"
-                out.append((base + view.start, title))
-        return out
-
-    lenses = await ls.read(service, count)
-    return [
-        types.CodeLens(
-            range=lsp_range(doc.index.range(offset, offset)),
-            command=types.Command(title=title, command=""),
-        )
-        for offset, title in lenses
-    ]
+    file = read_view_file(text)
+    named = named or len(file.views) > 1
+    out = []
+    for view in file.views:
+        try:
+            title = _rows(stored_views.query(conn, root, file, view.name).total)
+        except ViewInvalid as exc:
+            title = str(exc)
+        out.append((view, f"{view.name}: {title}" if named else title))
+    return out
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -521,6 +558,7 @@ class Views(Feature):
         block = optional_field(arg, "block", int, "a number (an inline block, from 0)")
         if (expression is None) == (uri is None):
             raise InvalidParams("codex.query takes either query or uri")
+        source: dict[str, Any] = {}
         if uri is not None:
             service, rel, text = await _text_of(ls, uri)
             if rel.lower().endswith(VIEW_SUFFIXES):
@@ -531,6 +569,8 @@ class Views(Feature):
                 if not 0 <= index < len(blocks):
                     raise RequestFailed(f"{rel} has no inline view {index}")
                 file = read_view_file(blocks[index].body)
+                # Where the block's opening fence is: "Open as text" of an inline view.
+                source = {"block": index, "line": blocks[index].line}
         else:
             notebook = optional_field(arg, "notebook", str, "a path or file URI")
             service = _notebook(ls, notebook)
@@ -541,7 +581,8 @@ class Views(Feature):
         except ViewInvalid as exc:
             raise RequestFailed(str(exc)) from None
         # Every view of the source as it is now (the buffer when open): an editor's tabs.
-        return {**_result_json(ls, service, result), "views": [v.name for v in file.views]}
+        views = [v.name for v in file.views]
+        return {**_result_json(ls, service, result), "views": views, **source}
 
     @command("codex.views")
     async def list_views(self, *args: Any) -> list[dict[str, Any]]:
@@ -586,6 +627,45 @@ class Views(Feature):
         if not result.applied:
             raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
         return {"uri": uri, "updated": len(stale)}
+
+    @command(WRITE_INLINE_VIEW)
+    async def write_inline(self, *args: Any) -> dict[str, Any]:
+        """``codex.writeInlineView``: write an inline block's results under it (one undoable
+        edit; only stale results are rewritten)."""
+        from ...core.textpos import LineIndex
+        from ...core.views.engine import ViewInvalid
+        from ...storage import views as stored_views
+
+        ls = self.server
+        arg = command_argument(args)
+        uri = required_field(arg, "uri", str, "a file URI")
+        block = required_field(arg, "block", int, "a number (an inline block, from 0)")
+        service, rel, text = await _text_of(ls, uri)
+        root = service.notebook.root
+        try:
+            found = await ls.read(
+                service,
+                lambda conn: stored_views.inline_results_edits(conn, root, text, block),
+            )
+        except ViewInvalid as exc:
+            raise RequestFailed(f"{rel}: {exc}") from None
+        if not found:
+            return {"uri": uri, "updated": 0}
+        index = LineIndex(text)
+        client_uri = (ls.open_document(uri) or types.TextDocumentIdentifier(uri=uri)).uri
+        edits = [
+            types.TextEdit(range=lsp_range(index.range(start, end)), new_text=new_text)
+            for start, end, new_text in found
+        ]
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=types.WorkspaceEdit(changes={client_uri: edits}),
+                label=f"Write the results of a view of {rel}",
+            )
+        )
+        if not result.applied:
+            raise RequestFailed(f"the editor did not change {rel}: {result.failure_reason}")
+        return {"uri": uri, "updated": len(found)}
 
     @command("codex.setProperty")
     async def set_prop(self, *args: Any) -> dict[str, Any]:
