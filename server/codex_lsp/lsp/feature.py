@@ -11,6 +11,7 @@ storage, core).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -77,6 +78,26 @@ def command(name: str) -> Callable[[F], F]:
     return mark
 
 
+def _command_handler(bound: Callable[..., Any]) -> Callable[..., Any]:
+    """A command handler for pygls: a function whose first parameter is named ``ls`` (the
+    server, which pygls passes and the feature already has), then the command's arguments.
+
+    pygls checks the first parameter of a command handler with ``issubclass``, which fails
+    on Python 3.10 for a ``*args: Any`` parameter: the ``ls`` name spares that check.
+    """
+    if inspect.iscoroutinefunction(bound):
+
+        async def run_async(ls: Any, *args: Any) -> Any:
+            return await bound(*args)
+
+        return run_async
+
+    def run(ls: Any, *args: Any) -> Any:
+        return bound(*args)
+
+    return run
+
+
 class Feature:
     """A feature: its handlers, its state and the hooks the host calls (all optional)."""
 
@@ -90,12 +111,11 @@ class Feature:
             if mark is None:
                 continue
             kind, method, options = mark
-            # pygls sets attributes on what it registers, which a bound method refuses.
-            handler = partial(getattr(self, name))
             if kind == "command":
-                self.server.command(method)(handler)
+                self.server.command(method)(_command_handler(getattr(self, name)))
             else:
-                self.server.feature(method, options)(handler)
+                # pygls sets attributes on what it registers, which a bound method refuses.
+                self.server.feature(method, options)(partial(getattr(self, name)))
         self.setup()
 
     def setup(self) -> None:
