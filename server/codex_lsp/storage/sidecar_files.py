@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sqlite3
 from typing import Any
 
 from ..core.model import Position, Problem, Range, Severity
+from ..core.problems import NoteProblem, setting_for_code
+from ..core.resolve import Catalog
+from ..core.schema.check import sidecar_owner
 from ..core.sidecar import read_sidecar
+from .notebooks import Notebook
 
 _ZERO = Range(Position(0, 0), Position(0, 0))
 
@@ -44,3 +49,17 @@ def read_sidecar_files(
             problems.append((rel, problem))
         found[kind] = metadata
     return found, problems
+
+
+def sidecar_text_problems(
+    conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
+) -> list[NoteProblem]:
+    """The problems of an open sidecar's current text (a problem provider of diagnostics;
+    nothing for any other file): the same check as indexing, on the buffer."""
+    if sidecar_owner(rel) is None:
+        return []
+    _, problem = read_sidecar(rel.rsplit(".", 1)[-1].lower(), text)
+    if problem is None:
+        return []
+    setting = setting_for_code(problem.code)
+    return [NoteProblem(problem.code, problem.message, problem.range, setting, problem.severity)]
