@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lsp_session import Session, codes, find
+from lsp_session import Session, codes
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -54,3 +54,58 @@ async def test_a_broken_open_sidecar_is_a_warning_on_it_until_fixed(
         await lab.wait_for_diagnostics(uri, lambda f: "sidecar-invalid" not in codes(f))
     finally:
         lab.close(uri)
+
+
+# -- tags with meaning ---------------------------------------------------------------------------
+
+QPCR_NOTE = "experiments/2026-03-06 qPCR run 07.md"
+TAG_TABLE = (
+    'exclude: ["drafts/private/**"]\n'
+    "tags:\n"
+    "  assay: {description: Any assay run at the bench, color: green}\n"
+    '  assay/qpcr: {description: "Quantitative PCR, **SYBR** chemistry", color: "#2a9d8f"}\n'
+    "  unused: Nobody carries this one\n"
+)
+
+
+async def test_hover_on_a_tag_shows_its_description_and_colour(lab: Session) -> None:
+    lab.write(".codex/config.yaml", TAG_TABLE)
+    uri = lab.open(QPCR_NOTE)
+    try:
+        position = lab.find(QPCR_NOTE, "#assay/qpcr", delta=2)
+        found = await lab.hover(uri, position)
+        assert found is not None and isinstance(found.contents, types.MarkupContent)
+        assert found.contents.value == (
+            "**#assay/qpcr** — 6 notes · colour #2a9d8f\n\nQuantitative PCR, **SYBR** chemistry"
+        )
+    finally:
+        lab.close(uri)
+
+
+async def test_tag_completion_shows_description_and_colour(lab: Session) -> None:
+    lab.write(".codex/config.yaml", TAG_TABLE)
+    result = await lab.complete_at_end("scratch.md", "#assay")
+    try:
+        items = {item.label: item for item in result.items}
+        assert items["assay/qpcr"].detail == "6 files · #2a9d8f"
+        assert items["assay/qpcr"].documentation == "Quantitative PCR, **SYBR** chemistry"
+        assert items["assay/pcr"].documentation == "Any assay run at the bench"  # its parent's
+    finally:
+        lab.close(lab.uri("scratch.md"))
+
+
+async def test_codex_tags_returns_each_tags_meaning(lab: Session) -> None:
+    lab.write(".codex/config.yaml", TAG_TABLE)
+    rows = {row["name"]: row for row in await lab.command("codex.tags", {})}
+    assert rows["assay/qpcr"] == {
+        "name": "assay/qpcr",
+        "count": 6,
+        "description": "Quantitative PCR, **SYBR** chemistry",
+        "color": "#2a9d8f",
+    }
+    assert rows["unused"] == {
+        "name": "unused",
+        "count": 0,
+        "description": "Nobody carries this one",
+    }
+    assert "description" not in rows["experiment"]

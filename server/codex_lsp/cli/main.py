@@ -16,6 +16,7 @@ from .. import __version__
 from ..core.textpos import utf16_offset
 from ..storage import queries
 from ..storage.database import DatabaseError
+from ..storage.tag_meanings import tag_listing, tag_table
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
 from . import views as views_cli
 from .progress import ProgressBar
@@ -351,23 +352,21 @@ def _marked(hit: queries.SearchHit) -> str:
 
 
 def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:
-    counts: dict[str, int] = {}
-    for item in notebooks:
-        for tag in queries.list_tags(item.conn):
-            counts[tag.name] = counts.get(tag.name, 0) + tag.count
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+    rows = tag_listing(
+        (tag for item in notebooks for tag in queries.list_tags(item.conn)),
+        [tag_table(item.notebook) for item in notebooks],
+    )
     if as_json:
-        print(
-            json.dumps(
-                {"tags": [{"name": n, "count": c} for n, c in ordered]},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        print(json.dumps({"tags": rows}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    width = max((len(n) for n, _ in ordered), default=0)
-    for name, count in ordered:
-        print(f"#{name:<{width}}  {count}")
+    width = max((len(row["name"]) for row in rows), default=0)
+    digits = max((len(str(row["count"])) for row in rows), default=0)
+    for row in rows:
+        meaning = "  ".join(v for v in (row.get("color"), row.get("description")) if v)
+        if meaning:
+            print(f"#{row['name']:<{width}}  {row['count']:<{digits}}  {meaning}")
+        else:
+            print(f"#{row['name']:<{width}}  {row['count']}")
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from ...storage import lookups, queries
 from ...storage.new_note import new_note_for
 from ...storage.references import references
 from ...storage.service import NotebookService
+from ...storage.tag_meanings import tag_listing, tag_table
 from ..convert import lsp_range, path_to_uri, uri_to_path
 from ..requests import (
     InvalidParams,
@@ -98,14 +99,12 @@ def register(server: CodexServer) -> None:
 
     @server.command("codex.tags")
     async def tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:
-        counts: dict[str, int] = {}
-        for _, found in await each(ls, queries.list_tags):
-            for tag in found:
-                counts[tag.name] = counts.get(tag.name, 0) + tag.count
-        return [
-            {"name": n, "count": c}
-            for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
-        ]
+        def listed(service: NotebookService) -> Any:
+            notebook = service.notebook
+            return ls.read(service, lambda c: (queries.list_tags(c), tag_table(notebook)))
+
+        found = await asyncio.gather(*(listed(s) for s in ls.services.values()))
+        return tag_listing((tag for counts, _ in found for tag in counts), [t for _, t in found])
 
     @server.command("codex.searchTags")
     async def search_tags(ls: CodexServer, *args: Any) -> list[dict[str, Any]]:

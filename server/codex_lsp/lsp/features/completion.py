@@ -33,10 +33,12 @@ from ...core.completion_rank import (
 )
 from ...core.fuzzy import FuzzyIndex, fuzzy_score
 from ...core.resolve import resolve_link, strip_note_suffix
+from ...core.tag_table import TagMeaning, meaning_of, tag_detail, tag_documentation
 from ...storage import lookups, queries
 from ...storage.catalog import SqlCatalog
 from ...storage.completion_boosts import linked_paths
 from ...storage.service import NotebookService
+from ...storage.tag_meanings import tag_table
 from ..convert import uri_to_path
 from ..server import CodexServer, Document
 from . import schema, views
@@ -271,8 +273,11 @@ def register(server: CodexServer) -> None:
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             return await _anchor_items(ls, doc, shape, limit)
         if context.kind is CompletionKind.TAG:
-            tags = await ls.read(service, queries.list_tags)
-            return _tag_items(tags, context, params.position, limit)
+            notebook = service.notebook
+            tags, table = await ls.read(
+                service, lambda c: (queries.list_tags(c), tag_table(notebook))
+            )
+            return _tag_items(tags, table, context, params.position, limit)
         return await _path_items(ls, doc, context, params.position, limit)
 
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
@@ -460,6 +465,7 @@ def _find_target(conn: sqlite3.Connection, target: str, source: str) -> str | No
 
 def _tag_items(
     tags: list[queries.TagCount],
+    table: dict[str, TagMeaning],
     context: CompletionContext,
     position: types.Position,
     limit: int,
@@ -471,7 +477,8 @@ def _tag_items(
         types.CompletionItem(
             label=tag.name,
             kind=types.CompletionItemKind.Keyword,
-            detail=f"{tag.count} file{'s' * (tag.count != 1)}",
+            detail=tag_detail(tag.count, meaning_of(table, tag.name)),
+            documentation=tag_documentation(meaning_of(table, tag.name)),
             sort_text=f"{rank:05d}",
             filter_text=tag.name,
             text_edit=types.TextEdit(edit_range, tag.name),

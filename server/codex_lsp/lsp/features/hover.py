@@ -9,7 +9,9 @@ from lsprotocol import types
 from ...core.locate import element_at
 from ...core.model import Link, TagOccurrence
 from ...core.resolve import effective_target
+from ...core.tag_table import meaning_of, tag_hover_markdown
 from ...storage import lookups
+from ...storage.tag_meanings import tag_table
 from ..convert import core_position, lsp_range
 from ..server import CodexServer
 from . import schema, views
@@ -34,9 +36,11 @@ def register(server: CodexServer) -> None:
         service = doc.service
         element = element_at(doc.note, core_position(params.position))
         if isinstance(element, TagOccurrence):
-            name = element.name
-            count = await ls.read(service, lambda conn: lookups.tag_file_count(conn, name))
-            text = f"**#{name}** — {count} note{'s' * (count != 1)}"
+            name, notebook = element.name, service.notebook
+            count, table = await ls.read(
+                service, lambda conn: (lookups.tag_file_count(conn, name), tag_table(notebook))
+            )
+            text = tag_hover_markdown(name, count, meaning_of(table, name))
             return types.Hover(
                 types.MarkupContent(types.MarkupKind.Markdown, text), lsp_range(element.range)
             )
