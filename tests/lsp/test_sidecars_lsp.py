@@ -109,3 +109,54 @@ async def test_codex_tags_returns_each_tags_meaning(lab: Session) -> None:
         "description": "Nobody carries this one",
     }
     assert "description" not in rows["experiment"]
+
+
+# -- sidecars move with their file ---------------------------------------------------------------
+
+
+def renames(edit: types.WorkspaceEdit | None) -> list[tuple[str, str]]:
+    assert edit is not None
+    return [
+        (op.old_uri, op.new_uri)
+        for op in edit.document_changes or []
+        if isinstance(op, types.RenameFile)
+    ]
+
+
+async def test_renaming_a_note_moves_its_sidecars(lab: Session) -> None:
+    note = "protocols/PCR amplification.md"
+    lab.write("protocols/.PCR amplification.md.json", '{"tags": ["method"]}')
+    lab.write("protocols/.PCR amplification.md.xml", "<m><owner>Ana</owner></m>")
+    uri = lab.open(note)
+    try:
+        edit = await lab.client.text_document_rename_async(
+            types.RenameParams(
+                types.TextDocumentIdentifier(uri), lab.find(note, "PCR", delta=1), "PCR (Q5)"
+            )
+        )
+        assert set(renames(edit)) == {
+            (uri, lab.uri("protocols/PCR (Q5).md")),
+            (
+                lab.uri("protocols/.PCR amplification.md.json"),
+                lab.uri("protocols/.PCR (Q5).md.json"),
+            ),
+            (
+                lab.uri("protocols/.PCR amplification.md.xml"),
+                lab.uri("protocols/.PCR (Q5).md.xml"),
+            ),
+        }
+        assert edit is not None
+        lab.apply_edit(edit)
+        assert (lab.root / "protocols/.PCR (Q5).md.json").is_file()
+    finally:
+        lab.close(lab.uri("protocols/PCR (Q5).md"))
+
+
+async def test_a_file_renamed_in_the_editor_takes_its_sidecar_along(lab: Session) -> None:
+    old, new = "data/qpcr-run-07.csv", "data/runs/qpcr-07.csv"
+    edit = await lab.client.workspace_will_rename_files_async(
+        types.RenameFilesParams([types.FileRename(lab.uri(old), lab.uri(new))])
+    )
+    assert renames(edit) == [
+        (lab.uri("data/.qpcr-run-07.csv.json"), lab.uri("data/runs/.qpcr-07.csv.json"))
+    ]

@@ -38,6 +38,21 @@ _KEY_VALUE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?([^\s:][^:]{0,199}?)[ \t]*:[ \t
 _ZERO = Range(Position(0, 0), Position(0, 0))
 
 
+def described_file(name: str) -> str | None:
+    """``.run.csv.json`` -> ``run.csv``: the name of the file a hidden file is the sidecar of,
+    or None. The described name must have an extension, so that a tool's hidden file
+    (``.prettierrc.json``, ``.markdownlint.md``) is no sidecar."""
+    if not name.startswith("."):
+        return None
+    for kind in SIDECAR_PRIORITY:
+        suffix = f".{kind}"
+        if name.endswith(suffix):
+            owner = name[1 : -len(suffix)]
+            stem, dot, extension = owner.rpartition(".")
+            return owner if stem and dot and extension else None
+    return None
+
+
 def parse_sidecar(kind: str, text: str) -> tuple[dict[str, Any], str | None]:
     """Parse one sidecar's text; returns (metadata, error message or None)."""
     data, problem = read_sidecar(kind, text)

@@ -63,3 +63,9 @@ def sidecar_text_problems(
         return []
     setting = setting_for_code(problem.code)
     return [NoteProblem(problem.code, problem.message, problem.range, setting, problem.severity)]
+
+
+def orphaned_sidecar(sidecar: str, owner: str) -> tuple[str, str, str, str]:
+    """The (path, code, severity, message) of the problem of a sidecar whose file is gone."""
+    message = f"Orphaned sidecar: {posixpath.basename(owner)} does not exist next to it"
+    return sidecar, "sidecar-orphaned", "warning", message

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from ...core.edits import Plan
+from ...core.edits import Move, Plan
 from ...core.names import check_relative_path
 from ...storage.rename_plan import (
     Buffer,
@@ -65,9 +65,18 @@ def _files_moved(conn: sqlite3.Connection, *, root: Path, old: str, new: str) ->
 
 
 def _moves(
-    conn: sqlite3.Connection, *, root: Path, buffers: dict[str, Buffer], moves: dict[str, str]
+    conn: sqlite3.Connection,
+    *,
+    root: Path,
+    buffers: dict[str, Buffer],
+    moves: dict[str, str],
+    renamed: dict[str, str],
 ) -> Plan:
-    return RenamePlanner(conn, root, buffers).moves(moves)
+    planner = RenamePlanner(conn, root, buffers)
+    plan = planner.moves(moves)
+    for old, new in renamed.items():  # files renamed themselves: their sidecars follow
+        plan.moves += planner.sidecar_moves(Move(old, new))
+    return plan
 
 
 async def _document(ls: CodexServer, uri: str) -> tuple[Document, NotebookService]:
@@ -131,7 +140,7 @@ def register(server: CodexServer) -> None:
     async def will_rename(
         ls: CodexServer, params: types.RenameFilesParams
     ) -> types.WorkspaceEdit | None:
-        moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
+        moves_by_root: dict[Path, tuple[NotebookService, dict[str, str], dict[str, str]]] = {}
         for renamed in params.files:
             try:
                 moved_from = await ls.confine(renamed.old_uri)
@@ -149,11 +158,19 @@ def register(server: CodexServer) -> None:
                 raise RequestFailed(str(exc)) from None
             old, root = moved_from.rel, service.notebook.root
             found = await ls.read(service, partial(_files_moved, root=root, old=old, new=new))
-            moves_by_root.setdefault(root, (service, {}))[1].update(found)
+            entry = moves_by_root.setdefault(root, (service, {}, {}))
+            entry[1].update(found)
+            if found.get(old) == new:  # a file, not a folder (whose sidecars move with it)
+                entry[2][old] = new
         changes: list[DocumentChange] = []
-        for root, (service, moves) in moves_by_root.items():
-            plan = await ls.read(
-                service, partial(_moves, root=root, buffers=buffers_of(ls, service), moves=moves)
-            )
+        for root, (service, moves, direct) in moves_by_root.items():
+            buffers = buffers_of(ls, service)
+            try:
+                plan = await ls.read(
+                    service,
+                    partial(_moves, root=root, buffers=buffers, moves=moves, renamed=direct),
+                )
+            except Refused as exc:
+                raise RequestFailed(str(exc)) from None
             changes.extend(document_changes(root, plan))
         return types.WorkspaceEdit(document_changes=changes) if changes else None
