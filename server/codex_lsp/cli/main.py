@@ -16,6 +16,7 @@ from .. import __version__
 from ..core.textpos import utf16_offset
 from ..storage import queries
 from ..storage.database import DatabaseError
+from ..storage.large_files import DEFAULT_MAX_KB, large_binaries_outside_lfs
 from ..storage.tag_meanings import tag_listing, tag_table
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
 from . import views as views_cli
@@ -122,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="also report ambiguous links that resolve to a same-folder or shortest-path match",
+    )
+    check.add_argument(
+        "--max-size-kb",
+        type=positive_int,
+        default=DEFAULT_MAX_KB,
+        metavar="KB",
+        help="binaries larger than this that git tracks outside Git LFS are reported "
+        f"(default {DEFAULT_MAX_KB}, as codex.git.autoCommitMaxSizeKb)",
     )
 
     history = sub.add_parser(
@@ -251,7 +260,8 @@ def _run(args: argparse.Namespace) -> int:
             return _search(notebooks, base, args)
         if args.command == "tags":
             return _tags(notebooks, args.json)
-        return _check(notebooks, base, args.json or args.format == "json", args.strict)
+        as_json = args.json or args.format == "json"
+        return _check(notebooks, base, as_json, args.strict, args.max_size_kb * 1024)
 
 
 def _shown(item: IndexedNotebook, base: Path, path: str) -> str:
@@ -370,11 +380,17 @@ def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:
     return EXIT_OK
 
 
-def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: bool) -> int:
+def _check(
+    notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: bool, max_bytes: int
+) -> int:
     found = [
         (issue, item)
         for item in notebooks
-        for issue in queries.check(item.conn, strict=strict)
+        for issue in sorted(
+            queries.check(item.conn, strict=strict)
+            + large_binaries_outside_lfs(item.conn, item.notebook.root, max_bytes),
+            key=lambda i: (i.path, i.line, i.character, i.code),
+        )
         if _under(item.notebook.root / issue.path, base)
     ]
     errors = sum(1 for issue, _ in found if issue.severity == "error")

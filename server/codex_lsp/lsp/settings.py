@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..storage.large_files import DEFAULT_MAX_KB
+
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
 WATCHER_VALUES = ("auto", "client", "server", "off")
 LOG_LEVELS = ("error", "warning", "info", "debug")
@@ -39,7 +41,7 @@ class Settings:
     code_lens_history: bool = True
     git_auto_commit: bool = False
     git_auto_commit_delay_ms: int = 3000
-    git_auto_commit_max_kb: int = 1024
+    git_auto_commit_max_kb: int = DEFAULT_MAX_KB
     watcher: str = "auto"
     debounce_ms: int = 300
     log_level: str = "warning"
