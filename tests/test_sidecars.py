@@ -137,6 +137,16 @@ def test_no_markdown_metadata_block_crashes_the_parser(lines: list[tuple[str, st
     assert all(key == key.lower() for key in data)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Key: x" + " " * 200_000 + "y", " " * 200_000, "k" * 200_000, "- " + "a " * 100_000 + ":"],
+)
+def test_a_long_line_of_a_metadata_block_is_read_in_linear_time(line: str) -> None:
+    started = time.monotonic()
+    read_sidecar("md", f"# Metadata\n{line}\n")
+    assert time.monotonic() - started < 1.0
+
+
 # -- in the index --------------------------------------------------------------------------------
 
 
@@ -188,3 +198,26 @@ def test_nested_properties_are_found_by_value_and_by_key_value(tmp_path: Path) -
         assert [h.path for h in queries.search(item.conn, "status: in-progress")] == [
             "data/run.csv"
         ]
+
+
+def test_a_sidecar_alias_names_a_note_and_is_searchable_text_of_an_attachment(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "Run 3.md": "Prose\n",
+        ".Run 3.md.md": "# Metadata\nAliases: Training run, run three\n",
+        "data/loss.csv": "a\n",
+        "data/.loss.csv.json": '{"aliases": ["Loss table"]}',
+        "Note.md": "See [[Training run]], [[run three]] and [[Loss table]].\n",
+    }
+    with indexed(tmp_path, files) as item:
+        rows = item.conn.execute(
+            "SELECT l.target, l.status, t.path FROM link l"
+            " LEFT JOIN file_metadata t ON t.id = l.target_id ORDER BY l.start_char"
+        ).fetchall()
+        assert rows == [
+            ("Training run", "resolved", "Run 3.md"),
+            ("run three", "resolved", "Run 3.md"),
+            ("Loss table", "broken", None),  # as in Obsidian, only notes have aliases
+        ]
+        assert [h.path for h in queries.search(item.conn, "loss table")][0] == "data/loss.csv"

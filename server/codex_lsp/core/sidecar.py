@@ -34,7 +34,8 @@ LIST_KEYS = frozenset({"tags", "tag", "aliases", "alias"})
 # A ``# Metadata`` heading (any level), then ``Key: Value`` lines up to the next heading.
 _METADATA_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+metadata[ \t]*#*[ \t]*$", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
-_KEY_VALUE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?([^\s:][^:]{0,199}?)[ \t]*:[ \t]*(.*?)[ \t]*$")
+# The key is bounded and the value taken whole (stripped after): linear in the line's length.
+_KEY_VALUE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?([^\s:][^:]{0,199}?)[ \t]*:(.*)$")
 _ZERO = Range(Position(0, 0), Position(0, 0))
 
 
@@ -195,7 +196,7 @@ def metadata_block(text: str) -> dict[str, Any]:
         match = _KEY_VALUE.match(line)
         if match is None:
             continue
-        key, value = match.group(1).strip().lower(), match.group(2)
+        key, value = match.group(1).strip().lower(), match.group(2).strip()
         if key in LIST_KEYS:
             found[key] = [item.strip() for item in value.split(",") if item.strip()]
         else:

@@ -148,7 +148,7 @@ def prepare_file(
     tag_rows += [(file_id, t, "metadata", None, None, None, None) for t in meta.metadata_tags]
     search_text = f"{body}\n{METADATA_MARK}{meta.metadata_text}" if meta.metadata_text else body
     title = meta.title or name
-    aliases = meta.aliases
+    aliases = meta.aliases if stat.is_note else ()  # links name attachments by file name only
     file_row = (
         file_id,
         stat.path,
