@@ -220,4 +220,4 @@ def test_a_sidecar_alias_names_a_note_and_is_searchable_text_of_an_attachment(
             ("run three", "resolved", "Run 3.md"),
             ("Loss table", "broken", None),  # as in Obsidian, only notes have aliases
         ]
-        assert [h.path for h in queries.search(item.conn, "loss table")][0] == "data/loss.csv"
+        assert queries.search(item.conn, "loss table")[0].path == "data/loss.csv"
