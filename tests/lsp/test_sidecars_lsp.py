@@ -29,21 +29,29 @@ def open_sidecar(lab: Session, rel: str, text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("rel", "text", "line"),
+    ("rel", "text", "line", "code"),
     [
-        (SIDECAR, '{\n  "instrument": "QuantStudio 5",\n  oops\n}\n', 2),
-        ("data/.qpcr-run-07.csv.xml", "<metadata>\n  <title>Run</title>\n</metadta>\n", 2),
-        ("data/.gel-2026-03-05.png.md", "---\ntags: [gel\n---\n", 2),
+        (SIDECAR, '{\n  "instrument": "QuantStudio 5",\n  oops\n}\n', 2, "sidecar-invalid"),
+        (
+            "data/.qpcr-run-07.csv.xml",
+            "<metadata>\n  <title>Run</title>\n</metadta>\n",
+            2,
+            "sidecar-invalid",
+        ),
+        # Open, a Markdown sidecar is a note: its frontmatter problem is the note's, once.
+        ("data/.gel-2026-03-05.png.md", "---\ntags: [gel\n---\n", 2, "yaml-invalid"),
     ],
 )
-async def test_a_broken_open_sidecar_is_a_warning_on_it_until_fixed(
-    lab: Session, rel: str, text: str, line: int
+async def test_a_broken_open_sidecar_is_a_problem_on_it_until_fixed(
+    lab: Session, rel: str, text: str, line: int, code: str
 ) -> None:
     uri = open_sidecar(lab, rel, text)
     try:
-        found = await lab.wait_for_diagnostics(uri, lambda f: "sidecar-invalid" in codes(f))
-        (problem,) = [d for d in found if d.code == "sidecar-invalid"]
-        assert problem.severity == types.DiagnosticSeverity.Warning
+        found = await lab.wait_for_diagnostics(uri, lambda f: code in codes(f))
+        (problem,) = [d for d in found if d.code in ("sidecar-invalid", "yaml-invalid")]
+        assert problem.code == code
+        if code == "sidecar-invalid":
+            assert problem.severity == types.DiagnosticSeverity.Warning
         assert problem.range.start.line == line
         lab.change(
             uri,
@@ -51,7 +59,7 @@ async def test_a_broken_open_sidecar_is_a_warning_on_it_until_fixed(
                 rel.rsplit(".", 1)[-1]
             ],
         )
-        await lab.wait_for_diagnostics(uri, lambda f: "sidecar-invalid" not in codes(f))
+        await lab.wait_for_diagnostics(uri, lambda f: code not in codes(f))
     finally:
         lab.close(uri)
 

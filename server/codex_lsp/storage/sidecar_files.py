@@ -54,11 +54,12 @@ def read_sidecar_files(
 def sidecar_text_problems(
     conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
 ) -> list[NoteProblem]:
-    """The problems of an open sidecar's current text (a problem provider of diagnostics;
-    nothing for any other file): the same check as indexing, on the buffer."""
-    if sidecar_owner(rel) is None:
-        return []
-    _, problem = read_sidecar(rel.rsplit(".", 1)[-1].lower(), text)
+    """The problems of an open JSON or XML sidecar's current text (a problem provider of
+    diagnostics; nothing for any other file): the same check as indexing, on the buffer."""
+    kind = rel.rsplit(".", 1)[-1].lower()
+    if sidecar_owner(rel) is None or kind == "md":
+        return []  # an open Markdown sidecar is a note: its bad frontmatter is ``yaml-invalid``
+    _, problem = read_sidecar(kind, text)
     if problem is None:
         return []
     setting = setting_for_code(problem.code)
