@@ -1,22 +1,18 @@
 """Read the sidecars of one file from disk (``.NAME.json/.xml/.md``, docs/attachments.md).
 
 Their problems belong to the sidecar itself (``check`` and the editor show them there), with
-the owner's row in the index, so that they go when the owner is indexed again.
+the owner's row in the index, so that they go when the owner is indexed again. Imported by
+the index's worker processes: nothing heavier than the sidecar parser.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-import sqlite3
 from typing import Any
 
 from ..core.model import Position, Problem, Range, Severity
-from ..core.problems import NoteProblem, setting_for_code
-from ..core.resolve import Catalog
-from ..core.schema.check import sidecar_owner
 from ..core.sidecar import read_sidecar
-from .notebooks import Notebook
 
 _ZERO = Range(Position(0, 0), Position(0, 0))
 
@@ -49,21 +45,6 @@ def read_sidecar_files(
             problems.append((rel, problem))
         found[kind] = metadata
     return found, problems
-
-
-def sidecar_text_problems(
-    conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
-) -> list[NoteProblem]:
-    """The problems of an open JSON or XML sidecar's current text (a problem provider of
-    diagnostics; nothing for any other file): the same check as indexing, on the buffer."""
-    kind = rel.rsplit(".", 1)[-1].lower()
-    if sidecar_owner(rel) is None or kind == "md":
-        return []  # an open Markdown sidecar is a note: its bad frontmatter is ``yaml-invalid``
-    _, problem = read_sidecar(kind, text)
-    if problem is None:
-        return []
-    setting = setting_for_code(problem.code)
-    return [NoteProblem(problem.code, problem.message, problem.range, setting, problem.severity)]
 
 
 def orphaned_sidecar(sidecar: str, owner: str) -> tuple[str, str, str, str]:
