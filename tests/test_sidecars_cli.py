@@ -124,3 +124,26 @@ def test_mv_refuses_when_the_sidecars_new_name_is_taken(tmp_path: Path, cache_ho
     assert result.returncode == 2
     assert "data/.new.csv.json already exists" in result.stderr
     assert (root / "data/run.csv").exists()
+
+
+def test_rename_tag_renames_it_in_the_json_sidecar_of_a_note(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    root = write_notebook(
+        tmp_path / "nb",
+        {
+            "Run.md": "Text #ml\n",
+            ".Run.md.json": '{"tags": ["ml", "ml/cnn", "other"]}',
+            "Plain.md": "No tags\n",
+            ".Plain.md.json": '{"tags": ["ml"]}',
+        },
+    )
+    result = cli("rename", "tag", root, "ml", "learning", cache=cache_home)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((root / ".Run.md.json").read_text(encoding="utf-8"))["tags"] == [
+        "learning",
+        "learning/cnn",
+        "other",
+    ]
+    assert json.loads((root / ".Plain.md.json").read_text(encoding="utf-8"))["tags"] == ["learning"]
+    assert (root / "Run.md").read_text(encoding="utf-8") == "Text #learning\n"

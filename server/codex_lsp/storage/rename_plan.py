@@ -427,9 +427,7 @@ class RenamePlanner:
                     Position(start.line, column + utf16_len(tag.name[: len(old)])),
                 )
                 source.edit(plan, prefix, new)
-        for rel in queries.files_with_tags(self.conn, [old], True):
-            if is_note_name(rel):
-                continue
+        for rel in queries.files_with_tags(self.conn, [old], True):  # notes' sidecars too
             folder, name = posixpath.split(rel)
             sidecar = posixpath.join(folder, f".{name}.json")
             try:
