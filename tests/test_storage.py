@@ -511,13 +511,22 @@ def test_sidecar_removal_via_update_paths(open_indexer: Indexer, lab_notebook: P
     assert properties(conn, "data/qpcr-run-07.csv") == {}
 
 
-def test_invalid_sidecar_is_reported(open_indexer: Indexer, lab_notebook: Path) -> None:
+def test_invalid_sidecar_is_reported_on_the_sidecar(
+    open_indexer: Indexer, lab_notebook: Path
+) -> None:
     write(lab_notebook, "data/.gel-2026-03-05.png.json", "{not json")
     write(lab_notebook, "data/.qpcr-run-07.csv.xml", "<unclosed>")
+    write(lab_notebook, "data/.qpcr-run-07.csv.md", "---\na: [\n---\n")
     open_indexer.index()
     conn = open_indexer.conn
-    assert problem_codes(conn, "data/gel-2026-03-05.png") == ["sidecar-invalid"]
-    assert problem_codes(conn, "data/qpcr-run-07.csv") == ["sidecar-invalid"]
+    assert problem_codes(conn, "data/.gel-2026-03-05.png.json") == ["sidecar-invalid"]
+    assert problem_codes(conn, "data/.qpcr-run-07.csv.xml") == ["sidecar-invalid"]
+    assert problem_codes(conn, "data/.qpcr-run-07.csv.md") == ["sidecar-invalid"]
+    assert problem_codes(conn, "data/qpcr-run-07.csv") == []
+    (line,) = conn.execute(
+        "SELECT start_line FROM problem WHERE path = 'data/.qpcr-run-07.csv.md'"
+    ).fetchone()
+    assert line == 2  # where the YAML stops, not the top of the file
     assert properties(conn, "data/qpcr-run-07.csv")["instrument"] == "QuantStudio 5"
 
 

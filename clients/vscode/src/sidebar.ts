@@ -19,6 +19,7 @@ import {
   type OutgoingLink,
   parentTags,
   shownCount,
+  tagIcon,
   type TagCount,
   type TagNode,
 } from './sidebarModel';
@@ -32,6 +33,8 @@ export interface TreeSnapshot {
   tooltip?: string;
   command?: string;
   arguments?: unknown[];
+  /** The icon: `theme-icon-id` or `theme-icon-id theme-color-id`, or an image's URI. */
+  icon?: string;
   children: TreeSnapshot[];
 }
 
@@ -51,10 +54,21 @@ export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, pare
       tooltip: typeof item.tooltip === 'string' ? item.tooltip : undefined,
       command: item.command?.command,
       arguments: item.command?.arguments,
+      icon: iconText(item.iconPath),
       children: expandable && depth < 4 ? await snapshotTree(provider, child, depth + 1) : [],
     });
   }
   return out;
+}
+
+function iconText(icon: vscode.TreeItem['iconPath']): string | undefined {
+  if (icon instanceof vscode.ThemeIcon) {
+    // A ThemeColor keeps its id in a field that @types/vscode does not declare.
+    const color = (icon.color as { id?: string } | undefined)?.id;
+    return color ? `${icon.id} ${color}` : icon.id;
+  }
+  if (icon instanceof vscode.Uri) return icon.toString(true);
+  return undefined;
 }
 
 function openCommand(uri: string, range?: LspRange): vscode.Command {
@@ -357,7 +371,8 @@ export class TagsView extends View<TagsNode> {
     if (element.kind === 'tag') {
       const item = new vscode.TreeItem(`#${element.node.name}`, vscode.TreeItemCollapsibleState.Collapsed);
       item.description = String(shownCount(element.node, this.nested));
-      item.iconPath = new vscode.ThemeIcon('tag');
+      item.iconPath = tagIconPath(element.node.color);
+      if (element.node.description) item.tooltip = element.node.description;
       item.id = `tag:${element.node.name}`;
       return item;
     }
@@ -368,6 +383,13 @@ export class TagsView extends View<TagsNode> {
     item.command = openCommand(element.uri);
     return item;
   }
+}
+
+/** The icon of a tag in the tree: the tag icon in its colour, or a circle of its colour. */
+function tagIconPath(color: string | undefined): vscode.ThemeIcon | vscode.Uri {
+  const icon = tagIcon(color);
+  if (icon && 'svg' in icon) return vscode.Uri.parse(`data:image/svg+xml;utf8,${encodeURIComponent(icon.svg)}`);
+  return new vscode.ThemeIcon('tag', icon ? new vscode.ThemeColor(icon.themeColor) : undefined);
 }
 
 /** The nested tag tree, with the count of every parent including its nested tags. */

@@ -6,10 +6,13 @@ import { type LspRange, plural } from './model';
 
 // -- tags ---------------------------------------------------------------------------------------
 
-/** One row of `codex.tags`. */
+/** One row of `codex.tags`: with the tag's meaning from `.codex/config.yaml` `tags:`, if any. */
 export interface TagCount {
   name: string;
   count: number;
+  description?: string;
+  /** A theme colour name (red, orange, yellow, green, blue, purple) or `#rrggbb`. */
+  color?: string;
 }
 
 /** A tag in the nested tree: `assay` holds `assay/pcr` and `assay/qpcr`. */
@@ -24,6 +27,8 @@ export interface TagNode {
    */
   count: number;
   children: TagNode[];
+  description?: string;
+  color?: string;
 }
 
 /**
@@ -42,10 +47,17 @@ export function buildTagTree(tags: readonly TagCount[]): TagNode[] {
     (slash < 0 ? roots : nodeFor(name.slice(0, slash)).children).push(node);
     return node;
   };
+  const clean = (name: string): string => name.replace(/^#/, '').replace(/^\/+|\/+$/g, '');
   for (const tag of tags) {
-    const name = tag.name.replace(/^#/, '').replace(/^\/+|\/+$/g, '');
-    if (!name) continue;
+    const name = clean(tag.name);
+    if (!name || tag.count <= 0) continue; // a tag of the table that no note carries
     nodeFor(name).count += tag.count;
+  }
+  for (const tag of tags) {
+    const node = byName.get(clean(tag.name));
+    if (!node) continue;
+    node.description ??= tag.description;
+    node.color ??= tag.color;
   }
   const sort = (nodes: TagNode[]): void => {
     nodes.sort((a, b) => a.segment.localeCompare(b.segment, undefined, { sensitivity: 'base' }) || a.segment.localeCompare(b.segment));
@@ -53,6 +65,23 @@ export function buildTagTree(tags: readonly TagCount[]): TagNode[] {
   };
   sort(roots);
   return roots;
+}
+
+/** The theme colours a tag's colour may name (VS Code's `charts.*`). */
+const CHART_COLORS = new Set(['red', 'orange', 'yellow', 'green', 'blue', 'purple']);
+
+/**
+ * How a tag's colour is drawn: a theme colour id for a named colour, a coloured circle (SVG) for
+ * `#rgb`/`#rrggbb`; undefined for no or an unknown colour (the plain tag icon).
+ */
+export function tagIcon(color: string | undefined): { themeColor: string } | { svg: string } | undefined {
+  if (!color) return undefined;
+  const lower = color.toLowerCase();
+  if (CHART_COLORS.has(lower)) return { themeColor: `charts.${lower}` };
+  if (!/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/.test(lower)) return undefined;
+  return {
+    svg: `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><circle cx="8" cy="8" r="5" fill="${lower}"/></svg>`,
+  };
 }
 
 /** Every node of the tree, parents before their children. */

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..core.attach_names import DEFAULT_FOLDER
+from ..core.lfs import DEFAULT_MAX_KB
 
 EXIT_USAGE = 2
 DEBUG_HELP = "show the traceback of a failure (otherwise one line on standard error)"
@@ -112,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="also report ambiguous links that resolve to a same-folder or shortest-path match",
+    )
+    check.add_argument(
+        "--max-size-kb",
+        type=positive_int,
+        default=DEFAULT_MAX_KB,
+        metavar="KB",
+        help="binaries larger than this that git tracks outside Git LFS are reported "
+        f"(default {DEFAULT_MAX_KB}, as codex.git.autoCommitMaxSizeKb)",
     )
 
     history = sub.add_parser(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from ..core.textpos import utf16_offset
 from ..storage import queries
+from ..storage.large_files import large_binaries_outside_lfs
+from ..storage.tag_meanings import tag_listing, tag_table
 from ..storage.workspace import IndexedNotebook, indexed_notebooks, init_notebook
 from .progress import ProgressBar
 
@@ -30,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
             return _search(notebooks, base, args)
         if args.command == "tags":
             return _tags(notebooks, args.json)
-        return _check(notebooks, base, args.json or args.format == "json", args.strict)
+        as_json = args.json or args.format == "json"
+        return _check(notebooks, base, as_json, args.strict, args.max_size_kb * 1024)
 
 
 def _shown(item: IndexedNotebook, base: Path, path: str) -> str:
@@ -131,31 +134,35 @@ def _marked(hit: queries.SearchHit) -> str:
 
 
 def _tags(notebooks: list[IndexedNotebook], as_json: bool) -> int:
-    counts: dict[str, int] = {}
-    for item in notebooks:
-        for tag in queries.list_tags(item.conn):
-            counts[tag.name] = counts.get(tag.name, 0) + tag.count
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+    rows = tag_listing(
+        (tag for item in notebooks for tag in queries.list_tags(item.conn)),
+        [tag_table(item.notebook) for item in notebooks],
+    )
     if as_json:
-        print(
-            json.dumps(
-                {"tags": [{"name": n, "count": c} for n, c in ordered]},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        print(json.dumps({"tags": rows}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    width = max((len(n) for n, _ in ordered), default=0)
-    for name, count in ordered:
-        print(f"#{name:<{width}}  {count}")
+    width = max((len(row["name"]) for row in rows), default=0)
+    digits = max((len(str(row["count"])) for row in rows), default=0)
+    for row in rows:
+        meaning = "  ".join(v for v in (row.get("color"), row.get("description")) if v)
+        if meaning:
+            print(f"#{row['name']:<{width}}  {row['count']:<{digits}}  {meaning}")
+        else:
+            print(f"#{row['name']:<{width}}  {row['count']}")
     return EXIT_OK
 
 
-def _check(notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: bool) -> int:
+def _check(
+    notebooks: list[IndexedNotebook], base: Path, as_json: bool, strict: bool, max_bytes: int
+) -> int:
     found = [
         (issue, item)
         for item in notebooks
-        for issue in queries.check(item.conn, strict=strict)
+        for issue in sorted(
+            queries.check(item.conn, strict=strict)
+            + large_binaries_outside_lfs(item.conn, item.notebook.root, max_bytes),
+            key=lambda i: (i.path, i.line, i.character, i.code),
+        )
         if _under(item.notebook.root / issue.path, base)
     ]
     errors = sum(1 for issue, _ in found if issue.severity == "error")

@@ -83,6 +83,8 @@ def _move(item: IndexedNotebook, old_path: Path, new_path: Path) -> Plan:
     planner = RenamePlanner(item.conn, item.notebook.root)
     plan = planner.moves(planner.files_moved(old, new))
     plan.moves.append(_checked_move(item, old, new))
+    if not old_path.is_dir():
+        plan.moves += planner.sidecar_moves(Move(old, new))
     return plan
 
 
@@ -113,6 +115,7 @@ def _in_note(item: IndexedNotebook, args: argparse.Namespace) -> Plan:
             raise Refused(f"{move.new} already exists")
         plan = planner.note(move.old, move.new)
         plan.moves.append(_checked_move(item, move.old, move.new))
+        plan.moves += planner.sidecar_moves(move)
         return plan
     if args.kind == "heading":
         number = heading_for_anchor(heading_keys(source.note.headings), read_anchor(args.old))

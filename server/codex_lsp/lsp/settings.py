@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.attach_names import DEFAULT_FOLDER
+from ..core.lfs import DEFAULT_MAX_KB
 from .periodic_settings import PeriodicSettings, parse_periodic
 
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
@@ -43,7 +44,7 @@ class Settings:
     code_lens_history: bool = True
     git_auto_commit: bool = False
     git_auto_commit_delay_ms: int = 3000
-    git_auto_commit_max_kb: int = 1024
+    git_auto_commit_max_kb: int = DEFAULT_MAX_KB
     watcher: str = "auto"
     debounce_ms: int = 300
     log_level: str = "warning"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from ..core.tag_table import TagMeaning, parse_tag_table
+
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 CONFIG_TEMPLATE = """\
@@ -22,6 +24,11 @@ exclude: []
 
 # Notes larger than this many bytes are recorded but not parsed.
 max_file_size: 5242880
+
+# What tags stand for: a description and a colour (red, orange, yellow, green, blue,
+# purple or #rrggbb), shown by hovers, completion, the Tags tree and `codex-lsp tags`.
+tags: {}
+#  experiment: {description: A bench experiment, color: blue}
 """
 
 
@@ -31,6 +38,8 @@ class NotebookConfig:
 
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    tags: dict[str, TagMeaning] = field(default_factory=dict, compare=False)
+    """The tag table, keyed by folded tag name (core/tag_table.py)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -64,6 +73,8 @@ def load_config(codex_dir: Path) -> NotebookConfig:
     if not isinstance(max_size, int) or isinstance(max_size, bool) or max_size <= 0:
         warnings.append(f"{path}: 'max_file_size' must be a positive integer; default used")
         max_size = DEFAULT_MAX_FILE_SIZE
-    known = {"exclude", "max_file_size"}
+    tags, tag_warnings = parse_tag_table(raw.get("tags"))
+    warnings.extend(f"{path}: {warning}" for warning in tag_warnings)
+    known = {"exclude", "max_file_size", "tags"}
     warnings.extend(f"{path}: unknown key '{key}' ignored" for key in raw if key not in known)
-    return NotebookConfig(exclude, max_size, tuple(warnings))
+    return NotebookConfig(exclude, max_size, tags, tuple(warnings))

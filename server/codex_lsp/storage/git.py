@@ -28,6 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from ..core.history import unified_diff
+from ..core.lfs import lfs_pointer, pointer_text
 
 log = logging.getLogger(__name__)
 
@@ -461,11 +462,14 @@ class Repository:
         raise GitError(f"{rel} does not exist in commit {commit[:12]}")
 
     def text_at(self, commit: str, path: str) -> str:
-        """The content of ``path`` in ``commit`` as it would be checked out (filters applied)."""
+        """The content of ``path`` in ``commit`` as it would be checked out (filters applied);
+        for a version stored in Git LFS, what its pointer says (never the content)."""
+        _, stored, _ = self.run("cat-file", "blob", f"{commit}:{path}")
+        pointer = lfs_pointer(stored)
+        if pointer is not None:
+            return pointer_text(pointer, path)
         status, out, _ = self.run("cat-file", "--filters", f"{commit}:{path}", check=False)
-        if status != 0:
-            _, out, _ = self.run("cat-file", "blob", f"{commit}:{path}")
-        return _decode(out)
+        return _decode(out if status == 0 else stored)
 
     def show(self, rel: str, rev: str) -> tuple[str, str, str]:
         """(commit, path then, text) of the file now at ``rel`` in commit ``rev``."""

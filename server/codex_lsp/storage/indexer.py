@@ -46,6 +46,7 @@ from .notebooks import Notebook
 from .reader import PreparedFile, Row, prepare_batch, prepare_file, unpack_batch
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
 from .schema_store import safe_sync
+from .sidecar_files import orphaned_sidecar
 from .streaming_links import StreamingLinks, ask
 from .writer import InlineWriter, ThreadWriter, Writer
 
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 SQL_BATCH = 500
 PARALLEL_MIN_FILES = 400
 WORKER_CHUNK = 100
@@ -533,6 +534,10 @@ class Indexer:
         self.conn.executemany(
             "INSERT INTO problem (file_id, path, code, severity, message) VALUES (?,?,?,?,?)",
             [(None, path, "scan", "warning", message) for path, message in scan.problems],
+        )
+        self.conn.executemany(
+            "INSERT INTO problem (file_id, path, code, severity, message) VALUES (?,?,?,?,?)",
+            [(None, *orphaned_sidecar(sidecar, owner)) for sidecar, owner in scan.orphans],
         )
 
     # -- links ---------------------------------------------------------------------------

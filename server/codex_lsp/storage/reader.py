@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..core.metadata import indexed
 from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
 from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK, folded_text
-from ..core.sidecar import merge_metadata, parse_sidecar
+from ..core.sidecar import merge_metadata
 from ..core.syntax import is_note_name, split_target
 from .scanner import FileStat
+from .sidecar_files import read_sidecar_files
 
 _ZERO = Range(Position(0, 0), Position(0, 0))
 _PROPERTIES_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
@@ -131,22 +133,23 @@ def prepare_file(
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
-    sidecars, problems = _read_sidecars(os.path.dirname(absolute), stat.sidecars, max_size)
+    sidecars, sidecar_problems = read_sidecar_files(str(root), stat.path, stat.sidecars, max_size)
+    problems: list[Problem] = []
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
-    aliases = note.aliases if note else ()
     if note is not None:
-        title = note.title
-        tag_names = note.tag_names
+        meta = indexed(properties, note.title, note.tag_names, note.aliases)
         tag_rows = [(file_id, t.name, t.source.value, *range_cols(t.range)) for t in note.tags]
-        extra = _metadata_text(properties)
-        search_text = f"{note.body}\n{METADATA_MARK}{extra}" if extra else note.body
+        tag_names = [*note.tag_names, *meta.metadata_tags]
+        body = note.body
     else:
-        title = strip_note_suffix(name) if stat.is_note else name
-        tag_names = _metadata_tags(properties)
-        tag_rows = [(file_id, t, "metadata", None, None, None, None) for t in tag_names]
-        search_text = METADATA_MARK + _metadata_text(properties)
+        meta = indexed(properties, strip_note_suffix(name) if stat.is_note else None)
+        tag_rows, tag_names, body = [], list(meta.metadata_tags), ""
+    tag_rows += [(file_id, t, "metadata", None, None, None, None) for t in meta.metadata_tags]
+    search_text = f"{body}\n{METADATA_MARK}{meta.metadata_text}" if meta.metadata_text else body
+    title = meta.title or name
+    aliases = meta.aliases if stat.is_note else ()  # links name attachments by file name only
     file_row = (
         file_id,
         stat.path,
@@ -178,10 +181,10 @@ def prepare_file(
         block_rows=[(file_id, b.id, *range_cols(b.range)) for b in (note.blocks if note else ())],
         tag_rows=tag_rows,
         problem_rows=[
-            (file_id, stat.path, p.code, p.severity.value, p.message, *range_cols(p.range))
-            for p in problems
+            (file_id, path, p.code, p.severity.value, p.message, *range_cols(p.range))
+            for path, p in [*((stat.path, p) for p in problems), *sidecar_problems]
         ],
-        search_row=_search_row(file_id, stat, title, aliases, search_text, tag_names),
+        search_row=_search_row(file_id, stat, meta.title, aliases, search_text, tag_names),
         links=[_link_row(link) for link in note.links] if note else [],
     )
 
@@ -199,8 +202,6 @@ def _search_row(
     folder, name = posixpath.split(stat.path)
     if stat.is_note:
         name = strip_note_suffix(name)
-    else:
-        title = ""  # an attachment's title is its file name
     alias_text = "\n".join(aliases)
     tag_text = " ".join(tag_names)
     folded = folded_text(name, folder, title, alias_text, search_text, tag_text)
@@ -310,47 +311,3 @@ def unpack_batch(data: bytes) -> list[PreparedFile]:
     """The prepared files that :func:`pack_batch` packed."""
     return [PreparedFile(FileStat(*item[0]), *item[1:]) for item in marshal.loads(data)]
 
-
-def _metadata_tags(properties: dict[str, Any]) -> list[str]:
-    value = properties.get("tags", properties.get("tag"))
-    if isinstance(value, str):
-        value = value.replace(",", " ").split()
-    if not isinstance(value, list):
-        return []
-    return list(dict.fromkeys(str(v).lstrip("#") for v in value if str(v).strip("# ")))
-
-
-def _metadata_text(properties: dict[str, Any]) -> str:
-    """String values of metadata (besides title and tags), so that they are searchable."""
-    return " ".join(
-        str(v)
-        for k, v in properties.items()
-        if k not in ("title", "tags", "tag") and isinstance(v, (str, int, float))
-    )
-
-
-def _read_sidecars(
-    folder: str, sidecars: tuple[str, ...], max_size: int
-) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
-    """The metadata of each sidecar; one larger than ``max_size`` bytes (as a note) is not read."""
-    found: dict[str, dict[str, Any]] = {}
-    problems: list[Problem] = []
-    for name in sidecars:
-        kind = name.rsplit(".", 1)[-1]
-        try:
-            with open(os.path.join(folder, name), "rb") as file:
-                data = file.read(max_size + 1)
-        except OSError as exc:
-            problems.append(
-                Problem("sidecar-unreadable", f"{name}: {exc.strerror}", _ZERO, Severity.WARNING)
-            )
-            continue
-        if len(data) > max_size:
-            message = f"{name}: larger than {max_size} bytes; not read"
-            problems.append(Problem("sidecar-invalid", message, _ZERO, Severity.WARNING))
-            continue
-        metadata, error = parse_sidecar(kind, data.decode("utf-8", "replace"))
-        if error:
-            problems.append(Problem("sidecar-invalid", f"{name}: {error}", _ZERO, Severity.WARNING))
-        found[kind] = metadata
-    return found, problems

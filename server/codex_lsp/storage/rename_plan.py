@@ -37,6 +37,7 @@ from ..core.syntax import is_note_name
 from ..core.textpos import LineIndex, utf16_len
 from . import lookups, queries
 from .catalog import SqlCatalog
+from .scanner import sidecar_names
 
 
 class Refused(Exception):
@@ -293,7 +294,27 @@ class RenamePlanner:
                 source.edit(own, *title)
                 plan.merge(own)
         plan.moves.append(move)
+        plan.moves += self.sidecar_moves(move)
         return plan
+
+    def sidecar_moves(self, move: Move) -> list[Move]:
+        """The moves of the sidecars of a moved file (``.NAME.json/.xml/.md`` next to it) that
+        exist, to the names of its new path; refuses a sidecar name taken there. A folder's
+        sidecars move with it: nothing to add."""
+        found = []
+        old_folder, old_name = posixpath.split(move.old)
+        new_folder, new_name = posixpath.split(move.new)
+        for old_sidecar, new_sidecar in zip(
+            sidecar_names(old_name), sidecar_names(new_name), strict=True
+        ):
+            before = posixpath.join(old_folder, old_sidecar)
+            if not (self.root / before).is_file():
+                continue
+            after = posixpath.join(new_folder, new_sidecar)
+            if (self.root / after).exists() and after.lower() != before.lower():
+                raise Refused(f"{after} already exists (the sidecar of {move.old} moves there)")
+            found.append(Move(before, after))
+        return found
 
     def note(self, old: str, new: str) -> Plan:
         """Edits to every link that leads to note ``old`` so that it leads to ``new``, and to
@@ -406,9 +427,7 @@ class RenamePlanner:
                     Position(start.line, column + utf16_len(tag.name[: len(old)])),
                 )
                 source.edit(plan, prefix, new)
-        for rel in queries.files_with_tags(self.conn, [old], True):
-            if is_note_name(rel):
-                continue
+        for rel in queries.files_with_tags(self.conn, [old], True):  # notes' sidecars too
             folder, name = posixpath.split(rel)
             sidecar = posixpath.join(folder, f".{name}.json")
             try:

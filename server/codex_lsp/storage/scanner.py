@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..core.sidecar import described_file
 from ..core.syntax import is_note_name
 from .config import NotebookConfig
 from .notebooks import SKIPPED_DIRS, Notebook, is_notebook_root, really_inside
@@ -41,6 +42,8 @@ class ScanResult:
 
     files: dict[str, FileStat] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    orphans: list[tuple[str, str]] = field(default_factory=list)
+    """(sidecar, the path of the file it describes) of each sidecar whose file is gone."""
 
 
 def sidecar_names(name: str) -> tuple[str, ...]:
@@ -105,6 +108,8 @@ def scan_notebook(notebook: Notebook, config: NotebookConfig) -> ScanResult:
         if prefix and any(e.name == ".gitignore" for e in entries):
             ignore.add_gitignore(Path(folder), prefix)
         hidden = {e.name for e in entries if e.name.startswith(".")}
+        if hidden:
+            _find_orphans(prefix, hidden, {e.name for e in entries}, result)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -135,6 +140,15 @@ def scan_notebook(notebook: Notebook, config: NotebookConfig) -> ScanResult:
                     continue
                 _add_file(entry, rel, hidden, result)
     return result
+
+
+def _find_orphans(prefix: str, hidden: set[str], names: set[str], result: ScanResult) -> None:
+    """Record the sidecars of a folder whose described file is not in it."""
+    for name in sorted(hidden):
+        owner = described_file(name)
+        if owner is not None and owner not in names:
+            join = f"{prefix}/" if prefix else ""
+            result.orphans.append((join + name, join + owner))
 
 
 def _symlink_ok(path: str, real_root: str, rel: str, result: ScanResult) -> bool:

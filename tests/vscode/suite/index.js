@@ -551,6 +551,30 @@ test('sidebar: Tags is the tree of nested tags with counts; a tag lists its note
   await closeAll();
 });
 
+test('sidebar: Tags colours each tag as the tag table of .codex/config.yaml says', async () => {
+  const config = path.join(root(), '.codex', 'config.yaml');
+  const original = fs.readFileSync(config, 'utf8');
+  const table = '\ntags:\n  assay: {description: Any assay run at the bench, color: green}\n  assay/pcr: {color: "#2a9d8f"}\n';
+  try {
+    fs.writeFileSync(config, original + table);
+    await vscode.commands.executeCommand('codex.refreshSidebar');
+    const tree = await waitFor('#assay in green', async () => {
+      const items = await api.tree('tags');
+      return items.find((i) => i.label === '#assay')?.icon === 'tag charts.green' ? items : undefined;
+    });
+    const assay = tree.find((i) => i.label === '#assay');
+    log(`tags: ${tree.map((i) => `${i.label} [${i.icon}]`).join(', ')}`);
+    assert.equal(assay.tooltip, 'Any assay run at the bench');
+    const pcr = assay.children.find((c) => c.label === '#assay/pcr');
+    assert.ok(pcr.icon.startsWith('data:image/svg+xml'), pcr.icon);
+    assert.ok(pcr.icon.includes('fill="%232a9d8f"'), pcr.icon);
+    assert.equal(tree.find((i) => i.label === '#experiment').icon, 'tag', 'a tag without a colour keeps the plain icon');
+  } finally {
+    fs.writeFileSync(config, original);
+    await vscode.commands.executeCommand('codex.refreshSidebar');
+  }
+});
+
 test('sidebar: History lists the revisions of the active note, opens one and a diff', async () => {
   requireServerFeature('codex.history', 'codex.show');
   const commits = git('log', '--format=%H %s', '--', HISTORY_NOTE).trim().split('\n');

@@ -10,10 +10,39 @@ import {
   linkInContext,
   parentTags,
   shownCount,
+  tagIcon,
   tagPickRows,
 } from '../../src/sidebarModel';
 
 const range = (line: number, character = 0) => ({ start: { line, character }, end: { line, character: character + 5 } });
+
+describe('tags with meaning', () => {
+  test('a tag keeps its description and colour; a tag no note carries makes no node', () => {
+    const roots = buildTagTree([
+      { name: 'ml', count: 2, description: 'Machine learning', color: 'blue' },
+      { name: 'assay', count: 0, description: 'Any assay', color: 'green' },
+      { name: 'assay/qpcr', count: 3, color: '#2a9d8f' },
+      { name: 'unused', count: 0, description: 'Nobody' },
+    ]);
+    assert.deepEqual(
+      flattenTags(roots).map((n) => [n.name, n.description, n.color]),
+      [
+        ['assay', 'Any assay', 'green'],
+        ['assay/qpcr', undefined, '#2a9d8f'],
+        ['ml', 'Machine learning', 'blue'],
+      ],
+    );
+  });
+
+  test('a named colour is a theme colour, #rrggbb a circle, anything else the plain icon', () => {
+    assert.deepEqual(tagIcon('Blue'), { themeColor: 'charts.blue' });
+    const circle = tagIcon('#2A9D8F');
+    assert.ok(circle && 'svg' in circle && circle.svg.includes('fill="#2a9d8f"'));
+    assert.equal(tagIcon('chartreuse'), undefined);
+    assert.equal(tagIcon('#12"/><script>'), undefined);
+    assert.equal(tagIcon(undefined), undefined);
+  });
+});
 
 describe('tag tree', () => {
   const tags = [

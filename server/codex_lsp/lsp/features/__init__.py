@@ -45,6 +45,7 @@ from .new_notes import Templates
 from .refresh import Refresh
 from .rename import Rename
 from .schema import Schema
+from .sidecars import Sidecars
 from .symbols import Symbols
 from .sync import Sync
 from .view_properties import ViewProperties
@@ -67,6 +68,7 @@ FEATURES: tuple[type[Feature], ...] = (
     Views,
     History,
     Schema,
+    Sidecars,
     Refresh,
     ViewProperties,
     Attachments,

@@ -101,17 +101,19 @@ class Commands(Feature):
 
     @command("codex.tags")
     async def tags(self, *args: Any) -> list[dict[str, Any]]:
-        """``codex.tags``: every tag with its note count."""
+        """``codex.tags``: every tag with its note count, and its description and colour
+        from the notebook's tag table."""
         from ...storage import queries
+        from ...storage.tag_meanings import tag_listing, tag_table
 
-        counts: dict[str, int] = {}
-        for _, found in await self.each(queries.list_tags):
-            for tag in found:
-                counts[tag.name] = counts.get(tag.name, 0) + tag.count
-        return [
-            {"name": n, "count": c}
-            for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
-        ]
+        ls = self.server
+
+        def listed(service: NotebookService) -> Any:
+            notebook = service.notebook
+            return ls.read(service, lambda c: (queries.list_tags(c), tag_table(notebook)))
+
+        found = await asyncio.gather(*(listed(s) for s in ls.services.values()))
+        return tag_listing((tag for counts, _ in found for tag in counts), [t for _, t in found])
 
     @command("codex.searchTags")
     async def search_tags(self, *args: Any) -> list[dict[str, Any]]:

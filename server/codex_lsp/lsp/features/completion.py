@@ -28,6 +28,7 @@ from ...core.completion_rank import Completable, boosts_of, note_rows, shorten, 
 from ...core.fuzzy import FuzzyIndex, fuzzy_score
 from ...core.media import attachment_detail, images_first, is_image
 from ...core.resolve import resolve_link, strip_note_suffix
+from ...core.tag_table import TagMeaning, meaning_of, tag_detail, tag_documentation
 from ..convert import uri_to_path
 from ..feature import Feature, handles
 from ..periodic_notes import day_items
@@ -284,8 +285,13 @@ class Completion(Feature):
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             return await _anchor_items(ls, doc, shape, limit)
         if context.kind is CompletionKind.TAG:
-            tags = await ls.read(service, queries.list_tags)
-            return _tag_items(tags, context, params.position, limit)
+            from ...storage.tag_meanings import tag_table
+
+            notebook = service.notebook
+            tags, table = await ls.read(
+                service, lambda c: (queries.list_tags(c), tag_table(notebook))
+            )
+            return _tag_items(tags, table, context, params.position, limit)
         return await _path_items(ls, doc, context, params.position, limit)
 
     @handles(types.COMPLETION_ITEM_RESOLVE)
@@ -487,6 +493,7 @@ def _find_target(conn: sqlite3.Connection, target: str, source: str) -> str | No
 
 def _tag_items(
     tags: list[queries.TagCount],
+    table: dict[str, TagMeaning],
     context: CompletionContext,
     position: types.Position,
     limit: int,
@@ -499,7 +506,8 @@ def _tag_items(
         types.CompletionItem(
             label=tag.name,
             kind=types.CompletionItemKind.Keyword,
-            detail=f"{tag.count} file{'s' * (tag.count != 1)}",
+            detail=tag_detail(tag.count, meaning_of(table, tag.name)),
+            documentation=tag_documentation(meaning_of(table, tag.name)),
             sort_text=f"{rank:05d}",
             filter_text=tag.name,
             text_edit=types.TextEdit(edit_range, tag.name),

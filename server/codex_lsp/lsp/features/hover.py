@@ -39,9 +39,14 @@ class Hover(Feature):
         service = doc.service
         element = element_at(doc.note, core_position(params.position))
         if isinstance(element, TagOccurrence):
-            name = element.name
-            count = await ls.read(service, lambda conn: lookups.tag_file_count(conn, name))
-            text = f"**#{name}** — {count} note{'s' * (count != 1)}"
+            from ...core.tag_table import meaning_of, tag_hover_markdown
+            from ...storage.tag_meanings import tag_table
+
+            name, notebook = element.name, service.notebook
+            count, table = await ls.read(
+                service, lambda conn: (lookups.tag_file_count(conn, name), tag_table(notebook))
+            )
+            text = tag_hover_markdown(name, count, meaning_of(table, name))
             return types.Hover(
                 types.MarkupContent(types.MarkupKind.Markdown, text), lsp_range(element.range)
             )

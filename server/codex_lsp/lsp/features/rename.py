@@ -68,11 +68,21 @@ def _files_moved(conn: sqlite3.Connection, *, root: Path, old: str, new: str) ->
 
 
 def _moves(
-    conn: sqlite3.Connection, *, root: Path, buffers: dict[str, Buffer], moves: dict[str, str]
+    conn: sqlite3.Connection,
+    *,
+    root: Path,
+    buffers: dict[str, Buffer],
+    moves: dict[str, str],
+    renamed: dict[str, str],
 ) -> Plan:
+    from ...core.edits import Move
     from ...storage.rename_plan import RenamePlanner
 
-    return RenamePlanner(conn, root, buffers).moves(moves)
+    planner = RenamePlanner(conn, root, buffers)
+    plan = planner.moves(moves)
+    for old, new in renamed.items():  # files renamed themselves: their sidecars follow
+        plan.moves += planner.sidecar_moves(Move(old, new))
+    return plan
 
 
 async def _document(ls: CodexServer, uri: str) -> Document:
@@ -150,7 +160,7 @@ class Rename(Feature):
         from ...storage.rename_plan import Refused, checked
 
         ls = self.server
-        moves_by_root: dict[Path, tuple[NotebookService, dict[str, str]]] = {}
+        moves_by_root: dict[Path, tuple[NotebookService, dict[str, str], dict[str, str]]] = {}
         for renamed in params.files:
             try:
                 moved_from = await ls.confine(renamed.old_uri)
@@ -168,11 +178,19 @@ class Rename(Feature):
                 raise RequestFailed(str(exc)) from None
             old, root = moved_from.rel, service.notebook.root
             found = await ls.read(service, partial(_files_moved, root=root, old=old, new=new))
-            moves_by_root.setdefault(root, (service, {}))[1].update(found)
+            entry = moves_by_root.setdefault(root, (service, {}, {}))
+            entry[1].update(found)
+            if found.get(old) == new:  # a file, not a folder (whose sidecars move with it)
+                entry[2][old] = new
         changes: list[DocumentChange] = []
-        for root, (service, moves) in moves_by_root.items():
-            plan = await ls.read(
-                service, partial(_moves, root=root, buffers=buffers_of(ls, service), moves=moves)
-            )
+        for root, (service, moves, direct) in moves_by_root.items():
+            buffers = buffers_of(ls, service)
+            try:
+                plan = await ls.read(
+                    service,
+                    partial(_moves, root=root, buffers=buffers, moves=moves, renamed=direct),
+                )
+            except Refused as exc:
+                raise RequestFailed(str(exc)) from None
             changes.extend(document_changes(root, plan))
         return types.WorkspaceEdit(document_changes=changes) if changes else None
