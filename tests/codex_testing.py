@@ -6,6 +6,7 @@ same module name.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,3 +59,13 @@ def cli(
         cwd=cwd,
         timeout=120,
     )
+
+
+def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter holds after running ``code``."""
+    report = f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))"
+    script = f"import json, sys\n{code}\n{report}\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return list(json.loads(done.stdout))

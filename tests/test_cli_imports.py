@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from codex_testing import loaded_after
 
 # What parsing the command line (and ``--help``) must not load: the index, schema and views.
 HEAVY = (
@@ -19,17 +17,6 @@ HEAVY = (
 )
 
 
-def loaded_after(code: str) -> list[str]:
-    """The modules of HEAVY that a fresh interpreter holds after running ``code``."""
-    script = (
-        f"import json, sys\n{code}\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    return list(json.loads(done.stdout))
-
-
 def test_parsing_every_command_loads_none_of_them() -> None:
     code = (
         "from codex_lsp.cli.main import parse_args\n"
@@ -39,7 +26,7 @@ def test_parsing_every_command_loads_none_of_them() -> None:
         "             ['new', '.', '--title', 'x'], ['mentions', '.', 'n']):\n"
         "    parse_args(argv)\n"
     )
-    assert loaded_after(code) == []
+    assert loaded_after(code, HEAVY) == []
 
 
 def test_help_loads_no_command() -> None:
@@ -49,4 +36,4 @@ def test_help_loads_no_command() -> None:
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])\n"
     )
-    assert loaded_after(code) == []
+    assert loaded_after(code, HEAVY) == []

@@ -9,27 +9,12 @@ from pathlib import Path
 import pytest
 
 from codex_testing import cli
-from test_cli_transcripts import BLOCK, DOC, steps
+from test_cli_transcripts import run_console, section_blocks, steps
 
 SECTION = "## `mentions`"
 
 
-def section_blocks() -> tuple[dict[str, str], list[str]]:
-    """The files the section declares and its console blocks."""
-    text = DOC.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.index("\n## `", start + len(SECTION))
-    files: dict[str, str] = {}
-    consoles: list[str] = []
-    for kind, path, body in BLOCK.findall(text[start:end]):
-        if path:
-            files[path] = body
-        elif kind == "console":
-            consoles.append(body)
-    return files, consoles
-
-
-FILES, CONSOLES = section_blocks()
+FILES, CONSOLES = section_blocks(SECTION)
 
 
 def test_the_section_has_examples() -> None:
@@ -39,15 +24,7 @@ def test_the_section_has_examples() -> None:
 
 @pytest.mark.parametrize("console", CONSOLES)
 def test_doc_example_is_what_the_command_prints(tmp_path: Path, console: str) -> None:
-    work = tmp_path / "work"
-    for rel, text in FILES.items():
-        path = work / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (work / "nb" / ".codex").mkdir()
-    for args, expected in steps(console):
-        result = cli(*args, cache=tmp_path / "cache", cwd=work)
-        assert (result.returncode, result.stdout) == (0, expected), result.stderr
+    run_console(tmp_path, FILES, console)
 
 
 def test_a_note_that_is_not_there_is_refused(tmp_path: Path) -> None:

@@ -17,11 +17,11 @@ SECTION = "## `rename` and `mv`"
 BLOCK = re.compile(r"^```(\w+)(?: file=(\S+))?\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
-def section_blocks() -> tuple[dict[str, str], list[str]]:
-    """The files the section declares and its console blocks."""
+def section_blocks(section: str) -> tuple[dict[str, str], list[str]]:
+    """The files a section of docs/cli.md declares and its console blocks."""
     text = DOC.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.index("\n## `", start + len(SECTION))  # the next command (notes hold "## ")
+    start = text.index(section)
+    end = text.index("\n## `", start + len(section))  # the next command (notes hold "## ")
     files: dict[str, str] = {}
     consoles: list[str] = []
     for kind, path, body in BLOCK.findall(text[start:end]):
@@ -32,7 +32,7 @@ def section_blocks() -> tuple[dict[str, str], list[str]]:
     return files, consoles
 
 
-FILES, CONSOLES = section_blocks()
+FILES, CONSOLES = section_blocks(SECTION)
 
 
 def steps(console: str) -> list[tuple[list[str], str]]:
@@ -49,6 +49,24 @@ def steps(console: str) -> list[tuple[list[str], str]]:
     return found
 
 
+def write_notebook(work: Path, files: dict[str, str]) -> None:
+    """The files of a section under ``work``, with ``nb`` made a notebook."""
+    for rel, text in files.items():
+        path = work / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (work / "nb" / ".codex").mkdir()
+
+
+def run_console(tmp_path: Path, files: dict[str, str], console: str) -> None:
+    """Run a console block's commands in a fresh copy of ``files``; each prints what it shows."""
+    work = tmp_path / "work"
+    write_notebook(work, files)
+    for args, expected in steps(console):
+        result = cli(*args, cache=tmp_path / "cache", cwd=work)
+        assert (result.returncode, result.stdout) == (0, expected), result.stderr
+
+
 def test_the_section_has_examples() -> None:
     assert FILES and len(CONSOLES) >= 2
     assert {args[0] for console in CONSOLES for args, _ in steps(console)} == {"rename", "mv"}
@@ -56,16 +74,7 @@ def test_the_section_has_examples() -> None:
 
 @pytest.mark.parametrize("console", CONSOLES)
 def test_doc_example_is_what_the_command_prints(tmp_path: Path, console: str) -> None:
-    work = tmp_path / "work"
-    for rel, text in FILES.items():
-        path = work / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (work / "nb" / ".codex").mkdir()
-    cache = tmp_path / "cache"
-    for args, expected in steps(console):
-        result = cli(*args, cache=cache, cwd=work)
-        assert (result.returncode, result.stdout) == (0, expected), result.stderr
+    run_console(tmp_path, FILES, console)
 
 
 @pytest.mark.parametrize(
@@ -80,11 +89,7 @@ def test_a_refused_rename_says_why_and_changes_nothing(
     tmp_path: Path, args: list[str], reason: str
 ) -> None:
     work = tmp_path / "work"
-    for rel, text in FILES.items():
-        path = work / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (work / "nb" / ".codex").mkdir()
+    write_notebook(work, FILES)
     result = cli(*args, cache=tmp_path / "cache", cwd=work)
     assert result.returncode == 2 and reason in result.stderr, result.stderr
     assert {rel: (work / rel).read_text(encoding="utf-8") for rel in FILES} == FILES

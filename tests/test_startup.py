@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from codex_testing import loaded_after
 
 # Libraries the first answer does not need: they load when a database is opened.
 LOADED_LATER = ("sqlite_utils",)
 
 
 def test_creating_the_server_leaves_database_libraries_unloaded() -> None:
-    script = (
-        "import json, sys\n"
+    code = (
         "from codex_lsp.cli import main\n"
         "from codex_lsp.lsp.server import create_server\n"
         "create_server()\n"
-        f"print(json.dumps([m for m in {LOADED_LATER!r} if m in sys.modules]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout) == []
+    assert loaded_after(code, LOADED_LATER) == []
 
 
 # What the server itself defers until a notebook opens (the CLI loads it for its commands).
@@ -34,13 +27,5 @@ SERVER_LOADS_LATER = (
 
 
 def test_creating_the_server_leaves_the_indexer_unloaded() -> None:
-    script = (
-        "import json, sys\n"
-        "from codex_lsp.lsp.server import create_server\n"
-        "create_server()\n"
-        f"print(json.dumps([m for m in {SERVER_LOADS_LATER!r} if m in sys.modules]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout) == []
+    code = "from codex_lsp.lsp.server import create_server\ncreate_server()\n"
+    assert loaded_after(code, SERVER_LOADS_LATER) == []

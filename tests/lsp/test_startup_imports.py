@@ -4,9 +4,7 @@ features' classes, not SQLite, the storage services, schemas, views, git or watc
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+from codex_testing import loaded_after
 
 # Modules that load on first use, once a notebook is opened or a request needs them.
 LOADED_ON_FIRST_USE = (
@@ -25,13 +23,5 @@ LOADED_ON_FIRST_USE = (
 
 
 def test_creating_the_server_loads_no_heavy_layer() -> None:
-    script = (
-        "import json, sys\n"
-        "from codex_lsp.lsp.server import create_server\n"
-        "create_server()\n"
-        f"print(json.dumps([m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules]))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout) == []
+    code = "from codex_lsp.lsp.server import create_server\ncreate_server()\n"
+    assert loaded_after(code, LOADED_ON_FIRST_USE) == []

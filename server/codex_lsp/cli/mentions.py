@@ -77,14 +77,4 @@ def _shown(item: IndexedNotebook, base: Path, rel: str) -> str:
 
 
 def _json(item: IndexedNotebook, base: Path, place: MentionPlace) -> dict[str, Any]:
-    r = place.range
-    return {
-        "path": _shown(item, base, place.path),
-        "range": {
-            "start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character},
-        },
-        "name": place.name,
-        "text": place.written,
-        "context": place.context,
-    }
+    return place.as_dict(_shown(item, base, place.path))

@@ -27,18 +27,7 @@ SHOW_MENTIONS = "codex.showBacklinks"  # the client command that lists places (c
 
 def place_json(ls: CodexServer, service: NotebookService, place: MentionPlace) -> dict[str, Any]:
     """A mention as ``codex.mentions`` answers it (docs/protocol.md)."""
-    r = place.range
-    return {
-        "uri": ls.uri_of(service, place.path),
-        "path": place.path,
-        "range": {
-            "start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character},
-        },
-        "name": place.name,
-        "text": place.written,
-        "context": place.context,
-    }
+    return {"uri": ls.uri_of(service, place.path), **place.as_dict(place.path)}
 
 
 async def mentions_for(ls: CodexServer, service: NotebookService, rel: str) -> list[MentionPlace]:

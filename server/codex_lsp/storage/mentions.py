@@ -15,6 +15,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..core.excerpt import line_context
 from ..core.mentions import (
@@ -48,6 +49,21 @@ class MentionPlace:
     name: str
     written: str
     context: str
+
+    def as_dict(self, shown_path: str) -> dict[str, Any]:
+        """The mention as ``codex.mentions`` and ``codex-lsp mentions --json`` print it, its
+        path written as ``shown_path`` (docs/protocol.md)."""
+        r = self.range
+        return {
+            "path": shown_path,
+            "range": {
+                "start": {"line": r.start.line, "character": r.start.character},
+                "end": {"line": r.end.line, "character": r.end.character},
+            },
+            "name": self.name,
+            "text": self.written,
+            "context": self.context,
+        }
 
 
 def names_of(conn: sqlite3.Connection, rel: str) -> list[str]:

@@ -310,4 +310,3 @@ def pack_batch(files: Sequence[PreparedFile]) -> bytes:
 def unpack_batch(data: bytes) -> list[PreparedFile]:
     """The prepared files that :func:`pack_batch` packed."""
     return [PreparedFile(FileStat(*item[0]), *item[1:]) for item in marshal.loads(data)]
-
