@@ -137,6 +137,10 @@ def test_examples_and_templates_validate() -> None:
         jsonschema.validate({"exclude": [1], "max_file_size": 0}, config_schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"excludes": []}, config_schema)
+    table = {"ml": {"description": "Runs", "color": "blue"}, "assay/qpcr": "Quantitative PCR"}
+    jsonschema.validate({"tags": table}, config_schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"tags": {"ml": {"color": "chartreuse"}}}, config_schema)
 
 
 def test_code_lens_commands_are_client_commands_of_the_extension() -> None:
