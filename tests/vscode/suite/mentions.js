@@ -29,7 +29,18 @@ module.exports = function registerMentionTests(h) {
       // The new notes in the index (the watcher announces them), then the count in the
       // Connections view of the mentioned note.
       const target = noteUri(IMAGER).toString();
-      await waitFor('the two mentions in the index', async () => (await vscode.commands.executeCommand('codex.mentions', { uri: target }))?.length === 2);
+      // The last answer goes into the failure message: a wrong count and an error differ.
+      let answer;
+      await waitFor('the two mentions in the index', async () => {
+        try {
+          answer = await vscode.commands.executeCommand('codex.mentions', { uri: target });
+        } catch (error) {
+          answer = `error: ${error.message}`;
+        }
+        return answer?.length === 2 && Array.isArray(answer);
+      }).catch((error) => {
+        throw new Error(`${error.message}; codex.mentions last answered ${JSON.stringify(answer)}`);
+      });
       await vscode.commands.executeCommand('workbench.view.extension.codex');
       const imager = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(noteUri(IMAGER)), { preview: false });
       const tree = await h.connectionsOf(imager.document.uri, -1, (t) => h.group(t, 'Unlinked mentions')?.description === '2');

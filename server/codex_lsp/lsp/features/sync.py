@@ -145,11 +145,31 @@ class Sync(Feature):
 
     @handles(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched_files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
-        """Queue the changed files for one index update per notebook."""
+        """Queue the changed files for one index update per notebook; a created folder
+        rescans its notebook."""
+        created: list[Path] = []
         for change in params.changes:
             path = uri_to_path(change.uri)
-            if path is not None:
+            if path is None:
+                continue
+            if change.type == types.FileChangeType.Created:
+                created.append(path)
+            else:
                 self.batcher.add(path)
+        if created:
+            self.server.run_task(self.add_created(created), name="queueing created files")
+
+    async def add_created(self, paths: list[Path]) -> None:
+        """Queue created paths, folders as folders.
+
+        A client may announce a new folder without the files written into it (VS Code's
+        watcher does when they arrive before it watches the folder), so a folder rescans its
+        notebook, as the watchdog observer's folder events do. The events do not say which
+        paths are folders: the disk does, asked on a thread.
+        """
+        folders = await asyncio.to_thread(lambda: {p for p in paths if p.is_dir()})
+        for path in paths:
+            self.batcher.add(path, is_folder=path in folders)
 
     @handles(types.SHUTDOWN)
     async def shutdown(self, params: Any) -> None:
