@@ -82,6 +82,7 @@ class CodexProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         self._initialize_received = False
         self._shutdown_received = False
+        self._exit_received = False
         # cattrs turns any value into a str (``5`` -> ``"5"``) and strings into ints: a
         # field of the wrong JSON type must make the params invalid instead.
         for kind in (str, int, bool):
@@ -136,7 +137,17 @@ class CodexProtocol(LanguageServerProtocol):
             self._initialize_received = True
         elif is_request and method == types.SHUTDOWN:
             self._shutdown_received = True
+        elif method == types.EXIT:
+            self._exit_received = True
         super().handle_message(structured)
+
+    def _send_data(self, data: Any) -> None:
+        """Send ``data``; nothing once ``exit`` has arrived: pygls closes the transport then,
+        tasks that end while the process exits may still have something to say, and pygls
+        reports a failed write by writing again, each time with the whole chain of errors."""
+        if self._exit_received:
+            return
+        super()._send_data(data)
 
     def _refuse(self, msg_id: Any, error: JsonRpcException) -> None:
         """Answer a request with an error (``msg_id`` None when its id cannot be read)."""
