@@ -366,16 +366,18 @@ module.exports = function registerViewTests(h) {
       await vscode.commands.executeCommand('undo');
       await waitFor('the written results undone', () => doc.getText() === original);
 
-      // The sidebar lists the block with its view; a click shows the same panel.
+      // The sidebar lists the block with its view and, once the tree has caught up with the
+      // note restored above, the lens's row count; a click shows the same panel.
       let items = [];
-      const source = await waitFor('the block in the Views tree', async () => {
+      const item = await waitFor('the block in the Views tree with its row count', async () => {
         items = await h.api().viewsTree();
-        return items.find((i) => i.label === 'Running lens.md › block 1');
+        const source = items.find((i) => i.label === 'Running lens.md › block 1');
+        const found = source?.children.find((c) => c.label === 'Running');
+        return found?.description === count.command.title ? found : undefined;
       }).catch((error) => {
-        throw new Error(`${error.message}: ${items.map((i) => i.label).join(', ')}`);
+        const shown = items.map((i) => `${i.label} (${(i.children ?? []).map((c) => c.description).join(', ')})`);
+        throw new Error(`${error.message}: ${shown.join('; ')}`);
       });
-      const item = source.children.find((c) => c.label === 'Running');
-      assert.equal(item.description, count.command.title);
       await vscode.commands.executeCommand(item.command, ...item.arguments);
       assert.equal(h.api().inlineViewPanel(doc.uri, 0), panel, 'the tree shows the panel already open');
       await rendered(panel, 'the Running view from the tree', (s) => s.active === 'Running' && s.rows.length === running.length);

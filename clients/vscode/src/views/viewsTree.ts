@@ -18,23 +18,32 @@ export function sourceLabel(source: ViewSource): string {
   return source.block === null ? name : `${name} › block ${source.block + 1}`;
 }
 
+// Asks again while a change has not reached the index yet: up to RETRIES x RETRY_MS.
+const RETRIES = 8;
+const RETRY_MS = 250;
+
 export class ViewsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private sources: ViewSource[] | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private retries = 0;
   message: string | undefined;
   view: vscode.TreeView<Node> | undefined;
 
   constructor(private readonly manager: ServerManager) {}
 
-  /** Re-reads the views soon (several changes in a row make one request). */
+  /** Re-reads the views soon (several changes in a row make one request). A change on disk
+   * reaches the index a moment later: while the answer stays the same, it asks again a few
+   * times, as the view panels do. */
   schedule(delayMs = 400): void {
     if (this.timer) clearTimeout(this.timer);
+    this.retries = RETRIES;
     this.timer = setTimeout(() => void this.refresh(), delayMs);
   }
 
   async refresh(): Promise<void> {
+    const before = JSON.stringify(this.sources);
     try {
       this.sources = (await this.manager.exec<ViewSource[]>('codex.views', {})).sort((a, b) => a.path.localeCompare(b.path) || (a.block ?? -1) - (b.block ?? -1));
       this.message = this.sources.length ? undefined : 'No views in the open notebooks: add a .cdx or .base file, or a ```base block in a note.';
@@ -44,6 +53,12 @@ export class ViewsTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
     }
     if (this.view) this.view.message = this.message;
     this.emitter.fire();
+    if (this.retries > 0 && JSON.stringify(this.sources) === before) {
+      this.retries -= 1;
+      this.timer = setTimeout(() => void this.refresh(), RETRY_MS);
+    } else {
+      this.retries = 0;
+    }
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
