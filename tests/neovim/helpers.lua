@@ -204,6 +204,18 @@ function T.rel(name)
   return name
 end
 
+--- Put the cursor inside `needle` (on its third character) in the current buffer.
+function T.cursor_on(needle)
+  for lnum, line in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
+    local col = line:find(needle, 1, true)
+    if col then
+      vim.api.nvim_win_set_cursor(0, { lnum, col + 1 })
+      return
+    end
+  end
+  T.fail(('%q not in the buffer'):format(needle))
+end
+
 --- Wait until the current window shows notebook-relative `rel`; return the cursor line (1-based).
 function T.landed_in(rel)
   T.wait(function()

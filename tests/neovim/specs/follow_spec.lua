@@ -4,21 +4,9 @@ local T = dofile(vim.env.CODEX_TEST_DIR .. '/helpers.lua')
 
 local PCR = 'protocols/PCR amplification.md'
 
---- Put the cursor inside `needle` (on its third character) in the current buffer.
-local function cursor_on(needle)
-  for lnum, line in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
-    local col = line:find(needle, 1, true)
-    if col then
-      vim.api.nvim_win_set_cursor(0, { lnum, col + 1 })
-      return
-    end
-  end
-  T.fail(('%q not in the buffer'):format(needle))
-end
-
 T.test('gf on a link opens its target at the heading', function()
   T.open(PCR)
-  cursor_on('[[Gel electrophoresis#Loading]]')
+  T.cursor_on('[[Gel electrophoresis#Loading]]')
   vim.api.nvim_feedkeys('gf', 'x', false)
   local line = T.landed_in('protocols/Gel electrophoresis.md')
   T.eq(T.line_of('protocols/Gel electrophoresis.md', '## Loading') + 1, line, 'on the heading')
@@ -30,7 +18,7 @@ T.test("gf off a link is Vim's gf (the file name under the cursor)", function()
   T.write('protocols/plain.txt', 'plain text\n')
   local bufnr = T.open(PCR)
   vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { 'Raw data in plain.txt here.' })
-  cursor_on('plain.txt')
+  T.cursor_on('plain.txt')
   vim.api.nvim_feedkeys('gf', 'x', false)
   T.landed_in('protocols/plain.txt')
   T.eq({ 'plain text' }, vim.api.nvim_buf_get_lines(0, 0, -1, false))
@@ -44,7 +32,7 @@ T.test('<CR> follows a link with cr = true, and stays unmapped by default', func
   T.eq(vim.empty_dict(), vim.fn.maparg('<CR>', 'n', false, true), 'no <CR> mapping by default')
   require('codex').setup({ cmd = T.server_cmd, cr = true })
   T.eq(1, vim.fn.maparg('<CR>', 'n', false, true).buffer, '<CR> mapped in the note')
-  cursor_on('[[T100 Thermocycler]]')
+  T.cursor_on('[[T100 Thermocycler]]')
   vim.api.nvim_feedkeys(vim.keycode('<CR>'), 'x', false)
   T.eq(1, T.landed_in('equipment/T100 Thermocycler.md'), 'on the first line')
   -- Off a link, <CR> moves down a line as in Vim.

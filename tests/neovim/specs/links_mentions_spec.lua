@@ -3,18 +3,6 @@
 -- mentions" (a code action on the unlinked-mention hint) links every mention at once.
 local T = dofile(vim.env.CODEX_TEST_DIR .. '/helpers.lua')
 
---- Put the cursor inside `needle` (on its third character) in the current buffer.
-local function cursor_on(needle)
-  for lnum, line in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
-    local col = line:find(needle, 1, true)
-    if col then
-      vim.api.nvim_win_set_cursor(0, { lnum, col + 1 })
-      return
-    end
-  end
-  T.fail(('%q not in the buffer'):format(needle))
-end
-
 --- The first diagnostic of `bufnr` with `code`, once there is one.
 local function diagnosed(bufnr, code)
   return T.wait(function()
@@ -32,7 +20,7 @@ T.test('gf on a broken link offers its note, creates it from the template and op
   local bufnr = T.open('protocols/Scratch.md')
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, { '# Scratch', '', 'See [[Lysis buffer|the buffer]].' })
   diagnosed(bufnr, 'link-broken')
-  cursor_on('Lysis buffer')
+  T.cursor_on('Lysis buffer')
   T.pick = 1
   vim.api.nvim_feedkeys('gf', 'x', false)
   T.landed_in('protocols/Lysis buffer.md')
@@ -50,7 +38,7 @@ end)
 
 T.test(':CodexCreateFromLink on a link to an existing note opens it', function()
   T.open('protocols/PCR amplification.md')
-  cursor_on('[[Gel electrophoresis#Loading]]')
+  T.cursor_on('[[Gel electrophoresis#Loading]]')
   vim.cmd('CodexCreateFromLink')
   T.landed_in('protocols/Gel electrophoresis.md')
   T.notified('opened existing protocols/Gel electrophoresis.md')
