@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..core.model import Link, ParsedNote
@@ -26,7 +26,7 @@ from ..core.resolve import (
     target_of_note,
 )
 from ..core.syntax import is_note_name
-from .notebooks import really_inside
+from .notebooks import SKIPPED_DIRS, is_notebook_root, really_inside
 from .references import Place, place_in
 
 # Entries looked at by one name lookup at most: a lookup answers in bounded time whatever
@@ -84,34 +84,42 @@ class DiskCatalog:
         return parse_note(data.decode("utf-8", errors="replace"), name)
 
     def _walk(self) -> dict[str, list[str]]:
-        """Every file by lowercase name (notes without their suffix), hidden folders and
-        symlinked folders left out, at most ``walk_limit`` entries looked at."""
+        """Every file by lowercase name (notes without their suffix)."""
         names: dict[str, list[str]] = {}
-        stack = [""]
-        seen = 0
-        while stack and seen < self._walk_limit:
-            folder = stack.pop()
-            try:
-                with os.scandir(self._root / folder if folder else self._root) as entries:
-                    for entry in entries:
-                        seen += 1
-                        if seen > self._walk_limit:
-                            break
-                        if entry.name.startswith("."):
-                            continue
-                        rel = f"{folder}/{entry.name}" if folder else entry.name
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(rel)
-                        elif entry.is_file():
-                            key = (
-                                strip_note_suffix(entry.name)
-                                if is_note_name(entry.name)
-                                else entry.name
-                            )
-                            names.setdefault(key.lower(), []).append(rel)
-            except OSError:
-                continue
+        for rel in files_on_disk(self._root, self._walk_limit):
+            base = posixpath.basename(rel)
+            key = strip_note_suffix(base) if is_note_name(base) else base
+            names.setdefault(key.lower(), []).append(rel)
         return names
+
+
+def files_on_disk(root: Path, walk_limit: int = WALK_LIMIT) -> Iterator[str]:
+    """The notebook-relative path of every file under ``root``, hidden, symlinked and skipped
+    folders (``node_modules``, nested notebooks) left out, at most ``walk_limit`` entries
+    looked at."""
+    stack = [""]
+    seen = 0
+    while stack and seen < walk_limit:
+        folder = stack.pop()
+        try:
+            with os.scandir(root / folder if folder else root) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > walk_limit:
+                        break
+                    if entry.name.startswith("."):
+                        continue
+                    rel = f"{folder}/{entry.name}" if folder else entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        # Folders the index skips (tool folders, nested notebooks) too.
+                        if entry.name not in SKIPPED_DIRS and not is_notebook_root(
+                            Path(entry.path)
+                        ):
+                            stack.append(rel)
+                    elif entry.is_file():
+                        yield rel
+        except OSError:
+            continue
 
 
 def destination_on_disk(root: Path, rel: str, note: ParsedNote, link: Link) -> Place | None:

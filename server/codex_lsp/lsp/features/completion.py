@@ -164,18 +164,23 @@ class NameCache:
 
     def _refresh(self, service: NotebookService, conn: sqlite3.Connection) -> _Names:
         """Bring the names up to date (runs on the reader thread)."""
-        from ...storage import lookups
+        from ...storage import disk_names, lookups
 
         root = service.notebook.root
         # Read these first: the rows read next are at least as recent.
         complete = service.ready.is_set()
         generation = service.generation
-        signature = _signature(conn)
+        # During the first index run the index holds few names: the files on disk fill in.
+        on_disk = not complete and disk_names.never_indexed(conn)
+        signature = (_signature(conn), on_disk)
         current = self._cache.get(root)
         if current is not None and current.signature == signature:
             names = replace(current, generation=generation, complete=complete)
         else:
-            names = _build(generation, complete, signature, lookups.note_names(conn))
+            rows = lookups.note_names(conn)
+            if on_disk:
+                rows = disk_names.with_files_on_disk(root, rows)
+            names = _build(generation, complete, signature, rows)
         self._cache[root] = names
         return names
 

@@ -1,0 +1,36 @@
+"""The names of files on disk that complete the index's names during a first index run."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from codex_lsp.storage.database import set_meta
+from codex_lsp.storage.disk_names import never_indexed, with_files_on_disk
+from codex_lsp.storage.lookups import NoteName
+
+
+def test_files_the_index_lacks_are_added_notes_first(tmp_path: Path) -> None:
+    for folder in ("a", ".codex", "node_modules/pkg", "nested/.codex"):
+        (tmp_path / folder).mkdir(parents=True)
+    skipped = ("node_modules/pkg/README.md", "nested/Inner.md", ".codex/x.md")
+    for rel in ("a/Known.md", "a/Fresh.md", "picture.png", "Zed.markdown", *skipped):
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    indexed = [NoteName("a/Known.md", "Known title", ("K",), True)]
+    merged = with_files_on_disk(tmp_path, indexed)
+    assert merged == [
+        NoteName("a/Known.md", "Known title", ("K",), True),
+        NoteName("Zed.markdown", "Zed.markdown", (), True),
+        NoteName("a/Fresh.md", "a/Fresh.md", (), True),
+        NoteName("picture.png", "picture.png", (), False),
+    ]
+
+
+def test_a_notebook_is_never_indexed_until_a_run_has_finished(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "notebook.db")
+    assert never_indexed(conn)  # no tables yet
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    assert never_indexed(conn)
+    set_meta(conn, "last_indexed", "2026-01-01T00:00:00")
+    assert not never_indexed(conn)
+    conn.close()
