@@ -3,10 +3,12 @@
 Usage::
 
     python bench/bench_scale.py [--sizes 1000,10000,40000,100000] [--samples 100]
-                                [--out-prefix /tmp/codex-bench-scale-] [--json FILE]
+                                [--out-prefix /tmp/codex-bench-scale-] [--no-lsp] [--peer]
+                                [--json FILE]
 
 For each size, a notebook made by ``bench/generate.py`` (seed 1) with its schema and git
-history (``--shipped``; cached in ``--out-prefix`` + size) is measured:
+history (``--shipped``; generated once, then reused from ``--out-prefix`` + size while its
+marker file says it is the same notebook) is measured:
 
 * **floor**: ``bench/floor.py`` (walk, read, decode, YAML frontmatter) in the same run;
 * **cold index**: ``notebook.db*`` deleted, then a fresh process indexes it (parse, full-text,
@@ -279,13 +281,14 @@ def measure_size(
 
 
 def render(rows: Sequence[dict[str, Any]]) -> str:
-    """One table, a row per size."""
+    """One table, a row per size: the index, the server's requests, memory, and the load
+    average before and after the size was measured (CPU time moves least with the load)."""
     headers = [
         "notes",
         "floor",
         "cold index",
-        "cold/floor",
-        "ms/1k notes",
+        "cold CPU",
+        "CPU per note",
         "no-op",
         "warm start",
         "completion p95",
@@ -295,6 +298,7 @@ def render(rows: Sequence[dict[str, Any]]) -> str:
         "index peak RSS",
         "server peak RSS",
         "database",
+        "load",
     ]
 
     def ms(row: dict[str, Any], key: str) -> str:
@@ -307,8 +311,8 @@ def render(rows: Sequence[dict[str, Any]]) -> str:
                 f"{row['notes']:,}",
                 f"{row['floor_s']:.2f} s",
                 f"{row['cold_s']:.2f} s",
-                f"{row['cold_s'] / row['floor_s']:.1f}x",
-                f"{row['cold_s'] * 1000 / (row['notes'] / 1000):.0f}",
+                f"{row['cold_cpu_s']:.2f} s",
+                f"{row['cold_cpu_s'] * 1000 / row['notes']:.2f} ms",
                 f"{row['noop_s'] * 1000:.0f} ms",
                 ms(row, "warm_start_ms"),
                 ms(row, "completion_p95_ms"),
@@ -318,6 +322,7 @@ def render(rows: Sequence[dict[str, Any]]) -> str:
                 f"{row['cold_peak_rss'] / MB:.0f} MB",
                 f"{row['server_peak_rss'] / MB:.0f} MB" if "server_peak_rss" in row else "-",
                 f"{row['database_bytes'] / MB:.0f} MB",
+                f"{row.get('load_before', 0):.1f}-{row.get('load_after', 0):.1f}",
             ]
         )
     table = [headers, *lines]
