@@ -253,27 +253,26 @@ class SearchQuery:
         named = "{name title aliases tags} : (" + " AND ".join(self._word_parts()) + ")"
         return " AND ".join([named, *self._folder_parts()])
 
-    def names_fts(self) -> str | None:
-        """The FTS5 MATCH expression of the files whose name, title or aliases hold every
-        word (:meth:`name_words`), in the folders; None if the query is not such words."""
+    def name_candidates_fts(self) -> tuple[str, str] | None:
+        """The FTS5 MATCH expressions of the files a name band can hold (:meth:`name_words`),
+        in the folders: those whose name or title starts with the words in order (with a
+        literal such as ``c++``, holds them), and those whose aliases hold them (``folded``
+        holds the folded names of scripts the tokenizer does not fold). None if the query is
+        not such words."""
         words = self.name_words()
         if words is None:
             return None
-        names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
-        return " AND ".join([names, *self._folder_parts()])
-
-    def name_start_fts(self) -> str | None:
-        """The FTS5 MATCH expression of the files whose name or title starts with every word
-        (:meth:`name_words`) in order, or whose aliases hold them, in the folders: the only
-        files a name can rank first (much fewer than those holding the words anywhere in a
-        name). None if the query is not such words, or has a literal (``c++``)."""
-        words = self.name_words()
-        if words is None or any(term.literal is not None for term in words):
-            return None
-        phrase = '"' + " ".join(token for term in words for token in term.tokens) + '"'
-        start = "{name title} : ^" + phrase + ("*" if words[-1].prefix else "")
-        aliases = "{aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
-        return " AND ".join([f"({start} OR {aliases})", *self._folder_parts()])
+        every = "(" + " AND ".join(t.fts() for t in words) + ")"
+        if any(term.literal is not None for term in words):
+            starts = "{name title folded} : " + every
+        else:
+            phrase = '"' + " ".join(token for term in words for token in term.tokens) + '"'
+            starts = "{name title} : ^" + phrase + ("*" if words[-1].prefix else "")
+        folders = self._folder_parts()
+        return (
+            " AND ".join([starts, *folders]),
+            " AND ".join(["{aliases folded} : " + every, *folders]),
+        )
 
     def _word_parts(self) -> list[str]:
         return [
