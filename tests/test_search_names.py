@@ -11,7 +11,6 @@ from codex_lsp.storage import queries
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
 
-
 # Notes without the searched words: with them, a word is rare enough for relevance to count.
 OTHERS = {f"Other {n}.md": f"# Other {n}\n\nNothing to see.\n" for n in range(30)}
 
@@ -79,3 +78,22 @@ def test_name_bands_rank_without_relevance_scores(tmp_path: Path) -> None:
     found = search(indexer, "run", limit=5)
     assert found[:2] == ["Run.md", "Also named.md"] and len(found) == 5
     assert statements and not [sql for sql in statements if "bm25" in sql]
+
+
+def test_past_the_cap_files_named_with_the_words_come_closest_first_without_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past :data:`queries.RANKED_AT_MOST` matches, the files holding the words in a name come
+    first, ordered as the name bands are: no relevance is computed for them."""
+    monkeypatch.setattr(queries, "RANKED_AT_MOST", 3)
+    notes = {
+        "Weekly meeting.md": "# Weekly meeting\n\nAgenda.\n",
+        "A meeting meeting meeting.md": REPEATED.replace("run", "meeting"),
+        **{f"Body {n}.md": f"# Body {n}\n\nA meeting.\n" for n in range(5)},
+    }
+    indexer = indexed(tmp_path, notes)
+    statements: list[str] = []
+    indexer.conn.set_trace_callback(statements.append)
+    found = search(indexer, "meeting", limit=2)
+    assert found == ["Weekly meeting.md", "A meeting meeting meeting.md"]
+    assert not [sql for sql in statements if "bm25" in sql]

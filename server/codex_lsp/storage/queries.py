@@ -217,7 +217,7 @@ def _ranked(
     if len(hits) < limit:
         seen = {row.rowid for _, row in banded}
         rest = _rest(conn, parsed, keep, excluded, match, seen)
-        hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest(limit - len(hits))]
+        hits += [_hit(conn, row, score, highlighter) for score, row in rest(limit - len(hits))]
     return hits
 
 
@@ -380,33 +380,50 @@ def _rest(
     excluded: tuple[str, list[object]],
     match: str,
     seen: set[int],
-) -> Callable[[int], list[_Row]]:
-    """The hits after the name bands, by relevance: a function of how many are wanted.
+) -> Callable[[int], list[tuple[float, _Row]]]:
+    """The hits after the name bands, with their scores: a function of how many are wanted.
 
     bm25 scores every match before the cut, so a word that most files hold would cost a
     score per file. Past :data:`RANKED_AT_MOST` matches, the files holding the words in a
-    name, title, alias or tag are ranked first, then the others, each among the
-    :data:`RANKED_AT_MOST` added to the index last: the cost no longer grows with the
-    notebook (docs/cli.md, "Ranking"). Only when filters leave too few of those are all the
-    matches ranked.
+    name, title, alias or tag come first, closest name first, then the others by relevance,
+    each among the :data:`RANKED_AT_MOST` added to the index last: the cost no longer grows
+    with the notebook (docs/cli.md, "Ranking"). Only when filters leave too few of those are
+    all the matches ranked.
     """
 
-    def take(expression: str, bound: int | None, wanted: int) -> list[_Row]:
+    def take(expression: str, bound: int | None, wanted: int) -> list[tuple[float, _Row]]:
         sql = _ranking_sql(keep[0], excluded[0], bounded=bound is not None)
         params = [*keep[1], expression, *excluded[1], *([bound] if bound is not None else [])]
         rows = _take(conn, sql, params, parsed, wanted, seen)
         seen.update(row.rowid for row in rows)
+        return [(_relevance(row), row) for row in rows]
+
+    def named(expression: str, wanted: int) -> list[tuple[float, _Row]]:
+        without = _without_excluded(parsed, "f.rowid")
+        sql = _candidates_sql(keep[0], without[0], _NAME_LENGTH)
+        cursor = conn.execute(sql, [expression, RANKED_AT_MOST, *keep[1], *without[1]])
+        words = " ".join(token for group in parsed.groups for token in group[0].tokens)
+        rows: list[tuple[float, _Row]] = []
+        while len(rows) < wanted:
+            batch = cursor.fetchmany(_BATCH)
+            for row in map(_Row._make, batch):
+                if row.rowid not in seen and _passes(row, parsed) and len(rows) < wanted:
+                    seen.add(row.rowid)
+                    rows.append((_closeness(row, words), row))
+            if len(batch) < _BATCH:
+                break
+        cursor.close()
         return rows
 
-    def rest(wanted: int) -> list[_Row]:
+    def rest(wanted: int) -> list[tuple[float, _Row]]:
         bound = _rank_bound(conn, match)
         if bound is None:
             return take(match, None, wanted)
-        named = parsed.named_fts()
-        rows = take(named, _rank_bound(conn, named), wanted) if named else []
-        for expression, lowest in ((match, bound), (match, None)):  # then past the filters
+        expression = parsed.named_fts()
+        rows = named(expression, wanted) if expression else []
+        for lowest in (bound, None):  # then past the filters
             if len(rows) < wanted:
-                rows += take(expression, lowest, wanted - len(rows))
+                rows += take(match, lowest, wanted - len(rows))
         return rows
 
     return rest
