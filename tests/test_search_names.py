@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from codex_lsp.core.search_query import parse_query
 from codex_lsp.storage import queries
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
@@ -97,3 +98,12 @@ def test_past_the_cap_files_named_with_the_words_come_closest_first_without_scor
     found = search(indexer, "meeting", limit=2)
     assert found == ["Weekly meeting.md", "A meeting meeting meeting.md"]
     assert not [sql for sql in statements if "bm25" in sql]
+
+
+def test_whole_words_match_some_of_the_files_a_prefix_does() -> None:
+    """What tells cheaply that a query is past the cap: its words taken whole."""
+    assert parse_query("graph th").whole_words_fts() == '"graph" AND "th"'
+    assert (
+        parse_query('run* OR walk "the end"').whole_words_fts() == '("run" OR "walk") AND "the end"'
+    )
+    assert parse_query('"graph theory"').whole_words_fts() is None  # no prefix: the same query

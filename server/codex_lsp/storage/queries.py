@@ -251,7 +251,7 @@ def _banded(
     keys = _name_keys(query, wanted)
     excluded = _without_excluded(parsed, "f.rowid")
     statements = [
-        (_keyed_sql(keep[0], excluded[0], len(keys)), [*keys, *keys, *excluded[1], *keep[1]]),
+        (_keyed_sql(keep[0], excluded[0], len(keys)), [*keys, *keys, *keep[1], *excluded[1]]),
         *(
             (_candidates_sql(keep[0], excluded[0], closeness), [expression, _NAME_CANDIDATES])
             for expression, closeness in zip(
@@ -319,12 +319,13 @@ def _band_columns(source: str, closeness: str) -> str:
 
 def _keyed_sql(keep: str, excluded: str, keys: int) -> str:
     """The files whose look-up key or an alias's is one of ``keys`` (parameters: the keys
-    twice, those of ``excluded``, those of ``keep``)."""
+    twice, those of ``keep``, those of ``excluded``), found by key before any filter."""
     marks = ", ".join("?" * keys)
     source = (
-        f"file_metadata f WHERE (f.lookup_key IN ({marks}) OR f.id IN (SELECT a.file_id"
-        f" FROM alias a WHERE a.key IN ({marks}))){excluded}"
-        f" AND {keep}"
+        f"(SELECT rowid FROM file_metadata WHERE lookup_key IN ({marks}) UNION"
+        f" SELECT m.rowid FROM alias a JOIN file_metadata m ON m.id = a.file_id"
+        f" WHERE a.key IN ({marks})) k JOIN file_metadata f ON f.rowid = k.rowid"
+        f" WHERE {keep}{excluded}"
     )
     return _band_columns(source, _ALIAS_CLOSENESS)
 
@@ -416,14 +417,20 @@ def _rest(
         return rows
 
     def rest(wanted: int) -> list[tuple[float, _Row]]:
-        bound = _rank_bound(conn, match)
-        if bound is None:
-            return take(match, None, wanted)
+        # Past the cap when the words taken whole are: they match some of the same files.
+        whole = parsed.whole_words_fts()
+        bound = None
+        if whole is None or _rank_bound(conn, whole) is None:
+            bound = _rank_bound(conn, match)
+            if bound is None:
+                return take(match, None, wanted)
         expression = parsed.named_fts()
         rows = named(expression, wanted) if expression else []
-        for lowest in (bound, None):  # then past the filters
-            if len(rows) < wanted:
-                rows += take(match, lowest, wanted - len(rows))
+        if len(rows) < wanted:
+            lowest = _rank_bound(conn, match) if bound is None else bound
+            rows += take(match, lowest, wanted - len(rows))
+        if len(rows) < wanted:  # then past the filters
+            rows += take(match, None, wanted - len(rows))
         return rows
 
     return rest
