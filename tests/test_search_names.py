@@ -107,3 +107,11 @@ def test_whole_words_match_some_of_the_files_a_prefix_does() -> None:
         parse_query('run* OR walk "the end"').whole_words_fts() == '("run" OR "walk") AND "the end"'
     )
     assert parse_query('"graph theory"').whole_words_fts() is None  # no prefix: the same query
+
+
+def test_a_name_folded_to_ascii_comes_first_by_its_ascii_spelling(tmp_path: Path) -> None:
+    notes = {
+        "Straße.md": "# Straße\n\nA street.\n",
+        "Strassen notes.md": "# Strassen notes\n\n" + "strasse " * 10 + "\n",
+    }
+    assert search(indexed(tmp_path, notes), "strasse") == ["Straße.md", "Strassen notes.md"]

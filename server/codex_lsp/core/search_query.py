@@ -268,15 +268,16 @@ class SearchQuery:
         literal such as ``c++``, holds them), and those whose aliases hold them. None if the
         query is not such words.
 
-        ``folded`` (a folded copy of text in scripts the tokenizer does not fold, names
-        first) is searched too when a word is not ASCII: an ASCII word's matches are in the
-        other columns, and searching one more column costs as much as the others.
+        ``folded`` (a folded copy of text the tokenizer does not fold alike, names first) is
+        searched too when a word is not ASCII or holds ``ss`` (``ß`` folded): any other
+        ASCII word's matches are in the other columns, and searching one more column costs
+        as much as the others.
         """
         words = self.name_words()
         if words is None:
             return None
         every = "(" + " AND ".join(t.fts() for t in words) + ")"
-        folded = any(not t.isascii() for term in words for t in term.tokens)
+        folded = any(not t.isascii() or "ss" in t for term in words for t in term.tokens)
         if any(term.literal is not None for term in words):
             starts = "{name title folded} : " + every
         else:
