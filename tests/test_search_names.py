@@ -115,3 +115,14 @@ def test_a_name_folded_to_ascii_comes_first_by_its_ascii_spelling(tmp_path: Path
         "Strassen notes.md": "# Strassen notes\n\n" + "strasse " * 10 + "\n",
     }
     assert search(indexed(tmp_path, notes), "strasse") == ["Straße.md", "Strassen notes.md"]
+
+
+def test_a_name_as_typed_comes_first_when_it_repeats_a_word(tmp_path: Path) -> None:
+    """A repeated word is searched once, so both names start with the words: the one that
+    is the query as typed comes first, though it is the longer."""
+    notes = {
+        "Freezer inhibitor inhibitor.md": "# Freezer inhibitor inhibitor\n",
+        "Freezer inhibitor band.md": "# Freezer inhibitor band\n",
+    }
+    found = search(indexed(tmp_path, notes), "Freezer inhibitor inhibitor")
+    assert found[0] == "Freezer inhibitor inhibitor.md"

@@ -484,7 +484,7 @@ def _band(row: _Row, words: tuple[Term, ...], typed: str) -> float:
     collapsed), by its name, title and aliases."""
     if row.is_note:
         level = _name_match(row.name, words)
-        if level == _EXACT_NAME and " ".join(fold(row.name).split()) == typed:
+        if " ".join(fold(row.name).split()) == typed:  # whatever the words read as
             level = _VERBATIM
         title = _name_match(row.title, words)
         aliases = (a for a in row.aliases.split("\n") if a)
