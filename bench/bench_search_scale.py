@@ -9,11 +9,14 @@ as ``bench_lsp.py`` makes it) is indexed with ``codex-lsp index`` first (untimed
 real server is started by a real LSP client and ``--samples`` searches of one or two words of
 real note names (as ``bench_lsp.py`` draws them) are sent back to back, each a client-side
 round trip. The floor, in the same run: ``codex.search`` with an empty query (answered with no
-search). p50/p95/max in milliseconds; budget: p95 <= 100 ms at 40,000 notes.
+search). p50/p95/max in milliseconds; budget: p95 <= 100 ms at 40,000 notes. Beside them, the
+server's CPU time per request (``/proc/PID/stat``, all its threads, averaged over the
+samples): unlike round trips, it hardly moves with the load of the machine.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -37,6 +40,15 @@ def search_queries(names: list[str], samples: int, seed: int) -> list[str]:
         if words:
             found.append(" ".join(rng.sample(words, min(len(words), rng.randint(1, 2)))))
     return found
+
+
+def server_cpu_seconds(session: Session) -> float:
+    """User and system CPU seconds the server process has used so far (Linux)."""
+    process = getattr(session.lsp, "_server", None)  # where pygls keeps the subprocess
+    assert process is not None, "the server runs in a subprocess"
+    with open(f"/proc/{process.pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def figures(times: list[float]) -> dict[str, float]:
@@ -65,8 +77,15 @@ async def measure(root: Path, samples: int, seed: int) -> dict[str, Any]:
     try:
         await ask("warm up")
         texts = search_queries(note_names(root), samples, seed)
+        cpu = server_cpu_seconds(session)
         results["codex.search, 1-2 words"] = figures([await ask(text) for text in texts])
+        searched = server_cpu_seconds(session)
         results["floor (empty query)"] = figures([await ask("") for _ in range(samples)])
+        floor = server_cpu_seconds(session)
+        results["server CPU ms per request"] = {
+            "codex.search, 1-2 words": round((searched - cpu) * 1000 / samples, 2),
+            "floor (empty query)": round((floor - searched) * 1000 / samples, 2),
+        }
     finally:
         results["load_after"] = load()
         await session.stop()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 # Letters and digits, as the full-text tokenizer (unicode61) keeps them in one token: it splits
@@ -244,6 +244,15 @@ class SearchQuery:
         """The FTS5 MATCH expression of the words and folders; None if there are neither."""
         return " AND ".join(self._word_parts() + self._folder_parts()) or None
 
+    def whole_words_fts(self) -> str | None:
+        """The FTS5 MATCH expression of :meth:`fts` with every word whole, not a prefix: it
+        matches a subset of the files, and is much cheaper when a prefix stands for many
+        words (the index merges their lists of files first). None if no word is a prefix."""
+        if not any(term.prefix for group in self.groups for term in group):
+            return None
+        whole = [tuple(replace(term, prefix=False) for term in group) for group in self.groups]
+        return replace(self, groups=tuple(whole)).fts()
+
     def named_fts(self) -> str | None:
         """The FTS5 MATCH expression of the files holding every word in their name, title,
         aliases or tags (the columns that weigh most in ranking), in the folders; None if
@@ -253,27 +262,34 @@ class SearchQuery:
         named = "{name title aliases tags} : (" + " AND ".join(self._word_parts()) + ")"
         return " AND ".join([named, *self._folder_parts()])
 
-    def names_fts(self) -> str | None:
-        """The FTS5 MATCH expression of the files whose name, title or aliases hold every
-        word (:meth:`name_words`), in the folders; None if the query is not such words."""
+    def name_candidates_fts(self) -> tuple[str, str] | None:
+        """The FTS5 MATCH expressions of the files a name band can hold (:meth:`name_words`),
+        in the folders: those whose name or title starts with the words in order (with a
+        literal such as ``c++``, holds them), and those whose aliases hold them. None if the
+        query is not such words.
+
+        ``folded`` (a folded copy of text the tokenizer does not fold alike, names first) is
+        searched too when a word is not ASCII or holds ``ss`` (``ß`` folded): any other
+        ASCII word's matches are in the other columns, and searching one more column costs
+        as much as the others.
+        """
         words = self.name_words()
         if words is None:
             return None
-        names = "{name title aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
-        return " AND ".join([names, *self._folder_parts()])
-
-    def name_start_fts(self) -> str | None:
-        """The FTS5 MATCH expression of the files whose name or title starts with every word
-        (:meth:`name_words`) in order, or whose aliases hold them, in the folders: the only
-        files a name can rank first (much fewer than those holding the words anywhere in a
-        name). None if the query is not such words, or has a literal (``c++``)."""
-        words = self.name_words()
-        if words is None or any(term.literal is not None for term in words):
-            return None
-        phrase = '"' + " ".join(token for term in words for token in term.tokens) + '"'
-        start = "{name title} : ^" + phrase + ("*" if words[-1].prefix else "")
-        aliases = "{aliases folded} : (" + " AND ".join(t.fts() for t in words) + ")"
-        return " AND ".join([f"({start} OR {aliases})", *self._folder_parts()])
+        every = "(" + " AND ".join(t.fts() for t in words) + ")"
+        folded = any(not t.isascii() or "ss" in t for term in words for t in term.tokens)
+        if any(term.literal is not None for term in words):
+            starts = "{name title folded} : " + every
+        else:
+            phrase = '"' + " ".join(token for term in words for token in term.tokens) + '"'
+            phrase = "^" + phrase + ("*" if words[-1].prefix else "")
+            starts = f"({{name title}} : {phrase}" + (f" OR folded : {phrase})" if folded else ")")
+        aliases = "{aliases folded}" if folded else "aliases"
+        folders = self._folder_parts()
+        return (
+            " AND ".join([starts, *folders]),
+            " AND ".join([f"{aliases} : {every}", *folders]),
+        )
 
     def _word_parts(self) -> list[str]:
         return [

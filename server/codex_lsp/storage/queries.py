@@ -94,8 +94,9 @@ _VERBATIM, _EXACT_NAME, _EXACT_TITLE, _PREFIX = 4, 3, 2, 1
 _NOTE_BANDS = {_VERBATIM: 6000.0, _EXACT_NAME: 5000.0, _EXACT_TITLE: 4000.0, _PREFIX: 3000.0}
 _ATTACHMENT_BANDS = {_VERBATIM: 2000.0, _EXACT_NAME: 2000.0, _PREFIX: 1000.0}
 _MAX_RELEVANCE = 999.0
-# Files whose name, title or aliases hold every query word, examined for the bands: enough
-# for any realistic name, bounded for a word that half the names contain.
+# Files whose name or title starts with the query words, or whose aliases hold them, examined
+# for the bands (the ones added last): enough for any realistic name, bounded for a word
+# most names start with.
 _NAME_CANDIDATES = 2000
 # Matches ranked by relevance at most, from each of the name-and-tag and the full match
 # (``_rest``): bounds the cost of a word that most files hold.
@@ -170,12 +171,13 @@ def _keep(parsed: SearchQuery, tags: Sequence[str]) -> tuple[str, list[object]]:
     return sql, [*required_params, *excluded_params]
 
 
-def _without_excluded(parsed: SearchQuery) -> tuple[str, list[object]]:
-    """SQL on ``search_index`` leaving out the files holding an excluded word."""
+def _without_excluded(parsed: SearchQuery, column: str = "rowid") -> tuple[str, list[object]]:
+    """SQL leaving out the files (their full-text ``column``) holding an excluded word."""
     words = parsed.excluded_fts()
     if words is None:
         return "", []
-    return " AND rowid NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)", [words]
+    sql = f" AND {column} NOT IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+    return sql, [words]
 
 
 def _listing(
@@ -207,27 +209,141 @@ def _ranked(
     match: str,
     limit: int,
 ) -> list[SearchHit]:
-    keep, keep_params = _keep(parsed, tags)
-    excluded, excluded_params = _without_excluded(parsed)
-    sql = _ranking_sql(keep, excluded)
+    keep = _keep(parsed, tags)
+    excluded = _without_excluded(parsed)
     highlighter = parsed.highlighter()
-    banded: list[tuple[float, _Row]] = []
-    words = parsed.name_words()
-    typed = " ".join(fold(query).split())
-    names = parsed.name_start_fts() or parsed.names_fts()
-    if words is not None and names is not None:
-        params = [*keep_params, names, *excluded_params, _NAME_CANDIDATES, 0]
-        for row in map(_Row._make, conn.execute(sql, params).fetchall()):
-            band = _band(row, words, typed)
-            if band and _passes(row, parsed):
-                banded.append((band, row))
-    banded.sort(key=lambda pair: (-pair[0], pair[1].rank, not pair[1].is_note, pair[1].path))
-    hits = [_hit(conn, row, band + _relevance(row), highlighter) for band, row in banded[:limit]]
+    banded = _banded(conn, parsed, keep, query, limit)
+    hits = [_hit(conn, row, score, highlighter) for score, row in banded[:limit]]
     if len(hits) < limit:
         seen = {row.rowid for _, row in banded}
-        rest = _rest(conn, parsed, (keep, keep_params), (excluded, excluded_params), match, seen)
-        hits += [_hit(conn, row, _relevance(row), highlighter) for row in rest(limit - len(hits))]
+        rest = _rest(conn, parsed, keep, excluded, match, seen)
+        hits += [_hit(conn, row, score, highlighter) for score, row in rest(limit - len(hits))]
     return hits
+
+
+def _banded(
+    conn: sqlite3.Connection,
+    parsed: SearchQuery,
+    keep: tuple[str, list[object]],
+    query: str,
+    limit: int,
+) -> list[tuple[float, _Row]]:
+    """The files of the name bands, best first, with their scores: at least the first
+    ``limit`` of them.
+
+    The candidates are the files named (or aliased) as typed, found by key wherever they
+    are, and the files whose name or title starts with the words or whose aliases hold them:
+    when more than :data:`_NAME_CANDIDATES` do, the ones added to the index last. Within a
+    band the closest names come first (a shorter name, title or alias holds less besides the
+    query), ordered by SQL from the files table: the full-text rows, which hold the whole
+    text, are never read, and no relevance is computed. Every candidate short enough to be
+    the query word for word is examined; of the longer ones, which can only start with it,
+    those in the first ``limit`` places.
+    """
+    words = parsed.name_words()
+    candidates = parsed.name_candidates_fts()
+    if words is None or candidates is None:
+        return []
+    typed = " ".join(fold(query).split())
+    wanted = " ".join(token for term in words for token in term.tokens)
+    within = _exact_within(wanted)
+    found: dict[int, tuple[float, _Row]] = {}
+    keys = _name_keys(query, wanted)
+    excluded = _without_excluded(parsed, "f.rowid")
+    statements = [
+        (_keyed_sql(keep[0], excluded[0], len(keys)), [*keys, *keys, *keep[1], *excluded[1]]),
+        *(
+            (_candidates_sql(keep[0], excluded[0], closeness), [expression, _NAME_CANDIDATES])
+            for expression, closeness in zip(
+                candidates, (_NAME_LENGTH, _ALIAS_CLOSENESS), strict=True
+            )
+        ),
+    ]
+    for number, (sql, params) in enumerate(statements):
+        if number:
+            params = [*params, *keep[1], *excluded[1]]
+        cursor = conn.execute(sql, params)
+        beyond = 0  # candidates examined too long to be the query word for word
+        while beyond < limit:
+            batch = cursor.fetchmany(_BATCH)
+            for row in map(_Row._make, batch):
+                beyond += row.rank > within
+                band = _band(row, words, typed)
+                if band and row.rowid not in found and _passes(row, parsed):
+                    found[row.rowid] = (band + _closeness(row, wanted), row)
+            if len(batch) < _BATCH:
+                break
+        cursor.close()
+    return sorted(found.values(), key=lambda pair: (-pair[0], not pair[1].is_note, pair[1].path))
+
+
+def _exact_within(wanted: str) -> int:
+    """The longest name that can still be ``wanted`` (tokens joined by spaces) word for
+    word: other separators, punctuation around, decomposed accents."""
+    return 2 * len(wanted) + 4
+
+
+def _name_keys(query: str, wanted: str) -> list[str]:
+    """The look-up keys (``lookup_key``, ``alias.key``: lowercased) of names that are the
+    query: as typed, and its words joined by the usual separators."""
+    words = wanted.split()
+    typed = " ".join(query.split()).lower()
+    return list(dict.fromkeys([typed, *(sep.join(words) for sep in (" ", "-", "_", ".", ""))]))
+
+
+# The length of a file's name, or of its title when shorter (a note's): what orders the
+# candidates of a band (``f``: file_metadata); then with its shortest alias.
+_NAME_LENGTH = (
+    "CASE WHEN f.is_note THEN min(length(f.filename) - length(f.extension) - 1,"
+    " length(coalesce(f.title, f.filename))) ELSE length(f.filename) END"
+)
+_ALIAS_CLOSENESS = (
+    f"min({_NAME_LENGTH}, coalesce((SELECT min(length(a.alias)) FROM alias a"
+    " WHERE a.file_id = f.id), length(f.filename)))"
+)
+
+
+def _band_columns(source: str, closeness: str) -> str:
+    """The ``_Row`` of each file of ``source`` (an SQL table expression of files ``f``,
+    closest first), its name and aliases read from the files tables."""
+    return (
+        "SELECT r.rowid, r.path, r.is_note, r.title, r.body_line, r.name, r.title,"
+        " coalesce((SELECT group_concat(a.alias, char(10)) FROM alias a"
+        " WHERE a.file_id = r.id), ''), r.closeness, 1 FROM ("
+        "SELECT f.rowid, f.id, f.path, f.is_note, f.title, f.body_line,"
+        " CASE WHEN f.is_note THEN substr(f.filename, 1, length(f.filename)"
+        f" - length(f.extension) - 1) ELSE f.filename END AS name, {closeness} AS closeness"
+        f" FROM {source} ORDER BY closeness, f.path) r"
+    )
+
+
+def _keyed_sql(keep: str, excluded: str, keys: int) -> str:
+    """The files whose look-up key or an alias's is one of ``keys`` (parameters: the keys
+    twice, those of ``keep``, those of ``excluded``), found by key before any filter."""
+    marks = ", ".join("?" * keys)
+    source = (
+        f"(SELECT rowid FROM file_metadata WHERE lookup_key IN ({marks}) UNION"
+        f" SELECT m.rowid FROM alias a JOIN file_metadata m ON m.id = a.file_id"
+        f" WHERE a.key IN ({marks})) k JOIN file_metadata f ON f.rowid = k.rowid"
+        f" WHERE {keep}{excluded}"
+    )
+    return _band_columns(source, _ALIAS_CLOSENESS)
+
+
+def _candidates_sql(keep: str, excluded: str, closeness: str) -> str:
+    """The files matching an FTS5 expression, the last ones added at most (parameters: the
+    expression, how many, those of ``keep``, those of ``excluded``)."""
+    source = (
+        "(SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC"
+        f" LIMIT ?) s JOIN file_metadata f ON f.rowid = s.rowid WHERE {keep}{excluded}"
+    )
+    return _band_columns(source, closeness)
+
+
+def _closeness(row: _Row, wanted: str) -> float:
+    """The relevance of a file within its name band: the share of its name (``row.rank``:
+    the length of its name, title or alias) that the query covers."""
+    return _MAX_RELEVANCE * min(1.0, len(wanted) / max(1, row.rank))
 
 
 def _ranking_sql(keep: str, excluded: str, *, bounded: bool = False) -> str:
@@ -265,33 +381,56 @@ def _rest(
     excluded: tuple[str, list[object]],
     match: str,
     seen: set[int],
-) -> Callable[[int], list[_Row]]:
-    """The hits after the name bands, by relevance: a function of how many are wanted.
+) -> Callable[[int], list[tuple[float, _Row]]]:
+    """The hits after the name bands, with their scores: a function of how many are wanted.
 
     bm25 scores every match before the cut, so a word that most files hold would cost a
     score per file. Past :data:`RANKED_AT_MOST` matches, the files holding the words in a
-    name, title, alias or tag are ranked first, then the others, each among the
-    :data:`RANKED_AT_MOST` added to the index last: the cost no longer grows with the
-    notebook (docs/cli.md, "Ranking"). Only when filters leave too few of those are all the
-    matches ranked.
+    name, title, alias or tag come first, closest name first, then the others by relevance,
+    each among the :data:`RANKED_AT_MOST` added to the index last: the cost no longer grows
+    with the notebook (docs/cli.md, "Ranking"). Only when filters leave too few of those are
+    all the matches ranked.
     """
 
-    def take(expression: str, bound: int | None, wanted: int) -> list[_Row]:
+    def take(expression: str, bound: int | None, wanted: int) -> list[tuple[float, _Row]]:
         sql = _ranking_sql(keep[0], excluded[0], bounded=bound is not None)
         params = [*keep[1], expression, *excluded[1], *([bound] if bound is not None else [])]
         rows = _take(conn, sql, params, parsed, wanted, seen)
         seen.update(row.rowid for row in rows)
+        return [(_relevance(row), row) for row in rows]
+
+    def named(expression: str, wanted: int) -> list[tuple[float, _Row]]:
+        without = _without_excluded(parsed, "f.rowid")
+        sql = _candidates_sql(keep[0], without[0], _NAME_LENGTH)
+        cursor = conn.execute(sql, [expression, RANKED_AT_MOST, *keep[1], *without[1]])
+        words = " ".join(token for group in parsed.groups for token in group[0].tokens)
+        rows: list[tuple[float, _Row]] = []
+        while len(rows) < wanted:
+            batch = cursor.fetchmany(_BATCH)
+            for row in map(_Row._make, batch):
+                if row.rowid not in seen and _passes(row, parsed) and len(rows) < wanted:
+                    seen.add(row.rowid)
+                    rows.append((_closeness(row, words), row))
+            if len(batch) < _BATCH:
+                break
+        cursor.close()
         return rows
 
-    def rest(wanted: int) -> list[_Row]:
-        bound = _rank_bound(conn, match)
-        if bound is None:
-            return take(match, None, wanted)
-        named = parsed.named_fts()
-        rows = take(named, _rank_bound(conn, named), wanted) if named else []
-        for expression, lowest in ((match, bound), (match, None)):  # then past the filters
-            if len(rows) < wanted:
-                rows += take(expression, lowest, wanted - len(rows))
+    def rest(wanted: int) -> list[tuple[float, _Row]]:
+        # Past the cap when the words taken whole are: they match some of the same files.
+        whole = parsed.whole_words_fts()
+        bound = None
+        if whole is None or _rank_bound(conn, whole) is None:
+            bound = _rank_bound(conn, match)
+            if bound is None:
+                return take(match, None, wanted)
+        expression = parsed.named_fts()
+        rows = named(expression, wanted) if expression else []
+        if len(rows) < wanted:
+            lowest = _rank_bound(conn, match) if bound is None else bound
+            rows += take(match, lowest, wanted - len(rows))
+        if len(rows) < wanted:  # then past the filters
+            rows += take(match, None, wanted - len(rows))
         return rows
 
     return rest
@@ -345,7 +484,7 @@ def _band(row: _Row, words: tuple[Term, ...], typed: str) -> float:
     collapsed), by its name, title and aliases."""
     if row.is_note:
         level = _name_match(row.name, words)
-        if level == _EXACT_NAME and " ".join(fold(row.name).split()) == typed:
+        if " ".join(fold(row.name).split()) == typed:  # whatever the words read as
             level = _VERBATIM
         title = _name_match(row.title, words)
         aliases = (a for a in row.aliases.split("\n") if a)
