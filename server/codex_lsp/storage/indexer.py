@@ -472,7 +472,9 @@ class Indexer:
         rows["problem"] += item.problem_rows
         rows["search_index"].append(item.search_row)
         if run.streaming is not None:  # a full run: every link is resolved anew anyway
-            rows["link"] += run.streaming.file_written(item.target(), item.links)
+            aliases = [row[1] for row in item.alias_rows]
+            path = item.stat.path
+            rows["link"] += run.streaming.file_written(path, item.file_id, aliases, item.links)
             return
         run.links.append((item.file_id, item.stat.path, item.links))
         run.affected_keys.add(lookup_key(item.stat.path))

@@ -30,7 +30,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.resolve import HeadingKey, Target, lookup_key, strip_note_suffix
+from ..core.model import LinkKind
+from ..core.resolve import HeadingKey, LinkStatus, Target, lookup_key, strip_note_suffix
 from ..core.syntax import is_note_name
 from .link_resolver import Columns, LinkResolver
 
@@ -47,7 +48,9 @@ PAGE = 2_000
 _IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
-_ANCHOR, _LABEL = 2, 4
+_KIND, _TARGET, _ANCHOR, _LABEL, _TARGET_KEY = 0, 1, 2, 4, 13
+_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
+_BROKEN: Columns = (LinkStatus.BROKEN.value, None, None)
 
 # The doubtful names and ids go into temporary tables once: given to every page's query as
 # a list, SQLite would build its look-up table again page after page (aliases x pages).
@@ -88,23 +91,28 @@ class StreamingLinks:
         self._dropped_keys: set[str] = set()
         self._replaced_ids: set[str] = set()
 
-    def file_written(self, target: Target, links: Sequence[Sequence[Any]]) -> list[LinkRow]:
-        """Record a written file (``target.ref`` is its id); the rows of its links."""
-        planned = self._planned.get(target.path)
-        if planned is not None and planned != target.ref:
+    def file_written(
+        self, path: str, file_id: str, aliases: Sequence[str], links: Sequence[Sequence[Any]]
+    ) -> list[LinkRow]:
+        """Record a written file (its path, id and aliases); the rows of its links."""
+        planned = self._planned.get(path)
+        if planned is not None and planned != file_id:
             self._replaced_ids.add(planned)
-        self._catalog.written(target.path, target.ref, target.aliases)
-        self._alias_keys.update(alias.lower() for alias in target.aliases)
+        self._catalog.written(path, file_id, tuple(aliases))
+        self._alias_keys.update(alias.lower() for alias in aliases)
         self._written += 1
         if self._written % RENEW_EVERY == 0:
             self._resolver = LinkResolver(self._catalog)
-        source_id, path = target.ref, target.path
+        catalog = self._catalog
         rows: list[LinkRow] = []
         for link_id, link in enumerate(links, self._next_id):
             if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
-                rows.append((link_id, source_id, *link, WAITING, None, None))
-            else:
-                rows.append((link_id, source_id, *link, *ask(self._resolver, link, path)))
+                rows.append((link_id, file_id, *link, WAITING, None, None))
+                continue
+            answer = catalog.plain_answer(link) if _is_plain_wiki(link) else None
+            if answer is None:
+                answer = ask(self._resolver, link, path)
+            rows.append((link_id, file_id, *link, *answer))
         self._next_id += len(links)
         return rows
 
@@ -144,6 +152,13 @@ class StreamingLinks:
         return changed
 
 
+def _is_plain_wiki(link: Sequence[Any]) -> bool:
+    """True for a wiki link (or embed, or frontmatter link) to a bare name: no folder, no
+    anchor; its answer depends only on which files have that name (:meth:`plain_answer`)."""
+    target = link[_TARGET]
+    return bool(target) and link[_KIND] not in _MARKDOWN_KINDS and "/" not in target
+
+
 def _one(value: str) -> tuple[str]:
     return (value,)
 
@@ -181,6 +196,24 @@ class _NameCatalog:
     def remove(self, path: str) -> None:
         """Forget the file at ``path``."""
         self._removed.add(path)
+
+    def plain_answer(self, link: Sequence[Any]) -> Columns | None:
+        """The stored answer of a plain wiki link (:func:`_is_plain_wiki`) when it is
+        plain too: no file has its name (and no label could name one instead), or exactly
+        one note has it as its own name. None: ask the resolver.
+
+        Most links of a notebook are such; answering them here makes no
+        :class:`~codex_lsp.core.resolve.Target` (the resolver makes two per question).
+        """
+        key = link[_TARGET_KEY]
+        found = self._by_key.get(key)
+        if found is None:
+            return None if link[_LABEL] else _BROKEN  # a label may name the target instead
+        if not isinstance(found, str) or found in self._removed:
+            return None
+        if not is_note_name(found) or _stem_key(found) != key:
+            return None  # an attachment, or a name given by an alias: the resolver's rules
+        return (LinkStatus.RESOLVED.value, self._ids.get(found) or self._planned[found], None)
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
