@@ -237,7 +237,10 @@ def _pass(
     heads[str(repo.root)] = head
     wanted = live if not base.nb else {path for path in live if path.startswith(base.nb)}
     tracked_repo, gitlinks = repo.tracked(base.pathspec)
-    tracked = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None and nb in wanted}
+    if base.nb or base.repo:
+        tracked_repo = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None}
+    # Made of the live paths' strings, not git's: each path is held once, not twice.
+    tracked = {path for path in wanted if path in tracked_repo}
     del tracked_repo
     hashes = found.hashes
     if head is not None and tracked:
