@@ -316,3 +316,41 @@ def test_most_links_are_answered_without_the_resolver(
         ("resolved", "id:Named.md"),
         ("resolved", "id:pic"),
     ]
+
+
+def test_anchored_links_to_one_note_are_answered_as_the_resolver_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end of the run answers a link with an anchor to a bare name that one note has
+    without the resolver: the same answers as the resolver (heading, heading path, block,
+    missing anchor), and the resolver still answers the others (two notes of one name)."""
+    texts = {
+        "a.md": "[[Zeta#Top]] [[Zeta#Top#Inner]] [[Zeta#^blk]] [[Zeta#Nope]] [[Twin#H]]"
+        " [[Zeta|Label#x]] [[b/Twin#H]]\n",
+        "Zeta.md": "# Top\n\n## Inner\n\nText ^blk\n",
+        "b/Twin.md": "# H\n",
+        "c/Twin.md": "# H\n",
+    }
+    files = notes_in_folders(tmp_path, texts)
+    run = Run(tmp_path, files)
+    for item in files.values():
+        run.write(item)
+    asked: list[str] = []
+    original = LinkResolver.__call__
+
+    def counting(self: LinkResolver, kind: str, target: str, *rest: Any) -> object:
+        asked.append(target)
+        return original(self, kind, target, *rest)
+
+    monkeypatch.setattr(LinkResolver, "__call__", counting)
+    assert run.links.finish(run.conn) == 7
+    assert asked == ["Twin", "b/Twin"]
+    assert run.stored() == [
+        ("Zeta", "Top", "resolved", "id:Zeta.md"),
+        ("Zeta", "Top#Inner", "resolved", "id:Zeta.md"),
+        ("Zeta", "blk", "resolved", "id:Zeta.md"),
+        ("Zeta", "Nope", "broken-anchor", "id:Zeta.md"),
+        ("Twin", "H", "ambiguous", "id:b/Twin.md"),
+        ("Zeta", None, "resolved", "id:Zeta.md"),
+        ("b/Twin", "H", "resolved", "id:b/Twin.md"),
+    ]

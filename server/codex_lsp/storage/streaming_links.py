@@ -31,7 +31,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.model import LinkKind
-from ..core.resolve import HeadingKey, LinkStatus, Target, lookup_key, strip_note_suffix
+from ..core.resolve import (
+    HeadingKey,
+    LinkStatus,
+    Target,
+    find_anchor,
+    lookup_key,
+    strip_note_suffix,
+)
 from ..core.syntax import is_note_name
 from .link_resolver import Columns, LinkResolver
 
@@ -140,7 +147,9 @@ class StreamingLinks:
                 resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
                 updates = []
                 for link_id, kind, target, anchor, is_block, label, path, *before in rows:
-                    now = resolver(kind, target, anchor, is_block, label, path)
+                    now = catalog.plain_answer(kind, target, anchor, is_block) or resolver(
+                        kind, target, anchor, is_block, label, path
+                    )
                     if now != tuple(before):
                         updates.append((*now, link_id))
                 conn.executemany(_CORRECT, updates)
@@ -198,22 +207,31 @@ class _NameCatalog:
         self._removed.add(path)
 
     def plain_answer(self, link: Sequence[Any]) -> Columns | None:
-        """The stored answer of a plain wiki link (:func:`_is_plain_wiki`) when it is
-        plain too: no file has its name (and no label could name one instead), or exactly
-        one note has it as its own name. None: ask the resolver.
+        """The stored answer of a plain wiki link (:func:`_is_plain_wiki`) without an anchor
+        when it is plain too: no file has its name (and no label could name one instead), or
+        exactly one note has it as its own name. None: ask the resolver.
 
         Most links of a notebook are such; answering them here makes no
         :class:`~codex_lsp.core.resolve.Target` (the resolver makes two per question).
         """
         key = link[_TARGET_KEY]
-        found = self._by_key.get(key)
-        if found is None:
+        if key not in self._by_key:
             return None if link[_LABEL] else _BROKEN  # a label may name the target instead
+        path = self.single_note(key)
+        return None if path is None else (LinkStatus.RESOLVED.value, self.id_of(path), None)
+
+    def id_of(self, path: str) -> str:
+        """The id of the run's file at ``path``."""
+        return self._ids.get(path) or self._planned[path]
+
+    def single_note(self, key: str) -> str | None:
+        """The path of the one file under ``key`` when it is a note whose own name that is
+        (a bare name written in any folder leads there); None otherwise: no file, several,
+        an attachment, or a name given by an alias, which the resolver's rules answer."""
+        found = self._by_key.get(key)
         if not isinstance(found, str) or found in self._removed:
             return None
-        if not is_note_name(found) or _stem_key(found) != key:
-            return None  # an attachment, or a name given by an alias: the resolver's rules
-        return (LinkStatus.RESOLVED.value, self._ids.get(found) or self._planned[found], None)
+        return found if is_note_name(found) and _stem_key(found) == key else None
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
@@ -238,8 +256,7 @@ class _NameCatalog:
 
     def target(self, path: str) -> Target:
         """The file at ``path`` (one of the run's), without headings or blocks."""
-        file_id = self._ids.get(path) or self._planned[path]
-        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=file_id)
+        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=self.id_of(path))
 
     def _index(self, key: str, path: str) -> None:
         found = self._by_key.get(key)
@@ -286,6 +303,23 @@ class _AnchorCatalog:
             self._read(
                 [self._names.target(path) for path in wanted[start : start + _IDS_PER_QUERY]]
             )
+
+    def plain_answer(
+        self, kind: str, target: str, anchor: str | None, is_block: int
+    ) -> Columns | None:
+        """The stored answer of a wiki link to a bare name that exactly one note has as its
+        own name (then only the anchor can fail); None: ask the resolver."""
+        if not target or kind in _MARKDOWN_KINDS or "/" in target:
+            return None
+        path = self._names.single_note(lookup_key(target))
+        if path is None:
+            return None
+        if not anchor:
+            return (LinkStatus.RESOLVED.value, self._names.id_of(path), None)
+        full = self._complete(path)
+        if find_anchor(full, anchor, bool(is_block)) is None:
+            return (LinkStatus.BROKEN_ANCHOR.value, full.ref, None)
+        return (LinkStatus.RESOLVED.value, full.ref, None)
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem, alias or attachment name has this lowercase key."""
