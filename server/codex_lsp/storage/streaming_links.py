@@ -186,6 +186,7 @@ class _NameCatalog:
         self._aliases: dict[str, tuple[str, ...]] = {}
         self._removed: set[str] = set()
         self._by_key: dict[str, str | list[str]] = {}
+        self._by_alias: set[str] = set()  # keys that name a file by an alias
         for path in planned:
             self._index(_stem_key(path), path)
 
@@ -201,6 +202,7 @@ class _NameCatalog:
             self._aliases[path] = aliases
             for key in {alias.lower() for alias in aliases} - known - {_stem_key(path)}:
                 self._index(key, path)
+                self._by_alias.add(key)
 
     def remove(self, path: str) -> None:
         """Forget the file at ``path``."""
@@ -229,9 +231,9 @@ class _NameCatalog:
         (a bare name written in any folder leads there); None otherwise: no file, several,
         an attachment, or a name given by an alias, which the resolver's rules answer."""
         found = self._by_key.get(key)
-        if not isinstance(found, str) or found in self._removed:
+        if not isinstance(found, str) or found in self._removed or key in self._by_alias:
             return None
-        return found if is_note_name(found) and _stem_key(found) == key else None
+        return found if is_note_name(found) else None  # then ``key`` is its own name
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
