@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 import threading
 import tracemalloc
 from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -281,3 +283,25 @@ def test_git_is_asked_while_the_link_indexes_are_built(
         indexer.close()
     assert overlapped == [True]
     assert found["a.md"] == (1, first)
+
+
+def test_the_git_pass_lets_go_of_its_paths_before_the_schema_check(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The git pass's sets and maps of every path are freed once its columns are written:
+    the schema check after it must not run on top of them (a cold index's peak memory)."""
+    commit(repo, "first")
+    alive: list[int] = []
+    check = indexer_module.safe_sync
+
+    def counting(*args: Any, **kwargs: Any) -> object:
+        alive.append(sum(isinstance(o, git_index.GitPlan) for o in gc.get_objects()))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "safe_sync", counting)
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        indexer.index()
+    finally:
+        indexer.close()
+    assert alive == [0]

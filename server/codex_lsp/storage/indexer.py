@@ -183,7 +183,8 @@ class Indexer:
             # The collector resumes once the run's objects are gone: not to walk them all.
             with _gc_paused():
                 full, plan = self._scan_and_write(stats, full, progress, git)
-            self._git_step(git, lambda job: job.write(self.conn, plan))
+            self._write_git(git, plan)
+            del plan  # its sets of every path must not outlive the pass (the schema check)
         finally:
             if git is not None:
                 git.close()
@@ -253,6 +254,10 @@ class Indexer:
         from .git_index import start_git_columns
 
         return start_git_columns(self.conn, self.notebook.root)
+
+    def _write_git(self, git: GitColumns | None, plan: GitPlan | None) -> None:
+        """Store what the git pass found (:meth:`_git_step`)."""
+        self._git_step(git, lambda job: job.write(self.conn, plan))
 
     def _git_step(self, git: GitColumns | None, step: Callable[[GitColumns], T]) -> T | None:
         """One part of the git pass (storage/git_index.py) that fills the git_tracked /
