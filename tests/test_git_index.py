@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+import sqlite3
 import threading
 import tracemalloc
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from codex_lsp.storage import git_index
+from codex_lsp.storage import indexer as indexer_module
 from codex_lsp.storage.git import Repository
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
@@ -242,6 +247,61 @@ def test_the_git_pass_holds_little_per_file(tmp_path: Path) -> None:
     assert per_file < GIT_PASS_PER_FILE_ALLOWANCE, f"{per_file:.0f} bytes more per file"
 
 
-GIT_PASS_PER_FILE_ALLOWANCE = 420
-"""Bytes one more file may add to the git pass: a few sets of its path (the live files,
-git's tracked files, those still to find in history), no row of its columns besides."""
+GIT_PASS_PER_FILE_ALLOWANCE = 300
+"""Bytes one more file may add to the git pass: its path once (the live files' strings, which
+git's tracked files and the history walk's answers share), the sets and maps of it, no second
+copy of its path and no row of its columns besides."""
+
+
+def test_git_is_asked_while_the_link_indexes_are_built(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a full run's commit, SQLite builds the link indexes while git is asked about
+    the files (its Python waits on git's processes), not one after the other."""
+    first = commit(repo, "first")
+    asked = threading.Event()
+    overlapped: list[bool] = []
+    compute = git_index.GitColumns.compute
+    build = indexer_module.create_derived_indexes
+
+    def asking(self: git_index.GitColumns, plan: git_index.GitPlan) -> None:
+        asked.set()
+        compute(self, plan)
+
+    def building(conn: sqlite3.Connection, *, exclude: Collection[str] = ()) -> None:
+        if not exclude:  # the link indexes, after the run's commit
+            overlapped.append(asked.wait(timeout=20))
+        build(conn, exclude=exclude)
+
+    monkeypatch.setattr(git_index.GitColumns, "compute", asking)
+    monkeypatch.setattr(indexer_module, "create_derived_indexes", building)
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        indexer.index()
+        found = columns(indexer)
+    finally:
+        indexer.close()
+    assert overlapped == [True]
+    assert found["a.md"] == (1, first)
+
+
+def test_the_git_pass_lets_go_of_its_paths_before_the_schema_check(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The git pass's sets and maps of every path are freed once its columns are written:
+    the schema check after it must not run on top of them (a cold index's peak memory)."""
+    commit(repo, "first")
+    alive: list[int] = []
+    check = indexer_module.safe_sync
+
+    def counting(*args: Any, **kwargs: Any) -> object:
+        alive.append(sum(isinstance(o, git_index.GitPlan) for o in gc.get_objects()))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "safe_sync", counting)
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        indexer.index()
+    finally:
+        indexer.close()
+    assert alive == [0]

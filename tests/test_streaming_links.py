@@ -7,17 +7,23 @@ from __future__ import annotations
 import gc
 import sqlite3
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from codex_lsp.core.resolve import lookup_key
+from codex_lsp.core.syntax import is_note_name
 from codex_lsp.storage import streaming_links
 from codex_lsp.storage.database import connect
 from codex_lsp.storage.indexer import _INSERTS
+from codex_lsp.storage.link_resolver import LinkResolver
 from codex_lsp.storage.reader import PreparedFile, prepare_file
 from codex_lsp.storage.scanner import FileStat
-from codex_lsp.storage.streaming_links import WAITING, LinkRow, StreamingLinks
+from codex_lsp.storage.streaming_links import WAITING, LinkRow, StreamingLinks, ask
 
 NOW = "2026-11-22T00:00:00+00:00"
 
@@ -30,6 +36,13 @@ def notes(root: Path, texts: dict[str, str]) -> dict[str, PreparedFile]:
         stat = FileStat(path, 1, len(text.encode()))
         prepared[path] = prepare_file(root, stat, 1_000_000, f"id:{path}", NOW)
     return prepared
+
+
+def notes_in_folders(root: Path, texts: dict[str, str]) -> dict[str, PreparedFile]:
+    """:func:`notes`, with the folders of their paths made first."""
+    for path in texts:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+    return notes(root, texts)
 
 
 def planned(prepared: dict[str, PreparedFile]) -> dict[str, str]:
@@ -53,7 +66,8 @@ class Run:
             ("block", item.block_rows),
         ):
             self.conn.executemany(_INSERTS[table], rows)
-        rows = self.links.file_written(item.target(), item.links)
+        aliases = [row[1] for row in item.alias_rows]
+        rows = self.links.file_written(item.stat.path, item.file_id, aliases, item.links)
         self.conn.executemany(_INSERTS["link"], rows)
         return rows
 
@@ -224,3 +238,119 @@ def test_finish_reads_the_doubtful_names_once_not_once_a_page(
     ]
     # 100 pages of 4 links cost about what one page of 400 does, not 100 times its look-ups.
     assert steps < 2 * one_page
+
+
+_NAMES = ["Alpha", "alpha", "Beta", "beta.md", "Gamma.markdown", "img.png", "Img", "x y"]
+_FOLDERS = ["", "a/", "b/", "a/c/"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    files=st.lists(st.tuples(st.sampled_from(_FOLDERS), st.sampled_from(_NAMES)), max_size=8),
+    aliases=st.lists(st.tuples(st.integers(0, 7), st.sampled_from(_NAMES)), max_size=3),
+    removed=st.lists(st.integers(0, 7), max_size=2),
+    target=st.sampled_from([*_NAMES, "alpha.MD", "Beta", "img.PNG", "nothing", ".hidden"]),
+    kind=st.sampled_from(["wiki", "embed", "frontmatter"]),
+    label=st.sampled_from([None, "", "Beta", "a/Alpha", "nothing"]),
+    source=st.sampled_from(["src.md", "a/src.md"]),
+)
+def test_a_plain_answer_is_the_resolvers_answer(
+    files: list[tuple[str, str]],
+    aliases: list[tuple[int, str]],
+    removed: list[int],
+    target: str,
+    kind: str,
+    label: str | None,
+    source: str,
+) -> None:
+    """The answers given without the resolver (a bare name that no file has, or that exactly
+    one note has as its own name) are the resolver's, whatever else the catalog holds."""
+    paths = list(dict.fromkeys(folder + name for folder, name in files))
+    catalog = streaming_links._NameCatalog({path: f"id:{path}" for path in paths})
+    for number, alias in aliases:
+        if number < len(paths) and is_note_name(paths[number]):
+            catalog.written(paths[number], f"id:{paths[number]}", (alias,))
+    for number in removed:
+        if number < len(paths):
+            catalog.remove(paths[number])
+    link = ("wiki" if kind == "wiki" else kind, target, None, 0, label, *[0] * 8)
+    link = (*link, lookup_key(target), None)
+    plain = catalog.plain_answer(link)
+    if plain is not None:
+        assert plain == ask(LinkResolver(catalog), link, source)
+
+
+def test_most_links_are_answered_without_the_resolver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links to a bare name that one note has, or that none has, never reach the resolver;
+    the others (two notes of one name, an alias, an attachment, a folder) do."""
+    texts = {
+        "a.md": "[[Zeta]] [[nothing]] ![[Zeta]] [[b/Twin]] [[Twin]] [[Nick]] [[pic.png]]\n",
+        "Zeta.md": "# Zeta\n",
+        "b/Twin.md": "x\n",
+        "c/Twin.md": "x\n",
+        "Named.md": "---\naliases: [Nick]\n---\n",
+    }
+    files = notes_in_folders(tmp_path, texts)
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG")
+    files["pic.png"] = prepare_file(tmp_path, FileStat("pic.png", 1, 4), 1_000, "id:pic", NOW)
+    run = Run(tmp_path, files)
+    asked: list[str] = []
+    original = streaming_links.ask
+
+    def counting(resolver: LinkResolver, link: Sequence[Any], path: str) -> object:
+        asked.append(link[1])
+        return original(resolver, link, path)
+
+    monkeypatch.setattr(streaming_links, "ask", counting)
+    for path in ["Named.md", "a.md", "Zeta.md", "b/Twin.md", "c/Twin.md", "pic.png"]:
+        run.write(files[path])
+    assert asked == ["b/Twin", "Twin", "Nick", "pic.png"]
+    assert [row[2:] for row in run.stored()] == [
+        ("resolved", "id:Zeta.md"),
+        ("broken", None),
+        ("resolved", "id:Zeta.md"),
+        ("resolved", "id:b/Twin.md"),
+        ("ambiguous", "id:b/Twin.md"),
+        ("resolved", "id:Named.md"),
+        ("resolved", "id:pic"),
+    ]
+
+
+def test_anchored_links_to_one_note_are_answered_as_the_resolver_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end of the run answers a link with an anchor to a bare name that one note has
+    without the resolver: the same answers as the resolver (heading, heading path, block,
+    missing anchor), and the resolver still answers the others (two notes of one name)."""
+    texts = {
+        "a.md": "[[Zeta#Top]] [[Zeta#Top#Inner]] [[Zeta#^blk]] [[Zeta#Nope]] [[Twin#H]]"
+        " [[Zeta|Label#x]] [[b/Twin#H]]\n",
+        "Zeta.md": "# Top\n\n## Inner\n\nText ^blk\n",
+        "b/Twin.md": "# H\n",
+        "c/Twin.md": "# H\n",
+    }
+    files = notes_in_folders(tmp_path, texts)
+    run = Run(tmp_path, files)
+    for item in files.values():
+        run.write(item)
+    asked: list[str] = []
+    original = LinkResolver.__call__
+
+    def counting(self: LinkResolver, kind: str, target: str, *rest: Any) -> object:
+        asked.append(target)
+        return original(self, kind, target, *rest)
+
+    monkeypatch.setattr(LinkResolver, "__call__", counting)
+    assert run.links.finish(run.conn) == 7
+    assert asked == ["Twin", "b/Twin"]
+    assert run.stored() == [
+        ("Zeta", "Top", "resolved", "id:Zeta.md"),
+        ("Zeta", "Top#Inner", "resolved", "id:Zeta.md"),
+        ("Zeta", "blk", "resolved", "id:Zeta.md"),
+        ("Zeta", "Nope", "broken-anchor", "id:Zeta.md"),
+        ("Twin", "H", "ambiguous", "id:b/Twin.md"),
+        ("Zeta", None, "resolved", "id:Zeta.md"),
+        ("b/Twin", "H", "resolved", "id:b/Twin.md"),
+    ]

@@ -17,6 +17,7 @@ import datetime as _dt
 import importlib
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -231,6 +232,10 @@ def find_repository_or_none(path: Path) -> Repository | None:
 def _decode(data: bytes) -> str:
     """Text from git: UTF-8, with undecodable bytes replaced (never an exception)."""
     return data.decode("utf-8", "replace")
+
+
+_LS_FILES_ENTRY = re.compile(rb"([^\t\0]*)\t([^\0]*)\0")
+"""An entry of ``git ls-files -z -s``: mode, object and stage, then the path."""
 
 
 def _path(data: bytes) -> str:
@@ -542,12 +547,10 @@ class Repository:
         _, out, _ = self.run("ls-files", "-z", "-s", "--", prefix or ".")
         files: set[str] = set()
         submodules: list[str] = []
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, name = entry.partition(b"\t")
-            path = _path(name)
-            if meta.startswith(b"160000"):
+        # One entry at a time: a list of every entry would hold each path twice more.
+        for entry in _LS_FILES_ENTRY.finditer(out):
+            path = _path(entry[2])
+            if entry[1].startswith(b"160000"):
                 submodules.append(path)
             else:
                 files.add(path)
@@ -603,7 +606,7 @@ class Repository:
             raise
         return NamesWalk(self.root, head, prefix, handle, output)
 
-    def _stream_names(self, args: list[str]) -> Iterator[tuple[str, list[str]]]:
+    def _stream_names(self, args: list[str]) -> Iterator[tuple[str, Iterator[str]]]:
         """(commit, paths) from a ``--name-only -z`` log, read as git writes it (the caller
         may stop early; git is then killed)."""
         for record in self._stream_records(args):
@@ -817,18 +820,22 @@ class _Newest:
 
     def __init__(self, wanted: set[str] | None) -> None:
         self.found: dict[str, str] = {}
-        self._remaining = None if wanted is None else set(wanted)
+        self._remaining = None if wanted is None else {path: path for path in wanted}
 
     @property
     def done(self) -> bool:
         return self._remaining is not None and not self._remaining
 
-    def add(self, commit: str, paths: list[str]) -> None:
+    def add(self, commit: str, paths: Iterable[str]) -> None:
+        found, remaining = self.found, self._remaining
         for path in paths:
-            if path not in self.found:
-                self.found[path] = commit
-                if self._remaining is not None:
-                    self._remaining.discard(path)
+            if remaining is None:
+                if path not in found:
+                    found[path] = commit
+            else:  # only the wanted paths, keyed by the caller's strings: not a second copy
+                known = remaining.pop(path, None)
+                if known is not None:
+                    found[known] = commit
 
     def add_records(self, records: Iterable[bytes]) -> None:
         for record in records:
@@ -836,7 +843,9 @@ class _Newest:
                 self.add(*_names_record(record))
 
 
-def _newest(records: Iterable[tuple[str, list[str]]], wanted: set[str] | None) -> dict[str, str]:
+def _newest(
+    records: Iterable[tuple[str, Iterable[str]]], wanted: set[str] | None
+) -> dict[str, str]:
     """:class:`_Newest` over parsed records, reading no further than needed (everything
     when ``wanted`` is None)."""
     newest = _Newest(wanted)
@@ -886,8 +895,21 @@ def _parse_record(record: bytes, rel: str) -> tuple[Revision, str, str | None] |
     return None
 
 
-def _names_record(record: bytes) -> tuple[str, list[str]]:
+def _names_record(record: bytes) -> tuple[str, Iterator[str]]:
+    """(commit, its paths, read one at a time as they are asked for) of a ``--name-only -z``
+    record: a commit that adds a whole notebook names every file, and a list of them would
+    hold each path twice more while it is read."""
     header, _, rest = record.partition(b"\0")
-    commit = _decode(header).strip()
-    names = [_path(t) for t in rest.lstrip(b"\n").split(b"\0") if t.strip(b"\n")]
-    return commit, names
+    return _decode(header).strip(), _names(rest.lstrip(b"\n"))
+
+
+def _names(data: bytes) -> Iterator[str]:
+    start = 0
+    while start <= len(data):
+        end = data.find(b"\0", start)
+        if end < 0:
+            end = len(data)
+        token = data[start:end]
+        if token.strip(b"\n"):
+            yield _path(token)
+        start = end + 1

@@ -19,7 +19,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class GitColumns:
         self.repo = find_repository_or_none(root)
         self.stored = _stored(conn)
         self.walk: NamesWalk | None = None
+        self.failed = False  # set by a caller whose part of the pass failed: the rest is skipped
         if self.repo is None:
             return
         base = _base_for(self.repo, root)
@@ -70,30 +71,55 @@ class GitColumns:
     def finish(self, conn: sqlite3.Connection, *, force: bool = False) -> int:
         """Bring the columns up to date; returns rows changed. ``force`` recomputes even when
         HEAD and the git index are unchanged (the caller added or moved files)."""
-        started = time.perf_counter()
+        plan = self.read(conn, force=force)
+        if plan is not None:
+            self.compute(plan)
+        return self.write(conn, plan)
+
+    def read(self, conn: sqlite3.Connection, *, force: bool = False) -> GitPlan | None:
+        """The first part of :meth:`finish`: what the pass compares, read from ``conn``; None
+        when nothing is to be done (``force``: see :meth:`finish`)."""
         repo = self.repo
         base = _base_for(repo, self.root) if repo is not None else None
         if repo is None or base is None:
-            return _clear(conn)
+            return GitPlan(clear=True)
         stored = self.stored
         submodule_roots = [Path(p) for p in stored.get("submodules", [])]
         if not force and stored.get("key") == _key(repo, submodule_roots):
-            return 0
+            return None
         # Held for every file: its path once. Old columns only where they are not the
         # default (none on a first run), new ones as the sets of tracked paths and hashes.
-        live: set[str] = set()
-        old: dict[str, tuple[int, str | None]] = {}
+        plan = GitPlan()
         for path, tracked, digest in conn.execute(
             "SELECT path, git_tracked, git_commit_hash FROM file_metadata WHERE deleted_at IS NULL"
         ):
-            live.add(path)
+            plan.live.add(path)
             if tracked or digest is not None:
-                old[path] = (tracked, digest)
-        found = _Found()
-        heads: dict[str, str | None] = {}
-        submodules: list[str] = []
+                plan.old[path] = (tracked, digest)
+        return plan
+
+    def compute(self, plan: GitPlan) -> None:
+        """The second part: ask git (no database is used: it may run beside other work)."""
+        repo = self.repo
+        base = _base_for(repo, self.root) if repo is not None else None
+        if plan.clear or repo is None or base is None:
+            return
         walk = _Walks(self.walk)
-        _pass(repo, base, live, old, stored.get("heads", {}), heads, submodules, found, walk)
+        heads, submodules, found = plan.heads, plan.submodules, plan.found
+        old_heads = self.stored.get("heads", {})
+        _pass(repo, base, plan.live, plan.old, old_heads, heads, submodules, found, walk)
+        plan.computed = True
+
+    def write(self, conn: sqlite3.Connection, plan: GitPlan | None) -> int:
+        """The last part: store what :meth:`compute` found; returns rows changed."""
+        if plan is None:
+            return 0
+        if plan.clear or self.repo is None:
+            return _clear(conn)
+        if not plan.computed:
+            raise RuntimeError("git columns written before they were computed")
+        started = time.perf_counter()
+        live, old, found = plan.live, plan.old, plan.found
         changed = 0
 
         def updates() -> Iterator[tuple[int, str | None, str]]:
@@ -110,9 +136,9 @@ class GitColumns:
                 updates(),
             )
             state = {
-                "key": _key(repo, [Path(s) for s in submodules]),
-                "heads": heads,
-                "submodules": submodules,
+                "key": _key(self.repo, [Path(s) for s in plan.submodules]),
+                "heads": plan.heads,
+                "submodules": plan.submodules,
             }
             set_meta(conn, META_KEY, json.dumps(state))
         log.debug(
@@ -151,6 +177,21 @@ class _Found:
     def columns(self, path: str) -> tuple[int, str | None]:
         """``(git_tracked, git_commit_hash)`` of the notebook file at ``path``."""
         return (1, self.hashes.get(path)) if path in self.tracked else _UNTRACKED
+
+
+@dataclass(slots=True)
+class GitPlan:
+    """One pass of :class:`GitColumns` between its parts: the live files and their old
+    columns where set (read), what git says of them (computed), or only ``clear`` (no
+    repository: both columns go back to their defaults)."""
+
+    clear: bool = False
+    live: set[str] = field(default_factory=set)
+    old: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    found: _Found = field(default_factory=_Found)
+    heads: dict[str, str | None] = field(default_factory=dict)
+    submodules: list[str] = field(default_factory=list)
+    computed: bool = False
 
 
 class _Walks:
@@ -237,7 +278,10 @@ def _pass(
     heads[str(repo.root)] = head
     wanted = live if not base.nb else {path for path in live if path.startswith(base.nb)}
     tracked_repo, gitlinks = repo.tracked(base.pathspec)
-    tracked = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None and nb in wanted}
+    if base.nb or base.repo:
+        tracked_repo = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None}
+    # Made of the live paths' strings, not git's: each path is held once, not twice.
+    tracked = {path for path in wanted if path in tracked_repo}
     del tracked_repo
     hashes = found.hashes
     if head is not None and tracked:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..core.resolve import lookup_key
 from .catalog import SqlCatalog
@@ -51,7 +51,9 @@ from .streaming_links import StreamingLinks, ask
 from .writer import InlineWriter, ThreadWriter, Writer
 
 if TYPE_CHECKING:
-    from .git_index import GitColumns
+    from .git_index import GitColumns, GitPlan
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +179,15 @@ class Indexer:
         git = self._start_git()  # a first run's history walk goes on while we index
         self.config = load_config(self.notebook.codex_dir)
         stats = IndexStats(warnings=list(self.config.warnings))
-        # The collector resumes once the run's objects are gone: not to walk them all.
-        with _gc_paused():
-            full = self._scan_and_write(stats, full, progress)
-        self._finish_git(git, force=full or bool(stats.added or stats.moved))
+        try:
+            # The collector resumes once the run's objects are gone: not to walk them all.
+            with _gc_paused():
+                full, plan = self._scan_and_write(stats, full, progress, git)
+            self._write_git(git, plan)
+            del plan  # its sets of every path must not outlive the pass (the schema check)
+        finally:
+            if git is not None:
+                git.close()
         changes = stats.added + stats.modified + stats.removed + stats.moved
         safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
         self._fill_totals(stats)
@@ -188,19 +195,31 @@ class Indexer:
         return stats
 
     def _scan_and_write(
-        self, stats: IndexStats, full: bool, progress: ProgressCallback | None
-    ) -> bool:
+        self,
+        stats: IndexStats,
+        full: bool,
+        progress: ProgressCallback | None,
+        git: GitColumns | None,
+    ) -> tuple[bool, GitPlan | None]:
         """The writing part of :meth:`index`: one transaction, then, after a full run, another
-        for the link indexes. True if it was a full run."""
+        for the link indexes, while git is asked about the files. (True if it was a full run,
+        the git pass ready to be written.)"""
         scan = scan_notebook(self.notebook, self.config)
         stale_parser = get_meta(self.conn, "parser_version") != PARSER_VERSION
         with _bulk_write(self.conn, full or stale_parser):
             with transaction(self.conn):
                 full = self._write_run(scan, stats, full, progress)
-            if full:  # the run's data is committed: its link indexes, while it is checkpointed
-                with checkpoint_alongside(self.conn), transaction(self.conn):
-                    create_derived_indexes(self.conn)
-        return full
+            force = full or bool(stats.added or stats.moved)
+            plan = self._git_step(git, lambda job: job.read(self.conn, force=force))
+            # The run's data is committed: its link indexes, while it is checkpointed and git
+            # answers (SQLite works outside the GIL, git in its own processes).
+            with (
+                checkpoint_alongside(self.conn) if full else nullcontext(),
+                _link_indexes_beside(self.conn) if full else nullcontext(),
+            ):
+                if plan is not None:
+                    self._git_step(git, lambda job: job.compute(plan))
+        return full, plan
 
     def _write_run(
         self, scan: ScanResult, stats: IndexStats, full: bool, progress: ProgressCallback | None
@@ -236,16 +255,21 @@ class Indexer:
 
         return start_git_columns(self.conn, self.notebook.root)
 
-    def _finish_git(self, git: GitColumns | None, *, force: bool) -> None:
-        """Fill the git_tracked / git_commit_hash columns; never fails the run."""
-        if git is None:
-            return
+    def _write_git(self, git: GitColumns | None, plan: GitPlan | None) -> None:
+        """Store what the git pass found (:meth:`_git_step`)."""
+        self._git_step(git, lambda job: job.write(self.conn, plan))
+
+    def _git_step(self, git: GitColumns | None, step: Callable[[GitColumns], T]) -> T | None:
+        """One part of the git pass (storage/git_index.py) that fills the git_tracked /
+        git_commit_hash columns; None once a part failed (logged): it never fails the run."""
+        if git is None or git.failed:
+            return None
         try:
-            git.finish(self.conn, force=force)
+            return step(git)
         except Exception as exc:
+            git.failed = True
             log.warning("git status of %s not recorded: %s", self.notebook.root, exc)
-        finally:
-            git.close()
+            return None
 
     def update_paths(
         self, paths: Iterable[str], contents: dict[str, str] | None = None
@@ -472,7 +496,9 @@ class Indexer:
         rows["problem"] += item.problem_rows
         rows["search_index"].append(item.search_row)
         if run.streaming is not None:  # a full run: every link is resolved anew anyway
-            rows["link"] += run.streaming.file_written(item.target(), item.links)
+            aliases = [row[1] for row in item.alias_rows]
+            path = item.stat.path
+            rows["link"] += run.streaming.file_written(path, item.file_id, aliases, item.links)
             return
         run.links.append((item.file_id, item.stat.path, item.links))
         run.affected_keys.add(lookup_key(item.stat.path))
@@ -674,6 +700,29 @@ def _bulk_write(conn: sqlite3.Connection, wanted: bool) -> Iterator[None]:
         if not conn.in_transaction:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.execute(f"PRAGMA synchronous = {int(synchronous)}")
+
+
+@contextmanager
+def _link_indexes_beside(conn: sqlite3.Connection) -> Iterator[None]:
+    """Build the link indexes, in a transaction of their own, on a thread while the block
+    runs (which must not use ``conn``); re-raises the build's failure at the end."""
+    failures: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            with transaction(conn):
+                create_derived_indexes(conn)
+        except BaseException as exc:  # handed to the caller's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=build, name="codex-link-indexes", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 class _gc_paused:

@@ -30,7 +30,15 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.resolve import HeadingKey, Target, lookup_key, strip_note_suffix
+from ..core.model import LinkKind
+from ..core.resolve import (
+    HeadingKey,
+    LinkStatus,
+    Target,
+    find_anchor,
+    lookup_key,
+    strip_note_suffix,
+)
 from ..core.syntax import is_note_name
 from .link_resolver import Columns, LinkResolver
 
@@ -47,7 +55,9 @@ PAGE = 2_000
 _IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
-_ANCHOR, _LABEL = 2, 4
+_KIND, _TARGET, _ANCHOR, _LABEL, _TARGET_KEY = 0, 1, 2, 4, 13
+_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
+_BROKEN: Columns = (LinkStatus.BROKEN.value, None, None)
 
 # The doubtful names and ids go into temporary tables once: given to every page's query as
 # a list, SQLite would build its look-up table again page after page (aliases x pages).
@@ -88,23 +98,28 @@ class StreamingLinks:
         self._dropped_keys: set[str] = set()
         self._replaced_ids: set[str] = set()
 
-    def file_written(self, target: Target, links: Sequence[Sequence[Any]]) -> list[LinkRow]:
-        """Record a written file (``target.ref`` is its id); the rows of its links."""
-        planned = self._planned.get(target.path)
-        if planned is not None and planned != target.ref:
+    def file_written(
+        self, path: str, file_id: str, aliases: Sequence[str], links: Sequence[Sequence[Any]]
+    ) -> list[LinkRow]:
+        """Record a written file (its path, id and aliases); the rows of its links."""
+        planned = self._planned.get(path)
+        if planned is not None and planned != file_id:
             self._replaced_ids.add(planned)
-        self._catalog.written(target.path, target.ref, target.aliases)
-        self._alias_keys.update(alias.lower() for alias in target.aliases)
+        self._catalog.written(path, file_id, tuple(aliases))
+        self._alias_keys.update(alias.lower() for alias in aliases)
         self._written += 1
         if self._written % RENEW_EVERY == 0:
             self._resolver = LinkResolver(self._catalog)
-        source_id, path = target.ref, target.path
+        catalog = self._catalog
         rows: list[LinkRow] = []
         for link_id, link in enumerate(links, self._next_id):
             if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
-                rows.append((link_id, source_id, *link, WAITING, None, None))
-            else:
-                rows.append((link_id, source_id, *link, *ask(self._resolver, link, path)))
+                rows.append((link_id, file_id, *link, WAITING, None, None))
+                continue
+            answer = catalog.plain_answer(link) if _is_plain_wiki(link) else None
+            if answer is None:
+                answer = ask(self._resolver, link, path)
+            rows.append((link_id, file_id, *link, *answer))
         self._next_id += len(links)
         return rows
 
@@ -132,7 +147,9 @@ class StreamingLinks:
                 resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
                 updates = []
                 for link_id, kind, target, anchor, is_block, label, path, *before in rows:
-                    now = resolver(kind, target, anchor, is_block, label, path)
+                    now = catalog.plain_answer(kind, target, anchor, is_block) or resolver(
+                        kind, target, anchor, is_block, label, path
+                    )
                     if now != tuple(before):
                         updates.append((*now, link_id))
                 conn.executemany(_CORRECT, updates)
@@ -142,6 +159,13 @@ class StreamingLinks:
             for table in _DOUBTFUL:
                 conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         return changed
+
+
+def _is_plain_wiki(link: Sequence[Any]) -> bool:
+    """True for a wiki link (or embed, or frontmatter link) to a bare name: no folder, no
+    anchor; its answer depends only on which files have that name (:meth:`plain_answer`)."""
+    target = link[_TARGET]
+    return bool(target) and link[_KIND] not in _MARKDOWN_KINDS and "/" not in target
 
 
 def _one(value: str) -> tuple[str]:
@@ -162,6 +186,7 @@ class _NameCatalog:
         self._aliases: dict[str, tuple[str, ...]] = {}
         self._removed: set[str] = set()
         self._by_key: dict[str, str | list[str]] = {}
+        self._by_alias: set[str] = set()  # keys that name a file by an alias
         for path in planned:
             self._index(_stem_key(path), path)
 
@@ -177,10 +202,38 @@ class _NameCatalog:
             self._aliases[path] = aliases
             for key in {alias.lower() for alias in aliases} - known - {_stem_key(path)}:
                 self._index(key, path)
+                self._by_alias.add(key)
 
     def remove(self, path: str) -> None:
         """Forget the file at ``path``."""
         self._removed.add(path)
+
+    def plain_answer(self, link: Sequence[Any]) -> Columns | None:
+        """The stored answer of a plain wiki link (:func:`_is_plain_wiki`) without an anchor
+        when it is plain too: no file has its name (and no label could name one instead), or
+        exactly one note has it as its own name. None: ask the resolver.
+
+        Most links of a notebook are such; answering them here makes no
+        :class:`~codex_lsp.core.resolve.Target` (the resolver makes two per question).
+        """
+        key = link[_TARGET_KEY]
+        if key not in self._by_key:
+            return None if link[_LABEL] else _BROKEN  # a label may name the target instead
+        path = self.single_note(key)
+        return None if path is None else (LinkStatus.RESOLVED.value, self.id_of(path), None)
+
+    def id_of(self, path: str) -> str:
+        """The id of the run's file at ``path``."""
+        return self._ids.get(path) or self._planned[path]
+
+    def single_note(self, key: str) -> str | None:
+        """The path of the one file under ``key`` when it is a note whose own name that is
+        (a bare name written in any folder leads there); None otherwise: no file, several,
+        an attachment, or a name given by an alias, which the resolver's rules answer."""
+        found = self._by_key.get(key)
+        if not isinstance(found, str) or found in self._removed or key in self._by_alias:
+            return None
+        return found if is_note_name(found) else None  # then ``key`` is its own name
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
@@ -205,8 +258,7 @@ class _NameCatalog:
 
     def target(self, path: str) -> Target:
         """The file at ``path`` (one of the run's), without headings or blocks."""
-        file_id = self._ids.get(path) or self._planned[path]
-        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=file_id)
+        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=self.id_of(path))
 
     def _index(self, key: str, path: str) -> None:
         found = self._by_key.get(key)
@@ -253,6 +305,23 @@ class _AnchorCatalog:
             self._read(
                 [self._names.target(path) for path in wanted[start : start + _IDS_PER_QUERY]]
             )
+
+    def plain_answer(
+        self, kind: str, target: str, anchor: str | None, is_block: int
+    ) -> Columns | None:
+        """The stored answer of a wiki link to a bare name that exactly one note has as its
+        own name (then only the anchor can fail); None: ask the resolver."""
+        if not target or kind in _MARKDOWN_KINDS or "/" in target:
+            return None
+        path = self._names.single_note(lookup_key(target))
+        if path is None:
+            return None
+        if not anchor:
+            return (LinkStatus.RESOLVED.value, self._names.id_of(path), None)
+        full = self._complete(path)
+        if find_anchor(full, anchor, bool(is_block)) is None:
+            return (LinkStatus.BROKEN_ANCHOR.value, full.ref, None)
+        return (LinkStatus.RESOLVED.value, full.ref, None)
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem, alias or attachment name has this lowercase key."""
