@@ -186,13 +186,19 @@ def _log_failure(future: Future[_Names]) -> None:
 
 
 def _build(
-    generation: int, complete: bool, signature: Hashable, names: list[lookups.NoteName]
+    generation: int,
+    complete: bool,
+    signature: Hashable,
+    names: list[lookups.NoteName],
+    counts: Counter[str] | None = None,
 ) -> _Names:
     """The names of a notebook with their index: each stem, each title that differs, each
-    alias is a completable string of its file."""
+    alias is a completable string of its file. ``counts``: how many files have each lowercase
+    stem, when ``names`` are not all of the notebook's."""
 
     stems = [_stem(name) for name in names]
-    counts = Counter(stem.lower() for stem in stems)
+    if counts is None:
+        counts = Counter(stem.lower() for stem in stems)
     entries: list[_Entry] = []
     name_entries: list[int] = []
     append = entries.append
@@ -268,18 +274,19 @@ class Completion(Feature):
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
             current, partial = await self.names.current(service)
-            if current is None:  # the first names of a notebook are still being read
-                return types.CompletionList(is_incomplete=True, items=[])
-            # Names still being read: the answer is incomplete anyway; a look-up would queue
-            # behind their reading on the reader thread.
-            linked = frozenset() if partial else await self.boosts.linked(ls, doc)
-            recent = [path for path in self.boosts.recent(service) if path != doc.rel]
-            note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
-            result = _note_items(current, shape, limit, note_boosts)
+            if current is None:  # the first names of a notebook are still being read
+                result = await _early_note_items(service, shape, limit)
+            else:
+                # Names still being read: the answer is incomplete anyway; a look-up would
+                # queue behind their reading on the reader thread.
+                linked = frozenset() if partial else await self.boosts.linked(ls, doc)
+                recent = [path for path in self.boosts.recent(service) if path != doc.rel]
+                note_boosts = boosts_of(current.owners, linked, recent)
+                result = _note_items(current, shape, limit, note_boosts)
+                result.is_incomplete = result.is_incomplete or partial
             days = day_items(ls, context, params.position, shape.snippets)
             result.items = [*days, *result.items]
-            result.is_incomplete = result.is_incomplete or partial
             return result
         if context.kind in (CompletionKind.HEADING, CompletionKind.BLOCK):
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
@@ -332,6 +339,25 @@ def _snippets(ls: CodexServer) -> bool:
     )
     item = completion.completion_item if completion else None
     return bool(item and item.snippet_support)
+
+
+async def _early_note_items(
+    service: NotebookService, shape: _Shape, limit: int
+) -> types.CompletionList:
+    """Note items before the notebook's names are in memory: the files whose name or alias
+    starts with the typed text, read from the database file on a thread of their own (the
+    reader thread is building the names), marked incomplete so the client asks again."""
+    from ...storage.location import index_path
+    from ...storage.name_prefix import read_names
+
+    query = shape.context.query
+    found, counts = await asyncio.to_thread(
+        read_names, index_path(service.notebook), query, limit * 3
+    )
+    names = _build(service.generation, False, None, found, counts)
+    result = _note_items(names, shape, limit, {})
+    result.is_incomplete = True
+    return result
 
 
 def _note_items(
