@@ -1,33 +1,35 @@
 """Completion: notes after ``[[``, headings after ``#``, blocks after ``#^``, tags, paths.
 
-Note names are held per notebook in a :class:`FuzzyIndex`, refreshed in the background when
-the index changes (see :class:`NameCache`), so a request on 10,000 notes never waits for the
-names to be read and usually costs a binary search and a little scoring. The list is capped
-(``isIncomplete`` when truncated); previews are filled in on ``completionItem/resolve``.
+Note names are held per notebook in a compact :class:`NameTable` with its fuzzy index,
+refreshed in the background when the index changes (see :class:`NameCache`), so a request
+never waits for the names to be read and usually costs a binary search and a little
+scoring. The list is capped (``isIncomplete`` when truncated); previews are filled in on
+``completionItem/resolve``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import posixpath
-from collections import Counter
 from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 # Pure core modules, loaded with the server: completion calls them per name and per item.
 from ...core.completion_context import CompletionContext, CompletionKind, completion_context
-from ...core.completion_rank import Completable, boosts_of, note_rows, shorten, snippet_text
-from ...core.fuzzy import FuzzyIndex, fuzzy_score
+from ...core.completion_names import NameTable
+from ...core.completion_rank import boosts_of, note_rows, shorten, snippet_text
+from ...core.fuzzy import fuzzy_score
 from ...core.media import attachment_detail, images_first, is_image
-from ...core.resolve import resolve_link, strip_note_suffix
+from ...core.resolve import resolve_link
 from ...core.tag_table import TagMeaning, meaning_of, tag_detail, tag_documentation
 from ..convert import uri_to_path
 from ..feature import Feature, handles
@@ -37,7 +39,7 @@ from ..server import CodexServer, Document
 if TYPE_CHECKING:
     import sqlite3
 
-    from ...storage import lookups, queries
+    from ...storage import queries
     from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
@@ -47,20 +49,6 @@ FIRST_WAIT = 0.01  # seconds a request waits for names that are still being read
 RECENT_EDITS = 20  # notes edited in this session that note completion boosts
 
 
-class _Entry(NamedTuple):
-    """One completable string: a stem, a title or an alias of a file.
-
-    A named tuple rather than a frozen dataclass: a notebook of 10,000 notes has over 11,000
-    of these, rebuilt whenever a name changes, and tuples are several times faster to create.
-    """
-
-    name: lookups.NoteName
-    text: str
-    is_alias: bool
-    link_text: str
-    owner: int  # the position of ``name`` among the notebook's names
-
-
 @dataclass(frozen=True, slots=True)
 class _Names:
     """The completable names of a notebook as of index ``generation``."""
@@ -68,30 +56,31 @@ class _Names:
     generation: int
     complete: bool  # read after the notebook's first index run had finished
     signature: Hashable  # the rows the names were built from; equal rows, equal names
-    entries: list[_Entry]
-    index: FuzzyIndex
-    completables: list[Completable]
-    owners: dict[str, int]  # path -> owner number
-    name_entries: list[int]  # owner number -> its file-name entry
+    table: NameTable
 
 
 def _signature(conn: sqlite3.Connection) -> Hashable:
     """The rows :func:`lookups.note_names` builds names from, in a comparable form.
 
-    A refresh compares these before rebuilding: on 10,000 notes building the names and their
-    index costs about a hundred milliseconds, this a few, mostly inside SQLite (which releases
-    the GIL), as one length-prefixed string of the live files in table order. Aliases keep
-    their order within a file; their rows are rewritten whenever their note changes.
+    A refresh compares these before rebuilding: building the names and their index costs
+    far more than this, which runs mostly inside SQLite (which releases the GIL), as one
+    length-prefixed string of the live files in table order. Aliases keep their order within
+    a file; their rows are rewritten whenever their note changes. Only a digest is kept: the
+    string is as large as the names themselves.
     """
     files = conn.execute(
         "SELECT group_concat(length(id) || ':' || id || is_note || length(path) || ':' || path"
         " || length(ifnull(title, '')) || ':' || ifnull(title, ''), '')"
         " FROM file_metadata WHERE deleted_at IS NULL"
     ).fetchone()[0]
-    aliases = tuple(
-        sorted(conn.execute("SELECT file_id, alias FROM alias").fetchall(), key=itemgetter(0))
-    )
-    return files, aliases
+    digest = hashlib.blake2b((files or "").encode("utf-8", "surrogatepass"))
+    for file_id, alias in sorted(
+        conn.execute("SELECT file_id, alias FROM alias").fetchall(), key=itemgetter(0)
+    ):
+        digest.update(
+            f"{len(file_id)}:{file_id}{len(alias)}:{alias}".encode("utf-8", "surrogatepass")
+        )
+    return digest.digest()
 
 
 class NameCache:
@@ -175,7 +164,8 @@ class NameCache:
         if current is not None and current.signature == signature:
             names = replace(current, generation=generation, complete=complete)
         else:
-            names = _build(generation, complete, signature, lookups.note_names(conn))
+            table = NameTable(lookups.note_name_rows(conn))
+            names = _Names(generation, complete, signature, table)
         self._cache[root] = names
         return names
 
@@ -183,53 +173,6 @@ class NameCache:
 def _log_failure(future: Future[_Names]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("reading note names for completion failed: %s", future.exception())
-
-
-def _build(
-    generation: int,
-    complete: bool,
-    signature: Hashable,
-    names: list[lookups.NoteName],
-    counts: Counter[str] | None = None,
-) -> _Names:
-    """The names of a notebook with their index: each stem, each title that differs, each
-    alias is a completable string of its file. ``counts``: how many files have each lowercase
-    stem, when ``names`` are not all of the notebook's."""
-
-    stems = [_stem(name) for name in names]
-    if counts is None:
-        counts = Counter(stem.lower() for stem in stems)
-    entries: list[_Entry] = []
-    name_entries: list[int] = []
-    append = entries.append
-    for owner, (name, stem) in enumerate(zip(names, stems, strict=True)):
-        link_text = _link_text(name, stem, counts)
-        name_entries.append(len(entries))
-        append(_Entry(name, stem, False, link_text, owner))
-        if name.title and name.title.lower() != stem.lower():
-            append(_Entry(name, name.title, False, link_text, owner))
-        for alias in name.aliases:
-            append(_Entry(name, alias, True, link_text, owner))
-    completables = [Completable(e.owner, e.is_alias, not e.name.is_note) for e in entries]
-    owners = {name.path: owner for owner, name in enumerate(names)}
-    index = FuzzyIndex([e.text for e in entries])
-    return _Names(
-        generation, complete, signature, entries, index, completables, owners, name_entries
-    )
-
-
-def _stem(name: lookups.NoteName) -> str:
-
-    base = posixpath.basename(name.path)
-    return strip_note_suffix(base) if name.is_note else base
-
-
-def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
-    """The shortest text that links to ``name`` unambiguously: its stem or a path suffix."""
-
-    if stems[stem.lower()] <= 1:
-        return stem
-    return strip_note_suffix(name.path) if name.is_note else name.path
 
 
 class Completion(Feature):
@@ -282,8 +225,8 @@ class Completion(Feature):
                 # queue behind their reading on the reader thread.
                 linked = frozenset() if partial else await self.boosts.linked(ls, doc)
                 recent = [path for path in self.boosts.recent(service) if path != doc.rel]
-                note_boosts = boosts_of(current.owners, linked, recent)
-                result = _note_items(current, shape, limit, note_boosts)
+                note_boosts = boosts_of(current.table.owner_of, linked, recent)
+                result = _note_items(current.table, shape, limit, note_boosts)
                 result.is_incomplete = result.is_incomplete or partial
             days = day_items(ls, context, params.position, shape.snippets)
             result.items = [*days, *result.items]
@@ -354,67 +297,73 @@ async def _early_note_items(
     found, counts = await asyncio.to_thread(
         read_names, index_path(service.notebook), query, limit * 3
     )
-    names = _build(service.generation, False, None, found, counts)
-    result = _note_items(names, shape, limit, {})
+    rows = [(name.path, name.title, name.aliases, name.is_note) for name in found]
+    result = _note_items(NameTable(rows, counts), shape, limit, {})
     result.is_incomplete = True
     return result
 
 
 def _note_items(
-    names: _Names, shape: _Shape, limit: int, boosts: dict[int, int]
+    table: NameTable, shape: _Shape, limit: int, boosts: dict[int, int]
 ) -> types.CompletionList:
     """One row per matching note (see core/completion_rank.py), best first, capped."""
 
     query = shape.context.query
-    entries = names.entries
+    texts = table.texts
     if query:
         # Rows are chosen among more matches than shown: a note's names and aliases
         # compete for one row, and boosts reorder notes of equal match quality.
-        chosen, more = names.index.search(query, limit * 3)
-        matches = [(number, fuzzy_score(query, entries[number].text) or 0) for number in chosen]
+        chosen, more = table.index.search(query, limit * 3)
+        matches = [(number, fuzzy_score(query, texts[number]) or 0) for number in chosen]
     else:
         # Nothing typed yet: boosted notes first, then the notebook's notes in order.
         boosted = sorted(boosts, key=lambda owner: -boosts[owner])
         if shape.context.embed:  # ``![[``: the images, whatever their place in the list
-            boosted += [o for o, e in enumerate(names.name_entries) if is_image(entries[e].text)]
-        wanted = boosted + list(range(min(limit + len(boosted), len(names.name_entries))))
+            boosted += [o for o, e in enumerate(table.name_entries) if is_image(texts[e])]
+        wanted = boosted + list(range(min(limit + len(boosted), len(table))))
         owners = list(dict.fromkeys(wanted))
-        matches = [(names.name_entries[owner], 0) for owner in owners]
-        more = len(names.name_entries) > len(owners)
-    rows = note_rows(matches, names.completables, boosts, bool(query))
+        matches = [(table.name_entries[owner], 0) for owner in owners]
+        more = len(table) > len(owners)
+    rows = note_rows(matches, table.completables, boosts, bool(query))
     if shape.context.embed:
-        rows = images_first(rows, lambda row: entries[row.entry].name.path)
+        rows = images_first(rows, lambda row: table.paths[table.entry_owner[row.entry]])
     more = more or len(rows) > limit
-    items = [_note_item(entries[row.entry], rank, shape) for rank, row in enumerate(rows[:limit])]
+    items = [_note_item(table, row.entry, rank, shape) for rank, row in enumerate(rows[:limit])]
     return types.CompletionList(is_incomplete=more, items=items)
 
 
-def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
+def _note_item(table: NameTable, entry: int, rank: int, shape: _Shape) -> types.CompletionItem:
 
-    name = entry.name
-    folder = posixpath.dirname(name.path)
-    link = f"{entry.link_text}|{entry.text}" if entry.is_alias else entry.link_text
-    text = link + ("" if shape.context.closed else "]]")
+    owner = table.entry_owner[entry]
+    path = table.paths[owner]
+    text = table.texts[entry]
+    is_alias = table.is_alias(entry)
+    folder = posixpath.dirname(path)
+    link = f"{table.link_text(owner)}|{text}" if is_alias else table.link_text(owner)
+    inserted = link + ("" if shape.context.closed else "]]")
     detail: str | None
-    if entry.is_alias:
+    if is_alias:
         kind = types.CompletionItemKind.Reference
-        detail = f"alias of {_stem(name)}"
-    elif name.is_note:
+        detail = f"alias of {table.stem(owner)}"
+    elif table.is_note(owner):
         kind = types.CompletionItemKind.File
-        detail = name.title if name.title != entry.text else (folder or None)
+        title = table.title(owner)
+        detail = title if title != text else (folder or None)
     else:
         kind = types.CompletionItemKind.Unit
-        detail = attachment_detail(name.path)
+        detail = attachment_detail(path)
     edit_range = _edit_range(shape.context, shape.position)
     return types.CompletionItem(
-        label=entry.text,
+        label=text,
         label_details=types.CompletionItemLabelDetails(description=folder or None),
         kind=kind,
         detail=shorten(detail) if detail else None,
         sort_text=f"{rank:05d}",
-        text_edit=types.TextEdit(edit_range, snippet_text(text) if shape.snippets else text),
+        text_edit=types.TextEdit(
+            edit_range, snippet_text(inserted) if shape.snippets else inserted
+        ),
         insert_text_format=types.InsertTextFormat.Snippet if shape.snippets else None,
-        data={"root": shape.root, "path": name.path},
+        data={"root": shape.root, "path": path},
     )
 
 
