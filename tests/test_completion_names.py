@@ -13,7 +13,7 @@ from codex_lsp.lsp.features.completion import NameCache
 from codex_lsp.storage.notebooks import Notebook
 from codex_lsp.storage.service import NotebookService
 
-PER_FILE_ALLOWANCE = 700
+PER_FILE_ALLOWANCE = 450
 """Bytes one more file may add to the names completion holds: its path, its name twice (as
 typed and lowercased, for matching), a few numbers."""
 
