@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TRIGGERS = ["[", "#", "^", "(", "/", "|"]
-FIRST_WAIT = 0.01  # seconds a request waits for names that are still being read
 RECENT_EDITS = 20  # notes edited in this session that note completion boosts
 
 
@@ -99,29 +98,28 @@ class NameCache:
         self._pending: dict[Path, Future[_Names]] = {}
 
     async def current(self, service: NotebookService) -> tuple[_Names | None, bool]:
-        """The names to answer with now (None: none read yet), and whether they may be out
-        of date or short (the notebook's first index run has not finished).
+        """The names to answer with now (None: none read yet, answer from the stored index),
+        and whether they may be out of date or short (the notebook's first index run has not
+        finished).
 
-        A request waits for a refresh only while the names are not complete: until it ends
-        once the first index run is over, and during that run at most :data:`FIRST_WAIT`
-        seconds, answering from what is read so far, marked incomplete, so the client asks
-        again as the user types.
+        A notebook's first names are read once its first index run is over: read during it,
+        they would compete with it for the processor, and their memory would add to its peak
+        (a warm start of a large notebook). Once the run is over, a request waits for names
+        that are not complete; otherwise it answers from the names it has, marked
+        incomplete while a refresh is due, so the client asks again as the user types.
         """
         names = self._cache.get(service.notebook.root)
+        ready = service.ready.is_set()
         current = names is not None and names.generation == service.generation
-        if names is not None and current and (names.complete or not service.ready.is_set()):
+        if names is not None and current and (names.complete or not ready):
             return names, not names.complete
+        if names is None and not ready:
+            return None, True
         refreshed = self.refresh(service)
-        if names is not None and names.complete:
+        if names is not None and (names.complete or not ready):
             return names, True
-        if service.ready.is_set():  # the first index run is over: its names are worth waiting for
-            names = await asyncio.wrap_future(refreshed)
-            return names, not names.complete
-        done, _ = await asyncio.wait([asyncio.wrap_future(refreshed)], timeout=FIRST_WAIT)
-        if done:
-            names = refreshed.result()
-            return names, not names.complete
-        return names, True
+        names = await asyncio.wrap_future(refreshed)  # the first index run is over
+        return names, not names.complete
 
     def refresh_soon(self, service: NotebookService) -> None:
         """Refresh after the callbacks already scheduled on the loop (an index listener).
