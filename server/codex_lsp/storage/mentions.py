@@ -14,7 +14,8 @@ import posixpath
 import sqlite3
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from ..core.excerpt import line_context
@@ -206,17 +207,20 @@ class NameCache:
         return sum(1 for other in same if other.text.lower() == lowered) > 1
 
     def _update(self, conn: sqlite3.Connection) -> None:
-        """Read the files written since the last update again."""
-        rows = conn.execute(
+        """Read the files written since the last update again, a row at a time (the first
+        update reads every note: holding all their rows at once would double its peak)."""
+        cursor = conn.execute(
             "SELECT rowid, id, path, filename, title, is_note, deleted_at IS NOT NULL,"
             " updated_at FROM file_metadata WHERE updated_at >= ?",
             (self._stamp,),
-        ).fetchall()
-        if not rows:
+        )
+        first = cursor.fetchmany(ALIAS_BATCH + 1)
+        if not first:
             return
+        # While the cursor is open, the connection reads one snapshot: the aliases agree.
         aliases: dict[str, list[str]] = {}
         query = "SELECT file_id, alias FROM alias"
-        ids = [row[1] for row in rows]
+        ids = [row[1] for row in first]
         found = (
             conn.execute(query).fetchall()
             if len(ids) > ALIAS_BATCH
@@ -224,7 +228,11 @@ class NameCache:
         )
         for file_id, alias in found:
             aliases.setdefault(file_id, []).append(alias)
-        for rowid, file_id, path, filename, title, is_note, deleted, _ in rows:
+        stamp = self._stamp
+        for rowid, file_id, path, filename, title, is_note, deleted, updated in chain(
+            first, cursor
+        ):
+            stamp = max(stamp, updated)
             for name in self._by_file.pop(rowid, ()):
                 self._index.discard(name)
             if not is_note or deleted:
@@ -236,13 +244,13 @@ class NameCache:
             self._by_file[rowid] = names
             for name in names:
                 self._index.add(name)
-        self._stamp = max(row[7] for row in rows)
+        self._stamp = stamp
 
     def _compact(self, name: Name) -> Name:
         """``name`` with its words and separators shared with every other name's."""
         words = tuple(sys.intern(word) for word in name.words)
         seps = self._seps.setdefault(name.seps, tuple(sys.intern(sep) for sep in name.seps))
-        return replace(name, words=words, seps=seps)
+        return Name(name.text, name.target, words, seps, name.lead, name.trail)
 
 
 def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[str]) -> list[Name]:
