@@ -89,8 +89,8 @@ class NameCache:
     name rows and rebuilds the index only when they differ (editing a note's body, the usual
     change, leaves them alone). Requests then use the latest index without waiting for a
     queued or running refresh (their answer is marked incomplete, so the client asks again on
-    the next keystroke). A request waits only for the first names of a notebook, and for names
-    read before its first index run finished.
+    the next keystroke). A request waits only for names not yet read once the notebook's
+    first index run is over; before that, the caller answers from the stored index.
     """
 
     def __init__(self) -> None:
