@@ -69,9 +69,10 @@ def name_counts(conn: sqlite3.Connection, keys: list[str]) -> Counter[str]:
 def read_names(database: Path, prefix: str, limit: int) -> tuple[list[NoteName], Counter[str]]:
     """:func:`names_starting` and the :func:`name_counts` of their names, on a read-only
     connection opened for this call (blocking: call it on a thread). A database that is
-    missing, still being created or unreadable has no names yet."""
+    missing, still being created, locked or unreadable has no names yet: the answer is
+    marked incomplete anyway, so it never waits for a lock (SQLite's default is seconds)."""
     try:
-        conn = sqlite3.connect(database.as_uri() + "?mode=ro", uri=True)
+        conn = sqlite3.connect(database.as_uri() + "?mode=ro", uri=True, timeout=0)
     except sqlite3.Error:
         return [], Counter()
     try:
