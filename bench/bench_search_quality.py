@@ -14,7 +14,7 @@ case-insensitively, is looked for by that name, typed as is:
 * **search**: ``storage.queries.search`` (what ``codex.search`` and ``codex-lsp search`` run):
   is the note the first hit, is it among the first three?
 * **completion**: the server's ``[[`` completion for that typed text (the names of
-  ``lsp/features/completion.py`` in a ``core.fuzzy.FuzzyIndex``, searched as a completion
+  ``core.completion_names.NameTable`` with its ``core.fuzzy.FuzzyIndex``, searched as a completion
   request does): is one of the note's items first, among the first three?
 
 Budget for every corpus and the generated notebook, search and completion alike: first for
@@ -53,8 +53,8 @@ except ImportError:  # imported as bench.bench_search_quality from the repositor
     from bench.bench_lsp import Session, percentile
     from bench.generate import generate_notebook
 
+from codex_lsp.core.completion_names import NameTable
 from codex_lsp.core.resolve import strip_note_suffix
-from codex_lsp.lsp.features.completion import _build
 from codex_lsp.lsp.settings import Settings
 from codex_lsp.storage import lookups, queries
 from codex_lsp.storage.indexer import Indexer
@@ -130,15 +130,15 @@ def measure(name: str, root: Path, explicit: bool) -> CorpusResult:
     try:
         indexer.index()
         wanted = unique_notes(indexer)
-        names = _build(0, True, None, lookups.note_names(indexer.conn))
-        entries, index = names.entries, names.index
+        table = NameTable(lookups.note_name_rows(indexer.conn))
         limit = Settings().completion_max_items
         search, completion = Share(), Share()
         for note_name, path in wanted:
             hits = queries.search(indexer.conn, note_name, limit=3)
             search.add(note_name, path, [hit.path for hit in hits])
-            chosen, _ = index.search(note_name, limit)
-            completion.add(note_name, path, [entries[n].name.path for n in chosen[:3]])
+            chosen, _ = table.index.search(note_name, limit)
+            found = [table.paths[table.entry_owner[n]] for n in chosen[:3]]
+            completion.add(note_name, path, found)
         notes = indexer.conn.execute(
             "SELECT count(*) FROM file_metadata WHERE is_note AND deleted_at IS NULL"
         ).fetchone()[0]

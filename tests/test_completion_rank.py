@@ -71,7 +71,7 @@ def test_boosts_reorder_notes_of_the_same_band_only() -> None:
 
 def test_boosts_add_up_by_path() -> None:
     owners = {"a.md": 0, "b.md": 1}
-    assert boosts_of(owners, {"a.md", "gone.md"}, ["a.md", "b.md"]) == {
+    assert boosts_of(owners.get, {"a.md", "gone.md"}, ["a.md", "b.md"]) == {
         0: LINKED + RECENT,
         1: RECENT,
     }

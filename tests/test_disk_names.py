@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from codex_lsp.storage.database import set_meta
-from codex_lsp.storage.disk_names import never_indexed, with_files_on_disk
+from codex_lsp.storage.disk_names import DiskNames, never_indexed, with_files_on_disk
 from codex_lsp.storage.lookups import NoteName
 
 
@@ -17,11 +17,12 @@ def test_files_the_index_lacks_are_added_notes_first(tmp_path: Path) -> None:
     for rel in ("a/Known.md", "a/Fresh.md", "picture.png", "Zed.markdown", *skipped):
         (tmp_path / rel).write_text("x", encoding="utf-8")
     indexed = [NoteName("a/Known.md", "Known title", ("K",), True)]
-    merged = with_files_on_disk(tmp_path, indexed)
+    on_disk, _ = DiskNames(tmp_path).starting("", 100)
+    merged = with_files_on_disk(indexed, on_disk)
     assert merged == [
         NoteName("a/Known.md", "Known title", ("K",), True),
-        NoteName("Zed.markdown", "Zed.markdown", (), True),
         NoteName("a/Fresh.md", "a/Fresh.md", (), True),
+        NoteName("Zed.markdown", "Zed.markdown", (), True),
         NoteName("picture.png", "picture.png", (), False),
     ]
 
@@ -34,3 +35,20 @@ def test_a_notebook_is_never_indexed_until_a_run_has_finished(tmp_path: Path) ->
     set_meta(conn, "last_indexed", "2026-01-01T00:00:00")
     assert not never_indexed(conn)
     conn.close()
+
+
+def test_files_on_disk_are_found_by_a_prefix_of_their_name(tmp_path: Path) -> None:
+    for rel in ("a/Alpha one.md", "b/alpha two.markdown", "alpha.png", "Beta.md", "c/Alpha one.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    found, counts = DiskNames(tmp_path).starting("ALPHA O", 10)
+    assert sorted(name.path for name in found) == ["a/Alpha one.md", "c/Alpha one.md"]
+    assert counts["alpha one"] == 2
+    found, _ = DiskNames(tmp_path).starting("alpha", 2)
+    assert len(found) == 2
+    assert {name.path for name in DiskNames(tmp_path).starting("alpha", 10)[0]} == {
+        "a/Alpha one.md",
+        "c/Alpha one.md",
+        "b/alpha two.markdown",
+        "alpha.png",
+    }

@@ -1,4 +1,5 @@
-"""Completion during a notebook's first index run: quick, and marked incomplete until ready."""
+"""Completion during a notebook's first index run and right after a warm start: quick, never
+empty, and marked incomplete until ready."""
 
 from __future__ import annotations
 
@@ -44,6 +45,32 @@ async def test_completion_while_indexing_is_quick_and_incomplete(
         await wait_ready(session, timeout=120)
         after = await session.complete(uri, position_at(text, len(text)))
         assert after.is_incomplete is False
+        assert [i.label for i in after.items] == ["Note 00042"]
+    finally:
+        await stop_session(session)
+
+
+@pytest.mark.parametrize("profile", ["neovim"])
+async def test_first_completion_after_a_warm_start_is_not_empty(
+    tmp_path: Path, profile: str
+) -> None:
+    root = generated_notebook(tmp_path / "big")
+    session = await start_session(root, profile)  # the first index, then a warm start
+    await stop_session(session)
+    session = await start_session(root, profile, ready=False)
+    try:
+        text = "[[note 00042"
+        uri = session.open("folder-00/scratch.md", text)
+        first = await session.complete(uri, position_at(text, len(text)))
+        # The very first answer, before the notebook's names are in memory: the note whose
+        # name starts with the typed text, marked incomplete so the client asks again.
+        assert [i.label for i in first.items] == ["Note 00042"]
+        assert first.is_incomplete is True
+        assert first.items[0].text_edit is not None
+        assert first.items[0].text_edit.new_text.startswith("Note 00042]]")
+        await wait_ready(session, timeout=120)
+        while (after := await session.complete(uri, position_at(text, len(text)))).is_incomplete:
+            pass  # the names are being read into memory; each answer asks again
         assert [i.label for i in after.items] == ["Note 00042"]
     finally:
         await stop_session(session)

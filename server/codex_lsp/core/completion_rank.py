@@ -9,7 +9,7 @@ then score. The rules are written down in docs/protocol.md ("Completion").
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from .fuzzy import EXACT, INSIDE, PREFIX, SUBSEQUENCE, WORD_START
@@ -96,13 +96,14 @@ def _rank_key(row: Row) -> tuple[bool, int, int, int, int]:
 
 
 def boosts_of(
-    owners: dict[str, int], linked: Collection[str], recent: Collection[str]
+    owner_of: Callable[[str], int | None], linked: Collection[str], recent: Collection[str]
 ) -> dict[int, int]:
-    """The boost of each note (by owner number), from the paths linked and recently edited."""
+    """The boost of each note (by owner number, which ``owner_of`` gives a path), from the
+    paths linked and recently edited."""
     boosts: dict[int, int] = {}
     for paths, amount in ((linked, LINKED), (recent, RECENT)):
         for path in paths:
-            owner = owners.get(path)
+            owner = owner_of(path)
             if owner is not None:
                 boosts[owner] = boosts.get(owner, 0) + amount
     return boosts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 
 # Score bands, best first. Within a band, shorter candidates (and earlier matches) win.
@@ -80,16 +81,17 @@ class FuzzyIndex:
         self._candidates = candidates
         self._lowered = [c.lower().replace("\n", " ") for c in candidates]
         self._joined = "\n".join(self._lowered)
-        self._starts: list[int] = []
+        # Numbers per candidate are held in arrays: a list would hold an object per number.
+        self._starts = array("l")
         offset = 0
         for text in self._lowered:
             self._starts.append(offset)
             offset += len(text) + 1
-        self._order = sorted(range(len(self._lowered)), key=self._lowered.__getitem__)
-        self._sorted = [self._lowered[number] for number in self._order]
+        order = sorted(range(len(self._lowered)), key=self._lowered.__getitem__)
+        self._sorted = [self._lowered[number] for number in order]
         # Per sorted position: the prefix score of its text and its number negated.
-        self._sorted_scores = [PREFIX - len(text) for text in self._sorted]
-        self._sorted_negated = [-number for number in self._order]
+        self._sorted_scores = array("l", [PREFIX - len(text) for text in self._sorted])
+        self._sorted_negated = array("l", [-number for number in order])
 
     def __len__(self) -> int:
         return len(self._candidates)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,16 +66,20 @@ def _range(a: int | None, b: int | None, c: int | None, d: int | None) -> Range:
 
 def note_names(conn: sqlite3.Connection) -> list[NoteName]:
     """Every live file with its title and aliases, notes first."""
+    return [NoteName(*row) for row in note_name_rows(conn)]
+
+
+def note_name_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, tuple[str, ...], bool]]:
+    """The fields of :func:`note_names` (path, title, aliases, is_note), notes first, then by
+    path, one file at a time (read all before the connection is used for anything else)."""
     aliases: dict[str, list[str]] = {}
     for file_id, alias in conn.execute("SELECT file_id, alias FROM alias"):
         aliases.setdefault(file_id, []).append(alias)
-    return [
-        NoteName(path, title or path, tuple(aliases.get(file_id, ())), bool(is_note))
-        for file_id, path, title, is_note in conn.execute(
-            "SELECT id, path, title, is_note FROM file_metadata WHERE deleted_at IS NULL"
-            " ORDER BY is_note DESC, path"
-        )
-    ]
+    for file_id, path, title, is_note in conn.execute(
+        "SELECT id, path, title, is_note FROM file_metadata WHERE deleted_at IS NULL"
+        " ORDER BY is_note DESC, path"
+    ):
+        yield path, title or path, tuple(aliases.get(file_id, ())), bool(is_note)
 
 
 def headings_of(conn: sqlite3.Connection, path: str) -> list[HeadingRow]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
-from collections import Counter
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from ..core.excerpt import line_context
@@ -159,22 +160,27 @@ class NameCache:
     """The names worth a hint of every note of a notebook, kept up to date with the index:
     when the database has changed (``PRAGMA data_version``), only the files written since
     (``updated_at``) are read again. Used from the one thread that owns the connection (a
-    notebook's reader thread)."""
+    notebook's reader thread).
+
+    Held for the whole session, once per note of the notebook: files are keyed by their row
+    number, and the words and separators of names, which notes share by the thousand, are
+    held once each (interned).
+    """
 
     def __init__(self) -> None:
         self._conn: sqlite3.Connection | None = None
         self._version = -1
         self._stamp = ""
-        self._by_file: dict[str, list[Name]] = {}
-        self._shared: Counter[str] = Counter()
+        self._by_file: dict[int, tuple[Name, ...]] = {}
+        self._seps: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._index = NameIndex(())
 
     def index(self, conn: sqlite3.Connection) -> NameIndex:
         """The names of what ``conn`` reads now."""
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
         if conn is not self._conn:
-            self._conn, self._stamp = conn, ""
-            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
+            self._conn = conn
+            self._forget()
         elif version == self._version:
             return self._index
         self._version = version
@@ -183,27 +189,38 @@ class NameCache:
             "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
         ).fetchone()[0]
         if live != len(self._by_file):  # rows deleted outright (a move): read everything
-            self._stamp = ""
-            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
+            self._forget()
             self._update(conn)
         return self._index
 
+    def _forget(self) -> None:
+        self._stamp = ""
+        self._by_file, self._seps, self._index = {}, {}, NameIndex(())
+
     def shared_text(self, name: str) -> bool:
         """Whether two notes have the name ``name`` (its link would be ambiguous)."""
-        return self._shared[name.lower()] > 1
+        found = make_name(name, "")
+        if found is None:
+            return False
+        lowered = name.lower()
+        same = self._index.by_key.get(found.words[:2], ())
+        return sum(1 for other in same if other.text.lower() == lowered) > 1
 
     def _update(self, conn: sqlite3.Connection) -> None:
-        """Read the files written since the last update again."""
-        rows = conn.execute(
-            "SELECT id, path, filename, title, is_note, deleted_at IS NOT NULL, updated_at"
-            " FROM file_metadata WHERE updated_at >= ?",
+        """Read the files written since the last update again, a row at a time (the first
+        update reads every note: holding all their rows at once would double its peak)."""
+        cursor = conn.execute(
+            "SELECT rowid, id, path, filename, title, is_note, deleted_at IS NOT NULL,"
+            " updated_at FROM file_metadata WHERE updated_at >= ?",
             (self._stamp,),
-        ).fetchall()
-        if not rows:
+        )
+        first = cursor.fetchmany(ALIAS_BATCH + 1)
+        if not first:
             return
+        # While the cursor is open, the connection reads one snapshot: the aliases agree.
         aliases: dict[str, list[str]] = {}
         query = "SELECT file_id, alias FROM alias"
-        ids = [row[0] for row in rows]
+        ids = [row[1] for row in first]
         found = (
             conn.execute(query).fetchall()
             if len(ids) > ALIAS_BATCH
@@ -211,18 +228,29 @@ class NameCache:
         )
         for file_id, alias in found:
             aliases.setdefault(file_id, []).append(alias)
-        for file_id, path, filename, title, is_note, deleted, _ in rows:
-            for name in self._by_file.pop(file_id, []):
+        stamp = self._stamp
+        for rowid, file_id, path, filename, title, is_note, deleted, updated in chain(
+            first, cursor
+        ):
+            stamp = max(stamp, updated)
+            for name in self._by_file.pop(rowid, ()):
                 self._index.discard(name)
-                self._shared[name.text.lower()] -= 1
             if not is_note or deleted:
                 continue
-            names = _hint_names(path, filename, title, aliases.get(file_id, ()))
-            self._by_file[file_id] = names
+            names = tuple(
+                self._compact(name)
+                for name in _hint_names(path, filename, title, aliases.get(file_id, ()))
+            )
+            self._by_file[rowid] = names
             for name in names:
                 self._index.add(name)
-                self._shared[name.text.lower()] += 1
-        self._stamp = max(row[6] for row in rows)
+        self._stamp = stamp
+
+    def _compact(self, name: Name) -> Name:
+        """``name`` with its words and separators shared with every other name's."""
+        words = tuple(sys.intern(word) for word in name.words)
+        seps = self._seps.setdefault(name.seps, tuple(sys.intern(sep) for sep in name.seps))
+        return Name(name.text, name.target, words, seps, name.lead, name.trail)
 
 
 def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[str]) -> list[Name]:

@@ -1,33 +1,35 @@
 """Completion: notes after ``[[``, headings after ``#``, blocks after ``#^``, tags, paths.
 
-Note names are held per notebook in a :class:`FuzzyIndex`, refreshed in the background when
-the index changes (see :class:`NameCache`), so a request on 10,000 notes never waits for the
-names to be read and usually costs a binary search and a little scoring. The list is capped
-(``isIncomplete`` when truncated); previews are filled in on ``completionItem/resolve``.
+Note names are held per notebook in a compact :class:`NameTable` with its fuzzy index,
+refreshed in the background when the index changes (see :class:`NameCache`), so a request
+never waits for the names to be read and usually costs a binary search and a little
+scoring. The list is capped (``isIncomplete`` when truncated); previews are filled in on
+``completionItem/resolve``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import posixpath
-from collections import Counter
 from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 # Pure core modules, loaded with the server: completion calls them per name and per item.
 from ...core.completion_context import CompletionContext, CompletionKind, completion_context
-from ...core.completion_rank import Completable, boosts_of, note_rows, shorten, snippet_text
-from ...core.fuzzy import FuzzyIndex, fuzzy_score
+from ...core.completion_names import NameTable
+from ...core.completion_rank import boosts_of, note_rows, shorten, snippet_text
+from ...core.fuzzy import fuzzy_score
 from ...core.media import attachment_detail, images_first, is_image
-from ...core.resolve import resolve_link, strip_note_suffix
+from ...core.resolve import resolve_link
 from ...core.tag_table import TagMeaning, meaning_of, tag_detail, tag_documentation
 from ..convert import uri_to_path
 from ..feature import Feature, handles
@@ -37,28 +39,14 @@ from ..server import CodexServer, Document
 if TYPE_CHECKING:
     import sqlite3
 
-    from ...storage import lookups, queries
+    from ...storage import queries
+    from ...storage.disk_names import DiskNameCache
     from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
 
 TRIGGERS = ["[", "#", "^", "(", "/", "|"]
-FIRST_WAIT = 0.01  # seconds a request waits for names that are still being read
 RECENT_EDITS = 20  # notes edited in this session that note completion boosts
-
-
-class _Entry(NamedTuple):
-    """One completable string: a stem, a title or an alias of a file.
-
-    A named tuple rather than a frozen dataclass: a notebook of 10,000 notes has over 11,000
-    of these, rebuilt whenever a name changes, and tuples are several times faster to create.
-    """
-
-    name: lookups.NoteName
-    text: str
-    is_alias: bool
-    link_text: str
-    owner: int  # the position of ``name`` among the notebook's names
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,30 +56,31 @@ class _Names:
     generation: int
     complete: bool  # read after the notebook's first index run had finished
     signature: Hashable  # the rows the names were built from; equal rows, equal names
-    entries: list[_Entry]
-    index: FuzzyIndex
-    completables: list[Completable]
-    owners: dict[str, int]  # path -> owner number
-    name_entries: list[int]  # owner number -> its file-name entry
+    table: NameTable
 
 
 def _signature(conn: sqlite3.Connection) -> Hashable:
     """The rows :func:`lookups.note_names` builds names from, in a comparable form.
 
-    A refresh compares these before rebuilding: on 10,000 notes building the names and their
-    index costs about a hundred milliseconds, this a few, mostly inside SQLite (which releases
-    the GIL), as one length-prefixed string of the live files in table order. Aliases keep
-    their order within a file; their rows are rewritten whenever their note changes.
+    A refresh compares these before rebuilding: building the names and their index costs
+    far more than this, which runs mostly inside SQLite (which releases the GIL), as one
+    length-prefixed string of the live files in table order. Aliases keep their order within
+    a file; their rows are rewritten whenever their note changes. Only a digest is kept: the
+    string is as large as the names themselves.
     """
     files = conn.execute(
         "SELECT group_concat(length(id) || ':' || id || is_note || length(path) || ':' || path"
         " || length(ifnull(title, '')) || ':' || ifnull(title, ''), '')"
         " FROM file_metadata WHERE deleted_at IS NULL"
     ).fetchone()[0]
-    aliases = tuple(
-        sorted(conn.execute("SELECT file_id, alias FROM alias").fetchall(), key=itemgetter(0))
-    )
-    return files, aliases
+    digest = hashlib.blake2b((files or "").encode("utf-8", "surrogatepass"))
+    for file_id, alias in sorted(
+        conn.execute("SELECT file_id, alias FROM alias").fetchall(), key=itemgetter(0)
+    ):
+        digest.update(
+            f"{len(file_id)}:{file_id}{len(alias)}:{alias}".encode("utf-8", "surrogatepass")
+        )
+    return digest.digest()
 
 
 class NameCache:
@@ -101,8 +90,8 @@ class NameCache:
     name rows and rebuilds the index only when they differ (editing a note's body, the usual
     change, leaves them alone). Requests then use the latest index without waiting for a
     queued or running refresh (their answer is marked incomplete, so the client asks again on
-    the next keystroke). A request waits only for the first names of a notebook, and for names
-    read before its first index run finished.
+    the next keystroke). A request waits only for names not yet read once the notebook's
+    first index run is over; before that, the caller answers from the stored index.
     """
 
     def __init__(self) -> None:
@@ -110,29 +99,28 @@ class NameCache:
         self._pending: dict[Path, Future[_Names]] = {}
 
     async def current(self, service: NotebookService) -> tuple[_Names | None, bool]:
-        """The names to answer with now (None: none read yet), and whether they may be out
-        of date or short (the notebook's first index run has not finished).
+        """The names to answer with now (None: none read yet, answer from the stored index),
+        and whether they may be out of date or short (the notebook's first index run has not
+        finished).
 
-        A request waits for a refresh only while the names are not complete: until it ends
-        once the first index run is over, and during that run at most :data:`FIRST_WAIT`
-        seconds, answering from what is read so far, marked incomplete, so the client asks
-        again as the user types.
+        A notebook's first names are read once its first index run is over: read during it,
+        they would compete with it for the processor, and their memory would add to its peak
+        (a warm start of a large notebook). Once the run is over, a request waits for names
+        that are not complete; otherwise it answers from the names it has, marked
+        incomplete while a refresh is due, so the client asks again as the user types.
         """
         names = self._cache.get(service.notebook.root)
+        ready = service.ready.is_set()
         current = names is not None and names.generation == service.generation
-        if names is not None and current and (names.complete or not service.ready.is_set()):
+        if names is not None and current and (names.complete or not ready):
             return names, not names.complete
+        if names is None and not ready:
+            return None, True
         refreshed = self.refresh(service)
-        if names is not None and names.complete:
+        if names is not None and (names.complete or not ready):
             return names, True
-        if service.ready.is_set():  # the first index run is over: its names are worth waiting for
-            names = await asyncio.wrap_future(refreshed)
-            return names, not names.complete
-        done, _ = await asyncio.wait([asyncio.wrap_future(refreshed)], timeout=FIRST_WAIT)
-        if done:
-            names = refreshed.result()
-            return names, not names.complete
-        return names, True
+        names = await asyncio.wrap_future(refreshed)  # the first index run is over
+        return names, not names.complete
 
     def refresh_soon(self, service: NotebookService) -> None:
         """Refresh after the callbacks already scheduled on the loop (an index listener).
@@ -164,23 +152,19 @@ class NameCache:
 
     def _refresh(self, service: NotebookService, conn: sqlite3.Connection) -> _Names:
         """Bring the names up to date (runs on the reader thread)."""
-        from ...storage import disk_names, lookups
+        from ...storage import lookups
 
         root = service.notebook.root
         # Read these first: the rows read next are at least as recent.
         complete = service.ready.is_set()
         generation = service.generation
-        # During the first index run the index holds few names: the files on disk fill in.
-        on_disk = not complete and disk_names.never_indexed(conn)
-        signature = (_signature(conn), on_disk)
+        signature = _signature(conn)
         current = self._cache.get(root)
         if current is not None and current.signature == signature:
             names = replace(current, generation=generation, complete=complete)
         else:
-            rows = lookups.note_names(conn)
-            if on_disk:
-                rows = disk_names.with_files_on_disk(root, rows)
-            names = _build(generation, complete, signature, rows)
+            table = NameTable(lookups.note_name_rows(conn))
+            names = _Names(generation, complete, signature, table)
         self._cache[root] = names
         return names
 
@@ -190,47 +174,6 @@ def _log_failure(future: Future[_Names]) -> None:
         log.error("reading note names for completion failed: %s", future.exception())
 
 
-def _build(
-    generation: int, complete: bool, signature: Hashable, names: list[lookups.NoteName]
-) -> _Names:
-    """The names of a notebook with their index: each stem, each title that differs, each
-    alias is a completable string of its file."""
-
-    stems = [_stem(name) for name in names]
-    counts = Counter(stem.lower() for stem in stems)
-    entries: list[_Entry] = []
-    name_entries: list[int] = []
-    append = entries.append
-    for owner, (name, stem) in enumerate(zip(names, stems, strict=True)):
-        link_text = _link_text(name, stem, counts)
-        name_entries.append(len(entries))
-        append(_Entry(name, stem, False, link_text, owner))
-        if name.title and name.title.lower() != stem.lower():
-            append(_Entry(name, name.title, False, link_text, owner))
-        for alias in name.aliases:
-            append(_Entry(name, alias, True, link_text, owner))
-    completables = [Completable(e.owner, e.is_alias, not e.name.is_note) for e in entries]
-    owners = {name.path: owner for owner, name in enumerate(names)}
-    index = FuzzyIndex([e.text for e in entries])
-    return _Names(
-        generation, complete, signature, entries, index, completables, owners, name_entries
-    )
-
-
-def _stem(name: lookups.NoteName) -> str:
-
-    base = posixpath.basename(name.path)
-    return strip_note_suffix(base) if name.is_note else base
-
-
-def _link_text(name: lookups.NoteName, stem: str, stems: Counter[str]) -> str:
-    """The shortest text that links to ``name`` unambiguously: its stem or a path suffix."""
-
-    if stems[stem.lower()] <= 1:
-        return stem
-    return strip_note_suffix(name.path) if name.is_note else name.path
-
-
 class Completion(Feature):
     """Completion and completion-item resolve; the host's completion providers (views,
     schema) answer first for what they know."""
@@ -238,7 +181,18 @@ class Completion(Feature):
     def __init__(self, server: CodexServer) -> None:
         super().__init__(server)
         self.names = NameCache()
+        self._disk: DiskNameCache | None = None
         self.boosts = Boosts()
+
+    @property
+    def disk(self) -> DiskNameCache:
+        """The files on disk of notebooks in their first index run (made on first use: the
+        storage layer is not loaded before the first answer)."""
+        if self._disk is None:
+            from ...storage.disk_names import DiskNameCache
+
+            self._disk = DiskNameCache()
+        return self._disk
 
     def on_index_changed(self, service: NotebookService) -> None:
         """Refresh the notebook's names in the background."""
@@ -273,18 +227,19 @@ class Completion(Feature):
         limit = ls.settings.completion_max_items
         if context.kind is CompletionKind.NOTE:
             current, partial = await self.names.current(service)
-            if current is None:  # the first names of a notebook are still being read
-                return types.CompletionList(is_incomplete=True, items=[])
-            # Names still being read: the answer is incomplete anyway; a look-up would queue
-            # behind their reading on the reader thread.
-            linked = frozenset() if partial else await self.boosts.linked(ls, doc)
-            recent = [path for path in self.boosts.recent(service) if path != doc.rel]
-            note_boosts = boosts_of(current.owners, linked, recent)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
-            result = _note_items(current, shape, limit, note_boosts)
+            if current is None:  # the first names of a notebook are still being read
+                result = await _early_note_items(service, self.disk, shape, limit)
+            else:
+                # Names still being read: the answer is incomplete anyway; a look-up would
+                # queue behind their reading on the reader thread.
+                linked = frozenset() if partial else await self.boosts.linked(ls, doc)
+                recent = [path for path in self.boosts.recent(service) if path != doc.rel]
+                note_boosts = boosts_of(current.table.owner_of, linked, recent)
+                result = _note_items(current.table, shape, limit, note_boosts)
+                result.is_incomplete = result.is_incomplete or partial
             days = day_items(ls, context, params.position, shape.snippets)
             result.items = [*days, *result.items]
-            result.is_incomplete = result.is_incomplete or partial
             return result
         if context.kind in (CompletionKind.HEADING, CompletionKind.BLOCK):
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
@@ -339,61 +294,96 @@ def _snippets(ls: CodexServer) -> bool:
     return bool(item and item.snippet_support)
 
 
+async def _early_note_items(
+    service: NotebookService, disk: DiskNameCache, shape: _Shape, limit: int
+) -> types.CompletionList:
+    """Note items before the notebook's names are in memory: the files whose name or alias
+    starts with the typed text, read from the database file on a thread of their own (the
+    reader thread is building the names), marked incomplete so the client asks again. During
+    a notebook's first index run, the files on disk that the run has not reached yet are
+    offered too, by their file name."""
+    from ...storage.disk_names import with_files_on_disk
+    from ...storage.location import index_path
+    from ...storage.name_prefix import read_names
+
+    query = shape.context.query
+    root = service.notebook.root
+    found, counts, indexed = await asyncio.to_thread(
+        read_names, index_path(service.notebook), query, limit * 3
+    )
+    if indexed:
+        disk.forget(root)
+    else:
+        on_disk, disk_counts = await asyncio.to_thread(disk.starting, root, query, limit * 3)
+        found = with_files_on_disk(found, on_disk)
+        counts = counts | disk_counts  # the larger count of each name
+    rows = [(name.path, name.title, name.aliases, name.is_note) for name in found]
+    result = _note_items(NameTable(rows, counts), shape, limit, {})
+    result.is_incomplete = True
+    return result
+
+
 def _note_items(
-    names: _Names, shape: _Shape, limit: int, boosts: dict[int, int]
+    table: NameTable, shape: _Shape, limit: int, boosts: dict[int, int]
 ) -> types.CompletionList:
     """One row per matching note (see core/completion_rank.py), best first, capped."""
 
     query = shape.context.query
-    entries = names.entries
+    texts = table.texts
     if query:
         # Rows are chosen among more matches than shown: a note's names and aliases
         # compete for one row, and boosts reorder notes of equal match quality.
-        chosen, more = names.index.search(query, limit * 3)
-        matches = [(number, fuzzy_score(query, entries[number].text) or 0) for number in chosen]
+        chosen, more = table.index.search(query, limit * 3)
+        matches = [(number, fuzzy_score(query, texts[number]) or 0) for number in chosen]
     else:
         # Nothing typed yet: boosted notes first, then the notebook's notes in order.
         boosted = sorted(boosts, key=lambda owner: -boosts[owner])
         if shape.context.embed:  # ``![[``: the images, whatever their place in the list
-            boosted += [o for o, e in enumerate(names.name_entries) if is_image(entries[e].text)]
-        wanted = boosted + list(range(min(limit + len(boosted), len(names.name_entries))))
+            boosted += [o for o, e in enumerate(table.name_entries) if is_image(texts[e])]
+        wanted = boosted + list(range(min(limit + len(boosted), len(table))))
         owners = list(dict.fromkeys(wanted))
-        matches = [(names.name_entries[owner], 0) for owner in owners]
-        more = len(names.name_entries) > len(owners)
-    rows = note_rows(matches, names.completables, boosts, bool(query))
+        matches = [(table.name_entries[owner], 0) for owner in owners]
+        more = len(table) > len(owners)
+    rows = note_rows(matches, table.completables, boosts, bool(query))
     if shape.context.embed:
-        rows = images_first(rows, lambda row: entries[row.entry].name.path)
+        rows = images_first(rows, lambda row: table.paths[table.entry_owner[row.entry]])
     more = more or len(rows) > limit
-    items = [_note_item(entries[row.entry], rank, shape) for rank, row in enumerate(rows[:limit])]
+    items = [_note_item(table, row.entry, rank, shape) for rank, row in enumerate(rows[:limit])]
     return types.CompletionList(is_incomplete=more, items=items)
 
 
-def _note_item(entry: _Entry, rank: int, shape: _Shape) -> types.CompletionItem:
+def _note_item(table: NameTable, entry: int, rank: int, shape: _Shape) -> types.CompletionItem:
 
-    name = entry.name
-    folder = posixpath.dirname(name.path)
-    link = f"{entry.link_text}|{entry.text}" if entry.is_alias else entry.link_text
-    text = link + ("" if shape.context.closed else "]]")
+    owner = table.entry_owner[entry]
+    path = table.paths[owner]
+    text = table.texts[entry]
+    is_alias = table.is_alias(entry)
+    folder = posixpath.dirname(path)
+    link = f"{table.link_text(owner)}|{text}" if is_alias else table.link_text(owner)
+    inserted = link + ("" if shape.context.closed else "]]")
     detail: str | None
-    if entry.is_alias:
+    if is_alias:
         kind = types.CompletionItemKind.Reference
-        detail = f"alias of {_stem(name)}"
-    elif name.is_note:
+        detail = f"alias of {table.stem(owner)}"
+    elif table.is_note(owner):
         kind = types.CompletionItemKind.File
-        detail = name.title if name.title != entry.text else (folder or None)
+        title = table.title(owner)
+        detail = title if title != text else (folder or None)
     else:
         kind = types.CompletionItemKind.Unit
-        detail = attachment_detail(name.path)
+        detail = attachment_detail(path)
     edit_range = _edit_range(shape.context, shape.position)
     return types.CompletionItem(
-        label=entry.text,
+        label=text,
         label_details=types.CompletionItemLabelDetails(description=folder or None),
         kind=kind,
         detail=shorten(detail) if detail else None,
         sort_text=f"{rank:05d}",
-        text_edit=types.TextEdit(edit_range, snippet_text(text) if shape.snippets else text),
+        text_edit=types.TextEdit(
+            edit_range, snippet_text(inserted) if shape.snippets else inserted
+        ),
         insert_text_format=types.InsertTextFormat.Snippet if shape.snippets else None,
-        data={"root": shape.root, "path": name.path},
+        data={"root": shape.root, "path": path},
     )
 
 
