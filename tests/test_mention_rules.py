@@ -174,7 +174,8 @@ def test_the_names_a_text_mentions(notebook: Path) -> None:
     cache = NameCache()
     text = "# Other\n\nThe gel imager and Run and Twice and other.\n"
     with open_indexed(notebook) as db:
-        found = mentions_in(db.conn, cache, "Other.md", text)
+        cache.refresh(db.conn)
+        found = mentions_in(cache, "Other.md", text)
         assert link_name(db.conn, "lab/Gel Imager.md") == "Gel Imager"
     # "Run" is too short to hint; "Other" is the note itself.
     assert [(m.name, m.target, r) for m, r in found] == [
@@ -186,7 +187,9 @@ def test_the_names_a_text_mentions(notebook: Path) -> None:
 def test_a_name_two_notes_share_is_not_hinted(notebook: Path) -> None:
     (notebook / "Twice 2.md").write_text("---\naliases: [Twice]\n---\n# T2\n", encoding="utf-8")
     with open_indexed(notebook) as db:
-        found = mentions_in(db.conn, NameCache(), "Other.md", "Twice, and twice.\n")
+        cache = NameCache()
+        cache.refresh(db.conn)
+        found = mentions_in(cache, "Other.md", "Twice, and twice.\n")
     assert found == []
 
 
@@ -195,7 +198,8 @@ def test_the_hint_names_follow_the_index(notebook: Path) -> None:
     text = "Gel Imager, Twice, Spectro Meter and GI-3.\n"
 
     def hinted(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-        return [(m.name, m.target) for m, _ in mentions_in(conn, cache, "Other.md", text)]
+        cache.refresh(conn)
+        return [(m.name, m.target) for m, _ in mentions_in(cache, "Other.md", text)]
 
     with open_indexed(notebook) as db:
         reader = connect(index_path(db.notebook))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import posixpath
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.excerpt import line_context
@@ -158,50 +159,102 @@ def _place(
 class NameCache:
     """The names worth a hint of every note of a notebook, kept up to date with the index:
     when the database has changed (``PRAGMA data_version``), only the files written since
-    (``updated_at``) are read again. Used from the one thread that owns the connection (a
-    notebook's reader thread)."""
+    (``updated_at``) are read again.
+
+    Refreshed from one thread (the notebook's background reader, whose connection it reads);
+    other threads only look names up (:meth:`lookup`), never waiting for the first build,
+    which reads every note: until it is done they find no names. A lock guards the short
+    moments an update changes the names in place; a full build is made aside and swapped in.
+    """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._version = -1
-        self._stamp = ""
-        self._by_file: dict[str, list[Name]] = {}
-        self._shared: Counter[str] = Counter()
-        self._index = NameIndex(())
+        self._names: _Names | None = None
+        self._missed = False  # a lookup found no names because none were built yet
 
-    def index(self, conn: sqlite3.Connection) -> NameIndex:
-        """The names of what ``conn`` reads now."""
+    @property
+    def built(self) -> bool:
+        """Whether the names have been read once (lookups find nothing before)."""
+        return self._names is not None
+
+    def refresh(self, conn: sqlite3.Connection) -> bool:
+        """Bring the names up to date with what ``conn`` reads now (the owner thread only).
+        True when lookups have answered without names that now exist: what they answered
+        is worth asking again."""
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        if conn is not self._conn:
-            self._conn, self._stamp = conn, ""
-            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
-        elif version == self._version:
-            return self._index
+        names = self._names
+        if names is None or conn is not self._conn:
+            return self._swap(conn, version, _Names.read(conn))
+        if version == self._version:
+            return False
         self._version = version
-        self._update(conn)
-        live = conn.execute(
-            "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
-        ).fetchone()[0]
-        if live != len(self._by_file):  # rows deleted outright (a move): read everything
-            self._stamp = ""
-            self._by_file, self._shared, self._index = {}, Counter(), NameIndex(())
-            self._update(conn)
-        return self._index
+        rows, aliases = names.changed(conn)
+        with self._lock:
+            names.apply(rows, aliases)
+        if names.live(conn) != len(names.by_file):  # rows deleted outright (a move)
+            return self._swap(conn, version, _Names.read(conn))
+        return False
 
-    def shared_text(self, name: str) -> bool:
-        """Whether two notes have the name ``name`` (its link would be ambiguous)."""
-        return self._shared[name.lower()] > 1
+    def _swap(self, conn: sqlite3.Connection, version: int, names: _Names) -> bool:
+        with self._lock:
+            self._conn, self._version, self._names = conn, version, names
+            missed, self._missed = self._missed, False
+        return missed
 
-    def _update(self, conn: sqlite3.Connection) -> None:
-        """Read the files written since the last update again."""
+    def lookup(self, text: str, rel: str) -> list[Mention]:
+        """The mentions in the note ``rel`` (its ``text`` with links, code, frontmatter and
+        URLs blanked) of other notes' names worth a hint (none before the first build)."""
+        with self._lock:
+            names = self._names
+            if names is None:
+                self._missed = True
+                return []
+            if not names.index:
+                return []
+            return [
+                mention
+                for mention in find_mentions(text, names.index)
+                if mention.target != rel and names.shared[mention.name.lower()] <= 1
+            ]
+
+
+@dataclass(slots=True)
+class _Names:
+    """The names of a cache, with where they were read up to (``stamp``)."""
+
+    by_file: dict[str, list[Name]] = field(default_factory=dict)
+    shared: Counter[str] = field(default_factory=Counter)
+    index: NameIndex = field(default_factory=lambda: NameIndex(()))
+    stamp: str = ""
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> _Names:
+        """Every note's names."""
+        names = cls()
+        names.apply(*names.changed(conn))
+        return names
+
+    @staticmethod
+    def live(conn: sqlite3.Connection) -> int:
+        """How many notes the index holds."""
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
+            ).fetchone()[0]
+        )
+
+    def changed(self, conn: sqlite3.Connection) -> tuple[list[Any], dict[str, list[str]]]:
+        """The files written since ``stamp``, with their aliases."""
         rows = conn.execute(
             "SELECT id, path, filename, title, is_note, deleted_at IS NOT NULL, updated_at"
             " FROM file_metadata WHERE updated_at >= ?",
-            (self._stamp,),
+            (self.stamp,),
         ).fetchall()
-        if not rows:
-            return
         aliases: dict[str, list[str]] = {}
+        if not rows:
+            return rows, aliases
         query = "SELECT file_id, alias FROM alias"
         ids = [row[0] for row in rows]
         found = (
@@ -211,18 +264,24 @@ class NameCache:
         )
         for file_id, alias in found:
             aliases.setdefault(file_id, []).append(alias)
+        return rows, aliases
+
+    def apply(self, rows: list[Any], aliases: dict[str, list[str]]) -> None:
+        """Take the names of the files read again (``changed``) in place of their old ones."""
+        if not rows:
+            return
         for file_id, path, filename, title, is_note, deleted, _ in rows:
-            for name in self._by_file.pop(file_id, []):
-                self._index.discard(name)
-                self._shared[name.text.lower()] -= 1
+            for name in self.by_file.pop(file_id, []):
+                self.index.discard(name)
+                self.shared[name.text.lower()] -= 1
             if not is_note or deleted:
                 continue
             names = _hint_names(path, filename, title, aliases.get(file_id, ()))
-            self._by_file[file_id] = names
+            self.by_file[file_id] = names
             for name in names:
-                self._index.add(name)
-                self._shared[name.text.lower()] += 1
-        self._stamp = max(row[6] for row in rows)
+                self.index.add(name)
+                self.shared[name.text.lower()] += 1
+        self.stamp = max(row[6] for row in rows)
 
 
 def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[str]) -> list[Name]:
@@ -235,17 +294,11 @@ def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[s
     return found
 
 
-def mentions_in(
-    conn: sqlite3.Connection, cache: NameCache, rel: str, text: str
-) -> list[tuple[Mention, Range]]:
+def mentions_in(cache: NameCache, rel: str, text: str) -> list[tuple[Mention, Range]]:
     """The mentions in ``text`` (the note ``rel``) of other notes' names worth a hint, with
-    their ranges."""
-    index = cache.index(conn)
-    if not index:
+    their ranges, as ``cache`` knows the names now."""
+    found = cache.lookup(plain_text(text), rel)
+    if not found:
         return []
     lines = LineIndex(text)
-    return [
-        (mention, lines.range(mention.start, mention.end))
-        for mention in find_mentions(plain_text(text), index)
-        if mention.target != rel and not cache.shared_text(mention.name)
-    ]
+    return [(mention, lines.range(mention.start, mention.end)) for mention in found]

@@ -10,6 +10,11 @@ document versions, result ids, pull and push, and the conversion to LSP.
   checked again and, if any answer changed, the client is asked to pull again (refresh).
 - **Push** (``publishDiagnostics``) for the rest: an edit publishes the edited note once
   (after ``PUSH_DELAY``), and an index run re-publishes only the notes whose problems changed.
+- **Lanes**: the note a user has just changed (its version or cursor differs from its last
+  answer, or it was never answered) is computed on the notebook's interactive reader lane;
+  the checks after an index run on the background lane, so the edited note never waits
+  behind them. Index changes that arrive while a notebook's check runs are folded into one
+  more check: each affected note is re-published (or refreshed) once, not once per change.
 - ``codex.diagnostics.scope: notebook`` adds every other note's problems as the index holds
   them (what ``codex-lsp check`` shows): by ``workspace/diagnostic``, or pushed.
 - A broken link with the cursor inside (the end of the last edit) is held back until an
@@ -98,14 +103,30 @@ class Diagnostics(Feature):
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.stored: dict[NotebookService, tuple[int, dict[str, list[NoteProblem]]]] = {}
         self._ids = itertools.count(1)
+        # Notebooks whose index changed since their check began (or with no check running).
+        self._stale: set[NotebookService] = set()
+        self._checking: set[NotebookService] = set()
 
     # -- computing ---------------------------------------------------------------------------
 
     def _key(self, doc: Document) -> Key:
         return (self.generation, doc.version, self.cursors.get(unquote(doc.uri)))
 
-    async def compute(self, uri: str) -> tuple[Document, Key, list[types.Diagnostic]] | None:
-        """The diagnostics of a file now (its buffer when open), with the state they are of."""
+    def _edited(self, uri: str) -> bool:
+        """Whether the user changed the note (or opened it) since its last answer: its
+        answer is then awaited, and computed on the interactive lane."""
+        report = self.reports.get(unquote(uri))
+        if report is None:
+            return True
+        doc = self.server.open_document(uri)
+        version = doc.version if doc is not None else None
+        return report.key[1:] != (version, self.cursors.get(unquote(uri)))
+
+    async def compute(
+        self, uri: str, *, now: bool = False
+    ) -> tuple[Document, Key, list[types.Diagnostic]] | None:
+        """The diagnostics of a file now (its buffer when open), with the state they are of
+        (``now``: on the notebook's interactive lane)."""
         from ...core.problems import held_back
         from ..diagnostic_convert import to_diagnostics
 
@@ -115,7 +136,9 @@ class Diagnostics(Feature):
             return None
         service, key = doc.service, self._key(doc)
         providers = list(server.providers.problems)
-        problems = await server.read(service, lambda conn: file_problems(conn, doc, providers))
+        problems = await server.read(
+            service, lambda conn: file_problems(conn, doc, providers), now=now
+        )
         cursor = key[2]
         shown = [p for p in problems if not held_back(p, cursor)]
         return doc, key, to_diagnostics(shown, server.settings.diagnostics, self._uri_of(service))
@@ -148,7 +171,7 @@ class Diagnostics(Feature):
             state = (self.generation, doc.version if doc else None, self.cursors.get(unquote(uri)))
             if report.key == state:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
-        computed = await self.compute(uri)
+        computed = await self.compute(uri, now=self._edited(uri))
         if computed is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         _, key, diagnostics = computed
@@ -215,7 +238,7 @@ class Diagnostics(Feature):
     async def push(self, uri: str, *, edited: bool = False) -> None:
         """Publish an open file's diagnostics: after its own edit (``edited``) always, with
         the new version; otherwise only when they differ from what the client has."""
-        computed = await self.compute(uri)
+        computed = await self.compute(uri, now=edited)
         if computed is None:
             return
         doc, key, diagnostics = computed
@@ -320,7 +343,19 @@ class Diagnostics(Feature):
     def on_index_changed(self, service: NotebookService) -> None:
         """Check every open file of the notebook again; tell the client what changed."""
         self.generation += 1
-        self._run(self._after_index(service), str(service.notebook.root))
+        self._stale.add(service)
+        if service not in self._checking:
+            self._checking.add(service)
+            self._run(self._check(service), str(service.notebook.root))
+
+    async def _check(self, service: NotebookService) -> None:
+        """Check the notebook's open files until no index change is left unchecked."""
+        try:
+            while service in self._stale:
+                self._stale.discard(service)
+                await self._after_index(service)
+        finally:
+            self._checking.discard(service)
 
     async def _after_index(self, service: NotebookService) -> None:
         from ..diagnostic_convert import digest
