@@ -99,6 +99,7 @@ class Diagnostics(Feature):
         self.generation = 0
         self.reports: dict[str, _Report] = {}  # by percent-decoded URI
         self.closed: dict[str, tuple[str, str]] = {}  # notebook scope: uri -> (digest, id)
+        self.published: dict[str, tuple[int | None, str]] = {}  # push: uri -> (version, digest)
         self.cursors: dict[str, Position] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.stored: dict[NotebookService, tuple[int, dict[str, list[NoteProblem]]]] = {}
@@ -236,16 +237,20 @@ class Diagnostics(Feature):
     # -- push --------------------------------------------------------------------------------
 
     async def push(self, uri: str, *, edited: bool = False) -> None:
-        """Publish an open file's diagnostics: after its own edit (``edited``) always, with
-        the new version; otherwise only when they differ from what the client has."""
+        """Publish an open file's diagnostics unless the client has them for this version
+        (``edited``: after the file's own edit, computed on the interactive lane)."""
+        from ..diagnostic_convert import digest
+
         computed = await self.compute(uri, now=edited)
         if computed is None:
             return
-        doc, key, diagnostics = computed
+        doc, _, diagnostics = computed
         current = self.server.open_document(uri)
         if current is None or current.version != doc.version:
             return  # the note changed meanwhile; a newer run will publish
-        if self._remember(uri, key, diagnostics) or edited:
+        told = (current.version, digest(diagnostics))
+        if self.published.get(unquote(uri)) != told:
+            self.published[unquote(uri)] = told
             self._publish(current.uri, diagnostics, current.version)
 
     def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
@@ -298,6 +303,7 @@ class Diagnostics(Feature):
     def on_open(self, uri: str) -> None:
         """Push clients get a new note's diagnostics at once."""
         self.reports.pop(unquote(uri), None)
+        self.published.pop(unquote(uri), None)
         for known in [k for k in self.closed if unquote(k) == unquote(uri)]:
             del self.closed[known]
         if not self.pull:
@@ -335,6 +341,7 @@ class Diagnostics(Feature):
         """Forget a closed note (sync clears its pushed diagnostics)."""
         key = unquote(uri)
         self.reports.pop(key, None)
+        self.published.pop(key, None)
         self.cursors.pop(key, None)
         handle = self.timers.pop(uri, None)
         if handle is not None:
@@ -367,10 +374,11 @@ class Diagnostics(Feature):
             if where is None or where.service is not service:
                 continue
             if not self.pull:
-                await self.push(uri)
+                if uri not in self.timers:  # else the edit's own push is due, and publishes
+                    await self.push(uri)
                 continue
-            if unquote(uri) not in self.reports:
-                continue  # never pulled: the client will ask when it wants it
+            if self._edited(uri):
+                continue  # never pulled, or changed since: the client pulls it itself
             computed = await self.compute(uri)
             if computed is not None:
                 changed |= self._remember(uri, computed[1], computed[2])
