@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ...core.problems import NoteProblem
     from ...core.resolve import OverlayCatalog
     from ...storage.service import NotebookService
+    from ..settings import DiagnosticSettings
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,34 @@ def file_problems(
     for provide in providers:
         found += provide(conn, doc.service.notebook, doc.rel, doc.text, catalog)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A file's diagnostics, for which state of it (``key``), with their fingerprint."""
+
+    doc: Document
+    key: Key
+    diagnostics: list[types.Diagnostic]
+    digest: str
+
+
+def _diagnose(
+    conn: sqlite3.Connection,
+    doc: Document,
+    key: Key,
+    providers: list[ProblemProvider],
+    settings: DiagnosticSettings,
+    uri_of: Callable[[str], str],
+) -> _Answer:
+    """The answer for one file, all of it computed on a reader thread."""
+    from ...core.problems import held_back
+    from ..diagnostic_convert import digest, to_diagnostics
+
+    problems = file_problems(conn, doc, providers)
+    shown = [p for p in problems if not held_back(p, key[2])]
+    diagnostics = to_diagnostics(shown, settings, uri_of)
+    return _Answer(doc, key, diagnostics, digest(diagnostics))
 
 
 @dataclass(slots=True)
@@ -123,40 +152,40 @@ class Diagnostics(Feature):
         version = doc.version if doc is not None else None
         return report.key[1:] != (version, self.cursors.get(unquote(uri)))
 
-    async def compute(
-        self, uri: str, *, now: bool = False
-    ) -> tuple[Document, Key, list[types.Diagnostic]] | None:
+    async def compute(self, uri: str, *, now: bool = False) -> _Answer | None:
         """The diagnostics of a file now (its buffer when open), with the state they are of
         (``now``: on the notebook's interactive lane)."""
-        from ...core.problems import held_back
-        from ..diagnostic_convert import to_diagnostics
-
-        server = self.server
-        doc = await server.note_at(uri)
+        doc = await self.server.note_at(uri)
         if doc is None:
             return None
-        service, key = doc.service, self._key(doc)
+        return (await self._answers(doc.service, [doc], now=now))[0]
+
+    async def _answers(
+        self, service: NotebookService, docs: list[Document], *, now: bool = False
+    ) -> list[_Answer]:
+        """The answers for some files of one notebook, in one job on one of its lanes."""
+        server = self.server
         providers = list(server.providers.problems)
-        problems = await server.read(
-            service, lambda conn: file_problems(conn, doc, providers), now=now
+        settings, uri_of = server.settings.diagnostics, self._uri_of(service)
+        asked = [(doc, self._key(doc)) for doc in docs]
+        return await server.read(
+            service,
+            lambda conn: [
+                _diagnose(conn, doc, key, providers, settings, uri_of) for doc, key in asked
+            ],
+            now=now,
         )
-        cursor = key[2]
-        shown = [p for p in problems if not held_back(p, cursor)]
-        return doc, key, to_diagnostics(shown, server.settings.diagnostics, self._uri_of(service))
 
     def _uri_of(self, service: NotebookService) -> Callable[[str], str]:
         return lambda rel: self.server.uri_of(service, rel)
 
-    def _remember(self, uri: str, key: Key, diagnostics: list[types.Diagnostic]) -> bool:
+    def _remember(self, uri: str, answer: _Answer) -> bool:
         """Record an answer; True when it differs from the last one."""
-        from ..diagnostic_convert import digest
-
-        fingerprint = digest(diagnostics)
         report = self.reports.get(unquote(uri))
-        if report is not None and report.digest == fingerprint:
-            report.key = key
+        if report is not None and report.digest == answer.digest:
+            report.key = answer.key
             return False
-        self.reports[unquote(uri)] = _Report(key, f"d{next(self._ids)}", fingerprint)
+        self.reports[unquote(uri)] = _Report(answer.key, f"d{next(self._ids)}", answer.digest)
         return True
 
     # -- pull --------------------------------------------------------------------------------
@@ -172,16 +201,15 @@ class Diagnostics(Feature):
             state = (self.generation, doc.version if doc else None, self.cursors.get(unquote(uri)))
             if report.key == state:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
-        computed = await self.compute(uri, now=self._edited(uri))
-        if computed is None:
+        answer = await self.compute(uri, now=self._edited(uri))
+        if answer is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        _, key, diagnostics = computed
-        self._remember(uri, key, diagnostics)
+        self._remember(uri, answer)
         report = self.reports[unquote(uri)]
         if params.previous_result_id == report.result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
         return types.RelatedFullDocumentDiagnosticReport(
-            items=diagnostics, result_id=report.result_id
+            items=answer.diagnostics, result_id=report.result_id
         )
 
     async def workspace_report(
@@ -239,19 +267,19 @@ class Diagnostics(Feature):
     async def push(self, uri: str, *, edited: bool = False) -> None:
         """Publish an open file's diagnostics unless the client has them for this version
         (``edited``: after the file's own edit, computed on the interactive lane)."""
-        from ..diagnostic_convert import digest
+        answer = await self.compute(uri, now=edited)
+        if answer is not None:
+            self._push(uri, answer)
 
-        computed = await self.compute(uri, now=edited)
-        if computed is None:
-            return
-        doc, _, diagnostics = computed
+    def _push(self, uri: str, answer: _Answer) -> None:
+        """Publish an answer unless the client has it for this version of the file."""
         current = self.server.open_document(uri)
-        if current is None or current.version != doc.version:
+        if current is None or current.version != answer.doc.version:
             return  # the note changed meanwhile; a newer run will publish
-        told = (current.version, digest(diagnostics))
+        told = (current.version, answer.digest)
         if self.published.get(unquote(uri)) != told:
             self.published[unquote(uri)] = told
-            self._publish(current.uri, diagnostics, current.version)
+            self._publish(current.uri, answer.diagnostics, current.version)
 
     def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
         self.server.text_document_publish_diagnostics(
@@ -368,20 +396,22 @@ class Diagnostics(Feature):
         from ..diagnostic_convert import digest
 
         server = self.server
-        changed = False
+        docs: list[Document] = []
         for uri in server.open_documents():
-            where = server.locate(uri)
-            if where is None or where.service is not service:
+            if uri in self.timers if not self.pull else self._edited(uri):
+                # Push: the edit's own push is due. Pull: never pulled, or changed since;
+                # the client pulls it itself.
                 continue
-            if not self.pull:
-                if uri not in self.timers:  # else the edit's own push is due, and publishes
-                    await self.push(uri)
-                continue
-            if self._edited(uri):
-                continue  # never pulled, or changed since: the client pulls it itself
-            computed = await self.compute(uri)
-            if computed is not None:
-                changed |= self._remember(uri, computed[1], computed[2])
+            doc = await server.note_at(uri)
+            if doc is not None and doc.service is service:
+                docs.append(doc)
+        answers = await self._answers(service, docs) if docs else []
+        changed = False
+        for answer in answers:
+            if self.pull:
+                changed |= self._remember(answer.doc.uri, answer)
+            else:
+                self._push(answer.doc.uri, answer)
         if self.pull:
             if self.server.settings.diagnostics_scope == "notebook":
                 closed = await self._closed_notes()
