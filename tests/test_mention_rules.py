@@ -225,3 +225,23 @@ def test_the_hint_names_follow_the_index(notebook: Path) -> None:
             ]
         finally:
             reader.close()
+
+
+def test_names_are_found_only_once_built_and_a_lookup_before_is_reported(
+    notebook: Path,
+) -> None:
+    # The first build reads every note: a lookup from another thread never waits for it,
+    # finds nothing, and the build then says that what was answered is worth asking again.
+    cache = NameCache()
+    text = "The gel imager and Twice.\n"
+    assert not cache.built and mentions_in(cache, "Other.md", text) == []
+    with open_indexed(notebook) as db:
+        assert cache.refresh(db.conn) is True
+        assert cache.built
+        assert [m.name for m, _ in mentions_in(cache, "Other.md", text)] == ["Gel Imager", "Twice"]
+        assert cache.refresh(db.conn) is False  # nothing new, nobody missed the names
+
+
+def test_a_build_nobody_waited_for_is_not_reported(notebook: Path) -> None:
+    with open_indexed(notebook) as db:
+        assert NameCache().refresh(db.conn) is False
