@@ -409,7 +409,9 @@ class Diagnostics(Feature):
         changed = False
         for answer in answers:
             if self.pull:
-                changed |= self._remember(answer.doc.uri, answer)
+                current = server.open_document(answer.doc.uri)
+                if current is not None and current.version == answer.doc.version:
+                    changed |= self._remember(answer.doc.uri, answer)  # else pulled anew
             else:
                 self._push(answer.doc.uri, answer)
         if self.pull:
