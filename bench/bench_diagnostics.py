@@ -22,6 +22,10 @@ a missing note at the end of an open note.
   Also counted: publishes of the edited notes per keystroke, once the server is quiet at the
   end (at most 1).
 
+Beside each phase: the server's CPU time (user + system, from ``/proc/<pid>/stat``) per
+keystroke, everything a keystroke causes included (its index write, the checks after it): on
+a shared machine, a figure the load does not inflate as it does the wall-clock times.
+
 Each mode runs two phases of ``--edits`` samples:
 
 - **quiet**: no index write overlaps the sample: ``--think-ms`` plus the server's index
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import time
@@ -77,6 +82,12 @@ DEBOUNCE_S = 0.3  # the server's default codex.index.debounceMs
 SETTLE_S = 0.5  # longer than writing one note and checking ten open notes again
 WRITE_JITTER_S = 0.1
 PHASES = ("quiet", "writing")
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) the process ``pid`` has used, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 class CountingWatch(DiagnosticsWatch):
@@ -169,6 +180,7 @@ class Run:
         self.mode = mode
         self.notes: list[Note] = []
         self.samples: dict[str, list[float]] = {phase: [] for phase in PHASES}
+        self.cpu: dict[str, float] = {}  # server CPU ms per keystroke, by phase
         self.keystrokes = 0
         self.opened: dict[str, int] = {}  # publishes by URI before the first keystroke
         self.repulls: set[asyncio.Task[Any]] = set()
@@ -267,7 +279,10 @@ async def measure(
         await asyncio.sleep(2 * SETTLE_S)
         run.opened = dict(watch.counts)
         index = 0
+        server = client._server  # the server process (pygls keeps it here)
+        assert server is not None
         for phase in phases:
+            cpu, keystrokes = cpu_ms(server.pid), run.keystrokes
             for _ in range(edits):
                 index += 1
                 note, other = rng.sample(run.notes, 2)
@@ -277,7 +292,8 @@ async def measure(
                     await run.keystroke(other, index)
                     await asyncio.sleep(DEBOUNCE_S + rng.uniform(0, WRITE_JITTER_S))
                 run.samples[phase].append(await run.sample(note, index))
-        await asyncio.sleep(DEBOUNCE_S + SETTLE_S)  # the last writes and their publishes
+            await asyncio.sleep(DEBOUNCE_S + SETTLE_S)  # the phase's last write and check
+            run.cpu[phase] = (cpu_ms(server.pid) - cpu) / (run.keystrokes - keystrokes)
         return run
     finally:
         await client.shutdown_session()
@@ -301,7 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     phases = PHASES if args.phase == "both" else (args.phase,)
     print(f"edit -> diagnostics of the edited note, {args.notes} notes, {args.edits} edits")
     print("quiet: no index write during the sample; writing: an index write overlaps it")
-    print(f"{'mode':<6} {'phase':<8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  budget")
+    print(
+        f"{'mode':<6} {'phase':<8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+        f" {'CPU ms/key':>10}  budget"
+    )
     status = 0
     for mode in ("pull", "push") if args.mode == "both" else (args.mode,):
         run = asyncio.run(measure(out, mode, args.edits, args.think_ms, args.seed, phases))
@@ -315,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 status = status if passed else 1
             print(
                 f"{mode:<6} {phase:<8} {percentile(samples, 0.5):8.1f} {p95:8.1f}"
-                f" {max(samples):8.1f}  {verdict}",
+                f" {max(samples):8.1f} {run.cpu[phase]:10.1f}  {verdict}",
                 flush=True,
             )
         if mode == "push":
