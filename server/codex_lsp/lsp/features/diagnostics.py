@@ -389,6 +389,9 @@ class Diagnostics(Feature):
             while service in self._stale:
                 self._stale.discard(service)
                 await self._after_index(service)
+        except BaseException:
+            self._stale.discard(service)  # a closed notebook is not kept here
+            raise
         finally:
             self._checking.discard(service)
 
