@@ -63,9 +63,9 @@ def measure(conn: sqlite3.Connection, samples: int, seed: int) -> dict[str, Any]
     chosen = rng.sample(paths, min(samples, len(paths)))
     mentions, found = timed(chosen, lambda rel: mentions_of(conn, rel))
     counts = sorted(len(places) for places in found)
-    names, _ = timed(list(range(5)), lambda _: NameCache().index(conn))
+    names, _ = timed(list(range(5)), lambda _: NameCache().refresh(conn))
     cache = NameCache()
-    cache.index(conn)
+    cache.refresh(conn)
     texts = [
         (rel, text)
         for rel, text in conn.execute(
@@ -74,7 +74,7 @@ def measure(conn: sqlite3.Connection, samples: int, seed: int) -> dict[str, Any]
         )
         if rel in set(chosen)
     ]
-    hints, _ = timed(texts, lambda pair: mentions_in(conn, cache, pair[0], pair[1]))
+    hints, _ = timed(texts, lambda pair: mentions_in(cache, pair[0], pair[1]))
     return {
         "notes": len(paths),
         "samples": len(chosen),

@@ -46,18 +46,18 @@ def test_hint_names_hold_little_per_note(tmp_path: Path) -> None:
         tracemalloc.start()
         try:
             before = tracemalloc.get_traced_memory()[0]
-            index = cache.index(conn)
+            cache.refresh(conn)
             gc.collect()
             held = tracemalloc.get_traced_memory()[0] - before
             peak = tracemalloc.get_traced_memory()[1] - before
         finally:
             tracemalloc.stop()
-        assert index
+        assert cache.built
         assert held < notes * PER_NOTE_ALLOWANCE, held / notes
         assert peak < notes * PEAK_ALLOWANCE, peak / notes
         # The names still answer: a name of one note is hinted, the note's own is not.
         text = f"About {name_of(7).lower()} kit and {name_of(8)}."
-        found = mentions_in(conn, cache, f"{name_of(8)}.md", text)
+        found = mentions_in(cache, f"{name_of(8)}.md", text)
         assert [(m.name, m.target) for m, _ in found] == [(f"{name_of(7)} kit", f"{name_of(7)}.md")]
     finally:
         conn.close()

@@ -174,7 +174,8 @@ def test_the_names_a_text_mentions(notebook: Path) -> None:
     cache = NameCache()
     text = "# Other\n\nThe gel imager and Run and Twice and other.\n"
     with open_indexed(notebook) as db:
-        found = mentions_in(db.conn, cache, "Other.md", text)
+        cache.refresh(db.conn)
+        found = mentions_in(cache, "Other.md", text)
         assert link_name(db.conn, "lab/Gel Imager.md") == "Gel Imager"
     # "Run" is too short to hint; "Other" is the note itself.
     assert [(m.name, m.target, r) for m, r in found] == [
@@ -186,7 +187,9 @@ def test_the_names_a_text_mentions(notebook: Path) -> None:
 def test_a_name_two_notes_share_is_not_hinted(notebook: Path) -> None:
     (notebook / "Twice 2.md").write_text("---\naliases: [Twice]\n---\n# T2\n", encoding="utf-8")
     with open_indexed(notebook) as db:
-        found = mentions_in(db.conn, NameCache(), "Other.md", "Twice, and twice.\n")
+        cache = NameCache()
+        cache.refresh(db.conn)
+        found = mentions_in(cache, "Other.md", "Twice, and twice.\n")
     assert found == []
 
 
@@ -195,7 +198,8 @@ def test_the_hint_names_follow_the_index(notebook: Path) -> None:
     text = "Gel Imager, Twice, Spectro Meter and GI-3.\n"
 
     def hinted(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-        return [(m.name, m.target) for m, _ in mentions_in(conn, cache, "Other.md", text)]
+        cache.refresh(conn)
+        return [(m.name, m.target) for m, _ in mentions_in(cache, "Other.md", text)]
 
     with open_indexed(notebook) as db:
         reader = connect(index_path(db.notebook))
@@ -221,3 +225,23 @@ def test_the_hint_names_follow_the_index(notebook: Path) -> None:
             ]
         finally:
             reader.close()
+
+
+def test_names_are_found_only_once_built_and_a_lookup_before_is_reported(
+    notebook: Path,
+) -> None:
+    # The first build reads every note: a lookup from another thread never waits for it,
+    # finds nothing, and the build then says that what was answered is worth asking again.
+    cache = NameCache()
+    text = "The gel imager and Twice.\n"
+    assert not cache.built and mentions_in(cache, "Other.md", text) == []
+    with open_indexed(notebook) as db:
+        assert cache.refresh(db.conn) is True
+        assert cache.built
+        assert [m.name for m, _ in mentions_in(cache, "Other.md", text)] == ["Gel Imager", "Twice"]
+        assert cache.refresh(db.conn) is False  # nothing new, nobody missed the names
+
+
+def test_a_build_nobody_waited_for_is_not_reported(notebook: Path) -> None:
+    with open_indexed(notebook) as db:
+        assert NameCache().refresh(db.conn) is False

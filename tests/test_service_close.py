@@ -15,15 +15,16 @@ from codex_lsp.storage.service import NotebookClosed, NotebookService
 
 
 def reader_closed(service: NotebookService) -> bool:
-    """Whether the reader thread has closed (or dropped) its connection."""
-    conn = service._read_conn
-    if conn is None:
-        return True
-    try:
-        conn.total_changes  # noqa: B018 - raises once the connection is closed
-    except sqlite3.ProgrammingError:
-        return True
-    return False
+    """Whether both reader lanes have closed (or dropped) their connections."""
+    for conn in (service._reader.conn, service._interactive.conn):
+        if conn is None:
+            continue
+        try:
+            conn.total_changes  # noqa: B018 - raises once the connection is closed
+        except sqlite3.ProgrammingError:
+            continue
+        return False
+    return True
 
 
 def test_a_read_sent_while_the_notebook_closes_fails_as_closed(tmp_path: Path) -> None:
@@ -33,6 +34,7 @@ def test_a_read_sent_while_the_notebook_closes_fails_as_closed(tmp_path: Path) -
     service = NotebookService(Notebook(root, explicit=True))
     service.index().result(timeout=60)
     assert service.read(lambda conn: conn.execute("SELECT 1").fetchone()).result() == (1,)
+    assert service.read_now(lambda conn: conn.execute("SELECT 1").fetchone()).result() == (1,)
 
     # The writer is kept busy, so close() has closed the reader but not yet shut it down.
     gate = threading.Event()
@@ -45,9 +47,10 @@ def test_a_read_sent_while_the_notebook_closes_fails_as_closed(tmp_path: Path) -
                 break
             threading.Event().wait(0.01)
         assert reader_closed(service), "close() did not close the reader"
-        late = service.read(lambda conn: conn.execute("SELECT 1").fetchone())
-        with pytest.raises(NotebookClosed):
-            late.result(timeout=60)
+        for read in (service.read, service.read_now):
+            late = read(lambda conn: conn.execute("SELECT 1").fetchone())
+            with pytest.raises(NotebookClosed):
+                late.result(timeout=60)
     finally:
         gate.set()
         closing.join(timeout=60)

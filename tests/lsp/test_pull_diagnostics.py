@@ -294,6 +294,31 @@ async def test_one_keystroke_publishes_the_edited_note_once(
         await stop_session(session)
 
 
+@pytest.mark.parametrize("profile", CLIENTS)
+async def test_a_keystroke_written_to_the_index_at_once_is_published_once(
+    lab_notebook: Path, profile: str
+) -> None:
+    # With no index debounce, the edit is in the index (and the open notes checked again)
+    # before the keystroke's own push is due: that check must not publish the new version
+    # ahead of the push, which would then publish it a second time.
+    session = await start_session(lab_notebook, profile, {"index": {"debounceMs": 0}})
+    try:
+        pcr = session.open(PCR)
+        other = session.open("scratch.md", "# Scratch\n")
+        await session.wait_for_diagnostics(pcr, lambda found: not found)
+        await session.wait_for_diagnostics(other, lambda found: not found)
+        counts = count_publishes(session)
+        session.insert(pcr, session.find(PCR, "## Analysis"), "See [[Nowhere]].\n\n")
+        await session.wait_for_diagnostics(pcr, lambda found: codes(found) == ["link-broken"])
+        # A keystroke in another note, once the first was published: its publish comes after
+        # every publish the first keystroke causes (its push and its index check).
+        session.insert(other, types.Position(1, 0), "See [[Elsewhere]].\n")
+        await session.wait_for_diagnostics(other, lambda found: codes(found) == ["link-broken"])
+        assert counts.get(pcr) == 1, counts
+    finally:
+        await stop_session(session)
+
+
 async def test_a_bad_scope_is_reported_and_the_default_used(lab_notebook: Path) -> None:
     session = await start_pull(lab_notebook, {"diagnostics": {"scope": "everything"}})
     try:

@@ -130,13 +130,9 @@ async def mention_lens(ls: CodexServer, doc: Document, line: int) -> types.CodeL
     )
 
 
-def mention_hints(
-    conn: sqlite3.Connection,
-    cache: NameCache,
-    rel: str,
-    text: str,
-) -> list[NoteProblem]:
-    """The unlinked-mention hints of the note ``rel`` whose text is ``text`` (reader thread)."""
+def mention_hints(cache: NameCache, rel: str, text: str) -> list[NoteProblem]:
+    """The unlinked-mention hints of the note ``rel`` whose text is ``text``, as ``cache``
+    knows the names now."""
     if not is_note_name(rel):
         return []
     return [
@@ -149,5 +145,5 @@ def mention_hints(
             Severity.HINT,
             data={"target": mention.target, "name": mention.name},
         )
-        for mention, where in mentions_in(conn, cache, rel, text)
+        for mention, where in mentions_in(cache, rel, text)
     ]

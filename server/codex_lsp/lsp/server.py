@@ -572,9 +572,16 @@ class CodexServer(LanguageServer):
         """URI of a notebook-relative path."""
         return path_to_uri(service.notebook.root / rel)
 
-    async def read(self, service: NotebookService, query: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a read query on the notebook's reader thread and await its result."""
-        return await _closed_fails(service.read(query))
+    async def read(
+        self,
+        service: NotebookService,
+        query: Callable[[sqlite3.Connection], T],
+        *,
+        now: bool = False,
+    ) -> T:
+        """Run a read query on the notebook's background reader (``now``: its interactive
+        lane, for a short answer a user waits for) and await its result."""
+        return await _closed_fails(service.read_now(query) if now else service.read(query))
 
     def notebooks(self) -> list[Notebook]:
         """Every open notebook."""

@@ -13,8 +13,9 @@ from __future__ import annotations
 import posixpath
 import sqlite3
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -159,43 +160,130 @@ def _place(
 class NameCache:
     """The names worth a hint of every note of a notebook, kept up to date with the index:
     when the database has changed (``PRAGMA data_version``), only the files written since
-    (``updated_at``) are read again. Used from the one thread that owns the connection (a
-    notebook's reader thread).
+    (``updated_at``) are read again.
+
+    Refreshed from one thread (the notebook's background reader, whose connection it reads);
+    other threads only look names up (:meth:`lookup`), never waiting for the first build,
+    which reads every note: until it is done they find no names. A lock guards the short
+    moments an update changes the names in place; a full build is made aside and swapped in.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._version = -1
+        self._names: _Names | None = None
+        self._missed = False  # a lookup found no names because none were built yet
+
+    @property
+    def built(self) -> bool:
+        """Whether the names have been read once (lookups find nothing before)."""
+        return self._names is not None
+
+    def refresh(self, conn: sqlite3.Connection) -> bool:
+        """Bring the names up to date with what ``conn`` reads now (the owner thread only).
+        True when lookups have answered without names that now exist: what they answered
+        is worth asking again."""
+        version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        names = self._names
+        if names is None or conn is not self._conn:
+            return self._swap(conn, version, _Names.read(conn))
+        if version == self._version:
+            return False
+        self._version = version
+        rows, aliases = names.changed(conn)
+        with self._lock:
+            names.apply(rows, aliases)
+        if names.live(conn) != len(names.by_file):  # rows deleted outright (a move)
+            return self._swap(conn, version, _Names.read(conn))
+        return False
+
+    def _swap(self, conn: sqlite3.Connection, version: int, names: _Names) -> bool:
+        with self._lock:
+            self._conn, self._version, self._names = conn, version, names
+            missed, self._missed = self._missed, False
+        return missed
+
+    def lookup(self, text: str, rel: str) -> list[Mention]:
+        """The mentions in the note ``rel`` (its ``text`` with links, code, frontmatter and
+        URLs blanked) of other notes' names worth a hint (none before the first build)."""
+        with self._lock:
+            names = self._names
+            if names is None:
+                self._missed = True
+                return []
+            if not names.index:
+                return []
+            return [
+                mention
+                for mention in find_mentions(text, names.index)
+                if mention.target != rel and not names.shared_text(mention.name)
+            ]
+
+
+@dataclass(slots=True)
+class _Names:
+    """The names of a cache, with where they were read up to (``stamp``).
 
     Held for the whole session, once per note of the notebook: files are keyed by their row
     number, and the words and separators of names, which notes share by the thousand, are
     held once each (interned).
     """
 
-    def __init__(self) -> None:
-        self._conn: sqlite3.Connection | None = None
-        self._version = -1
-        self._stamp = ""
-        self._by_file: dict[int, tuple[Name, ...]] = {}
-        self._seps: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._index = NameIndex(())
+    by_file: dict[int, tuple[Name, ...]] = field(default_factory=dict)
+    seps: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    index: NameIndex = field(default_factory=lambda: NameIndex(()))
+    stamp: str = ""
 
-    def index(self, conn: sqlite3.Connection) -> NameIndex:
-        """The names of what ``conn`` reads now."""
-        version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        if conn is not self._conn:
-            self._conn = conn
-            self._forget()
-        elif version == self._version:
-            return self._index
-        self._version = version
-        self._update(conn)
-        live = conn.execute(
-            "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
-        ).fetchone()[0]
-        if live != len(self._by_file):  # rows deleted outright (a move): read everything
-            self._forget()
-            self._update(conn)
-        return self._index
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> _Names:
+        """Every note's names, read a row at a time (holding every row at once would double
+        the peak of the first read)."""
+        names = cls()
+        cursor = names._rows(conn)
+        first = cursor.fetchmany(ALIAS_BATCH + 1)
+        # While the cursor is open, the connection reads one snapshot: the aliases agree.
+        names.apply(chain(first, cursor), _aliases(conn, first))
+        return names
 
-    def _forget(self) -> None:
-        self._stamp = ""
-        self._by_file, self._seps, self._index = {}, {}, NameIndex(())
+    @staticmethod
+    def live(conn: sqlite3.Connection) -> int:
+        """How many notes the index holds."""
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM file_metadata WHERE is_note = 1 AND deleted_at IS NULL"
+            ).fetchone()[0]
+        )
+
+    def changed(self, conn: sqlite3.Connection) -> tuple[list[Any], dict[str, list[str]]]:
+        """The files written since ``stamp``, with their aliases."""
+        rows = self._rows(conn).fetchall()
+        return rows, _aliases(conn, rows)
+
+    def _rows(self, conn: sqlite3.Connection) -> sqlite3.Cursor:
+        return conn.execute(
+            "SELECT rowid, id, path, filename, title, is_note, deleted_at IS NOT NULL,"
+            " updated_at FROM file_metadata WHERE updated_at >= ?",
+            (self.stamp,),
+        )
+
+    def apply(self, rows: Iterable[Any], aliases: dict[str, list[str]]) -> None:
+        """Take the names of the files read again (``changed``) in place of their old ones."""
+        stamp = self.stamp
+        for rowid, file_id, path, filename, title, is_note, deleted, updated in rows:
+            stamp = max(stamp, updated)
+            for name in self.by_file.pop(rowid, ()):
+                self.index.discard(name)
+            if not is_note or deleted:
+                continue
+            names = tuple(
+                self._compact(name)
+                for name in _hint_names(path, filename, title, aliases.get(file_id, ()))
+            )
+            self.by_file[rowid] = names
+            for name in names:
+                self.index.add(name)
+        self.stamp = stamp
 
     def shared_text(self, name: str) -> bool:
         """Whether two notes have the name ``name`` (its link would be ambiguous)."""
@@ -203,54 +291,31 @@ class NameCache:
         if found is None:
             return False
         lowered = name.lower()
-        same = self._index.by_key.get(found.words[:2], ())
+        same = self.index.by_key.get(found.words[:2], ())
         return sum(1 for other in same if other.text.lower() == lowered) > 1
-
-    def _update(self, conn: sqlite3.Connection) -> None:
-        """Read the files written since the last update again, a row at a time (the first
-        update reads every note: holding all their rows at once would double its peak)."""
-        cursor = conn.execute(
-            "SELECT rowid, id, path, filename, title, is_note, deleted_at IS NOT NULL,"
-            " updated_at FROM file_metadata WHERE updated_at >= ?",
-            (self._stamp,),
-        )
-        first = cursor.fetchmany(ALIAS_BATCH + 1)
-        if not first:
-            return
-        # While the cursor is open, the connection reads one snapshot: the aliases agree.
-        aliases: dict[str, list[str]] = {}
-        query = "SELECT file_id, alias FROM alias"
-        ids = [row[1] for row in first]
-        found = (
-            conn.execute(query).fetchall()
-            if len(ids) > ALIAS_BATCH
-            else conn.execute(f"{query} WHERE file_id IN ({','.join('?' * len(ids))})", ids)
-        )
-        for file_id, alias in found:
-            aliases.setdefault(file_id, []).append(alias)
-        stamp = self._stamp
-        for rowid, file_id, path, filename, title, is_note, deleted, updated in chain(
-            first, cursor
-        ):
-            stamp = max(stamp, updated)
-            for name in self._by_file.pop(rowid, ()):
-                self._index.discard(name)
-            if not is_note or deleted:
-                continue
-            names = tuple(
-                self._compact(name)
-                for name in _hint_names(path, filename, title, aliases.get(file_id, ()))
-            )
-            self._by_file[rowid] = names
-            for name in names:
-                self._index.add(name)
-        self._stamp = stamp
 
     def _compact(self, name: Name) -> Name:
         """``name`` with its words and separators shared with every other name's."""
         words = tuple(sys.intern(word) for word in name.words)
-        seps = self._seps.setdefault(name.seps, tuple(sys.intern(sep) for sep in name.seps))
+        seps = self.seps.setdefault(name.seps, tuple(sys.intern(sep) for sep in name.seps))
         return Name(name.text, name.target, words, seps, name.lead, name.trail)
+
+
+def _aliases(conn: sqlite3.Connection, rows: list[Any]) -> dict[str, list[str]]:
+    """The aliases of the files of ``rows`` (every alias when they are many)."""
+    aliases: dict[str, list[str]] = {}
+    if not rows:
+        return aliases
+    query = "SELECT file_id, alias FROM alias"
+    ids = [row[1] for row in rows]
+    found = (
+        conn.execute(query).fetchall()
+        if len(ids) > ALIAS_BATCH
+        else conn.execute(f"{query} WHERE file_id IN ({','.join('?' * len(ids))})", ids)
+    )
+    for file_id, alias in found:
+        aliases.setdefault(file_id, []).append(alias)
+    return aliases
 
 
 def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[str]) -> list[Name]:
@@ -263,17 +328,11 @@ def _hint_names(path: str, filename: str, title: str | None, aliases: Sequence[s
     return found
 
 
-def mentions_in(
-    conn: sqlite3.Connection, cache: NameCache, rel: str, text: str
-) -> list[tuple[Mention, Range]]:
+def mentions_in(cache: NameCache, rel: str, text: str) -> list[tuple[Mention, Range]]:
     """The mentions in ``text`` (the note ``rel``) of other notes' names worth a hint, with
-    their ranges."""
-    index = cache.index(conn)
-    if not index:
+    their ranges, as ``cache`` knows the names now."""
+    found = cache.lookup(plain_text(text), rel)
+    if not found:
         return []
     lines = LineIndex(text)
-    return [
-        (mention, lines.range(mention.start, mention.end))
-        for mention in find_mentions(plain_text(text), index)
-        if mention.target != rel and not cache.shared_text(mention.name)
-    ]
+    return [(mention, lines.range(mention.start, mention.end)) for mention in found]

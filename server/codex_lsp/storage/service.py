@@ -1,8 +1,11 @@
 """A live notebook for long-running hosts (the language server): one writer, many reads.
 
-All index writes run on one dedicated thread (SQLite allows one writer); reads run on a
-second thread with their own connection, so they never wait for a long index run (WAL).
-Both return ``concurrent.futures.Future`` objects; nothing here touches an event loop.
+All index writes run on one dedicated thread (SQLite allows one writer); reads run on two
+reader threads (lanes), each with its own connection, so they never wait for a long index run
+(WAL): the background lane for every read, and the interactive lane for the few answers a
+user waits for while typing (the edited note's diagnostics), which must not queue behind the
+background lane's work after an index change. Every call returns a
+``concurrent.futures.Future``; nothing here touches an event loop.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # the indexer (and what it loads) is imported when a notebook
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_lane = threading.local()
 FileId = tuple[int, int] | None  # (device, inode) of a database file; None when it is missing
 
 
@@ -53,8 +57,35 @@ class NotebookClosed(RuntimeError):
     """Work was asked of a notebook that has been closed (its folder left the workspace)."""
 
 
+def on_interactive_lane() -> bool:
+    """Whether the calling thread is a notebook's interactive reader: work kept short there
+    (a cache that takes long to build is built on the background lane, not here)."""
+    return bool(getattr(_lane, "interactive", False))
+
+
+def _mark_interactive() -> None:
+    _lane.interactive = True
+
+
+class _Reader:
+    """One reader lane: a thread and the connection it alone uses."""
+
+    def __init__(self, name: str, *, interactive: bool) -> None:
+        self.executor = ThreadPoolExecutor(
+            1, thread_name_prefix=name, initializer=_mark_interactive if interactive else None
+        )
+        self.conn: sqlite3.Connection | None = None
+        self.file: FileId | None = None
+
+    def drop(self) -> None:
+        """Close the connection (on the lane's thread); the next read opens it again."""
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+
 class NotebookService:
-    """Owns a notebook's writer (indexer) and reader connections.
+    """Owns a notebook's writer (indexer) and reader connections (two lanes, see above).
 
     A database damaged, truncated, deleted or replaced while it is open is noticed by either
     thread (``SQLITE_CORRUPT``/``SQLITE_NOTADB``, or the file at the path is no longer the one
@@ -67,11 +98,10 @@ class NotebookService:
     def __init__(self, notebook: Notebook) -> None:
         self.notebook = notebook
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"codex-write-{notebook.name}")
-        self._reader = ThreadPoolExecutor(1, thread_name_prefix=f"codex-read-{notebook.name}")
+        self._reader = _Reader(f"codex-read-{notebook.name}", interactive=False)
+        self._interactive = _Reader(f"codex-read-now-{notebook.name}", interactive=True)
         self._indexer: Indexer | None = None
         self._indexer_file: FileId | None = None
-        self._read_conn: sqlite3.Connection | None = None
-        self._read_file: FileId | None = None
         self._generation = 0
         self._lock = threading.Lock()
         self.ready = threading.Event()
@@ -176,19 +206,26 @@ class NotebookService:
         return self._on_writer(lambda indexer: change(indexer.conn))
 
     def read(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
-        """Run ``query`` with the read connection (on the reader thread)."""
+        """Run ``query`` with the background lane's connection (on its thread)."""
+        return self._read_on(self._reader, query)
 
+    def read_now(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Run ``query`` on the interactive lane: for a short answer a user is waiting for,
+        which must not wait behind the background lane's queue."""
+        return self._read_on(self._interactive, query)
+
+    def _read_on(self, lane: _Reader, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         def run() -> T:
             try:
-                return query(self._reader_here())
+                return query(self._reader_here(lane))
             except sqlite3.DatabaseError as exc:
                 if not _is_damage(exc):
                     raise
-            self._drop_reader()  # reopening moves the damaged file aside
+            lane.drop()  # reopening moves the damaged file aside
             self._damaged()
-            return query(self._reader_here())
+            return query(self._reader_here(lane))
 
-        return self._submit(self._reader, run)
+        return self._submit(lane.executor, run)
 
     def _submit(self, executor: ThreadPoolExecutor, work: Callable[[], T]) -> Future[T]:
         """``work`` on ``executor``, or a future failed with :class:`NotebookClosed`."""
@@ -199,26 +236,21 @@ class NotebookService:
             failed.set_exception(NotebookClosed(f"the notebook {self.notebook.name} was closed"))
             return failed
 
-    def _reader_here(self) -> sqlite3.Connection:
+    def _reader_here(self, lane: _Reader) -> sqlite3.Connection:
         path = index_path(self.notebook)
-        if self._read_conn is not None and _file_id(path) != self._read_file:
-            self._drop_reader()
+        if lane.conn is not None and _file_id(path) != lane.file:
+            lane.drop()
             self._damaged()
-        if self._read_conn is None:
+        if lane.conn is None:
             self._opened.wait()  # the writer creates (or repairs) the database first
             if self._closed:
                 raise NotebookClosed(f"the notebook {self.notebook.name} was closed")
-            self._read_conn = connect(path)
-            self._read_file = _file_id(path)
-        return self._read_conn
-
-    def _drop_reader(self) -> None:
-        if self._read_conn is not None:
-            self._read_conn.close()
-        self._read_conn = None
+            lane.conn = connect(path)
+            lane.file = _file_id(path)
+        return lane.conn
 
     def close(self) -> None:
-        """Finish pending work and close both connections (blocks until then: call it off any
+        """Finish pending work and close every connection (blocks until then: call it off any
         event loop). Reads still waiting for the database fail with :class:`NotebookClosed`."""
         if self._closed:
             return
@@ -231,12 +263,11 @@ class NotebookService:
             finally:
                 self._opened.set()  # release reads that wait for a database never opened
 
-        def close_reader() -> None:
+        self._writer.submit(close_writer)
+        for lane in (self._reader, self._interactive):
             # Dropped, not only closed: a read sent before the shutdown below finds no
             # connection and fails as NotebookClosed.
-            self._drop_reader()
-
-        self._writer.submit(close_writer)
-        self._reader.submit(close_reader)
+            lane.executor.submit(lane.drop)
         self._writer.shutdown(wait=True)
-        self._reader.shutdown(wait=True)
+        for lane in (self._reader, self._interactive):
+            lane.executor.shutdown(wait=True)

@@ -10,6 +10,11 @@ document versions, result ids, pull and push, and the conversion to LSP.
   checked again and, if any answer changed, the client is asked to pull again (refresh).
 - **Push** (``publishDiagnostics``) for the rest: an edit publishes the edited note once
   (after ``PUSH_DELAY``), and an index run re-publishes only the notes whose problems changed.
+- **Lanes**: the note a user has just changed (its version or cursor differs from its last
+  answer, or it was never answered) is computed on the notebook's interactive reader lane;
+  the checks after an index run on the background lane, so the edited note never waits
+  behind them. Index changes that arrive while a notebook's check runs are folded into one
+  more check: each affected note is re-published (or refreshed) once, not once per change.
 - ``codex.diagnostics.scope: notebook`` adds every other note's problems as the index holds
   them (what ``codex-lsp check`` shows): by ``workspace/diagnostic``, or pushed.
 - A broken link with the cursor inside (the end of the last edit) is held back until an
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
     from ...core.problems import NoteProblem
     from ...core.resolve import OverlayCatalog
     from ...storage.service import NotebookService
+    from ..settings import DiagnosticSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,34 @@ def file_problems(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A file's diagnostics, for which state of it (``key``), with their fingerprint."""
+
+    doc: Document
+    key: Key
+    diagnostics: list[types.Diagnostic]
+    digest: str
+
+
+def _diagnose(
+    conn: sqlite3.Connection,
+    doc: Document,
+    key: Key,
+    providers: list[ProblemProvider],
+    settings: DiagnosticSettings,
+    uri_of: Callable[[str], str],
+) -> _Answer:
+    """The answer for one file, all of it computed on a reader thread."""
+    from ...core.problems import held_back
+    from ..diagnostic_convert import digest, to_diagnostics
+
+    problems = file_problems(conn, doc, providers)
+    shown = [p for p in problems if not held_back(p, key[2])]
+    diagnostics = to_diagnostics(shown, settings, uri_of)
+    return _Answer(doc, key, diagnostics, digest(diagnostics))
+
+
 @dataclass(slots=True)
 class _Report:
     """The last answer computed for a file: for which state, under which result id."""
@@ -94,45 +128,64 @@ class Diagnostics(Feature):
         self.generation = 0
         self.reports: dict[str, _Report] = {}  # by percent-decoded URI
         self.closed: dict[str, tuple[str, str]] = {}  # notebook scope: uri -> (digest, id)
+        self.published: dict[str, tuple[int | None, str]] = {}  # push: uri -> (version, digest)
         self.cursors: dict[str, Position] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.stored: dict[NotebookService, tuple[int, dict[str, list[NoteProblem]]]] = {}
         self._ids = itertools.count(1)
+        # Notebooks whose index changed since their check began (or with no check running).
+        self._stale: set[NotebookService] = set()
+        self._checking: set[NotebookService] = set()
 
     # -- computing ---------------------------------------------------------------------------
 
     def _key(self, doc: Document) -> Key:
         return (self.generation, doc.version, self.cursors.get(unquote(doc.uri)))
 
-    async def compute(self, uri: str) -> tuple[Document, Key, list[types.Diagnostic]] | None:
-        """The diagnostics of a file now (its buffer when open), with the state they are of."""
-        from ...core.problems import held_back
-        from ..diagnostic_convert import to_diagnostics
+    def _edited(self, uri: str) -> bool:
+        """Whether the user changed the note (or opened it) since its last answer: its
+        answer is then awaited, and computed on the interactive lane."""
+        report = self.reports.get(unquote(uri))
+        if report is None:
+            return True
+        doc = self.server.open_document(uri)
+        version = doc.version if doc is not None else None
+        return report.key[1:] != (version, self.cursors.get(unquote(uri)))
 
-        server = self.server
-        doc = await server.note_at(uri)
+    async def compute(self, uri: str, *, now: bool = False) -> _Answer | None:
+        """The diagnostics of a file now (its buffer when open), with the state they are of
+        (``now``: on the notebook's interactive lane)."""
+        doc = await self.server.note_at(uri)
         if doc is None:
             return None
-        service, key = doc.service, self._key(doc)
+        return (await self._answers(doc.service, [doc], now=now))[0]
+
+    async def _answers(
+        self, service: NotebookService, docs: list[Document], *, now: bool = False
+    ) -> list[_Answer]:
+        """The answers for some files of one notebook, in one job on one of its lanes."""
+        server = self.server
         providers = list(server.providers.problems)
-        problems = await server.read(service, lambda conn: file_problems(conn, doc, providers))
-        cursor = key[2]
-        shown = [p for p in problems if not held_back(p, cursor)]
-        return doc, key, to_diagnostics(shown, server.settings.diagnostics, self._uri_of(service))
+        settings, uri_of = server.settings.diagnostics, self._uri_of(service)
+        asked = [(doc, self._key(doc)) for doc in docs]
+        return await server.read(
+            service,
+            lambda conn: [
+                _diagnose(conn, doc, key, providers, settings, uri_of) for doc, key in asked
+            ],
+            now=now,
+        )
 
     def _uri_of(self, service: NotebookService) -> Callable[[str], str]:
         return lambda rel: self.server.uri_of(service, rel)
 
-    def _remember(self, uri: str, key: Key, diagnostics: list[types.Diagnostic]) -> bool:
+    def _remember(self, uri: str, answer: _Answer) -> bool:
         """Record an answer; True when it differs from the last one."""
-        from ..diagnostic_convert import digest
-
-        fingerprint = digest(diagnostics)
         report = self.reports.get(unquote(uri))
-        if report is not None and report.digest == fingerprint:
-            report.key = key
+        if report is not None and report.digest == answer.digest:
+            report.key = answer.key
             return False
-        self.reports[unquote(uri)] = _Report(key, f"d{next(self._ids)}", fingerprint)
+        self.reports[unquote(uri)] = _Report(answer.key, f"d{next(self._ids)}", answer.digest)
         return True
 
     # -- pull --------------------------------------------------------------------------------
@@ -148,16 +201,15 @@ class Diagnostics(Feature):
             state = (self.generation, doc.version if doc else None, self.cursors.get(unquote(uri)))
             if report.key == state:
                 return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
-        computed = await self.compute(uri)
-        if computed is None:
+        answer = await self.compute(uri, now=self._edited(uri))
+        if answer is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        _, key, diagnostics = computed
-        self._remember(uri, key, diagnostics)
+        self._remember(uri, answer)
         report = self.reports[unquote(uri)]
         if params.previous_result_id == report.result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=report.result_id)
         return types.RelatedFullDocumentDiagnosticReport(
-            items=diagnostics, result_id=report.result_id
+            items=answer.diagnostics, result_id=report.result_id
         )
 
     async def workspace_report(
@@ -213,17 +265,21 @@ class Diagnostics(Feature):
     # -- push --------------------------------------------------------------------------------
 
     async def push(self, uri: str, *, edited: bool = False) -> None:
-        """Publish an open file's diagnostics: after its own edit (``edited``) always, with
-        the new version; otherwise only when they differ from what the client has."""
-        computed = await self.compute(uri)
-        if computed is None:
-            return
-        doc, key, diagnostics = computed
+        """Publish an open file's diagnostics unless the client has them for this version
+        (``edited``: after the file's own edit, computed on the interactive lane)."""
+        answer = await self.compute(uri, now=edited)
+        if answer is not None:
+            self._push(uri, answer)
+
+    def _push(self, uri: str, answer: _Answer) -> None:
+        """Publish an answer unless the client has it for this version of the file."""
         current = self.server.open_document(uri)
-        if current is None or current.version != doc.version:
+        if current is None or current.version != answer.doc.version:
             return  # the note changed meanwhile; a newer run will publish
-        if self._remember(uri, key, diagnostics) or edited:
-            self._publish(current.uri, diagnostics, current.version)
+        told = (current.version, answer.digest)
+        if self.published.get(unquote(uri)) != told:
+            self.published[unquote(uri)] = told
+            self._publish(current.uri, answer.diagnostics, current.version)
 
     def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
         self.server.text_document_publish_diagnostics(
@@ -275,6 +331,7 @@ class Diagnostics(Feature):
     def on_open(self, uri: str) -> None:
         """Push clients get a new note's diagnostics at once."""
         self.reports.pop(unquote(uri), None)
+        self.published.pop(unquote(uri), None)
         for known in [k for k in self.closed if unquote(k) == unquote(uri)]:
             del self.closed[known]
         if not self.pull:
@@ -312,6 +369,7 @@ class Diagnostics(Feature):
         """Forget a closed note (sync clears its pushed diagnostics)."""
         key = unquote(uri)
         self.reports.pop(key, None)
+        self.published.pop(key, None)
         self.cursors.pop(key, None)
         handle = self.timers.pop(uri, None)
         if handle is not None:
@@ -320,25 +378,45 @@ class Diagnostics(Feature):
     def on_index_changed(self, service: NotebookService) -> None:
         """Check every open file of the notebook again; tell the client what changed."""
         self.generation += 1
-        self._run(self._after_index(service), str(service.notebook.root))
+        self._stale.add(service)
+        if service not in self._checking:
+            self._checking.add(service)
+            self._run(self._check(service), str(service.notebook.root))
+
+    async def _check(self, service: NotebookService) -> None:
+        """Check the notebook's open files until no index change is left unchecked."""
+        try:
+            while service in self._stale:
+                self._stale.discard(service)
+                await self._after_index(service)
+        except BaseException:
+            self._stale.discard(service)  # a closed notebook is not kept here
+            raise
+        finally:
+            self._checking.discard(service)
 
     async def _after_index(self, service: NotebookService) -> None:
         from ..diagnostic_convert import digest
 
         server = self.server
-        changed = False
+        docs: list[Document] = []
         for uri in server.open_documents():
-            where = server.locate(uri)
-            if where is None or where.service is not service:
+            if uri in self.timers if not self.pull else self._edited(uri):
+                # Push: the edit's own push is due. Pull: never pulled, or changed since;
+                # the client pulls it itself.
                 continue
-            if not self.pull:
-                await self.push(uri)
-                continue
-            if unquote(uri) not in self.reports:
-                continue  # never pulled: the client will ask when it wants it
-            computed = await self.compute(uri)
-            if computed is not None:
-                changed |= self._remember(uri, computed[1], computed[2])
+            doc = await server.note_at(uri)
+            if doc is not None and doc.service is service:
+                docs.append(doc)
+        answers = await self._answers(service, docs) if docs else []
+        changed = False
+        for answer in answers:
+            if self.pull:
+                current = server.open_document(answer.doc.uri)
+                if current is not None and current.version == answer.doc.version:
+                    changed |= self._remember(answer.doc.uri, answer)  # else pulled anew
+            else:
+                self._push(answer.doc.uri, answer)
         if self.pull:
             if self.server.settings.diagnostics_scope == "notebook":
                 closed = await self._closed_notes()

@@ -5,7 +5,10 @@ docs/linking.md)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +24,10 @@ if TYPE_CHECKING:
     from ...core.resolve import Catalog
     from ...storage.mentions import NameCache
     from ...storage.notebooks import Notebook
+    from ...storage.service import NotebookService
     from ..server import Document
+
+log = logging.getLogger(__name__)
 
 
 class Mentions(Feature):
@@ -42,14 +48,47 @@ class Mentions(Feature):
     def hints(
         self, conn: sqlite3.Connection, notebook: Notebook, rel: str, text: str, catalog: Catalog
     ) -> list[NoteProblem]:
-        """The unlinked-mention hints of an open note (none when the setting is "off")."""
+        """The unlinked-mention hints of an open note (none when the setting is "off").
+
+        On the interactive lane the names are used as they are: bringing them up to date
+        (or building them, which reads every note) is the background lane's work, after
+        which the diagnostics of open notes are checked again."""
         if self.server.settings.diagnostics.unlinked_mentions == "off":
             return []
-        from ...storage.mentions import NameCache
+        from ...storage.service import on_interactive_lane
         from ..mention_actions import mention_hints
 
-        cache = self.caches.setdefault(notebook.root, NameCache())
-        return mention_hints(conn, cache, rel, text)
+        cache = self._cache(notebook.root)
+        if not on_interactive_lane():
+            cache.refresh(conn)
+        return mention_hints(cache, rel, text)
+
+    def _cache(self, root: Path) -> NameCache:
+        from ...storage.mentions import NameCache
+
+        return self.caches.setdefault(root, NameCache())
+
+    def on_index_changed(self, service: NotebookService) -> None:
+        """Bring the names up to date on the background lane, ahead of the diagnostics that
+        follow there; if hints were answered before the names were first built, the index
+        has in effect changed for them: say so once they are."""
+        if self.server.settings.diagnostics.unlinked_mentions == "off":
+            return
+        from ...storage.service import NotebookClosed
+
+        cache = self._cache(service.notebook.root)
+        loop = asyncio.get_running_loop()
+
+        def done(refreshed: Future[bool]) -> None:
+            failure = None if refreshed.cancelled() else refreshed.exception()
+            if isinstance(failure, NotebookClosed):
+                return
+            if failure is not None:
+                log.error("the names of %s were not read: %s", service.notebook.root, failure)
+            elif refreshed.result():
+                loop.call_soon_threadsafe(self.server.index_changed, service)
+
+        service.read(cache.refresh).add_done_callback(done)
 
     async def actions(
         self,
