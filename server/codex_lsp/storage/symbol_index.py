@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 
-from ..core.fuzzy import FuzzyIndex, fuzzy_score
+from ..core.fuzzy import FuzzyIndex
 from ..core.model import Position, Range
 from ..core.resolve import strip_note_suffix
 from .database import transaction
@@ -343,86 +343,119 @@ class SymbolIndex:
         return self._tags.of_base_file(number)
 
     def search(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Symbol]:
-        """The best ``limit`` symbols for ``query`` (fuzzy, case-insensitive), best first.
+        """The best ``limit`` symbols for ``query`` (fuzzy, case-insensitive), best first
+        (ties: notes and aliases, then headings, then tags).
 
         ``conn`` must read the database state the index was last brought up to date with
-        (places of headings and tags are read from it).
+        (places of headings and tags are read from it). Headings are searched only for scores
+        above the names' last kept one, and tags above the last kept name or heading: the
+        kinds that rank below on a tie need not be scored where they cannot enter.
         """
         if len(query) > MAX_SYMBOL_QUERY or limit <= 0:
             return []
         found = self._search_names(self._base, query, limit, self._dead_names)
-        found += self._search_headings(conn, self._base, query, limit, self._dead_headings)
         if self._delta is not None:
             found += self._search_names(self._delta, query, limit, 0)
-            found += self._search_headings(conn, self._delta, query, limit, 0)
-        found += self._search_tags(query.lstrip("#"), limit)
-        return heapq.nlargest(limit, found, key=lambda symbol: symbol.score)
+        found = _best_symbols(found, limit)
+        floor = _last_kept(found, limit, _HEADING_PENALTY)
+        found += self._search_headings(conn, self._base, query, limit, self._dead_headings, floor)
+        if self._delta is not None:
+            found += self._search_headings(conn, self._delta, query, limit, 0, floor)
+        found = _best_symbols(found, limit)
+        found += self._search_tags(query.lstrip("#"), limit, _last_kept(found, limit, _TAG_PENALTY))
+        return _best_symbols(found, limit)
 
     def _live(self, texts: _Texts, file: int) -> bool:
         return texts is not self._base or not self._dead[file]
 
     def _search_names(self, texts: _Texts, query: str, limit: int, dead: int) -> list[Symbol]:
-        # A note has up to two texts (title, stem): twice the limit leaves ``limit`` notes.
-        numbers, _ = texts.names.search(query, 2 * limit + dead)
-        best: dict[int, Symbol] = {}
-        for number in numbers:
-            file = texts.file_of_name(number)
-            if not self._live(texts, file):
-                continue
-            text = texts.name_texts[number]
-            score = _score(query, text)
-            owner = texts.name_owner[number]
-            if owner >= 0:
-                key, name, kind = owner, texts.titles[owner], SymbolKind.NOTE
-            else:
-                key, name, kind = owner, texts.alias_texts[-1 - owner], SymbolKind.ALIAS
-            known = best.get(key)
-            if known is None or score > known.score:
+        # A note has several texts (title, stem, aliases): texts are taken best first until
+        # ``limit`` notes and aliases have one, or none is left.
+        asked = limit + dead
+        while True:
+            scored = texts.names.scored(query, asked)
+            best: dict[int, Symbol] = {}
+            for score, number in scored:
+                file = texts.file_of_name(number)
+                owner = texts.name_owner[number]
+                if owner in best or not self._live(texts, file):
+                    continue  # best first: a note's first text scores the highest
+                if owner >= 0:
+                    name, kind = texts.titles[owner], SymbolKind.NOTE
+                else:
+                    name, kind = texts.alias_texts[-1 - owner], SymbolKind.ALIAS
                 path = texts.paths[file]
-                best[key] = Symbol(name, kind, path, None, path, score)
-        return list(best.values())
+                best[owner] = Symbol(name, kind, path, None, path, score)
+                if len(best) == limit:
+                    return list(best.values())
+            if len(scored) < asked:
+                return list(best.values())
+            asked *= 2
 
     def _search_headings(
-        self, conn: sqlite3.Connection, texts: _Texts, query: str, limit: int, dead: int
+        self,
+        conn: sqlite3.Connection,
+        texts: _Texts,
+        query: str,
+        limit: int,
+        dead: int,
+        floor: int | None,
     ) -> list[Symbol]:
-        numbers, _ = texts.headings.search(query, limit + dead)
-        numbers = [n for n in numbers if self._live(texts, texts.heading_file[n])][:limit]
-        if not numbers:
+        scored = texts.headings.scored(query, limit + dead, floor)
+        scored = [(s, n) for s, n in scored if self._live(texts, texts.heading_file[n])][:limit]
+        if not scored:
             return []
-        rowids = [texts.heading_rowids[number] for number in numbers]
+        rowids = [texts.heading_rowids[number] for _, number in scored]
         places = {
-            rowid: (path, _range(a, b, c, d))
-            for rowid, path, a, b, c, d in conn.execute(
-                "SELECT h.rowid, f.path, h.start_line, h.start_char, h.end_line, h.end_char"
-                " FROM heading h JOIN file_metadata f ON f.id = h.file_id"
-                f" WHERE h.rowid IN ({','.join('?' * len(rowids))})",
+            rowid: _range(a, b, c, d)
+            for rowid, a, b, c, d in conn.execute(
+                "SELECT rowid, start_line, start_char, end_line, end_char FROM heading"
+                f" WHERE rowid IN ({','.join('?' * len(rowids))})",
                 rowids,
             )
         }
         found = []
-        for number, rowid in zip(numbers, rowids, strict=True):
-            if rowid in places:
-                path, where = places[rowid]
+        for (score, number), rowid in zip(scored, rowids, strict=True):
+            where = places.get(rowid)
+            if where is not None:
+                path = texts.paths[texts.heading_file[number]]
                 text = texts.heading_texts[number]
-                score = _score(query, text) - _HEADING_PENALTY
-                found.append(Symbol(text, SymbolKind.HEADING, path, where, path, score))
+                found.append(
+                    Symbol(text, SymbolKind.HEADING, path, where, path, score - _HEADING_PENALTY)
+                )
         return found
 
-    def _search_tags(self, query: str, limit: int) -> list[Symbol]:
+    def _search_tags(self, query: str, limit: int, floor: int | None) -> list[Symbol]:
         tags = self._tags
-        numbers, _ = tags.index.search(query, limit + tags.counts.count(0))
         found = []
-        for number in numbers:
+        for score, number in tags.index.scored(query, limit + tags.counts.count(0), floor):
             place = tags.first[number]
             if place is not None and tags.counts[number] > 0:
                 name = tags.names[tags.keys[number]]
                 count = tags.counts[number]
-                score = _score(query, name) - _TAG_PENALTY
                 where = _range(*place[1:])
                 found.append(
-                    Symbol(f"#{name}", SymbolKind.TAG, place[0], where, f"{count} files", score)
+                    Symbol(
+                        f"#{name}",
+                        SymbolKind.TAG,
+                        place[0],
+                        where,
+                        f"{count} files",
+                        score - _TAG_PENALTY,
+                    )
                 )
         return found
+
+
+def _best_symbols(found: list[Symbol], limit: int) -> list[Symbol]:
+    """The best ``limit`` symbols, best first; on a tie, the earlier in ``found``."""
+    return heapq.nlargest(limit, found, key=lambda symbol: symbol.score)
+
+
+def _last_kept(kept: list[Symbol], limit: int, penalty: int) -> int | None:
+    """The match score that a symbol ranked ``penalty`` lower must pass to enter ``kept``
+    (the best ``limit`` so far, best first), None while there is room."""
+    return kept[-1].score + penalty if len(kept) >= limit else None
 
 
 def _json(values: Collection[object]) -> str:
@@ -469,12 +502,6 @@ def _first_place(conn: sqlite3.Connection, name: str) -> tuple[str, int, int, in
 
 def _range(a: int | None, b: int | None, c: int | None, d: int | None) -> Range:
     return Range(Position(a or 0, b or 0), Position(c or 0, d or 0))
-
-
-def _score(query: str, text: str) -> int:
-    """The fuzzy score of a text the index returned for ``query`` (so it matches)."""
-    score = fuzzy_score(query, text)
-    return 0 if score is None else score
 
 
 class SymbolCache:
