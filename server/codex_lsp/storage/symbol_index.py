@@ -215,11 +215,13 @@ class _Tags:
     ) -> None:
         """Count again after the files ``changed`` (rowids) were written or removed; ``old``
         holds the tag numbers of those (and of replaced files) when last counted, ``paths``
-        every path those files had or have."""
+        every path those files had or have (and those of the files changed before)."""
         new: dict[int, set[int]] = {rowid: set() for rowid in changed}
         touched: set[str] = set()
-        for rowid, name in conn.execute(
-            "SELECT f.rowid, t.name FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+        placed: dict[str, tuple[str, int, int, int, int]] = {}  # first places in ``changed``
+        for rowid, name, path, a, b, c, d in conn.execute(
+            "SELECT f.rowid, t.name, f.path, ft.start_line, ft.start_char, ft.end_line,"
+            " ft.end_char FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
             " JOIN file_metadata f ON f.id = ft.file_id AND f.deleted_at IS NULL"
             " WHERE f.rowid IN (SELECT value FROM json_each(?))",
             (_json(changed),),
@@ -228,8 +230,13 @@ class _Tags:
             if key not in self.number:
                 self._add(key, name)
             new[rowid].add(self.number[key])
-        for held in old.values():
-            for tag in held:
+            if a is not None:
+                place = (path, a, b or 0, c or 0, d or 0)
+                for held in (key, *self._parents(key)):
+                    if held not in placed or place < placed[held]:
+                        placed[held] = place
+        for held_before in old.values():
+            for tag in held_before:
                 self.counts[tag] -= 1
                 touched.add(self.keys[tag])
         for rowid, held_now in new.items():
@@ -237,12 +244,16 @@ class _Tags:
                 self.counts[tag] += 1
                 touched.add(self.keys[tag])
             self._changed[rowid] = tuple(held_now)
-        # A first place before every changed path stays first.
-        low = min(paths, default="")
+        # The first place stays where no changed file was, or moves to a changed file before
+        # it; only when its own file changed (or it had none: a new tag may be the parent of
+        # older ones) is it looked for again among every carrier.
         for key in touched | {parent for tag in touched for parent in self._parents(tag)}:
-            place = self.first[self.number[key]]
-            if place is None or place[0] >= low:
-                self.first[self.number[key]] = _first_place(conn, self.names[key])
+            number = self.number[key]
+            place, candidate = self.first[number], placed.get(key)
+            if place is None or place[0] in paths:
+                self.first[number] = _first_place(conn, self.names[key])
+            elif candidate is not None and candidate < place:
+                self.first[number] = candidate
 
     def _add(self, key: str, name: str) -> None:
         self.number[key] = len(self.keys)
