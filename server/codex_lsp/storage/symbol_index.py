@@ -392,8 +392,10 @@ class SymbolIndex:
 
     def _search_names(self, texts: _Texts, query: str, limit: int, dead: int) -> list[Symbol]:
         # A note has several texts (title, stem, aliases): texts are taken best first until
-        # ``limit`` notes and aliases have one, or none is left.
-        asked = limit + dead
+        # ``limit`` notes and aliases have one, or none is left; the first ask is for as many
+        # texts as ``limit`` notes and aliases have on average, and a little more.
+        owners = len(texts.paths) + len(texts.alias_texts)
+        asked = len(texts.name_texts) * limit * 9 // (8 * max(owners, 1)) + 1 + dead
         while True:
             scored = texts.names.scored(query, asked)
             best: dict[int, Symbol] = {}
