@@ -25,7 +25,7 @@ def fuzzy_score(query: str, candidate: str) -> int | None:
     candidates win ties.
     """
     if not query:
-        return _nothing_typed(candidate)
+        return _nothing_typed(len(candidate))
     q = query.lower()
     c = candidate.lower()
     if c == q:
@@ -39,9 +39,10 @@ def fuzzy_score(query: str, candidate: str) -> int | None:
     return _subsequence_score(q, c)
 
 
-def _nothing_typed(candidate: str) -> int:
-    """The score of any candidate for an empty query: shorter first."""
-    return 1000 - min(len(candidate), 999)
+def _nothing_typed(length: int) -> int:
+    """The score of any candidate ``length`` characters long for an empty query: shorter
+    first."""
+    return 1000 - min(length, 999)
 
 
 def _subsequence_score(q: str, c: str) -> int | None:
@@ -142,7 +143,8 @@ class FuzzyIndex:
     """
 
     def __init__(self, candidates: list[str]) -> None:
-        self._candidates = candidates
+        # What an empty query scores: the candidates' lengths (the texts are not kept).
+        self._sizes = array("l", map(len, candidates))
         groups: dict[int, list[int]] = {}
         lowered = [c.lower().replace("\n", " ") for c in candidates]
         for number, text in enumerate(lowered):
@@ -152,13 +154,13 @@ class FuzzyIndex:
         self._numbers = [array("l", groups[length]) for length in self._lengths]
 
     def __len__(self) -> int:
-        return len(self._candidates)
+        return len(self._sizes)
 
     def search(self, query: str, limit: int) -> tuple[list[int], bool]:
         """Indices of the best ``limit`` matches, best first, and whether more matched."""
         q = query.lower()
         if not q:
-            return list(range(min(limit, len(self._candidates)))), len(self._candidates) > limit
+            return list(range(min(limit, len(self)))), len(self) > limit
         if limit <= 0:
             return [], self._matches_beyond(q, set())
         best = self._search(q, limit, None)
@@ -171,8 +173,8 @@ class FuzzyIndex:
         (ties: the lower index first), as :func:`fuzzy_score` scores them."""
         q = query.lower()
         if not q:  # nothing typed: the first candidates, in order
-            found = enumerate(self._candidates[: max(limit, 0)])
-            scores = [(_nothing_typed(text), number) for number, text in found]
+            found = enumerate(self._sizes[: max(limit, 0)])
+            scores = [(_nothing_typed(size), number) for number, size in found]
             return [(score, n) for score, n in scores if floor is None or score > floor]
         if limit <= 0:
             return []

@@ -81,7 +81,7 @@ class _Texts:
         self.titles: list[str] = []
         self.paths: list[str] = []
         self.notes = 0  # notes come first, then attachments, each in path order
-        self.name_texts: list[str] = []
+        self._name_texts: list[str] = []  # while building: the index keeps them lowered
         self.name_owner = array("q")  # per name text: file number, or -1 - alias number
         self.name_count = array("l")  # per file: its name texts
         self.alias_file = array("q")
@@ -117,11 +117,12 @@ class _Texts:
                 self.alias_texts.append(alias)
                 self.alias_file.append(number)
                 self.name_count[number] += 1
-        self.names = FuzzyIndex(self.name_texts)
+        self.names = FuzzyIndex(self._name_texts)
+        self._name_texts = []
         # Headings: their text and heading rowid; the range is read for the few returned.
         self.heading_rowids = array("q")
         self.heading_file = array("q")
-        self.heading_texts: list[str] = []
+        heading_texts: list[str] = []  # shown as read again for the few returned
         self.heading_count = array("l", bytes(array("l").itemsize * len(self.paths)))
         for rowid, file_id, text in conn.execute(
             f"SELECT rowid, file_id, text FROM heading{of_files}", ids
@@ -130,12 +131,12 @@ class _Texts:
             if number >= 0:
                 self.heading_rowids.append(rowid)
                 self.heading_file.append(number)
-                self.heading_texts.append(text)
+                heading_texts.append(text)
                 self.heading_count[number] += 1
-        self.headings = FuzzyIndex(self.heading_texts)
+        self.headings = FuzzyIndex(heading_texts)
 
     def _add_name(self, text: str, owner: int) -> None:
-        self.name_texts.append(text)
+        self._name_texts.append(text)
         self.name_owner.append(owner)
 
     def file_of_name(self, number: int) -> int:
@@ -395,7 +396,7 @@ class SymbolIndex:
         # ``limit`` notes and aliases have one, or none is left; the first ask is for as many
         # texts as ``limit`` notes and aliases have on average, and a little more.
         owners = len(texts.paths) + len(texts.alias_texts)
-        asked = len(texts.name_texts) * limit * 9 // (8 * max(owners, 1)) + 1 + dead
+        asked = len(texts.names) * limit * 9 // (8 * max(owners, 1)) + 1 + dead
         while True:
             scored = texts.names.scored(query, asked)
             best: dict[int, Symbol] = {}
@@ -431,19 +432,18 @@ class SymbolIndex:
             return []
         rowids = [texts.heading_rowids[number] for _, number in scored]
         places = {
-            rowid: _range(a, b, c, d)
-            for rowid, a, b, c, d in conn.execute(
-                "SELECT rowid, start_line, start_char, end_line, end_char FROM heading"
+            rowid: (text, _range(a, b, c, d))
+            for rowid, text, a, b, c, d in conn.execute(
+                "SELECT rowid, text, start_line, start_char, end_line, end_char FROM heading"
                 f" WHERE rowid IN ({','.join('?' * len(rowids))})",
                 rowids,
             )
         }
         found = []
         for (score, number), rowid in zip(scored, rowids, strict=True):
-            where = places.get(rowid)
-            if where is not None:
+            if rowid in places:
+                text, where = places[rowid]
                 path = texts.paths[texts.heading_file[number]]
-                text = texts.heading_texts[number]
                 found.append(
                     Symbol(text, SymbolKind.HEADING, path, where, path, score - _HEADING_PENALTY)
                 )
