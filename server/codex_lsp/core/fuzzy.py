@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import re
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 # Score bands, best first. Within a band, shorter candidates (and earlier matches) win.
 EXACT = 100_000
@@ -133,13 +133,14 @@ class FuzzyIndex:
 
     Results are exactly those of scoring every candidate with :func:`fuzzy_score`, but most
     candidates are never scored. The lowered candidates are kept grouped by length, one string
-    per length (each text after a line break, in candidate order), and every score band ranks
+    per length (each text after a line break, in text order), and every score band ranks
     shorter texts first: a search goes through the bands (exact and prefix, then substring,
     then subsequence) and in each through the lengths, shortest first, and leaves a band as
     soon as the best score its next length could reach is beaten by the ``limit`` matches
-    kept. Within a length, a text's number is its line (its position divided by the length
-    plus one), so a match costs a few operations; prefix and substring matches are found
-    with ``str.find``, subsequence matches with one regular expression per length.
+    kept. Within a length, a text's line is its position divided by the length plus one, so
+    a match costs a few operations; prefix matches are a range of lines found by binary
+    search, substring matches are found with ``str.find``, subsequence matches with one
+    regular expression per length.
     """
 
     def __init__(self, candidates: list[str]) -> None:
@@ -150,6 +151,8 @@ class FuzzyIndex:
         for number, text in enumerate(lowered):
             groups.setdefault(len(text), []).append(number)
         self._lengths = sorted(groups)
+        for numbers in groups.values():  # each length's texts in order: prefixes bisected
+            numbers.sort(key=lowered.__getitem__)
         self._texts = ["\n" + "\n".join(lowered[n] for n in groups[size]) for size in self._lengths]
         self._numbers = [array("l", groups[length]) for length in self._lengths]
 
@@ -191,19 +194,23 @@ class FuzzyIndex:
 
     def _prefixes(self, q: str, first: int, best: _Best) -> None:
         """Texts equal to ``q`` or starting with it."""
-        needle = "\n" + q
         for at in range(first, len(self._lengths)):
             length = self._lengths[at]
             score = EXACT if length == len(q) else PREFIX - length
             if best.beaten(score):
                 return
             text, numbers, width = self._texts[at], self._numbers[at], length + 1
-            found = text.find(needle)
-            while found != -1:
-                # Same score, numbers rising: once one is not kept, no later one is.
-                if not best.offer(score, numbers[found // width]):
+
+            def start(line: int, text: str = text, width: int = width) -> str:
+                return text[line * width + 1 : line * width + 1 + len(q)]
+
+            lines = range(len(numbers))
+            low = bisect_left(lines, q, key=start)
+            high = bisect_right(lines, q, low, key=start)
+            # Same score: the lowest numbers first; once one is not kept, no later one is.
+            for number in sorted(numbers[low:high]):
+                if not best.offer(score, number):
                     break
-                found = text.find(needle, found + width)
 
     def _substrings(self, q: str, first: int, best: _Best) -> None:
         """Texts holding ``q`` other than at their start, scored by its first occurrence."""
