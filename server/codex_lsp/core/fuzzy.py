@@ -145,16 +145,22 @@ class FuzzyIndex:
 
     def __init__(self, candidates: list[str]) -> None:
         # What an empty query scores: the candidates' lengths (the texts are not kept).
-        self._sizes = array("l", map(len, candidates))
-        groups: dict[int, list[int]] = {}
+        self._sizes = list(map(len, candidates))
         lowered = [c.lower().replace("\n", " ") for c in candidates]
-        for number, text in enumerate(lowered):
-            groups.setdefault(len(text), []).append(number)
-        self._lengths = sorted(groups)
-        for numbers in groups.values():  # each length's texts in order: prefixes bisected
-            numbers.sort(key=lowered.__getitem__)
-        self._texts = ["\n" + "\n".join(lowered[n] for n in groups[size]) for size in self._lengths]
-        self._numbers = [array("l", groups[length]) for length in self._lengths]
+        lengths = list(map(len, lowered))
+        # By length, and within a length in text order (prefixes are bisected): two stable
+        # sorts, done in C.
+        order = sorted(range(len(lowered)), key=lowered.__getitem__)
+        order.sort(key=lengths.__getitem__)
+        ordered_lengths = list(map(lengths.__getitem__, order))
+        self._lengths = sorted(set(lengths))
+        self._texts: list[str] = []
+        self._numbers: list[array[int]] = []
+        for length in self._lengths:
+            low = bisect_left(ordered_lengths, length)
+            high = bisect_right(ordered_lengths, length, low)
+            self._texts.append("\n" + "\n".join(map(lowered.__getitem__, order[low:high])))
+            self._numbers.append(array("l", order[low:high]))
 
     def __len__(self) -> int:
         return len(self._sizes)
