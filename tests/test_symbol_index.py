@@ -184,22 +184,18 @@ def test_a_new_tag_is_first_found_where_its_older_children_are(
     )
 
 
-@pytest.mark.parametrize("signed_at_most", [1, 256])
 def test_a_file_written_again_in_the_second_of_the_last_run(
-    notebook: tuple[Path, Indexer, sqlite3.Connection],
-    monkeypatch: pytest.MonkeyPatch,
-    signed_at_most: int,
+    notebook: tuple[Path, Indexer, sqlite3.Connection], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Files are stamped with the second their run started: a run in the same second as the
-    last is told apart by what its files hold, one by one or (a run of many files) by a
-    digest of them all."""
+    last is told apart by what its files hold."""
     root, indexer, reader = notebook
-    monkeypatch.setattr("codex_lsp.storage.symbol_index.SIGNED_AT_MOST", signed_at_most)
     monkeypatch.setattr("codex_lsp.storage.indexer._now", lambda: "2030-01-01T00:00:00+00:00")
     (root / "c.md").write_text(note("Cee", "Cee section", "lab"))
     indexer.index()  # every file stamped with that second
     cache = SymbolCache()
     assert names(cache, reader, "cee") == {"Cee", "Cee section"}
+    first = cache.index(reader)
     (root / "b.md").write_text(note("Bee", "Bee section", "lab"))
     indexer.index()  # the same second again
     assert names(cache, reader, "bee") == {"Bee", "Bee section"}
@@ -208,6 +204,7 @@ def test_a_file_written_again_in_the_second_of_the_last_run(
     (root / "a.md").write_text(note("Ay", "Ay section", "lab"))
     indexer.index()
     assert names(cache, reader, "ay") == {"Ay", "Ay section"}
+    assert cache.index(reader) is first  # a file leaving the last second is no reason to build
     for query in QUERIES:
         assert shown(cache.search(reader, query, 100)) == shown(
             SymbolIndex(reader).search(reader, query, 100)

@@ -250,10 +250,10 @@ class _Tags:
         # older ones) is it looked for again among every carrier.
         for key in touched | {parent for tag in touched for parent in self._parents(tag)}:
             number = self.number[key]
-            known, candidate = self.first[number], placed.get(key)
-            if known is None or known[0] in paths:
+            place, candidate = self.first[number], placed.get(key)
+            if place is None or place[0] in paths:
                 self.first[number] = _first_place(conn, self.names[key])
-            elif candidate is not None and candidate < known:
+            elif candidate is not None and candidate < place:
                 self.first[number] = candidate
 
     def _add(self, key: str, name: str) -> None:
@@ -274,7 +274,7 @@ class SymbolIndex:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         with _snapshot(conn):
-            self._stamp, self._at_stamp, self._digest = _stamp(conn)
+            self._stamp, self._at_stamp = _stamp(conn)
             self._base = _Texts(conn)
             self._tags = _Tags(conn, self._base.numbers, len(self._base.paths))
         self._base.numbers = {}  # only needed to build
@@ -292,8 +292,6 @@ class SymbolIndex:
         that the index should rather be built again."""
         with _snapshot(conn):
             rows = self._written(conn)
-            if rows is None:
-                return False
             changed = self._changed | {rowid for rowid, _, _ in rows}
             if len(changed) > max(REBUILD_AT_LEAST, REBUILD_SHARE * len(self._base.paths)):
                 return False
@@ -317,36 +315,27 @@ class SymbolIndex:
             self._tags.update(conn, old, {rowid for rowid, _, _ in rows}, paths)
         return True
 
-    def _written(self, conn: sqlite3.Connection) -> list[tuple[int, str, int]] | None:
-        """(rowid, path, is_note) of the files written since the last look, which moves on;
-        None when files of the last look's stamp told apart by a digest have changed.
+    def _written(self, conn: sqlite3.Connection) -> list[tuple[int, str, int]]:
+        """(rowid, path, is_note) of the files written since the last look, which moves on.
 
         ``updated_at`` is the start of the run that wrote a file, in whole seconds: a run
         that started in the second of the last look has the same stamp, so the files of that
         second are told apart by what they hold.
         """
-        if self._at_stamp is None:
-            if _digest(conn, self._stamp) != self._digest:
-                return None
-            newer = " WHERE updated_at > ?"
-        else:
-            newer = " WHERE updated_at >= ?"
         rows = conn.execute(
-            f"SELECT rowid, path, is_note, updated_at, {_HELD} FROM file_metadata{newer}",
+            f"SELECT rowid, path, is_note, updated_at, {_HELD} FROM file_metadata"
+            " WHERE updated_at >= ?",
             (self._stamp,),
         ).fetchall()
         newest = max((row[3] for row in rows), default=self._stamp)
-        if newest == self._stamp and self._at_stamp is None:
-            return []  # nothing newer, and the stamp's files as they were
-        known = self._at_stamp or {}
         written, at_newest = [], {}
         for rowid, path, is_note, updated, *held in rows:
             signature = hash(tuple(held))
-            if updated > self._stamp or known.get(rowid) != signature:
+            if updated > self._stamp or self._at_stamp.get(rowid) != signature:
                 written.append((rowid, path, is_note))
             if updated == newest:
                 at_newest[rowid] = signature
-        self._stamp, self._at_stamp, self._digest = newest, at_newest, None
+        self._stamp, self._at_stamp = newest, at_newest
         return written
 
     def _base_number(self, rowid: int) -> int | None:
@@ -490,34 +479,11 @@ def _json(values: Collection[object]) -> str:
 _HELD = "path, is_note, title, content_hash, deleted_at"
 
 
-# The files of the latest stamp are told apart one by one up to this many; beyond (a run
-# that wrote many files), by one digest of them all, so that neither the build nor the first
-# refresh reads and keeps a signature per file of that run.
-SIGNED_AT_MOST = 256
-
-
-def _stamp(conn: sqlite3.Connection) -> tuple[str, dict[int, int] | None, int | None]:
-    """The latest ``updated_at`` of the files, and what the files of that stamp hold: a
-    signature per file when they are few, else one digest."""
+def _stamp(conn: sqlite3.Connection) -> tuple[str, dict[int, int]]:
+    """The latest ``updated_at`` of the files, and what each file of that stamp holds."""
     stamp = str(conn.execute("SELECT max(updated_at) FROM file_metadata").fetchone()[0] or "")
-    rows = conn.execute(
-        f"SELECT rowid, {_HELD} FROM file_metadata WHERE updated_at = ? LIMIT ?",
-        (stamp, SIGNED_AT_MOST + 1),
-    ).fetchall()
-    if len(rows) <= SIGNED_AT_MOST:
-        return stamp, {rowid: hash(tuple(held)) for rowid, *held in rows}, None
-    return stamp, None, _digest(conn, stamp)
-
-
-def _digest(conn: sqlite3.Connection, stamp: str) -> int:
-    """One hash of what every file of ``stamp`` holds (quoted: no two rows read alike)."""
-    held = " || ',' || ".join(f"quote({column.strip()})" for column in _HELD.split(","))
-    found = conn.execute(
-        f"SELECT group_concat(line, char(10)) FROM (SELECT rowid || ',' || {held} AS line"
-        " FROM file_metadata WHERE updated_at = ? ORDER BY rowid)",
-        (stamp,),
-    ).fetchone()[0]
-    return hash(found or "")
+    rows = conn.execute(f"SELECT rowid, {_HELD} FROM file_metadata WHERE updated_at = ?", (stamp,))
+    return stamp, {rowid: hash(tuple(held)) for rowid, *held in rows}
 
 
 @contextmanager
