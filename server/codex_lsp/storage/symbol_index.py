@@ -250,10 +250,10 @@ class _Tags:
         # older ones) is it looked for again among every carrier.
         for key in touched | {parent for tag in touched for parent in self._parents(tag)}:
             number = self.number[key]
-            place, candidate = self.first[number], placed.get(key)
-            if place is None or place[0] in paths:
+            known, candidate = self.first[number], placed.get(key)
+            if known is None or known[0] in paths:
                 self.first[number] = _first_place(conn, self.names[key])
-            elif candidate is not None and candidate < place:
+            elif candidate is not None and candidate < known:
                 self.first[number] = candidate
 
     def _add(self, key: str, name: str) -> None:
