@@ -61,3 +61,41 @@ def test_many_subsequence_matches_keep_the_best_scored(
         if (score := fuzzy_score(query, text)) is not None
     ]
     assert found == [-negated for _, negated in sorted(scored, reverse=True)[:limit]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcAB -_é", max_size=14), max_size=40),
+    st.text(alphabet="abcAB -_é", min_size=1, max_size=5),
+    st.integers(min_value=0, max_value=8),
+    st.one_of(st.none(), st.integers(min_value=9_900, max_value=50_000)),
+)
+def test_scored_keeps_the_best_above_the_floor(
+    candidates: list[str], query: str, limit: int, floor: int | None
+) -> None:
+    """Scores and order as scoring every candidate, leaving out those at or below the floor;
+    ``search`` says more matched exactly when a match was left out."""
+    index = FuzzyIndex(candidates)
+    scored = sorted(
+        (
+            (score, -number)
+            for number, text in enumerate(candidates)
+            if (score := fuzzy_score(query, text)) is not None
+        ),
+        reverse=True,
+    )
+    above = [(score, -negated) for score, negated in scored if floor is None or score > floor]
+    assert index.scored(query, limit, floor) == above[:limit]
+    found, more = index.search(query, limit)
+    assert found == [-negated for _, negated in scored[:limit]]
+    assert more == (len(scored) > limit)
+
+
+def test_texts_grouped_by_their_lowered_length() -> None:
+    """A character whose lower case is longer (İ: two characters) puts its text with the
+    texts of its lowered length, where offsets and lengths are counted."""
+    index = FuzzyIndex(["İstanbul", "istanbul", "xİstanbul"])
+    assert index.scored("i̇s", 3) == [
+        (fuzzy_score("i̇s", "İstanbul") or 0, 0),
+        (fuzzy_score("i̇s", "xİstanbul") or 0, 2),
+    ]

@@ -133,3 +133,79 @@ def test_many_changes_build_the_index_again(
     indexer.index()
     assert names(cache, reader, "gamma") == {"Gamma note", "Gamma section"}
     assert cache.index(reader) is not first
+
+
+def test_a_tag_first_place_is_looked_up_only_when_its_file_changed(
+    notebook: tuple[Path, Indexer, sqlite3.Connection],
+) -> None:
+    """A change to other files gives a tag's first place from their own tags: the notebook's
+    carriers of a tag (thousands for a common one) are read again only when the file of its
+    first place changed."""
+    root, indexer, reader = notebook
+    cache = SymbolCache()
+    cache.search(reader, "#", 100)
+    first = cache.index(reader)
+    statements: list[str] = []
+    reader.set_trace_callback(statements.append)
+
+    (root / "0.md").write_text(note("Zero", "Zero section", "lab/sub"))  # before a.md
+    (root / "m.md").write_text(note("Em", "Em section", "lab"))  # after a.md
+    indexer.index()
+    tags = {s.name: s for s in cache.search(reader, "#", 100) if s.kind.value == "tag"}
+    assert tags["#lab"].path == "0.md" and tags["#lab"].container == "2 files"
+    assert tags["#lab/sub"].path == "0.md" and tags["#lab/sub"].container == "2 files"
+    assert not [s for s in statements if "ORDER BY f.path" in s]
+
+    (root / "0.md").write_text(note("Zero", "Zero section", "other"))  # the first place goes
+    indexer.index()
+    tags = {s.name: s for s in cache.search(reader, "#", 100) if s.kind.value == "tag"}
+    assert tags["#lab"].path == "a.md" and tags["#lab/sub"].path == "b.md"
+    assert cache.index(reader) is first
+    reader.set_trace_callback(None)
+    assert shown(cache.search(reader, "#", 100)) == shown(
+        SymbolIndex(reader).search(reader, "#", 100)
+    )
+
+
+def test_a_new_tag_is_first_found_where_its_older_children_are(
+    notebook: tuple[Path, Indexer, sqlite3.Connection],
+) -> None:
+    root, indexer, reader = notebook
+    (root / "x.md").write_text(note("Ex", "Ex section", "zz/child"))
+    indexer.index()
+    cache = SymbolCache()
+    cache.search(reader, "#", 100)
+    (root / "y.md").write_text(note("Why", "Why section", "zz"))  # a new tag, after x.md
+    indexer.index()
+    tags = {s.name: s for s in cache.search(reader, "#", 100) if s.kind.value == "tag"}
+    assert tags["#zz"].path == "x.md" and tags["#zz"].container == "1 files"
+    assert shown(cache.search(reader, "#", 100)) == shown(
+        SymbolIndex(reader).search(reader, "#", 100)
+    )
+
+
+def test_a_file_written_again_in_the_second_of_the_last_run(
+    notebook: tuple[Path, Indexer, sqlite3.Connection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are stamped with the second their run started: a run in the same second as the
+    last is told apart by what its files hold."""
+    root, indexer, reader = notebook
+    monkeypatch.setattr("codex_lsp.storage.indexer._now", lambda: "2030-01-01T00:00:00+00:00")
+    (root / "c.md").write_text(note("Cee", "Cee section", "lab"))
+    indexer.index()  # every file stamped with that second
+    cache = SymbolCache()
+    assert names(cache, reader, "cee") == {"Cee", "Cee section"}
+    first = cache.index(reader)
+    (root / "b.md").write_text(note("Bee", "Bee section", "lab"))
+    indexer.index()  # the same second again
+    assert names(cache, reader, "bee") == {"Bee", "Bee section"}
+    assert not names(cache, reader, "beta")
+    monkeypatch.setattr("codex_lsp.storage.indexer._now", lambda: "2030-01-01T00:00:01+00:00")
+    (root / "a.md").write_text(note("Ay", "Ay section", "lab"))
+    indexer.index()
+    assert names(cache, reader, "ay") == {"Ay", "Ay section"}
+    assert cache.index(reader) is first  # a file leaving the last second is no reason to build
+    for query in QUERIES:
+        assert shown(cache.search(reader, query, 100)) == shown(
+            SymbolIndex(reader).search(reader, query, 100)
+        ), query

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 
-from ..core.fuzzy import FuzzyIndex, fuzzy_score
+from ..core.fuzzy import FuzzyIndex
 from ..core.model import Position, Range
 from ..core.resolve import strip_note_suffix
 from .database import transaction
@@ -81,7 +81,7 @@ class _Texts:
         self.titles: list[str] = []
         self.paths: list[str] = []
         self.notes = 0  # notes come first, then attachments, each in path order
-        self.name_texts: list[str] = []
+        self._name_texts: list[str] = []  # while building: the index keeps them lowered
         self.name_owner = array("q")  # per name text: file number, or -1 - alias number
         self.name_count = array("l")  # per file: its name texts
         self.alias_file = array("q")
@@ -117,11 +117,12 @@ class _Texts:
                 self.alias_texts.append(alias)
                 self.alias_file.append(number)
                 self.name_count[number] += 1
-        self.names = FuzzyIndex(self.name_texts)
+        self.names = FuzzyIndex(self._name_texts)
+        self._name_texts = []
         # Headings: their text and heading rowid; the range is read for the few returned.
         self.heading_rowids = array("q")
         self.heading_file = array("q")
-        self.heading_texts: list[str] = []
+        heading_texts: list[str] = []  # shown as read again for the few returned
         self.heading_count = array("l", bytes(array("l").itemsize * len(self.paths)))
         for rowid, file_id, text in conn.execute(
             f"SELECT rowid, file_id, text FROM heading{of_files}", ids
@@ -130,12 +131,12 @@ class _Texts:
             if number >= 0:
                 self.heading_rowids.append(rowid)
                 self.heading_file.append(number)
-                self.heading_texts.append(text)
+                heading_texts.append(text)
                 self.heading_count[number] += 1
-        self.headings = FuzzyIndex(self.heading_texts)
+        self.headings = FuzzyIndex(heading_texts)
 
     def _add_name(self, text: str, owner: int) -> None:
-        self.name_texts.append(text)
+        self._name_texts.append(text)
         self.name_owner.append(owner)
 
     def file_of_name(self, number: int) -> int:
@@ -215,11 +216,13 @@ class _Tags:
     ) -> None:
         """Count again after the files ``changed`` (rowids) were written or removed; ``old``
         holds the tag numbers of those (and of replaced files) when last counted, ``paths``
-        every path those files had or have."""
+        every path those files had or have (and those of the files changed before)."""
         new: dict[int, set[int]] = {rowid: set() for rowid in changed}
         touched: set[str] = set()
-        for rowid, name in conn.execute(
-            "SELECT f.rowid, t.name FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
+        placed: dict[str, tuple[str, int, int, int, int]] = {}  # first places in ``changed``
+        for rowid, name, path, a, b, c, d in conn.execute(
+            "SELECT f.rowid, t.name, f.path, ft.start_line, ft.start_char, ft.end_line,"
+            " ft.end_char FROM file_tag ft JOIN tag t ON t.id = ft.tag_id"
             " JOIN file_metadata f ON f.id = ft.file_id AND f.deleted_at IS NULL"
             " WHERE f.rowid IN (SELECT value FROM json_each(?))",
             (_json(changed),),
@@ -228,8 +231,13 @@ class _Tags:
             if key not in self.number:
                 self._add(key, name)
             new[rowid].add(self.number[key])
-        for held in old.values():
-            for tag in held:
+            if a is not None:
+                place = (path, a, b or 0, c or 0, d or 0)
+                for held in (key, *self._parents(key)):
+                    if held not in placed or place < placed[held]:
+                        placed[held] = place
+        for held_before in old.values():
+            for tag in held_before:
                 self.counts[tag] -= 1
                 touched.add(self.keys[tag])
         for rowid, held_now in new.items():
@@ -237,12 +245,16 @@ class _Tags:
                 self.counts[tag] += 1
                 touched.add(self.keys[tag])
             self._changed[rowid] = tuple(held_now)
-        # A first place before every changed path stays first.
-        low = min(paths, default="")
+        # The first place stays where no changed file was, or moves to a changed file before
+        # it; only when its own file changed (or it had none: a new tag may be the parent of
+        # older ones) is it looked for again among every carrier.
         for key in touched | {parent for tag in touched for parent in self._parents(tag)}:
-            place = self.first[self.number[key]]
-            if place is None or place[0] >= low:
-                self.first[self.number[key]] = _first_place(conn, self.names[key])
+            number = self.number[key]
+            known, candidate = self.first[number], placed.get(key)
+            if known is None or known[0] in paths:
+                self.first[number] = _first_place(conn, self.names[key])
+            elif candidate is not None and candidate < known:
+                self.first[number] = candidate
 
     def _add(self, key: str, name: str) -> None:
         self.number[key] = len(self.keys)
@@ -343,86 +355,120 @@ class SymbolIndex:
         return self._tags.of_base_file(number)
 
     def search(self, conn: sqlite3.Connection, query: str, limit: int) -> list[Symbol]:
-        """The best ``limit`` symbols for ``query`` (fuzzy, case-insensitive), best first.
+        """The best ``limit`` symbols for ``query`` (fuzzy, case-insensitive), best first
+        (ties: notes and aliases, then headings, then tags).
 
         ``conn`` must read the database state the index was last brought up to date with
-        (places of headings and tags are read from it).
+        (places of headings and tags are read from it). Headings are searched only for scores
+        above the names' last kept one, and tags above the last kept name or heading: the
+        kinds that rank below on a tie need not be scored where they cannot enter.
         """
         if len(query) > MAX_SYMBOL_QUERY or limit <= 0:
             return []
         found = self._search_names(self._base, query, limit, self._dead_names)
-        found += self._search_headings(conn, self._base, query, limit, self._dead_headings)
         if self._delta is not None:
             found += self._search_names(self._delta, query, limit, 0)
-            found += self._search_headings(conn, self._delta, query, limit, 0)
-        found += self._search_tags(query.lstrip("#"), limit)
-        return heapq.nlargest(limit, found, key=lambda symbol: symbol.score)
+        found = _best_symbols(found, limit)
+        floor = _last_kept(found, limit, _HEADING_PENALTY)
+        found += self._search_headings(conn, self._base, query, limit, self._dead_headings, floor)
+        if self._delta is not None:
+            found += self._search_headings(conn, self._delta, query, limit, 0, floor)
+        found = _best_symbols(found, limit)
+        found += self._search_tags(query.lstrip("#"), limit, _last_kept(found, limit, _TAG_PENALTY))
+        return _best_symbols(found, limit)
 
     def _live(self, texts: _Texts, file: int) -> bool:
         return texts is not self._base or not self._dead[file]
 
     def _search_names(self, texts: _Texts, query: str, limit: int, dead: int) -> list[Symbol]:
-        # A note has up to two texts (title, stem): twice the limit leaves ``limit`` notes.
-        numbers, _ = texts.names.search(query, 2 * limit + dead)
-        best: dict[int, Symbol] = {}
-        for number in numbers:
-            file = texts.file_of_name(number)
-            if not self._live(texts, file):
-                continue
-            text = texts.name_texts[number]
-            score = _score(query, text)
-            owner = texts.name_owner[number]
-            if owner >= 0:
-                key, name, kind = owner, texts.titles[owner], SymbolKind.NOTE
-            else:
-                key, name, kind = owner, texts.alias_texts[-1 - owner], SymbolKind.ALIAS
-            known = best.get(key)
-            if known is None or score > known.score:
+        # A note has several texts (title, stem, aliases): texts are taken best first until
+        # ``limit`` notes and aliases have one, or none is left; the first ask is for as many
+        # texts as ``limit`` notes and aliases have on average, and a little more.
+        owners = len(texts.paths) + len(texts.alias_texts)
+        asked = len(texts.names) * limit * 9 // (8 * max(owners, 1)) + 1 + dead
+        while True:
+            scored = texts.names.scored(query, asked)
+            best: dict[int, Symbol] = {}
+            for score, number in scored:
+                file = texts.file_of_name(number)
+                owner = texts.name_owner[number]
+                if owner in best or not self._live(texts, file):
+                    continue  # best first: a note's first text scores the highest
+                if owner >= 0:
+                    name, kind = texts.titles[owner], SymbolKind.NOTE
+                else:
+                    name, kind = texts.alias_texts[-1 - owner], SymbolKind.ALIAS
                 path = texts.paths[file]
-                best[key] = Symbol(name, kind, path, None, path, score)
-        return list(best.values())
+                best[owner] = Symbol(name, kind, path, None, path, score)
+                if len(best) == limit:
+                    return list(best.values())
+            if len(scored) < asked:
+                return list(best.values())
+            asked *= 2
 
     def _search_headings(
-        self, conn: sqlite3.Connection, texts: _Texts, query: str, limit: int, dead: int
+        self,
+        conn: sqlite3.Connection,
+        texts: _Texts,
+        query: str,
+        limit: int,
+        dead: int,
+        floor: int | None,
     ) -> list[Symbol]:
-        numbers, _ = texts.headings.search(query, limit + dead)
-        numbers = [n for n in numbers if self._live(texts, texts.heading_file[n])][:limit]
-        if not numbers:
+        scored = texts.headings.scored(query, limit + dead, floor)
+        scored = [(s, n) for s, n in scored if self._live(texts, texts.heading_file[n])][:limit]
+        if not scored:
             return []
-        rowids = [texts.heading_rowids[number] for number in numbers]
+        rowids = [texts.heading_rowids[number] for _, number in scored]
         places = {
-            rowid: (path, _range(a, b, c, d))
-            for rowid, path, a, b, c, d in conn.execute(
-                "SELECT h.rowid, f.path, h.start_line, h.start_char, h.end_line, h.end_char"
-                " FROM heading h JOIN file_metadata f ON f.id = h.file_id"
-                f" WHERE h.rowid IN ({','.join('?' * len(rowids))})",
+            rowid: (text, _range(a, b, c, d))
+            for rowid, text, a, b, c, d in conn.execute(
+                "SELECT rowid, text, start_line, start_char, end_line, end_char FROM heading"
+                f" WHERE rowid IN ({','.join('?' * len(rowids))})",
                 rowids,
             )
         }
         found = []
-        for number, rowid in zip(numbers, rowids, strict=True):
+        for (score, number), rowid in zip(scored, rowids, strict=True):
             if rowid in places:
-                path, where = places[rowid]
-                text = texts.heading_texts[number]
-                score = _score(query, text) - _HEADING_PENALTY
-                found.append(Symbol(text, SymbolKind.HEADING, path, where, path, score))
+                text, where = places[rowid]
+                path = texts.paths[texts.heading_file[number]]
+                found.append(
+                    Symbol(text, SymbolKind.HEADING, path, where, path, score - _HEADING_PENALTY)
+                )
         return found
 
-    def _search_tags(self, query: str, limit: int) -> list[Symbol]:
+    def _search_tags(self, query: str, limit: int, floor: int | None) -> list[Symbol]:
         tags = self._tags
-        numbers, _ = tags.index.search(query, limit + tags.counts.count(0))
         found = []
-        for number in numbers:
+        for score, number in tags.index.scored(query, limit + tags.counts.count(0), floor):
             place = tags.first[number]
             if place is not None and tags.counts[number] > 0:
                 name = tags.names[tags.keys[number]]
                 count = tags.counts[number]
-                score = _score(query, name) - _TAG_PENALTY
                 where = _range(*place[1:])
                 found.append(
-                    Symbol(f"#{name}", SymbolKind.TAG, place[0], where, f"{count} files", score)
+                    Symbol(
+                        f"#{name}",
+                        SymbolKind.TAG,
+                        place[0],
+                        where,
+                        f"{count} files",
+                        score - _TAG_PENALTY,
+                    )
                 )
         return found
+
+
+def _best_symbols(found: list[Symbol], limit: int) -> list[Symbol]:
+    """The best ``limit`` symbols, best first; on a tie, the earlier in ``found``."""
+    return heapq.nlargest(limit, found, key=lambda symbol: symbol.score)
+
+
+def _last_kept(kept: list[Symbol], limit: int, penalty: int) -> int | None:
+    """The match score that a symbol ranked ``penalty`` lower must pass to enter ``kept``
+    (the best ``limit`` so far, best first), None while there is room."""
+    return kept[-1].score + penalty if len(kept) >= limit else None
 
 
 def _json(values: Collection[object]) -> str:
@@ -469,12 +515,6 @@ def _first_place(conn: sqlite3.Connection, name: str) -> tuple[str, int, int, in
 
 def _range(a: int | None, b: int | None, c: int | None, d: int | None) -> Range:
     return Range(Position(a or 0, b or 0), Position(c or 0, d or 0))
-
-
-def _score(query: str, text: str) -> int:
-    """The fuzzy score of a text the index returned for ``query`` (so it matches)."""
-    score = fuzzy_score(query, text)
-    return 0 if score is None else score
 
 
 class SymbolCache:
