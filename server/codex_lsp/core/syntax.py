@@ -27,7 +27,7 @@ BLOCK_ID = re.compile(r"\^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*\r?$", re.MULTILINE)
 INLINE_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\]\\^`{|}~]+)")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
-_ALL_DIGITS = re.compile(r"^[\d/]+$")
+ALL_DIGITS = re.compile(r"^[\d/]+$")
 _WHITESPACE = re.compile(r"\s")
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -92,7 +92,7 @@ def slugify(text: str) -> str:
 def clean_tag(raw: str) -> str | None:
     """Normalise a tag name (no ``#``, no trailing ``/``); None when it is not a valid tag."""
     name = raw.strip().lstrip("#").strip("/")
-    if not name or _ALL_DIGITS.match(name) or _WHITESPACE.search(name):
+    if not name or ALL_DIGITS.match(name) or _WHITESPACE.search(name):
         return None
     return name
 

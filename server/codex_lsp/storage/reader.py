@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core.metadata import indexed
-from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
+from ..core.model import Link, LinkKind, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
 from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK, folded_text
@@ -270,24 +270,27 @@ def _looks_binary(data: bytes) -> bool:
 
 def _link_row(link: Link) -> tuple[Any, ...]:
     """The columns of a link row that come from the note itself."""
+    kind, target, anchor, is_block, label, (start, end), (target_start, target_end) = link
     return (
-        link.kind._value_,  # a plain attribute: ``value`` is a property, slower per link
-        link.target,
-        link.anchor,
-        int(link.is_block),
-        link.label,
-        *range_cols(link.range),
-        *range_cols(link.target_range),
-        lookup_key(link.target) if link.target else "",
-        _label_key(link),
+        kind._value_,  # a plain attribute: ``value`` is a property, slower per link
+        target,
+        anchor,
+        int(is_block),
+        label,
+        *start,
+        *end,
+        *target_start,
+        *target_end,
+        lookup_key(target) if target else "",
+        _label_key(kind, label) if label else None,
     )
 
 
-def _label_key(link: Link) -> str | None:
+def _label_key(kind: LinkKind, label: str) -> str | None:
     """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
-    if link.kind.is_markdown or not link.label:
+    if kind.is_markdown:
         return None
-    path = split_target(link.label)[0]
+    path = split_target(label)[0]
     return lookup_key(path) if path else None
 
 
