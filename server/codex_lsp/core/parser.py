@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -225,7 +226,7 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
             if masked[end - 1 : end] == "\r":
                 end -= 1
             level = match.end(1) - match.start(1)
-            headings.append(_new(Heading, (level, text, slugify(text), to_range(start, end))))
+            headings.append(_new(Heading, (level, text, _slug_of(text), to_range(start, end))))
     if ("=" in masked and _EQUALS.search(masked)) or _DASHES.search(masked):
         underlined = list(_setext_headings(source, masked, index))
         if underlined:
@@ -341,25 +342,56 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: LinkK
     return links
 
 
-def _markdown_links(masked: str, index: LineIndex) -> Iterable[Link]:
+def _markdown_links(masked: str, index: LineIndex) -> list[Link]:
     if not _LINK_MIDDLE.search(masked):
-        return
+        return []
+    to_range = index.range
+    links: list[Link] = []
     for match in MARKDOWN_LINK.finditer(masked):
         destination = match.group("dest")
-        decoded = decode_markdown_destination(destination)
-        if not decoded or is_external(decoded):
-            continue
-        path, anchor, is_block = split_target(decoded)
-        if not path and anchor is None:
+        if len(destination) <= _CACHED_LENGTH:
+            target = _markdown_target(destination)
+        else:
+            target = _read_destination(destination)
+        if target is None:
             continue
         begin = match.start()
         embed = begin > 0 and masked[begin - 1] == "!"
-        yield Link(
-            LinkKind.MARKDOWN_EMBED if embed else LinkKind.MARKDOWN,
-            path,
-            anchor,
-            is_block,
-            match.group("label"),
-            index.range(begin - embed, match.end()),
-            index.range(match.start("dest"), match.end("dest")),
+        dest_start, dest_end = match.span("dest")
+        links.append(
+            _new(
+                Link,
+                (
+                    LinkKind.MARKDOWN_EMBED if embed else LinkKind.MARKDOWN,
+                    *target,
+                    match.group("label"),
+                    to_range(begin - embed, match.end()),
+                    to_range(dest_start, dest_end),
+                ),
+            )
         )
+    return links
+
+
+def _read_destination(destination: str) -> tuple[str, str | None, bool] | None:
+    """Path, anchor and block flag a Markdown link destination names; None when it names no
+    note of the notebook (an URL, nothing)."""
+    decoded = decode_markdown_destination(destination)
+    if not decoded or is_external(decoded):
+        return None
+    path, anchor, is_block = split_target(decoded)
+    if not path and anchor is None:
+        return None
+    return path, anchor, is_block
+
+
+# Notes link to the same files and headings again and again: short names and destinations
+# are read once (bounded caches; long ones are read each time and not kept).
+_CACHED_LENGTH = 200
+_markdown_target = lru_cache(maxsize=4096)(_read_destination)
+_slug = lru_cache(maxsize=4096)(slugify)
+
+
+def _slug_of(text: str) -> str:
+    """:func:`slugify`, cached for short text."""
+    return _slug(text) if len(text) <= _CACHED_LENGTH else slugify(text)

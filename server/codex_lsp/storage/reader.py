@@ -14,11 +14,12 @@ import mimetypes
 import os
 import posixpath
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core.metadata import indexed
-from ..core.model import Link, LinkKind, ParsedNote, Position, Problem, Range, Severity
+from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
 from ..core.parser import parse_note
 from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK, folded_text
@@ -281,15 +282,19 @@ def _link_row(link: Link) -> tuple[Any, ...]:
         *end,
         *target_start,
         *target_end,
-        lookup_key(target) if target else "",
-        _label_key(kind, label) if label else None,
+        _target_key(target) if target else "",
+        _label_key(label) if label and not kind.is_markdown else None,
     )
 
 
-def _label_key(kind: LinkKind, label: str) -> str | None:
+# A worker meets the same targets and labels note after note: each key is worked out once
+# (the caches are bounded, a worker lives as long as its run).
+_target_key = lru_cache(maxsize=16384)(lookup_key)
+
+
+@lru_cache(maxsize=4096)
+def _label_key(label: str) -> str | None:
     """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
-    if kind.is_markdown:
-        return None
     path = split_target(label)[0]
     return lookup_key(path) if path else None
 
