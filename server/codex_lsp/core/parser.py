@@ -221,12 +221,17 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
             match = ATX_HEADING.match(source, line_start)  # inline code is kept here
             if match is None or not ATX_HEADING.match(masked, line_start):
                 continue  # e.g. "##`code`": blanking made it look like a heading
-            text = _strip_block_id(atx_heading_text(match.group(2)).strip())
+            rest = match.group(2)
+            if rest is None or len(rest) <= _CACHED_LENGTH:
+                text, slug = _atx_names(rest)
+            else:
+                text = _strip_block_id(atx_heading_text(rest).strip())
+                slug = slugify(text)
             start, end = match.span()
             if masked[end - 1 : end] == "\r":
                 end -= 1
             level = match.end(1) - match.start(1)
-            headings.append(_new(Heading, (level, text, _slug_of(text), to_range(start, end))))
+            headings.append(_new(Heading, (level, text, slug, to_range(start, end))))
     if ("=" in masked and _EQUALS.search(masked)) or _DASHES.search(masked):
         underlined = list(_setext_headings(source, masked, index))
         if underlined:
@@ -389,9 +394,10 @@ def _read_destination(destination: str) -> tuple[str, str | None, bool] | None:
 # are read once (bounded caches; long ones are read each time and not kept).
 _CACHED_LENGTH = 200
 _markdown_target = lru_cache(maxsize=4096)(_read_destination)
-_slug = lru_cache(maxsize=4096)(slugify)
 
 
-def _slug_of(text: str) -> str:
-    """:func:`slugify`, cached for short text."""
-    return _slug(text) if len(text) <= _CACHED_LENGTH else slugify(text)
+@lru_cache(maxsize=4096)
+def _atx_names(rest: str | None) -> tuple[str, str]:
+    """Text and slug of an ATX heading from the rest of its line (``ATX_HEADING``'s group 2)."""
+    text = _strip_block_id(atx_heading_text(rest).strip())
+    return text, slugify(text)
