@@ -313,17 +313,11 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: LinkK
     may_embed = kind is LinkKind.WIKI
     links: list[Link] = []
     for match in WIKI_LINK.finditer(source, start, end):
-        target_part, bar, label = match.group(1).partition("|")
-        if target_part.endswith("\\"):
-            target_part = target_part[:-1]
-        if "#" in target_part or "dendron:" in target_part:
-            path, anchor, is_block = split_target(target_part)
-            if not path and anchor is None:
-                continue
-        else:  # what split_target makes of a plain name, without the call: most links
-            path, anchor, is_block = target_part.strip(), None, False
-            if not path:
-                continue
+        inner = match.group(1)
+        read = _wiki_inner(inner) if len(inner) <= _CACHED_LENGTH else _read_wiki_inner(inner)
+        if read is None:
+            continue
+        path, anchor, is_block, label, target_length = read
         begin, finish = match.span()
         inner_start = begin + 2
         link_kind = kind
@@ -338,13 +332,25 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: LinkK
                     path,
                     anchor,
                     is_block,
-                    label.strip() if bar else None,
+                    label,
                     to_range(begin, finish),
-                    to_range(inner_start, inner_start + len(target_part)),
+                    to_range(inner_start, inner_start + target_length),
                 ),
             )
         )
     return links
+
+
+def _read_wiki_inner(inner: str) -> tuple[str, str | None, bool, str | None, int] | None:
+    """Path, anchor, block flag, label and the length of the target text of what is between
+    a wiki link's brackets; None when it names nothing."""
+    target_part, bar, label = inner.partition("|")
+    if target_part.endswith("\\"):
+        target_part = target_part[:-1]
+    path, anchor, is_block = split_target(target_part)
+    if not path and anchor is None:
+        return None
+    return path, anchor, is_block, label.strip() if bar else None, len(target_part)
 
 
 def _markdown_links(masked: str, index: LineIndex) -> list[Link]:
@@ -394,6 +400,7 @@ def _read_destination(destination: str) -> tuple[str, str | None, bool] | None:
 # are read once (bounded caches; long ones are read each time and not kept).
 _CACHED_LENGTH = 200
 _markdown_target = lru_cache(maxsize=4096)(_read_destination)
+_wiki_inner = lru_cache(maxsize=8192)(_read_wiki_inner)
 
 
 @lru_cache(maxsize=4096)
