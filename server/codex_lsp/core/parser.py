@@ -400,7 +400,7 @@ def _read_destination(destination: str) -> tuple[str, str | None, bool] | None:
 # are read once (bounded caches; long ones are read each time and not kept).
 _CACHED_LENGTH = 200
 _markdown_target = lru_cache(maxsize=4096)(_read_destination)
-_wiki_inner = lru_cache(maxsize=8192)(_read_wiki_inner)
+_wiki_inner = lru_cache(maxsize=4096)(_read_wiki_inner)
 
 
 @lru_cache(maxsize=4096)

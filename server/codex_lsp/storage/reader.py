@@ -289,7 +289,7 @@ def _link_row(link: Link) -> tuple[Any, ...]:
 
 # A worker meets the same targets and labels note after note: each key is worked out once
 # (the caches are bounded, a worker lives as long as its run).
-_target_key = lru_cache(maxsize=16384)(lookup_key)
+_target_key = lru_cache(maxsize=8192)(lookup_key)
 
 
 @lru_cache(maxsize=4096)
