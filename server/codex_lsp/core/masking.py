@@ -12,9 +12,15 @@ from bisect import bisect_right
 from .syntax import WIKI_LINK
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# The marks of a fence, and a line that opens or closes one with its rest: the quick path of
+# code_block_spans looks for the marks, then reads their lines.
+_FENCE_MARK = re.compile(r"```|~~~")
+_FENCE_AT = re.compile(r" {0,3}(`{3,}|~{3,})([^\n]*)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _BACKTICKS = re.compile(r"`+")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_PERCENTS = re.compile("%%")  # a pattern finds a string sooner than ``in`` does
+_NEWLINE_INDENT = re.compile("\n    ")
 _PERCENT_COMMENT = re.compile(r"%%.*?(?:%%|\Z)", re.DOTALL)
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 # An HTML tag with its attributes. Nothing in it, quoted or not, may be a "<" or (quoted) a
@@ -44,6 +50,10 @@ def blank(segment: str) -> str:
 
 def code_block_spans(text: str) -> list[tuple[int, int]]:
     """Offsets of fenced and indented code blocks in ``text``."""
+    if _only_newlines(text) and not (
+        "\n    " in text or "\n\t" in text or text.startswith(("    ", "\t"))
+    ):
+        return _fenced_spans(text)  # no line is indented: only fences make code blocks
     spans: list[tuple[int, int]] = []
     offset = 0
     fence: str | None = None
@@ -95,6 +105,43 @@ def code_block_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _fenced_spans(text: str) -> list[tuple[int, int]]:
+    """:func:`code_block_spans` of a text whose lines all end with "\\n" and none of which is
+    indented: only fences can open a block, so only the lines with a fence's mark are read.
+    """
+    spans: list[tuple[int, int]] = []
+    fence: str | None = None
+    fence_start = line_end = 0
+    for mark in _FENCE_MARK.finditer(text):
+        found = mark.start()
+        if found < line_end:
+            continue  # a line is read once, from its first mark
+        line_start = text.rfind("\n", 0, found) + 1
+        line_end = text.find("\n", found)
+        if line_end == -1:
+            line_end = len(text)
+        line = _FENCE_AT.match(text, line_start, line_end)
+        if line is None:
+            continue
+        run, rest = line.group(1), line.group(2)
+        if fence is not None:
+            if run[0] == fence[0] and len(run) >= len(fence) and not rest.strip():
+                spans.append((fence_start, line_end))
+                fence = None
+        elif not (run[0] == "`" and "`" in rest):
+            fence, fence_start = run, line_start
+    if fence is not None:
+        spans.append((fence_start, len(text)))
+    return spans
+
+
+def _only_newlines(text: str) -> bool:
+    """True when "\\n" is the only line break of ``text`` that ``str.splitlines`` knows."""
+    if any(mark in text for mark in "\r\x0b\x0c\x1c\x1d\x1e"):
+        return False
+    return text.isascii() or not any(mark in text for mark in "\x85\u2028\u2029")
+
+
 def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
     if not spans:
         return text
@@ -110,6 +157,10 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
         last = end
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _blank_match(match: re.Match[str]) -> str:
+    return blank(match.group(0))
 
 
 def _mask_pattern(text: str, pattern: re.Pattern[str], needle: str) -> str:
@@ -148,17 +199,28 @@ def inline_code_spans(text: str) -> list[tuple[int, int]]:
 
 def mask_markdown(text: str) -> str:
     """Return ``text`` with code, HTML comments and ``%%`` comments blanked out."""
-    masked = (
-        _mask_spans(text, code_block_spans(text))
-        if ("```" in text or "~~~" in text or "    " in text or "\t" in text)
-        else text
-    )
+    masked = _mask_spans(text, code_block_spans(text)) if _may_hold_code(text) else text
     if "`" in masked:
         spans = inline_code_spans(masked)
         if "[[" in masked:
             spans = _outside_wiki_links(masked, spans)
         masked = _mask_spans(masked, spans)
     return mask_comments(masked)
+
+
+def _may_hold_code(text: str) -> bool:
+    """False when ``text`` has no fence mark and no indented line: it holds no code block.
+
+    Cheap tests first: a single character is found faster than a string of them.
+    """
+    return (
+        ("`" in text and "```" in text)
+        or ("~" in text and "~~~" in text)
+        or "\t" in text
+        or text.startswith("    ")
+        or _NEWLINE_INDENT.search(text) is not None
+        or (not _only_newlines(text) and "    " in text)
+    )
 
 
 def _outside_wiki_links(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -188,8 +250,8 @@ def _outside_wiki_links(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
 
 def mask_comments(text: str) -> str:
     """Return ``text`` with HTML comments and ``%%`` comments blanked out."""
-    masked = _mask_pattern(text, _HTML_COMMENT, "<!--")
-    return _mask_pattern(masked, _PERCENT_COMMENT, "%%")
+    masked = _mask_pattern(text, _HTML_COMMENT, "<!--") if "<" in text else text
+    return _PERCENT_COMMENT.sub(_blank_match, masked) if _PERCENTS.search(masked) else masked
 
 
 def mask_html(text: str) -> str:

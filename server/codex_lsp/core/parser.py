@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -21,6 +22,7 @@ from .model import (
     TagSource,
 )
 from .syntax import (
+    ALL_DIGITS,
     ATX_HEADING,
     BLOCK_ID,
     HEADING_LINE_START,
@@ -42,7 +44,14 @@ from .textpos import LineIndex
 MAX_FRONTMATTER_TAGS = 1000
 """Frontmatter tags read per note (each is looked for in the text of the block)."""
 _LINK_START = attrgetter("range.start")  # a Position: ordered by line, then column
+# tuple.__new__ skips the named tuples' Python-level __new__: the parser makes thousands.
+_new = tuple.__new__
 _NON_BLANK = re.compile(r"\S")
+# Quick tests of whether a pass can find anything: a pattern finds a string sooner than ``in``.
+_EQUALS = re.compile("==")
+_DASHES = re.compile("--")
+_LINK_MIDDLE = re.compile(r"\]\(")
+_WIKI_OPEN = re.compile(r"\[\[")
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
 
@@ -64,9 +73,9 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     problems: list[Problem] = list(block.problems) if block else []
 
     headings = _headings(source, masked, index)
-    links = list(_wiki_links(masked, index, body_start, len(masked), LinkKind.WIKI))
+    links = _wiki_links(masked, index, body_start, len(masked), LinkKind.WIKI)
     links.extend(_markdown_links(masked, index))
-    if block is not None:
+    if block is not None and "[[" in block.yaml_text:
         links.extend(_wiki_links(text, index, block.yaml_start, block.end, LinkKind.FRONTMATTER))
     links.sort(key=_LINK_START)
 
@@ -184,17 +193,22 @@ def _frontmatter_tags(
 def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
     if "#" not in masked:
         return []
+    to_range = index.range
+    inline = TagSource.INLINE
     tags: list[TagOccurrence] = []
     for match in INLINE_TAG.finditer(mask_html(masked)):
-        if not preceded_by_space(masked, match.start()):
+        start = match.start(1)  # one past the "#"
+        if start > 1 and not masked[start - 2].isspace():
+            continue  # only whitespace or the start of the text may come before a tag
+        raw = match.group(1)
+        # clean_tag's rule for a name that holds no whitespace and no "#": no trailing "/",
+        # not only digits; and "#/x" is no tag, the name must follow the "#" as written.
+        if raw[0] == "/":
             continue
-        name = clean_tag(match.group(1))
-        if name is None or not match.group(1).startswith(name):
-            continue  # not a tag, or "#/x": the name must follow the "#" as written
-        start = match.start(1)
-        tags.append(
-            TagOccurrence(name, TagSource.INLINE, index.range(start - 1, start + len(name)))
-        )
+        name = raw.rstrip("/")
+        if not name or ALL_DIGITS.match(name):
+            continue
+        tags.append(_new(TagOccurrence, (name, inline, to_range(start - 1, start + len(name)))))
     return tags
 
 
@@ -202,18 +216,23 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
     """Headings found in ``masked`` (so none in code), their text read from ``source``."""
     headings: list[Heading] = []
     if "#" in masked:
+        to_range = index.range
         for line_start in _heading_line_starts(masked):
             match = ATX_HEADING.match(source, line_start)  # inline code is kept here
             if match is None or not ATX_HEADING.match(masked, line_start):
                 continue  # e.g. "##`code`": blanking made it look like a heading
-            text = _strip_block_id(atx_heading_text(match.group(2)).strip())
-            start, end = match.start(), match.end()
+            rest = match.group(2)
+            if rest is None or len(rest) <= _CACHED_LENGTH:
+                text, slug = _atx_names(rest)
+            else:
+                text = _strip_block_id(atx_heading_text(rest).strip())
+                slug = slugify(text)
+            start, end = match.span()
             if masked[end - 1 : end] == "\r":
                 end -= 1
-            headings.append(
-                Heading(len(match.group(1)), text, slugify(text), index.range(start, end))
-            )
-    if "==" in masked or "--" in masked:
+            level = match.end(1) - match.start(1)
+            headings.append(_new(Heading, (level, text, slug, to_range(start, end))))
+    if ("=" in masked and _EQUALS.search(masked)) or _DASHES.search(masked):
         underlined = list(_setext_headings(source, masked, index))
         if underlined:
             headings.extend(underlined)
@@ -221,12 +240,12 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
     return headings
 
 
-def _heading_line_starts(masked: str) -> Iterator[int]:
+def _heading_line_starts(masked: str) -> list[int]:
     """Offsets of the lines of ``masked`` that may start an ATX heading."""
+    starts = [found.start() + 1 for found in HEADING_LINE_START.finditer(masked)]
     if masked[:4].lstrip(" ").startswith("#"):
-        yield 0
-    for found in HEADING_LINE_START.finditer(masked):
-        yield found.start() + 1
+        starts.insert(0, 0)
+    return starts
 
 
 def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[Heading]:
@@ -287,55 +306,105 @@ def _duplicate_block_problems(blocks: list[Block]) -> list[Problem]:
     return problems
 
 
-def _wiki_links(
-    source: str, index: LineIndex, start: int, end: int, kind: LinkKind
-) -> Iterable[Link]:
-    if "[[" not in source:
-        return
+def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: LinkKind) -> list[Link]:
+    if not _WIKI_OPEN.search(source, start, end):
+        return []
+    to_range = index.range
+    may_embed = kind is LinkKind.WIKI
+    links: list[Link] = []
     for match in WIKI_LINK.finditer(source, start, end):
         inner = match.group(1)
-        target_part, bar, label = inner.partition("|")
-        if target_part.endswith("\\"):
-            target_part = target_part[:-1]
-        path, anchor, is_block = split_target(target_part)
-        if not path and anchor is None:
+        read = _wiki_inner(inner) if len(inner) <= _CACHED_LENGTH else _read_wiki_inner(inner)
+        if read is None:
             continue
-        begin = match.start()
+        path, anchor, is_block, label, target_length = read
+        begin, finish = match.span()
+        inner_start = begin + 2
         link_kind = kind
-        if kind is LinkKind.WIKI and begin > start and source[begin - 1] == "!":
+        if may_embed and begin > start and source[begin - 1] == "!":
             link_kind = LinkKind.EMBED
             begin -= 1
-        inner_start = match.start(1)
-        yield Link(
-            link_kind,
-            path,
-            anchor,
-            is_block,
-            label.strip() if bar else None,
-            index.range(begin, match.end()),
-            index.range(inner_start, inner_start + len(target_part)),
+        links.append(
+            _new(
+                Link,
+                (
+                    link_kind,
+                    path,
+                    anchor,
+                    is_block,
+                    label,
+                    to_range(begin, finish),
+                    to_range(inner_start, inner_start + target_length),
+                ),
+            )
         )
+    return links
 
 
-def _markdown_links(masked: str, index: LineIndex) -> Iterable[Link]:
-    if "](" not in masked:
-        return
+def _read_wiki_inner(inner: str) -> tuple[str, str | None, bool, str | None, int] | None:
+    """Path, anchor, block flag, label and the length of the target text of what is between
+    a wiki link's brackets; None when it names nothing."""
+    target_part, bar, label = inner.partition("|")
+    if target_part.endswith("\\"):
+        target_part = target_part[:-1]
+    path, anchor, is_block = split_target(target_part)
+    if not path and anchor is None:
+        return None
+    return path, anchor, is_block, label.strip() if bar else None, len(target_part)
+
+
+def _markdown_links(masked: str, index: LineIndex) -> list[Link]:
+    if not _LINK_MIDDLE.search(masked):
+        return []
+    to_range = index.range
+    links: list[Link] = []
     for match in MARKDOWN_LINK.finditer(masked):
         destination = match.group("dest")
-        decoded = decode_markdown_destination(destination)
-        if not decoded or is_external(decoded):
-            continue
-        path, anchor, is_block = split_target(decoded)
-        if not path and anchor is None:
+        if len(destination) <= _CACHED_LENGTH:
+            target = _markdown_target(destination)
+        else:
+            target = _read_destination(destination)
+        if target is None:
             continue
         begin = match.start()
         embed = begin > 0 and masked[begin - 1] == "!"
-        yield Link(
-            LinkKind.MARKDOWN_EMBED if embed else LinkKind.MARKDOWN,
-            path,
-            anchor,
-            is_block,
-            match.group("label"),
-            index.range(begin - embed, match.end()),
-            index.range(match.start("dest"), match.end("dest")),
+        dest_start, dest_end = match.span("dest")
+        links.append(
+            _new(
+                Link,
+                (
+                    LinkKind.MARKDOWN_EMBED if embed else LinkKind.MARKDOWN,
+                    *target,
+                    match.group("label"),
+                    to_range(begin - embed, match.end()),
+                    to_range(dest_start, dest_end),
+                ),
+            )
         )
+    return links
+
+
+def _read_destination(destination: str) -> tuple[str, str | None, bool] | None:
+    """Path, anchor and block flag a Markdown link destination names; None when it names no
+    note of the notebook (an URL, nothing)."""
+    decoded = decode_markdown_destination(destination)
+    if not decoded or is_external(decoded):
+        return None
+    path, anchor, is_block = split_target(decoded)
+    if not path and anchor is None:
+        return None
+    return path, anchor, is_block
+
+
+# Notes link to the same files and headings again and again: short names and destinations
+# are read once (bounded caches; long ones are read each time and not kept).
+_CACHED_LENGTH = 200
+_markdown_target = lru_cache(maxsize=4096)(_read_destination)
+_wiki_inner = lru_cache(maxsize=4096)(_read_wiki_inner)
+
+
+@lru_cache(maxsize=4096)
+def _atx_names(rest: str | None) -> tuple[str, str]:
+    """Text and slug of an ATX heading from the rest of its line (``ATX_HEADING``'s group 2)."""
+    text = _strip_block_id(atx_heading_text(rest).strip())
+    return text, slugify(text)

@@ -33,7 +33,7 @@ METADATA_MARK = "\x1e"
 # holds such words as one token each, their symbols spelt with a letter no text uses this way
 # (``c++`` is ``cǂpǂp``), in the ``folded`` column.
 _LITERAL = re.compile(r"^(?:[^\W_]+[+#]+|\.[^\W\d_][^\W_]*)$")
-_WORD_BEFORE = re.compile(r"[^\W_]+$")
+_WORD_START = re.compile(r"[^\W_]+")
 _DOT_WORD = re.compile(r"\.[^\W\d_][^\W_]*")
 _LITERAL_SPELLING = str.maketrans({"+": "ǂp", "#": "ǂh", ".": "ǂd"})
 _IMPLICIT_PREFIX_MIN = 2
@@ -159,15 +159,20 @@ def _literals(text: str) -> Iterator[str]:
         while start != -1:
             end = start + 1
             before = text[start - 1] if start else " "
-            word = (
-                _WORD_BEFORE.search(text, max(0, start - 64), start) if before.isalnum() else None
-            )
-            if word is not None:
+            if before.isalnum():
                 while end < len(text) and text[end] in "+#":
                     end += 1
-                yield fold(word.group() + text[start:end])
+                yield fold(_word_before(text, start) + text[start:end])
             start = text.find(symbol, end)
     yield from map(fold, _DOT_WORD.findall(text))
+
+
+def _word_before(text: str, end: int) -> str:
+    """The letters and digits just before ``end`` (at most 64), read backwards: a pattern
+    anchored at the end would try every start in the window."""
+    window = text[max(0, end - 64) : end][::-1]
+    found = _WORD_START.match(window)
+    return window[: found.end()][::-1] if found else ""
 
 
 def _needs_folded_copy(text: str) -> bool:

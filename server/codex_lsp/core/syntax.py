@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
@@ -27,7 +28,7 @@ BLOCK_ID = re.compile(r"\^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*\r?$", re.MULTILINE)
 INLINE_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\]\\^`{|}~]+)")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
-_ALL_DIGITS = re.compile(r"^[\d/]+$")
+ALL_DIGITS = re.compile(r"^[\d/]+$")
 _WHITESPACE = re.compile(r"\s")
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -91,12 +92,19 @@ def slugify(text: str) -> str:
 
 def clean_tag(raw: str) -> str | None:
     """Normalise a tag name (no ``#``, no trailing ``/``); None when it is not a valid tag."""
+    return _cached_clean_tag(raw) if len(raw) <= _CACHED_TAG_LENGTH else _clean_tag(raw)
+
+
+def _clean_tag(raw: str) -> str | None:
     name = raw.strip().lstrip("#").strip("/")
-    if not name or _ALL_DIGITS.match(name) or _WHITESPACE.search(name):
+    if not name or ALL_DIGITS.match(name) or _WHITESPACE.search(name):
         return None
     return name
 
 
+# Notes carry the same few tags again and again: a short one is read once (bounded cache).
+_CACHED_TAG_LENGTH = 100
+_cached_clean_tag = lru_cache(maxsize=4096)(_clean_tag)
 DENDRON_PREFIX = re.compile(r"^\s*dendron://[^/]*/")
 
 

@@ -12,6 +12,7 @@ validation, hover) sees every alias expanded, so the limits hold for every consu
 from __future__ import annotations
 
 import datetime as _dt
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -22,12 +23,29 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _BaseLoader = yaml.SafeLoader
 
 
+_CACHED_LENGTH = 100
+
+
+@lru_cache(maxsize=4096)
+def _resolved_tag(kind: Any, value: str | None, implicit: Any) -> str:
+    """The tag PyYAML's resolver gives a node: a function of these three alone, as the safe
+    loader has no path resolvers; cached, since keys and common values come back note after
+    note."""
+    return _BaseLoader.resolve(_RESOLVER, kind, value, implicit)
+
+
 class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """The safe loader, where a timestamp that names no real day (``2026-02-31``) is text.
 
     Such a value is a mistake in one field, for a schema to report there, not a document
     that cannot be read.
     """
+
+    def resolve(self, kind: Any, value: str | None, implicit: Any) -> str:
+        """The tag of a node (see :func:`_resolved_tag`); long text is not kept in the cache."""
+        if value is not None and len(value) > _CACHED_LENGTH:
+            return _BaseLoader.resolve(self, kind, value, implicit)
+        return _resolved_tag(kind, value, implicit)
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -39,6 +57,7 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_RESOLVER = SafeLoader("")  # whose resolver rules _resolved_tag applies
 
 
 class YamlFailure(Exception):

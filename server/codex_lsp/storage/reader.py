@@ -14,6 +14,7 @@ import mimetypes
 import os
 import posixpath
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -270,24 +271,31 @@ def _looks_binary(data: bytes) -> bool:
 
 def _link_row(link: Link) -> tuple[Any, ...]:
     """The columns of a link row that come from the note itself."""
+    kind, target, anchor, is_block, label, (start, end), (target_start, target_end) = link
     return (
-        link.kind._value_,  # a plain attribute: ``value`` is a property, slower per link
-        link.target,
-        link.anchor,
-        int(link.is_block),
-        link.label,
-        *range_cols(link.range),
-        *range_cols(link.target_range),
-        lookup_key(link.target) if link.target else "",
-        _label_key(link),
+        kind._value_,  # a plain attribute: ``value`` is a property, slower per link
+        target,
+        anchor,
+        int(is_block),
+        label,
+        *start,
+        *end,
+        *target_start,
+        *target_end,
+        _target_key(target) if target else "",
+        _label_key(label) if label and not kind.is_markdown else None,
     )
 
 
-def _label_key(link: Link) -> str | None:
+# A worker meets the same targets and labels note after note: each key is worked out once
+# (the caches are bounded, a worker lives as long as its run).
+_target_key = lru_cache(maxsize=8192)(lookup_key)
+
+
+@lru_cache(maxsize=4096)
+def _label_key(label: str) -> str | None:
     """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
-    if link.kind.is_markdown or not link.label:
-        return None
-    path = split_target(link.label)[0]
+    path = split_target(label)[0]
     return lookup_key(path) if path else None
 
 
