@@ -250,6 +250,18 @@ async def test_create_note(
     assert not list(layout.outside.rglob("pwn*")) and not (layout.outside / "dir/new").exists()
 
 
+@pytest.mark.parametrize("command", ["codex.templates", "codex.createNote", "codex.daily"])
+@pytest.mark.parametrize("notebook", ["a\x00b", "file:///tmp/a%00b"])
+async def test_a_notebook_name_with_a_null_byte_is_refused(
+    confined: tuple[Session, Layout], command: str, notebook: str
+) -> None:
+    session, _ = confined
+    with pytest.raises(JsonRpcException) as info:
+        await session.command(command, {"title": "pwn", "notebook": notebook})
+    assert info.value.code == REQUEST_FAILED
+    assert "is not an open notebook" in str(info.value)
+
+
 async def test_create_note_refuses_other_notebooks(confined: tuple[Session, Layout]) -> None:
     session, layout = confined
     with pytest.raises(JsonRpcException) as info:

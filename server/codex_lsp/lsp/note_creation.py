@@ -33,7 +33,10 @@ def choose_notebook(ls: CodexServer, value: str | None) -> NotebookService:
         chosen = [service for root, service in ls.services.items() if root in in_folders]
         return (chosen or list(ls.services.values()))[0]
     path = uri_to_path(value) if value.startswith("file:") else Path(value)
-    service = ls.services.get(path.resolve()) if path else None
+    try:
+        service = ls.services.get(path.resolve()) if path else None
+    except (OSError, ValueError, RuntimeError):  # a null byte, a symlink loop: no notebook
+        service = None
     if service is None:
         raise RequestFailed(f"{value} is not an open notebook")
     return service
