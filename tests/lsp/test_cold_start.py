@@ -64,3 +64,23 @@ async def test_completion_during_the_first_index_offers_the_notes_on_disk(
         assert {f"Note 0299{digit}" for digit in range(10)} <= set(labels), labels
     finally:
         await stop_session(session)
+
+
+@pytest.mark.parametrize("profile", ["visual-studio-code"])
+async def test_a_command_sent_right_after_initialized_finds_its_notebook(
+    tmp_path: Path, profile: str
+) -> None:
+    # The workspace folders' notebooks open in the background after `initialized`: a command
+    # naming a note in one of them waits for that instead of calling the note outside.
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    (root / "A.md").write_text("# A\n\nSee [[B]].\n", encoding="utf-8")
+    (root / "B.md").write_text("# B\n", encoding="utf-8")
+    for number in range(3000):  # folders that opening the workspace folder looks through
+        (root / f"folder {number // 100}" / f"{number}").mkdir(parents=True)
+    session = await start_session(root, profile, ready=False)
+    try:
+        found = await session.command("codex.connections", {"uri": (root / "B.md").as_uri()})
+        assert isinstance(found, dict) and "backlinks" in found, found
+    finally:
+        await stop_session(session)

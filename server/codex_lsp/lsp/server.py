@@ -369,14 +369,18 @@ class CodexServer(LanguageServer):
         return NotePath(self.services[found[0]], found[1])
 
     async def confine(self, uri: Any, what: str = "uri") -> NotePath:
-        """``locate`` for a request argument, off the event loop; anything that is not a path
-        inside an open notebook, or is a notebook's root folder, fails the request."""
+        """``locate`` for a request argument, off the event loop, once the notebooks being
+        opened are open (:meth:`until_opened`); anything that is not a path inside an open
+        notebook, or is a notebook's root folder, fails the request."""
 
         if not isinstance(uri, str):
             raise RequestFailed(f"{what} must be a string (a file URI)")
         path = uri_to_path(uri)
         if path is None:
             raise RequestFailed(f"{what} {uri} is not a file URI")
+        # A request sent right after `initialized` names a note of a workspace folder whose
+        # notebook is still being opened, or of a document whose notebook is being looked for.
+        await self.until_opened(uri)
         roots = list(self.services)
         found = await asyncio.to_thread(notebook_relative, path, roots)
         service = self.services.get(found[0]) if found is not None else None
