@@ -22,9 +22,9 @@ from codex_lsp.core.views.expr import (
 )
 from codex_lsp.core.views.inline import inline_blocks
 from codex_lsp.core.views.render import markdown, markers, materialize, terminal_table
-from codex_lsp.core.views.spec import read_view_file
+from codex_lsp.core.views.spec import SUMMARIES, read_view_file
 from codex_lsp.core.views.tasks import tasks_of
-from codex_lsp.core.views.values import parse_duration, shift
+from codex_lsp.core.views.values import parse_duration, plain, shift
 
 NOW = dt.datetime(2026, 3, 10, 15, 30)
 NOTE = Record(
@@ -379,6 +379,34 @@ def test_type_checker() -> None:
 )
 def test_summaries(name: str, values: list[object], expected: object) -> None:
     assert summarize(name, values) == expected
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_group_summarizes_its_own_values(name: str) -> None:
+    cells: list[object] = ["2026-03-02", None, 4, True, "", "2026-01-05", 2.5, False, [], "a"]
+    notes = [
+        Record(f"n{i}.md", {"g": "odd" if i % 2 else "even", "v": v}) for i, v in enumerate(cells)
+    ]
+    file = read_view_file(
+        f"views:\n  - name: V\n    groupBy: {{property: g}}\n    summaries: {{v: {name}}}\n"
+    )
+    result = run_view(file, file.views[0], notes, NOW)
+    assert [g.key for g in result.groups] == ["even", "odd"]
+    for group, values in zip(result.groups, (cells[0::2], cells[1::2]), strict=True):
+        assert list(group.summaries.values()) == [plain(summarize(name, values))]
+    assert list(result.summaries.values()) == [plain(summarize(name, cells))]
+
+
+def test_file_name_fields_of_odd_names() -> None:
+    notes = [Record(p, {}) for p in ("a/plain", "a/b.c.md", "a/trailing.", "a/.hidden")]
+    file = read_view_file("views:\n  - name: V\n    order: [file.name, file.basename, file.ext]\n")
+    rows = [list(r.values.values()) for r in run_view(file, file.views[0], notes, NOW).rows]
+    assert rows == [
+        ["plain", "plain", ""],
+        ["b.c.md", "b.c", "md"],
+        ["trailing", "trailing", ""],
+        [".hidden", "", "hidden"],
+    ]
 
 
 def test_tasks_with_inline_fields() -> None:

@@ -116,59 +116,89 @@ def run_view(file: ViewFile, view: View, records: Iterable[Record], now: dt.date
     check_runnable(file)
     evaluator = Evaluator(file.formula_exprs(), now)
     filters = [f for f in (file.filters, view.filters) if f is not None]
-    kept = [r for r in records if all(matches(evaluator, f, r) for f in filters)]
+    if filters:
+        kept = [r for r in records if all(matches(evaluator, f, r) for f in filters)]
+    else:
+        kept = list(records)
     keys = [*([view.group_by] if view.group_by else []), *view.sort]
     cols = columns_of(file, view)
     needed = list(dict.fromkeys([*cols, *view.summaries, *(k.prop for k in keys)]))
-    # Each cell is computed once; sorting and grouping read these values.
-    getters = [(c, evaluator.getter(c)) for c in needed]
-    values = [{c: get(r) for c, get in getters} for r in kept]
+    # Each cell is computed once, a column at a time: sorting, grouping, the shown cells and
+    # the summaries read these columns instead of a dict per row.
+    columns = {c: list(map(evaluator.getter(c), kept)) for c in needed}
     order = list(range(len(kept)))
     for key in reversed(keys):
-
-        def by(i: int, prop: str = key.prop) -> tuple[int, Any]:
-            return sort_key(values[i][prop])
-
-        order.sort(key=by, reverse=key.descending)
+        ranks = list(map(sort_key, columns[key.prop]))
+        order.sort(key=ranks.__getitem__, reverse=key.descending)
     total = len(order)
     if view.limit is not None:
         order = order[: view.limit]
-    kept = [kept[i] for i in order]
-    raw = [values[i] for i in order]
-    rows = [
-        Row(r.path, {c: plain(v[c]) for c in cols}, r.extra.get("line"))
-        for r, v in zip(kept, raw, strict=True)
-    ]
+    if keys or len(order) < len(kept):
+        kept = [kept[i] for i in order]
+        columns = {c: [column[i] for i in order] for c, column in columns.items()}
+    shown = [list(map(plain, columns[c])) for c in cols]
+    cells = [dict(zip(cols, row, strict=True)) for row in zip(*shown, strict=True)]
+    rows = list(
+        map(
+            Row,
+            [r.path for r in kept],
+            cells if cols else [{} for _ in kept],
+            [r.extra.get("line") for r in kept],
+        )
+    )
+    prepared = {prop: _prepare(name, columns[prop]) for prop, name in view.summaries.items()}
     groups: list[Group] = []
     if view.group_by is not None:
-        prop = view.group_by.prop
+        by = columns[view.group_by.prop]
         index: dict[str, Group] = {}
-        for i, cells in enumerate(raw):
-            label = display(cells[prop])
-            if label not in index:
-                index[label] = Group(plain(cells[prop]), [])
-                groups.append(index[label])
-            index[label].rows.append(i)
+        for i, (label, value) in enumerate(zip(map(display, by), by, strict=True)):
+            group = index.get(label)
+            if group is None:
+                group = index[label] = Group(plain(value), [])
+                groups.append(group)
+            group.rows.append(i)
         for group in groups:
-            group.summaries = _summaries(view.summaries, [raw[i] for i in group.rows])
+            group.summaries = {
+                prop: plain(_reduce(name, [prepared[prop][i] for i in group.rows]))
+                for prop, name in view.summaries.items()
+            }
     return Result(
         view=view.name,
         type=view.type,
         columns=[Column(c, column_label(c, file.display_names)) for c in cols],
         rows=rows,
         groups=groups,
-        summaries=_summaries(view.summaries, raw),
+        summaries={
+            prop: plain(_reduce(name, prepared[prop])) for prop, name in view.summaries.items()
+        },
         total=total,
         group_by=view.group_by.prop if view.group_by else None,
     )
 
 
-def _summaries(wanted: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {prop: plain(summarize(name, [r[prop] for r in rows])) for prop, name in wanted.items()}
+_AS_IS = frozenset(("Count", "Empty", "Filled", "Checked", "Unchecked"))
 
 
 def summarize(name: str, values: list[Any]) -> Any:
     """One summary (``Sum``, ``Average``... see spec.SUMMARIES) of a column's values."""
+    return _reduce(name, _prepare(name, values))
+
+
+def _prepare(name: str, values: list[Any]) -> list[Any]:
+    """``values`` converted once for summary ``name`` (dates parsed, cells as text, numbers
+    kept), position for position: a grouped view reduces each group's slice of this list."""
+    if name == "Unique":
+        return [None if v is None else display(v) for v in values]
+    if name in ("Earliest", "Latest"):
+        return list(map(parse_date, values))
+    if name in _AS_IS:
+        return values
+    return [v if is_number(v) else None for v in values]
+
+
+def _reduce(name: str, values: list[Any]) -> Any:
+    """Summary ``name`` of values :func:`_prepare` converted (None stands for a value that
+    does not count, where the summary ignores some)."""
     if name == "Count":
         return len(values)
     if name == "Empty":
@@ -180,13 +210,15 @@ def summarize(name: str, values: list[Any]) -> Any:
     if name == "Unchecked":
         return sum(1 for v in values if v is False)
     if name == "Unique":
-        return len({display(v) for v in values if v is not None})
+        labels = set(values)
+        labels.discard(None)
+        return len(labels)
     if name in ("Earliest", "Latest"):
-        dates = [d for d in map(parse_date, values) if d is not None]
+        dates = [d for d in values if d is not None]
         if not dates:
             return None
         return min(dates) if name == "Earliest" else max(dates)
-    nums = [v for v in values if is_number(v)]
+    nums = [v for v in values if v is not None]
     if not nums:
         return None
     if name == "Sum":

@@ -214,6 +214,9 @@ class Evaluator:
             return lambda rec: rec.properties.get(prop)
         if root == "note":
             return lambda rec: rec.properties.get(rest)
+        if root == "file":
+            field_of = _FILE_FIELDS.get(rest)
+            return field_of if field_of is not None else lambda rec: None
         return lambda rec: self._root_field(root, rest, rec)
 
     def _root_field(self, root: str, name: str, rec: Record) -> Any:
@@ -320,21 +323,31 @@ def _number(v: Any) -> Any:
     return None
 
 
+def _file_name(rec: Record) -> str:
+    """``file.name``: the whole file name (its stem when the name ends with a bare dot)."""
+    base = rec.path.rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    return stem if dot and not ext else base
+
+
+_FILE_FIELDS: dict[str, Callable[[Record], Any]] = {
+    "name": _file_name,
+    "basename": lambda r: r.name,
+    "path": lambda r: r.path,
+    "folder": lambda r: r.folder,
+    "ext": lambda r: r.ext,
+    "size": lambda r: r.size,
+    "ctime": lambda r: r.ctime,
+    "mtime": lambda r: r.mtime,
+    "tags": lambda r: list(r.tags),
+    "links": lambda r: list(r.links),
+    "backlinks": lambda r: list(r.backlinks),
+}
+"""How each ``file.*`` field is read from a record (built once: a view reads one per cell)."""
+
+
 def _file_field(name: str, rec: Record) -> Any:
-    if name in ("name", "basename"):
-        return rec.name if name == "basename" or not rec.ext else rec.path.rsplit("/", 1)[-1]
-    simple: dict[str, Callable[[Record], Any]] = {
-        "path": lambda r: r.path,
-        "folder": lambda r: r.folder,
-        "ext": lambda r: r.ext,
-        "size": lambda r: r.size,
-        "ctime": lambda r: r.ctime,
-        "mtime": lambda r: r.mtime,
-        "tags": lambda r: list(r.tags),
-        "links": lambda r: list(r.links),
-        "backlinks": lambda r: list(r.backlinks),
-    }
-    getter = simple.get(name)
+    getter = _FILE_FIELDS.get(name)
     return getter(rec) if getter else None
 
 
