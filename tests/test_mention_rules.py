@@ -245,3 +245,28 @@ def test_names_are_found_only_once_built_and_a_lookup_before_is_reported(
 def test_a_build_nobody_waited_for_is_not_reported(notebook: Path) -> None:
     with open_indexed(notebook) as db:
         assert NameCache().refresh(db.conn) is False
+
+
+def test_the_names_state_changes_only_when_a_name_does(notebook: Path) -> None:
+    # Open notes' hints are reused while their text and this state are unchanged.
+    cache = NameCache()
+    with open_indexed(notebook) as db:
+        reader = connect(index_path(db.notebook))
+        try:
+            cache.refresh(reader)
+            built = cache.state
+            (notebook / "Twice.md").write_text("# Twice\n\nA new body.\n", encoding="utf-8")
+            db.indexer.index()
+            cache.refresh(reader)
+            assert cache.state == built  # a body edit leaves the names alone
+            (notebook / "Twice.md").write_text("# Thrice\n", encoding="utf-8")
+            db.indexer.index()
+            cache.refresh(reader)
+            assert cache.state != built
+            renamed = cache.state
+            (notebook / "Twice.md").unlink()
+            db.indexer.index()
+            cache.refresh(reader)
+            assert cache.state != renamed
+        finally:
+            reader.close()

@@ -174,6 +174,7 @@ class NameCache:
         self._version = -1
         self._names: _Names | None = None
         self._missed = False  # a lookup found no names because none were built yet
+        self._builds = 0  # names swapped in whole (their edits count from zero again)
 
     @property
     def built(self) -> bool:
@@ -201,8 +202,17 @@ class NameCache:
     def _swap(self, conn: sqlite3.Connection, version: int, names: _Names) -> bool:
         with self._lock:
             self._conn, self._version, self._names = conn, version, names
+            self._builds += 1
             missed, self._missed = self._missed, False
         return missed
+
+    @property
+    def state(self) -> tuple[int, int]:
+        """A token equal between two moments only if the names did not change in between:
+        what a note's mentions were found against, for reusing them while it holds."""
+        with self._lock:
+            names = self._names
+            return (self._builds, names.edits if names is not None else -1)
 
     def lookup(self, text: str, rel: str) -> list[Mention]:
         """The mentions in the note ``rel`` (its ``text`` with links, code, frontmatter and
@@ -234,6 +244,7 @@ class _Names:
     seps: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     index: NameIndex = field(default_factory=lambda: NameIndex(()))
     stamp: str = ""
+    edits: int = 0  # how many times applying rows changed a file's names
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> _Names:
@@ -272,14 +283,17 @@ class _Names:
         stamp = self.stamp
         for rowid, file_id, path, filename, title, is_note, deleted, updated in rows:
             stamp = max(stamp, updated)
-            for name in self.by_file.pop(rowid, ()):
+            before = self.by_file.pop(rowid, ())
+            for name in before:
                 self.index.discard(name)
             if not is_note or deleted:
+                self.edits += bool(before)
                 continue
             names = tuple(
                 self._compact(name)
                 for name in _hint_names(path, filename, title, aliases.get(file_id, ()))
             )
+            self.edits += names != before
             self.by_file[rowid] = names
             for name in names:
                 self.index.add(name)

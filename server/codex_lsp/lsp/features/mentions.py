@@ -37,6 +37,10 @@ class Mentions(Feature):
         super().__init__(*args)
         # Names worth a hint, per notebook; read and updated on the notebook's reader thread.
         self.caches: dict[Path, NameCache] = {}
+        # The last hints of each note, with the text and names state they were found for.
+        self._hints: dict[
+            tuple[Path, str], tuple[str, tuple[int, int], tuple[NoteProblem, ...]]
+        ] = {}
 
     def setup(self) -> None:
         """Provide the hints, their quick fixes and the lens."""
@@ -61,7 +65,19 @@ class Mentions(Feature):
         cache = self._cache(notebook.root)
         if not on_interactive_lane():
             cache.refresh(conn)
-        return mention_hints(cache, rel, text)
+        # After an index change every open note is checked again, usually with its text
+        # and the names unchanged: finding its mentions again would give the same hints
+        # and hold the interpreter from the requests being answered meanwhile.
+        key = (notebook.root, rel)
+        state = cache.state
+        known = self._hints.get(key)
+        if known is not None and known[0] == text and known[1] == state:
+            return list(known[2])
+        found = mention_hints(cache, rel, text)
+        if len(self._hints) > 256:
+            self._hints.clear()
+        self._hints[key] = (text, state, tuple(found))
+        return found
 
     def _cache(self, root: Path) -> NameCache:
         from ...storage.mentions import NameCache
