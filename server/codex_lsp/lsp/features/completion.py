@@ -195,8 +195,11 @@ class Completion(Feature):
         return self._disk
 
     def on_index_changed(self, service: NotebookService) -> None:
-        """Refresh the notebook's names in the background."""
+        """Refresh the notebook's names in the background; once an index run has finished,
+        its walk of the files on disk is no longer asked for."""
         self.names.refresh_soon(service)
+        if self._disk is not None and service.ready.is_set():
+            self._disk.forget(service.notebook.root)
 
     def on_change(self, uri: str, cursor: types.Position | None) -> None:
         """Remember the note as recently edited (it is boosted)."""
@@ -311,9 +314,7 @@ async def _early_note_items(
     found, counts, indexed = await asyncio.to_thread(
         read_names, index_path(service.notebook), query, limit * 3
     )
-    if indexed:
-        disk.forget(root)
-    else:
+    if not indexed:
         on_disk, disk_counts = await asyncio.to_thread(disk.starting, root, query, limit * 3)
         found = with_files_on_disk(found, on_disk)
         counts = counts | disk_counts  # the larger count of each name
