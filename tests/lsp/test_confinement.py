@@ -262,6 +262,36 @@ async def test_a_notebook_name_with_a_null_byte_is_refused(
     assert "is not an open notebook" in str(info.value)
 
 
+async def test_a_view_query_names_its_notebook_by_real_path(
+    confined: tuple[Session, Layout],
+) -> None:
+    """``codex.query``'s notebook goes through the server's one gate: the notebook's root by
+    any spelling that really leads to it, and nothing else (another notebook, a folder inside
+    this one, a symlink out of it)."""
+    session, layout = confined
+    alias = layout.nb.parent / "nb-alias"
+    if not alias.exists():
+        alias.symlink_to(layout.nb, target_is_directory=True)
+    query = {"query": 'file.name == "flink"'}
+    for spelling in (str(layout.nb), layout.nb.as_uri(), str(alias), alias.as_uri()):
+        result = await session.command("codex.query", {**query, "notebook": spelling})
+        assert "columns" in result, spelling
+    for spelling in (
+        str(layout.outside),
+        layout.outside.as_uri(),
+        str(layout.nb / "lnk"),
+        f"{layout.nb}/lnk/..",
+        str(layout.nb / ".codex"),
+        "nb",
+        "a\x00b",
+    ):
+        with pytest.raises(JsonRpcException) as info:
+            await session.command("codex.query", {**query, "notebook": spelling})
+        assert info.value.code == REQUEST_FAILED, spelling
+        assert "is not an open notebook" in str(info.value), spelling
+    await only_the_workspace_notebook(session, layout)
+
+
 async def test_create_note_refuses_other_notebooks(confined: tuple[Session, Layout]) -> None:
     session, layout = confined
     with pytest.raises(JsonRpcException) as info:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import posixpath
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ..core.model import Link, Position
-from .convert import path_to_uri, uri_to_path
+from .convert import path_to_uri
 from .requests import RequestFailed, optional_field
 from .workspace_edits import create_file_edit
 
@@ -20,26 +19,6 @@ if TYPE_CHECKING:
     from ..storage.new_note import NewNote, NoteRequest
     from ..storage.service import NotebookService
     from .server import CodexServer
-
-
-def choose_notebook(ls: CodexServer, value: str | None) -> NotebookService:
-    """The notebook a command names (a path or file URI); by default a workspace folder's."""
-    if not ls.services:
-        raise RequestFailed("no notebook is open")
-    if value is None:
-        # A workspace folder's notebook before one opened around a lone document: a command
-        # that names no notebook acts where the user's workspace is.
-        in_folders = {root for roots in ls.folder_roots.values() for root in roots}
-        chosen = [service for root, service in ls.services.items() if root in in_folders]
-        return (chosen or list(ls.services.values()))[0]
-    path = uri_to_path(value) if value.startswith("file:") else Path(value)
-    try:
-        service = ls.services.get(path.resolve()) if path else None
-    except (OSError, ValueError, RuntimeError):  # a null byte, a symlink loop: no notebook
-        service = None
-    if service is None:
-        raise RequestFailed(f"{value} is not an open notebook")
-    return service
 
 
 def note_request(arg: dict[str, Any], title: str) -> NoteRequest:

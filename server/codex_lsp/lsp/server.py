@@ -390,6 +390,32 @@ class CodexServer(LanguageServer):
             raise RequestFailed(f"{uri} is a notebook folder, not a file in it")
         return NotePath(service, found[1])
 
+    async def confine_notebook(self, value: str | None) -> NotebookService:
+        """The open notebook a request argument names (its root folder, as a path or file URI;
+        symlinks followed), off the event loop like :meth:`confine`; ``None`` names a
+        workspace folder's notebook, then any open one. Anything else fails the request."""
+
+        await self.until_opened("" if value is None else value)
+        if not self.services:
+            raise RequestFailed("no notebook is open")
+        if value is None:
+            # A command that names no notebook acts where the user's workspace is, before a
+            # notebook opened around a lone document.
+            in_folders = {root for roots in self.folder_roots.values() for root in roots}
+            chosen = [service for root, service in self.services.items() if root in in_folders]
+            return (chosen or list(self.services.values()))[0]
+        path = uri_to_path(value) if value.startswith("file:") else Path(value)
+        found = None
+        if path is not None and path.is_absolute():
+            try:
+                found = await asyncio.to_thread(notebook_relative, path, list(self.services))
+            except (OSError, ValueError):  # a null byte, a path too long: names no notebook
+                found = None
+        service = self.services.get(found[0]) if found is not None else None
+        if found is None or service is None or found[1] != ".":
+            raise RequestFailed(f"{value} is not an open notebook")
+        return service
+
     async def confine_new(self, service: NotebookService, rel: str) -> Path:
         """The absolute path of notebook-relative ``rel`` about to be written; fails the
         request when a symlinked folder on the way leads outside the notebook."""

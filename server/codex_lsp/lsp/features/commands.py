@@ -13,7 +13,7 @@ from lsprotocol import types
 from ...core.model import Position
 from ..convert import lsp_range, path_to_uri
 from ..feature import Feature, command
-from ..note_creation import choose_notebook, create_from_link, create_note, note_request
+from ..note_creation import create_from_link, create_note, note_request
 from ..requests import (
     InvalidParams,
     RequestFailed,
@@ -193,7 +193,9 @@ class Commands(Feature):
             uri = required_field(arg, "uri", str, "a string (the URI of the linking note)")
             return await create_from_link(ls, uri, Position(*at))
         title = required_field(arg, "title", str, "a non-empty string")
-        service = choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
+        service = await ls.confine_notebook(
+            optional_field(arg, "notebook", str, "a path or file URI")
+        )
         return await create_note(ls, service, note_request(arg, title))
 
     @command("codex.reindex")

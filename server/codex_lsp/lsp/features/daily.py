@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ...core.dates import Period, name_pattern, parse_date, period_start, read_name, shift
 from ...core.resolve import strip_note_suffix
 from ..feature import Feature, command
-from ..note_creation import choose_notebook, create_note
+from ..note_creation import create_note
 from ..periodic_notes import note_name
 from ..requests import InvalidParams, RequestFailed, command_argument, optional_field
 
@@ -54,7 +54,9 @@ class Daily(Feature):
             start = period_start(shift(day, period, offset or 0), period)
         except (ValueError, OverflowError) as exc:
             raise RequestFailed(f"offset: {exc}") from None
-        service = choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
+        service = await ls.confine_notebook(
+            optional_field(arg, "notebook", str, "a path or file URI")
+        )
         name = note_name(settings, start)
         now = _dt.datetime.combine(start, _dt.datetime.now().time())
         request = NoteRequest(

@@ -9,7 +9,6 @@ from typing import Any
 
 from ..convert import path_to_uri
 from ..feature import Feature, command
-from ..note_creation import choose_notebook
 from ..requests import command_argument, optional_field
 
 
@@ -24,7 +23,9 @@ class Templates(Feature):
 
         ls = self.server
         arg = command_argument(args)
-        service = choose_notebook(ls, optional_field(arg, "notebook", str, "a path or file URI"))
+        service = await ls.confine_notebook(
+            optional_field(arg, "notebook", str, "a path or file URI")
+        )
         note_type = optional_field(arg, "type", str, "a note type name")
         folder = optional_field(arg, "folder", str, "a string")
         found = await asyncio.to_thread(list_templates, service.notebook)

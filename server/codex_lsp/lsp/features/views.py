@@ -484,18 +484,6 @@ class _SaveRefresher:
         )
 
 
-def _notebook(ls: CodexServer, value: str | None) -> Any:
-    """The open notebook ``value`` names (a root path or URI), the first one when None."""
-    if not ls.services:
-        raise RequestFailed("no notebook is open")
-    if value is None:
-        return next(iter(ls.services.values()))
-    for service in ls.services.values():
-        if value in (str(service.notebook.root), ls.uri_of(service, ".").rstrip("/.")):
-            return service
-    raise RequestFailed(f"{value} is not an open notebook")
-
-
 class Views(Feature):
     """``codex.query``, ``codex.views``, ``codex.writeViews`` and ``codex.setProperty``; view
     problems, completion, hover, lenses and the refresh action as providers; the refresh of
@@ -572,8 +560,9 @@ class Views(Feature):
                 # Where the block's opening fence is: "Open as text" of an inline view.
                 source = {"block": index, "line": blocks[index].line}
         else:
-            notebook = optional_field(arg, "notebook", str, "a path or file URI")
-            service = _notebook(ls, notebook)
+            service = await ls.confine_notebook(
+                optional_field(arg, "notebook", str, "a path or file URI")
+            )
             file = stored_views.expression_file(expression or "")
         root = service.notebook.root
         try:
