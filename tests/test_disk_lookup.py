@@ -44,3 +44,25 @@ def test_the_walk_is_bounded(tmp_path: Path) -> None:
     catalog = DiskCatalog(tmp_path, walk_limit=10)
     found = sum(len(catalog.candidates(f"note {n:02d}")) for n in range(50))
     assert found == 10
+
+
+def test_a_shared_walk_answers_as_the_catalogs_own(tmp_path: Path) -> None:
+    """Definitions during a first index look names up in the notebook's one walk
+    (``DiskNames.named``): every file is found under the same key as by a walk of its own."""
+    from codex_lsp.storage.disk_names import DiskNames
+
+    files = ("a/Topic.md", "b/c/topic.md", "TOPIC.markdown", "Photo.PNG", "x/y.md", "Émile.md")
+    for rel in files:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("# T\n", encoding="utf-8")
+    shared = DiskNames(tmp_path)
+    own, given = DiskCatalog(tmp_path), DiskCatalog(tmp_path, named=shared.named)
+    for key in ("topic", "photo.png", "y", "émile", "missing"):
+        assert sorted(t.path for t in given.candidates(key)) == sorted(
+            t.path for t in own.candidates(key)
+        ), key
+    assert len(given.candidates("topic")) == 3
+    note, link = link_in("[[Topic]]")
+    assert destination_on_disk(tmp_path, "here.md", note, link, shared.named) == (  # type: ignore[arg-type]
+        destination_on_disk(tmp_path, "here.md", note, link)  # type: ignore[arg-type]
+    )

@@ -52,3 +52,23 @@ def test_files_on_disk_are_found_by_a_prefix_of_their_name(tmp_path: Path) -> No
         "b/alpha two.markdown",
         "alpha.png",
     }
+
+
+def test_a_notebook_walks_its_files_once_until_its_first_run_is_over(tmp_path: Path) -> None:
+    from codex_lsp.storage.notebooks import Notebook
+    from codex_lsp.storage.service import NotebookService
+
+    (tmp_path / ".codex").mkdir()
+    (tmp_path / "One.md").write_text("# One\n", encoding="utf-8")
+    service = NotebookService(Notebook(tmp_path, explicit=True))
+    try:
+        walk = service.files_on_disk()
+        (tmp_path / "Two.md").write_text("# Two\n", encoding="utf-8")
+        assert service.files_on_disk() is walk  # one walk for every request meanwhile
+        assert walk.named("two") == []
+        service.index().result(timeout=60)
+        after = service.files_on_disk()
+        assert after is not walk and after.named("two") == ["Two.md"]
+        assert service.files_on_disk() is not after  # not kept once the index holds every file
+    finally:
+        service.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..core.model import Link, ParsedNote
@@ -36,12 +36,20 @@ WALK_LIMIT = 200_000
 READ_LIMIT = 4 * 1024 * 1024
 
 
-class DiskCatalog:
-    """A resolver catalog (``core.resolve.Catalog``) that looks files up on disk."""
+# The files of a lookup key (lowercase name, note suffix left out) in a notebook.
+Named = Callable[[str], Sequence[str]]
 
-    def __init__(self, root: Path, walk_limit: int = WALK_LIMIT) -> None:
+
+class DiskCatalog:
+    """A resolver catalog (``core.resolve.Catalog``) that looks files up on disk: by the
+    ``named`` lookup given (a walk made once for the notebook), else by a walk of its own."""
+
+    def __init__(
+        self, root: Path, walk_limit: int = WALK_LIMIT, named: Named | None = None
+    ) -> None:
         self._root = root
         self._walk_limit = walk_limit
+        self._named = named
         self._names: dict[str, list[str]] | None = None
         self._notes: dict[str, ParsedNote | None] = {}
 
@@ -56,6 +64,8 @@ class DiskCatalog:
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files named ``key`` (lowercase, note suffix left out) anywhere in the notebook."""
+        if self._named is not None:
+            return [self._target(path) for path in self._named(key)]
         if self._names is None:
             self._names = self._walk()
         return [self._target(path) for path in self._names.get(key, [])]
@@ -122,10 +132,13 @@ def files_on_disk(root: Path, walk_limit: int = WALK_LIMIT) -> Iterator[str]:
             continue
 
 
-def destination_on_disk(root: Path, rel: str, note: ParsedNote, link: Link) -> Place | None:
+def destination_on_disk(
+    root: Path, rel: str, note: ParsedNote, link: Link, named: Named | None = None
+) -> Place | None:
     """Where ``link`` (written in note ``rel``, whose current text is ``note``) leads, found
-    by looking on disk under ``root``; None when no file there answers to it."""
-    catalog = DiskCatalog(root)
+    by looking on disk under ``root`` (files by name from ``named`` when given); None when no
+    file there answers to it."""
+    catalog = DiskCatalog(root, named=named)
     own = target_of_note(rel, note.aliases, note.headings, [b.id for b in note.blocks])
     result = resolve_written(link, rel, OverlayCatalog(catalog, own))
     if result.target is None:

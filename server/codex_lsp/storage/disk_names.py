@@ -1,6 +1,6 @@
-"""The names of a notebook's files as found on disk, for completion during its first index
-run: notes the run has not reached yet are offered by their file name (no title or alias is
-known before a note is parsed).
+"""The names of a notebook's files as found on disk, for completion and definitions during its
+first index run: notes the run has not reached yet are offered, and links to them followed, by
+their file name (no title or alias is known before a note is parsed).
 
 Blocking (disk): call from a thread, never the event loop.
 """
@@ -8,7 +8,6 @@ Blocking (disk): call from a thread, never the event loop.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
@@ -51,27 +50,12 @@ class DiskNames:
             at += 1
         return found, counts
 
-
-class DiskNameCache:
-    """One :class:`DiskNames` per notebook root, walked the first time it is asked for and
-    dropped once the notebook's first index run is over."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._walks: dict[Path, DiskNames] = {}
-
-    def starting(self, root: Path, prefix: str, limit: int) -> tuple[list[NoteName], Counter[str]]:
-        """:meth:`DiskNames.starting` of the notebook at ``root`` (walking it if not yet)."""
-        with self._lock:  # one walk per notebook, however many requests arrive meanwhile
-            walk = self._walks.get(root)
-            if walk is None:
-                walk = self._walks[root] = DiskNames(root)
-        return walk.starting(prefix, limit)
-
-    def forget(self, root: Path) -> None:
-        """Drop the walk of ``root`` (its index now holds every file)."""
-        with self._lock:
-            self._walks.pop(root, None)
+    def named(self, key: str) -> list[str]:
+        """The files whose lookup key (lowercase name, note suffix left out) is ``key``."""
+        at = end = bisect_left(self._keys, key)
+        while end < len(self._keys) and self._keys[end] == key:
+            end += 1
+        return self._paths[at:end]
 
 
 def with_files_on_disk(names: list[NoteName], on_disk: list[NoteName]) -> list[NoteName]:

@@ -23,6 +23,7 @@ from .location import index_path
 from .notebooks import Notebook
 
 if TYPE_CHECKING:  # the indexer (and what it loads) is imported when a notebook opens
+    from .disk_names import DiskNames
     from .indexer import Indexer, IndexStats, ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ class NotebookService:
         self.on_damaged: Callable[[], object] | None = None
         self._closed = False
         self.last_stats: IndexStats | None = None
+        self._walk: DiskNames | None = None
+        self._walk_lock = threading.Lock()
 
     @property
     def generation(self) -> int:
@@ -187,11 +190,26 @@ class NotebookService:
             if buffers:
                 indexer.update_paths(buffers.keys(), buffers)
             self.ready.set()
+            with self._walk_lock:  # the index now holds every file
+                self._walk = None
             with self._lock:
                 self._recovering = False
             return self._bump(stats)
 
         return self._on_writer(run)
+
+    def files_on_disk(self) -> DiskNames:
+        """The notebook's files as found on disk, for answers during its first index run:
+        walked once, however many requests ask meanwhile, and dropped when the run is over.
+        Blocking (disk): call from a thread."""
+        from .disk_names import DiskNames
+
+        with self._walk_lock:
+            if self.ready.is_set():  # a request that began just before the run ended
+                return DiskNames(self.notebook.root)
+            if self._walk is None:
+                self._walk = DiskNames(self.notebook.root)
+            return self._walk
 
     def update(
         self, paths: Iterable[str], contents: dict[str, str] | None = None

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     import sqlite3
 
     from ...storage import queries
-    from ...storage.disk_names import DiskNameCache
     from ...storage.service import NotebookService
 
 log = logging.getLogger(__name__)
@@ -181,25 +180,11 @@ class Completion(Feature):
     def __init__(self, server: CodexServer) -> None:
         super().__init__(server)
         self.names = NameCache()
-        self._disk: DiskNameCache | None = None
         self.boosts = Boosts()
 
-    @property
-    def disk(self) -> DiskNameCache:
-        """The files on disk of notebooks in their first index run (made on first use: the
-        storage layer is not loaded before the first answer)."""
-        if self._disk is None:
-            from ...storage.disk_names import DiskNameCache
-
-            self._disk = DiskNameCache()
-        return self._disk
-
     def on_index_changed(self, service: NotebookService) -> None:
-        """Refresh the notebook's names in the background; once an index run has finished,
-        its walk of the files on disk is no longer asked for."""
+        """Refresh the notebook's names in the background."""
         self.names.refresh_soon(service)
-        if self._disk is not None and service.ready.is_set():
-            self._disk.forget(service.notebook.root)
 
     def on_change(self, uri: str, cursor: types.Position | None) -> None:
         """Remember the note as recently edited (it is boosted)."""
@@ -232,7 +217,7 @@ class Completion(Feature):
             current, partial = await self.names.current(service)
             shape = _Shape(context, params.position, _snippets(ls), str(service.notebook.root))
             if current is None:  # the first names of a notebook are still being read
-                result = await _early_note_items(service, self.disk, shape, limit)
+                result = await _early_note_items(service, shape, limit)
             else:
                 # Names still being read: the answer is incomplete anyway; a look-up would
                 # queue behind their reading on the reader thread.
@@ -298,7 +283,7 @@ def _snippets(ls: CodexServer) -> bool:
 
 
 async def _early_note_items(
-    service: NotebookService, disk: DiskNameCache, shape: _Shape, limit: int
+    service: NotebookService, shape: _Shape, limit: int
 ) -> types.CompletionList:
     """Note items before the notebook's names are in memory: the files whose name or alias
     starts with the typed text, read from the database file on a thread of their own (the
@@ -310,12 +295,13 @@ async def _early_note_items(
     from ...storage.name_prefix import read_names
 
     query = shape.context.query
-    root = service.notebook.root
     found, counts, indexed = await asyncio.to_thread(
         read_names, index_path(service.notebook), query, limit * 3
     )
     if not indexed:
-        on_disk, disk_counts = await asyncio.to_thread(disk.starting, root, query, limit * 3)
+        on_disk, disk_counts = await asyncio.to_thread(
+            lambda: service.files_on_disk().starting(query, limit * 3)
+        )
         found = with_files_on_disk(found, on_disk)
         counts = counts | disk_counts  # the larger count of each name
     rows = [(name.path, name.title, name.aliases, name.is_note) for name in found]

@@ -36,8 +36,11 @@ class Navigation(Feature):
         )
         if found is None and not service.ready.is_set():
             # The first index run may not have reached the target yet: look on disk.
+            # One walk of the notebook's files serves every such request (and completion).
             found = await asyncio.to_thread(
-                destination_on_disk, service.notebook.root, doc.rel, doc.note, element
+                lambda: destination_on_disk(
+                    service.notebook.root, doc.rel, doc.note, element, service.files_on_disk().named
+                )
             )
         if found is None:
             return None
