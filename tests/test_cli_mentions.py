@@ -33,3 +33,23 @@ def test_a_note_that_is_not_there_is_refused(tmp_path: Path) -> None:
     result = cli("mentions", "nb", "Nowhere", cache=tmp_path / "cache", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert "no note 'Nowhere' in nb" in result.stderr
+
+
+def test_the_innermost_notebook_holds_a_path_by_its_real_path(tmp_path: Path) -> None:
+    """``holder_of``, the CLI's one way from a path to its notebook (mentions, rename, attach)."""
+    from codex_lsp.storage.workspace import holder_of, indexed_notebooks
+
+    for folder in ("outer/.codex", "outer/inner/.codex", "elsewhere"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "outer/inner/Deep.md").write_text("# Deep\n", encoding="utf-8")
+    (tmp_path / "outer/Top.md").write_text("# Top\n", encoding="utf-8")
+    (tmp_path / "elsewhere/Secret.md").write_text("# Secret\n", encoding="utf-8")
+    (tmp_path / "outer/out").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with indexed_notebooks(tmp_path / "outer") as notebooks:
+        found = holder_of(notebooks, tmp_path / "outer/inner/Deep.md")
+        assert found is not None and found[1] == "Deep.md"
+        assert found[0].notebook.root == (tmp_path / "outer/inner").resolve()
+        top = holder_of(notebooks, tmp_path / "outer/Top.md")
+        assert top is not None and top[0].notebook.root == (tmp_path / "outer").resolve()
+        assert holder_of(notebooks, tmp_path / "outer/out/Secret.md") is None
+        assert holder_of(notebooks, tmp_path / "elsewhere/Secret.md") is None

@@ -13,7 +13,7 @@ from ..core.names import BadName
 from ..core.syntax import is_note_name
 from ..storage.attach import Attached, AttachFailed, attach_files
 from ..storage.notebooks import really_inside
-from ..storage.workspace import IndexedNotebook, indexed_notebooks
+from ..storage.workspace import IndexedNotebook, holder_of, indexed_notebooks
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -53,11 +53,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _holder(notebooks: list[IndexedNotebook], path: Path) -> IndexedNotebook:
     """The innermost notebook that holds ``path``."""
-    absolute = path.resolve()
-    found = [i for i in notebooks if i.notebook.root in absolute.parents]
-    if not found:
+    found = holder_of(notebooks, path)
+    if found is None:
         raise _Refused(f"{path} is not inside a notebook")
-    return max(found, key=lambda i: len(i.notebook.root.parts))
+    return found[0]
 
 
 def _rel(item: IndexedNotebook, path: Path) -> str:

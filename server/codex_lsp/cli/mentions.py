@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,7 @@ from typing import Any
 from ..core.resolve import LinkStatus, resolve_link
 from ..storage.catalog import SqlCatalog
 from ..storage.mentions import MentionPlace, mentions_of
-from ..storage.notebooks import really_inside
-from ..storage.workspace import IndexedNotebook, indexed_notebooks
+from ..storage.workspace import IndexedNotebook, holder_of, indexed_notebooks
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -52,15 +50,11 @@ def _note(
 ) -> tuple[IndexedNotebook, str] | None:
     """The notebook and path of ``note``: a file (as given, or inside ``path``), else a name
     resolved as a link written at the root of the notebook would be."""
-    holders = sorted(notebooks, key=lambda i: -len(i.notebook.root.parts))
     for candidate in (Path(note), path / note):
-        absolute = Path(os.path.abspath(candidate))
-        if not absolute.is_file():
-            continue
-        for item in holders:
-            if really_inside(absolute, item.notebook.root):
-                return item, absolute.relative_to(item.notebook.root).as_posix()
-    for item in holders:
+        found = holder_of(notebooks, candidate) if candidate.is_file() else None
+        if found is not None:
+            return found
+    for item in sorted(notebooks, key=lambda i: -len(i.notebook.root.parts)):
         result = resolve_link(note, None, False, "", SqlCatalog(item.conn))
         if result.status is LinkStatus.RESOLVED and result.target is not None:
             return item, result.target

@@ -17,7 +17,7 @@ from ..core.edits import Move, Plan, apply_edits
 from ..core.names import check_relative_path, check_tag
 from ..storage.notebooks import really_inside
 from ..storage.rename_plan import Refused, RenamePlanner, Subject, checked, new_note_path
-from ..storage.workspace import IndexedNotebook, indexed_notebooks
+from ..storage.workspace import IndexedNotebook, holder_of, indexed_notebooks
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -54,14 +54,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _holder(notebooks: list[IndexedNotebook], path: Path) -> IndexedNotebook:
-    """The notebook that holds ``path`` (the innermost one)."""
-    absolute = path.resolve()
-    found = [
-        i for i in notebooks if absolute == i.notebook.root or i.notebook.root in absolute.parents
-    ]
-    if not found:
+    """The innermost notebook that holds ``path``."""
+    found = holder_of(notebooks, path)
+    if found is None:
         raise Refused(f"{path} is not inside a notebook")
-    return max(found, key=lambda i: len(i.notebook.root.parts))
+    return found[0]
 
 
 def _rel(item: IndexedNotebook, path: Path) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .indexer import Indexer, IndexStats
-from .notebooks import CODEX_DIR, Notebook, discover
+from .notebooks import CODEX_DIR, Notebook, discover, notebook_relative
 
 SCHEMA_TEMPLATE = """\
 # Frontmatter schema for this notebook (JSON Schema draft 2020-12 objects, written in YAML).
@@ -47,6 +48,15 @@ class IndexedNotebook:
     def conn(self) -> sqlite3.Connection:
         """The notebook's database connection."""
         return self.indexer.conn
+
+
+def holder_of(notebooks: list[IndexedNotebook], path: Path) -> tuple[IndexedNotebook, str] | None:
+    """The innermost of ``notebooks`` that really holds ``path`` (symlinks followed, see
+    ``notebook_relative``) and the path relative to its root (``.`` for the root itself);
+    None when none of them does."""
+    roots = {item.notebook.root: item for item in notebooks}
+    found = notebook_relative(Path(os.path.abspath(path)), roots)
+    return (roots[found[0]], found[1]) if found is not None else None
 
 
 @contextlib.contextmanager
