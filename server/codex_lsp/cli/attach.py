@@ -12,8 +12,7 @@ from ..core.attach_names import attachment_folder
 from ..core.names import BadName
 from ..core.syntax import is_note_name
 from ..storage.attach import Attached, AttachFailed, attach_files
-from ..storage.notebooks import really_inside
-from ..storage.workspace import IndexedNotebook, holder_of, indexed_notebooks
+from ..storage.workspace import holder_of, indexed_notebooks
 
 EXIT_OK, EXIT_FAILED = 0, 2
 
@@ -31,8 +30,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.path.is_file() or not is_note_name(args.path.name):
             raise _Refused(f"{args.path}: not a note")
         with indexed_notebooks(args.path) as notebooks:
-            item = _holder(notebooks, args.path)
-            note = _rel(item, args.path)
+            found = holder_of(notebooks, args.path)
+            if found is None:
+                raise _Refused(f"{args.path} is not inside a notebook")
+            item, note = found
             folder = attachment_folder(args.folder, note)
             sources = [Path(os.path.abspath(source)) for source in args.files]
             attached = attach_files(item.notebook, folder, sources, lambda query: query(item.conn))
@@ -49,22 +50,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"created {entry.sidecar}")
     print(f"appended {len(attached)} embed{'s' * (len(attached) != 1)} to {note}")
     return EXIT_OK
-
-
-def _holder(notebooks: list[IndexedNotebook], path: Path) -> IndexedNotebook:
-    """The innermost notebook that holds ``path``."""
-    found = holder_of(notebooks, path)
-    if found is None:
-        raise _Refused(f"{path} is not inside a notebook")
-    return found[0]
-
-
-def _rel(item: IndexedNotebook, path: Path) -> str:
-    root = item.notebook.root
-    absolute = Path(os.path.abspath(path))
-    if not really_inside(absolute, root):
-        raise _Refused(f"{path} is not inside the notebook {root}")
-    return absolute.relative_to(root).as_posix()
 
 
 def _append(note: Path, attached: list[Attached]) -> None:
