@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core.metadata import indexed
-from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
-from ..core.parser import parse_note
+from ..core.model import LinkKind, LinkRow, NoteRows, Position, Problem, Range, Severity
+from ..core.parser import note_rows
 from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK, folded_text
 from ..core.sidecar import merge_metadata
@@ -141,7 +141,7 @@ def prepare_file(
     tag_rows: list[Row]
     if note is not None:
         meta = indexed(properties, note.title, note.tag_names, note.aliases)
-        tag_rows = [(file_id, t.name, t.source.value, *range_cols(t.range)) for t in note.tags]
+        tag_rows = [(file_id, *tag) for tag in note.tags]
         tag_names = [*note.tag_names, *meta.metadata_tags]
         body = note.body
     else:
@@ -162,7 +162,7 @@ def prepare_file(
         _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else now,
         stat.mtime_ns or None,
         title,
-        note.frontmatter_range.end.line if note and note.frontmatter_range else 0,
+        note.frontmatter_end_line or 0 if note else 0,
         _PROPERTIES_JSON.encode(properties),
         int(stat.is_note),
         lookup_key(stat.path),
@@ -175,11 +175,8 @@ def prepare_file(
         content_hash,
         file_row,
         alias_rows=[(file_id, alias, alias.lower()) for alias in aliases],
-        heading_rows=[
-            (file_id, seq, h.level, h.text, h.slug, *range_cols(h.range))
-            for seq, h in enumerate(note.headings if note else ())
-        ],
-        block_rows=[(file_id, b.id, *range_cols(b.range)) for b in (note.blocks if note else ())],
+        heading_rows=[(file_id, seq, *h) for seq, h in enumerate(note.headings if note else ())],
+        block_rows=[(file_id, *block) for block in (note.blocks if note else ())],
         tag_rows=tag_rows,
         problem_rows=[
             (file_id, path, p.code, p.severity.value, p.message, *range_cols(p.range))
@@ -230,9 +227,7 @@ def _iso_from_ns(ns: int) -> str:
     return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _parse_note(
-    data: bytes, name: str, max_size: int, problems: list[Problem]
-) -> ParsedNote | None:
+def _parse_note(data: bytes, name: str, max_size: int, problems: list[Problem]) -> NoteRows | None:
     """The parsed note, or None (with a problem added) when it is too large or binary."""
     if len(data) > max_size:
         message = f"Note is larger than {max_size} bytes; not parsed"
@@ -245,7 +240,7 @@ def _parse_note(
     decoded, encoding_problem = decode_text(data)
     if encoding_problem:
         problems.append(encoding_problem)
-    note = parse_note(decoded, strip_note_suffix(name))
+    note = note_rows(decoded, strip_note_suffix(name))
     problems.extend(note.problems)
     return note
 
@@ -269,22 +264,18 @@ def _looks_binary(data: bytes) -> bool:
     return False
 
 
-def _link_row(link: Link) -> tuple[Any, ...]:
-    """The columns of a link row that come from the note itself."""
-    kind, target, anchor, is_block, label, (start, end), (target_start, target_end) = link
+def _link_row(link: LinkRow) -> tuple[Any, ...]:
+    """The columns of a link row that come from the note itself: the parser's, then the
+    look-up keys of the target and of a wiki link's label."""
+    target, label = link[1], link[4]
     return (
-        kind._value_,  # a plain attribute: ``value`` is a property, slower per link
-        target,
-        anchor,
-        int(is_block),
-        label,
-        *start,
-        *end,
-        *target_start,
-        *target_end,
+        *link,
         _target_key(target) if target else "",
-        _label_key(label) if label and not kind.is_markdown else None,
+        _label_key(label) if label and link[0] not in _MARKDOWN_KINDS else None,
     )
+
+
+_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
 
 
 # A worker meets the same targets and labels note after note: each key is worked out once
