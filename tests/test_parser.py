@@ -65,6 +65,12 @@ def test_an_impossible_date_is_text_not_broken_frontmatter() -> None:
     assert note.problems == []
 
 
+def test_a_timestamp_tag_on_text_is_text_not_a_crash() -> None:
+    note = parse("---\ndue: !!timestamp next week\ntitle: Kept\n---\n# Body\n")
+    assert note.frontmatter == {"due": "next week", "title": "Kept"}
+    assert note.problems == []
+
+
 def test_numeric_title_is_text() -> None:
     assert parse("---\ntitle: 2026\n---\n").title == "2026"
 

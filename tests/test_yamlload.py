@@ -66,6 +66,15 @@ def test_undefined_tag_fails_like_the_constructor() -> None:
         load_yaml("x: !python/object:os.system ls\n")
 
 
+def test_a_timestamp_tag_on_other_text_keeps_the_text() -> None:
+    """``!!timestamp`` on text that is no timestamp is that text (as a day that does not exist
+    is), not an exception out of the loader: a note's frontmatter must never break a parse."""
+    assert load_yaml("a: !!timestamp soon\nb: !!timestamp 1\n")[1] == {"a": "soon", "b": "1"}
+    assert load_yaml("a: !!timestamp 2024-02-31\n")[1] == {"a": "2024-02-31"}
+    assert load_yaml("a: !!timestamp 2024-02-03\n")[1] == {"a": "2024-02-03"}
+    assert_same_as_reference("a: !!timestamp soon\n")
+
+
 scalars = st.one_of(
     st.text(max_size=12),
     st.integers(),

@@ -49,7 +49,10 @@ class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    """The date or time a timestamp scalar names, or its text when there is no such day."""
+    """The date or time a timestamp scalar names, or its text when there is no such day or
+    when it names none (``!!timestamp soon``, which PyYAML's constructor cannot read)."""
+    if not loader.timestamp_regexp.match(node.value):
+        return node.value
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError):
