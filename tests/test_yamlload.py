@@ -45,6 +45,7 @@ EDGE_CASES = [
     "? [complex, key]\n: value\n",
     "= : value key\n",
     "explicit: !!str 123\nnum: !!int '7'\nflt: !!float '2'\n",
+    "d: 2024-02-29\nno_day: 2023-02-29\nzero: 0000-01-01\nlist: [2024-01-02, 2024-13-01]\n",
     "nested:\n  deeper:\n    - {k: [1, {m: n}]}\n    - 2024-05-05\n",
     "- a list\n- at the top\n",
     "just a string\n",

@@ -214,7 +214,10 @@ def read_bytes(path: str, size: int) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        chunks = [os.read(fd, size + 1)]
+        data = os.read(fd, size + 1)
+        if len(data) <= size:  # a short read of a file is its end: no read to learn that
+            return data
+        chunks = [data]
         while chunks[-1]:
             chunks.append(os.read(fd, max(size, 65536)))
         return b"".join(chunks)
@@ -224,7 +227,22 @@ def read_bytes(path: str, size: int) -> bytes:
 
 def _iso_from_ns(ns: int) -> str:
     """A file time stamp (nanoseconds since the epoch) as ISO 8601 UTC, to the second."""
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    # Files written together share their second. Far enough from a second's ends, the time
+    # as a float (rounded to the microsecond) cannot fall into another second: the
+    # second's text is then worked out once.
+    if _SURE_FRACTION[0] <= fraction < _SURE_FRACTION[1] and 0 < seconds < _SURE_SECONDS:
+        return _iso_second(seconds)
     return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_SURE_FRACTION = (1_000_000, 999_000_000)  # nanoseconds: a millisecond from either end
+_SURE_SECONDS = 2**32  # below it, a float errs by far less than that millisecond
+
+
+@lru_cache(maxsize=1024)
+def _iso_second(seconds: int) -> str:
+    return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _parse_note(data: bytes, name: str, max_size: int, problems: list[Problem]) -> NoteRows | None:
