@@ -135,9 +135,13 @@ FieldSpan = tuple[str, int, int, int, int]
 
 Cols = tuple[int, int, int, int]
 """A range as four integers: start line, start column, end line, end column."""
-LinkRow = tuple[str, str, str | None, int, str | None, int, int, int, int, int, int, int, int]
+LinkRow = tuple[
+    str, str, str | None, int, str | None, int, int, int, int, int, int, int, int, str, str | None
+]
 """A :class:`Link` as plain values: the kind's value, target, anchor, 1 for a block anchor
-(else 0), label, then the range and the target range as :data:`Cols`."""
+(else 0), label, the range and the target range as :data:`Cols`, then the look-up keys
+(``resolve.lookup_key``) of the target ("" for none) and of a wiki link's label, which may
+name the target (Dendron order; None for none)."""
 HeadingRow = tuple[int, str, str, int, int, int, int]
 """A :class:`Heading` as plain values: level, text, slug and the range as :data:`Cols`."""
 TagRow = tuple[str, str, int, int, int, int]

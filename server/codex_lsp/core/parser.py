@@ -28,6 +28,7 @@ from .model import (
     TagRow,
     TagSource,
 )
+from .resolve import lookup_key
 from .syntax import (
     ALL_DIGITS,
     ATX_HEADING,
@@ -149,7 +150,8 @@ def _range(line: int, column: int, end_line: int, end_column: int) -> Range:
 
 
 def _link(row: LinkRow) -> Link:
-    kind, target, anchor, is_block, label, line, column, end_line, end_column, *target_cols = row
+    kind, target, anchor, is_block, label, line, column, end_line, end_column = row[:9]
+    target_cols = row[9:13]
     return _new(
         Link,
         (
@@ -382,7 +384,7 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) 
         read = _wiki_inner(inner) if len(inner) <= _CACHED_LENGTH else _read_wiki_inner(inner)
         if read is None:
             continue
-        path, anchor, is_block, label, target_length = read
+        path, anchor, is_block, label, target_length, path_key, label_key = read
         begin, finish = match.span()
         inner_start = begin + 2
         link_kind = kind
@@ -398,21 +400,41 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) 
                 label,
                 *to_cols(begin, finish),
                 *to_cols(inner_start, inner_start + target_length),
+                path_key,
+                label_key,
             )
         )
     return links
 
 
-def _read_wiki_inner(inner: str) -> tuple[str, str | None, int, str | None, int] | None:
-    """Path, anchor, block flag, label and the length of the target text of what is between
-    a wiki link's brackets; None when it names nothing."""
-    target_part, bar, label = inner.partition("|")
+def _read_wiki_inner(
+    inner: str,
+) -> tuple[str, str | None, int, str | None, int, str, str | None] | None:
+    """Path, anchor, block flag, label, the length of the target text, and the look-up keys
+    of the path and the label of what is between a wiki link's brackets; None when it names
+    nothing."""
+    target_part, bar, text = inner.partition("|")
     if target_part.endswith("\\"):
         target_part = target_part[:-1]
     path, anchor, is_block = split_target(target_part)
     if not path and anchor is None:
         return None
-    return path, anchor, int(is_block), label.strip() if bar else None, len(target_part)
+    label = text.strip() if bar else None
+    return (
+        path,
+        anchor,
+        int(is_block),
+        label,
+        len(target_part),
+        lookup_key(path) if path else "",
+        _label_key(label) if label else None,
+    )
+
+
+def _label_key(label: str) -> str | None:
+    """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
+    path = split_target(label)[0]
+    return lookup_key(path) if path else None
 
 
 def _markdown_links(masked: str, index: LineIndex) -> list[LinkRow]:
@@ -431,28 +453,33 @@ def _markdown_links(masked: str, index: LineIndex) -> list[LinkRow]:
         begin = match.start()
         embed = begin > 0 and masked[begin - 1] == "!"
         dest_start, dest_end = match.span("dest")
+        path, anchor, is_block, path_key = target
         links.append(
             (
                 _MARKDOWN_EMBED if embed else _MARKDOWN,
-                *target,
+                path,
+                anchor,
+                is_block,
                 match.group("label"),
                 *to_cols(begin - embed, match.end()),
                 *to_cols(dest_start, dest_end),
+                path_key,
+                None,  # the label of a Markdown link is never its target
             )
         )
     return links
 
 
-def _read_destination(destination: str) -> tuple[str, str | None, int] | None:
-    """Path, anchor and block flag a Markdown link destination names; None when it names no
-    note of the notebook (an URL, nothing)."""
+def _read_destination(destination: str) -> tuple[str, str | None, int, str] | None:
+    """Path, anchor, block flag and the path's look-up key a Markdown link destination names;
+    None when it names no note of the notebook (an URL, nothing)."""
     decoded = decode_markdown_destination(destination)
     if not decoded or is_external(decoded):
         return None
     path, anchor, is_block = split_target(decoded)
     if not path and anchor is None:
         return None
-    return path, anchor, int(is_block)
+    return path, anchor, int(is_block), lookup_key(path) if path else ""
 
 
 # Notes link to the same files and headings again and again: short names and destinations

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core.metadata import indexed
-from ..core.model import LinkKind, LinkRow, NoteRows, Position, Problem, Range, Severity
+from ..core.model import NoteRows, Position, Problem, Range, Severity
 from ..core.parser import note_rows
 from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK, folded_text
 from ..core.sidecar import merge_metadata
-from ..core.syntax import is_note_name, split_target
+from ..core.syntax import is_note_name
 from .scanner import FileStat
 from .sidecar_files import read_sidecar_files
 
@@ -183,7 +183,7 @@ def prepare_file(
             for path, p in [*((stat.path, p) for p in problems), *sidecar_problems]
         ],
         search_row=_search_row(file_id, stat, meta.title, aliases, search_text, tag_names),
-        links=[_link_row(link) for link in note.links] if note else [],
+        links=note.links if note else [],
     )
 
 
@@ -280,32 +280,6 @@ def _looks_binary(data: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
-
-
-def _link_row(link: LinkRow) -> tuple[Any, ...]:
-    """The columns of a link row that come from the note itself: the parser's, then the
-    look-up keys of the target and of a wiki link's label."""
-    target, label = link[1], link[4]
-    return (
-        *link,
-        _target_key(target) if target else "",
-        _label_key(label) if label and link[0] not in _MARKDOWN_KINDS else None,
-    )
-
-
-_MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
-
-
-# A worker meets the same targets and labels note after note: each key is worked out once
-# (the caches are bounded, a worker lives as long as its run).
-_target_key = lru_cache(maxsize=8192)(lookup_key)
-
-
-@lru_cache(maxsize=4096)
-def _label_key(label: str) -> str | None:
-    """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
-    path = split_target(label)[0]
-    return lookup_key(path) if path else None
 
 
 def prepare_batch(root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str) -> bytes:
