@@ -127,22 +127,24 @@ def prepare_file(
 
     Never raises for a file's content; an unreadable file gives ``error``.
     """
-    absolute = os.path.join(root, stat.path)
+    folder = os.fspath(root)
+    absolute = os.path.join(folder, stat.path)
     try:
         data = text.encode("utf-8") if text is not None else read_bytes(absolute, stat.size)
     except OSError as exc:
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
-    sidecars, sidecar_problems = read_sidecar_files(str(root), stat.path, stat.sidecars, max_size)
+    sidecars, sidecar_problems = read_sidecar_files(folder, stat.path, stat.sidecars, max_size)
     problems: list[Problem] = []
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
     if note is not None:
-        meta = indexed(properties, note.title, note.tag_names, note.aliases)
+        own_tags = note.tag_names
+        meta = indexed(properties, note.title, own_tags, note.aliases)
         tag_rows = [(file_id, *tag) for tag in note.tags]
-        tag_names = [*note.tag_names, *meta.metadata_tags]
+        tag_names = [*own_tags, *meta.metadata_tags]
         body = note.body
     else:
         meta = indexed(properties, strip_note_suffix(name) if stat.is_note else None)
