@@ -71,6 +71,12 @@ def test_a_timestamp_tag_on_text_is_text_not_a_crash() -> None:
     assert note.problems == []
 
 
+def test_the_title_heading_is_the_first_heading_itself() -> None:
+    note = parse("---\na: 1\n---\n# Title\n## Part\n")
+    assert note.title_heading is note.headings[0]
+    assert parse("text\n# Not a title\n").title_heading is None
+
+
 def test_numeric_title_is_text() -> None:
     assert parse("---\ntitle: 2026\n---\n").title == "2026"
 

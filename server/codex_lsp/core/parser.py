@@ -77,6 +77,7 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     any input; every range lies inside ``text``.
     """
     rows, index, block, opening = _scan(text, stem)
+    headings = [_heading(row) for row in rows.headings]
     return ParsedNote(
         title=rows.title,
         frontmatter=rows.frontmatter,
@@ -88,12 +89,13 @@ def parse_note(text: str, stem: str) -> ParsedNote:
             _new(TagOccurrence, (name, _SOURCES[source], _range(*cols)))
             for name, source, *cols in rows.tags
         ],
-        headings=[_heading(row) for row in rows.headings],
+        headings=headings,
         blocks=[_new(Block, (name, _range(*cols))) for name, *cols in rows.blocks],
         links=[_link(row) for row in rows.links],
         problems=rows.problems,
         body=rows.body,
-        title_heading=_heading(opening) if opening else None,
+        # The first heading itself: whether a rename is a note's is told by identity.
+        title_heading=headings[0] if opening else None,
     )
 
 
