@@ -378,7 +378,7 @@ def _duplicate_block_problems(blocks: list[BlockRow]) -> list[Problem]:
 def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) -> list[LinkRow]:
     if not _WIKI_OPEN.search(source, start, end):
         return []
-    to_cols = index.cols
+    to_cols = index.line_cols  # a wiki link lies on one line: its pattern takes no line break
     may_embed = kind == _WIKI
     links: list[LinkRow] = []
     for match in WIKI_LINK.finditer(source, start, end):
@@ -400,8 +400,7 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) 
                 anchor,
                 is_block,
                 label,
-                *to_cols(begin, finish),
-                *to_cols(inner_start, inner_start + target_length),
+                *to_cols(begin, finish, inner_start, inner_start + target_length),
                 path_key,
                 label_key,
             )

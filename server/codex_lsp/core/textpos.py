@@ -94,6 +94,27 @@ class LineIndex:
         end_line = bisect_right(starts, end) - 1
         return line, start - first, end_line, end - starts[end_line]
 
+    def line_cols(
+        self, start: int, end: int, inner_start: int, inner_end: int
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """:meth:`cols` of a span that lies on one line, then of a span inside it (a wiki
+        link and its target): the line is looked up once."""
+        if self._astral_lines:
+            return (*self.cols(start, end), *self.cols(inner_start, inner_end))
+        starts = self._starts
+        line = bisect_right(starts, start) - 1
+        first = starts[line]
+        return (
+            line,
+            start - first,
+            line,
+            end - first,
+            line,
+            inner_start - first,
+            line,
+            inner_end - first,
+        )
+
     def offset(self, pos: Position) -> int:
         """Character offset of an LSP position, clamped to the text."""
         if pos.line >= len(self._starts):
