@@ -65,6 +65,18 @@ def test_an_impossible_date_is_text_not_broken_frontmatter() -> None:
     assert note.problems == []
 
 
+def test_a_timestamp_tag_on_text_is_text_not_a_crash() -> None:
+    note = parse("---\ndue: !!timestamp next week\ntitle: Kept\n---\n# Body\n")
+    assert note.frontmatter == {"due": "next week", "title": "Kept"}
+    assert note.problems == []
+
+
+def test_the_title_heading_is_the_first_heading_itself() -> None:
+    note = parse("---\na: 1\n---\n# Title\n## Part\n")
+    assert note.title_heading is note.headings[0]
+    assert parse("text\n# Not a title\n").title_heading is None
+
+
 def test_numeric_title_is_text() -> None:
     assert parse("---\ntitle: 2026\n---\n").title == "2026"
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from codex_lsp.core.masking import blank
 from codex_lsp.core.model import LinkKind, ParsedNote, Range, TagSource
-from codex_lsp.core.parser import parse_note
+from codex_lsp.core.parser import note_rows, parse_note
+from codex_lsp.core.resolve import lookup_key
+from codex_lsp.core.syntax import split_target
 from codex_testing import offset_of, text_at, utf16_len
 
 FRAGMENTS = [
@@ -129,6 +132,55 @@ def test_ranges_cover_what_they_describe(text: str) -> None:
         assert text_at(text, tag.range) == expected
     for block in note.blocks:
         assert text_at(text, block.range) == "^" + block.id
+
+
+def _cols(rng: Range) -> tuple[int, int, int, int]:
+    return (*rng.start, *rng.end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_the_rows_of_a_note_are_its_parse(text: str) -> None:
+    """``note_rows`` (what the index stores) says what ``parse_note`` says, token by token."""
+    note, rows = parse_note(text, "stem"), note_rows(text, "stem")
+    assert (rows.title, rows.frontmatter, rows.aliases, rows.problems, rows.body) == (
+        note.title,
+        note.frontmatter,
+        note.aliases,
+        note.problems,
+        note.body,
+    )
+    end = note.frontmatter_range.end.line if note.frontmatter_range else None
+    assert rows.frontmatter_end_line == end
+    assert rows.tags == [(t.name, t.source.value, *_cols(t.range)) for t in note.tags]
+    assert rows.tag_names == note.tag_names
+    assert rows.headings == [(h.level, h.text, h.slug, *_cols(h.range)) for h in note.headings]
+    assert rows.blocks == [(b.id, *_cols(b.range)) for b in note.blocks]
+    expected_links = []
+    for link in note.links:
+        label_target = split_target(link.label)[0] if link.label else ""
+        label_key = lookup_key(label_target) if label_target else None
+        expected_links.append(
+            (
+                link.kind.value,
+                link.target,
+                link.anchor,
+                int(link.is_block),
+                link.label,
+                *_cols(link.range),
+                *_cols(link.target_range),
+                lookup_key(link.target) if link.target else "",
+                None if link.kind.is_markdown else label_key,
+            )
+        )
+    assert rows.links == expected_links
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n\r\t\x00é😀"), max_size=60))
+def test_blank_keeps_line_breaks_and_turns_the_rest_to_spaces(text: str) -> None:
+    blanked = blank(text)
+    assert len(blanked) == len(text)
+    assert all(b == "\n" if c == "\n" else b == " " for b, c in zip(blanked, text, strict=True))
 
 
 @settings(max_examples=200, deadline=None)

@@ -45,6 +45,7 @@ EDGE_CASES = [
     "? [complex, key]\n: value\n",
     "= : value key\n",
     "explicit: !!str 123\nnum: !!int '7'\nflt: !!float '2'\n",
+    "d: 2024-02-29\nno_day: 2023-02-29\nzero: 0000-01-01\nlist: [2024-01-02, 2024-13-01]\n",
     "nested:\n  deeper:\n    - {k: [1, {m: n}]}\n    - 2024-05-05\n",
     "- a list\n- at the top\n",
     "just a string\n",
@@ -64,6 +65,15 @@ def test_undefined_tag_fails_like_the_constructor() -> None:
         reference("x: !python/object:os.system ls\n")
     with pytest.raises(YamlFailure):
         load_yaml("x: !python/object:os.system ls\n")
+
+
+def test_a_timestamp_tag_on_other_text_keeps_the_text() -> None:
+    """``!!timestamp`` on text that is no timestamp is that text (as a day that does not exist
+    is), not an exception out of the loader: a note's frontmatter must never break a parse."""
+    assert load_yaml("a: !!timestamp soon\nb: !!timestamp 1\n")[1] == {"a": "soon", "b": "1"}
+    assert load_yaml("a: !!timestamp 2024-02-31\n")[1] == {"a": "2024-02-31"}
+    assert load_yaml("a: !!timestamp 2024-02-03\n")[1] == {"a": "2024-02-03"}
+    assert_same_as_reference("a: !!timestamp soon\n")
 
 
 scalars = st.one_of(

@@ -133,6 +133,50 @@ FieldSpan = tuple[str, int, int, int, int]
 """A top-level frontmatter key: its name, then the start and end offsets of key and value."""
 
 
+Cols = tuple[int, int, int, int]
+"""A range as four integers: start line, start column, end line, end column."""
+LinkRow = tuple[
+    str, str, str | None, int, str | None, int, int, int, int, int, int, int, int, str, str | None
+]
+"""A :class:`Link` as plain values: the kind's value, target, anchor, 1 for a block anchor
+(else 0), label, the range and the target range as :data:`Cols`, then the look-up keys
+(``resolve.lookup_key``) of the target ("" for none) and of a wiki link's label, which may
+name the target (Dendron order; None for none)."""
+HeadingRow = tuple[int, str, str, int, int, int, int]
+"""A :class:`Heading` as plain values: level, text, slug and the range as :data:`Cols`."""
+TagRow = tuple[str, str, int, int, int, int]
+"""A :class:`TagOccurrence` as plain values: name, the source's value, the range."""
+BlockRow = tuple[str, int, int, int, int]
+"""A :class:`Block` as plain values: id and range."""
+
+
+@dataclass(slots=True)
+class NoteRows:
+    """What the parser finds in a note, in the plain form the index stores: every range as
+    four integers, every kind as its value (``parser.note_rows``).
+
+    The tokens of :class:`ParsedNote` without one object per range, position or token, which
+    the index workers would only take apart again.
+    """
+
+    title: str
+    frontmatter: dict[str, Any] | None
+    frontmatter_end_line: int | None
+    """The line the frontmatter block ends on (None without frontmatter)."""
+    aliases: list[str]
+    tags: list[TagRow]
+    headings: list[HeadingRow]
+    blocks: list[BlockRow]
+    links: list[LinkRow]
+    problems: list[Problem]
+    body: str
+
+    @property
+    def tag_names(self) -> list[str]:
+        """Distinct tag names in order of first appearance."""
+        return list(dict.fromkeys(tag[0] for tag in self.tags))
+
+
 @dataclass(slots=True)
 class ParsedNote:
     """Everything the parser extracts from one note's text."""

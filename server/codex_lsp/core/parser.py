@@ -5,22 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from .frontmatter import FrontmatterBlock, load_frontmatter
 from .masking import blank, mask_html, mask_markdown
 from .model import (
     Block,
+    BlockRow,
     Heading,
+    HeadingRow,
     Link,
     LinkKind,
+    LinkRow,
+    NoteRows,
     ParsedNote,
+    Position,
     Problem,
+    Range,
     Severity,
     TagOccurrence,
+    TagRow,
     TagSource,
 )
+from .resolve import lookup_key
 from .syntax import (
     ALL_DIGITS,
     ATX_HEADING,
@@ -43,7 +51,14 @@ from .textpos import LineIndex
 
 MAX_FRONTMATTER_TAGS = 1000
 """Frontmatter tags read per note (each is looked for in the text of the block)."""
-_LINK_START = attrgetter("range.start")  # a Position: ordered by line, then column
+_LINK_START = itemgetter(5, 6)  # a link row's first line and column
+_LINE = itemgetter(3)  # a heading row's first line
+_WIKI, _EMBED = LinkKind.WIKI._value_, LinkKind.EMBED._value_
+_MARKDOWN, _MARKDOWN_EMBED = LinkKind.MARKDOWN._value_, LinkKind.MARKDOWN_EMBED._value_
+_FRONTMATTER = LinkKind.FRONTMATTER._value_
+_KINDS = {kind._value_: kind for kind in LinkKind}
+_FROM_FRONTMATTER, _INLINE = TagSource.FRONTMATTER._value_, TagSource.INLINE._value_
+_SOURCES = {source._value_: source for source in TagSource}
 # tuple.__new__ skips the named tuples' Python-level __new__: the parser makes thousands.
 _new = tuple.__new__
 _NON_BLANK = re.compile(r"\S")
@@ -61,6 +76,39 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     ``stem`` is the file name without extension, the title of last resort. Never raises on
     any input; every range lies inside ``text``.
     """
+    rows, index, block, opening = _scan(text, stem)
+    headings = [_heading(row) for row in rows.headings]
+    return ParsedNote(
+        title=rows.title,
+        frontmatter=rows.frontmatter,
+        frontmatter_range=index.range(block.start, block.end) if block else None,
+        field_spans=block.spans if block else [],
+        ranger=index.range,
+        aliases=rows.aliases,
+        tags=[
+            _new(TagOccurrence, (name, _SOURCES[source], _range(*cols)))
+            for name, source, *cols in rows.tags
+        ],
+        headings=headings,
+        blocks=[_new(Block, (name, _range(*cols))) for name, *cols in rows.blocks],
+        links=[_link(row) for row in rows.links],
+        problems=rows.problems,
+        body=rows.body,
+        # The first heading itself: whether a rename is a note's is told by identity.
+        title_heading=headings[0] if opening else None,
+    )
+
+
+def note_rows(text: str, stem: str) -> NoteRows:
+    """What :func:`parse_note` finds in ``text``, every range as four integers: the form the
+    index stores, made without a range, position or link object per token."""
+    return _scan(text, stem)[0]
+
+
+def _scan(
+    text: str, stem: str
+) -> tuple[NoteRows, LineIndex, FrontmatterBlock | None, HeadingRow | None]:
+    """The note's rows, its line index, its frontmatter block and its opening heading."""
     index = LineIndex(text)
     block = load_frontmatter(text, index)
     body_start = block.end if block else 0
@@ -73,10 +121,10 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     problems: list[Problem] = list(block.problems) if block else []
 
     headings = _headings(source, masked, index)
-    links = _wiki_links(masked, index, body_start, len(masked), LinkKind.WIKI)
+    links = _wiki_links(masked, index, body_start, len(masked), _WIKI)
     links.extend(_markdown_links(masked, index))
     if block is not None and "[[" in block.yaml_text:
-        links.extend(_wiki_links(text, index, block.yaml_start, block.end, LinkKind.FRONTMATTER))
+        links.extend(_wiki_links(text, index, block.yaml_start, block.end, _FRONTMATTER))
     links.sort(key=_LINK_START)
 
     tags = _frontmatter_tags(data, block, text, index) + _inline_tags(masked, index)
@@ -84,12 +132,10 @@ def parse_note(text: str, stem: str) -> ParsedNote:
     problems.extend(_duplicate_block_problems(blocks))
 
     opening = _opening_heading(headings, _first_line(source, body_start))
-    return ParsedNote(
+    rows = NoteRows(
         title=_title(data, opening, stem),
         frontmatter=data,
-        frontmatter_range=index.range(block.start, block.end) if block else None,
-        field_spans=block.spans if block else [],
-        ranger=index.range,
+        frontmatter_end_line=index.position(block.end).line if block else None,
         aliases=_aliases(data),
         tags=tags,
         headings=headings,
@@ -97,26 +143,52 @@ def parse_note(text: str, stem: str) -> ParsedNote:
         links=links,
         problems=problems,
         body=text[body_start:],
-        title_heading=opening,
+    )
+    return rows, index, block, opening
+
+
+def _range(line: int, column: int, end_line: int, end_column: int) -> Range:
+    return _new(Range, (_new(Position, (line, column)), _new(Position, (end_line, end_column))))
+
+
+def _link(row: LinkRow) -> Link:
+    kind, target, anchor, is_block, label, line, column, end_line, end_column = row[:9]
+    target_cols = row[9:13]
+    return _new(
+        Link,
+        (
+            _KINDS[kind],
+            target,
+            anchor,
+            is_block == 1,
+            label,
+            _range(line, column, end_line, end_column),
+            _range(*target_cols),
+        ),
     )
 
 
-def _title(data: dict[str, Any] | None, opening: Heading | None, stem: str) -> str:
+def _heading(row: HeadingRow) -> Heading:
+    level, text, slug, *cols = row
+    return _new(Heading, (level, text, slug, _range(*cols)))
+
+
+def _title(data: dict[str, Any] | None, opening: HeadingRow | None, stem: str) -> str:
     """Frontmatter ``title``, else the heading opening the body, else the file stem."""
     if data:
         title = data.get("title")
         if isinstance(title, (str, int, float)) and str(title).strip():
             return plain_text(str(title)) or stem
     if opening is not None:
-        return plain_text(opening.text) or stem
+        return plain_text(opening[1]) or stem
     return stem
 
 
-def _opening_heading(headings: list[Heading], first_line: int) -> Heading | None:
+def _opening_heading(headings: list[HeadingRow], first_line: int) -> HeadingRow | None:
     """The level-1 heading on ``first_line``; an H1 further down is a section, not a title."""
-    if headings and headings[0].range.start.line == first_line:
+    if headings and headings[0][3] == first_line:
         heading = headings[0]
-        if heading.level == 1 and heading.text:
+        if heading[0] == 1 and heading[1]:
             return heading
     return None
 
@@ -152,7 +224,7 @@ def _aliases(data: dict[str, Any] | None) -> list[str]:
 
 def _frontmatter_tags(
     data: dict[str, Any] | None, block: FrontmatterBlock | None, text: str, index: LineIndex
-) -> list[TagOccurrence]:
+) -> list[TagRow]:
     if not data or block is None:
         return []
     names: list[str] = []
@@ -162,7 +234,8 @@ def _frontmatter_tags(
             names.extend(re.split(r"[,\s]+", value))
         else:
             names.extend(_string_list(value))
-    occurrences: list[TagOccurrence] = []
+    occurrences: list[TagRow] = []
+    to_cols = index.cols
     values = {key: (start, end) for key, _, _, start, end in block.spans}  # the last one wins
     for key in ("tags", "tag"):
         if key not in values:
@@ -181,21 +254,17 @@ def _frontmatter_tags(
                 continue
             cursor = found + len(name)
             occurrences.append(
-                TagOccurrence(
-                    name,
-                    TagSource.FRONTMATTER,
-                    index.range(start + found, start + found + len(name)),
-                )
+                (name, _FROM_FRONTMATTER, *to_cols(start + found, start + found + len(name)))
             )
     return occurrences
 
 
-def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
+def _inline_tags(masked: str, index: LineIndex) -> list[TagRow]:
     if "#" not in masked:
         return []
-    to_range = index.range
-    inline = TagSource.INLINE
-    tags: list[TagOccurrence] = []
+    to_cols = index.cols
+    inline = _INLINE
+    tags: list[TagRow] = []
     for match in INLINE_TAG.finditer(mask_html(masked)):
         start = match.start(1)  # one past the "#"
         if start > 1 and not masked[start - 2].isspace():
@@ -208,15 +277,15 @@ def _inline_tags(masked: str, index: LineIndex) -> list[TagOccurrence]:
         name = raw.rstrip("/")
         if not name or ALL_DIGITS.match(name):
             continue
-        tags.append(_new(TagOccurrence, (name, inline, to_range(start - 1, start + len(name)))))
+        tags.append((name, inline, *to_cols(start - 1, start + len(name))))
     return tags
 
 
-def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
+def _headings(source: str, masked: str, index: LineIndex) -> list[HeadingRow]:
     """Headings found in ``masked`` (so none in code), their text read from ``source``."""
-    headings: list[Heading] = []
+    headings: list[HeadingRow] = []
     if "#" in masked:
-        to_range = index.range
+        to_cols = index.cols
         for line_start in _heading_line_starts(masked):
             match = ATX_HEADING.match(source, line_start)  # inline code is kept here
             if match is None or not ATX_HEADING.match(masked, line_start):
@@ -231,12 +300,12 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[Heading]:
             if masked[end - 1 : end] == "\r":
                 end -= 1
             level = match.end(1) - match.start(1)
-            headings.append(_new(Heading, (level, text, slug, to_range(start, end))))
+            headings.append((level, text, slug, *to_cols(start, end)))
     if ("=" in masked and _EQUALS.search(masked)) or _DASHES.search(masked):
         underlined = list(_setext_headings(source, masked, index))
         if underlined:
             headings.extend(underlined)
-            headings.sort(key=lambda h: h.range.start.line)
+            headings.sort(key=_LINE)
     return headings
 
 
@@ -248,7 +317,7 @@ def _heading_line_starts(masked: str) -> list[int]:
     return starts
 
 
-def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[Heading]:
+def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[HeadingRow]:
     """Headings underlined with ``===`` or ``---``, found from their underlines."""
     for underline in SETEXT_UNDERLINE.finditer(masked):
         number = index.position(underline.start()).line
@@ -264,11 +333,11 @@ def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[Hea
         if dash and number >= 2 and masked[index.line_start(number - 2) : start].strip():
             continue
         text = _strip_block_id(source[start : start + len(previous)].strip())
-        yield Heading(
+        yield (
             1 if underline.group(1)[0] == "=" else 2,
             text,
             slugify(text),
-            index.range(start, start + len(previous)),
+            *index.cols(start, start + len(previous)),
         )
 
 
@@ -279,85 +348,101 @@ def _strip_block_id(text: str) -> str:
     return text
 
 
-def _blocks(masked: str, index: LineIndex) -> list[Block]:
+def _blocks(masked: str, index: LineIndex) -> list[BlockRow]:
     if "^" not in masked:
         return []
     return [
-        Block(m.group(1), index.range(m.start(), m.end(1)))
+        (m.group(1), *index.cols(m.start(), m.end(1)))
         for m in BLOCK_ID.finditer(masked)
         if preceded_by_space(masked, m.start())
     ]
 
 
-def _duplicate_block_problems(blocks: list[Block]) -> list[Problem]:
+def _duplicate_block_problems(blocks: list[BlockRow]) -> list[Problem]:
     seen: set[str] = set()
     problems: list[Problem] = []
-    for block in blocks:
-        if block.id in seen:
+    for name, *cols in blocks:
+        if name in seen:
             problems.append(
                 Problem(
                     "duplicate-block-id",
-                    f"Block id ^{block.id} is defined more than once in this note",
-                    block.range,
+                    f"Block id ^{name} is defined more than once in this note",
+                    _range(*cols),
                     Severity.WARNING,
                 )
             )
-        seen.add(block.id)
+        seen.add(name)
     return problems
 
 
-def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: LinkKind) -> list[Link]:
+def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) -> list[LinkRow]:
     if not _WIKI_OPEN.search(source, start, end):
         return []
-    to_range = index.range
-    may_embed = kind is LinkKind.WIKI
-    links: list[Link] = []
+    to_cols = index.line_cols  # a wiki link lies on one line: its pattern takes no line break
+    may_embed = kind == _WIKI
+    links: list[LinkRow] = []
     for match in WIKI_LINK.finditer(source, start, end):
         inner = match.group(1)
         read = _wiki_inner(inner) if len(inner) <= _CACHED_LENGTH else _read_wiki_inner(inner)
         if read is None:
             continue
-        path, anchor, is_block, label, target_length = read
+        path, anchor, is_block, label, target_length, path_key, label_key = read
         begin, finish = match.span()
         inner_start = begin + 2
         link_kind = kind
         if may_embed and begin > start and source[begin - 1] == "!":
-            link_kind = LinkKind.EMBED
+            link_kind = _EMBED
             begin -= 1
         links.append(
-            _new(
-                Link,
-                (
-                    link_kind,
-                    path,
-                    anchor,
-                    is_block,
-                    label,
-                    to_range(begin, finish),
-                    to_range(inner_start, inner_start + target_length),
-                ),
+            (
+                link_kind,
+                path,
+                anchor,
+                is_block,
+                label,
+                *to_cols(begin, finish, inner_start, inner_start + target_length),
+                path_key,
+                label_key,
             )
         )
     return links
 
 
-def _read_wiki_inner(inner: str) -> tuple[str, str | None, bool, str | None, int] | None:
-    """Path, anchor, block flag, label and the length of the target text of what is between
-    a wiki link's brackets; None when it names nothing."""
-    target_part, bar, label = inner.partition("|")
+def _read_wiki_inner(
+    inner: str,
+) -> tuple[str, str | None, int, str | None, int, str, str | None] | None:
+    """Path, anchor, block flag, label, the length of the target text, and the look-up keys
+    of the path and the label of what is between a wiki link's brackets; None when it names
+    nothing."""
+    target_part, bar, text = inner.partition("|")
     if target_part.endswith("\\"):
         target_part = target_part[:-1]
     path, anchor, is_block = split_target(target_part)
     if not path and anchor is None:
         return None
-    return path, anchor, is_block, label.strip() if bar else None, len(target_part)
+    label = text.strip() if bar else None
+    return (
+        path,
+        anchor,
+        int(is_block),
+        label,
+        len(target_part),
+        lookup_key(path) if path else "",
+        _label_key(label) if label else None,
+    )
 
 
-def _markdown_links(masked: str, index: LineIndex) -> list[Link]:
+def _label_key(label: str) -> str | None:
+    """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
+    path = split_target(label)[0]
+    return lookup_key(path) if path else None
+
+
+def _markdown_links(masked: str, index: LineIndex) -> list[LinkRow]:
     if not _LINK_MIDDLE.search(masked):
         return []
-    to_range = index.range
-    links: list[Link] = []
+    to_cols = index.cols
+    links: list[LinkRow] = []
     for match in MARKDOWN_LINK.finditer(masked):
         destination = match.group("dest")
         if len(destination) <= _CACHED_LENGTH:
@@ -369,31 +454,33 @@ def _markdown_links(masked: str, index: LineIndex) -> list[Link]:
         begin = match.start()
         embed = begin > 0 and masked[begin - 1] == "!"
         dest_start, dest_end = match.span("dest")
+        path, anchor, is_block, path_key = target
         links.append(
-            _new(
-                Link,
-                (
-                    LinkKind.MARKDOWN_EMBED if embed else LinkKind.MARKDOWN,
-                    *target,
-                    match.group("label"),
-                    to_range(begin - embed, match.end()),
-                    to_range(dest_start, dest_end),
-                ),
+            (
+                _MARKDOWN_EMBED if embed else _MARKDOWN,
+                path,
+                anchor,
+                is_block,
+                match.group("label"),
+                *to_cols(begin - embed, match.end()),
+                *to_cols(dest_start, dest_end),
+                path_key,
+                None,  # the label of a Markdown link is never its target
             )
         )
     return links
 
 
-def _read_destination(destination: str) -> tuple[str, str | None, bool] | None:
-    """Path, anchor and block flag a Markdown link destination names; None when it names no
-    note of the notebook (an URL, nothing)."""
+def _read_destination(destination: str) -> tuple[str, str | None, int, str] | None:
+    """Path, anchor, block flag and the path's look-up key a Markdown link destination names;
+    None when it names no note of the notebook (an URL, nothing)."""
     decoded = decode_markdown_destination(destination)
     if not decoded or is_external(decoded):
         return None
     path, anchor, is_block = split_target(decoded)
     if not path and anchor is None:
         return None
-    return path, anchor, is_block
+    return path, anchor, int(is_block), lookup_key(path) if path else ""
 
 
 # Notes link to the same files and headings again and again: short names and destinations

@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote
 
-WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")
 # Every pattern runs in linear time: no two quantifiers may take turns at the same characters
 # (a line of spaces would otherwise cost its length squared). The spaces after "](" are taken
 # atomically (a look-ahead and a back-reference: Python 3.10 has no possessive quantifiers);

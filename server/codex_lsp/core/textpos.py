@@ -76,20 +76,43 @@ class LineIndex:
 
     def range(self, start: int, end: int) -> Range:
         """LSP range covering offsets ``start`` to ``end``."""
+        line, column, end_line, end_column = self.cols(start, end)
+        # tuple.__new__ skips the named tuples' Python-level __new__.
+        return _new(Range, (_new(Position, (line, column)), _new(Position, (end_line, end_column))))
+
+    def cols(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """:meth:`range` as four integers (start line, start column, end line, end column):
+        what the parser makes tens of times a note, without a range and positions."""
         if self._astral_lines:
-            return Range(self.position(start), self.position(end))
+            (line, column), (end_line, end_column) = self.position(start), self.position(end)
+            return line, column, end_line, end_column
         starts = self._starts
         line = bisect_right(starts, start) - 1
         first = starts[line]
         if line + 1 == len(starts) or end < starts[line + 1]:
-            end_line, end_first = line, first
-        else:
-            end_line = bisect_right(starts, end) - 1
-            end_first = starts[end_line]
-        # tuple.__new__ skips the named tuples' Python-level __new__: this runs ~30 times a note.
-        return _new(
-            Range,
-            (_new(Position, (line, start - first)), _new(Position, (end_line, end - end_first))),
+            return line, start - first, line, end - first
+        end_line = bisect_right(starts, end) - 1
+        return line, start - first, end_line, end - starts[end_line]
+
+    def line_cols(
+        self, start: int, end: int, inner_start: int, inner_end: int
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """:meth:`cols` of a span that lies on one line, then of a span inside it (a wiki
+        link and its target): the line is looked up once."""
+        if self._astral_lines:
+            return (*self.cols(start, end), *self.cols(inner_start, inner_end))
+        starts = self._starts
+        line = bisect_right(starts, start) - 1
+        first = starts[line]
+        return (
+            line,
+            start - first,
+            line,
+            end - first,
+            line,
+            inner_start - first,
+            line,
+            inner_end - first,
         )
 
     def offset(self, pos: Position) -> int:

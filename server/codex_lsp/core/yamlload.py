@@ -49,7 +49,10 @@ class SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
 
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    """The date or time a timestamp scalar names, or its text when there is no such day."""
+    """The date or time a timestamp scalar names, or its text when there is no such day or
+    when it names none (``!!timestamp soon``, which PyYAML's constructor cannot read)."""
+    if not loader.timestamp_regexp.match(node.value):
+        return node.value
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError):
@@ -210,6 +213,7 @@ def _load(text: str, *, construct: bool) -> tuple[yaml.Node | None, Any]:
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+_TIMESTAMP = _TAG + "timestamp"
 
 
 class _NotSimple(Exception):
@@ -238,7 +242,12 @@ def _construct_plain(loader: yaml.SafeLoader, node: yaml.Node, checked: bool) ->
 
 def _simple(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], depth: int) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        return node.value if node.tag == _STR else plain_value(loader.construct_object(node))
+        tag = node.tag
+        # A day (the only timestamp of 10 characters, YYYY-MM-DD) is its own text as a plain
+        # value: its ISO form, or the text itself when there is no such day.
+        if tag == _STR or (tag == _TIMESTAMP and len(node.value) == 10):
+            return node.value
+        return plain_value(loader.construct_object(node))
     if id(node) in seen:  # an alias: shared or recursive, the constructor knows how
         raise _NotSimple
     if depth >= MAX_NESTING:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core.metadata import indexed
-from ..core.model import Link, ParsedNote, Position, Problem, Range, Severity
-from ..core.parser import parse_note
+from ..core.model import NoteRows, Position, Problem, Range, Severity
+from ..core.parser import note_rows
 from ..core.resolve import Target, lookup_key, strip_note_suffix
 from ..core.search_query import METADATA_MARK, folded_text
 from ..core.sidecar import merge_metadata
-from ..core.syntax import is_note_name, split_target
+from ..core.syntax import is_note_name
 from .scanner import FileStat
 from .sidecar_files import read_sidecar_files
 
@@ -127,22 +127,24 @@ def prepare_file(
 
     Never raises for a file's content; an unreadable file gives ``error``.
     """
-    absolute = os.path.join(root, stat.path)
+    folder = os.fspath(root)
+    absolute = os.path.join(folder, stat.path)
     try:
         data = text.encode("utf-8") if text is not None else read_bytes(absolute, stat.size)
     except OSError as exc:
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
-    sidecars, sidecar_problems = read_sidecar_files(str(root), stat.path, stat.sidecars, max_size)
+    sidecars, sidecar_problems = read_sidecar_files(folder, stat.path, stat.sidecars, max_size)
     problems: list[Problem] = []
     note = _parse_note(data, name, max_size, problems) if stat.is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
     if note is not None:
-        meta = indexed(properties, note.title, note.tag_names, note.aliases)
-        tag_rows = [(file_id, t.name, t.source.value, *range_cols(t.range)) for t in note.tags]
-        tag_names = [*note.tag_names, *meta.metadata_tags]
+        own_tags = note.tag_names
+        meta = indexed(properties, note.title, own_tags, note.aliases)
+        tag_rows = [(file_id, *tag) for tag in note.tags]
+        tag_names = [*own_tags, *meta.metadata_tags]
         body = note.body
     else:
         meta = indexed(properties, strip_note_suffix(name) if stat.is_note else None)
@@ -162,7 +164,7 @@ def prepare_file(
         _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else now,
         stat.mtime_ns or None,
         title,
-        note.frontmatter_range.end.line if note and note.frontmatter_range else 0,
+        note.frontmatter_end_line or 0 if note else 0,
         _PROPERTIES_JSON.encode(properties),
         int(stat.is_note),
         lookup_key(stat.path),
@@ -175,18 +177,15 @@ def prepare_file(
         content_hash,
         file_row,
         alias_rows=[(file_id, alias, alias.lower()) for alias in aliases],
-        heading_rows=[
-            (file_id, seq, h.level, h.text, h.slug, *range_cols(h.range))
-            for seq, h in enumerate(note.headings if note else ())
-        ],
-        block_rows=[(file_id, b.id, *range_cols(b.range)) for b in (note.blocks if note else ())],
+        heading_rows=[(file_id, seq, *h) for seq, h in enumerate(note.headings if note else ())],
+        block_rows=[(file_id, *block) for block in (note.blocks if note else ())],
         tag_rows=tag_rows,
         problem_rows=[
             (file_id, path, p.code, p.severity.value, p.message, *range_cols(p.range))
             for path, p in [*((stat.path, p) for p in problems), *sidecar_problems]
         ],
         search_row=_search_row(file_id, stat, meta.title, aliases, search_text, tag_names),
-        links=[_link_row(link) for link in note.links] if note else [],
+        links=note.links if note else [],
     )
 
 
@@ -217,7 +216,10 @@ def read_bytes(path: str, size: int) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        chunks = [os.read(fd, size + 1)]
+        data = os.read(fd, size + 1)
+        if len(data) <= size:  # a short read of a file is its end: no read to learn that
+            return data
+        chunks = [data]
         while chunks[-1]:
             chunks.append(os.read(fd, max(size, 65536)))
         return b"".join(chunks)
@@ -227,12 +229,25 @@ def read_bytes(path: str, size: int) -> bytes:
 
 def _iso_from_ns(ns: int) -> str:
     """A file time stamp (nanoseconds since the epoch) as ISO 8601 UTC, to the second."""
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    # Files written together share their second. Far enough from a second's ends, the time
+    # as a float (rounded to the microsecond) cannot fall into another second: the
+    # second's text is then worked out once.
+    if _SURE_FRACTION[0] <= fraction < _SURE_FRACTION[1] and 0 < seconds < _SURE_SECONDS:
+        return _iso_second(seconds)
     return _dt.datetime.fromtimestamp(ns / 1e9, _dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _parse_note(
-    data: bytes, name: str, max_size: int, problems: list[Problem]
-) -> ParsedNote | None:
+_SURE_FRACTION = (1_000_000, 999_000_000)  # nanoseconds: a millisecond from either end
+_SURE_SECONDS = 2**32  # below it, a float errs by far less than that millisecond
+
+
+@lru_cache(maxsize=1024)
+def _iso_second(seconds: int) -> str:
+    return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _parse_note(data: bytes, name: str, max_size: int, problems: list[Problem]) -> NoteRows | None:
     """The parsed note, or None (with a problem added) when it is too large or binary."""
     if len(data) > max_size:
         message = f"Note is larger than {max_size} bytes; not parsed"
@@ -245,7 +260,7 @@ def _parse_note(
     decoded, encoding_problem = decode_text(data)
     if encoding_problem:
         problems.append(encoding_problem)
-    note = parse_note(decoded, strip_note_suffix(name))
+    note = note_rows(decoded, strip_note_suffix(name))
     problems.extend(note.problems)
     return note
 
@@ -267,36 +282,6 @@ def _looks_binary(data: bytes) -> bool:
     except UnicodeDecodeError:
         return True
     return False
-
-
-def _link_row(link: Link) -> tuple[Any, ...]:
-    """The columns of a link row that come from the note itself."""
-    kind, target, anchor, is_block, label, (start, end), (target_start, target_end) = link
-    return (
-        kind._value_,  # a plain attribute: ``value`` is a property, slower per link
-        target,
-        anchor,
-        int(is_block),
-        label,
-        *start,
-        *end,
-        *target_start,
-        *target_end,
-        _target_key(target) if target else "",
-        _label_key(label) if label and not kind.is_markdown else None,
-    )
-
-
-# A worker meets the same targets and labels note after note: each key is worked out once
-# (the caches are bounded, a worker lives as long as its run).
-_target_key = lru_cache(maxsize=8192)(lookup_key)
-
-
-@lru_cache(maxsize=4096)
-def _label_key(label: str) -> str | None:
-    """Look-up key of a wiki link's label, which may be its target (Dendron order)."""
-    path = split_target(label)[0]
-    return lookup_key(path) if path else None
 
 
 def prepare_batch(root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str) -> bytes:
