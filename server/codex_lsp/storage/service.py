@@ -6,6 +6,12 @@ reader threads (lanes), each with its own connection, so they never wait for a l
 user waits for while typing (the edited note's diagnostics), which must not queue behind the
 background lane's work after an index change. Every call returns a
 ``concurrent.futures.Future``; nothing here touches an event loop.
+
+Threads share one interpreter: a background job running beside an interactive read would
+hold it for turns of the switch interval, several times per read (each SQLite call hands it
+over). So background work yields: every background read and write waits before it starts,
+and long background jobs between their steps (:meth:`NotebookService.yield_to_interactive`),
+while interactive reads are pending.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .database import connect, is_damage
 from .location import index_path
@@ -29,6 +35,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _lane = threading.local()
+YIELD_LIMIT = 0.05
+"""Seconds background work waits at most at one step for interactive reads to end (it
+never starves behind a stream of them)."""
 FileId = tuple[int, int] | None  # (device, inode) of a database file; None when it is missing
 
 
@@ -84,6 +93,33 @@ class _Reader:
         self.conn = None
 
 
+class _Pending:
+    """How many interactive reads are pending (queued or running), for background work to
+    wait until there are none."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def add(self, future: Future[T]) -> Future[T]:
+        """Count ``future`` as pending until it is done."""
+        with self._idle:
+            self._count += 1
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._count -= 1
+            if not self._count:
+                self._idle.notify_all()
+
+    def wait(self, limit: float) -> None:
+        """Block (the interpreter free meanwhile) while some are pending, ``limit`` s at most."""
+        with self._idle:
+            self._idle.wait_for(lambda: not self._count, limit)
+
+
 class NotebookService:
     """Owns a notebook's writer (indexer) and reader connections (two lanes, see above).
 
@@ -100,6 +136,7 @@ class NotebookService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"codex-write-{notebook.name}")
         self._reader = _Reader(f"codex-read-{notebook.name}", interactive=False)
         self._interactive = _Reader(f"codex-read-now-{notebook.name}", interactive=True)
+        self._pending = _Pending()
         self._indexer: Indexer | None = None
         self._indexer_file: FileId | None = None
         self._generation = 0
@@ -161,6 +198,8 @@ class NotebookService:
         """Run ``job`` on the writer thread, again on a new database if it met damage."""
 
         def run() -> T:
+            if self._opened.is_set():  # else an interactive read may wait for this job
+                self.yield_to_interactive()
             try:
                 return job(self._indexer_here())
             except sqlite3.DatabaseError as exc:
@@ -212,10 +251,18 @@ class NotebookService:
     def read_now(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` on the interactive lane: for a short answer a user is waiting for,
         which must not wait behind the background lane's queue."""
-        return self._read_on(self._interactive, query)
+        return self._pending.add(self._read_on(self._interactive, query))
+
+    def yield_to_interactive(self) -> None:
+        """Wait while interactive reads are pending (at most ``YIELD_LIMIT``): background
+        work calls it between its steps, so that an answer a user waits for has the
+        interpreter to itself. Returns at once on the interactive lane."""
+        if not on_interactive_lane():
+            self._pending.wait(YIELD_LIMIT)
 
     def _read_on(self, lane: _Reader, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         def run() -> T:
+            self.yield_to_interactive()
             try:
                 return query(self._reader_here(lane))
             except sqlite3.DatabaseError as exc:

@@ -13,8 +13,9 @@ document versions, result ids, pull and push, and the conversion to LSP.
 - **Lanes**: the note a user has just changed (its version or cursor differs from its last
   answer, or it was never answered) is computed on the notebook's interactive reader lane;
   the checks after an index run on the background lane, so the edited note never waits
-  behind them. Index changes that arrive while a notebook's check runs are folded into one
-  more check: each affected note is re-published (or refreshed) once, not once per change.
+  behind them, and they pause between notes while it is computed. Index changes that
+  arrive while a notebook's check runs are folded into one more check: each affected note
+  is re-published (or refreshed) once, not once per change.
 - ``codex.diagnostics.scope: notebook`` adds every other note's problems as the index holds
   them (what ``codex-lsp check`` shows): by ``workspace/diagnostic``, or pushed.
 - A broken link with the cursor inside (the end of the last edit) is held back until an
@@ -168,13 +169,17 @@ class Diagnostics(Feature):
         providers = list(server.providers.problems)
         settings, uri_of = server.settings.diagnostics, self._uri_of(service)
         asked = [(doc, self._key(doc)) for doc in docs]
-        return await server.read(
-            service,
-            lambda conn: [
-                _diagnose(conn, doc, key, providers, settings, uri_of) for doc, key in asked
-            ],
-            now=now,
-        )
+
+        def answer(conn: sqlite3.Connection) -> list[_Answer]:
+            found = []
+            for doc, key in asked:
+                # Checks of many notes step aside for the edited note's (a no-op on the
+                # interactive lane itself).
+                service.yield_to_interactive()
+                found.append(_diagnose(conn, doc, key, providers, settings, uri_of))
+            return found
+
+        return await server.read(service, answer, now=now)
 
     def _uri_of(self, service: NotebookService) -> Callable[[str], str]:
         return lambda rel: self.server.uri_of(service, rel)
