@@ -19,11 +19,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..core.syntax import is_note_name
 from .database import connect, is_damage
 from .location import index_path
 from .notebooks import Notebook
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _lane = threading.local()
+CHANGE_LOG = 64
+"""Index writes remembered by the paths they wrote (:meth:`NotebookService.changed_since`)."""
 YIELD_LIMIT = 0.05
 """Seconds background work waits at most at one step for interactive reads to end (it
 never starves behind a stream of them)."""
@@ -48,6 +52,11 @@ def _file_id(path: Path) -> FileId:
     except OSError:
         return None
     return (stat.st_dev, stat.st_ino)
+
+
+def _hidden(rel: str) -> bool:
+    """Whether a path has a hidden part (a sidecar is one: ``.NAME.json``)."""
+    return any(part.startswith(".") for part in rel.split("/"))
 
 
 def _is_damage(exc: BaseException | None) -> bool:
@@ -140,6 +149,8 @@ class NotebookService:
         self._indexer: Indexer | None = None
         self._indexer_file: FileId | None = None
         self._generation = 0
+        self._mark = 0
+        self._changes: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=CHANGE_LOG)
         self._lock = threading.Lock()
         self.ready = threading.Event()
         self._opened = threading.Event()
@@ -152,6 +163,29 @@ class NotebookService:
     def generation(self) -> int:
         """Increases every time the index changes; caches compare against it."""
         return self._generation
+
+    @property
+    def change_mark(self) -> int:
+        """Increases after every write to the index (once it is committed): what
+        :meth:`changed_since` takes to tell what was written after it was read."""
+        return self._mark
+
+    def changed_since(self, mark: int) -> frozenset[str] | None:
+        """The notebook paths written to the index since ``change_mark`` was ``mark``; None
+        when that is not known (a scan, a write of another kind, or older than the log)."""
+        with self._lock:
+            if mark == self._mark:
+                return frozenset()
+            entries = [paths for (number, paths) in self._changes if number > mark]
+            if len(entries) != self._mark - mark or None in entries:
+                return None
+        return frozenset().union(*(paths for paths in entries if paths is not None))
+
+    def _written(self, paths: Iterable[str] | None) -> None:
+        """Log a write: the notes at ``paths`` (None: anything may have changed)."""
+        with self._lock:
+            self._mark += 1
+            self._changes.append((self._mark, None if paths is None else frozenset(paths)))
 
     @property
     def database(self) -> Path:
@@ -222,9 +256,12 @@ class NotebookService:
         buffers = dict(contents or {})
 
         def run(indexer: Indexer) -> IndexStats:
-            stats = indexer.index(full=full, progress=progress)
-            if buffers:
-                indexer.update_paths(buffers.keys(), buffers)
+            try:
+                stats = indexer.index(full=full, progress=progress)
+                if buffers:
+                    indexer.update_paths(buffers.keys(), buffers)
+            finally:
+                self._written(None)
             self.ready.set()
             with self._lock:
                 self._recovering = False
@@ -238,11 +275,27 @@ class NotebookService:
         """Re-index some notebook-relative paths (on the writer thread)."""
         wanted = list(paths)
         buffers = dict(contents or {})
-        return self._on_writer(lambda indexer: self._bump(indexer.update_paths(wanted, buffers)))
+        # A sidecar or an attachment stands for another file, or for none: logged as unknown.
+        known = wanted if all(is_note_name(p) and not _hidden(p) for p in wanted) else None
+
+        def run(indexer: Indexer) -> IndexStats:
+            try:
+                return self._bump(indexer.update_paths(wanted, buffers))
+            finally:
+                self._written(known)
+
+        return self._on_writer(run)
 
     def write(self, change: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``change`` with the writer's connection (on the writer thread)."""
-        return self._on_writer(lambda indexer: change(indexer.conn))
+
+        def run(indexer: Indexer) -> T:
+            try:
+                return change(indexer.conn)
+            finally:
+                self._written(None)
+
+        return self._on_writer(run)
 
     def read(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` with the background lane's connection (on its thread)."""
