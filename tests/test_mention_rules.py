@@ -270,3 +270,26 @@ def test_the_names_state_changes_only_when_a_name_does(notebook: Path) -> None:
             assert cache.state != renamed
         finally:
             reader.close()
+
+
+def test_notes_are_counted_again_only_when_a_row_is_new_to_the_names(notebook: Path) -> None:
+    # Counting every note (to notice rows deleted outright) reads the whole table: after an
+    # edit of notes the names hold, which is what typing writes, it is not needed.
+    cache = NameCache()
+    statements: list[str] = []
+    with open_indexed(notebook) as db:
+        reader = connect(index_path(db.notebook))
+        try:
+            cache.refresh(reader)
+            reader.set_trace_callback(statements.append)
+            (notebook / "Twice.md").write_text("# Twice\n\nA new body.\n", encoding="utf-8")
+            db.indexer.index()
+            cache.refresh(reader)
+            assert not [s for s in statements if "count(*)" in s]
+            (notebook / "New One.md").write_text("# New One\n", encoding="utf-8")
+            db.indexer.index()
+            cache.refresh(reader)
+            assert [s for s in statements if "count(*)" in s]
+            assert [m.name for m, _ in mentions_in(cache, "Other.md", "New One.\n")] == ["New One"]
+        finally:
+            reader.close()

@@ -7,6 +7,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
+from codex_lsp.storage import service as service_module
 from codex_lsp.storage.notebooks import Notebook
 from codex_lsp.storage.service import NotebookService, on_interactive_lane
 
@@ -43,5 +46,45 @@ def test_only_the_interactive_lane_says_it_is_one(tmp_path: Path) -> None:
         assert service.read_now(lambda conn: on_interactive_lane()).result(timeout=30)
         assert not service.read(lambda conn: on_interactive_lane()).result(timeout=30)
         assert not on_interactive_lane()
+    finally:
+        service.close()
+
+
+def test_background_work_waits_for_a_pending_interactive_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A background read sharing the interpreter with an interactive one would slow the
+    # answer a user waits for: it starts only once no interactive read is pending.
+    monkeypatch.setattr(service_module, "YIELD_LIMIT", 60.0)
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    service = NotebookService(Notebook(root, explicit=True))
+    hold = threading.Event()
+    try:
+        service.index().result(timeout=60)
+        interactive = service.read_now(lambda conn: hold.wait(60))
+        background = service.read(lambda conn: interactive.done())
+        # Released from another thread: this one waits on the background read's answer.
+        threading.Timer(0.2, hold.set).start()
+        assert background.result(timeout=30) is True
+        # A write waits likewise.
+        interactive = service.read_now(lambda conn: hold.wait(60))
+        assert service.write(lambda conn: interactive.done()).result(timeout=30) is True
+    finally:
+        hold.set()
+        service.close()
+
+
+def test_the_interactive_lane_never_waits_for_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service_module, "YIELD_LIMIT", 60.0)
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    service = NotebookService(Notebook(root, explicit=True))
+    try:
+        service.index().result(timeout=60)
+        # Waiting here would wait for this very read (up to the limit, far beyond the timeout).
+        service.read_now(lambda conn: service.yield_to_interactive()).result(timeout=10)
     finally:
         service.close()

@@ -648,6 +648,10 @@ def _discover_folder(path: Path) -> list[Notebook] | None:
     return discover(path) if path.is_dir() else None
 
 
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread of the server keeps the interpreter while another waits for it."""
+
+
 def create_server() -> CodexServer:
     """A server with every feature added."""
     from .features import FEATURES
@@ -660,6 +664,10 @@ def create_server() -> CodexServer:
 
 def run_server(tcp: str | None = None, log_file: Path | None = None) -> int:
     """Start the server on stdio (default) or TCP ``HOST:PORT``; returns the exit status."""
+    # Requests share the interpreter with index writes and checks on other threads, which
+    # keep it for a whole switch interval each time it is handed over (CPython's default:
+    # 5 ms): shorter turns bound a request's waits. Index workers are other processes.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = create_server()
     configure_logging(server, log_file)
     if tcp:

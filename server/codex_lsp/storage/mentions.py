@@ -193,9 +193,12 @@ class NameCache:
             return False
         self._version = version
         rows, aliases = names.changed(conn)
+        # Counting the notes (which reads every row) tells whether rows were deleted outright;
+        # a write that does so writes a row new to the names too, unlike an edit.
+        fresh = any(row[0] not in names.by_file for row in rows)
         with self._lock:
             names.apply(rows, aliases)
-        if names.live(conn) != len(names.by_file):  # rows deleted outright (a move)
+        if fresh and names.live(conn) != len(names.by_file):
             return self._swap(conn, version, _Names.read(conn))
         return False
 

@@ -6,6 +6,12 @@ reader threads (lanes), each with its own connection, so they never wait for a l
 user waits for while typing (the edited note's diagnostics), which must not queue behind the
 background lane's work after an index change. Every call returns a
 ``concurrent.futures.Future``; nothing here touches an event loop.
+
+Threads share one interpreter: a background job running beside an interactive read would
+hold it for turns of the switch interval, several times per read (each SQLite call hands it
+over). So background work yields: every background read and write waits before it starts,
+and long background jobs between their steps (:meth:`NotebookService.yield_to_interactive`),
+while interactive reads are pending.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..core.syntax import is_note_name
 from .database import connect, is_damage
 from .location import index_path
 from .notebooks import Notebook
@@ -30,6 +38,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _lane = threading.local()
+CHANGE_LOG = 64
+"""Index writes remembered by the paths they wrote (:meth:`NotebookService.changed_since`)."""
+YIELD_LIMIT = 0.05
+"""Seconds background work waits at most at one step for interactive reads to end (it
+never starves behind a stream of them)."""
 FileId = tuple[int, int] | None  # (device, inode) of a database file; None when it is missing
 
 
@@ -40,6 +53,11 @@ def _file_id(path: Path) -> FileId:
     except OSError:
         return None
     return (stat.st_dev, stat.st_ino)
+
+
+def _hidden(rel: str) -> bool:
+    """Whether a path has a hidden part (a sidecar is one: ``.NAME.json``)."""
+    return any(part.startswith(".") for part in rel.split("/"))
 
 
 def _is_damage(exc: BaseException | None) -> bool:
@@ -85,6 +103,33 @@ class _Reader:
         self.conn = None
 
 
+class _Pending:
+    """How many interactive reads are pending (queued or running), for background work to
+    wait until there are none."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def add(self, future: Future[T]) -> Future[T]:
+        """Count ``future`` as pending until it is done."""
+        with self._idle:
+            self._count += 1
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._count -= 1
+            if not self._count:
+                self._idle.notify_all()
+
+    def wait(self, limit: float) -> None:
+        """Block (the interpreter free meanwhile) while some are pending, ``limit`` s at most."""
+        with self._idle:
+            self._idle.wait_for(lambda: not self._count, limit)
+
+
 class NotebookService:
     """Owns a notebook's writer (indexer) and reader connections (two lanes, see above).
 
@@ -101,9 +146,12 @@ class NotebookService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"codex-write-{notebook.name}")
         self._reader = _Reader(f"codex-read-{notebook.name}", interactive=False)
         self._interactive = _Reader(f"codex-read-now-{notebook.name}", interactive=True)
+        self._pending = _Pending()
         self._indexer: Indexer | None = None
         self._indexer_file: FileId | None = None
         self._generation = 0
+        self._mark = 0
+        self._changes: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=CHANGE_LOG)
         self._lock = threading.Lock()
         self.ready = threading.Event()
         self._opened = threading.Event()
@@ -118,6 +166,29 @@ class NotebookService:
     def generation(self) -> int:
         """Increases every time the index changes; caches compare against it."""
         return self._generation
+
+    @property
+    def change_mark(self) -> int:
+        """Increases after every write to the index (once it is committed): what
+        :meth:`changed_since` takes to tell what was written after it was read."""
+        return self._mark
+
+    def changed_since(self, mark: int) -> frozenset[str] | None:
+        """The notebook paths written to the index since ``change_mark`` was ``mark``; None
+        when that is not known (a scan, a write of another kind, or older than the log)."""
+        with self._lock:
+            if mark == self._mark:
+                return frozenset()
+            entries = [paths for (number, paths) in self._changes if number > mark]
+            if len(entries) != self._mark - mark or None in entries:
+                return None
+        return frozenset().union(*(paths for paths in entries if paths is not None))
+
+    def _written(self, paths: Iterable[str] | None) -> None:
+        """Log a write: the notes at ``paths`` (None: anything may have changed)."""
+        with self._lock:
+            self._mark += 1
+            self._changes.append((self._mark, None if paths is None else frozenset(paths)))
 
     @property
     def database(self) -> Path:
@@ -164,6 +235,8 @@ class NotebookService:
         """Run ``job`` on the writer thread, again on a new database if it met damage."""
 
         def run() -> T:
+            if self._opened.is_set():  # else an interactive read may wait for this job
+                self.yield_to_interactive()
             try:
                 return job(self._indexer_here())
             except sqlite3.DatabaseError as exc:
@@ -186,9 +259,12 @@ class NotebookService:
         buffers = dict(contents or {})
 
         def run(indexer: Indexer) -> IndexStats:
-            stats = indexer.index(full=full, progress=progress)
-            if buffers:
-                indexer.update_paths(buffers.keys(), buffers)
+            try:
+                stats = indexer.index(full=full, progress=progress)
+                if buffers:
+                    indexer.update_paths(buffers.keys(), buffers)
+            finally:
+                self._written(None)
             self.ready.set()
             with self._walk_lock:  # the index now holds every file
                 self._walk = None
@@ -217,11 +293,27 @@ class NotebookService:
         """Re-index some notebook-relative paths (on the writer thread)."""
         wanted = list(paths)
         buffers = dict(contents or {})
-        return self._on_writer(lambda indexer: self._bump(indexer.update_paths(wanted, buffers)))
+        # A sidecar or an attachment stands for another file, or for none: logged as unknown.
+        known = wanted if all(is_note_name(p) and not _hidden(p) for p in wanted) else None
+
+        def run(indexer: Indexer) -> IndexStats:
+            try:
+                return self._bump(indexer.update_paths(wanted, buffers))
+            finally:
+                self._written(known)
+
+        return self._on_writer(run)
 
     def write(self, change: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``change`` with the writer's connection (on the writer thread)."""
-        return self._on_writer(lambda indexer: change(indexer.conn))
+
+        def run(indexer: Indexer) -> T:
+            try:
+                return change(indexer.conn)
+            finally:
+                self._written(None)
+
+        return self._on_writer(run)
 
     def read(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` with the background lane's connection (on its thread)."""
@@ -230,10 +322,18 @@ class NotebookService:
     def read_now(self, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``query`` on the interactive lane: for a short answer a user is waiting for,
         which must not wait behind the background lane's queue."""
-        return self._read_on(self._interactive, query)
+        return self._pending.add(self._read_on(self._interactive, query))
+
+    def yield_to_interactive(self) -> None:
+        """Wait while interactive reads are pending (at most ``YIELD_LIMIT``): background
+        work calls it between its steps, so that an answer a user waits for has the
+        interpreter to itself. Returns at once on the interactive lane."""
+        if not on_interactive_lane():
+            self._pending.wait(YIELD_LIMIT)
 
     def _read_on(self, lane: _Reader, query: Callable[[sqlite3.Connection], T]) -> Future[T]:
         def run() -> T:
+            self.yield_to_interactive()
             try:
                 return query(self._reader_here(lane))
             except sqlite3.DatabaseError as exc:

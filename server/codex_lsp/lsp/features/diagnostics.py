@@ -13,8 +13,9 @@ document versions, result ids, pull and push, and the conversion to LSP.
 - **Lanes**: the note a user has just changed (its version or cursor differs from its last
   answer, or it was never answered) is computed on the notebook's interactive reader lane;
   the checks after an index run on the background lane, so the edited note never waits
-  behind them. Index changes that arrive while a notebook's check runs are folded into one
-  more check: each affected note is re-published (or refreshed) once, not once per change.
+  behind them, and they pause between notes while it is computed. Index changes that
+  arrive while a notebook's check runs are folded into one more check: each affected note
+  is re-published (or refreshed) once, not once per change.
 - ``codex.diagnostics.scope: notebook`` adds every other note's problems as the index holds
   them (what ``codex-lsp check`` shows): by ``workspace/diagnostic``, or pushed.
 - A broken link with the cursor inside (the end of the last edit) is held back until an
@@ -39,6 +40,7 @@ from ...core.syntax import is_note_name
 from ..convert import core_position
 from ..feature import Feature, ProblemProvider
 from ..server import CodexServer, Document
+from .diagnostics_links import LinkProblems
 
 if TYPE_CHECKING:
     import sqlite3
@@ -66,16 +68,19 @@ def _note_catalog(conn: sqlite3.Connection, rel: str, note: ParsedNote) -> Overl
 
 
 def file_problems(
-    conn: sqlite3.Connection, doc: Document, providers: list[ProblemProvider]
+    conn: sqlite3.Connection,
+    doc: Document,
+    providers: list[ProblemProvider],
+    links: LinkProblems,
 ) -> list[NoteProblem]:
-    """Every problem of one file's current text: its links and parse problems (notes only),
-    then each provider's (runs on the reader thread)."""
-    from ...core.problems import link_problems, parse_problems
+    """Every problem of one file's current text: its links (``links`` keeps them) and parse
+    problems (notes only), then each provider's (runs on the reader thread)."""
+    from ...core.problems import parse_problems
 
     catalog = _note_catalog(conn, doc.rel, doc.note)
     found: list[NoteProblem] = []
     if is_note_name(doc.rel):
-        found += link_problems(doc.note, doc.rel, catalog)
+        found += links.of(doc.service, doc.rel, doc.text, doc.note, catalog)
         found += parse_problems(doc.note)
     for provide in providers:
         found += provide(conn, doc.service.notebook, doc.rel, doc.text, catalog)
@@ -97,6 +102,7 @@ def _diagnose(
     doc: Document,
     key: Key,
     providers: list[ProblemProvider],
+    links: LinkProblems,
     settings: DiagnosticSettings,
     uri_of: Callable[[str], str],
 ) -> _Answer:
@@ -104,7 +110,7 @@ def _diagnose(
     from ...core.problems import held_back
     from ..diagnostic_convert import digest, to_diagnostics
 
-    problems = file_problems(conn, doc, providers)
+    problems = file_problems(conn, doc, providers, links)
     shown = [p for p in problems if not held_back(p, key[2])]
     diagnostics = to_diagnostics(shown, settings, uri_of)
     return _Answer(doc, key, diagnostics, digest(diagnostics))
@@ -133,6 +139,7 @@ class Diagnostics(Feature):
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.stored: dict[NotebookService, tuple[int, dict[str, list[NoteProblem]]]] = {}
         self._ids = itertools.count(1)
+        self.links = LinkProblems()
         # Notebooks whose index changed since their check began (or with no check running).
         self._stale: set[NotebookService] = set()
         self._checking: set[NotebookService] = set()
@@ -166,15 +173,19 @@ class Diagnostics(Feature):
         """The answers for some files of one notebook, in one job on one of its lanes."""
         server = self.server
         providers = list(server.providers.problems)
-        settings, uri_of = server.settings.diagnostics, self._uri_of(service)
+        settings, uri_of, links = server.settings.diagnostics, self._uri_of(service), self.links
         asked = [(doc, self._key(doc)) for doc in docs]
-        return await server.read(
-            service,
-            lambda conn: [
-                _diagnose(conn, doc, key, providers, settings, uri_of) for doc, key in asked
-            ],
-            now=now,
-        )
+
+        def answer(conn: sqlite3.Connection) -> list[_Answer]:
+            found = []
+            for doc, key in asked:
+                # Checks of many notes step aside for the edited note's (a no-op on the
+                # interactive lane itself).
+                service.yield_to_interactive()
+                found.append(_diagnose(conn, doc, key, providers, links, settings, uri_of))
+            return found
+
+        return await server.read(service, answer, now=now)
 
     def _uri_of(self, service: NotebookService) -> Callable[[str], str]:
         return lambda rel: self.server.uri_of(service, rel)
