@@ -8,6 +8,8 @@ import tracemalloc
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from codex_lsp.core.completion_names import NameTable
 from codex_lsp.lsp.features.completion import NameCache
 from codex_lsp.storage.notebooks import Notebook
@@ -89,3 +91,61 @@ def test_link_texts_from_the_notebook_counts() -> None:
     rows = [("a/PCR.md", "PCR", (), True), ("gel.md", "gel", (), True)]
     assert NameTable(rows, Counter({"pcr": 2, "gel": 1})).link_text(0) == "a/PCR"
     assert NameTable(rows).link_text(0) == "PCR"
+
+
+def test_a_table_tells_whether_it_holds_a_files_names() -> None:
+    rows = [
+        ("lab/PCR.md", "Polymerase chain reaction", ("amplify", "pcr run"), True),
+        ("Gel.md", "Gel", (), True),
+        ("gel.png", "gel.png", (), False),
+    ]
+    names = NameTable(rows)
+    for row in rows:
+        assert names.holds(row[0], row)
+    assert names.holds("missing.md", None)
+    assert not names.holds("missing.md", ("missing.md", "missing.md", (), True))
+    assert not names.holds("Gel.md", None)  # deleted
+    assert not names.holds("Gel.md", ("Gel.md", "Gel 2", (), True))  # retitled
+    assert not names.holds("lab/PCR.md", (*rows[0][:2], ("pcr run", "amplify"), True))
+    assert not names.holds("lab/PCR.md", (*rows[0][:2], ("amplify",), True))
+    assert not names.holds("gel.png", ("gel.png", "gel.png", (), True))
+
+
+def test_names_are_reused_without_the_signature_after_an_edit_of_a_body(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit that keeps a note's names is told by that note's rows: the signature of every
+    file (which grows with the notebook) is not computed; a changed title still is seen."""
+    import codex_lsp.lsp.features.completion as completion
+
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    for n in range(20):
+        (root / f"Note {n}.md").write_text(f"# Note {n}\n\nbody\n", encoding="utf-8")
+    signatures = Counter[str]()
+    real = completion._signature
+
+    def counted(conn: object) -> object:
+        signatures["calls"] += 1
+        return real(conn)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(completion, "_signature", counted)
+    service = NotebookService(Notebook(root, explicit=True))
+    try:
+        service.index(full=True).result()
+        cache = NameCache()
+        first = cache.refresh(service).result()
+        assert signatures["calls"] == 1
+        service.update(["Note 3.md"], {"Note 3.md": "# Note 3\n\nnew body\n"}).result()
+        again = cache.refresh(service).result()
+        assert signatures["calls"] == 1 and again.table is first.table
+        text = "---\ntitle: Third note\n---\n# Note 3\n"
+        service.update(["Note 3.md"], {"Note 3.md": text}).result()
+        retitled = cache.refresh(service).result()
+        owner = retitled.table.owner_of("Note 3.md")
+        assert owner is not None and retitled.table.title(owner) == "Third note"
+        service.index().result()  # a scan: its writes are not known one by one
+        cache.refresh(service).result()
+        assert signatures["calls"] == 3
+    finally:
+        service.close()

@@ -110,6 +110,23 @@ class NameTable:
                 return found
         return None
 
+    def holds(self, path: str, row: NameRow | None) -> bool:
+        """Whether the table names the file at ``path`` as ``row`` does (None: no such file):
+        the same title, aliases in the same order, the same kind."""
+        owner = self.owner_of(path)
+        if owner is None or row is None:
+            return owner is None and row is None
+        _, title, aliases, is_note = row
+        if bool(self._is_note[owner]) != is_note:
+            return False
+        stem = stem_of(path, is_note)
+        if self._titles[owner] != (stem if title == stem else title):
+            return False
+        first = self.name_entries[owner]
+        end = self.name_entries[owner + 1] if owner + 1 < len(self.paths) else len(self.texts)
+        held = [self.texts[e] for e in range(first, end) if self._aliases[e]]
+        return held == list(aliases)
+
     def is_alias(self, entry: int) -> bool:
         """Whether ``entry`` is an alias of its file."""
         return bool(self._aliases[entry])

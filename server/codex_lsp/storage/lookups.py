@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,26 @@ def note_name_rows(conn: sqlite3.Connection) -> Iterator[tuple[str, str, tuple[s
         " ORDER BY is_note DESC, path"
     ):
         yield path, title or path, tuple(aliases.get(file_id, ())), bool(is_note)
+
+
+def note_name_rows_at(
+    conn: sqlite3.Connection, paths: Iterable[str]
+) -> dict[str, tuple[str, str, tuple[str, ...], bool]]:
+    """The rows of :func:`note_name_rows` of the live files at ``paths`` (a path with no live
+    file is left out)."""
+    found = {}
+    for path in paths:
+        row = conn.execute(
+            "SELECT id, title, is_note FROM file_metadata WHERE path = ? AND deleted_at IS NULL",
+            (path,),
+        ).fetchone()
+        if row is not None:
+            file_id, title, is_note = row
+            aliases = conn.execute(
+                "SELECT alias FROM alias WHERE file_id = ? ORDER BY rowid", (file_id,)
+            ).fetchall()
+            found[path] = (path, title or path, tuple(a for (a,) in aliases), bool(is_note))
+    return found
 
 
 def headings_of(conn: sqlite3.Connection, path: str) -> list[HeadingRow]:

@@ -56,6 +56,7 @@ class _Names:
     complete: bool  # read after the notebook's first index run had finished
     signature: Hashable  # the rows the names were built from; equal rows, equal names
     table: NameTable
+    mark: int  # the notebook's change mark when the rows were read
 
 
 def _signature(conn: sqlite3.Connection) -> Hashable:
@@ -157,15 +158,32 @@ class NameCache:
         # Read these first: the rows read next are at least as recent.
         complete = service.ready.is_set()
         generation = service.generation
-        signature = _signature(conn)
+        mark = service.change_mark
         current = self._cache.get(root)
-        if current is not None and current.signature == signature:
-            names = replace(current, generation=generation, complete=complete)
+        if current is not None and _unchanged(service, conn, current):
+            names = replace(current, generation=generation, complete=complete, mark=mark)
         else:
-            table = NameTable(lookups.note_name_rows(conn))
-            names = _Names(generation, complete, signature, table)
+            signature = _signature(conn)
+            if current is not None and current.signature == signature:
+                names = replace(current, generation=generation, complete=complete, mark=mark)
+            else:
+                table = NameTable(lookups.note_name_rows(conn))
+                names = _Names(generation, complete, signature, table, mark)
         self._cache[root] = names
         return names
+
+
+def _unchanged(service: NotebookService, conn: sqlite3.Connection, names: _Names) -> bool:
+    """Whether the notes written since ``names`` were read keep the names they had there: the
+    usual edit of a note's body is told by that note's rows alone, without the signature of
+    every file (unknown writes, a scan for one, are not)."""
+    from ...storage import lookups
+
+    written = service.changed_since(names.mark)
+    if written is None:
+        return False
+    rows = lookups.note_name_rows_at(conn, written)
+    return all(names.table.holds(path, rows.get(path)) for path in written)
 
 
 def _log_failure(future: Future[_Names]) -> None:
