@@ -88,6 +88,27 @@ def _subsequence_pattern(q: str) -> re.Pattern[str]:
     )
 
 
+def _first_span(match: re.Match[str]) -> tuple[int, int]:
+    return match.span(1)
+
+
+def _reach(text: str, start: int, end: int, query_length: int, width: int) -> int:
+    """What a subsequence match from ``start`` to ``end`` in ``text`` could score at best,
+    less the ceiling of its length and plus one: every character skipped before the last one
+    costs a point, the first and last characters lose their bonus where they do not start a
+    word, and characters spread wider than the query miss a run at least (the texts of a
+    length are scored in this order, until the matches kept beat it).
+    """
+    reach = start - start % width - end
+    if text[start - 1].isalnum():
+        reach -= _BOUNDARY_BONUS
+    if text[end - 2].isalnum():
+        reach -= _BOUNDARY_BONUS
+    if end - start > query_length:
+        reach -= _RUN_BONUS
+    return reach
+
+
 class _Best:
     """The best ``limit`` (score, -number) pairs seen, all scoring above ``floor``."""
 
@@ -248,17 +269,12 @@ class FuzzyIndex:
                 return
             pattern = pattern or _subsequence_pattern(q)
             text, numbers, width = self._texts[at], self._numbers[at], length + 1
-            # Every character skipped before the last one costs a point: the texts of this
-            # length are scored in the order of what they could reach at best (the ceiling
-            # less the last character's offset), until the matches kept beat that.
             reach_base = ceiling + len(q) + 1  # plus the line's start less the last's end
-            promising = sorted(
-                (
-                    (start - start % width - end, start)
-                    for start, end in (match.span(1) for match in pattern.finditer(text))
-                ),
-                reverse=True,
-            )
+            promising = [
+                (_reach(text, start, end, len(q), width), start)
+                for start, end in map(_first_span, pattern.finditer(text))
+            ]
+            promising.sort(reverse=True)
             for reach, start in promising:
                 if best.beaten(reach_base + reach):
                     break
