@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from ...storage.service import NotebookService
     from ...storage.symbol_index import Symbol, SymbolCache
 
-WORKSPACE_SYMBOL_LIMIT = 200
+# A symbol picker shows a screen of rows and is narrowed by typing, not scrolled: the best
+# hundred are several screens, and every symbol more is built, sent and read by the client.
+WORKSPACE_SYMBOL_LIMIT = 100
 SHOW_BACKLINKS = "codex.showBacklinks"
 
 
