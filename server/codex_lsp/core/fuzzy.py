@@ -6,6 +6,7 @@ import heapq
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from operator import methodcaller
 
 # Score bands, best first. Within a band, shorter candidates (and earlier matches) win.
 EXACT = 100_000
@@ -88,25 +89,8 @@ def _subsequence_pattern(q: str) -> re.Pattern[str]:
     )
 
 
-def _first_span(match: re.Match[str]) -> tuple[int, int]:
-    return match.span(1)
-
-
-def _reach(text: str, start: int, end: int, query_length: int, width: int) -> int:
-    """What a subsequence match from ``start`` to ``end`` in ``text`` could score at best,
-    less the ceiling of its length and plus one: every character skipped before the last one
-    costs a point, the first and last characters lose their bonus where they do not start a
-    word, and characters spread wider than the query miss a run at least (the texts of a
-    length are scored in this order, until the matches kept beat it).
-    """
-    reach = start - start % width - end
-    if text[start - 1].isalnum():
-        reach -= _BOUNDARY_BONUS
-    if text[end - 2].isalnum():
-        reach -= _BOUNDARY_BONUS
-    if end - start > query_length:
-        reach -= _RUN_BONUS
-    return reach
+# The span of a match's first group, called from C.
+_first_span = methodcaller("span", 1)
 
 
 class _Best:
@@ -269,9 +253,22 @@ class FuzzyIndex:
                 return
             pattern = pattern or _subsequence_pattern(q)
             text, numbers, width = self._texts[at], self._numbers[at], length + 1
+            # What a match from ``start`` to ``end`` could score at best, less the ceiling of
+            # its length and plus one: every character skipped before the last one costs a
+            # point, the first and last characters lose their bonus where they do not start
+            # a word, and characters spread wider than the query miss a run at least. The
+            # matches of a length are scored in this order, until the ones kept beat it.
             reach_base = ceiling + len(q) + 1  # plus the line's start less the last's end
             promising = [
-                (_reach(text, start, end, len(q), width), start)
+                (
+                    start
+                    - start % width
+                    - end
+                    - _BOUNDARY_BONUS * text[start - 1].isalnum()
+                    - _BOUNDARY_BONUS * text[end - 2].isalnum()
+                    - _RUN_BONUS * (end - start > len(q)),
+                    start,
+                )
                 for start, end in map(_first_span, pattern.finditer(text))
             ]
             promising.sort(reverse=True)
