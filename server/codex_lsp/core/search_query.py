@@ -258,6 +258,16 @@ class SearchQuery:
         whole = [tuple(replace(term, prefix=False) for term in group) for group in self.groups]
         return replace(self, groups=tuple(whole)).fts()
 
+    def without_prefixes_fts(self) -> str | None:
+        """The FTS5 MATCH expression of :meth:`fts` without the words that hold a prefix
+        (a group of alternatives goes whole): it matches a superset of the files, and costs
+        the index no merge of every word a prefix stands for. None if every word holds a
+        prefix and no folder is given, or if no word does."""
+        if not any(term.prefix for group in self.groups for term in group):
+            return None
+        kept = tuple(g for g in self.groups if not any(term.prefix for term in g))
+        return replace(self, groups=kept).fts()
+
     def named_fts(self) -> str | None:
         """The FTS5 MATCH expression of the files holding every word in their name, title,
         aliases or tags (the columns that weigh most in ranking), in the folders; None if
