@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from codex_lsp.core import fuzzy
 from codex_lsp.core.fuzzy import FuzzyIndex, fuzzy_score
 
 
@@ -36,6 +38,30 @@ def test_search_returns_the_best_scored_candidates(candidates: list[str], query:
     ]
     expected = [-number for _, number in sorted(scored, reverse=True)[:5]]
     assert found == expected
+
+
+def test_subsequence_matches_that_cannot_start_words_are_not_scored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Thousands of texts hold the query's characters mid-word, as far along as the few
+    where they start words: once those are kept, the others are known to rank below them
+    without being scored one by one."""
+    good = [f"a-d {n:03}" for n in range(10)]  # "a" and "d" start words
+    weak = [f"xaxd{n:04}" for n in range(3000)]  # the same offsets, mid-word
+    index = FuzzyIndex(good + weak)
+    calls = 0
+    score = fuzzy._subsequence_score
+
+    def counted(q: str, c: str) -> int | None:
+        nonlocal calls
+        calls += 1
+        return score(q, c)
+
+    monkeypatch.setattr(fuzzy, "_subsequence_score", counted)
+    found, more = index.search("ad", 10)
+    assert sorted(found) == list(range(10))
+    assert more
+    assert calls <= 20
 
 
 def test_a_limit_of_zero_finds_nothing_but_says_more_matched() -> None:

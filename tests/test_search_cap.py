@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from codex_lsp.core.search_query import parse_query
 from codex_lsp.storage import queries
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
@@ -50,3 +51,32 @@ def test_a_filter_still_finds_every_match_past_the_cap(indexer: Indexer) -> None
         indexer.close()
     assert odd == {f"Body {n}.md" for n in (1, 3, 5, 7, 9)}
     assert other == {"Old tagged.md", *(f"Body {n}.md" for n in range(10))}
+
+
+def test_a_prefix_is_merged_once_when_the_other_words_are_few(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name being typed ("chamber ligation co"): the other words match fewer files than
+    the cap, so the prefix's files (the merged lists of every word starting "co") are
+    only looked up to rank them, not once more to count them first."""
+    monkeypatch.setattr(queries, "RANKED_AT_MOST", 3)
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    (root / "Chamber ligation control.md").write_text("Colony count.\n")
+    (root / "Chamber ligation.md").write_text("Coverage.\n")
+    for n in range(6):
+        (root / f"Column {n}.md").write_text(f"Compare {n}, a colour.\n")
+    indexer = Indexer(Notebook(root, explicit=True))
+    indexer.index()
+    expression = parse_query("chamber ligation co").fts()
+    assert expression is not None
+    evaluated: list[str] = []
+    indexer.conn.set_trace_callback(evaluated.append)
+    try:
+        hits = [hit.path for hit in queries.search(indexer.conn, "chamber ligation co")]
+    finally:
+        indexer.conn.set_trace_callback(None)
+        indexer.close()
+    assert hits == ["Chamber ligation control.md", "Chamber ligation.md"]
+    quoted = "'" + expression.replace("'", "''") + "'"
+    assert sum(f"MATCH {quoted}" in sql for sql in evaluated) == 1

@@ -209,3 +209,57 @@ def test_a_file_written_again_in_the_second_of_the_last_run(
         assert shown(cache.search(reader, query, 100)) == shown(
             SymbolIndex(reader).search(reader, query, 100)
         ), query
+
+
+HEADINGS = ("Methods", "Results", "Method notes", "Meth results", "Summary")
+
+
+def test_repeated_headings_are_searched_once_and_ranked_as_each(tmp_path: Path) -> None:
+    """Notes repeat their headings: each text is searched once, and the answer is every
+    live heading ranked as if each were scored (ties: in heading order), also after notes
+    changed and were removed."""
+    from codex_lsp.core.fuzzy import fuzzy_score
+
+    root = tmp_path / "nb"
+    (root / ".codex").mkdir(parents=True)
+    for n in range(30):
+        body = "".join(f"## {HEADINGS[(n + k) % len(HEADINGS)]}\n\ntext\n\n" for k in range(3))
+        (root / f"n{n:02}.md").write_text(f"# Note {n}\n\n{body}")
+    indexer = Indexer(Notebook(root, explicit=True))
+    indexer.index()
+    reader = connect(indexer.db_path)
+    try:
+        cache = SymbolCache()
+        index = cache.index(reader)
+        assert len(index._base.headings) == len(HEADINGS) + 30  # the titles, and five
+        for n in (3, 4):
+            (root / f"n{n:02}.md").unlink()
+        (root / "n05.md").write_text("# Note 5\n\n## Methods\n\n## Results\n")
+        indexer.index()
+        for query in ("meth", "res", "mths", "methods", "s"):
+            for limit in (1, 4, 7, 40):
+                found = [
+                    (s.name, s.path, s.range.start.line if s.range else None)
+                    for s in cache.search(reader, query, limit)
+                ]
+                assert cache.index(reader) is index  # brought up to date, not built again
+                rows = reader.execute(
+                    "SELECT h.rowid, h.text, f.path, h.start_line FROM heading h"
+                    " JOIN file_metadata f ON f.id = h.file_id AND f.deleted_at IS NULL"
+                ).fetchall()
+                expected = sorted(
+                    (-score, rowid, (text, path, line))
+                    for rowid, text, path, line in rows
+                    if (score := fuzzy_score(query, text)) is not None
+                )
+                want = [shown for _, _, shown in expected][:limit]
+                # Headings are the only symbols these queries find, but "s" finds titles.
+                if query != "s":
+                    assert found == want, (query, limit)
+                fresh = SymbolIndex(reader).search(reader, query, limit)
+                assert found == [
+                    (s.name, s.path, s.range.start.line if s.range else None) for s in fresh
+                ], (query, limit)
+    finally:
+        reader.close()
+        indexer.close()

@@ -197,6 +197,25 @@ async def test_workspace_symbols_rank_every_heading(tmp_path: Path, profile: str
         await stop_session(session)
 
 
+async def test_workspace_symbols_are_the_best_hundred(tmp_path: Path, profile: str) -> None:
+    """A query many symbols match gets the hundred best (docs/protocol.md says why not
+    more): the exact name first, then the shortest names that start with the query (the
+    note's title, then its title heading)."""
+    root = tmp_path / "many"
+    (root / ".codex").mkdir(parents=True)
+    decoys = "".join(f"## Assay run {n}\n\ntext\n\n" for n in range(300))
+    (root / "assays.md").write_text(f"# Assays\n\n{decoys}## Assay\n", encoding="utf-8")
+    session = await start_session(root, profile)
+    try:
+        result = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams("assay"))
+        names = [symbol.name for symbol in result or []]
+        assert len(names) == 100
+        assert names[:3] == ["Assay", "Assays", "Assays"]
+        assert names[3:] == [f"Assay run {n}" for n in range(97)]
+    finally:
+        await stop_session(session)
+
+
 async def test_workspace_symbols_follow_index_changes(fresh_lab: Session) -> None:
     """A note created, and one whose title changes, are found once the index has them (the
     symbol index is rebuilt from the database when it changed)."""

@@ -6,6 +6,7 @@ import heapq
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from operator import methodcaller
 
 # Score bands, best first. Within a band, shorter candidates (and earlier matches) win.
 EXACT = 100_000
@@ -86,6 +87,10 @@ def _subsequence_pattern(q: str) -> re.Pattern[str]:
         + "".join(f"[^\n{re.escape(ch)}]*{re.escape(ch)}" for ch in q[1:])
         + ")[^\n]*"
     )
+
+
+# The span of a match's first group, called from C.
+_first_span = methodcaller("span", 1)
 
 
 class _Best:
@@ -248,17 +253,25 @@ class FuzzyIndex:
                 return
             pattern = pattern or _subsequence_pattern(q)
             text, numbers, width = self._texts[at], self._numbers[at], length + 1
-            # Every character skipped before the last one costs a point: the texts of this
-            # length are scored in the order of what they could reach at best (the ceiling
-            # less the last character's offset), until the matches kept beat that.
+            # What a match from ``start`` to ``end`` could score at best, less the ceiling of
+            # its length and plus one: every character skipped before the last one costs a
+            # point, the first and last characters lose their bonus where they do not start
+            # a word, and characters spread wider than the query miss a run at least. The
+            # matches of a length are scored in this order, until the ones kept beat it.
             reach_base = ceiling + len(q) + 1  # plus the line's start less the last's end
-            promising = sorted(
+            promising = [
                 (
-                    (start - start % width - end, start)
-                    for start, end in (match.span(1) for match in pattern.finditer(text))
-                ),
-                reverse=True,
-            )
+                    start
+                    - start % width
+                    - end
+                    - _BOUNDARY_BONUS * text[start - 1].isalnum()
+                    - _BOUNDARY_BONUS * text[end - 2].isalnum()
+                    - _RUN_BONUS * (end - start > len(q)),
+                    start,
+                )
+                for start, end in map(_first_span, pattern.finditer(text))
+            ]
+            promising.sort(reverse=True)
             for reach, start in promising:
                 if best.beaten(reach_base + reach):
                     break

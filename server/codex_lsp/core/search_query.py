@@ -87,12 +87,24 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
         return text.lower(), None
     parts: list[str] = []
     offsets: list[int] = []
-    for index, char in enumerate(text):
-        folded = _fold_char(char)
-        parts.append(folded)
-        offsets.extend([index] * len(folded))
-    offsets.append(len(text))
+    done = 0
+    # ASCII characters fold to themselves lowered, one for one: only the others are folded
+    # one by one (a line of prose holds a few).
+    for run in _NOT_ASCII.finditer(text):
+        start, end = run.span()
+        parts.append(text[done:start].lower())
+        offsets.extend(range(done, start))
+        for index in range(start, end):
+            folded = _fold_char(text[index])
+            parts.append(folded)
+            offsets.extend([index] * len(folded))
+        done = end
+    parts.append(text[done:].lower())
+    offsets.extend(range(done, len(text) + 1))
     return "".join(parts), offsets
+
+
+_NOT_ASCII = re.compile("[^\x00-\x7f]+")
 
 
 @lru_cache(maxsize=4096)
@@ -257,6 +269,16 @@ class SearchQuery:
             return None
         whole = [tuple(replace(term, prefix=False) for term in group) for group in self.groups]
         return replace(self, groups=tuple(whole)).fts()
+
+    def without_prefixes_fts(self) -> str | None:
+        """The FTS5 MATCH expression of :meth:`fts` without the words that hold a prefix
+        (a group of alternatives goes whole): it matches a superset of the files, and costs
+        the index no merge of every word a prefix stands for. None if every word holds a
+        prefix and no folder is given, or if no word does."""
+        if not any(term.prefix for group in self.groups for term in group):
+            return None
+        kept = tuple(g for g in self.groups if not any(term.prefix for term in g))
+        return replace(self, groups=kept).fts()
 
     def named_fts(self) -> str | None:
         """The FTS5 MATCH expression of the files holding every word in their name, title,

@@ -46,6 +46,7 @@ from ..storage.notebooks import (
 )
 from .convert import path_to_uri, uri_to_path
 from .feature import Feature, Providers
+from .json_values import pass_through
 from .log import configure_logging
 from .progress import IndexProgress
 from .requests import RequestFailed
@@ -87,6 +88,7 @@ class CodexProtocol(LanguageServerProtocol):
         # field of the wrong JSON type must make the params invalid instead.
         for kind in (str, int, bool):
             self._converter.register_structure_hook(kind, _exact(kind))
+        pass_through(self._converter)
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:

@@ -374,6 +374,16 @@ def _rank_bound(conn: sqlite3.Connection, match: str) -> int | None:
     return None if found is None else int(found[0])
 
 
+def _match_bound(conn: sqlite3.Connection, parsed: SearchQuery, match: str) -> int | None:
+    """:func:`_rank_bound` of ``match``, the query's expression, answered without it when
+    the query without its prefixes matches no more files than the cap: a prefix costs the
+    index a merge of the lists of every word it stands for, which ranking does once more."""
+    others = parsed.without_prefixes_fts()
+    if others is not None and _rank_bound(conn, others) is None:
+        return None
+    return _rank_bound(conn, match)
+
+
 def _rest(
     conn: sqlite3.Connection,
     parsed: SearchQuery,
@@ -421,7 +431,7 @@ def _rest(
         whole = parsed.whole_words_fts()
         bound = None
         if whole is None or _rank_bound(conn, whole) is None:
-            bound = _rank_bound(conn, match)
+            bound = _match_bound(conn, parsed, match)
             if bound is None:
                 return take(match, None, wanted)
         expression = parsed.named_fts()

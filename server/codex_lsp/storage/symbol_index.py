@@ -26,6 +26,8 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from itertools import groupby
+from operator import itemgetter
 
 from ..core.fuzzy import FuzzyIndex
 from ..core.model import Position, Range
@@ -120,9 +122,12 @@ class _Texts:
         self.names = FuzzyIndex(self._name_texts)
         self._name_texts = []
         # Headings: their text and heading rowid; the range is read for the few returned.
+        # Notes repeat headings ("Methods", "Results"): each distinct text is searched once,
+        # numbered in the order of its first heading, and stands for all of its headings.
         self.heading_rowids = array("q")
         self.heading_file = array("q")
-        heading_texts: list[str] = []  # shown as read again for the few returned
+        distinct: dict[str, int] = {}  # shown as read again for the few returned
+        text_of = array("l")  # per heading, the number of its text
         self.heading_count = array("l", bytes(array("l").itemsize * len(self.paths)))
         for rowid, file_id, text in conn.execute(
             f"SELECT rowid, file_id, text FROM heading{of_files}", ids
@@ -131,9 +136,26 @@ class _Texts:
             if number >= 0:
                 self.heading_rowids.append(rowid)
                 self.heading_file.append(number)
-                heading_texts.append(text)
+                text_of.append(distinct.setdefault(text, len(distinct)))
                 self.heading_count[number] += 1
-        self.headings = FuzzyIndex(heading_texts)
+        self.headings = FuzzyIndex(list(distinct))
+        del distinct
+        # The headings of each text, in heading order: those of text t are
+        # ``_members[_first[t]:_first[t + 1]]``.
+        self._first = array("l", bytes(array("l").itemsize * (len(self.headings) + 1)))
+        for text in text_of:
+            self._first[text + 1] += 1
+        for text in range(len(self.headings)):
+            self._first[text + 1] += self._first[text]
+        self._members = array("l", bytes(array("l").itemsize * len(text_of)))
+        placed = self._first[:-1]
+        for heading, text in enumerate(text_of):
+            self._members[placed[text]] = heading
+            placed[text] += 1
+
+    def headings_of(self, text: int) -> array[int]:
+        """The numbers of the headings whose text is heading text ``text``, in order."""
+        return self._members[self._first[text] : self._first[text + 1]]
 
     def _add_name(self, text: str, owner: int) -> None:
         self._name_texts.append(text)
@@ -415,8 +437,7 @@ class SymbolIndex:
         dead: int,
         floor: int | None,
     ) -> list[Symbol]:
-        scored = texts.headings.scored(query, limit + dead, floor)
-        scored = [(s, n) for s, n in scored if self._live(texts, texts.heading_file[n])][:limit]
+        scored = self._best_headings(texts, query, limit, dead, floor)
         if not scored:
             return []
         rowids = [texts.heading_rowids[number] for _, number in scored]
@@ -436,6 +457,26 @@ class SymbolIndex:
                 found.append(
                     Symbol(text, SymbolKind.HEADING, path, where, path, score - _HEADING_PENALTY)
                 )
+        return found
+
+    def _best_headings(
+        self, texts: _Texts, query: str, limit: int, dead: int, floor: int | None
+    ) -> list[tuple[int, int]]:
+        """(score, heading number) of the best ``limit`` live headings, best first (ties: the
+        lower number first).
+
+        Texts are ranked as their first heading would be, so the best ``limit`` texts hold
+        the best ``limit`` headings; ``dead`` more are asked for, as many texts as the left
+        out headings can void. Headings of texts scored alike are merged by number.
+        """
+        found: list[tuple[int, int]] = []
+        scored = texts.headings.scored(query, limit + dead, floor)
+        for score, alike in groupby(scored, key=itemgetter(0)):
+            for number in heapq.merge(*(texts.headings_of(text) for _, text in alike)):
+                if self._live(texts, texts.heading_file[number]):
+                    found.append((score, number))
+                    if len(found) == limit:
+                        return found
         return found
 
     def _search_tags(self, query: str, limit: int, floor: int | None) -> list[Symbol]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 from lsprotocol import types
 
-from ...core.model import Heading, ParsedNote
+from ...core.model import Heading, ParsedNote, Position
 from ...core.textpos import LineIndex
-from ..convert import ZERO_RANGE, lsp_range
+from ..convert import lsp_range
 from ..feature import Feature, handles
+from ..json_values import JsonList
 from ..partial import partial_answer
 from ..server import CodexServer, Document
 
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from ...storage.service import NotebookService
     from ...storage.symbol_index import Symbol, SymbolCache
 
-WORKSPACE_SYMBOL_LIMIT = 200
+# A symbol picker shows a screen of rows and is narrowed by typing, not scrolled: the best
+# hundred are several screens, and every symbol more is built, sent and read by the client.
+WORKSPACE_SYMBOL_LIMIT = 100
 SHOW_BACKLINKS = "codex.showBacklinks"
 
 
@@ -91,13 +94,15 @@ def index_line_has_text(index: LineIndex, line: int) -> bool:
     return bool(index.line_text(line).strip())
 
 
-# By the value of storage's ``SymbolKind``, which loads with the index, after start-up.
+# By the value of storage's ``SymbolKind``, which loads with the index, after start-up; as
+# the numbers sent (answers are built as JSON, see ``JsonList``).
 _KINDS = {
-    "note": types.SymbolKind.File,
-    "alias": types.SymbolKind.Constant,
-    "heading": types.SymbolKind.String,
-    "tag": types.SymbolKind.Key,
+    "note": types.SymbolKind.File.value,
+    "alias": types.SymbolKind.Constant.value,
+    "heading": types.SymbolKind.String.value,
+    "tag": types.SymbolKind.Key.value,
 }
+_TOP = Position(0, 0)
 
 
 def notebook_uris(root_uri: str) -> Callable[[str], str]:
@@ -111,15 +116,22 @@ def notebook_uris(root_uri: str) -> Callable[[str], str]:
     return lambda rel: prefix + quote(rel)
 
 
-def workspace_symbol_of(symbol: Symbol, uri_of: Callable[[str], str]) -> types.WorkspaceSymbol:
-    """The LSP shape of a stored symbol."""
-    where = lsp_range(symbol.range) if symbol.range is not None else ZERO_RANGE
-    return types.WorkspaceSymbol(
-        name=symbol.name,
-        kind=_KINDS[symbol.kind.value],
-        location=types.Location(uri_of(symbol.path), where),
-        container_name=symbol.container,
-    )
+def workspace_symbol_of(symbol: Symbol, uri_of: Callable[[str], str]) -> dict[str, Any]:
+    """The LSP shape of a stored symbol, as the JSON a ``WorkspaceSymbol`` is sent as."""
+    where = symbol.range
+    start, end = (where.start, where.end) if where is not None else (_TOP, _TOP)
+    return {
+        "name": symbol.name,
+        "kind": _KINDS[symbol.kind.value],
+        "location": {
+            "uri": uri_of(symbol.path),
+            "range": {
+                "start": {"line": start.line, "character": start.character},
+                "end": {"line": end.line, "character": end.character},
+            },
+        },
+        "containerName": symbol.container,
+    }
 
 
 class Symbols(Feature):
@@ -148,10 +160,9 @@ class Symbols(Feature):
         return folding(doc.note, doc.index) if doc else None
 
     @handles(types.WORKSPACE_SYMBOL)
-    async def workspace_symbol(
-        self, params: types.WorkspaceSymbolParams
-    ) -> list[types.WorkspaceSymbol]:
-        """Notes, aliases, headings and tags matching the query, best first, capped."""
+    async def workspace_symbol(self, params: types.WorkspaceSymbolParams) -> JsonList:
+        """Notes, aliases, headings and tags matching the query, best first, capped (as
+        ``WorkspaceSymbol`` JSON)."""
         from ...storage.symbol_index import SymbolCache
 
         ls = self.server
@@ -169,10 +180,10 @@ class Symbols(Feature):
                 found += [(symbol, service) for symbol in symbols]
         found.sort(key=lambda pair: -pair[0].score)
         uris = {service: notebook_uris(ls.uri_of(service, "")) for service in services}
-        return [
+        return JsonList(
             workspace_symbol_of(symbol, uris[service])
             for symbol, service in found[:WORKSPACE_SYMBOL_LIMIT]
-        ]
+        )
 
     @handles(types.TEXT_DOCUMENT_DOCUMENT_LINK)
     async def document_link(
