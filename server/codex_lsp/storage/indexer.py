@@ -187,7 +187,8 @@ class Indexer:
             if git is not None:
                 git.close()
         changes = stats.added + stats.modified + stats.removed + stats.moved
-        safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
+        with _bulk_write(self.conn, full):  # a full run's schema results: as its other rows
+            safe_sync(self.conn, self.notebook, None if changes else [], full=full)
         self._fill_totals(stats)
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
