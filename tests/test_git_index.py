@@ -305,3 +305,31 @@ def test_the_git_pass_lets_go_of_its_paths_before_the_schema_check(
     finally:
         indexer.close()
     assert alive == [0]
+
+
+def test_a_full_run_writes_the_git_columns_as_a_bulk_write(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full run's git columns are committed before it leaves its bulk write: that commit
+    neither waits for the disk nor checkpoints the whole run's pages (indexer._bulk_write)."""
+    first = commit(repo, "first")
+    modes: list[tuple[int, int]] = []
+    write = git_index.GitColumns.write
+
+    def recording(
+        self: git_index.GitColumns, conn: sqlite3.Connection, plan: git_index.GitPlan | None
+    ) -> int:
+        synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]
+        modes.append((synchronous, conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]))
+        return write(self, conn, plan)
+
+    monkeypatch.setattr(git_index.GitColumns, "write", recording)
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        indexer.index()
+        found = columns(indexer)
+        assert indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL again
+    finally:
+        indexer.close()
+    assert modes == [(0, 0)]  # OFF, no automatic checkpoint
+    assert found["a.md"] == (1, first)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from codex_lsp.cli.main import main
+from codex_lsp.storage import indexer as indexer_module
 from codex_lsp.storage.database import get_meta
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
@@ -165,3 +168,32 @@ def test_check_passes_on_a_clean_notebook(
     main(["check", str(root), "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     assert [i for i in report["issues"] if i["code"].startswith("schema-")] == []
+
+
+def test_a_full_run_writes_its_schema_results_as_a_bulk_write(
+    notebook: Notebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full run's schema results are written as the rest of the run (indexer._bulk_write):
+    their commit neither waits for the disk nor checkpoints on its own; other runs' do."""
+    modes: list[int] = []
+    sync = indexer_module.safe_sync
+
+    def recording(conn: sqlite3.Connection, *args: Any, **kwargs: Any) -> object:
+        modes.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+        return sync(conn, *args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "safe_sync", recording)
+    indexer = Indexer(notebook)
+    try:
+        indexer.index()
+        write(notebook.root, "experiments/new.md", "---\nstatus: bad\n---\n")
+        indexer.index()
+        assert indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+        assert [p[0] for p in problems(indexer)] == [
+            "experiments/bad.md",
+            "experiments/link.md",
+            "experiments/new.md",
+        ]
+    finally:
+        indexer.close()
+    assert modes == [0, 1]  # OFF for the full run, NORMAL for the next

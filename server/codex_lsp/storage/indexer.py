@@ -182,14 +182,13 @@ class Indexer:
         try:
             # The collector resumes once the run's objects are gone: not to walk them all.
             with _gc_paused():
-                full, plan = self._scan_and_write(stats, full, progress, git)
-            self._write_git(git, plan)
-            del plan  # its sets of every path must not outlive the pass (the schema check)
+                full = self._scan_and_write(stats, full, progress, git)
         finally:
             if git is not None:
                 git.close()
         changes = stats.added + stats.modified + stats.removed + stats.moved
-        safe_sync(self.conn, self.notebook, None if changes else [], full=full)  # schemas
+        with _bulk_write(self.conn, full):  # a full run's schema results: as its other rows
+            safe_sync(self.conn, self.notebook, None if changes else [], full=full)
         self._fill_totals(stats)
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
@@ -200,10 +199,13 @@ class Indexer:
         full: bool,
         progress: ProgressCallback | None,
         git: GitColumns | None,
-    ) -> tuple[bool, GitPlan | None]:
+    ) -> bool:
         """The writing part of :meth:`index`: one transaction, then, after a full run, another
-        for the link indexes, while git is asked about the files. (True if it was a full run,
-        the git pass ready to be written.)"""
+        for the link indexes, while git is asked about the files, then one for the git
+        columns; True if it was a full run.
+
+        The git pass's sets of every path are gone when this returns: they must not outlive
+        it (the schema check comes next)."""
         scan = scan_notebook(self.notebook, self.config)
         stale_parser = get_meta(self.conn, "parser_version") != PARSER_VERSION
         with _bulk_write(self.conn, full or stale_parser):
@@ -219,7 +221,9 @@ class Indexer:
             ):
                 if plan is not None:
                     self._git_step(git, lambda job: job.compute(plan))
-        return full, plan
+            # Still a bulk write: its commit neither waits for the disk nor checkpoints.
+            self._write_git(git, plan)
+        return full
 
     def _write_run(
         self, scan: ScanResult, stats: IndexStats, full: bool, progress: ProgressCallback | None

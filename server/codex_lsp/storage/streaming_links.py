@@ -30,12 +30,12 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.anchors import anchor_of, leads_to
 from ..core.model import LinkKind
 from ..core.resolve import (
     HeadingKey,
     LinkStatus,
     Target,
-    find_anchor,
     lookup_key,
     strip_note_suffix,
 )
@@ -63,7 +63,7 @@ _BROKEN: Columns = (LinkStatus.BROKEN.value, None, None)
 # a list, SQLite would build its look-up table again page after page (aliases x pages).
 _DOUBTFUL = ("codex_doubtful_key", "codex_doubtful_id")
 _STALE = (
-    "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path,"
+    "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path, l.target_key,"
     " l.status, l.target_id, l.candidates"
     " FROM link l JOIN file_metadata f ON f.id = l.source_id"
     " WHERE l.id > ?1 AND (l.status = 'waiting'"
@@ -146,8 +146,8 @@ class StreamingLinks:
                 catalog.load(rows)
                 resolver = LinkResolver(catalog)  # a fresh cache per page: bounded
                 updates = []
-                for link_id, kind, target, anchor, is_block, label, path, *before in rows:
-                    now = catalog.plain_answer(kind, target, anchor, is_block) or resolver(
+                for link_id, kind, target, anchor, is_block, label, path, key, *before in rows:
+                    now = catalog.plain_answer(kind, target, anchor, is_block, key) or resolver(
                         kind, target, anchor, is_block, label, path
                     )
                     if now != tuple(before):
@@ -284,44 +284,46 @@ class _AnchorCatalog:
     def __init__(self, names: _NameCatalog, conn: sqlite3.Connection) -> None:
         self._names = names
         self._conn = conn
-        self._full: dict[str, Target] = {}
+        self._anchors: dict[str, _Anchors] = {}  # path -> its headings and blocks
 
     def load(self, rows: Sequence[Sequence[Any]]) -> None:
         """Read the targets whose headings or blocks the links of ``rows`` (``_STALE``'s
         columns) may need: the files named by either side of a link with an anchor, or the
         note it is written in when it names none."""
-        self._full.clear()  # only one page's targets at a time
+        self._anchors.clear()  # only one page's targets at a time
+        names = self._names
         paths: set[str] = set()
-        for _, _, target, anchor, _, label, source, *_ in rows:
+        for _, _, target, anchor, _, label, source, key, *_ in rows:
             if anchor is None and not (label and "#" in label):
                 continue  # answered from names alone
-            if not target:
+            if target:
+                paths.update(names.paths(key))
+            else:
                 paths.add(source)
-            for name in (target, label.split("#", 1)[0] if label else ""):
-                if name:
-                    paths.update(self._names.paths(lookup_key(name)))
-        wanted = [path for path in paths if self._names.has(path)]
+            if label and (name := label.split("#", 1)[0]):
+                paths.update(names.paths(lookup_key(name)))
+        wanted = [path for path in paths if names.has(path)]
         for start in range(0, len(wanted), _IDS_PER_QUERY):
-            self._read(
-                [self._names.target(path) for path in wanted[start : start + _IDS_PER_QUERY]]
-            )
+            self._read(wanted[start : start + _IDS_PER_QUERY])
 
     def plain_answer(
-        self, kind: str, target: str, anchor: str | None, is_block: int
+        self, kind: str, target: str, anchor: str | None, is_block: int, key: str
     ) -> Columns | None:
-        """The stored answer of a wiki link to a bare name that exactly one note has as its
-        own name (then only the anchor can fail); None: ask the resolver."""
+        """The stored answer of a wiki link to a bare name (its look-up key ``key``) that
+        exactly one note has as its own name (then only the anchor can fail); None: ask the
+        resolver."""
         if not target or kind in _MARKDOWN_KINDS or "/" in target:
             return None
-        path = self._names.single_note(lookup_key(target))
+        path = self._names.single_note(key)
         if path is None:
             return None
+        ref = self._names.id_of(path)
         if not anchor:
-            return (LinkStatus.RESOLVED.value, self._names.id_of(path), None)
-        full = self._complete(path)
-        if find_anchor(full, anchor, bool(is_block)) is None:
-            return (LinkStatus.BROKEN_ANCHOR.value, full.ref, None)
-        return (LinkStatus.RESOLVED.value, full.ref, None)
+            return (LinkStatus.RESOLVED.value, ref, None)
+        headings, blocks = self._anchors_of(path)
+        if leads_to(headings, blocks, anchor_of(anchor, bool(is_block))) is None:
+            return (LinkStatus.BROKEN_ANCHOR.value, ref, None)
+        return (LinkStatus.RESOLVED.value, ref, None)
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem, alias or attachment name has this lowercase key."""
@@ -332,36 +334,40 @@ class _AnchorCatalog:
         return self._complete(path) if self._names.has(path) else None
 
     def _complete(self, path: str) -> Target:
-        full = self._full.get(path)
-        if full is None:  # not foreseen by ``load`` (a relative path, say): read it alone
-            self._read([self._names.target(path)])
-            full = self._full[path]
-        return full
+        target = self._names.target(path)
+        headings, blocks = self._anchors_of(path)
+        return Target(target.path, target.is_note, target.aliases, headings, blocks, target.ref)
 
-    def _read(self, targets: Sequence[Target]) -> None:
-        ids = [target.ref for target in targets]
+    def _anchors_of(self, path: str) -> _Anchors:
+        found = self._anchors.get(path)
+        if found is None:  # not foreseen by ``load`` (a relative path, say): read it alone
+            self._read([path])
+            found = self._anchors[path]
+        return found
+
+    def _read(self, paths: Sequence[str]) -> None:
+        ids = {self._names.id_of(path): path for path in paths}
         marks = ",".join("?" * len(ids))
         headings: dict[str, list[HeadingKey]] = {}
         for file_id, text, slug, level in self._conn.execute(
             f"SELECT file_id, text, slug, level FROM heading WHERE file_id IN ({marks})"
             " ORDER BY file_id, seq",
-            ids,
+            list(ids),
         ):
             headings.setdefault(file_id, []).append((text, slug, level))
         blocks: dict[str, set[str]] = {}
         for file_id, block_id in self._conn.execute(
-            f"SELECT file_id, block_id FROM block WHERE file_id IN ({marks})", ids
+            f"SELECT file_id, block_id FROM block WHERE file_id IN ({marks})", list(ids)
         ):
             blocks.setdefault(file_id, set()).add(block_id)
-        for target in targets:
-            self._full[target.path] = Target(
-                target.path,
-                target.is_note,
-                target.aliases,
-                tuple(headings.get(target.ref, ())),
-                frozenset(blocks.get(target.ref, ())),
-                target.ref,
+        for file_id, path in ids.items():
+            self._anchors[path] = (
+                tuple(headings.get(file_id, ())),
+                frozenset(blocks.get(file_id, ())),
             )
+
+
+_Anchors = tuple[tuple[HeadingKey, ...], frozenset[str]]
 
 
 __all__ = ["PAGE", "RENEW_EVERY", "WAITING", "LinkRow", "StreamingLinks", "ask"]
