@@ -215,3 +215,18 @@ def test_inserted_values_read_back(value: Any) -> None:
     import yaml
 
     assert yaml.safe_load(f"k: {yaml_value(value)}")["k"] == value
+
+
+def test_the_fast_path_remembers_a_bounded_number_of_verdicts() -> None:
+    """Values of one note each (its list of tags) do not grow a large notebook's check."""
+    from codex_lsp.core.schema.compile import MEMO_LIMIT
+
+    assert SCHEMA is not None
+    note_type = SCHEMA.types["experiment"]
+    assert note_type.fast is not None
+    for n in range(3 * MEMO_LIMIT):
+        note_type.fast.is_valid({"status": "done", "tags": [f"tag{n}", "shared"]})
+        assert len(note_type.fast.memo) <= MEMO_LIMIT
+    assert note_type.fast.is_valid({"status": "done"}) == note_type.validator.is_valid(
+        {"status": "done"}
+    )

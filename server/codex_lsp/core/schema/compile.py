@@ -63,6 +63,12 @@ def codex_validator() -> Any:
     )
 
 
+MEMO_LIMIT = 10_000
+"""Verdicts a type's check remembers before it starts afresh: values that repeat (``status:
+done``) are soon remembered again, and values of one note each (a list of its tags) must not
+grow the memory of a large notebook's check."""
+
+
 @dataclass(slots=True)
 class _FastCheck:
     """Validity of ``{properties, required, additionalProperties}`` schemas, one key at a time.
@@ -101,7 +107,7 @@ class _FastCheck:
                 continue
             known = memo.get(memo_key)
             if known is None:
-                if len(memo) > 100_000:
+                if len(memo) >= MEMO_LIMIT:
                     memo.clear()
                 known = memo[memo_key] = bool(validator.is_valid(value))
             if not known:
