@@ -35,6 +35,16 @@ def columns(indexer: Indexer) -> dict[str, tuple[int, str | None]]:
     return {path: (tracked, digest) for path, tracked, digest in rows}
 
 
+def indexed_columns(repo: Path) -> dict[str, tuple[int, str | None]]:
+    """The git columns of every live file after an index run of the notebook ``repo/nb``."""
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        indexer.index()
+        return columns(indexer)
+    finally:
+        indexer.close()
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = init_repo(tmp_path / "repo")
@@ -53,12 +63,7 @@ def test_columns_of_committed_staged_and_untracked_files(repo: Path) -> None:
     write(repo / "nb/staged.md", "# Staged\n")
     git(repo, "add", "nb/staged.md")
     write(repo / "nb/untracked.md", "# Untracked\n")
-    indexer = Indexer(Notebook(repo / "nb", explicit=True))
-    try:
-        indexer.index()
-        found = columns(indexer)
-    finally:
-        indexer.close()
+    found = indexed_columns(repo)
     assert found["a.md"] == (1, second)
     assert found["sub dir/b ü.md"] == (1, first)
     assert found["staged.md"] == (1, None)  # tracked, never committed
@@ -275,12 +280,7 @@ def test_git_is_asked_while_the_link_indexes_are_built(
 
     monkeypatch.setattr(git_index.GitColumns, "compute", asking)
     monkeypatch.setattr(indexer_module, "create_derived_indexes", building)
-    indexer = Indexer(Notebook(repo / "nb", explicit=True))
-    try:
-        indexer.index()
-        found = columns(indexer)
-    finally:
-        indexer.close()
+    found = indexed_columns(repo)
     assert overlapped == [True]
     assert found["a.md"] == (1, first)
 

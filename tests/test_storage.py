@@ -1033,3 +1033,25 @@ def test_deleting_a_note_breaks_links_to_its_alias(
     (lab_notebook / "README.md").unlink()
     open_indexer.index()
     assert link_status(open_indexer.conn, DAILY_0309, "Home") == ["broken"]
+
+
+def test_a_job_alongside_a_block_runs_beside_it_and_its_failure_is_raised_after() -> None:
+    """``on_thread_alongside``: the link index build and the checkpoint of a full run."""
+    import threading
+
+    from codex_lsp.storage.database import on_thread_alongside
+
+    started = threading.Event()
+    with on_thread_alongside(started.set, "codex-test"):
+        assert started.wait(10)  # the job runs while the block does
+
+    def fail() -> None:
+        raise RuntimeError("the build failed")
+
+    finished_block = False
+    with (
+        pytest.raises(RuntimeError, match="the build failed"),
+        on_thread_alongside(fail, "codex-test"),
+    ):
+        finished_block = True
+    assert finished_block

@@ -374,12 +374,30 @@ def checkpoint_alongside(conn: sqlite3.Connection) -> Iterator[None]:
         except sqlite3.Error as exc:
             log.info("background checkpoint of %s skipped: %s", path, exc)
 
-    thread = threading.Thread(target=checkpoint, name="codex-checkpoint", daemon=True)
+    with on_thread_alongside(checkpoint, "codex-checkpoint"):
+        yield
+
+
+@contextmanager
+def on_thread_alongside(job: Callable[[], object], name: str) -> Iterator[None]:
+    """Run ``job`` on a thread of its own while the block runs (SQLite lets go of the GIL
+    while it works); wait for it at the end of the block and re-raise its failure there."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            job()
+        except BaseException as exc:  # handed to the caller's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     try:
         yield
     finally:
         thread.join()
+    if failures:
+        raise failures[0]
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

@@ -35,6 +35,7 @@ from .database import (
     create_derived_indexes,
     drop_derived_indexes,
     get_meta,
+    on_thread_alongside,
     set_meta,
     transaction,
 )
@@ -710,23 +711,13 @@ def _bulk_write(conn: sqlite3.Connection, wanted: bool) -> Iterator[None]:
 def _link_indexes_beside(conn: sqlite3.Connection) -> Iterator[None]:
     """Build the link indexes, in a transaction of their own, on a thread while the block
     runs (which must not use ``conn``); re-raises the build's failure at the end."""
-    failures: list[BaseException] = []
 
     def build() -> None:
-        try:
-            with transaction(conn):
-                create_derived_indexes(conn)
-        except BaseException as exc:  # handed to the caller's thread
-            failures.append(exc)
+        with transaction(conn):
+            create_derived_indexes(conn)
 
-    thread = threading.Thread(target=build, name="codex-link-indexes", daemon=True)
-    thread.start()
-    try:
+    with on_thread_alongside(build, "codex-link-indexes"):
         yield
-    finally:
-        thread.join()
-    if failures:
-        raise failures[0]
 
 
 class _gc_paused:
