@@ -230,3 +230,20 @@ def test_the_fast_path_remembers_a_bounded_number_of_verdicts() -> None:
     assert note_type.fast.is_valid({"status": "done"}) == note_type.validator.is_valid(
         {"status": "done"}
     )
+
+
+def test_a_list_of_one_schema_is_checked_item_by_item() -> None:
+    """Tags lists differ from note to note, their items do not: the fast path remembers a
+    verdict per item, and still answers as jsonschema does (an empty tag is invalid)."""
+    assert SCHEMA is not None
+    note_type = SCHEMA.types["experiment"]
+    assert note_type.fast is not None
+    note_type.fast.memo.clear()
+    words = ["pcr", "gel", "qpcr"]
+    for n in range(200):
+        tags = [words[n % 3], words[(n // 3) % 3], f"{words[(n // 9) % 3]}"][: 1 + n % 3]
+        data = {"status": "done", "tags": tags}
+        assert note_type.fast.is_valid(data) == note_type.validator.is_valid(data) is True
+    assert len(note_type.fast.memo) <= 1 + len(words)  # the status, and each tag once
+    for bad in ({"status": "done", "tags": ["pcr", ""]}, {"status": "done", "tags": "pcr"}):
+        assert note_type.fast.is_valid(bad) == note_type.validator.is_valid(bad) is False

@@ -83,6 +83,9 @@ class _FastCheck:
     extra: Any
     uncached: frozenset[str]
     extra_uncached: bool
+    # Properties that are lists of one schema (``{type: array, items: ...}``, tags, aliases):
+    # a list is valid when each item is, and items repeat far more than whole lists.
+    items: dict[str, Any] = field(default_factory=dict)
     memo: dict[tuple[str, Any], bool] = field(default_factory=dict)
 
     def is_valid(self, instance: Mapping[str, Any]) -> bool:
@@ -100,6 +103,11 @@ class _FastCheck:
                 if validator is None:
                     continue
                 cached = not self.extra_uncached
+            item_validator = self.items.get(key) if cached else None
+            if item_validator is not None and type(value) is list:
+                if not all(self._item_valid(key, item_validator, item) for item in value):
+                    return False
+                continue
             memo_key = _memo_key(key, value) if cached else None
             if memo_key is None:
                 if not validator.is_valid(value):
@@ -114,6 +122,19 @@ class _FastCheck:
                 return False
         return True
 
+    def _item_valid(self, key: str, validator: Any, item: Any) -> bool:
+        """Whether ``item`` of the list at ``key`` is valid against the list's items schema."""
+        memo_key = _memo_key(key, item)
+        if memo_key is None:
+            return bool(validator.is_valid(item))
+        memo_key = ("[]" + key, memo_key[1])  # apart from the verdicts on whole values
+        known = self.memo.get(memo_key)
+        if known is None:
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            known = self.memo[memo_key] = bool(validator.is_valid(item))
+        return known
+
 
 def _memo_key(key: str, value: Any) -> tuple[str, Any] | None:
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -124,6 +145,23 @@ def _memo_key(key: str, value: Any) -> tuple[str, Any] | None:
         return key, json.dumps(value, sort_keys=True)
     except (TypeError, ValueError, RecursionError):
         return None
+
+
+_ANNOTATIONS = frozenset(
+    {"description", "title", "$comment", "default", "examples", "deprecated", "readOnly"}
+    | {"writeOnly"}
+)
+
+
+def _list_of_one_schema(schema: Any) -> bool:
+    """Whether ``schema`` says only "a list whose every item is valid against ``items``" (no
+    bound on the list itself: its validity is that of each item)."""
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == "array"
+        and isinstance(schema.get("items"), dict)
+        and all(key in _ANNOTATIONS or key in ("type", "items") for key in schema)
+    )
 
 
 _FAST_TOP = frozenset(
@@ -259,6 +297,7 @@ class NotebookSchema:
             make(extra) if isinstance(extra, dict) else None,
             frozenset(str(k) for k, v in properties.items() if self._uses_links(v)),
             isinstance(extra, dict) and self._uses_links(extra),
+            {str(k): make(v["items"]) for k, v in properties.items() if _list_of_one_schema(v)},
         )
 
     def _uses_links(self, schema: Any) -> bool:
