@@ -41,16 +41,12 @@ Named = Callable[[str], Sequence[str]]
 
 
 class DiskCatalog:
-    """A resolver catalog (``core.resolve.Catalog``) that looks files up on disk: by the
-    ``named`` lookup given (a walk made once for the notebook), else by a walk of its own."""
+    """A resolver catalog (``core.resolve.Catalog``) that looks files up on disk, by name
+    through ``named`` (the notebook's one walk of its files, ``disk_names.DiskNames``)."""
 
-    def __init__(
-        self, root: Path, walk_limit: int = WALK_LIMIT, named: Named | None = None
-    ) -> None:
+    def __init__(self, root: Path, named: Named) -> None:
         self._root = root
-        self._walk_limit = walk_limit
         self._named = named
-        self._names: dict[str, list[str]] | None = None
         self._notes: dict[str, ParsedNote | None] = {}
 
     def get(self, path: str) -> Target | None:
@@ -64,11 +60,7 @@ class DiskCatalog:
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files named ``key`` (lowercase, note suffix left out) anywhere in the notebook."""
-        if self._named is not None:
-            return [self._target(path) for path in self._named(key)]
-        if self._names is None:
-            self._names = self._walk()
-        return [self._target(path) for path in self._names.get(key, [])]
+        return [self._target(path) for path in self._named(key)]
 
     def note(self, path: str) -> ParsedNote | None:
         """The parse of the note at ``path`` (None when it cannot be read)."""
@@ -92,15 +84,6 @@ class DiskCatalog:
             return None
         name = strip_note_suffix(posixpath.basename(path))
         return parse_note(data.decode("utf-8", errors="replace"), name)
-
-    def _walk(self) -> dict[str, list[str]]:
-        """Every file by lowercase name (notes without their suffix)."""
-        names: dict[str, list[str]] = {}
-        for rel in files_on_disk(self._root, self._walk_limit):
-            base = posixpath.basename(rel)
-            key = strip_note_suffix(base) if is_note_name(base) else base
-            names.setdefault(key.lower(), []).append(rel)
-        return names
 
 
 def files_on_disk(root: Path, walk_limit: int = WALK_LIMIT) -> Iterator[str]:
@@ -133,12 +116,12 @@ def files_on_disk(root: Path, walk_limit: int = WALK_LIMIT) -> Iterator[str]:
 
 
 def destination_on_disk(
-    root: Path, rel: str, note: ParsedNote, link: Link, named: Named | None = None
+    root: Path, rel: str, note: ParsedNote, link: Link, named: Named
 ) -> Place | None:
     """Where ``link`` (written in note ``rel``, whose current text is ``note``) leads, found
-    by looking on disk under ``root`` (files by name from ``named`` when given); None when no
-    file there answers to it."""
-    catalog = DiskCatalog(root, named=named)
+    by looking on disk under ``root`` (files by name from ``named``); None when no file there
+    answers to it."""
+    catalog = DiskCatalog(root, named)
     own = target_of_note(rel, note.aliases, note.headings, [b.id for b in note.blocks])
     result = resolve_written(link, rel, OverlayCatalog(catalog, own))
     if result.target is None:
