@@ -92,7 +92,7 @@ class _FastCheck:
         for key in self.required:
             if key not in instance:
                 return False
-        properties, memo = self.properties, self.memo
+        properties = self.properties
         for key, value in instance.items():
             validator = properties.get(key)
             cached = key not in self.uncached
@@ -103,36 +103,30 @@ class _FastCheck:
                 if validator is None:
                     continue
                 cached = not self.extra_uncached
-            item_validator = self.items.get(key) if cached else None
-            if item_validator is not None and type(value) is list:
-                if not all(self._item_valid(key, item_validator, item) for item in value):
-                    return False
-                continue
-            memo_key = _memo_key(key, value) if cached else None
-            if memo_key is None:
+            if not cached:
                 if not validator.is_valid(value):
                     return False
                 continue
-            known = memo.get(memo_key)
-            if known is None:
-                if len(memo) >= MEMO_LIMIT:
-                    memo.clear()
-                known = memo[memo_key] = bool(validator.is_valid(value))
-            if not known:
+            item_validator = self.items.get(key)
+            if item_validator is not None and type(value) is list:
+                # Item verdicts are remembered apart from the verdicts on whole values.
+                if not all(self._remembered("[]" + key, item_validator, v) for v in value):
+                    return False
+            elif not self._remembered(key, validator, value):
                 return False
         return True
 
-    def _item_valid(self, key: str, validator: Any, item: Any) -> bool:
-        """Whether ``item`` of the list at ``key`` is valid against the list's items schema."""
-        memo_key = _memo_key(key, item)
+    def _remembered(self, name: str, validator: Any, value: Any) -> bool:
+        """Whether ``value`` is valid against ``validator``, remembered under ``name`` and the
+        value (when it has a key: see :func:`_memo_key`)."""
+        memo_key = _memo_key(name, value)
         if memo_key is None:
-            return bool(validator.is_valid(item))
-        memo_key = ("[]" + key, memo_key[1])  # apart from the verdicts on whole values
+            return bool(validator.is_valid(value))
         known = self.memo.get(memo_key)
         if known is None:
             if len(self.memo) >= MEMO_LIMIT:
                 self.memo.clear()
-            known = self.memo[memo_key] = bool(validator.is_valid(item))
+            known = self.memo[memo_key] = bool(validator.is_valid(value))
         return known
 
 
