@@ -45,6 +45,8 @@ types:
       tree: {$ref: "#/$defs/node"}
       data: {type: object, additionalProperties: {type: [number, string]}}
       any: {}
+      kinds: {type: [string, boolean, "null"]}
+      days: {type: array, items: {type: string, format: date}}
 """
 ).schema
 assert SCHEMA is not None
@@ -135,9 +137,8 @@ json_values = st.recursive(
     ),
     max_leaves=30,
 )
-keys = st.sampled_from(
-    ["status", "date", "when", "mail", "url", "protocol", "tags", "tree", "data", "count", "flag"]
-) | st.text(max_size=6)
+KEYS = "status date when mail url protocol tags tree data count flag title any kinds days"
+keys = st.sampled_from(KEYS.split()) | st.text(max_size=6)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -247,3 +248,47 @@ def test_a_list_of_one_schema_is_checked_item_by_item() -> None:
     assert len(note_type.fast.memo) <= 1 + len(words)  # the status, and each tag once
     for bad in ({"status": "done", "tags": ["pcr", ""]}, {"status": "done", "tags": "pcr"}):
         assert note_type.fast.is_valid(bad) == note_type.validator.is_valid(bad) is False
+
+
+def test_plain_type_tests_are_asked_without_jsonschema_or_memory() -> None:
+    """A title or a date differs from note to note: their schemas (a JSON type, a format)
+    are tested directly, remember nothing, and answer as jsonschema does."""
+    assert SCHEMA is not None
+    note_type = SCHEMA.types["experiment"]
+    assert note_type.fast is not None
+    note_type.fast.memo.clear()
+    for n in range(50):
+        data = {"status": "done", "title": f"Run {n}", "date": f"2026-03-{1 + n % 28:02d}"}
+        data |= {"days": [f"2026-04-{1 + n % 28:02d}"], "kinds": [None, True, "x"][n % 3]}
+        assert note_type.fast.is_valid(data) == note_type.validator.is_valid(data) is True
+    assert len(note_type.fast.memo) == 1  # the status alone
+    for bad in (
+        {"status": "done", "title": 3},
+        {"status": "done", "title": True},
+        {"status": "done", "date": "2026-02-30"},
+        {"status": "done", "days": ["2026-04-01", "soon"]},
+        {"status": "done", "days": "2026-04-01"},
+        {"status": "done", "kinds": 1},
+    ):
+        assert note_type.fast.is_valid(bad) == note_type.validator.is_valid(bad) is False
+
+
+def test_a_plain_link_test_asks_and_answers_as_the_keyword_does() -> None:
+    """``{type: string, x-codex-link: true}`` is tested without jsonschema: the same verdict,
+    and the same targets asked of the resolver (the index keeps them to check again)."""
+    from codex_lsp.core.schema.links import asking_links
+
+    assert SCHEMA is not None
+    note_type = SCHEMA.types["experiment"]
+    assert note_type.fast is not None
+    assert "protocol" in note_type.fast.plain
+    for value in ("[[PCR]]", "[[PCR#Steps|the PCR]]", "[[Gone]]", "[[x]]", "PCR", 3, None):
+        data = {"status": "done", "protocol": value}
+        with asking_links(resolver) as fast_asked:
+            fast = note_type.fast.is_valid(data)
+        with asking_links(resolver) as slow_asked:
+            slow = note_type.validator.is_valid(data)
+        assert (fast, fast_asked) == (slow, slow_asked), value
+    with asking_links(resolver):
+        assert note_type.fast.is_valid({"status": "done", "protocol": "[[PCR]]"})
+        assert not note_type.fast.is_valid({"status": "done", "protocol": "[[x]]"})

@@ -24,13 +24,13 @@ import contextlib
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .formats import format_checker
-from .links import LINK_KEYWORD, LinkResolver, asking_links, link_keyword
+from .formats import FORMAT_HINTS, format_checker
+from .links import LINK_KEYWORD, LinkResolver, asking_links, link_failure, link_keyword
 from .patterns import glob_regex, pattern_keyword, pattern_properties_keyword
 from .positions import PathItem
 
@@ -87,13 +87,22 @@ class _FastCheck:
     # a list is valid when each item is, and items repeat far more than whole lists.
     items: dict[str, Any] = field(default_factory=dict)
     memo: dict[tuple[str, Any], bool] = field(default_factory=dict)
+    # Properties whose schema is a plain test (:func:`_plain_check`), asked directly: values
+    # of one note each (a title, a date) would otherwise cost a jsonschema call apiece.
+    plain: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
 
     def is_valid(self, instance: Mapping[str, Any]) -> bool:
         for key in self.required:
             if key not in instance:
                 return False
         properties = self.properties
+        plain = self.plain
         for key, value in instance.items():
+            check = plain.get(key)
+            if check is not None:
+                if not check(value):
+                    return False
+                continue
             validator = properties.get(key)
             cached = key not in self.uncached
             if validator is None:
@@ -156,6 +165,53 @@ def _list_of_one_schema(schema: Any) -> bool:
         and isinstance(schema.get("items"), dict)
         and all(key in _ANNOTATIONS or key in ("type", "items") for key in schema)
     )
+
+
+def _plain_check(schema: Any) -> Callable[[Any], bool] | None:
+    """A test equal to validating against ``schema``, for the schemas that say only which JSON
+    types a value may have, a format this checker knows and whether it is a link (``{type:
+    string, format: date}``, ``{type: string, x-codex-link: true}``, ``{}``), or that are a
+    list of such items (``{type: array, items: ...}``); None for any other schema."""
+    if _list_of_one_schema(schema):
+        item = _plain_check(schema["items"])
+        if item is None:
+            return None
+        return lambda value: isinstance(value, list) and all(item(v) for v in value)
+    if not isinstance(schema, dict) or any(
+        key not in _ANNOTATIONS and key not in ("type", "format", LINK_KEYWORD) for key in schema
+    ):
+        return None
+    names = schema.get("type")
+    types = [names] if isinstance(names, str) else names
+    if types is not None and (
+        not isinstance(types, list) or not types or any(t not in _PLAIN_TYPES for t in types)
+    ):
+        return None
+    kinds = tuple({kind for t in types for kind in _PLAIN_TYPES[t]}) if types else None
+    fmt = schema.get("format")
+    if fmt is not None and fmt not in FORMAT_HINTS:
+        return None
+    conforms = format_checker().conforms if fmt is not None else None
+    linked = schema.get(LINK_KEYWORD) is True
+
+    def check(value: Any) -> bool:
+        if kinds is not None and not isinstance(value, kinds):
+            return False
+        if conforms is not None and not conforms(value, fmt):
+            return False
+        return not linked or link_failure(value) is None
+
+    return check
+
+
+# The Python types of decoded JSON that each JSON Schema type accepts (a bool is no number).
+_PLAIN_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list,),
+    "object": (dict,),
+}
 
 
 _FAST_TOP = frozenset(
@@ -284,6 +340,7 @@ class NotebookSchema:
             return None
         required = schema.get("required", [])
         make = self._validator
+        plain = {str(k): check for k, v in properties.items() if (check := _plain_check(v))}
         return _FastCheck(
             tuple(str(r) for r in required) if isinstance(required, list) else (),
             extra is False,
@@ -292,6 +349,7 @@ class NotebookSchema:
             frozenset(str(k) for k, v in properties.items() if self._uses_links(v)),
             isinstance(extra, dict) and self._uses_links(extra),
             {str(k): make(v["items"]) for k, v in properties.items() if _list_of_one_schema(v)},
+            plain=plain,
         )
 
     def _uses_links(self, schema: Any) -> bool:

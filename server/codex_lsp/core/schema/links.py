@@ -31,10 +31,11 @@ _LINK_VALUE = re.compile(r"^\s*\[\[([^\[\]|#]*)(#[^\[\]|]*)?(\|[^\[\]]*)?\]\]\s*
 class LinkFailure(Exception):
     """Why an ``x-codex-link`` value failed: ``kind`` is ``syntax``, ``missing`` or ``not-note``."""
 
-    def __init__(self, kind: str, target: str) -> None:
+    def __init__(self, kind: str, target: str, resolved: str | None = None) -> None:
         super().__init__(kind, target)
         self.kind = kind
         self.target = target
+        self.resolved = resolved  # the file a ``not-note`` link leads to
 
 
 @dataclass(slots=True)
@@ -62,30 +63,45 @@ def link_keyword(
     """The ``x-codex-link`` keyword for jsonschema: syntax always, existence when asked."""
     from jsonschema.exceptions import ValidationError
 
-    if enabled is not True or not isinstance(instance, str):
+    if enabled is not True:
         return
+    failure = link_failure(instance)
+    if failure is None:
+        return
+    if failure.kind == "syntax":
+        message = f"expected a [[link]] to a note, found {describe(instance)}"
+    elif failure.kind == "missing":
+        message = (
+            f"expected a link to an existing note, found [[{failure.target}]]:"
+            " no note has that name"
+        )
+    else:
+        message = (
+            f"expected a link to a note, found [[{failure.target}]],"
+            f" which is a file ({failure.resolved})"
+        )
+    yield ValidationError(message, cause=failure)
+
+
+def link_failure(instance: Any) -> LinkFailure | None:
+    """Why ``instance``, the value of a property marked ``x-codex-link``, is no link to a note
+    (None if it is one, or is no string: that is the ``type`` keyword's business). Asks the
+    resolver of :func:`asking_links`, if any, and records the target asked."""
+    if not isinstance(instance, str):
+        return None
     target = link_target(instance)
     if target is None:
-        yield ValidationError(
-            f"expected a [[link]] to a note, found {describe(instance)}",
-            cause=LinkFailure("syntax", instance),
-        )
-        return
+        return LinkFailure("syntax", instance)
     context = _LINKS.get()
     if context is None or context.resolver is None:
-        return
+        return None
     context.asked.append(target)
     resolved = context.resolver(target)
     if resolved is None:
-        yield ValidationError(
-            f"expected a link to an existing note, found [[{target}]]: no note has that name",
-            cause=LinkFailure("missing", target),
-        )
-    elif not is_note_name(resolved):
-        yield ValidationError(
-            f"expected a link to a note, found [[{target}]], which is a file ({resolved})",
-            cause=LinkFailure("not-note", target),
-        )
+        return LinkFailure("missing", target)
+    if not is_note_name(resolved):
+        return LinkFailure("not-note", target, resolved)
+    return None
 
 
 @contextmanager
@@ -104,6 +120,7 @@ __all__ = [
     "LinkFailure",
     "LinkResolver",
     "asking_links",
+    "link_failure",
     "link_keyword",
     "link_target",
 ]
