@@ -46,7 +46,7 @@ from .location import index_path
 from .notebooks import Notebook
 from .reader import PreparedFile, Row, prepare_batch, prepare_file, unpack_batch
 from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
-from .schema_store import safe_sync
+from .schema_store import safe_sync, schema_source
 from .sidecar_files import orphaned_sidecar
 from .streaming_links import StreamingLinks, ask
 from .writer import InlineWriter, ThreadWriter, Writer
@@ -222,6 +222,9 @@ class Indexer:
             ):
                 if plan is not None:
                     self._git_step(git, lambda job: job.compute(plan))
+                # The schema check comes next: its schema is compiled (and jsonschema
+                # imported) while SQLite builds the indexes.
+                schema_source(self.notebook).state()
             # Still a bulk write: its commit neither waits for the disk nor checkpoints.
             self._write_git(git, plan)
         return full
