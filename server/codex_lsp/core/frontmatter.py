@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .flatyaml import load_flat
 from .model import FieldSpan, Problem, Range, Severity
 from .textpos import LineIndex
 from .yamlload import YamlFailure, load_yaml
@@ -57,6 +58,10 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
         return None
     start, end, yaml_start, yaml_end = found
     block = FrontmatterBlock(start, end, yaml_start, text[yaml_start:yaml_end])
+    flat = load_flat(block.yaml_text, yaml_start)
+    if flat is not None:
+        block.data, block.spans = flat
+        return block
     try:
         node, data = load_yaml(block.yaml_text)
     except YamlFailure as failure:
