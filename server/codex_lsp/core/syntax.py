@@ -11,9 +11,13 @@ WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")
 # Every pattern runs in linear time: no two quantifiers may take turns at the same characters
 # (a line of spaces would otherwise cost its length squared). The spaces after "](" are taken
 # atomically (a look-ahead and a back-reference: Python 3.10 has no possessive quantifiers);
-# a title may then follow them directly, which is what giving them back used to allow.
+# a title may then follow them directly, which is what giving them back used to allow. The
+# label is taken atomically too: only its longest run can be followed by "]", and a "[" that
+# is no link (each of a wiki link's) is then given up at once instead of character by
+# character.
 MARKDOWN_LINK = re.compile(
-    r"\[(?P<label>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?=(?P<space>\s*))(?P=space)"
+    r"\[(?=(?P<label>[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*))(?P=label)\]"
+    r"\((?=(?P<space>\s*))(?P=space)"
     r"(?P<dest><[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:(?:\s+|(?<=\s))(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
