@@ -33,7 +33,6 @@ from .syntax import (
     ALL_DIGITS,
     ATX_HEADING,
     BLOCK_ID,
-    HEADING_LINE_START,
     INLINE_TAG,
     MARKDOWN_LINK,
     SETEXT_UNDERLINE,
@@ -67,6 +66,8 @@ _EQUALS = re.compile("==")
 _DASHES = re.compile("--")
 _LINK_MIDDLE = re.compile(r"\]\(")
 _WIKI_OPEN = re.compile(r"\[\[")
+# An ATX heading line after the first: the regex engine skips from line break to line break.
+_ATX_LINE = re.compile("\n" + ATX_HEADING.pattern)
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
 
@@ -288,7 +289,7 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[HeadingRow]:
         to_cols = index.cols
         for line_start in _heading_line_starts(masked):
             match = ATX_HEADING.match(source, line_start)  # inline code is kept here
-            if match is None or not ATX_HEADING.match(masked, line_start):
+            if match is None:
                 continue  # e.g. "##`code`": blanking made it look like a heading
             rest = match.group(2)
             if rest is None or len(rest) <= _CACHED_LENGTH:
@@ -310,9 +311,9 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[HeadingRow]:
 
 
 def _heading_line_starts(masked: str) -> list[int]:
-    """Offsets of the lines of ``masked`` that may start an ATX heading."""
-    starts = [found.start() + 1 for found in HEADING_LINE_START.finditer(masked)]
-    if masked[:4].lstrip(" ").startswith("#"):
+    """Offsets of the lines of ``masked`` that are ATX headings."""
+    starts = [found.start() + 1 for found in _ATX_LINE.finditer(masked)]
+    if masked[:4].lstrip(" ").startswith("#") and ATX_HEADING.match(masked):
         starts.insert(0, 0)
     return starts
 

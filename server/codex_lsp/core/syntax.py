@@ -21,10 +21,9 @@ MARKDOWN_LINK = re.compile(
     r"(?P<dest><[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:(?:\s+|(?<=\s))(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
-# An ATX heading line, matched at a line start; ``HEADING_LINE_START`` finds the others fast.
+# An ATX heading line, matched at a line start.
 # Group 2 is the rest of the line: :func:`atx_heading_text` drops the closing sequence.
 ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*))?\r?(?=\n|\Z)")
-HEADING_LINE_START = re.compile(r"\n {0,3}#")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$", re.MULTILINE)
 # Patterns start with a literal so the regex engine can skip ahead; the character before the
 # match (start of line or whitespace) is checked by the caller with ``preceded_by_space``.
