@@ -135,9 +135,10 @@ def prepare_file(
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
+    is_note = stat.is_note
     sidecars, sidecar_problems = read_sidecar_files(folder, stat.path, stat.sidecars, max_size)
     problems: list[Problem] = []
-    note = _parse_note(data, name, max_size, problems) if stat.is_note else None
+    note = _parse_note(data, name, max_size, problems) if is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
     if note is not None:
@@ -147,26 +148,26 @@ def prepare_file(
         tag_names = [*own_tags, *meta.metadata_tags]
         body = note.body
     else:
-        meta = indexed(properties, strip_note_suffix(name) if stat.is_note else None)
+        meta = indexed(properties, strip_note_suffix(name) if is_note else None)
         tag_rows, tag_names, body = [], list(meta.metadata_tags), ""
     tag_rows += [(file_id, t, "metadata", None, None, None, None) for t in meta.metadata_tags]
     search_text = f"{body}\n{METADATA_MARK}{meta.metadata_text}" if meta.metadata_text else body
     title = meta.title or name
-    aliases = meta.aliases if stat.is_note else ()  # links name attachments by file name only
+    aliases = meta.aliases if is_note else ()  # links name attachments by file name only
     file_row = (
         file_id,
         stat.path,
         name,
         os.path.splitext(name)[1].lstrip(".").lower(),
         stat.size,
-        mime_type_of(stat.path),
+        "text/markdown" if is_note else mime_type_of(stat.path),
         content_hash,
         _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else now,
         stat.mtime_ns or None,
         title,
         note.frontmatter_end_line or 0 if note else 0,
         _PROPERTIES_JSON.encode(properties),
-        int(stat.is_note),
+        int(is_note),
         lookup_key(stat.path),
         now,
         now,
@@ -184,14 +185,17 @@ def prepare_file(
             (file_id, path, p.code, p.severity.value, p.message, *range_cols(p.range))
             for path, p in [*((stat.path, p) for p in problems), *sidecar_problems]
         ],
-        search_row=_search_row(file_id, stat, meta.title, aliases, search_text, tag_names),
+        search_row=_search_row(
+            file_id, stat.path, is_note, meta.title, aliases, search_text, tag_names
+        ),
         links=note.links if note else [],
     )
 
 
 def _search_row(
     file_id: str,
-    stat: FileStat,
+    path: str,
+    is_note: bool,
     title: str,
     aliases: Sequence[str],
     search_text: str,
@@ -199,8 +203,8 @@ def _search_row(
 ) -> Row:
     """The file's row of the full-text index: name, folder, title (a note's), aliases, text,
     tags and their folded copy if needed (columns in storage/database.py)."""
-    folder, name = posixpath.split(stat.path)
-    if stat.is_note:
+    folder, name = posixpath.split(path)
+    if is_note:
         name = strip_note_suffix(name)
     alias_text = "\n".join(aliases)
     tag_text = " ".join(tag_names)
