@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from operator import itemgetter
@@ -377,23 +378,33 @@ def _duplicate_block_problems(blocks: list[BlockRow]) -> list[Problem]:
 
 
 def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) -> list[LinkRow]:
-    if not _WIKI_OPEN.search(source, start, end):
+    opening = _WIKI_OPEN.search(source, start, end)
+    if not opening:
         return []
-    to_cols = index.line_cols  # a wiki link lies on one line: its pattern takes no line break
+    starts, astral = index.starts, index.astral_lines
     may_embed = kind == _WIKI
     links: list[LinkRow] = []
-    for match in WIKI_LINK.finditer(source, start, end):
+    for match in WIKI_LINK.finditer(source, opening.start(), end):
         inner = match.group(1)
         read = _wiki_inner(inner) if len(inner) <= _CACHED_LENGTH else _read_wiki_inner(inner)
         if read is None:
             continue
         path, anchor, is_block, label, target_length, path_key, label_key = read
         begin, finish = match.span()
-        inner_start = begin + 2
+        target_start = begin + 2
         link_kind = kind
         if may_embed and begin > start and source[begin - 1] == "!":
             link_kind = _EMBED
             begin -= 1
+        # A wiki link lies on one line (its pattern takes no line break): one look-up of it,
+        # then columns by subtraction, unless UTF-16 counts them otherwise on that line.
+        line = bisect_right(starts, begin) - 1
+        if line in astral:
+            cols = index.line_cols(begin, finish, target_start, target_start + target_length)
+            links.append((link_kind, path, anchor, is_block, label, *cols, path_key, label_key))
+            continue
+        first = starts[line]
+        target_start -= first
         links.append(
             (
                 link_kind,
@@ -401,7 +412,14 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) 
                 anchor,
                 is_block,
                 label,
-                *to_cols(begin, finish, inner_start, inner_start + target_length),
+                line,
+                begin - first,
+                line,
+                finish - first,
+                line,
+                target_start,
+                line,
+                target_start + target_length,
                 path_key,
                 label_key,
             )
