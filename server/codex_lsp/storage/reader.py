@@ -275,10 +275,10 @@ def _looks_binary(data: bytes) -> bool:
     A valid UTF-8 note may hold a few NULs (pasted into a code block); UTF-16 text or an
     image renamed ``.md`` has far more, or is not UTF-8 at all.
     """
+    if data.find(b"\x00", 0, _BINARY_PROBE) == -1:  # memchr: counting would read every byte
+        return False
     probe = data[:_BINARY_PROBE]
     nuls = probe.count(b"\x00")
-    if not nuls:
-        return False
     if nuls * 8 > len(probe):
         return True
     try:
