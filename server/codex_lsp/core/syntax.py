@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")
 # Every pattern runs in linear time: no two quantifiers may take turns at the same characters
@@ -132,6 +132,10 @@ def decode_markdown_destination(destination: str) -> str:
     """The path a Markdown link destination names (angle brackets removed, %-escapes decoded)."""
     if destination.startswith("<") and destination.endswith(">"):
         destination = destination[1:-1]
+    if "%" not in destination:
+        return destination
+    if destination.isascii():  # what unquote makes of it, without its split into ASCII runs
+        return unquote_to_bytes(destination).decode("utf-8", "replace")
     return unquote(destination)
 
 
