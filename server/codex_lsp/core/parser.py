@@ -458,11 +458,13 @@ def _label_key(label: str) -> str | None:
 
 
 def _markdown_links(masked: str, index: LineIndex) -> list[LinkRow]:
-    if not _LINK_MIDDLE.search(masked):
+    middle = _LINK_MIDDLE.search(masked)
+    if not middle:
         return []
     to_cols = index.cols
     links: list[LinkRow] = []
-    for match in MARKDOWN_LINK.finditer(masked):
+    # A label takes no line break: no link starts before the line of the first "](".
+    for match in MARKDOWN_LINK.finditer(masked, masked.rfind("\n", 0, middle.start()) + 1):
         destination = match.group("dest")
         if len(destination) <= _CACHED_LENGTH:
             target = _markdown_target(destination)
