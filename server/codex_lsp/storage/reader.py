@@ -6,6 +6,7 @@ parses it, and returns a :class:`PreparedFile` of plain rows (cheap to send betw
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import json
@@ -105,10 +106,13 @@ def mime_type_of(path: str) -> str:
 
 def decode_text(data: bytes) -> tuple[str, Problem | None]:
     """Decode UTF-8 (BOM allowed); invalid bytes become U+FFFD and a problem is reported."""
+    # Without a byte order mark, "utf-8-sig" decodes as "utf-8", which bytes.decode does
+    # itself, without a look-up of the codec and a call of its Python code.
+    codec = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode(codec), None
     except UnicodeDecodeError as exc:
-        text = data.decode("utf-8-sig", errors="replace")
+        text = data.decode(codec, errors="replace")
         line = data[: exc.start].count(b"\n")
         return text, Problem(
             "bad-encoding",
