@@ -284,7 +284,7 @@ def plain_scalar(text: str) -> Any:
         return text
     if tag == _NULL:
         return None
-    if tag not in _KEY_TAGS:
+    if tag not in _KEY_TAGS:  # the tags of the scalars _simple converts itself
         return UNREAD
     try:
         value = SafeLoader.yaml_constructors[tag](_RESOLVER, yaml.ScalarNode(tag, text))
