@@ -1,7 +1,8 @@
 """Find and load the YAML frontmatter block at the top of a note.
 
-YAML is always loaded with the safe loader (no object construction). Invalid YAML becomes a
-:class:`Problem` with the position PyYAML reports; the caller still indexes the rest.
+YAML is always read as the safe loader reads it (no object construction): flat frontmatter by
+:mod:`.flatyaml`, which gives the same values, the rest by the safe loader itself. Invalid YAML
+becomes a :class:`Problem` with the position PyYAML reports; the caller still indexes the rest.
 """
 
 from __future__ import annotations
