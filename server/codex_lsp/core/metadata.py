@@ -118,10 +118,11 @@ def indexed(
 ) -> Indexed:
     """Combine merged metadata with what a note's text says (``note_title`` is None for an
     attachment): the frontmatter's own values come first, then the sidecars'."""
-    tags = metadata_tags(properties)
+    meaning = described(properties)
+    tags = meaning.tags
     if tags:
         seen = {t.casefold() for t in note_tags}
         tags = tuple(t for t in tags if t.casefold() not in seen)
-    aliases = tuple(dict.fromkeys((*note_aliases, *_aliases(properties))))
-    title = _text(properties.get("title")) or note_title or ""
+    aliases = tuple(dict.fromkeys((*note_aliases, *meaning.aliases)))
+    title = meaning.title or note_title or ""
     return Indexed(title, tags, aliases, searchable_text(properties))
