@@ -292,6 +292,21 @@ def test_known_slow_shapes_parse_fast(text: str) -> None:
         parse_note(text, "slow")
 
 
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        "a" * 200_000 + "\n",  # a key that never gets its colon, tried from every character
+        ("k" * 999 + " ") * 200 + "\n",
+        ("k" * 1500 + "\n") * 100,
+        "title:" + " " * 200_000 + "x\n",
+        "tags:\n" + "  - " * 50_000 + "\n",
+    ],
+)
+def test_long_frontmatter_lines_are_read_fast(yaml_text: str) -> None:
+    with within(SECOND):
+        parse_note(f"---\n{yaml_text}---\nbody\n", "long")
+
+
 # The patterns as they were: the new ones must find exactly the same headings and links.
 OLD_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*?))?(?:[ \t]+#+)?[ \t]*\r?(?=\n|\Z)")
 OLD_MARKDOWN_LINK = re.compile(

@@ -1,7 +1,8 @@
 """Find and load the YAML frontmatter block at the top of a note.
 
-YAML is always loaded with the safe loader (no object construction). Invalid YAML becomes a
-:class:`Problem` with the position PyYAML reports; the caller still indexes the rest.
+YAML is always read as the safe loader reads it (no object construction): flat frontmatter by
+:mod:`.flatyaml`, which gives the same values, the rest by the safe loader itself. Invalid YAML
+becomes a :class:`Problem` with the position PyYAML reports; the caller still indexes the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .flatyaml import load_flat
 from .model import FieldSpan, Problem, Range, Severity
 from .textpos import LineIndex
 from .yamlload import YamlFailure, load_yaml
@@ -57,6 +59,10 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
         return None
     start, end, yaml_start, yaml_end = found
     block = FrontmatterBlock(start, end, yaml_start, text[yaml_start:yaml_end])
+    flat = load_flat(block.yaml_text, yaml_start)
+    if flat is not None:
+        block.data, block.spans = flat
+        return block
     try:
         node, data = load_yaml(block.yaml_text)
     except YamlFailure as failure:

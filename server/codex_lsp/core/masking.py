@@ -13,8 +13,10 @@ from .syntax import WIKI_LINK
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # The marks of a fence, and a line that opens or closes one with its rest: the quick path of
-# code_block_spans looks for the marks, then reads their lines.
-_FENCE_MARK = re.compile(r"```|~~~")
+# code_block_spans looks for the marks, then reads their lines. One pattern a mark: the regex
+# engine skips ahead to a pattern's literal, and tries an alternation at every character.
+_BACKTICK_MARK = re.compile("```")
+_TILDE_MARK = re.compile("~~~")
 _FENCE_AT = re.compile(r" {0,3}(`{3,}|~{3,})([^\n]*)")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _BACKTICKS = re.compile(r"`+")
@@ -55,9 +57,7 @@ _ASCII_BLANKS = {code: " " for code in range(128) if code != ord("\n")}
 
 def code_block_spans(text: str) -> list[tuple[int, int]]:
     """Offsets of fenced and indented code blocks in ``text``."""
-    if _only_newlines(text) and not (
-        "\n    " in text or "\n\t" in text or text.startswith(("    ", "\t"))
-    ):
+    if _only_newlines(text) and not _has_indented_line(text):
         return _fenced_spans(text)  # no line is indented: only fences make code blocks
     spans: list[tuple[int, int]] = []
     offset = 0
@@ -117,8 +117,7 @@ def _fenced_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     fence: str | None = None
     fence_start = line_end = 0
-    for mark in _FENCE_MARK.finditer(text):
-        found = mark.start()
+    for found in _fence_marks(text):
         if found < line_end:
             continue  # a line is read once, from its first mark
         line_start = text.rfind("\n", 0, found) + 1
@@ -138,6 +137,16 @@ def _fenced_spans(text: str) -> list[tuple[int, int]]:
     if fence is not None:
         spans.append((fence_start, len(text)))
     return spans
+
+
+def _fence_marks(text: str) -> list[int]:
+    """Where the marks of fences (``` and ~~~, which never overlap) start, in order."""
+    marks = [mark.start() for mark in _BACKTICK_MARK.finditer(text)] if "`" in text else []
+    if "~" in text:
+        tildes = [mark.start() for mark in _TILDE_MARK.finditer(text)]
+        if tildes:
+            marks = sorted(marks + tildes)
+    return marks
 
 
 def _only_newlines(text: str) -> bool:
@@ -204,13 +213,28 @@ def inline_code_spans(text: str) -> list[tuple[int, int]]:
 
 def mask_markdown(text: str) -> str:
     """Return ``text`` with code, HTML comments and ``%%`` comments blanked out."""
-    masked = _mask_spans(text, code_block_spans(text)) if _may_hold_code(text) else text
+    if _only_newlines(text) and not _has_indented_line(text):
+        masked = _mask_spans(text, _fenced_spans(text))  # only fences can make code blocks
+    else:
+        masked = _mask_spans(text, code_block_spans(text)) if _may_hold_code(text) else text
     if "`" in masked:
         spans = inline_code_spans(masked)
         if "[[" in masked:
             spans = _outside_wiki_links(masked, spans)
         masked = _mask_spans(masked, spans)
     return mask_comments(masked)
+
+
+def _has_indented_line(text: str) -> bool:
+    """True when a line of ``text`` starts with a tab or four spaces (lines end with "\\n").
+
+    A tab is rare, and a single character is found faster than a string of them.
+    """
+    return (
+        text.startswith(("    ", "\t"))
+        or ("\t" in text and "\n\t" in text)
+        or _NEWLINE_INDENT.search(text) is not None
+    )
 
 
 def _may_hold_code(text: str) -> bool:

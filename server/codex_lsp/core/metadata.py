@@ -47,8 +47,9 @@ def metadata_tags(properties: dict[str, Any]) -> tuple[str, ...]:
             names.extend(_TAG_SPLIT.split(value))
         elif isinstance(value, list):
             names.extend(str(v) for v in value if isinstance(v, (str, int, float)))
-    cleaned = (clean_tag(name) for name in names)
-    return tuple(dict.fromkeys(name for name in cleaned if name))
+    if not names:
+        return ()
+    return tuple(dict.fromkeys([name for name in map(clean_tag, names) if name]))
 
 
 def _aliases(properties: dict[str, Any]) -> tuple[str, ...]:
@@ -118,8 +119,10 @@ def indexed(
     """Combine merged metadata with what a note's text says (``note_title`` is None for an
     attachment): the frontmatter's own values come first, then the sidecars'."""
     meaning = described(properties)
-    seen = {t.casefold() for t in note_tags}
-    extra_tags = tuple(t for t in meaning.tags if t.casefold() not in seen)
+    tags = meaning.tags
+    if tags:
+        seen = {t.casefold() for t in note_tags}
+        tags = tuple(t for t in tags if t.casefold() not in seen)
     aliases = tuple(dict.fromkeys((*note_aliases, *meaning.aliases)))
     title = meaning.title or note_title or ""
-    return Indexed(title, extra_tags, aliases, searchable_text(properties))
+    return Indexed(title, tags, aliases, searchable_text(properties))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from operator import itemgetter
@@ -33,7 +34,6 @@ from .syntax import (
     ALL_DIGITS,
     ATX_HEADING,
     BLOCK_ID,
-    HEADING_LINE_START,
     INLINE_TAG,
     MARKDOWN_LINK,
     SETEXT_UNDERLINE,
@@ -67,6 +67,8 @@ _EQUALS = re.compile("==")
 _DASHES = re.compile("--")
 _LINK_MIDDLE = re.compile(r"\]\(")
 _WIKI_OPEN = re.compile(r"\[\[")
+# An ATX heading line after the first: the regex engine skips from line break to line break.
+_ATX_LINE = re.compile("\n" + ATX_HEADING.pattern)
 _LIST_OR_BLOCK_START = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#|\||```|~~~)")
 
 
@@ -288,7 +290,7 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[HeadingRow]:
         to_cols = index.cols
         for line_start in _heading_line_starts(masked):
             match = ATX_HEADING.match(source, line_start)  # inline code is kept here
-            if match is None or not ATX_HEADING.match(masked, line_start):
+            if match is None:
                 continue  # e.g. "##`code`": blanking made it look like a heading
             rest = match.group(2)
             if rest is None or len(rest) <= _CACHED_LENGTH:
@@ -310,9 +312,9 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[HeadingRow]:
 
 
 def _heading_line_starts(masked: str) -> list[int]:
-    """Offsets of the lines of ``masked`` that may start an ATX heading."""
-    starts = [found.start() + 1 for found in HEADING_LINE_START.finditer(masked)]
-    if masked[:4].lstrip(" ").startswith("#"):
+    """Offsets of the lines of ``masked`` that are ATX headings."""
+    starts = [found.start() + 1 for found in _ATX_LINE.finditer(masked)]
+    if masked[:4].lstrip(" ").startswith("#") and ATX_HEADING.match(masked):
         starts.insert(0, 0)
     return starts
 
@@ -376,23 +378,33 @@ def _duplicate_block_problems(blocks: list[BlockRow]) -> list[Problem]:
 
 
 def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) -> list[LinkRow]:
-    if not _WIKI_OPEN.search(source, start, end):
+    opening = _WIKI_OPEN.search(source, start, end)
+    if not opening:
         return []
-    to_cols = index.line_cols  # a wiki link lies on one line: its pattern takes no line break
+    starts, astral = index.starts, index.astral_lines
     may_embed = kind == _WIKI
     links: list[LinkRow] = []
-    for match in WIKI_LINK.finditer(source, start, end):
+    for match in WIKI_LINK.finditer(source, opening.start(), end):
         inner = match.group(1)
         read = _wiki_inner(inner) if len(inner) <= _CACHED_LENGTH else _read_wiki_inner(inner)
         if read is None:
             continue
         path, anchor, is_block, label, target_length, path_key, label_key = read
         begin, finish = match.span()
-        inner_start = begin + 2
+        target_start = begin + 2
         link_kind = kind
         if may_embed and begin > start and source[begin - 1] == "!":
             link_kind = _EMBED
             begin -= 1
+        # A wiki link lies on one line (its pattern takes no line break): one look-up of it,
+        # then columns by subtraction, unless UTF-16 counts them otherwise on that line.
+        line = bisect_right(starts, begin) - 1
+        if line in astral:
+            cols = index.line_cols(begin, finish, target_start, target_start + target_length)
+            links.append((link_kind, path, anchor, is_block, label, *cols, path_key, label_key))
+            continue
+        first = starts[line]
+        target_start -= first
         links.append(
             (
                 link_kind,
@@ -400,7 +412,14 @@ def _wiki_links(source: str, index: LineIndex, start: int, end: int, kind: str) 
                 anchor,
                 is_block,
                 label,
-                *to_cols(begin, finish, inner_start, inner_start + target_length),
+                line,
+                begin - first,
+                line,
+                finish - first,
+                line,
+                target_start,
+                line,
+                target_start + target_length,
                 path_key,
                 label_key,
             )
@@ -439,11 +458,13 @@ def _label_key(label: str) -> str | None:
 
 
 def _markdown_links(masked: str, index: LineIndex) -> list[LinkRow]:
-    if not _LINK_MIDDLE.search(masked):
+    middle = _LINK_MIDDLE.search(masked)
+    if not middle:
         return []
     to_cols = index.cols
     links: list[LinkRow] = []
-    for match in MARKDOWN_LINK.finditer(masked):
+    # A label takes no line break: no link starts before the line of the first "](".
+    for match in MARKDOWN_LINK.finditer(masked, masked.rfind("\n", 0, middle.start()) + 1):
         destination = match.group("dest")
         if len(destination) <= _CACHED_LENGTH:
             target = _markdown_target(destination)

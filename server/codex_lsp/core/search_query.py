@@ -156,16 +156,30 @@ def folded_text(*texts: str) -> str:
     ``ελληνικα`` finds ``Ελληνικά``, phrases included).
     """
     joined = "\n".join(texts)
-    literals = " ".join(dict.fromkeys(w.translate(_LITERAL_SPELLING) for w in _literals(joined)))
+    literals = " ".join(dict.fromkeys(map(_literal_token, _literals(joined))))
     if not _needs_folded_copy(joined):
         return literals
     folded = fold(joined)
     return f"{folded}\n{literals}" if literals else folded
 
 
+def _literal_token(word: str) -> str:
+    """The token the index holds for a literal word: folded, its symbols spelt out."""
+    return _spelt(word) if len(word) > _CACHED_LENGTH else _cached_spelt(word)
+
+
+def _spelt(word: str) -> str:
+    return fold(word).translate(_LITERAL_SPELLING)
+
+
+# Notes repeat their literal words (``.md``, ``c++``): a short one is spelt once.
+_CACHED_LENGTH = 100
+_cached_spelt = lru_cache(maxsize=1024)(_spelt)
+
+
 def _literals(text: str) -> Iterator[str]:
     """The words of ``text`` that :func:`parse_query` reads as literals (``c++``, ``.net``),
-    folded. A search for the symbols first: most notes have a few ``#`` and no ``+``."""
+    as written. A search for the symbols first: most notes have a few ``#`` and no ``+``."""
     for symbol in "+#":
         start = text.find(symbol)
         while start != -1:
@@ -174,9 +188,9 @@ def _literals(text: str) -> Iterator[str]:
             if before.isalnum():
                 while end < len(text) and text[end] in "+#":
                     end += 1
-                yield fold(_word_before(text, start) + text[start:end])
+                yield _word_before(text, start) + text[start:end]
             start = text.find(symbol, end)
-    yield from map(fold, _DOT_WORD.findall(text))
+    yield from _DOT_WORD.findall(text)
 
 
 def _word_before(text: str, end: int) -> str:

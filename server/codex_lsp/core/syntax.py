@@ -5,22 +5,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 WIKI_LINK = re.compile(r"\[\[([^\[\]\n]+)\]\]")
 # Every pattern runs in linear time: no two quantifiers may take turns at the same characters
 # (a line of spaces would otherwise cost its length squared). The spaces after "](" are taken
 # atomically (a look-ahead and a back-reference: Python 3.10 has no possessive quantifiers);
-# a title may then follow them directly, which is what giving them back used to allow.
+# a title may then follow them directly, which is what giving them back used to allow. The
+# label is taken atomically too: only its longest run can be followed by "]", and a "[" that
+# is no link (each of a wiki link's) is then given up at once instead of character by
+# character.
 MARKDOWN_LINK = re.compile(
-    r"\[(?P<label>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\((?=(?P<space>\s*))(?P=space)"
+    r"\[(?=(?P<label>[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*))(?P=label)\]"
+    r"\((?=(?P<space>\s*))(?P=space)"
     r"(?P<dest><[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
     r"(?:(?:\s+|(?<=\s))(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
-# An ATX heading line, matched at a line start; ``HEADING_LINE_START`` finds the others fast.
+# An ATX heading line, matched at a line start.
 # Group 2 is the rest of the line: :func:`atx_heading_text` drops the closing sequence.
 ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+([^\n]*))?\r?(?=\n|\Z)")
-HEADING_LINE_START = re.compile(r"\n {0,3}#")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*\r?$", re.MULTILINE)
 # Patterns start with a literal so the regex engine can skip ahead; the character before the
 # match (start of line or whitespace) is checked by the caller with ``preceded_by_space``.
@@ -129,6 +132,10 @@ def decode_markdown_destination(destination: str) -> str:
     """The path a Markdown link destination names (angle brackets removed, %-escapes decoded)."""
     if destination.startswith("<") and destination.endswith(">"):
         destination = destination[1:-1]
+    if "%" not in destination:
+        return destination
+    if destination.isascii():  # what unquote makes of it, without its split into ASCII runs
+        return unquote_to_bytes(destination).decode("utf-8", "replace")
     return unquote(destination)
 
 

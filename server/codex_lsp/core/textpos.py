@@ -52,6 +52,18 @@ class LineIndex:
         )
 
     @property
+    def starts(self) -> list[int]:
+        """The offset where each line starts (not to be changed): a caller on a hot path finds
+        a line by bisection and, on a line not in :attr:`astral_lines`, its columns by
+        subtraction."""
+        return self._starts
+
+    @property
+    def astral_lines(self) -> frozenset[int]:
+        """The lines holding characters beyond the BMP, where UTF-16 columns are not offsets."""
+        return self._astral_lines
+
+    @property
     def line_count(self) -> int:
         """Number of lines (a trailing newline starts a last, empty line)."""
         return len(self._starts)

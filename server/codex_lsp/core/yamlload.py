@@ -269,3 +269,30 @@ def _simple(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], depth: int
 
 
 _KEY_TAGS = frozenset(_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp"))
+_NULL = _TAG + "null"
+_PLAIN = (True, False)  # a plain scalar's implicit flags, as the composer passes them
+UNREAD = object()
+""":func:`plain_scalar`'s answer for a scalar it leaves to the whole loader."""
+
+
+def plain_scalar(text: str) -> Any:
+    """What :func:`load_yaml` makes of the plain (unquoted) scalar ``text``: text, None, a
+    boolean, a number or a date's text; :data:`UNREAD` for any other (``<<``, ``=``, an
+    integer its constructor cannot read)."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, _PLAIN)
+    if tag == _STR or (tag == _TIMESTAMP and len(text) == 10):
+        return text
+    if tag == _NULL:
+        return None
+    if tag not in _KEY_TAGS:  # the tags of the scalars _simple converts itself
+        return UNREAD
+    try:
+        value = SafeLoader.yaml_constructors[tag](_RESOLVER, yaml.ScalarNode(tag, text))
+    except Exception:  # the whole loader reports what is wrong with it
+        return UNREAD
+    return plain_value(value)
+
+
+def is_text_key(text: str) -> bool:
+    """True when the plain scalar ``text`` is read as text (``true`` or ``1`` are not)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, text, _PLAIN) == _STR

@@ -6,6 +6,7 @@ parses it, and returns a :class:`PreparedFile` of plain rows (cheap to send betw
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import json
@@ -105,10 +106,13 @@ def mime_type_of(path: str) -> str:
 
 def decode_text(data: bytes) -> tuple[str, Problem | None]:
     """Decode UTF-8 (BOM allowed); invalid bytes become U+FFFD and a problem is reported."""
+    # Without a byte order mark, "utf-8-sig" decodes as "utf-8", which bytes.decode does
+    # itself, without a look-up of the codec and a call of its Python code.
+    codec = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode(codec), None
     except UnicodeDecodeError as exc:
-        text = data.decode("utf-8-sig", errors="replace")
+        text = data.decode(codec, errors="replace")
         line = data[: exc.start].count(b"\n")
         return text, Problem(
             "bad-encoding",
@@ -135,9 +139,10 @@ def prepare_file(
         return PreparedFile(stat, file_id, error=f"cannot be read: {exc.strerror}")
     content_hash = hashlib.sha256(data).hexdigest()
     name = os.path.basename(stat.path)
+    is_note = stat.is_note
     sidecars, sidecar_problems = read_sidecar_files(folder, stat.path, stat.sidecars, max_size)
     problems: list[Problem] = []
-    note = _parse_note(data, name, max_size, problems) if stat.is_note else None
+    note = _parse_note(data, name, max_size, problems) if is_note else None
     properties = merge_metadata(note.frontmatter if note else None, sidecars)
     tag_rows: list[Row]
     if note is not None:
@@ -147,26 +152,26 @@ def prepare_file(
         tag_names = [*own_tags, *meta.metadata_tags]
         body = note.body
     else:
-        meta = indexed(properties, strip_note_suffix(name) if stat.is_note else None)
+        meta = indexed(properties, strip_note_suffix(name) if is_note else None)
         tag_rows, tag_names, body = [], list(meta.metadata_tags), ""
     tag_rows += [(file_id, t, "metadata", None, None, None, None) for t in meta.metadata_tags]
     search_text = f"{body}\n{METADATA_MARK}{meta.metadata_text}" if meta.metadata_text else body
     title = meta.title or name
-    aliases = meta.aliases if stat.is_note else ()  # links name attachments by file name only
+    aliases = meta.aliases if is_note else ()  # links name attachments by file name only
     file_row = (
         file_id,
         stat.path,
         name,
         os.path.splitext(name)[1].lstrip(".").lower(),
         stat.size,
-        mime_type_of(stat.path),
+        "text/markdown" if is_note else mime_type_of(stat.path),
         content_hash,
         _iso_from_ns(stat.mtime_ns) if stat.mtime_ns else now,
         stat.mtime_ns or None,
         title,
         note.frontmatter_end_line or 0 if note else 0,
         _PROPERTIES_JSON.encode(properties),
-        int(stat.is_note),
+        int(is_note),
         lookup_key(stat.path),
         now,
         now,
@@ -184,14 +189,17 @@ def prepare_file(
             (file_id, path, p.code, p.severity.value, p.message, *range_cols(p.range))
             for path, p in [*((stat.path, p) for p in problems), *sidecar_problems]
         ],
-        search_row=_search_row(file_id, stat, meta.title, aliases, search_text, tag_names),
+        search_row=_search_row(
+            file_id, stat.path, is_note, meta.title, aliases, search_text, tag_names
+        ),
         links=note.links if note else [],
     )
 
 
 def _search_row(
     file_id: str,
-    stat: FileStat,
+    path: str,
+    is_note: bool,
     title: str,
     aliases: Sequence[str],
     search_text: str,
@@ -199,8 +207,8 @@ def _search_row(
 ) -> Row:
     """The file's row of the full-text index: name, folder, title (a note's), aliases, text,
     tags and their folded copy if needed (columns in storage/database.py)."""
-    folder, name = posixpath.split(stat.path)
-    if stat.is_note:
+    folder, name = posixpath.split(path)
+    if is_note:
         name = strip_note_suffix(name)
     alias_text = "\n".join(aliases)
     tag_text = " ".join(tag_names)
@@ -271,10 +279,10 @@ def _looks_binary(data: bytes) -> bool:
     A valid UTF-8 note may hold a few NULs (pasted into a code block); UTF-16 text or an
     image renamed ``.md`` has far more, or is not UTF-8 at all.
     """
+    if data.find(b"\x00", 0, _BINARY_PROBE) == -1:  # memchr: counting would read every byte
+        return False
     probe = data[:_BINARY_PROBE]
     nuls = probe.count(b"\x00")
-    if not nuls:
-        return False
     if nuls * 8 > len(probe):
         return True
     try:
