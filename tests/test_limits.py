@@ -284,6 +284,8 @@ def test_long_repetitive_notes_parse_in_linear_time(prefix: str, pattern: str, s
         ("[a](" + " " * 1000) * 100,
         "`" * 50_000 + "a" * 50_000,
         ">" + "``" * 50_000,  # a run of backticks was tried as every shorter run in turn
+        "# >'|" + "``" * 50_000 + "<a    -",  # and, in a title, from every one of its marks
+        "# a" + "`" * 100_000,
         "# " + "a #" * 30_000 + "\n",
     ],
 )

@@ -59,6 +59,15 @@ def test_title_is_stored_without_link_markup() -> None:
     assert parse("# snake_case_name * 2\n").title == "snake_case_name * 2"
 
 
+def test_code_in_a_title_is_a_run_of_backticks_closed_by_as_many() -> None:
+    """CommonMark's code spans: runs are taken whole; a run that no run of its length closes
+    is text, backticks and all."""
+    assert parse("# Use ``a`b`` here\n").title == "Use a`b here"
+    assert parse("# Use ```x` and `y`\n").title == "Use ```x` and y"
+    assert parse("# T.net``x``````y\n").title == "T.net``x``````y"
+    assert parse("# **a**` b\n").title == "a` b"
+
+
 def test_an_impossible_date_is_text_not_broken_frontmatter() -> None:
     note = parse("---\ndate: 2026-02-31\ntitle: Kept\n---\n")
     assert note.frontmatter == {"date": "2026-02-31", "title": "Kept"}

@@ -58,8 +58,12 @@ _MARKDOWN_IN_TITLE = re.compile(
 )
 # Paired emphasis, strike-through, highlight and code markers, as a rendered title hides
 # them; a lone "*" or "_" stays (snake_case and footnote-like names are text). A marked run
-# is at most 200 characters long, which keeps the pattern linear in the text.
-_FORMATTING = re.compile(r"(\*\*|__|~~|==|`+)(?=\S)([^\n]{1,200}?)(?<=\S)\1")
+# is at most 200 characters long. Code is a run of backticks closed by a run of exactly as
+# many, each taken whole (CommonMark's code spans): a run is never tried from inside it or
+# as a shorter run, which keeps the pattern linear in the text.
+_FORMATTING = re.compile(
+    r"(\*\*|__|~~|==|(?<!`)(`+)(?!`))(?=\S)([^\n]{1,200}?)(?<=\S)(?(2)(?<!`))\1(?(2)(?!`))"
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -73,7 +77,7 @@ def plain_text(text: str) -> str:
         text = _WIKI_IN_TITLE.sub(lambda m: m.group(2) or m.group(1), text)
         text = _MARKDOWN_IN_TITLE.sub(lambda m: m.group(1), text)
     if any(mark in text for mark in ("**", "__", "~~", "==", "`")):
-        text = _FORMATTING.sub(lambda m: m.group(2), text)
+        text = _FORMATTING.sub(lambda m: m.group(3), text)
     return _SPACES.sub(" ", text).strip()
 
 
