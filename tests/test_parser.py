@@ -68,6 +68,16 @@ def test_code_in_a_title_is_a_run_of_backticks_closed_by_as_many() -> None:
     assert parse("# **a**` b\n").title == "a` b"
 
 
+def test_a_setext_underline_does_not_depend_on_the_rest_of_the_note() -> None:
+    """One "-" underlines as "---" does, whatever else the note holds; a list item whose
+    text is code is no underline."""
+    for body in ("body\n", "body -- more\n"):
+        note = parse(f"Intro\n\nTitle\n-\n\n{body}")
+        assert [(h.level, h.text) for h in note.headings] == [(2, "Title")]
+    note = parse("Thanks to:\n- `@someone`\n\nand -- others\n")
+    assert note.headings == []
+
+
 def test_an_impossible_date_is_text_not_broken_frontmatter() -> None:
     note = parse("---\ndate: 2026-02-31\ntitle: Kept\n---\n")
     assert note.frontmatter == {"date": "2026-02-31", "title": "Kept"}

@@ -63,8 +63,8 @@ _SOURCES = {source._value_: source for source in TagSource}
 _new = tuple.__new__
 _NON_BLANK = re.compile(r"\S")
 # Quick tests of whether a pass can find anything: a pattern finds a string sooner than ``in``.
-_EQUALS = re.compile("==")
-_DASHES = re.compile("--")
+# A line of "=" or "-" after the first: a setext underline may be there (one mark is one).
+_UNDERLINE_HINT = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*\r?(?:\n|\Z)")
 _LINK_MIDDLE = re.compile(r"\]\(")
 _WIKI_OPEN = re.compile(r"\[\[")
 # An ATX heading line after the first: the regex engine skips from line break to line break.
@@ -303,7 +303,7 @@ def _headings(source: str, masked: str, index: LineIndex) -> list[HeadingRow]:
                 end -= 1
             level = match.end(1) - match.start(1)
             headings.append((level, text, slug, *to_cols(start, end)))
-    if ("=" in masked and _EQUALS.search(masked)) or _DASHES.search(masked):
+    if _UNDERLINE_HINT.search(masked):
         underlined = list(_setext_headings(source, masked, index))
         if underlined:
             headings.extend(underlined)
@@ -322,6 +322,8 @@ def _heading_line_starts(masked: str) -> list[int]:
 def _setext_headings(source: str, masked: str, index: LineIndex) -> Iterable[HeadingRow]:
     """Headings underlined with ``===`` or ``---``, found from their underlines."""
     for underline in SETEXT_UNDERLINE.finditer(masked):
+        if source[underline.start() : underline.end()] != underline.group():
+            continue  # a line that only blanking made one: "- `code`" is a list item
         number = index.position(underline.start()).line
         if number == 0:
             continue
