@@ -106,24 +106,39 @@ def test_an_alias_written_later_corrects_the_answer(tmp_path: Path) -> None:
     assert run.stored() == [("Nick", None, "resolved", "id:z.md")]
 
 
-def test_links_with_an_anchor_wait_for_the_end(tmp_path: Path) -> None:
-    files = notes(
+def test_links_with_an_anchor_are_answered_at_the_end(tmp_path: Path) -> None:
+    """Until the end, an anchored link holds what its name alone gives, when one look-up
+    gives it, else waits; the end checks every anchor and rewrites only what changed."""
+    files = notes_in_folders(
         tmp_path,
         {
-            "a.md": "[[z#Method]] [[z#Missing]] [[docs|z#Method]] [[z#^blk]]\n",
+            "a.md": "[[z#Method]] [[z#Missing]] [[docs|z#Method]] [[z#^blk]] [[Twin#H]]"
+            " [z](z.md#missing)\n",
             "z.md": "# Zed\n\n## Method\n\nText. ^blk\n",
+            "b/Twin.md": "# H\n",
+            "c/Twin.md": "# H\n",
         },
     )
     run = Run(tmp_path, files)
     rows = run.write(files["a.md"])
-    assert [row[-3] for row in rows] == [WAITING] * 4
-    run.write(files["z.md"])
+    assert [row[-3] for row in rows] == [
+        "resolved",
+        "resolved",
+        WAITING,  # the label side may be the target (Dendron order): the resolver's rules
+        "resolved",
+        WAITING,  # two notes of that name
+        "resolved",
+    ]
+    for path in ("z.md", "b/Twin.md", "c/Twin.md"):
+        run.write(files[path])
     assert run.links.finish(run.conn) == 4
     assert run.stored() == [
         ("z", "Method", "resolved", "id:z.md"),
         ("z", "Missing", "broken-anchor", "id:z.md"),
         ("docs", None, "resolved", "id:z.md"),  # Dendron order: the label side leads to z
         ("z", "blk", "resolved", "id:z.md"),
+        ("Twin", "H", "ambiguous", "id:b/Twin.md"),
+        ("z.md", "missing", "broken-anchor", "id:z.md"),
     ]
 
 
@@ -152,7 +167,7 @@ def test_a_file_given_another_id_than_planned_corrects_links_to_it(tmp_path: Pat
     assert run.stored() == [("moved", None, "resolved", "old-id")]
 
 
-def test_finish_answers_more_waiting_links_than_one_page(
+def test_finish_answers_more_anchored_links_than_one_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(streaming_links, "PAGE", 3)
@@ -166,7 +181,7 @@ def test_finish_answers_more_waiting_links_than_one_page(
     run = Run(tmp_path, files)
     run.write(files["a.md"])
     run.write(files["z.md"])
-    assert run.links.finish(run.conn) == 8
+    assert run.links.finish(run.conn) == 4
     assert [row[2] for row in run.stored()] == ["resolved", "broken-anchor"] * 4
 
 
@@ -193,7 +208,8 @@ def test_the_run_keeps_no_link_rows_or_headings(tmp_path: Path) -> None:
     )
     # 61 file names; the 1,200 link rows and 1,200 headings would take several times this.
     assert held < 40_000
-    assert run.links.finish(run.conn) == 600
+    assert run.links.finish(run.conn) == 0  # every anchor is there
+    assert {row[2] for row in run.stored()} == {"resolved"}
 
 
 def _sqlite_steps(conn: sqlite3.Connection, job: Callable[[], object]) -> int:
@@ -419,7 +435,7 @@ def test_anchored_links_to_one_note_are_answered_as_the_resolver_does(
         return original(self, kind, target, *rest)
 
     monkeypatch.setattr(LinkResolver, "__call__", counting)
-    assert run.links.finish(run.conn) == 7
+    assert run.links.finish(run.conn) == 3  # those that waited and the missing anchor
     assert asked == ["Twin", "b/Twin"]
     assert run.stored() == [
         ("Zeta", "Top", "resolved", "id:Zeta.md"),

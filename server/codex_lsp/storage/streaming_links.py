@@ -13,8 +13,10 @@ against the complete catalog and corrects their rows in the database:
   point at the planned id.
 
 A link with an anchor (``#heading``, ``#^block``), on either side of ``[[a|b]]`` (Dendron
-order), depends on its target's headings and blocks, which may not have been written yet: its
-row is written with the status ``waiting`` and answered by :meth:`StreamingLinks.finish`.
+order), depends on its target's headings and blocks, which may not have been written yet:
+:meth:`StreamingLinks.finish` answers every such link. Until then its row holds the answer of
+its name or path when one look-up gives it (the anchor can only turn it into a broken anchor,
+and only those rows are rewritten), else the status ``waiting``.
 
 Memory stays bounded whatever the size of the notebook: the run's catalog holds names only
 (headings and blocks are read back from the database for the targets of anchored links), link
@@ -60,6 +62,7 @@ _MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
 _RESOLVED = LinkStatus.RESOLVED.value
 _PATH_STARTS = ("/", "./", "../")  # a wiki target written so is a path (core/resolve.py)
 _BROKEN: Columns = (LinkStatus.BROKEN.value, None, None)
+_WAITING: Columns = (WAITING, None, None)
 
 # The doubtful names and ids go into temporary tables once: given to every page's query as
 # a list, SQLite would build its look-up table again page after page (aliases x pages).
@@ -68,7 +71,7 @@ _STALE = (
     "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path, l.target_key,"
     " l.status, l.target_id, l.candidates"
     " FROM link l JOIN file_metadata f ON f.id = l.source_id"
-    " WHERE l.id > ?1 AND (l.status = 'waiting'"
+    " WHERE l.id > ?1 AND (l.anchor IS NOT NULL OR instr(l.label, '#')"
     " OR l.target_key IN temp.codex_doubtful_key"
     " OR l.label_key IN temp.codex_doubtful_key"
     " OR l.target_id IN temp.codex_doubtful_id)"
@@ -118,9 +121,8 @@ class StreamingLinks:
         folder = None
         for link_id, link in enumerate(links, self._next_id):
             kind, target, anchor, _, label = link[:5]
-            if anchor is not None or (label and "#" in label):
-                rows.append((link_id, file_id, *link, WAITING, None, None))
-                continue
+            # An anchored link found by name or path gets that answer until ``finish`` checks
+            # its anchor (which most keep); the resolver would need the target's headings.
             if kind in _MARKDOWN_KINDS:
                 if folder is None:
                     folder = posixpath.dirname(path)
@@ -130,7 +132,10 @@ class StreamingLinks:
             else:
                 answer = None
             if answer is None:
-                answer = ask(self._resolver, link, path)
+                if anchor is not None or (label and "#" in label):
+                    answer = _WAITING
+                else:
+                    answer = ask(self._resolver, link, path)
             rows.append((link_id, file_id, *link, *answer))
         self._next_id += len(links)
         return rows
@@ -142,9 +147,9 @@ class StreamingLinks:
             self._dropped_keys.add(lookup_key(path))
 
     def finish(self, conn: sqlite3.Connection) -> int:
-        """Answer the waiting links and correct the answers given too early, in ``conn``
-        (every row of the run written, the heading and block indexes built); the number of
-        rows changed."""
+        """Answer the links with an anchor and correct the answers given too early, in
+        ``conn`` (every row of the run written, the heading and block indexes built); the
+        number of rows changed."""
         catalog = _AnchorCatalog(self._catalog, conn)
         doubtful = (self._alias_keys | self._dropped_keys, self._replaced_ids)
         try:
