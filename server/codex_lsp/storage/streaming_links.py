@@ -224,8 +224,8 @@ class _NameCatalog:
             self._by_key[key] = [path]  # no longer answered by name alone
 
     def name_answer(self, key: str, label: str | None, label_key: str | None) -> Columns | None:
-        """The stored answer of a link without an anchor to a bare name (no folder; its
-        look-up key ``key``, its label and the label's key ``label_key``) when it is plain:
+        """The stored answer of a link to a bare name (no folder; its look-up key ``key``,
+        its label and the label's key ``label_key``), its anchor aside, when it is plain:
         exactly one note has that name as its own, or no file has it and no label could
         name one instead. None: ask the resolver.
 
@@ -247,7 +247,7 @@ class _NameCatalog:
         return _BROKEN
 
     def path_answer(self, target: str, folder: str) -> Columns | None:
-        """The stored answer of a Markdown link without an anchor, written in ``folder``,
+        """The stored answer of a Markdown link written in ``folder``, its anchor aside,
         when a file is at the path it names; None: ask the resolver."""
         if not target:
             return None
