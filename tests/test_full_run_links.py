@@ -66,3 +66,45 @@ def test_small_notebook_through_the_writer_thread(
     assert after_full == after_incremental
     statuses = sorted(row[7] for row in after_full if row[7] != "resolved")
     assert statuses == ["ambiguous", "broken", "broken-anchor"]
+
+
+def test_tricky_names_paths_and_anchors_get_the_same_answers_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the full run answers by one look-up (bare names, Markdown paths, anchored links
+    until their anchor is checked) against what the resolver answers from the database:
+    aliases written after the links to them, two notes of one name, missing anchors and
+    blocks, Dendron labels, attachments, relative paths and a moved note keeping its id."""
+    monkeypatch.setattr(indexer_module, "PARALLEL_MIN_FILES", 2)
+    root = tmp_path / "tricky"
+    texts = {
+        "a/first.md": "[[Zeta]] [[Zeta#Top]] [[Zeta#Nope]] [[Zeta#^blk]] [[Zeta#Top#Inner]]"
+        " [[Nick]] [[Nick#Top]] [[Twin]] [[Twin#H]] [[nothing]] [[nothing|Zeta]]"
+        " [[nothing|Zeta#Nope]] [[nothing|nobody]] [[Moved#H]] [[Moved]] ![[pic.png]]\n"
+        "[z](../Zeta.md) [z](../Zeta.md#top) [z](../Zeta.md#nope) [t](../b/Twin.md#h)"
+        " [p](../pic.png) [m](/new/Moved.md#h) [s](#Local) [[#Local]] [[#Gone]] [x](missing.md)\n"
+        "# Local\n",
+        # A notebook's own files are read before its folders': before new/Moved.md.
+        "Early.md": "[[Moved]] [[Moved#H]] [m](new/Moved.md) [[Nick]] [[nobody|Nick]]\n",
+        "Zeta.md": "# Top\n\n## Inner\n\nText ^blk\n",
+        "b/Twin.md": "# H\n",
+        "c/Twin.md": "# H\n",
+        "old/Moved.md": "# H\n\nThe moved note.\n",
+        "z/named.md": "---\naliases: [Nick]\n---\n# Top\n",
+    }
+    for path, text in texts.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    (root / "pic.png").write_bytes(b"\x89PNG")
+    (root / ".codex").mkdir()
+    first = Indexer(Notebook(root, explicit=True))
+    try:
+        first.index()
+    finally:
+        first.close()
+    (root / "new").mkdir()
+    (root / "old/Moved.md").rename(root / "new/Moved.md")  # the full run keeps its id
+    after_full, after_incremental = full_then_everything_again(root)
+    assert after_full == after_incremental
+    statuses = {row[7] for row in after_full}
+    assert statuses == {"resolved", "broken", "broken-anchor", "ambiguous"}

@@ -164,20 +164,19 @@ def heading_path(headings: Sequence[HeadingKey], anchor: Anchor) -> list[int]:
     found: list[int] = []
     start, end, floor = 0, len(headings), 0
     for part in anchor.start:
-        number = next(
-            (
-                n
-                for n in range(start, end)
-                if headings[n][2] > floor and _matches(headings[n], part)
-            ),
-            None,
-        )
-        if number is None:
+        if found:  # the section of the part before: up to its level's next heading
+            floor = headings[found[-1]][2]
+            start = found[-1] + 1
+            end = next((n for n in range(start, end) if headings[n][2] <= floor), end)
+        key, slug = part.key, part.slug
+        # Plain loops, not ``_matches``: link resolution asks this for every anchored link.
+        for number in range(start, end):
+            text, heading_slug, level = headings[number]
+            if level > floor and (heading_slug in (slug, key) or text.lower() == key):
+                found.append(number)
+                break
+        else:
             return []
-        found.append(number)
-        floor = headings[number][2]
-        start = number + 1
-        end = next((n for n in range(start, end) if headings[n][2] <= floor), end)
     return found
 
 

@@ -13,8 +13,10 @@ against the complete catalog and corrects their rows in the database:
   point at the planned id.
 
 A link with an anchor (``#heading``, ``#^block``), on either side of ``[[a|b]]`` (Dendron
-order), depends on its target's headings and blocks, which may not have been written yet: its
-row is written with the status ``waiting`` and answered by :meth:`StreamingLinks.finish`.
+order), depends on its target's headings and blocks, which may not have been written yet:
+:meth:`StreamingLinks.finish` answers every such link. Until then its row holds the answer of
+its name or path when one look-up gives it (the anchor can only turn it into a broken anchor,
+and only those rows are rewritten), else the status ``waiting``.
 
 Memory stays bounded whatever the size of the notebook: the run's catalog holds names only
 (headings and blocks are read back from the database for the targets of anchored links), link
@@ -39,7 +41,7 @@ from ..core.resolve import (
     lookup_key,
     strip_note_suffix,
 )
-from ..core.syntax import is_note_name
+from ..core.syntax import is_note_name, split_target
 from .link_resolver import Columns, LinkResolver
 
 LinkRow = tuple[Any, ...]
@@ -55,9 +57,12 @@ PAGE = 2_000
 _IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
-_KIND, _TARGET, _ANCHOR, _LABEL, _TARGET_KEY = 0, 1, 2, 4, 13
+_TARGET_KEY, _LABEL_KEY = 13, 14
 _MARKDOWN_KINDS = frozenset(kind.value for kind in LinkKind if kind.is_markdown)
+_RESOLVED = LinkStatus.RESOLVED.value
+_PATH_STARTS = ("/", "./", "../")  # a wiki target written so is a path (core/resolve.py)
 _BROKEN: Columns = (LinkStatus.BROKEN.value, None, None)
+_WAITING: Columns = (WAITING, None, None)
 
 # The doubtful names and ids go into temporary tables once: given to every page's query as
 # a list, SQLite would build its look-up table again page after page (aliases x pages).
@@ -66,7 +71,7 @@ _STALE = (
     "SELECT l.id, l.kind, l.target, l.anchor, l.is_block, l.label, f.path, l.target_key,"
     " l.status, l.target_id, l.candidates"
     " FROM link l JOIN file_metadata f ON f.id = l.source_id"
-    " WHERE l.id > ?1 AND (l.status = 'waiting'"
+    " WHERE l.id > ?1 AND (l.anchor IS NOT NULL OR instr(l.label, '#')"
     " OR l.target_key IN temp.codex_doubtful_key"
     " OR l.label_key IN temp.codex_doubtful_key"
     " OR l.target_id IN temp.codex_doubtful_id)"
@@ -105,20 +110,32 @@ class StreamingLinks:
         planned = self._planned.get(path)
         if planned is not None and planned != file_id:
             self._replaced_ids.add(planned)
-        self._catalog.written(path, file_id, tuple(aliases))
-        self._alias_keys.update(alias.lower() for alias in aliases)
+        catalog = self._catalog
+        catalog.written(path, file_id, tuple(aliases))
+        if aliases:
+            self._alias_keys.update(alias.lower() for alias in aliases)
         self._written += 1
         if self._written % RENEW_EVERY == 0:
-            self._resolver = LinkResolver(self._catalog)
-        catalog = self._catalog
+            self._resolver = LinkResolver(catalog)
         rows: list[LinkRow] = []
+        folder = None
         for link_id, link in enumerate(links, self._next_id):
-            if link[_ANCHOR] is not None or (link[_LABEL] and "#" in link[_LABEL]):
-                rows.append((link_id, file_id, *link, WAITING, None, None))
-                continue
-            answer = catalog.plain_answer(link) if _is_plain_wiki(link) else None
+            kind, target, anchor, _, label = link[:5]
+            # An anchored link found by name or path gets that answer until ``finish`` checks
+            # its anchor (which most keep); the resolver would need the target's headings.
+            if kind in _MARKDOWN_KINDS:
+                if folder is None:
+                    folder = posixpath.dirname(path)
+                answer = catalog.path_answer(target, folder)
+            elif target and "/" not in target:
+                answer = catalog.name_answer(link[_TARGET_KEY], label, link[_LABEL_KEY])
+            else:
+                answer = None
             if answer is None:
-                answer = ask(self._resolver, link, path)
+                if anchor is not None or (label and "#" in label):
+                    answer = _WAITING
+                else:
+                    answer = ask(self._resolver, link, path)
             rows.append((link_id, file_id, *link, *answer))
         self._next_id += len(links)
         return rows
@@ -130,9 +147,9 @@ class StreamingLinks:
             self._dropped_keys.add(lookup_key(path))
 
     def finish(self, conn: sqlite3.Connection) -> int:
-        """Answer the waiting links and correct the answers given too early, in ``conn``
-        (every row of the run written, the heading and block indexes built); the number of
-        rows changed."""
+        """Answer the links with an anchor and correct the answers given too early, in
+        ``conn`` (every row of the run written, the heading and block indexes built); the
+        number of rows changed."""
         catalog = _AnchorCatalog(self._catalog, conn)
         doubtful = (self._alias_keys | self._dropped_keys, self._replaced_ids)
         try:
@@ -161,13 +178,6 @@ class StreamingLinks:
         return changed
 
 
-def _is_plain_wiki(link: Sequence[Any]) -> bool:
-    """True for a wiki link (or embed, or frontmatter link) to a bare name: no folder, no
-    anchor; its answer depends only on which files have that name (:meth:`plain_answer`)."""
-    target = link[_TARGET]
-    return bool(target) and link[_KIND] not in _MARKDOWN_KINDS and "/" not in target
-
-
 def _one(value: str) -> tuple[str]:
     return (value,)
 
@@ -176,8 +186,11 @@ class _NameCatalog:
     """Every file of a full run by name, with the aliases of those written so far (a
     :class:`~codex_lsp.core.resolve.Catalog` without headings or blocks).
 
-    Compact, because it lives for the whole run: paths and ids are those of ``planned``, a
-    name with one file maps to its path alone, and targets are made when asked for.
+    Compact, because it lives for the whole run: paths and ids are those of ``planned``, and
+    targets are made when asked for. A key that exactly one note has as its own name (and
+    no alias, attachment or file that could not be read) maps to that note's path alone:
+    a link to such a name is answered by one look-up (:meth:`name_answer`). Every other key
+    maps to a list of paths, which the resolver's rules answer.
     """
 
     def __init__(self, planned: dict[str, str]) -> None:
@@ -186,41 +199,68 @@ class _NameCatalog:
         self._aliases: dict[str, tuple[str, ...]] = {}
         self._removed: set[str] = set()
         self._by_key: dict[str, str | list[str]] = {}
-        self._by_alias: set[str] = set()  # keys that name a file by an alias
         for path in planned:
-            self._index(_stem_key(path), path)
+            self._index_name(path)
 
     def written(self, path: str, file_id: str, aliases: tuple[str, ...]) -> None:
         """Record a written file: its id and aliases."""
         if self._planned.get(path) != file_id:
             self._ids[path] = file_id
             if path not in self._planned:
-                self._index(_stem_key(path), path)
+                self._index_name(path)
         self._removed.discard(path)
         if aliases:
+            own = _stem_key(path)
             known = {alias.lower() for alias in self._aliases.get(path, ())}
             self._aliases[path] = aliases
-            for key in {alias.lower() for alias in aliases} - known - {_stem_key(path)}:
-                self._index(key, path)
-                self._by_alias.add(key)
+            for key in {alias.lower() for alias in aliases} - known - {own}:
+                self._index(key, path, sure=False)
 
     def remove(self, path: str) -> None:
         """Forget the file at ``path``."""
         self._removed.add(path)
+        key = _stem_key(path)
+        if self._by_key.get(key) == path:
+            self._by_key[key] = [path]  # no longer answered by name alone
 
-    def plain_answer(self, link: Sequence[Any]) -> Columns | None:
-        """The stored answer of a plain wiki link (:func:`_is_plain_wiki`) without an anchor
-        when it is plain too: no file has its name (and no label could name one instead), or
-        exactly one note has it as its own name. None: ask the resolver.
+    def name_answer(self, key: str, label: str | None, label_key: str | None) -> Columns | None:
+        """The stored answer of a link to a bare name (no folder; its look-up key ``key``,
+        its label and the label's key ``label_key``), its anchor aside, when it is plain:
+        exactly one note has that name as its own, or no file has it and no label could
+        name one instead. None: ask the resolver.
 
         Most links of a notebook are such; answering them here makes no
         :class:`~codex_lsp.core.resolve.Target` (the resolver makes two per question).
         """
-        key = link[_TARGET_KEY]
-        if key not in self._by_key:
-            return None if link[_LABEL] else _BROKEN  # a label may name the target instead
-        path = self.single_note(key)
-        return None if path is None else (LinkStatus.RESOLVED.value, self.id_of(path), None)
+        found = self._by_key.get(key)
+        if type(found) is str:
+            return (_RESOLVED, self._ids.get(found) or self._planned[found], None)
+        if found is not None:
+            return None
+        if not label or label_key is None:  # then the label names no file
+            return _BROKEN
+        # The label is the target (Dendron order) when the target side leads nowhere: it
+        # leads nowhere too when no file has its key, unless it is a path (``./x.md`` may
+        # be the file ``x.md.md``).
+        if label_key in self._by_key or split_target(label)[0].startswith(_PATH_STARTS):
+            return None
+        return _BROKEN
+
+    def path_answer(self, target: str, folder: str) -> Columns | None:
+        """The stored answer of a Markdown link written in ``folder``, its anchor aside,
+        when a file is at the path it names; None: ask the resolver."""
+        if not target:
+            return None
+        if target[0] == "/":
+            path = posixpath.normpath(target.lstrip("/"))
+        else:
+            path = posixpath.normpath(posixpath.join(folder, target))
+        if path == ".." or path.startswith("../"):
+            return None
+        for candidate in (path, path + ".md", path + ".markdown"):
+            if self.has(candidate):
+                return (_RESOLVED, self.id_of(candidate), None)
+        return None
 
     def id_of(self, path: str) -> str:
         """The id of the run's file at ``path``."""
@@ -231,9 +271,7 @@ class _NameCatalog:
         (a bare name written in any folder leads there); None otherwise: no file, several,
         an attachment, or a name given by an alias, which the resolver's rules answer."""
         found = self._by_key.get(key)
-        if not isinstance(found, str) or found in self._removed or key in self._by_alias:
-            return None
-        return found if is_note_name(found) else None  # then ``key`` is its own name
+        return found if type(found) is str else None
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
@@ -248,8 +286,8 @@ class _NameCatalog:
         found = self._by_key.get(key)
         if found is None:
             return ()
-        if isinstance(found, str):
-            return () if found in self._removed else (found,)
+        if type(found) is str:
+            return (found,)  # never one that was removed (:meth:`remove`)
         return [path for path in found if path not in self._removed]
 
     def has(self, path: str) -> bool:
@@ -260,10 +298,16 @@ class _NameCatalog:
         """The file at ``path`` (one of the run's), without headings or blocks."""
         return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=self.id_of(path))
 
-    def _index(self, key: str, path: str) -> None:
+    def _index_name(self, path: str) -> None:
+        """Index the file at ``path`` under its own name."""
+        self._index(_stem_key(path), path, sure=is_note_name(path))
+
+    def _index(self, key: str, path: str, *, sure: bool) -> None:
+        """Add ``path`` under ``key``; ``sure`` when a bare name of that key leads there
+        if it is the only file under it (a note's own name)."""
         found = self._by_key.get(key)
         if found is None:
-            self._by_key[key] = path
+            self._by_key[key] = path if sure else [path]
         elif isinstance(found, str):
             self._by_key[key] = [found, path]
         else:
