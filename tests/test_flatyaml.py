@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codex_lsp.core.flatyaml import load_flat
-from codex_lsp.core.frontmatter import find_frontmatter
+from codex_lsp.core.frontmatter import find_frontmatter, key_spans
 from codex_lsp.core.model import FieldSpan
 from codex_lsp.core.yamlload import YamlFailure, load_yaml
 from codex_testing import CORPORA_DIR
@@ -29,18 +29,7 @@ def libyaml_reading(text: str, base: int) -> tuple[dict[str, Any], list[FieldSpa
         return None
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         return None
-    spans = [
-        (
-            str(key.value),
-            base + key.start_mark.index,
-            base + key.end_mark.index,
-            base + value.start_mark.index,
-            base + value.end_mark.index,
-        )
-        for key, value in node.value
-        if isinstance(key, yaml.ScalarNode)
-    ]
-    return data, spans
+    return data, key_spans(node, base)
 
 
 def assert_read_alike(text: str, base: int = 4) -> None:

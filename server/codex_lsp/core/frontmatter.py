@@ -96,15 +96,21 @@ def load_frontmatter(text: str, index: LineIndex) -> FrontmatterBlock | None:
         )
         return block
     block.data = data
-    block.spans = [
+    block.spans = key_spans(node, yaml_start)
+    return block
+
+
+def key_spans(node: yaml.MappingNode, base: int) -> list[FieldSpan]:
+    """Where each top-level key of a loaded mapping and its value are (offsets plus
+    ``base``, the offset of the YAML text)."""
+    return [
         (
             str(key_node.value),
-            yaml_start + key_node.start_mark.index,
-            yaml_start + key_node.end_mark.index,
-            yaml_start + value_node.start_mark.index,
-            yaml_start + value_node.end_mark.index,
+            base + key_node.start_mark.index,
+            base + key_node.end_mark.index,
+            base + value_node.start_mark.index,
+            base + value_node.end_mark.index,
         )
         for key_node, value_node in node.value
         if isinstance(key_node, yaml.ScalarNode)
     ]
-    return block
