@@ -39,6 +39,7 @@ from .database import (
     set_meta,
     transaction,
 )
+from .heap import release_free_heap
 from .ids import new_ulid
 from .lifeline import interrupts_held, start_worker
 from .link_resolver import LinkResolver
@@ -212,6 +213,8 @@ class Indexer:
         with _bulk_write(self.conn, full or stale_parser):
             with transaction(self.conn):
                 full = self._write_run(scan, stats, full, progress)
+            if full:  # what the run's writing freed is not kept resident beside the git pass
+                release_free_heap()
             force = full or bool(stats.added or stats.moved)
             plan = self._git_step(git, lambda job: job.read(self.conn, force=force))
             # The run's data is committed: its link indexes, while it is checkpointed and git
