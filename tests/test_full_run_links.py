@@ -11,6 +11,7 @@ import pytest
 from codex_lsp.storage import indexer as indexer_module
 from codex_lsp.storage.indexer import Indexer
 from codex_lsp.storage.notebooks import Notebook
+from notebook_builder import write_notebook
 
 LinkRow = tuple[object, ...]
 
@@ -92,11 +93,8 @@ def test_tricky_names_paths_and_anchors_get_the_same_answers_both_ways(
         "old/Moved.md": "# H\n\nThe moved note.\n",
         "z/named.md": "---\naliases: [Nick]\n---\n# Top\n",
     }
-    for path, text in texts.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text, encoding="utf-8")
+    write_notebook(root, texts)
     (root / "pic.png").write_bytes(b"\x89PNG")
-    (root / ".codex").mkdir()
     first = Indexer(Notebook(root, explicit=True))
     try:
         first.index()
