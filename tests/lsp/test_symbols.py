@@ -10,6 +10,8 @@ import pytest
 from lsp_session import Session, start_session, stop_session, text_in, wait_ready
 from lsprotocol import types
 
+from notebook_builder import write_notebook
+
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PCR = "protocols/PCR amplification.md"
@@ -179,10 +181,9 @@ async def test_code_lens_can_be_turned_off(lab_notebook: Path, profile: str) -> 
 async def test_workspace_symbols_rank_every_heading(tmp_path: Path, profile: str) -> None:
     """The heading named exactly as the query comes first, however many headings match it
     loosely before it (they used to be read a thousand at a time, unranked, and it was lost)."""
-    root = tmp_path / "headings"
-    (root / ".codex").mkdir(parents=True)
     decoys = "".join(f"## Kinetics run {n}\n\ntext\n\n" for n in range(1200))
-    (root / "runs.md").write_text(f"# Runs\n\n{decoys}## Kinetics\n\nthe one\n", encoding="utf-8")
+    text = f"# Runs\n\n{decoys}## Kinetics\n\nthe one\n"
+    root = write_notebook(tmp_path / "headings", {"runs.md": text})
     session = await start_session(root, profile)
     try:
         result = await session.client.workspace_symbol_async(
@@ -201,10 +202,8 @@ async def test_workspace_symbols_are_the_best_hundred(tmp_path: Path, profile: s
     """A query many symbols match gets the hundred best (docs/protocol.md says why not
     more): the exact name first, then the shortest names that start with the query (the
     note's title, then its title heading)."""
-    root = tmp_path / "many"
-    (root / ".codex").mkdir(parents=True)
     decoys = "".join(f"## Assay run {n}\n\ntext\n\n" for n in range(300))
-    (root / "assays.md").write_text(f"# Assays\n\n{decoys}## Assay\n", encoding="utf-8")
+    root = write_notebook(tmp_path / "many", {"assays.md": f"# Assays\n\n{decoys}## Assay\n"})
     session = await start_session(root, profile)
     try:
         result = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams("assay"))
