@@ -23,6 +23,7 @@ from codex_lsp.storage import indexer as indexer_module
 from codex_lsp.storage import queries, reader
 from codex_lsp.storage.database import (
     APPLICATION_ID,
+    PAGE_SIZE,
     SCHEMA_VERSION,
     SEARCH_HASH_SIZE,
     DatabaseError,
@@ -965,6 +966,24 @@ def test_full_run_skips_fsync_only_while_it_runs(
     open_indexer.index()
     assert seen == [0, 1]  # OFF during the full run, NORMAL during the incremental one
     assert open_indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+
+
+def test_a_new_database_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    """Pages of ``PAGE_SIZE`` bytes keep a full run's WAL look-ups cheap; a database made
+    with other pages is opened and migrated as it is."""
+    new = connect(tmp_path / "new.db")
+    assert new.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    new.close()
+    old_path = tmp_path / "old.db"
+    made = sqlite3.connect(old_path)
+    made.execute("PRAGMA page_size = 4096")
+    made.execute("CREATE TABLE other (x)")  # the file exists with its pages
+    made.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    made.close()
+    old = connect(old_path)
+    assert old.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert old.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    old.close()
 
 
 def test_read_bytes_reads_a_file_to_its_end_whatever_size_was_taken(tmp_path: Path) -> None:
