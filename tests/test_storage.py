@@ -25,6 +25,8 @@ from codex_lsp.storage.database import (
     APPLICATION_ID,
     PAGE_SIZE,
     SCHEMA_VERSION,
+    SEARCH_AUTOMERGE,
+    SEARCH_CRISIS_MERGE,
     SEARCH_HASH_SIZE,
     DatabaseError,
     connect,
@@ -966,6 +968,41 @@ def test_full_run_skips_fsync_only_while_it_runs(
     open_indexer.index()
     assert seen == [0, 1]  # OFF during the full run, NORMAL during the incremental one
     assert open_indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+
+
+def search_merging(conn: sqlite3.Connection) -> dict[str, int]:
+    """The full-text index's merge settings stored in the database."""
+    rows = conn.execute(
+        "SELECT k, v FROM search_index_config WHERE k IN ('automerge', 'crisismerge')"
+    )
+    return dict(rows.fetchall())
+
+
+def test_full_run_writes_full_text_segments_unmerged_then_resumes_merging(
+    open_indexer: Indexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full run pauses FTS5's merges (their levels would make its cost per note grow with
+    the notebook) and resumes them at its end; an incremental run merges as usual."""
+    conn = open_indexer.conn
+    # A tiny buffer: the run writes a segment every few notes, as a large notebook does.
+    conn.execute("INSERT INTO search_index(search_index, rank) VALUES ('hashsize', 512)")
+    seen: list[dict[str, int]] = []
+    real_apply = Indexer._apply
+
+    def spying(self: Indexer, *args: Any, **kwargs: Any) -> None:
+        seen.append(search_merging(self.conn))
+        real_apply(self, *args, **kwargs)
+
+    monkeypatch.setattr(Indexer, "_apply", spying)
+    open_indexer.index(full=True)
+    open_indexer.index()
+    paused = {"automerge": 0, "crisismerge": SEARCH_CRISIS_MERGE}
+    merging = {"automerge": SEARCH_AUTOMERGE, "crisismerge": SEARCH_CRISIS_MERGE}
+    assert seen == [paused, merging]
+    assert search_merging(conn) == merging
+    conn.execute("INSERT INTO search_index(search_index) VALUES ('integrity-check')")
+    found = queries.search(conn, "transfection")
+    assert EXP_014 in {hit.path for hit in found}
 
 
 def test_a_new_database_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:

@@ -189,6 +189,30 @@ def _column_detail_search_v4(db: sqlite_utils.Database) -> None:
 SEARCH_HASH_SIZE = 8 * 1024 * 1024
 
 
+# FTS5 merges its segments as they are written (``automerge``, 4 by default): the levels of
+# merges add up as a notebook grows, and so would a full run's full-text cost per note. A
+# full run writes its segments unmerged; later writes merge them, a little at each. A level is
+# merged at once only when it holds ``SEARCH_CRISIS_MERGE`` segments (16 by default, fewer
+# than a full run of 100,000 notes writes).
+SEARCH_AUTOMERGE = 4
+SEARCH_CRISIS_MERGE = 64
+
+
+def set_search_merging(conn: sqlite3.Connection, *, paused: bool) -> None:
+    """Pause the full-text index's merges (for a full run's bulk load), or resume them."""
+    settings = (
+        ("automerge", 0 if paused else SEARCH_AUTOMERGE),
+        ("crisismerge", SEARCH_CRISIS_MERGE),
+    )
+    try:
+        for name, value in settings:
+            conn.execute(
+                "INSERT INTO search_index(search_index, rank) VALUES (?, ?)", (name, value)
+            )
+    except sqlite3.OperationalError as exc:  # an SQLite without the option: only slower
+        log.info("full-text merges left as they were: %s", exc)
+
+
 def _bulk_load_v5(db: sqlite_utils.Database) -> None:
     """v5: a larger in-memory buffer for the full-text index (see ``SEARCH_HASH_SIZE``), and
     only the links with a label key in its index."""

@@ -37,6 +37,7 @@ from .database import (
     get_meta,
     on_thread_alongside,
     set_meta,
+    set_search_merging,
     transaction,
 )
 from .heap import release_free_heap
@@ -256,6 +257,8 @@ class Indexer:
             self._wipe_derived()
         large = _is_large(changed)
         self._apply(run, self._prepare(changed, planned, run.now, {}, progress), large)
+        if full:
+            set_search_merging(self.conn, paused=False)
         set_meta(self.conn, "parser_version", PARSER_VERSION)
         set_meta(self.conn, "last_indexed", run.now)
         return full
@@ -542,6 +545,7 @@ class Indexer:
         for table in ("alias", "heading", "block", "file_tag", "link", "search_index"):
             self.conn.execute(f"DELETE FROM {table}")
         self.conn.execute("DELETE FROM problem WHERE file_id IS NOT NULL")
+        set_search_merging(self.conn, paused=True)
 
     def _clear_derived(self, file_id: str) -> None:
         for table, column in (
