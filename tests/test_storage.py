@@ -1023,6 +1023,28 @@ def test_a_new_database_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: P
     old.close()
 
 
+def test_headings_are_read_in_order_from_their_index_without_a_sort(
+    open_indexer: Indexer,
+) -> None:
+    """The headings of some files (resolving anchors, catalogs) are read from the heading
+    index in their order: no sort of the rows read; an older database is migrated."""
+    conn = open_indexer.conn
+    conn.execute("DROP INDEX heading_file")  # as a database of schema 6 had it
+    conn.execute("CREATE INDEX heading_file ON heading(file_id)")
+    conn.execute("PRAGMA user_version = 6")
+    reopened = Indexer(open_indexer.notebook)
+    reopened.index()
+    plan = reopened.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT file_id, text, slug, level FROM heading"
+        " WHERE file_id IN (?, ?) ORDER BY file_id, seq",
+        ("a", "b"),
+    ).fetchall()
+    reopened.close()
+    details = " / ".join(row[-1] for row in plan)
+    assert "USING INDEX heading_file" in details
+    assert "TEMP B-TREE" not in details
+
+
 def test_read_bytes_reads_a_file_to_its_end_whatever_size_was_taken(tmp_path: Path) -> None:
     """The size from the scan is a hint: a file that grew or shrank since is read whole."""
     path = tmp_path / "note.md"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported when a database is opened: not needed to answer in
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x436F4458  # "CoDX"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 30_000
 
 # A full run writes the whole database in one transaction, through the WAL, and SQLite
@@ -111,7 +111,7 @@ DERIVED_INDEXES = {
     "file_tag_tag": "file_tag(tag_id)",
     "alias_key": "alias(key)",
     "alias_file": "alias(file_id)",
-    "heading_file": "heading(file_id)",
+    "heading_file": "heading(file_id, seq)",
     "block_file": "block(file_id)",
     "link_source": "link(source_id)",
     "link_key": "link(target_key)",
@@ -234,6 +234,12 @@ def _searchable_names_v6(db: sqlite_utils.Database) -> None:
     _bulk_load_v5(db)
 
 
+def _heading_order_v7(db: sqlite_utils.Database) -> None:
+    """v7: the heading index holds each file's headings in their order (no sort to read them)."""
+    db.conn.execute("DROP INDEX IF EXISTS heading_file")
+    create_derived_indexes(db.conn)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
     1: _schema_v1,
     2: _label_key_v2,
@@ -241,6 +247,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
     4: _column_detail_search_v4,
     5: _bulk_load_v5,
     6: _searchable_names_v6,
+    7: _heading_order_v7,
 }
 
 
