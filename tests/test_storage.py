@@ -970,6 +970,27 @@ def test_full_run_skips_fsync_only_while_it_runs(
     assert open_indexer.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
 
 
+def test_full_run_passes_after_its_writes_use_a_small_page_cache(
+    open_indexer: Indexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a full run's writes, its git and schema passes use a small page cache (their
+    peak memory is the run's); the connection has its own size again afterwards."""
+    conn = open_indexer.conn
+    conn.execute("PRAGMA cache_size = -3000")
+    seen: list[int] = []
+    real_sync = indexer_module.safe_sync
+
+    def spying(sync_conn: sqlite3.Connection, *args: Any, **kwargs: Any) -> Any:
+        seen.append(sync_conn.execute("PRAGMA cache_size").fetchone()[0])
+        return real_sync(sync_conn, *args, **kwargs)
+
+    monkeypatch.setattr(indexer_module, "safe_sync", spying)
+    open_indexer.index(full=True)
+    open_indexer.index()
+    assert seen == [indexer_module.PASS_CACHE_SIZE, -3000]
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == -3000
+
+
 def search_merging(conn: sqlite3.Connection) -> dict[str, int]:
     """The full-text index's merge settings stored in the database."""
     rows = conn.execute(

@@ -66,6 +66,10 @@ PARALLEL_MIN_FILES = 400
 WORKER_CHUNK = 100
 IN_FLIGHT = 2  # chunks per worker submitted ahead of the writer
 FULL_RELINK_SHARE = 0.05
+# After a full run's writes, its last passes (link indexes, git columns, schema check) use each
+# page about once: SQLite's page cache (2 MiB by default) would only add to the run's peak
+# memory, which falls in those passes. Negative: KiB.
+PASS_CACHE_SIZE = -512
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -182,16 +186,20 @@ class Indexer:
         git = self._start_git()  # a first run's history walk goes on while we index
         self.config = load_config(self.notebook.codex_dir)
         stats = IndexStats(warnings=list(self.config.warnings))
+        cache_size = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
         try:
-            # The collector resumes once the run's objects are gone: not to walk them all.
-            with _gc_paused():
-                full = self._scan_and_write(stats, full, progress, git)
+            try:
+                # The collector resumes once the run's objects are gone: not to walk them all.
+                with _gc_paused():
+                    full = self._scan_and_write(stats, full, progress, git)
+            finally:
+                if git is not None:
+                    git.close()
+            changes = stats.added + stats.modified + stats.removed + stats.moved
+            with _bulk_write(self.conn, full):  # a full run's schema results: as its other rows
+                safe_sync(self.conn, self.notebook, None if changes else [], full=full)
         finally:
-            if git is not None:
-                git.close()
-        changes = stats.added + stats.modified + stats.removed + stats.moved
-        with _bulk_write(self.conn, full):  # a full run's schema results: as its other rows
-            safe_sync(self.conn, self.notebook, None if changes else [], full=full)
+            self.conn.execute(f"PRAGMA cache_size = {cache_size}")
         self._fill_totals(stats)
         stats.seconds = round(time.perf_counter() - started, 4)
         return stats
@@ -215,6 +223,7 @@ class Indexer:
             with transaction(self.conn):
                 full = self._write_run(scan, stats, full, progress)
             if full:  # what the run's writing freed is not kept resident beside the git pass
+                self.conn.execute(f"PRAGMA cache_size = {PASS_CACHE_SIZE}")
                 release_free_heap()
             force = full or bool(stats.added or stats.moved)
             plan = self._git_step(git, lambda job: job.read(self.conn, force=force))
