@@ -1044,26 +1044,33 @@ def test_a_new_database_has_large_pages_and_an_old_one_keeps_its_own(tmp_path: P
     old.close()
 
 
-def test_headings_are_read_in_order_from_their_index_without_a_sort(
+def test_anchor_tables_are_read_from_their_indexes_without_a_sort(
     open_indexer: Indexer,
 ) -> None:
     """The headings of some files (resolving anchors, catalogs) are read from the heading
-    index in their order: no sort of the rows read; an older database is migrated."""
+    index in their order, with no sort; their block ids from the block index alone. A
+    database of schema 6 is migrated."""
     conn = open_indexer.conn
-    conn.execute("DROP INDEX heading_file")  # as a database of schema 6 had it
-    conn.execute("CREATE INDEX heading_file ON heading(file_id)")
+    for index, target in (("heading_file", "heading(file_id)"), ("block_file", "block(file_id)")):
+        conn.execute(f"DROP INDEX {index}")  # as a database of schema 6 had them
+        conn.execute(f"CREATE INDEX {index} ON {target}")
     conn.execute("PRAGMA user_version = 6")
     reopened = Indexer(open_indexer.notebook)
     reopened.index()
-    plan = reopened.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT file_id, text, slug, level FROM heading"
-        " WHERE file_id IN (?, ?) ORDER BY file_id, seq",
-        ("a", "b"),
-    ).fetchall()
+
+    def plan(sql: str) -> str:
+        rows = reopened.conn.execute(f"EXPLAIN QUERY PLAN {sql}", ("a", "b")).fetchall()
+        return " / ".join(row[-1] for row in rows)
+
+    headings = plan(
+        "SELECT file_id, text, slug, level FROM heading WHERE file_id IN (?, ?)"
+        " ORDER BY file_id, seq"
+    )
+    blocks = plan("SELECT file_id, block_id FROM block WHERE file_id IN (?, ?)")
     reopened.close()
-    details = " / ".join(row[-1] for row in plan)
-    assert "USING INDEX heading_file" in details
-    assert "TEMP B-TREE" not in details
+    assert "USING INDEX heading_file" in headings
+    assert "TEMP B-TREE" not in headings
+    assert "USING COVERING INDEX block_file" in blocks
 
 
 def test_read_bytes_reads_a_file_to_its_end_whatever_size_was_taken(tmp_path: Path) -> None:

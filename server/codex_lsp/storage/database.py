@@ -112,7 +112,7 @@ DERIVED_INDEXES = {
     "alias_key": "alias(key)",
     "alias_file": "alias(file_id)",
     "heading_file": "heading(file_id, seq)",
-    "block_file": "block(file_id)",
+    "block_file": "block(file_id, block_id)",
     "link_source": "link(source_id)",
     "link_key": "link(target_key)",
     "link_target": "link(target_id)",
@@ -234,9 +234,11 @@ def _searchable_names_v6(db: sqlite_utils.Database) -> None:
     _bulk_load_v5(db)
 
 
-def _heading_order_v7(db: sqlite_utils.Database) -> None:
-    """v7: the heading index holds each file's headings in their order (no sort to read them)."""
+def _anchor_indexes_v7(db: sqlite_utils.Database) -> None:
+    """v7: the heading index holds each file's headings in their order (no sort to read
+    them), the block index each file's block ids (read from the index alone)."""
     db.conn.execute("DROP INDEX IF EXISTS heading_file")
+    db.conn.execute("DROP INDEX IF EXISTS block_file")
     create_derived_indexes(db.conn)
 
 
@@ -247,7 +249,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
     4: _column_detail_search_v4,
     5: _bulk_load_v5,
     6: _searchable_names_v6,
-    7: _heading_order_v7,
+    7: _anchor_indexes_v7,
 }
 
 
