@@ -142,6 +142,42 @@ def test_links_with_an_anchor_are_answered_at_the_end(tmp_path: Path) -> None:
     ]
 
 
+def _tables_read(conn: sqlite3.Connection, action: Callable[[], object]) -> list[str]:
+    """The anchor tables (``heading``, ``block``) that the statements of ``action`` read."""
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        conn.set_trace_callback(None)
+    return [
+        table
+        for sql in statements
+        for table in ("heading", "block")
+        if sql.startswith("SELECT") and f"FROM {table} " in sql
+    ]
+
+
+def test_finish_reads_only_the_anchor_tables_its_links_need(tmp_path: Path) -> None:
+    """Links to headings need their targets' headings, links to blocks their blocks: the
+    other table is not read (the reads of the targets are most of ``finish``'s work)."""
+    texts = {
+        "heads.md": "[[z#Method]] [[z#Missing]]\n",
+        "blocks.md": "[[z#^blk]] [[z#^none]]\n",
+        "z.md": "# Zed\n\n## Method\n\nText. ^blk\n",
+    }
+    for source, wanted in (("heads.md", ["heading"]), ("blocks.md", ["block"])):
+        folder = tmp_path / source.removesuffix(".md")
+        folder.mkdir()
+        files = notes(folder, {source: texts[source], "z.md": texts["z.md"]})
+        run = Run(folder, files)
+        for item in files.values():
+            run.write(item)
+        assert _tables_read(run.conn, lambda run=run: run.links.finish(run.conn)) == wanted
+        statuses = [row[2] for row in run.stored()]
+        assert statuses == ["resolved", "broken-anchor"]
+
+
 def test_a_note_that_cannot_be_read_is_taken_back(tmp_path: Path) -> None:
     files = notes(tmp_path, {"a.md": "[[gone]] [[kept]]\n", "gone.md": "", "kept.md": ""})
     run = Run(tmp_path, files)

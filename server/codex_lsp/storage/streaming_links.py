@@ -321,34 +321,44 @@ def _stem_key(path: str) -> str:
 
 
 class _AnchorCatalog:
-    """The run's catalog of names, with the headings and blocks of the targets of one page of
+    """The run's catalog of names, with the headings or blocks of the targets of one page of
     links read from the database in a few queries (a :class:`~codex_lsp.core.resolve.Catalog`).
+
+    A heading anchor needs its target's headings, a block anchor its blocks: each is read for
+    the targets whose links need it, and the other only if the resolver asks for it.
     """
 
     def __init__(self, names: _NameCatalog, conn: sqlite3.Connection) -> None:
         self._names = names
         self._conn = conn
-        self._anchors: dict[str, _Anchors] = {}  # path -> its headings and blocks
+        self._headings: dict[str, tuple[HeadingKey, ...]] = {}  # path -> its headings
+        self._blocks: dict[str, frozenset[str]] = {}  # path -> its block ids
 
     def load(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Read the targets whose headings or blocks the links of ``rows`` (``_STALE``'s
-        columns) may need: the files named by either side of a link with an anchor, or the
-        note it is written in when it names none."""
-        self._anchors.clear()  # only one page's targets at a time
+        """Read the headings or blocks the links of ``rows`` (``_STALE``'s columns) may need:
+        of the files named by either side of a link with an anchor, or of the note it is
+        written in when it names none."""
+        self._headings.clear()  # only one page's targets at a time
+        self._blocks.clear()
         names = self._names
-        paths: set[str] = set()
-        for _, _, target, anchor, _, label, source, key, *_ in rows:
-            if anchor is None and not (label and "#" in label):
+        for_headings: set[str] = set()
+        for_blocks: set[str] = set()
+        for _, _, target, anchor, is_block, label, source, key, *_ in rows:
+            label_anchor = bool(label and "#" in label)
+            if anchor is None and not label_anchor:
                 continue  # answered from names alone
-            if target:
-                paths.update(names.paths(key))
-            else:
-                paths.add(source)
-            if label and (name := label.split("#", 1)[0]):
+            paths = set(names.paths(key)) if target else {source}
+            if label_anchor and (name := label.split("#", 1)[0]):
                 paths.update(names.paths(lookup_key(name)))
-        wanted = [path for path in paths if names.has(path)]
-        for start in range(0, len(wanted), _IDS_PER_QUERY):
-            self._read(wanted[start : start + _IDS_PER_QUERY])
+            # A label's anchor may name either kind: its targets get both.
+            if label_anchor or not is_block:
+                for_headings.update(paths)
+            if label_anchor or is_block:
+                for_blocks.update(paths)
+        for wanted, read in ((for_headings, self._read_headings), (for_blocks, self._read_blocks)):
+            known = [path for path in wanted if names.has(path)]
+            for start in range(0, len(known), _IDS_PER_QUERY):
+                read(known[start : start + _IDS_PER_QUERY])
 
     def plain_answer(
         self, kind: str, target: str, anchor: str | None, is_block: int, key: str
@@ -364,8 +374,12 @@ class _AnchorCatalog:
         ref = self._names.id_of(path)
         if not anchor:
             return (LinkStatus.RESOLVED.value, ref, None)
-        headings, blocks = self._anchors_of(path)
-        if leads_to(headings, blocks, anchor_of(anchor, bool(is_block))) is None:
+        wanted = anchor_of(anchor, bool(is_block))
+        if wanted.is_block:
+            found = leads_to((), self._blocks_of(path), wanted)
+        else:
+            found = leads_to(self._headings_of(path), (), wanted)
+        if found is None:
             return (LinkStatus.BROKEN_ANCHOR.value, ref, None)
         return (LinkStatus.RESOLVED.value, ref, None)
 
@@ -379,17 +393,24 @@ class _AnchorCatalog:
 
     def _complete(self, path: str) -> Target:
         target = self._names.target(path)
-        headings, blocks = self._anchors_of(path)
+        headings, blocks = self._headings_of(path), self._blocks_of(path)
         return Target(target.path, target.is_note, target.aliases, headings, blocks, target.ref)
 
-    def _anchors_of(self, path: str) -> _Anchors:
-        found = self._anchors.get(path)
+    def _headings_of(self, path: str) -> tuple[HeadingKey, ...]:
+        found = self._headings.get(path)
         if found is None:  # not foreseen by ``load`` (a relative path, say): read it alone
-            self._read([path])
-            found = self._anchors[path]
+            self._read_headings([path])
+            found = self._headings[path]
         return found
 
-    def _read(self, paths: Sequence[str]) -> None:
+    def _blocks_of(self, path: str) -> frozenset[str]:
+        found = self._blocks.get(path)
+        if found is None:
+            self._read_blocks([path])
+            found = self._blocks[path]
+        return found
+
+    def _read_headings(self, paths: Sequence[str]) -> None:
         ids = {self._names.id_of(path): path for path in paths}
         marks = ",".join("?" * len(ids))
         headings: dict[str, list[HeadingKey]] = {}
@@ -399,19 +420,19 @@ class _AnchorCatalog:
             list(ids),
         ):
             headings.setdefault(file_id, []).append((text, slug, level))
+        for file_id, path in ids.items():
+            self._headings[path] = tuple(headings.get(file_id, ()))
+
+    def _read_blocks(self, paths: Sequence[str]) -> None:
+        ids = {self._names.id_of(path): path for path in paths}
+        marks = ",".join("?" * len(ids))
         blocks: dict[str, set[str]] = {}
         for file_id, block_id in self._conn.execute(
             f"SELECT file_id, block_id FROM block WHERE file_id IN ({marks})", list(ids)
         ):
             blocks.setdefault(file_id, set()).add(block_id)
         for file_id, path in ids.items():
-            self._anchors[path] = (
-                tuple(headings.get(file_id, ())),
-                frozenset(blocks.get(file_id, ())),
-            )
-
-
-_Anchors = tuple[tuple[HeadingKey, ...], frozenset[str]]
+            self._blocks[path] = frozenset(blocks.get(file_id, ()))
 
 
 __all__ = ["PAGE", "RENEW_EVERY", "WAITING", "LinkRow", "StreamingLinks", "ask"]
