@@ -178,6 +178,21 @@ def test_finish_reads_only_the_anchor_tables_its_links_need(tmp_path: Path) -> N
         assert statuses == ["resolved", "broken-anchor"]
 
 
+def test_finish_reads_whole_targets_for_the_resolver_in_one_query_each(tmp_path: Path) -> None:
+    """A link the resolver answers (a name two notes have) sees its targets' headings and
+    blocks: both are read with the page's other targets, not one file at a time."""
+    texts = {"a.md": "[[Twin#H]] [[z#^b]] [[y#H]]\n"}
+    for name in ("b/Twin.md", "c/Twin.md", "z.md", "y.md"):
+        texts[name] = "# H\n\nText. ^b\n"
+    files = notes_in_folders(tmp_path, texts)
+    run = Run(tmp_path, files)
+    for item in files.values():
+        run.write(item)
+    tables = _tables_read(run.conn, lambda: run.links.finish(run.conn))
+    assert sorted(tables) == ["block", "heading"]
+    assert [row[2] for row in run.stored()] == ["ambiguous", "resolved", "resolved"]
+
+
 def test_a_note_that_cannot_be_read_is_taken_back(tmp_path: Path) -> None:
     files = notes(tmp_path, {"a.md": "[[gone]] [[kept]]\n", "gone.md": "", "kept.md": ""})
     run = Run(tmp_path, files)

@@ -343,17 +343,18 @@ class _AnchorCatalog:
         names = self._names
         for_headings: set[str] = set()
         for_blocks: set[str] = set()
-        for _, _, target, anchor, is_block, label, source, key, *_ in rows:
+        for _, kind, target, anchor, is_block, label, source, key, *_ in rows:
             label_anchor = bool(label and "#" in label)
             if anchor is None and not label_anchor:
                 continue  # answered from names alone
             paths = set(names.paths(key)) if target else {source}
             if label_anchor and (name := label.split("#", 1)[0]):
                 paths.update(names.paths(lookup_key(name)))
-            # A label's anchor may name either kind: its targets get both.
-            if label_anchor or not is_block:
+            # A label's anchor may name either kind, and the resolver sees whole targets.
+            both = label_anchor or self._plain_target(kind, target, key) is None
+            if both or not is_block:
                 for_headings.update(paths)
-            if label_anchor or is_block:
+            if both or is_block:
                 for_blocks.update(paths)
         for wanted, read in ((for_headings, self._read_headings), (for_blocks, self._read_blocks)):
             known = [path for path in wanted if names.has(path)]
@@ -366,9 +367,7 @@ class _AnchorCatalog:
         """The stored answer of a wiki link to a bare name (its look-up key ``key``) that
         exactly one note has as its own name (then only the anchor can fail); None: ask the
         resolver."""
-        if not target or kind in _MARKDOWN_KINDS or "/" in target:
-            return None
-        path = self._names.single_note(key)
+        path = self._plain_target(kind, target, key)
         if path is None:
             return None
         ref = self._names.id_of(path)
@@ -390,6 +389,12 @@ class _AnchorCatalog:
     def get(self, path: str) -> Target | None:
         """The file at ``path``."""
         return self._complete(path) if self._names.has(path) else None
+
+    def _plain_target(self, kind: str, target: str, key: str) -> str | None:
+        """The note a link is answered by in :meth:`plain_answer`; None: by the resolver."""
+        if not target or kind in _MARKDOWN_KINDS or "/" in target:
+            return None
+        return self._names.single_note(key)
 
     def _complete(self, path: str) -> Target:
         target = self._names.target(path)
