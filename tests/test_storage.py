@@ -135,10 +135,12 @@ def assert_consistent(conn: sqlite3.Connection) -> None:
     assert unresolved == 0
 
 
-def link_indexes(conn: sqlite3.Connection) -> list[str]:
-    """Names of the indexes on the link table."""
+def link_indexes(conn: sqlite3.Connection, table: str = "link") -> list[str]:
+    """Names of the indexes on the link table (or ``table``), but SQLite's own."""
     rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'link' ORDER BY name"
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+        " AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        (table,),
     ).fetchall()
     return [name for (name,) in rows]
 
@@ -1088,9 +1090,10 @@ def test_read_bytes_reads_a_file_to_its_end_whatever_size_was_taken(tmp_path: Pa
 def test_full_run_builds_its_link_indexes_after_its_commit_while_checkpointing(
     lab_notebook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The data of a full run is committed first; its link indexes are built in a second
-    transaction while another connection checkpoints; the WAL is empty afterwards."""
-    seen: list[tuple[int, list[str]]] = []
+    """The data of a full run is committed first; its link indexes (and the file table's
+    look-up indexes) are built in a second transaction while another connection
+    checkpoints; the WAL is empty afterwards."""
+    seen: list[tuple[int, list[str], list[str]]] = []
     real = indexer_module.checkpoint_alongside
 
     def spying(conn: sqlite3.Connection) -> Any:
@@ -1098,18 +1101,21 @@ def test_full_run_builds_its_link_indexes_after_its_commit_while_checkpointing(
         other = sqlite3.connect(path)
         links = other.execute("SELECT count(*) FROM link").fetchone()[0]
         indexes = link_indexes(other)
+        file_indexes = link_indexes(other, "file_metadata")
         other.close()
-        seen.append((links, indexes))
+        seen.append((links, indexes, file_indexes))
         return real(conn)
 
     monkeypatch.setattr(indexer_module, "checkpoint_alongside", spying)
     stats = run_index(lab_notebook, full=True)
-    assert seen == [(stats.links, [])]  # committed, not yet indexed
+    assert seen == [(stats.links, [], [])]  # committed, not yet indexed
     conn = sqlite3.connect(lab_notebook / ".codex" / "notebook.db")
     indexes = len(link_indexes(conn))
+    file_indexes = link_indexes(conn, "file_metadata")
     busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     conn.close()
     assert indexes == 4
+    assert file_indexes == ["file_hash", "file_lookup"]
     assert (busy, frames) == (0, copied)
 
 

@@ -104,9 +104,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(
 )
 """
 
-# Indexes of the tables derived from note contents: a full re-index drops and rebuilds them
-# around its bulk inserts, which is much faster than maintaining them row by row.
+# Indexes of the tables derived from note contents, and the file table's look-up indexes: a
+# full re-index drops and rebuilds them around its bulk inserts, which is much faster than
+# maintaining them row by row (their keys come in no order).
 DERIVED_INDEXES = {
+    "file_lookup": "file_metadata(lookup_key)",
+    "file_hash": "file_metadata(content_hash)",
     "file_tag_file": "file_tag(file_id)",
     "file_tag_tag": "file_tag(tag_id)",
     "alias_key": "alias(key)",

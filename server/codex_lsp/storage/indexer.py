@@ -451,9 +451,12 @@ class Indexer:
                     )
                     run.affected_keys |= old.keys
                     run.stats.removed += 1
-                if run.streaming is not None:  # link indexes: after the commit (_scan_and_write)
+                if run.streaming is not None:
                     # The waiting links read their targets' headings and blocks back: indexed.
-                    db.submit(lambda conn: create_derived_indexes(conn, exclude=("link",)))
+                    # The link and file look-up indexes: after the commit (_scan_and_write).
+                    db.submit(
+                        lambda conn: create_derived_indexes(conn, exclude=("link", "file_metadata"))
+                    )
                     db.call(run.streaming.finish)
                     run.streaming = None
         finally:
