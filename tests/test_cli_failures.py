@@ -127,8 +127,9 @@ def test_debug_shows_the_traceback(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MiB file system."""
-    with tmpfs(tmp_path / "small", "1m") as mount:
+    """A real 4 MiB file system: room for the example notebook and its index (16 KiB pages,
+    and a WAL as large as a full run) once it is no longer full."""
+    with tmpfs(tmp_path / "small", "4m") as mount:
         yield mount
 
 

@@ -27,8 +27,9 @@ BUSY_TIMEOUT_MS = 30_000
 
 # A full run writes the whole database in one transaction, through the WAL, and SQLite
 # looks up every page it writes in the WAL's index, at a cost that grows with the frames
-# already written. Larger pages make fewer frames (and B-trees of fewer levels). Only a new
-# file takes it: an existing database keeps its page size.
+# already written. Larger pages make fewer frames (and B-trees of fewer levels); a small
+# notebook's database is larger for them (each table and index has a page at least: about
+# 0.7 MB). Only a new file takes it: an existing database keeps its page size.
 PAGE_SIZE = 16384
 
 _SCHEMA_V1 = """
