@@ -96,6 +96,8 @@ end
 
 --- Wait for fn() to return a truthy value (returned), or fail with msg.
 --- `explain()` (optional) adds what was seen to the failure message.
+--- fn must not wait itself (T.wait, or a helper that does): in a wait inside another's
+--- condition Neovim reads no server answer and its clock stands still, so it spins forever.
 function T.wait(fn, msg, timeout, explain)
   local result
   local ok = vim.wait(timeout or T.timeout, function()

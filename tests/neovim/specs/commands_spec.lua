@@ -237,12 +237,20 @@ T.test(':CodexNew creates, opens and saves the note', function()
   T.pick = function()
     return nil
   end
-  T.wait(function()
+  -- Search again until it is found; each search is waited for on its own (a wait inside
+  -- another's condition would stop Neovim from reading the server's answers).
+  local found = false
+  for _ = 1, 50 do
     vim.fn.setqflist({}, 'r', { title = '', items = {} })
     vim.cmd('CodexSearch Western blot protocol')
     local qf = T.quickfix('^Codex search: Western blot protocol$')
-    return vim.tbl_contains(qf_paths(qf), rel)
-  end, 'the new note is found by :CodexSearch')
+    found = vim.tbl_contains(qf_paths(qf), rel)
+    if found then
+      break
+    end
+    vim.wait(100)
+  end
+  T.ok(found, 'the new note is found by :CodexSearch')
 end)
 
 T.test(':CodexNew with the title of an existing note opens it', function()
