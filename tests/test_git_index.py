@@ -196,6 +196,43 @@ def test_first_run_walks_history_in_the_background(
         indexer.close()
 
 
+class _RecordingConnection:
+    """A connection that records the rows given to ``executemany`` (then executes them)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.rows: list[tuple[Any, ...]] = []
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        given = list(rows)
+        self.rows.extend(given)
+        return self._conn.executemany(sql, given)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def test_the_git_columns_are_written_in_path_order(repo: Path) -> None:
+    """Rows are updated by path in the order of the path index (and, mostly, of the rows):
+    in a set's order each update would land on another page of a large table."""
+    for n in range(60):
+        write(repo / f"nb/notes/{n:02d} note {n * 7 % 60}.md", f"# {n}\n")
+    commit(repo, "first")
+    indexer = Indexer(Notebook(repo / "nb", explicit=True))
+    try:
+        indexer.index()
+        job = git_index.GitColumns(indexer.conn, (repo / "nb").resolve())
+        indexer.conn.execute("UPDATE file_metadata SET git_tracked = 0, git_commit_hash = NULL")
+        recording = _RecordingConnection(indexer.conn)
+        assert job.finish(recording, force=True) == 62  # type: ignore[arg-type]
+        job.close()
+        paths = [row[-1] for row in recording.rows]
+        assert paths == sorted(paths)
+        assert columns(indexer)["a.md"] == (1, head(repo))
+    finally:
+        indexer.close()
+
+
 def test_shallow_clone(repo: Path, tmp_path: Path) -> None:
     commit(repo, "first")
     write(repo / "nb/a.md", "# A\n\nagain\n")

@@ -124,7 +124,9 @@ class GitColumns:
 
         def updates() -> Iterator[tuple[int, str | None, str]]:
             nonlocal changed
-            for path in live:
+            # In path order: the path index's order, and mostly the rows' (files are written
+            # in the scan's order); a set's order would land each update on another page.
+            for path in sorted(live):
                 new = found.columns(path)
                 if old.get(path, _UNTRACKED) != new:
                     changed += 1
