@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 try:  # run as a script: bench/ is sys.path[0]
-    from bench_index import run_cold
-    from bench_scale import ensure_notebook
+    from bench_scale import cold_index, ensure_notebook
 except ImportError:  # imported as bench.bench_flat from the repository root
-    from bench.bench_index import run_cold
-    from bench.bench_scale import ensure_notebook
+    from bench.bench_scale import cold_index, ensure_notebook
 
 FLAT = 1.10
 """The largest ratio of CPU per note (large size over small) that counts as flat."""
@@ -38,9 +36,7 @@ FLAT = 1.10
 
 def cpu_per_note(root: Path, notes: int) -> dict[str, float]:
     """One cold index of ``root``: its CPU per note (ms), the indexer's and the workers'."""
-    for path in (root / ".codex").glob("notebook.db*"):
-        path.unlink()
-    cold = run_cold(root, None, 0.0)
+    cold = cold_index(root)
     return {
         "seconds": cold.seconds,
         "cpu_ms_per_note": (cold.cpu_self + cold.cpu_workers) * 1000 / notes,

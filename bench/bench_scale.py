@@ -52,12 +52,12 @@ from typing import Any
 from lsprotocol import types
 
 try:  # run as a script: bench/ is sys.path[0]
-    from bench_index import process_tree, run_cold
+    from bench_index import ColdRun, process_tree, run_cold
     from bench_lsp import Session, completion_items, first_success, percentile, timed
     from floor import floor_stats
     from generate import generate_notebook, notes_paths, ship_notebook
 except ImportError:  # imported as bench.bench_scale from the repository root
-    from bench.bench_index import process_tree, run_cold
+    from bench.bench_index import ColdRun, process_tree, run_cold
     from bench.bench_lsp import Session, completion_items, first_success, percentile, timed
     from bench.floor import floor_stats
     from bench.generate import generate_notebook, notes_paths, ship_notebook
@@ -86,6 +86,13 @@ def ensure_notebook(out: Path, notes: int) -> None:
     generate_notebook(out, notes, 1)
     ship_notebook(out, 1)
     marker.write_text(json.dumps(wanted), encoding="utf-8")
+
+
+def cold_index(out: Path) -> ColdRun:
+    """Delete the database of the notebook at ``out``, then index it in a fresh process."""
+    for path in (out / ".codex").glob("notebook.db*"):
+        path.unlink()
+    return run_cold(out, None, 0.0)
 
 
 def database_bytes(root: Path) -> int:
@@ -257,9 +264,7 @@ def measure_size(
     """Every figure for one notebook size (and MDLS's request figures, when ``peer``)."""
     ensure_notebook(out, notes)
     floor = floor_stats(out)
-    for path in (out / ".codex").glob("notebook.db*"):
-        path.unlink()
-    cold = run_cold(out, None, 0.0)
+    cold = cold_index(out)
     result: dict[str, Any] = {
         "notes": notes,
         "floor_s": floor.seconds,
