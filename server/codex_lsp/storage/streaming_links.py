@@ -402,18 +402,14 @@ class _AnchorCatalog:
         return Target(target.path, target.is_note, target.aliases, headings, blocks, target.ref)
 
     def _headings_of(self, path: str) -> tuple[HeadingKey, ...]:
-        found = self._headings.get(path)
-        if found is None:  # not foreseen by ``load`` (a relative path, say): read it alone
+        if path not in self._headings:  # not foreseen by ``load`` (a relative path, say)
             self._read_headings([path])
-            found = self._headings[path]
-        return found
+        return self._headings[path]
 
     def _blocks_of(self, path: str) -> frozenset[str]:
-        found = self._blocks.get(path)
-        if found is None:
+        if path not in self._blocks:
             self._read_blocks([path])
-            found = self._blocks[path]
-        return found
+        return self._blocks[path]
 
     def _read_headings(self, paths: Sequence[str]) -> None:
         ids = {self._names.id_of(path): path for path in paths}
