@@ -121,6 +121,7 @@ class Session:
     versions: dict[str, int] = field(default_factory=dict)
     buffers: dict[str, str] = field(default_factory=dict)
     code_lens_refreshes: int = 0
+    index_changes: list[list[str]] = field(default_factory=list)  # codex/indexChanged notebooks
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -434,6 +435,10 @@ async def start_session(
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def code_lens_refresh(_client: LanguageClient, params: None) -> None:
         session.code_lens_refreshes += 1
+
+    @client.feature("codex/indexChanged")
+    def index_changed(_client: LanguageClient, params: Any) -> None:
+        session.index_changes.append(list(params.notebooks))
 
     if isinstance(initialization_options, dict) and settings is None:
         # Settings given at initialize only: the client has no ``codex`` section.

@@ -14,4 +14,12 @@ return {
   settings = {
     codex = config.options.settings or vim.empty_dict(),
   },
+  -- The server says when its index changed (codex/indexChanged): open views and the
+  -- connections panel ask again then, not when Neovim saw a file change it may not have indexed.
+  capabilities = { experimental = { codex = { indexChanged = true } } },
+  handlers = {
+    ['codex/indexChanged'] = function(_, _, ctx)
+      require('codex').on_index_changed(ctx.client_id)
+    end,
+  },
 }

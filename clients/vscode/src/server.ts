@@ -84,6 +84,39 @@ class StatusProgressFeature implements StaticFeature {
   }
 }
 
+/** The notification the server sends after index changes, to clients that ask for it. */
+export const INDEX_CHANGED = 'codex/indexChanged';
+
+/**
+ * Asks for `codex/indexChanged` (an experimental capability) and passes on the notebooks each
+ * one names: what is drawn from commands (views, panels) is re-asked when the index has
+ * changed, not when the editor saw a file change that the server may not have indexed yet.
+ */
+class IndexNoticeFeature implements StaticFeature {
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly changed: (notebooks: string[]) => void,
+  ) {}
+
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+    capabilities.experimental = { ...experimental, codex: { indexChanged: true } };
+  }
+
+  initialize(): void {
+    this.client.onNotification(INDEX_CHANGED, (params: { notebooks?: unknown }) => {
+      const notebooks = Array.isArray(params?.notebooks) ? params.notebooks.filter((n): n is string => typeof n === 'string') : [];
+      this.changed(notebooks);
+    });
+  }
+
+  getState(): FeatureState {
+    return { kind: 'static' };
+  }
+
+  clear(): void {}
+}
+
 export class ServerManager implements vscode.Disposable {
   client: LanguageClient | undefined;
   choice: ServerChoice | undefined;
@@ -104,6 +137,9 @@ export class ServerManager implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly notebooksEmitter = new vscode.EventEmitter<NotebookInfo[]>();
   readonly onDidChangeNotebooks = this.notebooksEmitter.event;
+  private readonly indexEmitter = new vscode.EventEmitter<string[]>();
+  /** The server's index of these notebooks (root URIs) changed: what it answers may have too. */
+  readonly onDidChangeIndex = this.indexEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -115,6 +151,7 @@ export class ServerManager implements vscode.Disposable {
       this.status,
       this.stateEmitter,
       this.notebooksEmitter,
+      this.indexEmitter,
       vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
       vscode.workspace.onDidSaveTextDocument((doc) => {
         if (doc.languageId === 'markdown') this.scheduleRefresh();
@@ -214,6 +251,13 @@ export class ServerManager implements vscode.Disposable {
       new StatusProgressFeature(client, this.tracker, (value) => {
         this.updateStatus();
         if (value.kind === 'end') this.scheduleRefresh(50);
+      }),
+    );
+    client.registerFeature(
+      new IndexNoticeFeature(client, (notebooks) => {
+        if (this.client !== client) return;
+        this.indexEmitter.fire(notebooks);
+        this.scheduleRefresh(50);
       }),
     );
     this.client = client;

@@ -92,6 +92,22 @@ T.test('<CR> on a backlink opens it in the note window; the panel follows the no
   panel_lines('Gel electrophoresis')
 end)
 
+T.test('the panel follows a backlink another program writes, then deletes', function()
+  T.open(T100)
+  vim.cmd('CodexConnections')
+  T.ok(vim.tbl_contains(panel_lines('T100 Thermocycler'), 'Backlinks (5)'), 'five backlinks first')
+  -- Not through Neovim: only the server's index (codex/indexChanged) says the notebook changed.
+  T.write('notes/Written elsewhere.md', '# Written elsewhere\n\nRan the [[T100 Thermocycler]] again.\n')
+  T.wait(function()
+    return panel_showing('T100 Thermocycler', 'Backlinks (6)')
+  end, 'the new backlink in the panel')
+  T.ok(panel_showing('T100 Thermocycler', '    Ran the [[T100 Thermocycler]] again.'), 'its line')
+  os.remove(T.path('notes/Written elsewhere.md'))
+  T.wait(function()
+    return panel_showing('T100 Thermocycler', 'Backlinks (5)')
+  end, 'the backlink gone from the panel')
+end)
+
 T.test('<CR> on a link opens its note; on a broken link goes to it; on a tag lists its notes', function()
   T.write('notes/Hub.md', '# Hub\n\nSee [[Nowhere at all]] and [[T100 Thermocycler]].\n\n#equipment\n')
   T.open('notes/Hub.md')

@@ -531,6 +531,27 @@ test('sidebar: Connections follows the active note and refreshes on save', async
   await waitFor('the Connections view without a note', () => api.views.connections.shownNote === undefined && api.views.connections.message);
 });
 
+test('sidebar: Connections follows a backlink another program writes and deletes', async () => {
+  requireServerFeature('codex.connections');
+  const rel = 'protocols/qPCR setup.md';
+  const extra = path.join(root(), 'daily', 'Written elsewhere.md');
+  const editor = await open(rel);
+  const uri = editor.document.uri;
+  const listed = (tree) => group(tree, 'Backlinks').children.some((c) => c.label === 'Written elsewhere');
+  try {
+    const before = await connectionsOf(uri);
+    assert.ok(!listed(before), labels(group(before, 'Backlinks').children).join(', '));
+    // Not through the editor: only the server's index tells that the notebook changed.
+    fs.writeFileSync(extra, '# Written elsewhere\n\nRan [[qPCR setup]] again.\n');
+    await connectionsOf(uri, api.views.connections.generation, listed);
+    fs.rmSync(extra);
+    await connectionsOf(uri, api.views.connections.generation, (tree) => !listed(tree));
+  } finally {
+    fs.rmSync(extra, { force: true });
+    await closeAll();
+  }
+});
+
 test('sidebar: Tags is the tree of nested tags with counts; a tag lists its notes', async () => {
   await waitFor('the Tags view', () => api.views.tags.generation > 0);
   const tree = await api.tree('tags');

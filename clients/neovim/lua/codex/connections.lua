@@ -104,6 +104,21 @@ function M.refresh(bufnr)
   end, { bufnr = bufnr, feature = 'connections', quiet = true })
 end
 
+--- The index of client `client_id` changed: a visible panel showing one of its notes asks again
+--- (a hidden one asks when it is opened).
+--- @param client_id integer
+function M.on_index_changed(client_id)
+  local note = state.note
+  if not (note and vim.api.nvim_buf_is_valid(note) and panel_window()) then
+    return
+  end
+  for _, c in ipairs(vim.lsp.get_clients({ name = client.name, bufnr = note })) do
+    if c.id == client_id then
+      return M.refresh(note)
+    end
+  end
+end
+
 --- The window the panel's entries open in: the last one that showed a note, else another one.
 local function note_window(panel)
   local wins = vim.api.nvim_tabpage_list_wins(0)

@@ -83,6 +83,18 @@ function M.on_index_end(client_id)
   end
 end
 
+--- The codex server `client_id` said its index changed (codex/indexChanged): open views and
+--- the connections panel of its notebooks ask again.
+--- @param client_id integer
+function M.on_index_changed(client_id)
+  if package.loaded['codex.views'] then
+    require('codex.views').on_index_end(client_id)
+  end
+  if package.loaded['codex.connections'] then
+    require('codex.connections').on_index_changed(client_id)
+  end
+end
+
 --- Configure the plugin and enable the server (see :help codex-setup).
 --- @param opts? codex.Options
 function M.setup(opts)

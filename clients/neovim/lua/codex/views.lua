@@ -228,7 +228,8 @@ function M.on_diagnostics(ev)
   M.update_inline(ev.buf)
 end
 
---- An index run of codex client `client_id` ended ($/progress end).
+--- An index run of codex client `client_id` ended ($/progress end), or the server said its
+--- index changed (codex/indexChanged).
 function M.on_index_end(client_id)
   if next(M.state) then
     notebook_changed(client_id)

@@ -24,13 +24,13 @@ export const INLINE_VIEW = 'codex.inlineView';
 export const OPEN_INLINE_VIEW = 'codex.openInlineView';
 
 /**
- * Re-query this long after a change: a saved note is indexed at once (a few queries catch it
- * as soon as it is), an unsaved edit after the server's index debounce, a file changed on disk
- * after the server's watcher batch; on a busy machine any of them later. So after the last
- * guess the view keeps asking every `SETTLE_EVERY_MS`, until the answer changes or
- * `SETTLE_MS` have passed.
+ * Re-query this long after the view's own text changed (its YAML, or an inline block's note,
+ * typed in the editor): the server reads the buffer once the edit has reached it. A few
+ * queries catch it as soon as it does; on a busy machine later, so after the last guess the
+ * view keeps asking every `SETTLE_EVERY_MS`, until the answer changes or `SETTLE_MS` have
+ * passed. Changes of the notebook are followed through `codex/indexChanged` instead.
  */
-const AFTER_SAVE_MS = [40, 120, 250];
+const AFTER_EDIT_MS = [40, 120, 250];
 const SETTLE_EVERY_MS = 250;
 const SETTLE_MS = 4000;
 
@@ -104,11 +104,11 @@ class Panel implements ViewPanel {
     void this.refresh();
   }
 
-  /** Re-query soon and again until the answer changes (a note just changed). */
+  /** Re-query soon and again until the answer changes (the view's own text just changed). */
   schedule(): void {
     for (const timer of this.timers) clearTimeout(timer);
     const debounce = vscode.workspace.getConfiguration('codex').get<number>('index.debounceMs', 300);
-    const times = [...AFTER_SAVE_MS, debounce + 120];
+    const times = [...AFTER_EDIT_MS, debounce + 120];
     for (let ms = debounce + 120 + SETTLE_EVERY_MS; ms <= SETTLE_MS; ms += SETTLE_EVERY_MS) times.push(ms);
     this.timers = times.map((ms) => setTimeout(() => void this.refresh(), ms));
   }
@@ -289,9 +289,14 @@ export class ViewEditorProvider implements vscode.CustomTextEditorProvider, vsco
     return panel;
   }
 
-  /** Every open view editor re-queries (a note changed). */
+  /** A note or view file changed in the editor or on disk (the views tree and the preview follow). */
   changed(): void {
-    for (const panel of this.panels) panel.schedule();
+    this.notesEmitter.fire();
+  }
+
+  /** The server's index changed: every open view re-queries now. */
+  indexChanged(): void {
+    for (const panel of this.panels) void panel.refresh();
     this.notesEmitter.fire();
   }
 
@@ -350,7 +355,7 @@ export function registerViewEditor(context: vscode.ExtensionContext, manager: Se
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (event.contentChanges.length > 0 && event.document.languageId === 'markdown') provider.changed();
     }),
-    manager.onDidChangeNotebooks(() => provider.changed()),
+    manager.onDidChangeIndex(() => provider.indexChanged()),
     vscode.commands.registerCommand(OPEN_INLINE_VIEW, async (arg?: unknown) => {
       const where = inlineArgument(arg);
       if (!where) {
