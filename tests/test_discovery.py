@@ -130,7 +130,7 @@ def test_a_vault_nested_in_a_notebook_is_indexed_apart(tmp_path: Path) -> None:
     (outer / "a.md").write_text("[[b]]\n", encoding="utf-8")
     (vault / "b.md").write_text("x\n", encoding="utf-8")
     scanned = scan_notebook(Notebook(outer, explicit=True), NotebookConfig())
-    assert sorted(scanned.files) == ["a.md"]
+    assert sorted(scanned.files.paths()) == ["a.md"]
     assert indexable_path(Notebook(outer, explicit=True), NotebookConfig(), "vault/b.md") is None
 
 

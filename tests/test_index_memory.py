@@ -13,10 +13,12 @@ from codex_lsp.storage import indexer as indexer_module
 from codex_lsp.storage import schema_store, streaming_links
 from codex_lsp.storage.indexer import PARALLEL_MIN_FILES, Indexer
 from codex_lsp.storage.notebooks import Notebook
-from codex_lsp.storage.scanner import FileStat
+from codex_lsp.storage.scanner import FileStat, ScannedFiles
 
 PER_NOTE_ALLOWANCE = 1_000
 """Bytes of traced peak memory one more note may add: its path, id and name key."""
+SCAN_PER_FILE_ALLOWANCE = 40
+"""Bytes a scan may hold per file besides its path: a list slot and two array items."""
 
 
 def notebook(root: Path, notes: int) -> Path:
@@ -125,13 +127,29 @@ def test_the_schema_check_of_every_note_holds_little_per_note(
     assert per_note < SCHEMA_PER_NOTE_ALLOWANCE, f"{per_note:.0f} bytes more per note"
 
 
-def test_files_handed_to_workers_are_let_go(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The run's list of files to read gives up each file as its chunk goes to a worker, so
-    that what a large run holds per file shrinks as it goes."""
+def test_a_scan_holds_little_per_file() -> None:
+    """A large run holds its scan's files until the last chunk goes to a worker: one path
+    string each (which the run keeps anyway) and two numbers in arrays, no object per file."""
+    paths = [f"folder {i % 97}/note number {i}.md" for i in range(20_000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        files = ScannedFiles(
+            FileStat(path, 1_700_000_000_000_000_000 + i, 4_000 + i) for i, path in enumerate(paths)
+        )
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(files) == len(paths)
+    assert held / len(paths) < SCAN_PER_FILE_ALLOWANCE, f"{held / len(paths):.0f} bytes a file"
+
+
+def test_files_go_to_workers_in_chunks_in_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(indexer_module, "WORKER_CHUNK", 3)
-    stats = [FileStat(f"n{i}.md", i, i) for i in range(7)]
+    stats = [FileStat(f"n{i}.md", i, i, (f".n{i}.md.json",) if i == 4 else ()) for i in range(7)]
     planned = {s.path: f"id{i}" for i, s in enumerate(stats)}
-    chunks = indexer_module._chunks(stats, planned)
-    assert next(chunks) == [(FileStat(f"n{i}.md", i, i), f"id{i}") for i in range(3)]
-    assert len(stats) == 4
-    assert [len(chunk) for chunk in chunks] == [3, 1] and stats == []
+    chunks = list(indexer_module._chunks(ScannedFiles(stats), planned))
+    assert [len(chunk) for chunk in chunks] == [3, 3, 1]
+    assert [pair for chunk in chunks for pair in chunk] == [
+        (s, f"id{i}") for i, s in enumerate(stats)
+    ]

@@ -47,7 +47,14 @@ from .link_resolver import LinkResolver
 from .location import index_path
 from .notebooks import Notebook
 from .reader import PreparedFile, Row, prepare_batch, prepare_file, unpack_batch
-from .scanner import FileStat, ScanResult, indexable_path, scan_notebook, sidecar_names
+from .scanner import (
+    FileStat,
+    ScannedFiles,
+    ScanResult,
+    indexable_path,
+    scan_notebook,
+    sidecar_names,
+)
 from .schema_store import safe_sync, schema_source
 from .sidecar_files import orphaned_sidecar
 from .streaming_links import StreamingLinks, ask
@@ -251,14 +258,18 @@ class Indexer:
         if not full:  # a full run that stopped before its link indexes were built
             create_derived_indexes(self.conn)
         existing = self._existing()
-        changed = [
-            s for path, s in scan.files.items() if full or not _unchanged(existing.get(path), s)
-        ]
-        removed = [p for p, e in existing.items() if not e.deleted and p not in scan.files]
-        scan.files.clear()  # what the run keeps of every file is its entry in ``changed``
+        found = scan.files
+        if full:
+            changed = found
+        else:
+            changed = ScannedFiles(s for s in found if not _unchanged(existing.get(s.path), s))
+        live = set(found.paths()) if existing else set()
+        removed = [p for p, e in existing.items() if not e.deleted and p not in live]
+        del live
+        scan.files = ScannedFiles()  # what the run keeps of every file is its entry in ``changed``
         if not full:  # a full run rewrites every link: it needs no keys of old names
-            self._fill_keys(existing, [s.path for s in changed] + removed)
-        planned = _planned_ids(changed, existing)
+            self._fill_keys(existing, changed.paths() + removed)
+        planned = _planned_ids(changed.paths(), existing)
         run = _Run(existing, removed, stats, full, planned)
         # Scan problems first: reading files below records "unreadable" ones of its own.
         self._store_scan_problems(scan)
@@ -309,7 +320,7 @@ class Indexer:
         wanted = list(dict.fromkeys(p for p in mapped if p is not None))
         with transaction(self.conn):
             existing = self._existing(wanted)
-            changed: list[FileStat] = []
+            changed = ScannedFiles()
             removed: list[str] = []
             for path in wanted:
                 stat = self._stat(path)
@@ -319,10 +330,11 @@ class Indexer:
                 elif path in contents:
                     # Buffer text: mtime 0 makes the next scan read the disk again.
                     sidecars = stat.sidecars if stat else ()
-                    changed.append(FileStat(path, 0, len(contents[path].encode()), sidecars))
+                    changed.add(FileStat(path, 0, len(contents[path].encode()), sidecars))
                 elif stat is not None and not _unchanged(existing.get(path), stat):
-                    changed.append(stat)
-            run = _Run(existing, removed, stats, False, _planned_ids(changed, existing))
+                    changed.add(stat)
+            planned = _planned_ids(changed.paths(), existing)
+            run = _Run(existing, removed, stats, False, planned)
             large = _is_large(changed)
             self._apply(run, self._prepare(changed, run.planned, run.now, contents, None), large)
         safe_sync(self.conn, self.notebook, wanted, contents)  # frontmatter schema results
@@ -333,7 +345,7 @@ class Indexer:
 
     def _prepare(
         self,
-        stats: list[FileStat],
+        stats: ScannedFiles,
         planned: dict[str, str],
         now: str,
         contents: dict[str, str],
@@ -341,8 +353,7 @@ class Indexer:
     ) -> Iterator[PreparedFile]:
         """Prepared files in order; large runs are read and parsed by worker processes.
 
-        Their rows carry the id ``planned`` for each file. A large run empties ``stats`` as it
-        hands the files out to workers: it holds nothing more per file once a worker has it.
+        Their rows carry the id ``planned`` for each file.
         """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
@@ -675,21 +686,18 @@ def _in_workers(
             yield from unpack_batch(pending.popleft().result())
 
 
-def _chunks(stats: list[FileStat], planned: dict[str, str]) -> Iterator[list[tuple[FileStat, str]]]:
-    """``(stat, planned id)`` of ``stats`` by :data:`WORKER_CHUNK`, made as they are handed out
-    and taken out of ``stats`` (a stat and its numbers are about 130 bytes a file)."""
-    stats.reverse()  # taken from the end: each pop is cheap
-    while stats:
-        chunk = [stats.pop() for _ in range(min(WORKER_CHUNK, len(stats)))]
-        yield [(s, planned[s.path]) for s in chunk]
+def _chunks(stats: ScannedFiles, planned: dict[str, str]) -> Iterator[list[tuple[FileStat, str]]]:
+    """``(stat, planned id)`` of ``stats`` by :data:`WORKER_CHUNK`, made as they are handed out."""
+    for start in range(0, len(stats), WORKER_CHUNK):
+        yield [(s, planned[s.path]) for s in stats[start : start + WORKER_CHUNK]]
 
 
-def _planned_ids(changed: list[FileStat], existing: dict[str, _Existing]) -> dict[str, str]:
+def _planned_ids(paths: Iterable[str], existing: dict[str, _Existing]) -> dict[str, str]:
     """The id each file of a run is planned to get: its own, or a new one."""
-    return {s.path: existing[s.path].id if s.path in existing else new_ulid() for s in changed}
+    return {path: existing[path].id if path in existing else new_ulid() for path in paths}
 
 
-def _is_large(stats: list[FileStat]) -> bool:
+def _is_large(stats: ScannedFiles) -> bool:
     """Runs this large read files in worker processes and write on a thread."""
     return len(stats) >= PARALLEL_MIN_FILES
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 from ..core.sidecar import described_file
 from ..core.syntax import is_note_name
@@ -36,11 +38,66 @@ class FileStat(NamedTuple):
         return is_note_name(self.path)
 
 
+class ScannedFiles:
+    """Files in the order they were added, held compactly: one path string each, their times
+    and sizes in arrays, sidecars apart (few files have any).
+
+    A large run holds the files of its scan until its last chunk goes to a worker. As a list
+    of :class:`FileStat` they took three times the memory, and freeing each tuple and integer
+    once it was handed out gave none of it back: the tuples were allocated in between the
+    run's path strings, which live on. Reads a sequence of :class:`FileStat`, made on access.
+    """
+
+    __slots__ = ("_mtimes", "_paths", "_sidecars", "_sizes")
+
+    def __init__(self, stats: Iterable[FileStat] = ()) -> None:
+        self._paths: list[str] = []
+        self._mtimes = array("q")
+        self._sizes = array("q")
+        self._sidecars: dict[int, tuple[str, ...]] = {}
+        for item in stats:
+            self.add(item)
+
+    def add(self, item: FileStat) -> None:
+        """Add one file after the others."""
+        if item.sidecars:
+            self._sidecars[len(self._paths)] = item.sidecars
+        self._paths.append(item.path)
+        self._mtimes.append(item.mtime_ns)
+        self._sizes.append(item.size)
+
+    def paths(self) -> list[str]:
+        """Every path, in order (the list itself: not to be changed)."""
+        return self._paths
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __iter__(self) -> Iterator[FileStat]:
+        for index in range(len(self._paths)):
+            yield self._stat(index)
+
+    @overload
+    def __getitem__(self, index: int) -> FileStat: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FileStat]: ...
+
+    def __getitem__(self, index: int | slice) -> FileStat | list[FileStat]:
+        if isinstance(index, slice):
+            return [self._stat(i) for i in range(*index.indices(len(self._paths)))]
+        return self._stat(range(len(self._paths))[index])
+
+    def _stat(self, index: int) -> FileStat:
+        sidecars = self._sidecars.get(index, ()) if self._sidecars else ()
+        return FileStat(self._paths[index], self._mtimes[index], self._sizes[index], sidecars)
+
+
 @dataclass(slots=True)
 class ScanResult:
     """Files to index and problems met on the way."""
 
-    files: dict[str, FileStat] = field(default_factory=dict)
+    files: ScannedFiles = field(default_factory=ScannedFiles)
     problems: list[tuple[str, str]] = field(default_factory=list)
     orphans: list[tuple[str, str]] = field(default_factory=list)
     """(sidecar, the path of the file it describes) of each sidecar whose file is gone."""
@@ -182,7 +239,7 @@ def _add_file(entry: os.DirEntry[str], rel: str, hidden: set[str], result: ScanR
                 continue
             mtime = max(mtime, side.st_mtime_ns)
             size += side.st_size
-    result.files[rel] = FileStat(rel, mtime, size, sidecars)
+    result.files.add(FileStat(rel, mtime, size, sidecars))
 
 
 def indexable_path(notebook: Notebook, config: NotebookConfig, rel: str) -> str | None:
