@@ -26,6 +26,8 @@ local function start_010(bufnr, lsp_config)
   cfg.name = 'codex'
   cfg.root_dir = root
   cfg.root_markers, cfg.filetypes, cfg.workspace_required = nil, nil, nil
+  -- Ours are additions to Neovim's own (0.11's client merges them; 0.10's may replace them).
+  cfg.capabilities = vim.tbl_deep_extend('force', vim.lsp.protocol.make_client_capabilities(), cfg.capabilities or {})
   vim.lsp.start(cfg, { bufnr = bufnr })
 end
 
