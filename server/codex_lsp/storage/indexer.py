@@ -688,8 +688,8 @@ def _in_workers(
 
 def _chunks(stats: ScannedFiles, planned: dict[str, str]) -> Iterator[list[tuple[FileStat, str]]]:
     """``(stat, planned id)`` of ``stats`` by :data:`WORKER_CHUNK`, made as they are handed out."""
-    for start in range(0, len(stats), WORKER_CHUNK):
-        yield [(s, planned[s.path]) for s in stats[start : start + WORKER_CHUNK]]
+    for chunk in stats.chunks(WORKER_CHUNK):
+        yield [(s, planned[s.path]) for s in chunk]
 
 
 def _planned_ids(paths: Iterable[str], existing: dict[str, _Existing]) -> dict[str, str]:

@@ -8,7 +8,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, overload
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..core.sidecar import described_file
 from ..core.syntax import is_note_name
@@ -45,7 +45,7 @@ class ScannedFiles:
     A large run holds the files of its scan until its last chunk goes to a worker. As a list
     of :class:`FileStat` they took three times the memory, and freeing each tuple and integer
     once it was handed out gave none of it back: the tuples were allocated in between the
-    run's path strings, which live on. Reads a sequence of :class:`FileStat`, made on access.
+    run's path strings, which live on. Gives :class:`FileStat` tuples, made on access.
     """
 
     __slots__ = ("_mtimes", "_paths", "_sidecars", "_sizes")
@@ -77,16 +77,10 @@ class ScannedFiles:
         for index in range(len(self._paths)):
             yield self._stat(index)
 
-    @overload
-    def __getitem__(self, index: int) -> FileStat: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[FileStat]: ...
-
-    def __getitem__(self, index: int | slice) -> FileStat | list[FileStat]:
-        if isinstance(index, slice):
-            return [self._stat(i) for i in range(*index.indices(len(self._paths)))]
-        return self._stat(range(len(self._paths))[index])
+    def chunks(self, size: int) -> Iterator[list[FileStat]]:
+        """The files ``size`` at a time, in order."""
+        for start in range(0, len(self._paths), size):
+            yield [self._stat(i) for i in range(start, min(start + size, len(self._paths)))]
 
     def _stat(self, index: int) -> FileStat:
         sidecars = self._sidecars.get(index, ()) if self._sidecars else ()
