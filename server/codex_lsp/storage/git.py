@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from ..core.history import unified_diff
 from ..core.lfs import lfs_pointer, pointer_text
@@ -40,6 +40,7 @@ COMMAND_TIMEOUT_S = 120.0
 
 # One record per commit: RS, then unit-separated fields, then the -z name list.
 _RS, _US = "\x1e", "\x1f"
+_RS_BYTES = _RS.encode()
 _LOG_FORMAT = "--format=%x1e%H%x1f%h%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%s"
 _DELETED_FORMAT = "--format=%x1e%H%x1f%P%x1f%aI%x1f%an%x1f%s"
 
@@ -542,35 +543,28 @@ class Repository:
 
     # -- tracked files (for the index) -------------------------------------------------
 
-    def tracked(self, prefix: str = "") -> tuple[set[str], list[str]]:
-        """(tracked files, submodule paths) under ``prefix``, repository-relative."""
-        _, out, _ = self.run("ls-files", "-z", "-s", "--", prefix or ".")
-        files: set[str] = set()
-        submodules: list[str] = []
-        # One entry at a time: a list of every entry would hold each path twice more.
-        for entry in _LS_FILES_ENTRY.finditer(out):
-            path = _path(entry[2])
-            if entry[1].startswith(b"160000"):
-                submodules.append(path)
-            else:
-                files.add(path)
-        return files, submodules
+    def tracked(self, prefix: str = "") -> Iterator[tuple[str, bool]]:
+        """``(path, is a submodule)`` of each file git tracks under ``prefix``
+        (repository-relative), read as git lists them: none is held after it was given."""
+        for entry in self._stream_records(["ls-files", "-z", "-s", "--", prefix or "."], sep=b"\0"):
+            mode, tab, path = entry.partition(b"\t")
+            if tab:
+                yield _path(path), mode.startswith(b"160000")
 
-    def last_commits(
-        self, wanted: set[str], prefix: str = "", since: str | None = None
-    ) -> dict[str, str]:
-        """The newest commit that touched each path (renames not followed).
-
-        With ``since``, only commits after it (``since..HEAD``) are read and every path they
-        touch is returned; otherwise history is read from HEAD until every path of ``wanted``
-        is found (one walk, stopped early).
-        """
+    def last_commits(self, sink: CommitSink, prefix: str = "", since: str | None = None) -> None:
+        """Give ``sink`` each commit from HEAD back, with the paths it touched (renames not
+        followed), until the sink is done or history ends; with ``since``, only the commits
+        after it (``since..HEAD``)."""
         if self.head() is None:
-            return {}
+            return
         rev = f"{since}..HEAD" if since else "HEAD"
         args = ["log", "--name-only", "-z", "--no-renames", "--format=%x1e%H", rev]
-        records = self._stream_names([*args, "--", prefix or "."])
-        return _newest(records, None if since else wanted)
+        names = _NamesParser(sink)
+        for chunk in self._stream_output([*args, "--", prefix or "."]):
+            names.feed(chunk)
+            if sink.done:
+                return
+        names.end()
 
     def start_names_walk(self, prefix: str = "") -> NamesWalk | None:
         """Start the walk of :meth:`last_commits` (from HEAD) in the background.
@@ -606,20 +600,32 @@ class Repository:
             raise
         return NamesWalk(self.root, head, prefix, handle, output)
 
-    def _stream_names(self, args: list[str]) -> Iterator[tuple[str, Iterator[str]]]:
-        """(commit, paths) from a ``--name-only -z`` log, read as git writes it (the caller
-        may stop early; git is then killed)."""
-        for record in self._stream_records(args):
-            yield _names_record(record)
-
-    def _stream_records(self, args: list[str], fields: int | None = None) -> Iterator[bytes]:
-        """The records (``%x1e``-separated) of a log, read as git writes it; when the caller
-        stops early, git is killed.
+    def _stream_records(
+        self, args: list[str], fields: int | None = None, sep: bytes = _RS.encode()
+    ) -> Iterator[bytes]:
+        """The records (``sep``-separated: ``%x1e`` for a log) of git's output, read as git
+        writes it; when the caller stops early, git is killed.
 
         A record is known to be whole when the next one starts, or, with ``fields``, as soon
         as it holds that many NUL-terminated fields (header, status, path for a one-path
         ``--name-status -z`` log): then the caller sees it before git writes anything more.
         """
+        pending = b""
+        for chunk in self._stream_output(args):
+            *complete, pending = (pending + chunk).split(sep)
+            for record in complete:
+                if record:
+                    yield record
+            whole = fields is not None and pending.endswith(b"\0")
+            if whole and pending.count(b"\0") >= (fields or 0):
+                record, pending = pending, b""
+                yield record
+        if pending:
+            yield pending
+
+    def _stream_output(self, args: list[str]) -> Iterator[bytes]:
+        """git's output, a chunk at a time as git writes it; when the caller stops early,
+        git is killed."""
         module = _gitpython()
         command = [module.Git.GIT_PYTHON_GIT_EXECUTABLE, *_GLOBAL, "--literal-pathspecs", *args]
         try:
@@ -627,24 +633,13 @@ class Repository:
         except module.GitCommandNotFound as exc:
             raise GitUnavailable(f"git cannot be run: {exc}") from None
         proc = handle.proc
-        separator = _RS.encode()
         finished = False
         try:
-            pending = b""
             while proc.stdout is not None:
                 chunk = proc.stdout.read1(1 << 16)
                 if not chunk:
                     break
-                *complete, pending = (pending + chunk).split(separator)
-                for record in complete:
-                    if record:
-                        yield record
-                whole = fields is not None and pending.endswith(b"\0")
-                if whole and pending.count(b"\0") >= (fields or 0):
-                    record, pending = pending, b""
-                    yield record
-            if pending:
-                yield pending
+                yield chunk
             finished = True
         finally:
             if proc.poll() is None:
@@ -652,7 +647,7 @@ class Repository:
             proc.wait()
             error = proc.stderr.read() if proc.stderr else b""
         if finished and proc.returncode != 0:
-            raise GitError(_decode(error).strip() or f"git log failed ({proc.returncode})")
+            raise GitError(_decode(error).strip() or f"git {args[0]} failed ({proc.returncode})")
 
     # -- auto-commit -------------------------------------------------------------------
 
@@ -773,32 +768,30 @@ class NamesWalk:
         self._handle, self._output = handle, output
         self._finalizer = weakref.finalize(self, _stop_walk, handle.proc, output)
 
-    def last_commits(self, wanted: set[str]) -> dict[str, str] | None:
+    def last_commits(self, sink: CommitSink) -> bool:
         """Like :meth:`Repository.last_commits`, reading the file as git writes it and
-        stopping git once every ``wanted`` path was seen; None when the walk failed."""
+        stopping git once ``sink`` is done; False when the walk failed."""
         proc = self._handle.proc
-        newest = _Newest(wanted)
-        separator = _RS.encode()
+        names = _NamesParser(sink)
         deadline = time.monotonic() + COMMAND_TIMEOUT_S
-        pending = b""
         with self._output.open("rb") as handle:
-            while not newest.done:
-                chunk = handle.read(1 << 20)
+            while not sink.done:
+                chunk = handle.read(1 << 16)
                 if chunk:
-                    *complete, pending = (pending + chunk).split(separator)
-                    newest.add_records(complete)
+                    names.feed(chunk)
                 elif proc.poll() is not None:  # finished: what is left is whole
-                    newest.add_records([pending + handle.read()])
+                    names.feed(handle.read())
+                    names.end()
                     break
                 elif time.monotonic() > deadline:
-                    return None
+                    return False
                 else:
                     time.sleep(0.002)
-        if newest.done:
+        if sink.done:
             self.close()
         elif proc.returncode != 0:
-            return None
-        return newest.found
+            return False
+        return True
 
     def close(self) -> None:
         """Stop git if it still runs and delete the temporary file."""
@@ -815,45 +808,66 @@ def _stop_walk(proc: Any, output: Path) -> None:
     output.unlink(missing_ok=True)
 
 
-class _Newest:
-    """The first (newest) commit naming each path, until every wanted path was seen."""
-
-    def __init__(self, wanted: set[str] | None) -> None:
-        self.found: dict[str, str] = {}
-        self._remaining = None if wanted is None else {path: path for path in wanted}
+class CommitSink(Protocol):
+    """Where a history walk puts what it reads, newest commit first."""
 
     @property
     def done(self) -> bool:
-        return self._remaining is not None and not self._remaining
+        """True once the sink needs no older commit."""
 
     def add(self, commit: str, paths: Iterable[str]) -> None:
-        found, remaining = self.found, self._remaining
-        for path in paths:
-            if remaining is None:
-                if path not in found:
-                    found[path] = commit
-            else:  # only the wanted paths, keyed by the caller's strings: not a second copy
-                known = remaining.pop(path, None)
-                if known is not None:
-                    found[known] = commit
-
-    def add_records(self, records: Iterable[bytes]) -> None:
-        for record in records:
-            if record and not self.done:
-                self.add(*_names_record(record))
+        """Take a commit and the paths it touched."""
 
 
-def _newest(
-    records: Iterable[tuple[str, Iterable[str]]], wanted: set[str] | None
-) -> dict[str, str]:
-    """:class:`_Newest` over parsed records, reading no further than needed (everything
-    when ``wanted`` is None)."""
-    newest = _Newest(wanted)
-    for commit, paths in records:
-        newest.add(commit, paths)
-        if newest.done:
-            break
-    return newest.found
+class _NamesParser:
+    """Reads a ``log --name-only -z --format=%x1e%H`` output given in chunks of any size,
+    and hands its sink each commit's paths a chunk at a time (a commit may come in several
+    parts): it never holds more than a chunk and one name, even of a commit that adds a
+    whole notebook."""
+
+    def __init__(self, sink: CommitSink) -> None:
+        self._sink = sink
+        self._pending = b""  # the start of a name (or header) that the next chunk ends
+        self._commit: str | None = None
+        self._first = False  # the next name is the commit's first: it follows a newline
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk of output."""
+        *fields, self._pending = (self._pending + chunk).split(b"\0")
+        self._give(fields)
+
+    def end(self) -> None:
+        """The output is over: what is pending is whole."""
+        fields, self._pending = [self._pending], b""
+        self._give(fields)
+
+    def _give(self, fields: list[bytes]) -> None:
+        paths: list[str] = []
+        for token in fields:
+            if _RS_BYTES in token:  # one or more commits start here (a commit may name none)
+                before, *headers = token.split(_RS_BYTES)
+                self._take(before, paths)
+                self._hand(paths)
+                for header in headers:
+                    self._commit = _decode(header).strip()
+                    self._first = True
+            else:
+                self._take(token, paths)
+            if self._sink.done:
+                return
+        self._hand(paths)
+
+    def _take(self, token: bytes, paths: list[str]) -> None:
+        if self._first:
+            token = token.lstrip(b"\n")
+            self._first = False
+        if token.strip(b"\n") and self._commit is not None:
+            paths.append(_path(token))
+
+    def _hand(self, paths: list[str]) -> None:
+        if paths and self._commit is not None and not self._sink.done:
+            self._sink.add(self._commit, paths)
+        paths.clear()
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -893,23 +907,3 @@ def _parse_record(record: bytes, rel: str) -> tuple[Revision, str, str | None] |
         revision = Revision(commit, short, author, email, date, subject, rel)
         return revision, status[:1], parents.split()[0] if parents.split() else None
     return None
-
-
-def _names_record(record: bytes) -> tuple[str, Iterator[str]]:
-    """(commit, its paths, read one at a time as they are asked for) of a ``--name-only -z``
-    record: a commit that adds a whole notebook names every file, and a list of them would
-    hold each path twice more while it is read."""
-    header, _, rest = record.partition(b"\0")
-    return _decode(header).strip(), _names(rest.lstrip(b"\n"))
-
-
-def _names(data: bytes) -> Iterator[str]:
-    start = 0
-    while start <= len(data):
-        end = data.find(b"\0", start)
-        if end < 0:
-            end = len(data)
-        token = data[start:end]
-        if token.strip(b"\n"):
-            yield _path(token)
-        start = end + 1

@@ -18,7 +18,9 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,13 @@ class _Base:
 
     def to_nb(self, path: str) -> str | None:
         return self.nb + path[len(self.repo) :] if path.startswith(self.repo) else None
+
+    def paths_to_nb(self, paths: Iterable[str]) -> Iterator[str]:
+        """The notebook paths of the repository ``paths`` that are under the notebook."""
+        for path in paths:
+            nb = self.to_nb(path)
+            if nb is not None:
+                yield nb
 
     @property
     def pathspec(self) -> str:
@@ -77,8 +86,9 @@ class GitColumns:
         return self.write(conn, plan)
 
     def read(self, conn: sqlite3.Connection, *, force: bool = False) -> GitPlan | None:
-        """The first part of :meth:`finish`: what the pass compares, read from ``conn``; None
-        when nothing is to be done (``force``: see :meth:`finish`)."""
+        """The first part of :meth:`finish`: the live files and their stored columns, copied
+        from ``conn`` to the pass's own database; None when nothing is to be done (``force``:
+        see :meth:`finish`)."""
         repo = self.repo
         base = _base_for(repo, self.root) if repo is not None else None
         if repo is None or base is None:
@@ -87,69 +97,49 @@ class GitColumns:
         submodule_roots = [Path(p) for p in stored.get("submodules", [])]
         if not force and stored.get("key") == _key(repo, submodule_roots):
             return None
-        # Held for every file: its path once. Old columns only where they are not the
-        # default (none on a first run), new ones as the sets of tracked paths and hashes.
-        plan = GitPlan()
-        for path, tracked, digest in conn.execute(
-            "SELECT path, git_tracked, git_commit_hash FROM file_metadata WHERE deleted_at IS NULL"
-        ):
-            plan.live.add(path)
-            if tracked or digest is not None:
-                plan.old[path] = (tracked, digest)
-        return plan
+        files = _PassFiles()
+        files.copy_from(conn)
+        return GitPlan(files=files)
 
     def compute(self, plan: GitPlan) -> None:
-        """The second part: ask git (no database is used: it may run beside other work)."""
+        """The second part: ask git (the notebook's database is not used: this may run
+        beside other work on it)."""
         repo = self.repo
         base = _base_for(repo, self.root) if repo is not None else None
-        if plan.clear or repo is None or base is None:
+        if plan.clear or plan.files is None or repo is None or base is None:
             return
         walk = _Walks(self.walk)
-        heads, submodules, found = plan.heads, plan.submodules, plan.found
         old_heads = self.stored.get("heads", {})
-        _pass(repo, base, plan.live, plan.old, old_heads, heads, submodules, found, walk)
+        _pass(repo, base, plan.files, old_heads, plan.heads, plan.submodules, walk)
         plan.computed = True
 
     def write(self, conn: sqlite3.Connection, plan: GitPlan | None) -> int:
         """The last part: store what :meth:`compute` found; returns rows changed."""
         if plan is None:
             return 0
-        if plan.clear or self.repo is None:
-            return _clear(conn)
-        if not plan.computed:
-            raise RuntimeError("git columns written before they were computed")
-        started = time.perf_counter()
-        live, old, found = plan.live, plan.old, plan.found
-        changed = 0
-
-        def updates() -> Iterator[tuple[int, str | None, str]]:
-            nonlocal changed
-            # In path order: the path index's order, and mostly the rows' (files are written
-            # in the scan's order); a set's order would land each update on another page.
-            for path in sorted(live):
-                new = found.columns(path)
-                if old.get(path, _UNTRACKED) != new:
-                    changed += 1
-                    yield (*new, path)
-
-        with transaction(conn):
-            conn.executemany(
-                "UPDATE file_metadata SET git_tracked = ?, git_commit_hash = ? WHERE path = ?",
-                updates(),
+        try:
+            if plan.clear or plan.files is None or self.repo is None:
+                return _clear(conn)
+            if not plan.computed:
+                raise RuntimeError("git columns written before they were computed")
+            started = time.perf_counter()
+            with transaction(conn):
+                changed = plan.files.write_changes(conn)
+                state = {
+                    "key": _key(self.repo, [Path(s) for s in plan.submodules]),
+                    "heads": plan.heads,
+                    "submodules": plan.submodules,
+                }
+                set_meta(conn, META_KEY, json.dumps(state))
+            log.debug(
+                "git columns of %s: %d rows changed in %.3f s",
+                self.root,
+                changed,
+                time.perf_counter() - started,
             )
-            state = {
-                "key": _key(self.repo, [Path(s) for s in plan.submodules]),
-                "heads": plan.heads,
-                "submodules": plan.submodules,
-            }
-            set_meta(conn, META_KEY, json.dumps(state))
-        log.debug(
-            "git columns of %s: %d rows changed in %.3f s",
-            self.root,
-            changed,
-            time.perf_counter() - started,
-        )
-        return changed
+            return changed
+        finally:
+            plan.close()
 
     def close(self) -> None:
         """Stop the background walk (if any) and remove its file."""
@@ -166,34 +156,190 @@ def start_git_columns(conn: sqlite3.Connection, root: Path) -> GitColumns | None
         return None
 
 
-_UNTRACKED: tuple[int, str | None] = (0, None)
+SCRATCH_CACHE_KIB = 1024
+"""The page cache of a pass's own database: what it holds in memory, whatever the notebook's
+size (the rest spills to its temporary file)."""
+
+# One row per live file: its stored columns (``old_``), then what the pass finds. ``repo`` is
+# the number of the repository pass that found it tracked (0: untracked), ``wanted`` marks
+# the files the history walk still looks for, ``since`` those a walk of new commits gave a
+# commit already (the newest one wins).
+_SCRATCH_SCHEMA = (
+    "CREATE TABLE live (path TEXT PRIMARY KEY, old_tracked INTEGER NOT NULL, old_hash TEXT,"
+    " repo INTEGER NOT NULL DEFAULT 0, hash TEXT, wanted INTEGER NOT NULL DEFAULT 0,"
+    " since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"
+)
 
 
-class _Found:
-    """The tracked paths of a pass (of every repository involved) and their last commits."""
+class _PassFiles:
+    """The live files of one pass and what git says of them, in a private temporary SQLite
+    database: the pass holds nothing per file in memory, however large the notebook.
+
+    Paths are the notebook's; each method that marks files takes the repository pass's
+    number, so that a submodule's pass leaves the files of its parent alone.
+    """
 
     def __init__(self) -> None:
-        self.tracked: set[str] = set()
-        self.hashes: dict[str, str] = {}
+        # "": a database of its own in a temporary file that SQLite deletes when closed.
+        db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._finalizer = weakref.finalize(self, db.close)
+        for pragma in (
+            f"cache_size = -{SCRATCH_CACHE_KIB}",
+            "journal_mode = OFF",
+            "synchronous = OFF",
+        ):
+            db.execute(f"PRAGMA {pragma}")
+        db.execute(_SCRATCH_SCHEMA)
+        self._db = db
 
-    def columns(self, path: str) -> tuple[int, str | None]:
-        """``(git_tracked, git_commit_hash)`` of the notebook file at ``path``."""
-        return (1, self.hashes.get(path)) if path in self.tracked else _UNTRACKED
+    def copy_from(self, conn: sqlite3.Connection) -> None:
+        """Copy the live files of the notebook's database ``conn`` and their columns."""
+        with _in_transaction(self._db):
+            self._db.executemany(
+                "INSERT INTO live (path, old_tracked, old_hash) VALUES (?, ?, ?)",
+                conn.execute(
+                    "SELECT path, git_tracked, git_commit_hash FROM file_metadata"
+                    " WHERE deleted_at IS NULL"
+                ),
+            )
+
+    def mark_tracked(self, repo: int, paths: Iterable[str]) -> None:
+        """Mark the live files at ``paths`` as tracked by the repository pass ``repo``."""
+        with _in_transaction(self._db):
+            self._db.executemany(
+                "UPDATE live SET repo = ?1 WHERE path = ?2", ((repo, path) for path in paths)
+            )
+
+    def any_tracked(self, repo: int) -> bool:
+        """True if the repository pass ``repo`` found any live file tracked."""
+        row = self._db.execute("SELECT 1 FROM live WHERE repo = ? LIMIT 1", (repo,)).fetchone()
+        return row is not None
+
+    def reuse_hashes(self, repo: int) -> None:
+        """Give the files tracked in ``repo`` their stored commit, where they have one."""
+        self._db.execute(
+            "UPDATE live SET hash = old_hash"
+            " WHERE repo = ? AND old_tracked AND old_hash IS NOT NULL",
+            (repo,),
+        )
+
+    def take_newer(self, repo: int, commit: str, paths: Iterable[str]) -> None:
+        """Give the files of ``repo`` at ``paths`` the newer ``commit`` (of a walk of new
+        commits, newest first: a file keeps the first one given)."""
+        with _in_transaction(self._db):
+            self._db.executemany(
+                "UPDATE live SET hash = ?1, since = 1 WHERE path = ?2 AND repo = ?3 AND NOT since",
+                ((commit, path, repo) for path in paths),
+            )
+
+    def want_missing(self, repo: int) -> int:
+        """Mark the files of ``repo`` without a commit as wanted by the history walk; how
+        many."""
+        return self._db.execute(
+            "UPDATE live SET wanted = 1 WHERE repo = ? AND hash IS NULL", (repo,)
+        ).rowcount
+
+    def keep_wanted(self, paths: Iterable[str]) -> int:
+        """Keep only the wanted files at ``paths`` wanted; how many are."""
+        with _in_transaction(self._db):
+            kept = self._db.executemany(
+                "UPDATE live SET wanted = 2 WHERE path = ? AND wanted = 1", map(_one, paths)
+            ).rowcount
+            self._db.execute("UPDATE live SET wanted = (wanted = 2) WHERE wanted")
+        return kept
+
+    def take_found(self, commit: str, paths: Iterable[str]) -> int:
+        """Give the wanted files at ``paths`` their last ``commit``; how many were."""
+        with _in_transaction(self._db):
+            return self._db.executemany(
+                "UPDATE live SET hash = ?1, wanted = 0 WHERE path = ?2 AND wanted",
+                ((commit, path) for path in paths),
+            ).rowcount
+
+    def forget_wanted(self) -> None:
+        """End a history walk: the files it did not find stay without a commit."""
+        self._db.execute("UPDATE live SET wanted = 0 WHERE wanted")
+
+    def write_changes(self, conn: sqlite3.Connection) -> int:
+        """Write the columns that changed to the notebook's database ``conn`` (in a
+        transaction); the number of rows changed."""
+        # In path order: the path index's order, and mostly the rows' (files are written in
+        # the scan's order); another order would land each update on another page.
+        changes = self._db.execute(
+            "SELECT repo > 0, CASE WHEN repo > 0 THEN hash END, path FROM live"
+            " WHERE old_tracked != (repo > 0) OR old_hash IS NOT (CASE WHEN repo > 0 THEN hash END)"
+            " ORDER BY path"
+        )
+        return conn.executemany(
+            "UPDATE file_metadata SET git_tracked = ?, git_commit_hash = ? WHERE path = ?",
+            changes,
+        ).rowcount
+
+    def close(self) -> None:
+        """Drop the pass's database (its temporary file goes with it)."""
+        self._finalizer()
+
+
+def _one(value: str) -> tuple[str]:
+    return (value,)
+
+
+@contextmanager
+def _in_transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """Many statements of the pass's database as one transaction (no commit each)."""
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 @dataclass(slots=True)
 class GitPlan:
-    """One pass of :class:`GitColumns` between its parts: the live files and their old
-    columns where set (read), what git says of them (computed), or only ``clear`` (no
-    repository: both columns go back to their defaults)."""
+    """One pass of :class:`GitColumns` between its parts: the live files with their stored
+    columns (read) and what git says of them (computed), or only ``clear`` (no repository:
+    both columns go back to their defaults)."""
 
     clear: bool = False
-    live: set[str] = field(default_factory=set)
-    old: dict[str, tuple[int, str | None]] = field(default_factory=dict)
-    found: _Found = field(default_factory=_Found)
+    files: _PassFiles | None = None
     heads: dict[str, str | None] = field(default_factory=dict)
     submodules: list[str] = field(default_factory=list)
     computed: bool = False
+
+    def close(self) -> None:
+        """Let go of the live files (their database)."""
+        if self.files is not None:
+            self.files.close()
+            self.files = None
+
+
+class _Wanted:
+    """A history walk's sink (:class:`~codex_lsp.storage.git.CommitSink`): the wanted files
+    of the pass get the newest commit that touched them; done once every one has."""
+
+    def __init__(self, files: _PassFiles, base: _Base, count: int) -> None:
+        self._files, self._base, self._remaining = files, base, count
+
+    @property
+    def done(self) -> bool:
+        return self._remaining <= 0
+
+    def add(self, commit: str, paths: Iterable[str]) -> None:
+        self._remaining -= self._files.take_found(commit, self._base.paths_to_nb(paths))
+
+
+class _Newer:
+    """A walk of new commits' sink: every file of the pass it touches gets its newest one."""
+
+    done = False
+
+    def __init__(self, files: _PassFiles, base: _Base, repo: int) -> None:
+        self._files, self._base, self._repo = files, base, repo
+
+    def add(self, commit: str, paths: Iterable[str]) -> None:
+        self._files.take_newer(self._repo, commit, self._base.paths_to_nb(paths))
 
 
 class _Walks:
@@ -266,70 +412,44 @@ def _key(repo: Repository, submodules: list[Path]) -> list[Any]:
 def _pass(
     repo: Repository,
     base: _Base,
-    live: set[str],
-    old: dict[str, tuple[int, str | None]],
+    files: _PassFiles,
     old_heads: dict[str, Any],
     heads: dict[str, str | None],
     submodules: list[str],
-    found: _Found,
     walks: _Walks,
 ) -> None:
-    """Find the tracked files under ``base`` of the live ones and their last commits in
-    ``repo`` (then its submodules); ``old``: the stored columns that are not the default."""
+    """Find which live files under ``base`` ``repo`` tracks and their last commits (then
+    those of its submodules), in ``files``."""
+    number = len(heads) + 1
     head = repo.head()
     heads[str(repo.root)] = head
-    wanted = live if not base.nb else {path for path in live if path.startswith(base.nb)}
-    tracked_repo, gitlinks = repo.tracked(base.pathspec)
-    if base.nb or base.repo:
-        tracked_repo = {nb for nb in map(base.to_nb, tracked_repo) if nb is not None}
-    # Made of the live paths' strings, not git's: each path is held once, not twice.
-    tracked = {path for path in wanted if path in tracked_repo}
-    del tracked_repo
-    hashes = found.hashes
-    if head is not None and tracked:
+    gitlinks: list[str] = []
+
+    def tracked_files() -> Iterator[str]:
+        for path, is_submodule in repo.tracked(base.pathspec):
+            if is_submodule:
+                gitlinks.append(path)
+            elif (nb := base.to_nb(path)) is not None:
+                yield nb
+
+    files.mark_tracked(number, tracked_files())
+    if head is not None and files.any_tracked(number):
         stored = old_heads.get(str(repo.root))
         reuse = isinstance(stored, str) and (stored == head or _is_ancestor(repo, stored, head))
         if reuse:
-            for path in tracked:
-                tracked_before, digest = old.get(path, _UNTRACKED)
-                if tracked_before and digest:
-                    hashes[path] = digest
+            files.reuse_hashes(number)
             if stored != head:
-                for path, commit in repo.last_commits(set(), base.pathspec, since=stored).items():
-                    nb = base.to_nb(path)
-                    if nb in tracked:
-                        hashes[nb] = commit
-        # A first run knows no hash: what is missing is every tracked file, not a copy of it.
-        missing = {path for path in tracked if path not in hashes} if hashes else tracked
-        walk = walks.take(repo, head, base.pathspec) if missing else None
-        if missing and walk is None:
+                repo.last_commits(_Newer(files, base, number), base.pathspec, since=stored)
+        wanted = files.want_missing(number)
+        walk = walks.take(repo, head, base.pathspec) if wanted else None
+        if wanted and walk is None:
             # Only files HEAD has can be found (not those staged but never committed).
-            _, out, _ = repo.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", base.pathspec)
-            in_head = {base.to_nb(p.decode("utf-8", "surrogateescape")) for p in out.split(b"\0")}
-            missing = missing & {p for p in in_head if p is not None}
-        if missing:
-            wanted_repo = (
-                missing
-                if not base.nb and not base.repo  # the same paths: not a copy of every one
-                else {r for r in map(base.to_repo, missing) if r is not None}
-            )
-            commits = walk.last_commits(wanted_repo) if walk is not None else None
-            if commits is None:
-                commits = repo.last_commits(wanted_repo, base.pathspec)
-            del wanted_repo
-            if not hashes and not base.nb and not base.repo:  # kept as they are, not copied
-                for path in [path for path in commits if path not in missing]:
-                    del commits[path]
-                found.hashes = hashes = commits
-            else:
-                for path, commit in commits.items():
-                    nb = base.to_nb(path)
-                    if nb in missing:
-                        hashes[nb] = commit
-    if found.tracked:
-        found.tracked |= tracked
-    else:
-        found.tracked = tracked
+            wanted = files.keep_wanted(base.paths_to_nb(_in_head(repo, base.pathspec)))
+        if wanted:
+            sink = _Wanted(files, base, wanted)
+            if walk is None or not walk.last_commits(sink):
+                repo.last_commits(sink, base.pathspec)
+            files.forget_wanted()
     for link in gitlinks:
         nb_link = base.to_nb(link)
         sub_root = repo.root / link
@@ -340,11 +460,17 @@ def _pass(
             continue
         submodules.append(str(sub.root))
         try:
-            _pass(
-                sub, _Base(nb_link + "/", ""), live, old, old_heads, heads, submodules, found, walks
-            )
+            _pass(sub, _Base(nb_link + "/", ""), files, old_heads, heads, submodules, walks)
         except (GitError, GitUnavailable) as exc:
             log.warning("git columns of submodule %s: %s", sub.root, exc)
+
+
+def _in_head(repo: Repository, pathspec: str) -> Iterator[str]:
+    """The files HEAD has under ``pathspec`` (repository-relative), as git lists them."""
+    _, out, _ = repo.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", pathspec)
+    for name in out.split(b"\0"):
+        if name:
+            yield name.decode("utf-8", "surrogateescape")
 
 
 def _is_ancestor(repo: Repository, old: str, new: str) -> bool:
