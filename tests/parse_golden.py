@@ -140,9 +140,11 @@ def canonical_parse(text: str, stem: str) -> str:
 
 
 def canonical_rows(root: Path, path: str, size: int, text: str | None = None) -> str:
-    """The rows a worker makes of one file, as one deterministic string."""
+    """The rows a worker makes of one file, as one deterministic string (the answers of a
+    full run's links, which depend on the other files, aside)."""
     stat = FileStat(path, 0, size)
-    return repr(tuple(prepare_file(root, stat, _MAX_SIZE, "file-id", _NOW, text)))
+    prepared = prepare_file(root, stat, _MAX_SIZE, "file-id", _NOW, text)
+    return repr(tuple(getattr(prepared, name) for name in prepared._fields if name != "answers"))
 
 
 def digest(*parts: str) -> str:

@@ -3,6 +3,7 @@ is exactly what ``prepare_file`` made, for every kind of file."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from codex_lsp.storage.reader import (
@@ -12,7 +13,9 @@ from codex_lsp.storage.reader import (
     prepare_file,
     unpack_batch,
 )
+from codex_lsp.storage.run_files import RunFiles
 from codex_lsp.storage.scanner import FileStat
+from codex_lsp.storage.streaming_links import EarlyAnswers
 
 NOW = "2026-12-05T00:00:00+00:00"
 
@@ -49,8 +52,23 @@ def test_a_packed_batch_arrives_as_prepared(tmp_path: Path) -> None:
     batch = files(tmp_path)
     prepared = [prepare_file(tmp_path, stat, 100_000, file_id, NOW) for stat, file_id in batch]
     assert prepared[0].links and prepared[0].heading_rows and prepared[3].error
-    arrived = unpack_batch(prepare_batch(tmp_path, batch, 100_000, NOW))
+    arrived = unpack_batch(prepare_batch(tmp_path, batch, 100_000, NOW, None))
     assert arrived == prepared
     assert all(type(item) is PreparedFile and type(item.stat) is FileStat for item in arrived)
     assert arrived[1].stat.sidecars == (".plain.md.json",)
     assert unpack_batch(pack_batch([])) == []
+
+
+def test_a_full_runs_batch_arrives_with_its_links_answered(tmp_path: Path) -> None:
+    """In a full run the worker answers the links of its chunk by the run's files: the
+    answers travel with the rows."""
+    batch = files(tmp_path)
+    run = RunFiles.of((stat.path, file_id) for stat, file_id in batch)
+    arrived = unpack_batch(prepare_batch(tmp_path, batch, 100_000, NOW, run.path))
+    with closing(run.names()) as names:
+        early = EarlyAnswers(names)
+        for item in arrived:
+            expected = early.chunk([(item.stat.path, item.links)])[0]
+            assert list(item.answers or ()) == [tuple(a) for a in expected]
+    assert arrived[0].answers  # the note has links
+    run.close()

@@ -23,8 +23,15 @@ from codex_lsp.storage.database import connect
 from codex_lsp.storage.indexer import _INSERTS
 from codex_lsp.storage.link_resolver import LinkResolver
 from codex_lsp.storage.reader import PreparedFile, prepare_file
+from codex_lsp.storage.run_files import RunFiles
 from codex_lsp.storage.scanner import FileStat
-from codex_lsp.storage.streaming_links import WAITING, LinkRow, StreamingLinks, ask
+from codex_lsp.storage.streaming_links import (
+    WAITING,
+    EarlyAnswers,
+    LinkRow,
+    StreamingLinks,
+    ask,
+)
 
 NOW = "2026-11-22T00:00:00+00:00"
 
@@ -51,12 +58,16 @@ def planned(prepared: dict[str, PreparedFile]) -> dict[str, str]:
 
 
 class Run:
-    """A full run's database and its streaming links: files are written as the indexer
-    writes them."""
+    """A full run's database, its files and its streaming links: files are written as the
+    indexer writes them, their links answered as a worker answers them."""
 
     def __init__(self, tmp_path: Path, prepared: dict[str, PreparedFile]) -> None:
         self.conn: sqlite3.Connection = connect(tmp_path / "run.db")
-        self.links = StreamingLinks(planned(prepared))
+        self.planned = planned(prepared)
+        self.files = RunFiles.of(self.planned.items())
+        self.names = self.files.names()
+        self.early = EarlyAnswers(self.names)
+        self.links = StreamingLinks(self.names)
 
     def write(self, item: PreparedFile) -> list[LinkRow]:
         """Write the file's rows and its links' rows, as answered at once."""
@@ -67,8 +78,9 @@ class Run:
             ("block", item.block_rows),
         ):
             self.conn.executemany(_INSERTS[table], rows)
-        aliases = [row[1] for row in item.alias_rows]
-        rows = self.links.file_written(item.stat.path, item.file_id, aliases, item.links)
+        path = item.stat.path
+        answers = self.early.chunk([(path, item.links)])[0]
+        rows = self.links.file_written(path, item.file_id, item.links, answers, self.planned[path])
         self.conn.executemany(_INSERTS["link"], rows)
         return rows
 
@@ -237,8 +249,8 @@ def test_finish_answers_more_anchored_links_than_one_page(
 
 
 def test_the_run_keeps_no_link_rows_or_headings(tmp_path: Path) -> None:
-    """What the streaming links hold does not grow with the links and headings written:
-    only the names of the files do."""
+    """What the streaming links hold does not grow with the links and headings written,
+    nor with the files (their names are in the run's own database)."""
     many = {f"n{i}.md": "".join(f"# Heading {i} {h}\n\n" for h in range(20)) for i in range(60)}
     many["hub.md"] = " ".join(f"[[n{i % 60}#Heading {i % 60} 3]] [[n{i % 60}]]" for i in range(600))
     files = notes(tmp_path, many)
@@ -257,8 +269,8 @@ def test_the_run_keeps_no_link_rows_or_headings(tmp_path: Path) -> None:
         for stat in after.compare_to(before, "filename")
         if stat.traceback[0].filename == streaming_links.__file__
     )
-    # 61 file names; the 1,200 link rows and 1,200 headings would take several times this.
-    assert held < 40_000
+    # The 1,200 link rows and 1,200 headings would take many times this.
+    assert held < 10_000
     assert run.links.finish(run.conn) == 0  # every anchor is there
     assert {row[2] for row in run.stored()} == {"resolved"}
 
@@ -369,24 +381,20 @@ def _parsed_link(kind: str, target: str, label: str | None) -> tuple[Any, ...]:
         min_size=1,
         max_size=8,
     ),
-    aliases=st.lists(st.tuples(st.integers(0, 7), st.sampled_from([*_NAMES, "Nick"])), max_size=3),
-    fates=st.lists(st.sampled_from(["written", "unreadable", "kept", "moved"]), max_size=8),
     kind=st.sampled_from(["wiki", "embed", "frontmatter"]),
 )
-def test_links_answered_as_written_get_the_resolvers_answer(
-    files: list[tuple[str, str]],
-    aliases: list[tuple[int, str]],
-    fates: list[str],
-    kind: str,
+def test_links_answered_early_get_the_resolvers_answer(
+    files: list[tuple[str, str]], kind: str
 ) -> None:
-    """Every answer given without the resolver as a file is written (bare names, Markdown
-    paths) is the general resolver's over the files the run knows at that moment: aliases
-    written later, two files of one name, attachments, folders and relative paths, files
-    that could not be read and files that keep another id than planned. (The resolver's own
-    answers may be a moment old: ``finish`` corrects those whose names changed.)"""
+    """Every answer a worker gives without the resolver (bare names, Markdown paths) is the
+    general resolver's over the files of the run: two files of one name, attachments,
+    folders and relative paths, labels in Dendron order. (Aliases and files that could not
+    be read or kept another id are not known yet: ``finish`` corrects those answers.)"""
     paths = list(dict.fromkeys(folder + name for folder, name in files))
-    run = StreamingLinks({path: f"id:{path}" for path in paths})
-    known = MemoryCatalog(Target(path, is_note_name(path), ref=f"id:{path}") for path in paths)
+    early = EarlyAnswers(RunFiles.of((path, f"id:{path}") for path in paths).names())
+    resolver = LinkResolver(
+        MemoryCatalog(Target(path, is_note_name(path), ref=f"id:{path}") for path in paths)
+    )
     links = [
         *(_parsed_link(kind, t, label) for t in _NAME_TARGETS for label in _LABELS),
         *(_parsed_link(md, t, None) for md in ("markdown", "markdown-embed") for t in _PATHS),
@@ -397,23 +405,13 @@ def test_links_answered_as_written_get_the_resolvers_answer(
         asked.append(link)
         return ask(resolver, link, path)
 
-    for number, path in enumerate(paths):
-        fate = fates[number] if number < len(fates) else "written"
-        if fate in ("unreadable", "kept"):
-            run.file_unreadable(path, kept=fate == "kept")
-            if fate == "unreadable":  # new: it never gets a row
-                known.remove(path)
-            continue
-        own = tuple(a for n, a in aliases if n == number) if is_note_name(path) else ()
-        file_id = f"moved:{path}" if fate == "moved" else f"id:{path}"
+    for path in paths:
         asked.clear()
         with mock.patch.object(streaming_links, "ask", resolver_asked):
-            rows = run.file_written(path, file_id, own, links)
-        known.add(Target(path, is_note_name(path), own, ref=file_id))
-        resolver = LinkResolver(known)
-        for row, link in zip(rows, links, strict=True):
+            answers = early.chunk([(path, links)])[0]
+        for answer, link in zip(answers, links, strict=True):
             if not any(link is other for other in asked):
-                assert row[-3:] == ask(resolver, link, path), (path, link)
+                assert answer == ask(resolver, link, path), (path, link)
 
 
 def test_most_links_are_answered_without_the_resolver(
@@ -444,7 +442,9 @@ def test_most_links_are_answered_without_the_resolver(
     monkeypatch.setattr(streaming_links, "ask", counting)
     for path in ["Named.md", "a.md", "Zeta.md", "b/Twin.md", "c/Twin.md", "pic.png"]:
         run.write(files[path])
-    assert asked == ["b/Twin", "Twin", "Nick", "pic.png", "missing.md"]
+    # An alias is not known until the end: no file has the name Nick until then.
+    assert asked == ["b/Twin", "Twin", "pic.png", "missing.md"]
+    assert run.links.finish(run.conn) == 1
     assert [row[2:] for row in run.stored()] == [
         ("resolved", "id:Zeta.md"),
         ("broken", None),

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from itertools import chain
 from multiprocessing import get_context
@@ -46,7 +46,15 @@ from .lifeline import interrupts_held, start_worker
 from .link_resolver import LinkResolver
 from .location import index_path
 from .notebooks import Notebook
-from .reader import PreparedFile, Row, prepare_batch, prepare_file, unpack_batch
+from .reader import (
+    PreparedFile,
+    Row,
+    prepare_batch,
+    prepare_chunk,
+    prepare_file,
+    unpack_batch,
+)
+from .run_files import RunFiles
 from .scanner import (
     FileStat,
     ScannedFiles,
@@ -57,7 +65,7 @@ from .scanner import (
 )
 from .schema_store import safe_sync, schema_source
 from .sidecar_files import orphaned_sidecar
-from .streaming_links import StreamingLinks, ask
+from .streaming_links import EarlyAnswers, StreamingLinks, ask
 from .writer import InlineWriter, ThreadWriter, Writer
 
 if TYPE_CHECKING:
@@ -161,7 +169,8 @@ class _Run:
     removed: list[str]
     stats: IndexStats
     full: bool
-    planned: dict[str, str] = field(default_factory=dict)  # path -> id planned for the file
+    planned: dict[str, str] = field(default_factory=dict)  # path -> id planned (not full)
+    files: RunFiles | None = None  # a full run's files, with their planned ids
     now: str = field(default_factory=_now)
     affected_keys: set[str] = field(default_factory=set)
     written_ids: set[str] = field(default_factory=set)
@@ -224,11 +233,17 @@ class Indexer:
 
         The git pass's sets of every path are gone when this returns: they must not outlive
         it (the schema check comes next)."""
-        scan = scan_notebook(self.notebook, self.config)
-        stale_parser = get_meta(self.conn, "parser_version") != PARSER_VERSION
-        with _bulk_write(self.conn, full or stale_parser):
-            with transaction(self.conn):
-                full = self._write_run(scan, stats, full, progress)
+        full = full or get_meta(self.conn, "parser_version") != PARSER_VERSION
+        with _bulk_write(self.conn, full):
+            # A full run's files go to a database of the run's own as they are found.
+            files = RunFiles(fallback=self.db_path.parent) if full else None
+            try:
+                scan = scan_notebook(self.notebook, self.config, files)
+                with transaction(self.conn):
+                    self._write_run(scan, files, stats, progress)
+            finally:
+                if files is not None:
+                    files.close()
             if full:  # what the run's writing freed is not kept resident beside the git pass
                 self.conn.execute(f"PRAGMA cache_size = {PASS_CACHE_SIZE}")
                 release_free_heap()
@@ -250,38 +265,42 @@ class Indexer:
         return full
 
     def _write_run(
-        self, scan: ScanResult, stats: IndexStats, full: bool, progress: ProgressCallback | None
-    ) -> bool:
-        """Write what changed since the last run (inside its transaction); True if full."""
-        if get_meta(self.conn, "parser_version") != PARSER_VERSION:
-            full = True
-        if not full:  # a full run that stopped before its link indexes were built
-            create_derived_indexes(self.conn)
+        self,
+        scan: ScanResult,
+        files: RunFiles | None,
+        stats: IndexStats,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Write what changed since the last run (inside its transaction): every file of
+        ``files`` in a full run, else what the scan found changed."""
         existing = self._existing()
-        found = scan.files
-        if full:
-            changed = found
+        changed: ScannedFiles | RunFiles
+        planned: dict[str, str] | None = None
+        if files is not None:
+            # A full run rewrites every link: it needs no keys of old names.
+            removed = files.keep_ids((path, old.id, old.deleted) for path, old in existing.items())
+            changed = files
         else:
+            create_derived_indexes(self.conn)  # a full run may have stopped before building them
+            found = scan.files
             changed = ScannedFiles(s for s in found if not _unchanged(existing.get(s.path), s))
-        live = set(found.paths()) if existing else set()
-        removed = [p for p, e in existing.items() if not e.deleted and p not in live]
-        del live
-        scan.files = ScannedFiles()  # what the run keeps of every file is its entry in ``changed``
-        if not full:  # a full run rewrites every link: it needs no keys of old names
+            live = set(found.paths()) if existing else set()
+            removed = [p for p, e in existing.items() if not e.deleted and p not in live]
+            del live
+            scan.files = ScannedFiles()  # what the run keeps of a file is its entry in ``changed``
             self._fill_keys(existing, changed.paths() + removed)
-        planned = _planned_ids(changed.paths(), existing)
-        run = _Run(existing, removed, stats, full, planned)
+            planned = _planned_ids(changed.paths(), existing)
+        run = _Run(existing, removed, stats, files is not None, planned or {}, files=files)
         # Scan problems first: reading files below records "unreadable" ones of its own.
         self._store_scan_problems(scan)
-        if full:
+        if run.full:
             self._wipe_derived()
         large = _is_large(changed)
         self._apply(run, self._prepare(changed, planned, run.now, {}, progress), large)
-        if full:
+        if run.full:
             set_search_merging(self.conn, paused=False)
         set_meta(self.conn, "parser_version", PARSER_VERSION)
         set_meta(self.conn, "last_indexed", run.now)
-        return full
 
     def _start_git(self) -> GitColumns | None:
         """Start the git pass (storage/git_index.py); git is only imported when used."""
@@ -345,19 +364,36 @@ class Indexer:
 
     def _prepare(
         self,
-        stats: ScannedFiles,
-        planned: dict[str, str],
+        stats: ScannedFiles | RunFiles,
+        planned: dict[str, str] | None,
         now: str,
         contents: dict[str, str],
         progress: ProgressCallback | None,
     ) -> Iterator[PreparedFile]:
         """Prepared files in order; large runs are read and parsed by worker processes.
 
-        Their rows carry the id ``planned`` for each file.
+        Their rows carry the id ``planned`` for each file (a full run's files carry their
+        own, and its links get their early answers: storage/streaming_links.py).
         """
         total = len(stats)
         root, max_size = self.notebook.root, self.config.max_file_size
         workers = min(os.cpu_count() or 1, 8)
+        if isinstance(stats, RunFiles):
+            chunks = stats.chunks(WORKER_CHUNK)
+            if _is_large(stats) and workers >= 2:
+                in_workers = _in_workers(root, max_size, now, chunks, workers, stats.path)
+                yield from _report(in_workers, total, progress)
+                return
+            with closing(stats.names()) as names:
+                answers = EarlyAnswers(names)
+                inline = (
+                    item
+                    for chunk in chunks
+                    for item in prepare_chunk(root, chunk, max_size, now, answers)
+                )
+                yield from _report(inline, total, progress)
+            return
+        assert planned is not None
         if not _is_large(stats) or workers < 2 or contents:
             prepared: Iterable[PreparedFile] = (
                 prepare_file(root, s, max_size, planned[s.path], now, contents.get(s.path))
@@ -365,7 +401,7 @@ class Indexer:
             )
             yield from _report(prepared, total, progress)
             return
-        in_workers = _in_workers(root, max_size, now, _chunks(stats, planned), workers)
+        in_workers = _in_workers(root, max_size, now, _chunks(stats, planned), workers, None)
         yield from _report(in_workers, total, progress)
 
     def _stat(self, path: str) -> FileStat | None:
@@ -443,8 +479,10 @@ class Indexer:
         # The first item starts the worker processes: they fork before the writer thread exists.
         items = iter(prepared)
         first = next(items, None)
-        if run.full:  # a full run resolves links as it writes files; built while workers read
-            run.streaming = StreamingLinks(run.planned)
+        names = None
+        if run.files is not None:  # a full run's links come answered; corrected at its end
+            names = run.files.names()
+            run.streaming = StreamingLinks(names)
         try:
             with ThreadWriter(self.conn) if large else nullcontext(InlineWriter(self.conn)) as db:
                 self._db = db
@@ -472,6 +510,8 @@ class Indexer:
                     run.streaming = None
         finally:
             self._db = InlineWriter(self.conn)  # the thread, if any, is gone
+            if names is not None:
+                names.close()
         if not run.full:
             changes = len(run.written_ids) + len(run.removed)
             self._resolve(run, changes > FULL_RELINK_SHARE * len(run.existing) + 50)
@@ -521,9 +561,10 @@ class Indexer:
             run.affected_keys |= old.keys
         if not fresh and not run.full:
             self._clear_derived(file_id)
-        self._write(run, item if item.file_id == file_id else item.with_id(file_id))
+        self._write(run, item if item.file_id == file_id else item.with_id(file_id), item.file_id)
 
-    def _write(self, run: _Run, item: PreparedFile) -> None:
+    def _write(self, run: _Run, item: PreparedFile, planned: str) -> None:
+        """Queue the rows of a file about to be written (``planned``: the id it was to get)."""
         rows = run.rows
         rows["file_metadata"].append(item.file_row)
         rows["alias"] += item.alias_rows
@@ -533,9 +574,11 @@ class Indexer:
         rows["problem"] += item.problem_rows
         rows["search_index"].append(item.search_row)
         if run.streaming is not None:  # a full run: every link is resolved anew anyway
-            aliases = [row[1] for row in item.alias_rows]
-            path = item.stat.path
-            rows["link"] += run.streaming.file_written(path, item.file_id, aliases, item.links)
+            if item.answers is None:
+                raise RuntimeError(f"{item.stat.path}: the links of a full run came unanswered")
+            rows["link"] += run.streaming.file_written(
+                item.stat.path, item.file_id, item.links, item.answers, planned
+            )
             return
         run.links.append((item.file_id, item.stat.path, item.links))
         run.affected_keys.add(lookup_key(item.stat.path))
@@ -662,10 +705,16 @@ class Indexer:
 
 
 def _in_workers(
-    root: Path, max_size: int, now: str, chunks: Iterable[list[tuple[FileStat, str]]], workers: int
+    root: Path,
+    max_size: int,
+    now: str,
+    chunks: Iterable[list[tuple[FileStat, str]]],
+    workers: int,
+    names: str | None,
 ) -> Iterator[PreparedFile]:
     """Prepare chunks in worker processes, in order, with at most ``IN_FLIGHT`` chunks per
-    worker submitted and not yet written (bounds the memory of results waiting)."""
+    worker submitted and not yet written (bounds the memory of results waiting); ``names``:
+    a full run's files (storage/run_files.py), by which the workers answer links."""
     # fork is cheap but unsafe once threads exist (the language server has some).
     method = "fork" if threading.active_count() == 1 else "spawn"
     window = IN_FLIGHT * workers
@@ -679,7 +728,7 @@ def _in_workers(
         for number, chunk in enumerate(chunks):
             # The pool starts its processes within the first submissions.
             with interrupts_held() if number < workers else nullcontext():
-                pending.append(pool.submit(prepare_batch, root, chunk, max_size, now))
+                pending.append(pool.submit(prepare_batch, root, chunk, max_size, now, names))
             if len(pending) >= window:
                 yield from unpack_batch(pending.popleft().result())
         while pending:
@@ -697,7 +746,7 @@ def _planned_ids(paths: Iterable[str], existing: dict[str, _Existing]) -> dict[s
     return {path: existing[path].id if path in existing else new_ulid() for path in paths}
 
 
-def _is_large(stats: ScannedFiles) -> bool:
+def _is_large(stats: ScannedFiles | RunFiles) -> bool:
     """Runs this large read files in worker processes and write on a thread."""
     return len(stats) >= PARALLEL_MIN_FILES
 

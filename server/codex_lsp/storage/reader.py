@@ -28,6 +28,7 @@ from ..core.sidecar import merge_metadata
 from ..core.syntax import is_note_name
 from .scanner import FileStat
 from .sidecar_files import read_sidecar_files
+from .streaming_links import EarlyAnswers
 
 _ZERO = Range(Position(0, 0), Position(0, 0))
 _PROPERTIES_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
@@ -67,6 +68,8 @@ class PreparedFile(NamedTuple):
     links: Sequence[Row] = ()
     """Parsed links, without the file id: the indexer resolves them (``_link_row``)."""
     error: str | None = None
+    answers: Sequence[Row] | None = None
+    """In a full run, the early answer of each link (storage/streaming_links.py)."""
 
     def with_id(self, file_id: str) -> PreparedFile:
         """The same rows for the file id ``file_id``."""
@@ -292,10 +295,29 @@ def _looks_binary(data: bytes) -> bool:
     return False
 
 
-def prepare_batch(root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str) -> bytes:
+def prepare_batch(
+    root: Path, files: list[tuple[FileStat, str]], max_size: int, now: str, names: str | None
+) -> bytes:
+    """:func:`prepare_chunk` in a worker process, packed for the trip back
+    (:func:`unpack_batch`); ``names``: the path of a full run's files (storage/run_files.py)."""
+    answers = EarlyAnswers.shared(names) if names is not None else None
+    return pack_batch(prepare_chunk(root, files, max_size, now, answers))
+
+
+def prepare_chunk(
+    root: Path,
+    files: list[tuple[FileStat, str]],
+    max_size: int,
+    now: str,
+    answers: EarlyAnswers | None,
+) -> list[PreparedFile]:
     """:func:`prepare_file` over several ``(stat, file id)`` (a worker process's unit of
-    work), packed for the trip back (:func:`unpack_batch`)."""
-    return pack_batch([prepare_file(root, stat, max_size, file_id, now) for stat, file_id in files])
+    work); in a full run, each file's links get their early ``answers``."""
+    prepared = [prepare_file(root, stat, max_size, file_id, now) for stat, file_id in files]
+    if answers is None:
+        return prepared
+    found = iter(answers.chunk([(item.stat.path, item.links) for item in prepared]))
+    return [item._replace(answers=next(found)) for item in prepared]
 
 
 def pack_batch(files: Sequence[PreparedFile]) -> bytes:

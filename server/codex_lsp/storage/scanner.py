@@ -8,7 +8,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..core.sidecar import described_file
 from ..core.syntax import is_note_name
@@ -137,13 +137,24 @@ class _Ignore:
         return False
 
 
-def scan_notebook(notebook: Notebook, config: NotebookConfig) -> ScanResult:
-    """List every note and attachment of ``notebook``.
+class FileSink(Protocol):
+    """Where a scan puts the files it finds, in order."""
+
+    def add(self, item: FileStat) -> None:
+        """Take the next file found."""
+
+
+def scan_notebook(
+    notebook: Notebook, config: NotebookConfig, files: FileSink | None = None
+) -> ScanResult:
+    """List every note and attachment of ``notebook``, in the result's ``files`` or, when
+    given, in ``files`` (the result's stay empty).
 
     Skips tool and hidden folders, nested notebooks, ignored paths and symlinks that leave
     the notebook; reports symlink loops, broken links and unreadable folders as problems.
     """
     result = ScanResult()
+    sink: FileSink = files if files is not None else result.files
     root = notebook.root
     real_root = os.path.realpath(root)
     ignore = _Ignore(root, config)
@@ -151,55 +162,89 @@ def scan_notebook(notebook: Notebook, config: NotebookConfig) -> ScanResult:
     stack: list[tuple[str, str]] = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
+        # A folder is read twice, its hidden names first (sidecars, .gitignore), then one
+        # entry at a time: a list of a large flat folder's entries would hold each file.
         try:
-            entries = list(os.scandir(folder))
+            hidden = _hidden_names(folder)
+            entries = os.scandir(folder)
         except OSError as exc:
             result.problems.append((prefix or ".", f"folder cannot be read: {exc.strerror}"))
             continue
-        if prefix and any(e.name == ".gitignore" for e in entries):
+        if prefix and ".gitignore" in hidden:
             ignore.add_gitignore(Path(folder), prefix)
-        hidden = {e.name for e in entries if e.name.startswith(".")}
-        if hidden:
-            _find_orphans(prefix, hidden, {e.name for e in entries}, result)
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            rel = f"{prefix}/{name}" if prefix else name
-            try:
-                is_link = entry.is_symlink()
-                is_dir = entry.is_dir()
-                is_file = not is_dir and entry.is_file()
-            except OSError as exc:
-                result.problems.append((rel, f"cannot be read: {exc.strerror}"))
-                continue
-            if is_link and not _symlink_ok(entry.path, real_root, rel, result):
-                continue
-            if is_dir:
-                if name in SKIPPED_DIRS or is_notebook_root(Path(entry.path)):
-                    continue
-                if ignore.ignored(rel, is_dir=True):
-                    continue
-                real = os.path.realpath(entry.path)
-                if real in visited:
-                    result.problems.append((rel, "symlink loop: folder already visited"))
-                    continue
-                visited.add(real)
-                stack.append((entry.path, rel))
-            elif is_file:
-                if ignore.ignored(rel, is_dir=False):
-                    continue
-                _add_file(entry, rel, hidden, result)
+        owners = _described(hidden)  # sidecar -> the name of the file it describes
+        wanted = set(owners.values())
+        present: set[str] = set()  # those names found in the folder
+        try:
+            with entries:
+                for entry in entries:
+                    if entry.name in wanted:
+                        present.add(entry.name)
+                    _scan_entry(
+                        entry, prefix, hidden, ignore, real_root, visited, stack, sink, result
+                    )
+        except OSError as exc:  # the folder went away while it was read
+            result.problems.append((prefix or ".", f"folder cannot be read: {exc.strerror}"))
+            continue
+        join = f"{prefix}/" if prefix else ""
+        for sidecar, owner in sorted(owners.items()):
+            if owner not in present:  # a sidecar whose file is gone
+                result.orphans.append((join + sidecar, join + owner))
     return result
 
 
-def _find_orphans(prefix: str, hidden: set[str], names: set[str], result: ScanResult) -> None:
-    """Record the sidecars of a folder whose described file is not in it."""
-    for name in sorted(hidden):
-        owner = described_file(name)
-        if owner is not None and owner not in names:
-            join = f"{prefix}/" if prefix else ""
-            result.orphans.append((join + name, join + owner))
+def _hidden_names(folder: str) -> set[str]:
+    """The names in ``folder`` that start with a dot."""
+    with os.scandir(folder) as entries:
+        return {entry.name for entry in entries if entry.name.startswith(".")}
+
+
+def _scan_entry(
+    entry: os.DirEntry[str],
+    prefix: str,
+    hidden: set[str],
+    ignore: _Ignore,
+    real_root: str,
+    visited: set[str],
+    stack: list[tuple[str, str]],
+    sink: FileSink,
+    result: ScanResult,
+) -> None:
+    """Add the file ``entry`` to ``sink``, or its folder to ``stack`` (one of the folder at
+    notebook path ``prefix``)."""
+    name = entry.name
+    if name.startswith("."):
+        return
+    rel = f"{prefix}/{name}" if prefix else name
+    try:
+        is_link = entry.is_symlink()
+        is_dir = entry.is_dir()
+        is_file = not is_dir and entry.is_file()
+    except OSError as exc:
+        result.problems.append((rel, f"cannot be read: {exc.strerror}"))
+        return
+    if is_link and not _symlink_ok(entry.path, real_root, rel, result):
+        return
+    if is_dir:
+        if name in SKIPPED_DIRS or is_notebook_root(Path(entry.path)):
+            return
+        if ignore.ignored(rel, is_dir=True):
+            return
+        real = os.path.realpath(entry.path)
+        if real in visited:
+            result.problems.append((rel, "symlink loop: folder already visited"))
+            return
+        visited.add(real)
+        stack.append((entry.path, rel))
+    elif is_file:
+        if ignore.ignored(rel, is_dir=False):
+            return
+        _add_file(entry, rel, hidden, sink, result)
+
+
+def _described(hidden: set[str]) -> dict[str, str]:
+    """The sidecars among ``hidden`` names, with the name of the file each describes."""
+    return {name: owner for name in hidden if (owner := described_file(name)) is not None}
 
 
 def _symlink_ok(path: str, real_root: str, rel: str, result: ScanResult) -> bool:
@@ -213,7 +258,9 @@ def _symlink_ok(path: str, real_root: str, rel: str, result: ScanResult) -> bool
     return True
 
 
-def _add_file(entry: os.DirEntry[str], rel: str, hidden: set[str], result: ScanResult) -> None:
+def _add_file(
+    entry: os.DirEntry[str], rel: str, hidden: set[str], sink: FileSink, result: ScanResult
+) -> None:
     try:
         info = entry.stat()
     except OSError as exc:
@@ -233,7 +280,7 @@ def _add_file(entry: os.DirEntry[str], rel: str, hidden: set[str], result: ScanR
                 continue
             mtime = max(mtime, side.st_mtime_ns)
             size += side.st_size
-    result.files.add(FileStat(rel, mtime, size, sidecars))
+    sink.add(FileStat(rel, mtime, size, sidecars))
 
 
 def indexable_path(notebook: Notebook, config: NotebookConfig, rel: str) -> str | None:

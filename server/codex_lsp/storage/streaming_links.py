@@ -1,12 +1,13 @@
-"""Resolve a full index run's links while its files are still being written.
+"""Resolve a full index run's links as their notes are parsed, and correct them at its end.
 
 Resolving every link after the last file was read left a serial tail at the end of a large
-run, with the worker processes idle. Instead, a link is resolved as soon as its note is
-written, against a catalog that knows every file of the run by name. Only three things written
-later can change such an answer; :meth:`StreamingLinks.finish` resolves those links again
-against the complete catalog and corrects their rows in the database:
+run, with the worker processes idle. Instead, the worker process that parses a chunk of notes
+answers their links (:class:`EarlyAnswers`) by the names of every file of the run, looked up
+in the run's own database (storage/run_files.py), a chunk's names in a few queries. Only
+three things it cannot know change such an answer; :meth:`StreamingLinks.finish` resolves
+those links again once every file is written, and corrects their rows in the database:
 
-* an alias: links whose target or label has the look-up key of any alias;
+* an alias: links whose target or label has the look-up key of any alias of the run;
 * a file that could not be read after all (and was not indexed before): links whose key is
   that file's name;
 * a file that was given another id than planned (a moved file keeps its old id): links that
@@ -18,18 +19,20 @@ order), depends on its target's headings and blocks, which may not have been wri
 its name or path when one look-up gives it (the anchor can only turn it into a broken anchor,
 and only those rows are rewritten), else the status ``waiting``.
 
-Memory stays bounded whatever the size of the notebook: the run's catalog holds names only
-(headings and blocks are read back from the database for the targets of anchored links), link
-rows are not kept once handed to the writer, the resolvers' caches are renewed every
-:data:`RENEW_EVERY` files, and :meth:`StreamingLinks.finish` reads the rows to answer again a
-page at a time.
+Memory stays bounded whatever the size of the notebook: the names of the run's files are on
+disk, each worker keeps those its last chunks asked for (and each page of ``finish`` those its
+links ask for), link rows
+are not kept once handed to the writer, and :meth:`StreamingLinks.finish` reads the rows to
+answer again a page at a time; what the indexer keeps in between is the few files that could
+not be read or kept another id.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..core.anchors import anchor_of, leads_to
@@ -39,21 +42,21 @@ from ..core.resolve import (
     LinkStatus,
     Target,
     lookup_key,
-    strip_note_suffix,
 )
 from ..core.syntax import is_note_name, split_target
 from .link_resolver import Columns, LinkResolver
+from .run_files import Named, RunNames, name_key
 
 LinkRow = tuple[Any, ...]
 """``(id, source_id, *link, status, target_id, candidates)``: a row of the ``link`` table."""
 
 WAITING = "waiting"
 """The status of a link row whose answer :meth:`StreamingLinks.finish` gives."""
-RENEW_EVERY = 2_000
-"""Files (or, in ``finish``, link rows) after which a resolver's cache of answers is dropped:
-it would otherwise grow with the notebook."""
 PAGE = 2_000
 """Link rows that ``finish`` reads and answers at a time."""
+RENEW_EVERY = 2_000
+"""Files after which the early answers' names and resolver's cache are dropped: they would
+otherwise grow with the notebook."""
 _IDS_PER_QUERY = 500  # below SQLite's limit of bound parameters
 
 # Positions in a parsed link (storage/reader.py, ``_link_row``).
@@ -85,79 +88,155 @@ def ask(resolver: LinkResolver, link: Sequence[Any], path: str) -> Columns:
     return resolver(link[0], link[1], link[2], link[3], link[4], path)
 
 
-class StreamingLinks:
-    """The links of one full run, resolved as their notes are written.
+class EarlyAnswers:
+    """Answers the links of a full run's files as they are parsed (in a worker process, or
+    in the indexer's for a small run), by the names of the run's files in ``names``; aliases
+    and what the run writes are not known yet (``finish`` corrects those answers).
 
-    ``planned`` maps the path of every file the run will write to the id planned for it.
-    Link rows get their ids here (1, 2, ...: a full run starts with an empty link table), so
-    that ``finish`` can page through them.
+    The names read and the resolver's answers are kept for the chunks that follow (most
+    links of a notebook go to a few of its notes), and dropped every :data:`RENEW_EVERY`
+    files: bounded.
     """
 
-    def __init__(self, planned: dict[str, str]) -> None:
-        self._planned = planned
-        self._catalog = _NameCatalog(planned)
+    _shared: tuple[int, str, EarlyAnswers] | None = None
+
+    def __init__(self, names: RunNames) -> None:
+        self.names = names
+        self._catalog = _Names(names)
         self._resolver = LinkResolver(self._catalog)
-        self._written = 0
+        self._files = 0
+
+    @classmethod
+    def shared(cls, path: str) -> EarlyAnswers:
+        """This process's answers by the run's files at ``path`` (a worker's, kept for the
+        chunks that follow; those of another process, inherited by a fork, are not used)."""
+        held = cls._shared
+        if held is not None and held[:2] == (os.getpid(), path):
+            return held[2]
+        if held is not None and held[0] == os.getpid():
+            held[2].names.close()
+        answers = cls(RunNames(path))
+        cls._shared = (os.getpid(), path, answers)
+        return answers
+
+    def chunk(self, files: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> list[list[Columns]]:
+        """The early answers (``(status, target id, candidates)``) of the links of a chunk
+        of files (``(path, parsed links)`` each)."""
+        if self._files >= RENEW_EVERY:
+            self._files = 0
+            self._catalog = _Names(self.names)
+            self._resolver = LinkResolver(self._catalog)
+        self._files += len(files)
+        catalog, resolver = self._catalog, self._resolver
+        # First what the links name (the paths Markdown links lead to, made once), read in
+        # a few queries; then the answers.
+        keys: set[str] = set()
+        candidates: set[str] = set()
+        linked: list[list[str | None]] = []
+        for path, links in files:
+            folder = posixpath.dirname(path)
+            paths: list[str | None] = []
+            for link in links:
+                if link[0] in _MARKDOWN_KINDS:
+                    found = _linked_path(link[1], folder)
+                    if found is not None:
+                        candidates.update((found, found + ".md", found + ".markdown"))
+                    paths.append(found)
+                    continue
+                paths.append(None)
+                if link[_TARGET_KEY]:
+                    keys.add(link[_TARGET_KEY])
+                if link[_LABEL_KEY]:
+                    keys.add(link[_LABEL_KEY])
+            linked.append(paths)
+        catalog.load(keys, candidates)
+        answers: list[list[Columns]] = []
+        for (path, links), paths in zip(files, linked, strict=True):
+            found_answers: list[Columns] = []
+            for link, at in zip(links, paths, strict=True):
+                kind, target, anchor, _, label = link[:5]
+                # An anchored link found by name or path gets that answer until ``finish``
+                # checks its anchor (which most keep); the resolver would need the target's
+                # headings.
+                if kind in _MARKDOWN_KINDS:
+                    answer = catalog.path_answer(at) if at is not None else None
+                elif target and "/" not in target:
+                    answer = catalog.name_answer(link[_TARGET_KEY], label, link[_LABEL_KEY])
+                else:
+                    answer = None
+                if answer is None:
+                    if anchor is not None or (label and "#" in label):
+                        answer = _WAITING
+                    else:
+                        answer = ask(resolver, link, path)
+                found_answers.append(answer)
+            answers.append(found_answers)
+        return answers
+
+
+class StreamingLinks:
+    """The links of one full run, answered as their notes are parsed (:class:`EarlyAnswers`)
+    and written, and corrected at the end (:meth:`finish`).
+
+    ``names`` reads the run's files (the planned id of each). Link rows get their ids here
+    (1, 2, ...: a full run starts with an empty link table), so that ``finish`` can page
+    through them.
+    """
+
+    def __init__(self, names: RunNames) -> None:
+        self._names = names
         self._next_id = 1
-        self._alias_keys: set[str] = set()
-        self._dropped_keys: set[str] = set()
+        self._ids: dict[str, str] = {}  # path -> id, of the files given another than planned
         self._replaced_ids: set[str] = set()
+        self._removed: set[str] = set()  # files that could not be read (and had no row)
+        self._dropped_keys: set[str] = set()
 
     def file_written(
-        self, path: str, file_id: str, aliases: Sequence[str], links: Sequence[Sequence[Any]]
+        self,
+        path: str,
+        file_id: str,
+        links: Sequence[Sequence[Any]],
+        answers: Sequence[Columns],
+        planned: str | None = None,
     ) -> list[LinkRow]:
-        """Record a written file (its path, id and aliases); the rows of its links."""
-        planned = self._planned.get(path)
+        """Record a written file (its path and id; ``planned``: the id it was to get, when
+        another); the rows of its links, with their early ``answers``."""
         if planned is not None and planned != file_id:
             self._replaced_ids.add(planned)
-        catalog = self._catalog
-        catalog.written(path, file_id, tuple(aliases))
-        if aliases:
-            self._alias_keys.update(alias.lower() for alias in aliases)
-        self._written += 1
-        if self._written % RENEW_EVERY == 0:
-            self._resolver = LinkResolver(catalog)
-        rows: list[LinkRow] = []
-        folder = None
-        for link_id, link in enumerate(links, self._next_id):
-            kind, target, anchor, _, label = link[:5]
-            # An anchored link found by name or path gets that answer until ``finish`` checks
-            # its anchor (which most keep); the resolver would need the target's headings.
-            if kind in _MARKDOWN_KINDS:
-                if folder is None:
-                    folder = posixpath.dirname(path)
-                answer = catalog.path_answer(target, folder)
-            elif target and "/" not in target:
-                answer = catalog.name_answer(link[_TARGET_KEY], label, link[_LABEL_KEY])
-            else:
-                answer = None
-            if answer is None:
-                if anchor is not None or (label and "#" in label):
-                    answer = _WAITING
-                else:
-                    answer = ask(self._resolver, link, path)
-            rows.append((link_id, file_id, *link, *answer))
+            self._ids[path] = file_id
+        self._removed.discard(path)
+        first = self._next_id
         self._next_id += len(links)
-        return rows
+        return [
+            (link_id, file_id, *link, *answer)
+            for link_id, (link, answer) in enumerate(zip(links, answers, strict=True), first)
+        ]
 
     def file_unreadable(self, path: str, *, kept: bool) -> None:
         """Record a file that could not be read; ``kept`` if its earlier row stays indexed."""
         if not kept:
-            self._catalog.remove(path)
+            self._removed.add(path)
             self._dropped_keys.add(lookup_key(path))
 
     def finish(self, conn: sqlite3.Connection) -> int:
         """Answer the links with an anchor and correct the answers given too early, in
-        ``conn`` (every row of the run written, the heading and block indexes built); the
-        number of rows changed."""
-        catalog = _AnchorCatalog(self._catalog, conn)
-        doubtful = (self._alias_keys | self._dropped_keys, self._replaced_ids)
+        ``conn`` (every row of the run written, the alias, heading and block indexes built);
+        the number of rows changed."""
+        names = _Names(self._names, conn, self._ids, self._removed)
+        catalog = _AnchorCatalog(names, conn)
         try:
-            for table, values in zip(_DOUBTFUL, doubtful, strict=True):
+            for table in _DOUBTFUL:
                 conn.execute(f"CREATE TEMP TABLE {table} (value TEXT PRIMARY KEY) WITHOUT ROWID")
-                conn.executemany(
-                    f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", map(_one, values)
-                )
+            # Every alias of the run is in its table by now: its keys are doubtful.
+            conn.execute(f"INSERT OR IGNORE INTO temp.{_DOUBTFUL[0]} SELECT key FROM alias")
+            conn.executemany(
+                f"INSERT OR IGNORE INTO temp.{_DOUBTFUL[0]} VALUES (?)",
+                map(_one, self._dropped_keys),
+            )
+            conn.executemany(
+                f"INSERT OR IGNORE INTO temp.{_DOUBTFUL[1]} VALUES (?)",
+                map(_one, self._replaced_ids),
+            )
             changed, last = 0, 0
             while rows := conn.execute(_STALE, (last, PAGE)).fetchall():
                 catalog.load(rows)
@@ -182,46 +261,108 @@ def _one(value: str) -> tuple[str]:
     return (value,)
 
 
-class _NameCatalog:
-    """Every file of a full run by name, with the aliases of those written so far (a
-    :class:`~codex_lsp.core.resolve.Catalog` without headings or blocks).
+def _linked_path(target: str, folder: str) -> str | None:
+    """The notebook path a Markdown link written in ``folder`` names (None: none inside)."""
+    if not target:
+        return None
+    if target[0] == "/":
+        path = posixpath.normpath(target.lstrip("/"))
+    else:
+        path = posixpath.normpath(posixpath.join(folder, target))
+    return None if path == ".." or path.startswith("../") else path
 
-    Compact, because it lives for the whole run: paths and ids are those of ``planned``, and
-    targets are made when asked for. A key that exactly one note has as its own name (and
-    no alias, attachment or file that could not be read) maps to that note's path alone:
-    a link to such a name is answered by one look-up (:meth:`name_answer`). Every other key
-    maps to a list of paths, which the resolver's rules answer.
+
+class _Names:
+    """The run's files under some names and at some paths, read from its files' database a
+    set of keys and paths at a time (a :class:`~codex_lsp.core.resolve.Catalog` without
+    headings or blocks): for the links of a chunk of files, or of a page of ``finish``.
+
+    With the notebook's database ``conn`` (at the end of the run), the aliases written are
+    names too, and files that kept another id than planned (``ids``) or could not be read
+    (``removed``) are known. A key that exactly one note has as its own name (and no alias,
+    attachment or file that could not be read) is answered by that note alone
+    (:meth:`name_answer`); every other key by the resolver's rules over its files.
     """
 
-    def __init__(self, planned: dict[str, str]) -> None:
-        self._planned = planned
-        self._ids: dict[str, str] = {}  # path -> id, when not the planned one
-        self._aliases: dict[str, tuple[str, ...]] = {}
-        self._removed: set[str] = set()
-        self._by_key: dict[str, str | list[str]] = {}
-        for path in planned:
-            self._index_name(path)
+    def __init__(
+        self,
+        names: RunNames,
+        conn: sqlite3.Connection | None = None,
+        ids: dict[str, str] | None = None,
+        removed: set[str] | None = None,
+    ) -> None:
+        self._names = names
+        self._conn = conn
+        self._ids = ids or {}
+        self._removed = removed or set()
+        self._named: dict[str, list[Named]] = {}  # key -> its files (path, id, sure)
+        self._known: dict[str, str] = {}  # path -> planned id, of the files read
+        self._absent: set[str] = set()  # paths read that are no file of the run
+        self._aliases: dict[str, tuple[str, ...]] = {}  # path -> aliases, of the files read
 
-    def written(self, path: str, file_id: str, aliases: tuple[str, ...]) -> None:
-        """Record a written file: its id and aliases."""
-        if self._planned.get(path) != file_id:
-            self._ids[path] = file_id
-            if path not in self._planned:
-                self._index_name(path)
-        self._removed.discard(path)
-        if aliases:
-            own = _stem_key(path)
-            known = {alias.lower() for alias in self._aliases.get(path, ())}
-            self._aliases[path] = aliases
-            for key in {alias.lower() for alias in aliases} - known - {own}:
-                self._index(key, path, sure=False)
+    def clear(self) -> None:
+        """Forget what was read (a new page)."""
+        self._named.clear()
+        self._known.clear()
+        self._absent.clear()
+        self._aliases.clear()
 
-    def remove(self, path: str) -> None:
-        """Forget the file at ``path``."""
-        self._removed.add(path)
-        key = _stem_key(path)
-        if self._by_key.get(key) == path:
-            self._by_key[key] = [path]  # no longer answered by name alone
+    def load(self, keys: Iterable[str], paths: Iterable[str]) -> None:
+        """Read the files under ``keys`` and at ``paths`` not read yet, in a few queries."""
+        missing = [key for key in keys if key not in self._named]
+        if missing:
+            own = self._names.by_keys(missing)
+            extra = self._alias_names(missing) if self._conn is not None else {}
+            for key in missing:
+                named = self._named[key] = own.get(key, [])
+                if key in extra:
+                    named += [n for n in extra[key] if all(n[0] != m[0] for m in named)]
+                for path, file_id, _ in named:
+                    self._known.setdefault(path, file_id)
+        wanted = [p for p in paths if p not in self._known and p not in self._absent]
+        if wanted:
+            found = self._names.ids_of(wanted)
+            self._known.update(found)
+            self._absent.update(p for p in wanted if p not in found)
+        if self._conn is not None:
+            self._load_aliases([path for path in self._known if path not in self._aliases])
+
+    def _alias_names(self, keys: list[str]) -> dict[str, list[Named]]:
+        """The files that have an alias of each of ``keys`` (not as their own name)."""
+        assert self._conn is not None
+        found: dict[str, list[Named]] = {}
+        for start in range(0, len(keys), _IDS_PER_QUERY):
+            part = keys[start : start + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(part))
+            for key, path, file_id in self._conn.execute(
+                "SELECT a.key, f.path, f.id FROM alias a JOIN file_metadata f ON f.id = a.file_id"
+                f" WHERE a.key IN ({marks}) ORDER BY a.key, f.rowid",
+                part,
+            ):
+                if name_key(path) != key:
+                    found.setdefault(key, []).append((path, file_id, False))
+        return found
+
+    def _load_aliases(self, paths: list[str]) -> None:
+        """Read the aliases of the written files at ``paths``."""
+        assert self._conn is not None
+        for start in range(0, len(paths), _IDS_PER_QUERY):
+            part = paths[start : start + _IDS_PER_QUERY]
+            ids = {self.id_of(path): path for path in part}
+            found: dict[str, list[str]] = {}
+            marks = ",".join("?" * len(ids))
+            for file_id, alias in self._conn.execute(
+                f"SELECT file_id, alias FROM alias WHERE file_id IN ({marks}) ORDER BY rowid",
+                list(ids),
+            ):
+                found.setdefault(ids[file_id], []).append(alias)
+            for path in part:
+                self._aliases[path] = tuple(found.get(path, ()))
+
+    def _under(self, key: str) -> list[Named]:
+        if key not in self._named:
+            self.load((key,), ())
+        return self._named[key]
 
     def name_answer(self, key: str, label: str | None, label_key: str | None) -> Columns | None:
         """The stored answer of a link to a bare name (no folder; its look-up key ``key``,
@@ -232,46 +373,54 @@ class _NameCatalog:
         Most links of a notebook are such; answering them here makes no
         :class:`~codex_lsp.core.resolve.Target` (the resolver makes two per question).
         """
-        found = self._by_key.get(key)
-        if type(found) is str:
-            return (_RESOLVED, self._ids.get(found) or self._planned[found], None)
-        if found is not None:
+        named = self._named.get(key)
+        if named is None:
+            named = self._under(key)
+        if self._removed:
+            named = [n for n in named if n[0] not in self._removed]
+        if len(named) == 1 and named[0][2]:  # one file, a note, under its own name
+            path, planned, _ = named[0]
+            return (_RESOLVED, self._ids.get(path) or planned, None)
+        if named:
             return None
         if not label or label_key is None:  # then the label names no file
             return _BROKEN
         # The label is the target (Dendron order) when the target side leads nowhere: it
         # leads nowhere too when no file has its key, unless it is a path (``./x.md`` may
         # be the file ``x.md.md``).
-        if label_key in self._by_key or split_target(label)[0].startswith(_PATH_STARTS):
+        if self.paths(label_key) or split_target(label)[0].startswith(_PATH_STARTS):
             return None
         return _BROKEN
 
-    def path_answer(self, target: str, folder: str) -> Columns | None:
-        """The stored answer of a Markdown link written in ``folder``, its anchor aside,
-        when a file is at the path it names; None: ask the resolver."""
-        if not target:
-            return None
-        if target[0] == "/":
-            path = posixpath.normpath(target.lstrip("/"))
-        else:
-            path = posixpath.normpath(posixpath.join(folder, target))
-        if path == ".." or path.startswith("../"):
-            return None
+    def path_answer(self, path: str) -> Columns | None:
+        """The stored answer of a Markdown link to the notebook path ``path``, its anchor
+        aside, when a file is there; None: ask the resolver."""
+        known, removed = self._known, self._removed
         for candidate in (path, path + ".md", path + ".markdown"):
-            if self.has(candidate):
-                return (_RESOLVED, self.id_of(candidate), None)
+            planned = known.get(candidate)
+            if planned is None and candidate not in self._absent:
+                planned = self._planned(candidate)
+            if planned is not None and candidate not in removed:
+                return (_RESOLVED, self._ids.get(candidate) or planned, None)
         return None
 
     def id_of(self, path: str) -> str:
         """The id of the run's file at ``path``."""
-        return self._ids.get(path) or self._planned[path]
+        found = self._ids.get(path) or self._planned(path)
+        if found is None:
+            raise KeyError(path)
+        return found
 
     def single_note(self, key: str) -> str | None:
         """The path of the one file under ``key`` when it is a note whose own name that is
         (a bare name written in any folder leads there); None otherwise: no file, several,
         an attachment, or a name given by an alias, which the resolver's rules answer."""
-        found = self._by_key.get(key)
-        return found if type(found) is str else None
+        named = self._under(key)
+        if len(named) == 1:
+            path, _, sure = named[0]
+            if sure and path not in self._removed:
+                return path
+        return None
 
     def candidates(self, key: str) -> Sequence[Target]:
         """Files whose stem or alias has this lowercase key."""
@@ -283,41 +432,34 @@ class _NameCatalog:
 
     def paths(self, key: str) -> Sequence[str]:
         """Paths of the files whose stem or alias has this lowercase key."""
-        found = self._by_key.get(key)
-        if found is None:
-            return ()
-        if type(found) is str:
-            return (found,)  # never one that was removed (:meth:`remove`)
-        return [path for path in found if path not in self._removed]
+        return [path for path, _, _ in self._under(key) if path not in self._removed]
 
     def has(self, path: str) -> bool:
         """True if the run has a file at ``path``."""
-        return path not in self._removed and (path in self._planned or path in self._ids)
+        return path not in self._removed and self._planned(path) is not None
 
     def target(self, path: str) -> Target:
         """The file at ``path`` (one of the run's), without headings or blocks."""
-        return Target(path, is_note_name(path), self._aliases.get(path, ()), ref=self.id_of(path))
+        if self._conn is not None and path not in self._aliases:
+            self._load_aliases([path])
+        aliases = self._aliases.get(path, ())
+        return Target(path, is_note_name(path), aliases, ref=self.id_of(path))
 
-    def _index_name(self, path: str) -> None:
-        """Index the file at ``path`` under its own name."""
-        self._index(_stem_key(path), path, sure=is_note_name(path))
-
-    def _index(self, key: str, path: str, *, sure: bool) -> None:
-        """Add ``path`` under ``key``; ``sure`` when a bare name of that key leads there
-        if it is the only file under it (a note's own name)."""
-        found = self._by_key.get(key)
-        if found is None:
-            self._by_key[key] = path if sure else [path]
-        elif isinstance(found, str):
-            self._by_key[key] = [found, path]
-        else:
-            found.append(path)
+    def _planned(self, path: str) -> str | None:
+        if path not in self._known and path not in self._absent:
+            self.load((), (path,))
+        return self._known.get(path)
 
 
-def _stem_key(path: str) -> str:
-    """The key of a file's own name, as :class:`~codex_lsp.core.resolve.Target` makes it."""
-    name = posixpath.basename(path)
-    return (strip_note_suffix(name) if is_note_name(path) else name).lower()
+def _page_keys(rows: Sequence[Sequence[Any]]) -> set[str]:
+    """The look-up keys that a page of ``finish``'s rows (``_STALE``'s columns) names."""
+    keys: set[str] = set()
+    for _, _, target, _, _, label, _, key, *_ in rows:
+        if target and key:
+            keys.add(key)
+        if label and "#" in label and (name := label.split("#", 1)[0]):
+            keys.add(lookup_key(name))
+    return keys
 
 
 class _AnchorCatalog:
@@ -328,7 +470,7 @@ class _AnchorCatalog:
     the targets whose links need it, and the other only if the resolver asks for it.
     """
 
-    def __init__(self, names: _NameCatalog, conn: sqlite3.Connection) -> None:
+    def __init__(self, names: _Names, conn: sqlite3.Connection) -> None:
         self._names = names
         self._conn = conn
         self._headings: dict[str, tuple[HeadingKey, ...]] = {}  # path -> its headings
@@ -341,6 +483,8 @@ class _AnchorCatalog:
         self._headings.clear()  # only one page's targets at a time
         self._blocks.clear()
         names = self._names
+        names.clear()
+        names.load(_page_keys(rows), [row[6] for row in rows])  # their names, their notes
         for_headings: set[str] = set()
         for_blocks: set[str] = set()
         for _, kind, target, anchor, is_block, label, source, key, *_ in rows:
@@ -436,4 +580,4 @@ class _AnchorCatalog:
             self._blocks[path] = frozenset(blocks.get(file_id, ()))
 
 
-__all__ = ["PAGE", "RENEW_EVERY", "WAITING", "LinkRow", "StreamingLinks", "ask"]
+__all__ = ["PAGE", "RENEW_EVERY", "WAITING", "EarlyAnswers", "LinkRow", "StreamingLinks", "ask"]
