@@ -140,11 +140,13 @@ def canonical_parse(text: str, stem: str) -> str:
 
 
 def canonical_rows(root: Path, path: str, size: int, text: str | None = None) -> str:
-    """The rows a worker makes of one file, as one deterministic string (the answers of a
-    full run's links, which depend on the other files, aside)."""
+    """The rows a worker makes of one file, as one deterministic string (what a full run adds
+    from the other files and the index aside: its links' early answers, whether it was
+    indexed)."""
     stat = FileStat(path, 0, size)
     prepared = prepare_file(root, stat, _MAX_SIZE, "file-id", _NOW, text)
-    return repr(tuple(getattr(prepared, name) for name in prepared._fields if name != "answers"))
+    fields = [name for name in prepared._fields if name not in ("answers", "indexed")]
+    return repr(tuple(getattr(prepared, name) for name in fields))
 
 
 def digest(*parts: str) -> str:

@@ -400,6 +400,32 @@ def test_full_reindex_rewrites_everything(lab_notebook: Path) -> None:
     assert (stats.notes, stats.links, stats.broken_links) == (26, 132, 2)
 
 
+def test_a_full_run_over_an_index_keeps_ids_and_counts_what_changed(lab_notebook: Path) -> None:
+    """A full run reads the index's ids into its own files, not into memory: every file
+    keeps its id, a moved one too, and the counts say what changed."""
+    run_index(lab_notebook)
+    db = lab_notebook / ".codex" / "notebook.db"
+    conn = sqlite3.connect(db)
+    before = dict(conn.execute("SELECT path, id FROM file_metadata WHERE deleted_at IS NULL"))
+    conn.close()
+    moved, gone = sorted(path for path in before if path.endswith(".md"))[:2]
+    (lab_notebook / moved).rename(lab_notebook / "moved here.md")
+    (lab_notebook / gone).unlink()
+    (lab_notebook / "new note.md").write_text("# New\n\nSee [[moved here]].\n", encoding="utf-8")
+    stats = run_index(lab_notebook, full=True)
+    assert (stats.added, stats.moved, stats.removed) == (1, 1, 1)
+    assert stats.modified == len(before) - 2
+    conn = sqlite3.connect(db)
+    after = dict(conn.execute("SELECT path, id FROM file_metadata WHERE deleted_at IS NULL"))
+    link = conn.execute("SELECT status, target_id FROM link WHERE target = 'moved here'").fetchone()
+    conn.close()
+    assert after["moved here.md"] == before[moved]
+    assert {p: i for p, i in after.items() if p in before} == {
+        p: i for p, i in before.items() if p not in (moved, gone)
+    }
+    assert link == ("resolved", before[moved])
+
+
 def test_parser_version_change_triggers_full_reindex(
     lab_notebook: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

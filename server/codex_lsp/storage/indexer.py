@@ -273,14 +273,18 @@ class Indexer:
     ) -> None:
         """Write what changed since the last run (inside its transaction): every file of
         ``files`` in a full run, else what the scan found changed."""
-        existing = self._existing()
         changed: ScannedFiles | RunFiles
         planned: dict[str, str] | None = None
         if files is not None:
-            # A full run rewrites every link: it needs no keys of old names.
-            removed = files.keep_ids((path, old.id, old.deleted) for path, old in existing.items())
+            # The indexed files' ids go to the run's files, not into memory: what a full run
+            # keeps of the index is its files that are gone (moves and removals need them).
+            removed = files.keep_ids(
+                self.conn.execute("SELECT path, id, deleted_at IS NOT NULL FROM file_metadata")
+            )
+            existing = self._existing(removed)
             changed = files
         else:
+            existing = self._existing()
             create_derived_indexes(self.conn)  # a full run may have stopped before building them
             found = scan.files
             changed = ScannedFiles(s for s in found if not _unchanged(existing.get(s.path), s))
@@ -373,36 +377,55 @@ class Indexer:
         """Prepared files in order; large runs are read and parsed by worker processes.
 
         Their rows carry the id ``planned`` for each file (a full run's files carry their
-        own, and its links get their early answers: storage/streaming_links.py).
+        own: :meth:`_prepare_full`).
         """
-        total = len(stats)
-        root, max_size = self.notebook.root, self.config.max_file_size
-        workers = min(os.cpu_count() or 1, 8)
         if isinstance(stats, RunFiles):
-            chunks = stats.chunks(WORKER_CHUNK)
-            if _is_large(stats) and workers >= 2:
-                in_workers = _in_workers(root, max_size, now, chunks, workers, stats.path)
-                yield from _report(in_workers, total, progress)
-                return
-            with closing(stats.names()) as names:
-                answers = EarlyAnswers(names)
-                inline = (
-                    item
-                    for chunk in chunks
-                    for item in prepare_chunk(root, chunk, max_size, now, answers)
-                )
-                yield from _report(inline, total, progress)
+            yield from self._prepare_full(stats, now, progress)
             return
         assert planned is not None
-        if not _is_large(stats) or workers < 2 or contents:
+        total = len(stats)
+        root, max_size = self.notebook.root, self.config.max_file_size
+        if not _is_large(stats) or _workers() < 2 or contents:
             prepared: Iterable[PreparedFile] = (
                 prepare_file(root, s, max_size, planned[s.path], now, contents.get(s.path))
                 for s in stats
             )
             yield from _report(prepared, total, progress)
             return
-        in_workers = _in_workers(root, max_size, now, _chunks(stats, planned), workers, None)
+        in_workers = _in_workers(root, max_size, now, _chunks(stats, planned), _workers(), None)
         yield from _report(in_workers, total, progress)
+
+    def _prepare_full(
+        self, files: RunFiles, now: str, progress: ProgressCallback | None
+    ) -> Iterator[PreparedFile]:
+        """A full run's prepared files in order, their links answered early
+        (storage/streaming_links.py) and each marked if it was indexed before."""
+        root, max_size = self.notebook.root, self.config.max_file_size
+        # Whether each file was indexed goes beside its chunk, in order, and back onto each
+        # prepared file: as many flags as files handed out and not yet written.
+        indexed: deque[bool] = deque()
+
+        def handed_out() -> Iterator[list[tuple[FileStat, str]]]:
+            for chunk in files.chunks(WORKER_CHUNK):
+                indexed.extend(flag for _, _, flag in chunk)
+                yield [(stat, file_id) for stat, file_id, _ in chunk]
+
+        def marked(prepared: Iterable[PreparedFile]) -> Iterator[PreparedFile]:
+            items = (item._replace(indexed=indexed.popleft()) for item in prepared)
+            return _report(items, len(files), progress)
+
+        if _is_large(files) and _workers() >= 2:
+            yield from marked(
+                _in_workers(root, max_size, now, handed_out(), _workers(), files.path)
+            )
+            return
+        with closing(files.names()) as names:
+            answers = EarlyAnswers(names)
+            yield from marked(
+                item
+                for chunk in handed_out()
+                for item in prepare_chunk(root, chunk, max_size, now, answers)
+            )
 
     def _stat(self, path: str) -> FileStat | None:
         absolute = self.notebook.root / path
@@ -520,12 +543,12 @@ class Indexer:
         stat = item.stat
         if item.error is not None:
             self._record_unreadable(stat.path, item.error)
-            if run.streaming is not None:
-                kept = stat.path in run.existing and not run.existing[stat.path].deleted
-                run.streaming.file_unreadable(stat.path, kept=kept)
+            if run.streaming is not None:  # a full run
+                run.streaming.file_unreadable(stat.path, kept=item.indexed)
             return
         old = run.existing.get(stat.path)
-        live = old is not None and not old.deleted
+        # A full run knows only its files that are gone: the others were marked.
+        live = item.indexed if run.full else old is not None and not old.deleted
         if (
             live
             and old is not None
@@ -541,8 +564,8 @@ class Indexer:
                 )
             return
         fresh = False
-        if live and old is not None:
-            file_id = old.id
+        if live:
+            file_id = old.id if old is not None else item.file_id  # a full run: the same
             run.stats.modified += 1
         elif item.content_hash in run.removed_by_hash:
             moved_from = run.removed_by_hash.pop(item.content_hash)
@@ -744,6 +767,11 @@ def _chunks(stats: ScannedFiles, planned: dict[str, str]) -> Iterator[list[tuple
 def _planned_ids(paths: Iterable[str], existing: dict[str, _Existing]) -> dict[str, str]:
     """The id each file of a run is planned to get: its own, or a new one."""
     return {path: existing[path].id if path in existing else new_ulid() for path in paths}
+
+
+def _workers() -> int:
+    """How many worker processes a large run reads files with."""
+    return min(os.cpu_count() or 1, 8)
 
 
 def _is_large(stats: ScannedFiles | RunFiles) -> bool:

@@ -70,6 +70,8 @@ class PreparedFile(NamedTuple):
     error: str | None = None
     answers: Sequence[Row] | None = None
     """In a full run, the early answer of each link (storage/streaming_links.py)."""
+    indexed: bool = False
+    """In a full run, whether the file was in the index before (set by the indexer)."""
 
     def with_id(self, file_id: str) -> PreparedFile:
         """The same rows for the file id ``file_id``."""

@@ -38,7 +38,7 @@ IN_LIST = 200
 _SCHEMA = (
     "CREATE TABLE file (seq INTEGER PRIMARY KEY, path TEXT NOT NULL, id TEXT NOT NULL,"
     " key TEXT NOT NULL, note INTEGER NOT NULL, mtime INTEGER NOT NULL, size INTEGER NOT NULL,"
-    " sidecars TEXT)"
+    " sidecars TEXT, indexed INTEGER NOT NULL DEFAULT 0)"
 )
 _INSERT = "INSERT INTO file (path, id, key, note, mtime, size, sidecars) VALUES (?,?,?,?,?,?,?)"
 # Covering: a look-up reads the index alone.
@@ -105,7 +105,7 @@ class RunFiles:
         if len(self._pending) >= ADD_BATCH:
             self._flush()
 
-    def keep_ids(self, indexed: Iterable[tuple[str, str, bool]]) -> list[str]:
+    def keep_ids(self, rows: Iterable[tuple[str, str, bool]]) -> list[str]:
         """Seal the run's files; give those indexed before (``(path, id, deleted)`` of each
         row of the index) their ids. The paths of the live indexed files the run does not
         have (removed since)."""
@@ -116,21 +116,22 @@ class RunFiles:
             for statement in _INDEXES:
                 db.execute(statement)
             db.execute(
-                "CREATE TABLE indexed (path TEXT PRIMARY KEY, id TEXT NOT NULL,"
+                "CREATE TABLE previous (path TEXT PRIMARY KEY, id TEXT NOT NULL,"
                 " deleted INTEGER NOT NULL) WITHOUT ROWID"
             )
-            db.executemany("INSERT OR REPLACE INTO indexed VALUES (?, ?, ?)", indexed)
+            db.executemany("INSERT OR REPLACE INTO previous VALUES (?, ?, ?)", rows)
             db.execute(
-                "UPDATE file SET id = indexed.id FROM indexed WHERE indexed.path = file.path"
+                "UPDATE file SET id = previous.id, indexed = NOT previous.deleted"
+                " FROM previous WHERE previous.path = file.path"
             )
             removed = [
                 path
                 for (path,) in db.execute(
-                    "SELECT path FROM indexed WHERE NOT deleted"
+                    "SELECT path FROM previous WHERE NOT deleted"
                     " AND path NOT IN (SELECT path FROM file) ORDER BY path"
                 )
             ]
-            db.execute("DROP TABLE indexed")
+            db.execute("DROP TABLE previous")
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -141,17 +142,18 @@ class RunFiles:
     def __len__(self) -> int:
         return self._count
 
-    def chunks(self, size: int) -> Iterator[list[tuple[FileStat, str]]]:
-        """``(file, planned id)`` in the run's order, ``size`` at a time."""
+    def chunks(self, size: int) -> Iterator[list[tuple[FileStat, str, bool]]]:
+        """``(file, planned id, whether it was live in the index)`` in the run's order,
+        ``size`` at a time."""
         if not self._sealed:
             raise RuntimeError("the run's files were read before they were sealed")
         last = 0
         while rows := self._db.execute(
-            "SELECT seq, path, mtime, size, sidecars, id FROM file WHERE seq > ? ORDER BY seq"
-            " LIMIT ?",
+            "SELECT seq, path, mtime, size, sidecars, id, indexed FROM file WHERE seq > ?"
+            " ORDER BY seq LIMIT ?",
             (last, size),
         ).fetchall():
-            yield [(_stat(*row[1:5]), row[5]) for row in rows]
+            yield [(_stat(*row[1:5]), row[5], bool(row[6])) for row in rows]
             last = rows[-1][0]
 
     def names(self) -> RunNames:
