@@ -18,6 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
@@ -153,12 +154,16 @@ def _now() -> str:
 
 @dataclass(slots=True)
 class _Existing:
+    """An indexed file, as a run compares it with the disk. Its hash and look-up keys are
+    read only for the files the run touches (:meth:`Indexer._complete`): a run holds every
+    indexed file, and most have not changed."""
+
     id: str
     mtime_ns: int | None
     size: int
-    content_hash: str | None
     deleted: bool
-    keys: set[str]
+    content_hash: str | None = None
+    keys: AbstractSet[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -292,7 +297,7 @@ class Indexer:
             removed = [p for p, e in existing.items() if not e.deleted and p not in live]
             del live
             scan.files = ScannedFiles()  # what the run keeps of a file is its entry in ``changed``
-            self._fill_keys(existing, changed.paths() + removed)
+            self._complete(existing, changed.paths() + removed)
             planned = _planned_ids(changed.paths(), existing)
         run = _Run(existing, removed, stats, files is not None, planned or {}, files=files)
         # Scan problems first: reading files below records "unreadable" ones of its own.
@@ -447,13 +452,10 @@ class Indexer:
         return FileStat(path, mtime, size, tuple(sidecars))
 
     def _existing(self, paths: list[str] | None = None) -> dict[str, _Existing]:
-        """The indexed files (those at ``paths``, or all), with their look-up keys when
-        ``paths`` are given; a whole-notebook run reads keys only for what it changes
-        (:meth:`_fill_keys`), so that a run that changes nothing reads no alias."""
-        query = (
-            "SELECT f.id, f.path, f.mtime_ns, f.size, f.content_hash, f.deleted_at, f.lookup_key"
-            " FROM file_metadata f"
-        )
+        """The indexed files (those at ``paths``, or all); with their hashes and look-up keys
+        when ``paths`` are given, else those are read for what the run changes
+        (:meth:`_complete`), so that a run that changes nothing reads no alias."""
+        query = "SELECT f.id, f.path, f.mtime_ns, f.size, f.deleted_at FROM file_metadata f"
         if paths is None:
             rows = self.conn.execute(query).fetchall()
         else:
@@ -464,23 +466,34 @@ class Indexer:
                     query + f" WHERE f.path IN ({','.join('?' * len(chunk))})", chunk
                 ).fetchall()
         found = {}
-        for file_id, path, mtime, size, digest, deleted, key in rows:
-            found[path] = _Existing(file_id, mtime, size, digest, deleted is not None, {key})
+        for file_id, path, mtime, size, deleted in rows:
+            found[path] = _Existing(file_id, mtime, size, deleted is not None)
         if paths is not None:
-            self._fill_keys(found, list(found))
+            self._complete(found, list(found))
         return found
 
-    def _fill_keys(self, existing: dict[str, _Existing], paths: list[str]) -> None:
-        """Add the alias keys of the files at ``paths`` to their look-up keys."""
-        by_id = {existing[p].id: existing[p] for p in paths if p in existing}
-        ids = list(by_id)
+    def _complete(self, existing: dict[str, _Existing], paths: list[str]) -> None:
+        """Read the content hash and the look-up keys (its name's, its aliases') of the
+        indexed files at ``paths``."""
+        keys: dict[str, set[str]] = {}  # file id -> its look-up keys
+        for i in range(0, len(paths), SQL_BATCH):
+            chunk = [p for p in paths[i : i + SQL_BATCH] if p in existing]
+            for path, digest, key in self.conn.execute(
+                "SELECT path, content_hash, lookup_key FROM file_metadata"
+                f" WHERE path IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                entry = existing[path]
+                entry.content_hash = digest
+                entry.keys = keys[entry.id] = {key}
+        ids = list(keys)
         for i in range(0, len(ids), SQL_BATCH):
             chunk = ids[i : i + SQL_BATCH]
             for file_id, key in self.conn.execute(
                 f"SELECT file_id, key FROM alias WHERE file_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                by_id[file_id].keys.add(key)
+                keys[file_id].add(key)
 
     # -- writing -------------------------------------------------------------------------
 
