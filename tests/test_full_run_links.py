@@ -1,5 +1,6 @@
-"""A full run resolves links against an in-memory catalog while it writes; an incremental run
-re-resolves them from the database. Both must store exactly the same answers."""
+"""A full run's workers answer links by the run's files as they parse them, and its end
+corrects them from the written rows; an incremental run re-resolves them from the database.
+Both must store exactly the same answers."""
 
 from __future__ import annotations
 

@@ -501,9 +501,9 @@ class Indexer:
         """Write the prepared files, mark removed ones, then resolve links.
 
         A large run writes through a :class:`ThreadWriter`: SQLite works while this thread
-        reads worker results. A full run resolves its links as their notes are written,
-        against an in-memory catalog of names; those with an anchor, and those a later note
-        changes, are answered at the end from the written rows (storage/streaming_links.py).
+        reads worker results. A full run's links come answered by the workers that parsed
+        them; those with an anchor, and those an alias or another file of the run changes,
+        are answered at the end from the written rows (storage/streaming_links.py).
         """
         self._tag_ids = None
         run.removed_by_hash = {

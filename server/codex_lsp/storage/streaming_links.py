@@ -463,8 +463,9 @@ def _page_keys(rows: Sequence[Sequence[Any]]) -> set[str]:
 
 
 class _AnchorCatalog:
-    """The run's catalog of names, with the headings or blocks of the targets of one page of
-    links read from the database in a few queries (a :class:`~codex_lsp.core.resolve.Catalog`).
+    """The names of the run's files (its own and the aliases written), with the headings or
+    blocks of the targets of one page of links read from the database in a few queries (a
+    :class:`~codex_lsp.core.resolve.Catalog`).
 
     A heading anchor needs its target's headings, a block anchor its blocks: each is read for
     the targets whose links need it, and the other only if the resolver asks for it.
