@@ -3,6 +3,9 @@ chunks in order, look-ups by name and path, and the temporary file gone after th
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -133,3 +136,27 @@ def test_without_a_temporary_folder_the_run_uses_the_index_folder(
         indexer.close()
     assert stats.notes == 5 and stats.links == 5
     assert not list(folder.glob("codex-run-*"))
+
+
+def test_a_run_removes_the_files_of_runs_whose_process_is_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed during its run leaves its file; the next run in that folder removes
+    it, and leaves alone the files of runs still going and files of other names."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale = temporary / f"codex-run-{int(gone.stdout)}-x1.db"
+    running = temporary / f"codex-run-{os.getpid()}-x2.db"
+    other = temporary / "codex-run-notes.db"
+    for path in (stale, running, other):
+        path.write_bytes(b"")
+    files = RunFiles()
+    files.close()
+    assert sorted(path.name for path in temporary.iterdir()) == sorted([running.name, other.name])

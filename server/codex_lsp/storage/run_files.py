@@ -30,6 +30,7 @@ from .scanner import FileStat
 
 CACHE_KIB = 2048
 """The page cache (KiB) of each connection to a run's files: all the memory they take."""
+_PREFIX = "codex-run-"
 ADD_BATCH = 1_000
 """Files written to the database at a time while the scan adds them."""
 IN_LIST = 200
@@ -67,13 +68,17 @@ class RunFiles:
     def __init__(self, fallback: Path | None = None) -> None:
         """A new, empty set of files in the system's temporary folder, or in ``fallback``
         (the notebook database's folder) where that one cannot be written."""
+        # The process's id in the name: the file of a run whose process was killed is
+        # recognised, and removed by the next run in that folder (:func:`_remove_stale`).
+        prefix = f"{_PREFIX}{os.getpid()}-"
         try:
-            handle, name = tempfile.mkstemp(prefix="codex-run-", suffix=".db")
+            handle, name = tempfile.mkstemp(prefix=prefix, suffix=".db")
         except OSError:
             if fallback is None:
                 raise
-            handle, name = tempfile.mkstemp(prefix="codex-run-", suffix=".db", dir=fallback)
+            handle, name = tempfile.mkstemp(prefix=prefix, suffix=".db", dir=fallback)
         os.close(handle)
+        _remove_stale(Path(name).parent)
         self.path = name
         self._db = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
         self._finalizer = weakref.finalize(self, _drop, self._db, name)
@@ -170,6 +175,25 @@ class RunFiles:
             self._db.executemany(_INSERT, self._pending)
             self._db.execute("COMMIT")
             self._pending.clear()
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove the run files in ``folder`` whose process is gone (killed during its run)."""
+    for stale in folder.glob(f"{_PREFIX}*-*.db"):
+        pid = stale.name[len(_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """True if a process ``pid`` exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, and is not ours to signal
+        return True
+    return True
 
 
 def _drop(db: sqlite3.Connection, name: str) -> None:
