@@ -9,7 +9,6 @@ file, in the order given), and builds per-entry objects only for the rows an ans
 
 from __future__ import annotations
 
-import posixpath
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -18,17 +17,10 @@ from typing import overload
 
 from .completion_rank import Completable
 from .fuzzy import FuzzyIndex
-from .resolve import strip_note_suffix
+from .resolve import stem_of, strip_note_suffix
 
 NameRow = tuple[str, str, Sequence[str], bool]
 """A file as the table reads it: path, title, aliases, whether it is a note."""
-
-
-def stem_of(path: str, is_note: bool) -> str:
-    """The name a file is completed by: a note's file name without ``.md``, an attachment's
-    file name."""
-    base = posixpath.basename(path)
-    return strip_note_suffix(base) if is_note else base
 
 
 class NameTable:

@@ -45,8 +45,7 @@ class Target:
     """``stem`` lowercased: what a bare link name is compared with."""
 
     def __post_init__(self) -> None:
-        name = posixpath.basename(self.path)
-        stem = strip_note_suffix(name) if self.is_note else name
+        stem = stem_of(self.path, self.is_note)
         object.__setattr__(self, "stem", stem)
         object.__setattr__(self, "stem_key", stem.lower())
 
@@ -83,6 +82,12 @@ def strip_note_suffix(name: str) -> str:
         if lowered.endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def stem_of(path: str, is_note: bool) -> str:
+    """A file's own name: a note's file name without ``.md``, an attachment's file name."""
+    base = posixpath.basename(path)
+    return strip_note_suffix(base) if is_note else base
 
 
 def lookup_key(target: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import posixpath
 import sqlite3
 import tempfile
 import weakref
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..core.resolve import strip_note_suffix
+from ..core.resolve import stem_of
 from ..core.syntax import is_note_name
 from .ids import new_ulid
 from .scanner import FileStat
@@ -52,8 +51,7 @@ _INDEXES = (
 def name_key(path: str) -> str:
     """The look-up key of a file's own name (a note's without its suffix), as
     :class:`~codex_lsp.core.resolve.Target` makes it."""
-    name = posixpath.basename(path)
-    return (strip_note_suffix(name) if is_note_name(path) else name).lower()
+    return stem_of(path, is_note_name(path)).lower()
 
 
 class RunFiles:

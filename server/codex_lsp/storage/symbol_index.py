@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import posixpath
 import sqlite3
 from array import array
 from bisect import bisect_left
@@ -31,7 +30,7 @@ from operator import itemgetter
 
 from ..core.fuzzy import FuzzyIndex
 from ..core.model import Position, Range
-from ..core.resolve import strip_note_suffix
+from ..core.resolve import stem_of
 from .database import transaction
 
 # Longer queries match nothing: no name is that long, and the regular expressions of a fuzzy
@@ -102,8 +101,7 @@ class _Texts:
             self.paths.append(path)
             self.titles.append(shown)
             self._add_name(shown, number)
-            base = posixpath.basename(path)
-            stem = strip_note_suffix(base) if is_note else base
+            stem = stem_of(path, is_note)
             self.name_count.append(1)
             if stem != shown:
                 self._add_name(stem, number)
