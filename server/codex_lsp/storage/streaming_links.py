@@ -21,10 +21,9 @@ and only those rows are rewritten), else the status ``waiting``.
 
 Memory stays bounded whatever the size of the notebook: the names of the run's files are on
 disk, each worker keeps those its last chunks asked for (and each page of ``finish`` those its
-links ask for), link rows
-are not kept once handed to the writer, and :meth:`StreamingLinks.finish` reads the rows to
-answer again a page at a time; what the indexer keeps in between is the few files that could
-not be read or kept another id.
+links ask for), link rows are not kept once handed to the writer, and
+:meth:`StreamingLinks.finish` reads the rows to answer again a page at a time; what the
+indexer keeps in between is the few files that could not be read or kept another id.
 """
 
 from __future__ import annotations
@@ -373,15 +372,10 @@ class _Names:
         Most links of a notebook are such; answering them here makes no
         :class:`~codex_lsp.core.resolve.Target` (the resolver makes two per question).
         """
-        named = self._named.get(key)
-        if named is None:
-            named = self._under(key)
-        if self._removed:
-            named = [n for n in named if n[0] not in self._removed]
-        if len(named) == 1 and named[0][2]:  # one file, a note, under its own name
-            path, planned, _ = named[0]
-            return (_RESOLVED, self._ids.get(path) or planned, None)
-        if named:
+        found = self.single_note(key)
+        if found is not None:
+            return (_RESOLVED, self.id_of(found), None)
+        if self.paths(key):
             return None
         if not label or label_key is None:  # then the label names no file
             return _BROKEN
@@ -395,13 +389,9 @@ class _Names:
     def path_answer(self, path: str) -> Columns | None:
         """The stored answer of a Markdown link to the notebook path ``path``, its anchor
         aside, when a file is there; None: ask the resolver."""
-        known, removed = self._known, self._removed
         for candidate in (path, path + ".md", path + ".markdown"):
-            planned = known.get(candidate)
-            if planned is None and candidate not in self._absent:
-                planned = self._planned(candidate)
-            if planned is not None and candidate not in removed:
-                return (_RESOLVED, self._ids.get(candidate) or planned, None)
+            if self.has(candidate):
+                return (_RESOLVED, self.id_of(candidate), None)
         return None
 
     def id_of(self, path: str) -> str:
