@@ -17,7 +17,6 @@ import datetime as _dt
 import importlib
 import logging
 import os
-import re
 import tempfile
 import threading
 import time
@@ -233,10 +232,6 @@ def find_repository_or_none(path: Path) -> Repository | None:
 def _decode(data: bytes) -> str:
     """Text from git: UTF-8, with undecodable bytes replaced (never an exception)."""
     return data.decode("utf-8", "replace")
-
-
-_LS_FILES_ENTRY = re.compile(rb"([^\t\0]*)\t([^\0]*)\0")
-"""An entry of ``git ls-files -z -s``: mode, object and stage, then the path."""
 
 
 def _path(data: bytes) -> str:
@@ -551,6 +546,12 @@ class Repository:
             if tab:
                 yield _path(path), mode.startswith(b"160000")
 
+    def head_files(self, prefix: str = "") -> Iterator[str]:
+        """The files HEAD has under ``prefix`` (repository-relative), read as git lists them."""
+        args = ["ls-tree", "-r", "-z", "--name-only", "HEAD", "--", prefix or "."]
+        for name in self._stream_records(args, sep=b"\0"):
+            yield _path(name)
+
     def last_commits(self, sink: CommitSink, prefix: str = "", since: str | None = None) -> None:
         """Give ``sink`` each commit from HEAD back, with the paths it touched (renames not
         followed), until the sink is done or history ends; with ``since``, only the commits
@@ -601,7 +602,7 @@ class Repository:
         return NamesWalk(self.root, head, prefix, handle, output)
 
     def _stream_records(
-        self, args: list[str], fields: int | None = None, sep: bytes = _RS.encode()
+        self, args: list[str], fields: int | None = None, sep: bytes = _RS_BYTES
     ) -> Iterator[bytes]:
         """The records (``sep``-separated: ``%x1e`` for a log) of git's output, read as git
         writes it; when the caller stops early, git is killed.
@@ -875,7 +876,7 @@ class _NamesParser:
 
 def _records(out: bytes) -> Iterator[tuple[list[str], list[tuple[str, list[str]]]]]:
     """(header fields, [(status, paths)]) for each commit of a ``-z --name-status`` log."""
-    for chunk in out.split(_RS.encode()):
+    for chunk in out.split(_RS_BYTES):
         if not chunk:
             continue
         header, _, rest = chunk.partition(b"\0")

@@ -243,7 +243,8 @@ class _PassFiles:
         """Keep only the wanted files at ``paths`` wanted; how many are."""
         with _in_transaction(self._db):
             kept = self._db.executemany(
-                "UPDATE live SET wanted = 2 WHERE path = ? AND wanted = 1", map(_one, paths)
+                "UPDATE live SET wanted = 2 WHERE path = ? AND wanted = 1",
+                ((path,) for path in paths),
             ).rowcount
             self._db.execute("UPDATE live SET wanted = (wanted = 2) WHERE wanted")
         return kept
@@ -278,10 +279,6 @@ class _PassFiles:
     def close(self) -> None:
         """Drop the pass's database (its temporary file goes with it)."""
         self._finalizer()
-
-
-def _one(value: str) -> tuple[str]:
-    return (value,)
 
 
 @contextmanager
@@ -444,7 +441,7 @@ def _pass(
         walk = walks.take(repo, head, base.pathspec) if wanted else None
         if wanted and walk is None:
             # Only files HEAD has can be found (not those staged but never committed).
-            wanted = files.keep_wanted(base.paths_to_nb(_in_head(repo, base.pathspec)))
+            wanted = files.keep_wanted(base.paths_to_nb(repo.head_files(base.pathspec)))
         if wanted:
             sink = _Wanted(files, base, wanted)
             if walk is None or not walk.last_commits(sink):
@@ -463,14 +460,6 @@ def _pass(
             _pass(sub, _Base(nb_link + "/", ""), files, old_heads, heads, submodules, walks)
         except (GitError, GitUnavailable) as exc:
             log.warning("git columns of submodule %s: %s", sub.root, exc)
-
-
-def _in_head(repo: Repository, pathspec: str) -> Iterator[str]:
-    """The files HEAD has under ``pathspec`` (repository-relative), as git lists them."""
-    _, out, _ = repo.run("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", pathspec)
-    for name in out.split(b"\0"):
-        if name:
-            yield name.decode("utf-8", "surrogateescape")
 
 
 def _is_ancestor(repo: Repository, old: str, new: str) -> bool:
