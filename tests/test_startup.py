@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from codex_testing import loaded_after
 
-# Libraries the first answer does not need: they load when a database is opened.
-LOADED_LATER = ("sqlite_utils",)
-
-
-def test_creating_the_server_leaves_database_libraries_unloaded() -> None:
-    code = (
-        "from codex_lsp.cli import main\n"
-        "from codex_lsp.lsp.server import create_server\n"
-        "create_server()\n"
-    )
-    assert loaded_after(code, LOADED_LATER) == []
-
-
 # What the server itself defers until a notebook opens (the CLI loads it for its commands).
 SERVER_LOADS_LATER = (
     "codex_lsp.storage.indexer",
     "concurrent.futures.process",
     "multiprocessing",
-    "sqlite_utils",
 )
 
 

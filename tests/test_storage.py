@@ -927,6 +927,27 @@ def test_processes_creating_the_database_at_once(tmp_path: Path) -> None:
             assert sorted(p.name for p in db.parent.iterdir() if ".db." in p.name) == []
 
 
+def test_version_1_database_gets_the_label_key_column(lab_notebook: Path) -> None:
+    """Schema v2 adds the links' label key to a table that lacks it; the next run fills it."""
+    run_index(lab_notebook)
+    db_path = lab_notebook / ".codex" / "notebook.db"
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP INDEX link_label_key")
+    conn.execute("ALTER TABLE link DROP COLUMN label_key")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    run_index(lab_notebook, full=True)
+    conn = sqlite3.connect(db_path)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(link)")]
+    labelled = conn.execute("SELECT count(*) FROM link WHERE label_key IS NOT NULL").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert columns.count("label_key") == 1
+    assert labelled > 0
+    assert version == SCHEMA_VERSION
+
+
 def test_version_3_database_gets_the_current_search_index(lab_notebook: Path) -> None:
     """Schemas v4 and v6 rebuild the full-text table; the next run refills it from the notes."""
     run_index(lab_notebook)

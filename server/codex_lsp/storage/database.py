@@ -14,10 +14,6 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # imported when a database is opened: not needed to answer initialize
-    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -140,21 +136,21 @@ def drop_derived_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
-def _schema_v1(db: sqlite_utils.Database) -> None:
+def _schema_v1(conn: sqlite3.Connection) -> None:
     # Statement by statement: executescript() would commit the migration's transaction.
     for statement in _SCHEMA_V1.split(";"):
         if statement.strip():
-            db.conn.execute(statement)
+            conn.execute(statement)
     for name, target in DERIVED_INDEXES.items():
         if name != "link_label_key":
-            db.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
 
-def _label_key_v2(db: sqlite_utils.Database) -> None:
+def _label_key_v2(conn: sqlite3.Connection) -> None:
     """v2: links remember the look-up key of their label (Dendron's ``[[label|target]]``)."""
-    if "label_key" not in db.table("link").columns_dict:
-        db.conn.execute("ALTER TABLE link ADD COLUMN label_key TEXT")
-    create_derived_indexes(db.conn)
+    if "label_key" not in {row[1] for row in conn.execute("PRAGMA table_info(link)")}:
+        conn.execute("ALTER TABLE link ADD COLUMN label_key TEXT")
+    create_derived_indexes(conn)
 
 
 _SCHEMA_V3 = """
@@ -173,18 +169,18 @@ CREATE INDEX IF NOT EXISTS schema_link_key_file ON schema_link_key(file_id);
 """
 
 
-def _schema_tables_v3(db: sqlite_utils.Database) -> None:
+def _schema_tables_v3(conn: sqlite3.Connection) -> None:
     """v3: frontmatter schema validation results (storage/schema_store.py)."""
     for statement in _SCHEMA_V3.split(";"):
         if statement.strip():
-            db.conn.execute(statement)
+            conn.execute(statement)
 
 
-def _column_detail_search_v4(db: sqlite_utils.Database) -> None:
+def _column_detail_search_v4(conn: sqlite3.Connection) -> None:
     """v4: the full-text index records columns, not positions; the next run refills it."""
-    db.conn.execute("DROP TABLE IF EXISTS search_index")
-    db.conn.execute(_SEARCH_INDEX)
-    db.conn.execute("DELETE FROM meta WHERE key = 'parser_version'")  # forces a full run
+    conn.execute("DROP TABLE IF EXISTS search_index")
+    conn.execute(_SEARCH_INDEX)
+    conn.execute("DELETE FROM meta WHERE key = 'parser_version'")  # forces a full run
 
 
 # FTS5 keeps new postings in memory up to this size before writing a segment (1 MiB by
@@ -217,13 +213,13 @@ def set_search_merging(conn: sqlite3.Connection, *, paused: bool) -> None:
         log.info("full-text merges left as they were: %s", exc)
 
 
-def _bulk_load_v5(db: sqlite_utils.Database) -> None:
+def _bulk_load_v5(conn: sqlite3.Connection) -> None:
     """v5: a larger in-memory buffer for the full-text index (see ``SEARCH_HASH_SIZE``), and
     only the links with a label key in its index."""
-    db.conn.execute("DROP INDEX IF EXISTS link_label_key")
-    create_derived_indexes(db.conn)
+    conn.execute("DROP INDEX IF EXISTS link_label_key")
+    create_derived_indexes(conn)
     try:
-        db.conn.execute(
+        conn.execute(
             "INSERT INTO search_index(search_index, rank) VALUES ('hashsize', ?)",
             (SEARCH_HASH_SIZE,),
         )
@@ -231,22 +227,22 @@ def _bulk_load_v5(db: sqlite_utils.Database) -> None:
         log.info("full-text buffer size left at its default: %s", exc)
 
 
-def _searchable_names_v6(db: sqlite_utils.Database) -> None:
+def _searchable_names_v6(conn: sqlite3.Connection) -> None:
     """v6: names, folders, aliases and folded words are searchable, and positions kept; the
     next run refills the full-text index."""
-    _column_detail_search_v4(db)
-    _bulk_load_v5(db)
+    _column_detail_search_v4(conn)
+    _bulk_load_v5(conn)
 
 
-def _anchor_indexes_v7(db: sqlite_utils.Database) -> None:
+def _anchor_indexes_v7(conn: sqlite3.Connection) -> None:
     """v7: the heading index holds each file's headings in their order (no sort to read
     them), the block index each file's block ids (read from the index alone)."""
-    db.conn.execute("DROP INDEX IF EXISTS heading_file")
-    db.conn.execute("DROP INDEX IF EXISTS block_file")
-    create_derived_indexes(db.conn)
+    conn.execute("DROP INDEX IF EXISTS heading_file")
+    conn.execute("DROP INDEX IF EXISTS block_file")
+    create_derived_indexes(conn)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], object]] = {
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], object]] = {
     1: _schema_v1,
     2: _label_key_v2,
     3: _schema_tables_v3,
@@ -361,14 +357,11 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
 def _migrate(conn: sqlite3.Connection, current: int) -> None:
     """Apply forward migrations in one write transaction, so that of several processes
     opening a new database at once exactly one migrates and the others see its result."""
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn)
     with transaction(conn):
         current = conn.execute("PRAGMA user_version").fetchone()[0]
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[version](db)
+            MIGRATIONS[version](conn)
             conn.execute(f"PRAGMA user_version = {version}")
 
 
