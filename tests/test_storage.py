@@ -927,16 +927,25 @@ def test_processes_creating_the_database_at_once(tmp_path: Path) -> None:
             assert sorted(p.name for p in db.parent.iterdir() if ".db." in p.name) == []
 
 
-def test_version_1_database_gets_the_label_key_column(lab_notebook: Path) -> None:
-    """Schema v2 adds the links' label key to a table that lacks it; the next run fills it."""
-    run_index(lab_notebook)
-    db_path = lab_notebook / ".codex" / "notebook.db"
+def _indexed_as_version(notebook: Path, version: int, *statements: str) -> Path:
+    """Index ``notebook``, then make its database look like one of schema ``version`` (by
+    ``statements``); the database's path."""
+    run_index(notebook)
+    db_path = notebook / ".codex" / "notebook.db"
     conn = sqlite3.connect(db_path)
-    conn.execute("DROP INDEX link_label_key")
-    conn.execute("ALTER TABLE link DROP COLUMN label_key")
-    conn.execute("PRAGMA user_version = 1")
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
+    return db_path
+
+
+def test_version_1_database_gets_the_label_key_column(lab_notebook: Path) -> None:
+    """Schema v2 adds the links' label key to a table that lacks it; the next run fills it."""
+    db_path = _indexed_as_version(
+        lab_notebook, 1, "DROP INDEX link_label_key", "ALTER TABLE link DROP COLUMN label_key"
+    )
     run_index(lab_notebook, full=True)
     conn = sqlite3.connect(db_path)
     columns = [row[1] for row in conn.execute("PRAGMA table_info(link)")]
@@ -950,17 +959,13 @@ def test_version_1_database_gets_the_label_key_column(lab_notebook: Path) -> Non
 
 def test_version_3_database_gets_the_current_search_index(lab_notebook: Path) -> None:
     """Schemas v4 and v6 rebuild the full-text table; the next run refills it from the notes."""
-    run_index(lab_notebook)
-    db_path = lab_notebook / ".codex" / "notebook.db"
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TABLE search_index")
-    conn.execute(
+    db_path = _indexed_as_version(
+        lab_notebook,
+        3,
+        "DROP TABLE search_index",
         "CREATE VIRTUAL TABLE search_index USING fts5(file_id UNINDEXED, path UNINDEXED,"
-        " title, content, tags, tokenize = 'unicode61 remove_diacritics 2')"
+        " title, content, tags, tokenize = 'unicode61 remove_diacritics 2')",
     )
-    conn.execute("PRAGMA user_version = 3")
-    conn.commit()
-    conn.close()
     stats = run_index(lab_notebook)
     assert stats.modified == 31  # a full run
     conn = sqlite3.connect(db_path)
@@ -977,15 +982,13 @@ def test_version_4_database_gets_a_partial_label_index_and_a_larger_search_buffe
 ) -> None:
     """Schema v5: the label-key index holds only links with one; FTS5 buffers more postings.
     Runs after the migration use and keep both."""
-    run_index(lab_notebook)
-    db_path = lab_notebook / ".codex" / "notebook.db"
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP INDEX link_label_key")
-    conn.execute("CREATE INDEX link_label_key ON link(label_key)")
-    conn.execute("DELETE FROM search_index_config WHERE k = 'hashsize'")
-    conn.execute("PRAGMA user_version = 4")
-    conn.commit()
-    conn.close()
+    db_path = _indexed_as_version(
+        lab_notebook,
+        4,
+        "DROP INDEX link_label_key",
+        "CREATE INDEX link_label_key ON link(label_key)",
+        "DELETE FROM search_index_config WHERE k = 'hashsize'",
+    )
     run_index(lab_notebook)
     run_index(lab_notebook, full=True)
     conn = sqlite3.connect(db_path)
