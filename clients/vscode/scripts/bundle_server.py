@@ -13,8 +13,6 @@ The result runs on any Python >= 3.10 with ``python -I -S bundled/launch.py serv
   jsonschema >= 4.18 needs through ``referencing``) is installed per platform and per CPython
   version into ``native/<platform>/cp3XY/`` from the wheels on PyPI; launch.py puts the right
   folder first on ``sys.path``, and a platform/version without a build gets a clear message.
-* ``pip`` (a dependency of sqlite-utils for its own ``install`` sub-command, never used by
-  codex-lsp) is left out.
 
 Re-running with unchanged inputs (server sources, pyproject.toml, these scripts, the platform
 list) does nothing; ``--force`` rebuilds. With ``$CODEX_BUNDLE_CACHE`` set, a finished bundle is
@@ -55,8 +53,6 @@ DEFAULT_PLATFORMS = list(PLATFORM_TAGS)
 
 # Distributions whose compiled modules are optional speed-ups with a pure-Python fallback.
 OPTIONAL_ACCELERATORS = {"pyyaml": "C LibYAML bindings (codex_lsp uses the pure-Python SafeLoader)"}
-# Distributions codex-lsp never imports.
-PRUNED = {"pip": "needed only by sqlite-utils' own `install` sub-command"}
 COMPILED_SUFFIXES = (".so", ".pyd", ".dylib")
 
 
@@ -255,11 +251,6 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
             install_into(lib, *extra_needed)
         shutil.rmtree(lib / "bin", ignore_errors=True)
         installed = dists(lib)
-        pruned = {}
-        for key, why in PRUNED.items():
-            if key in installed:
-                remove(installed.pop(key)[2])
-                pruned[key] = why
         stripped = {}
         natives: dict[str, str] = {}
         for key, (name, version, files) in sorted(installed.items()):
@@ -323,7 +314,6 @@ def build(out: Path, platforms: list[str], stamp: str, extra: list[str]) -> dict
             "platforms": platforms,
             "packages": dict(sorted(versions.items(), key=lambda kv: kv[0].lower())),
             "stripped": stripped,
-            "pruned": pruned,
             "native": native_manifest,
         }
         (staging / "manifest.json").write_text(
