@@ -20,7 +20,6 @@ import sqlite3
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,7 +193,7 @@ class _PassFiles:
 
     def copy_from(self, conn: sqlite3.Connection) -> None:
         """Copy the live files of the notebook's database ``conn`` and their columns."""
-        with _in_transaction(self._db):
+        with transaction(self._db):
             self._db.executemany(
                 "INSERT INTO live (path, old_tracked, old_hash) VALUES (?, ?, ?)",
                 conn.execute(
@@ -205,7 +204,7 @@ class _PassFiles:
 
     def mark_tracked(self, repo: int, paths: Iterable[str]) -> None:
         """Mark the live files at ``paths`` as tracked by the repository pass ``repo``."""
-        with _in_transaction(self._db):
+        with transaction(self._db):
             self._db.executemany(
                 "UPDATE live SET repo = ?1 WHERE path = ?2", ((repo, path) for path in paths)
             )
@@ -226,7 +225,7 @@ class _PassFiles:
     def take_newer(self, repo: int, commit: str, paths: Iterable[str]) -> None:
         """Give the files of ``repo`` at ``paths`` the newer ``commit`` (of a walk of new
         commits, newest first: a file keeps the first one given)."""
-        with _in_transaction(self._db):
+        with transaction(self._db):
             self._db.executemany(
                 "UPDATE live SET hash = ?1, since = 1 WHERE path = ?2 AND repo = ?3 AND NOT since",
                 ((commit, path, repo) for path in paths),
@@ -241,7 +240,7 @@ class _PassFiles:
 
     def keep_wanted(self, paths: Iterable[str]) -> int:
         """Keep only the wanted files at ``paths`` wanted; how many are."""
-        with _in_transaction(self._db):
+        with transaction(self._db):
             kept = self._db.executemany(
                 "UPDATE live SET wanted = 2 WHERE path = ? AND wanted = 1",
                 ((path,) for path in paths),
@@ -251,7 +250,7 @@ class _PassFiles:
 
     def take_found(self, commit: str, paths: Iterable[str]) -> int:
         """Give the wanted files at ``paths`` their last ``commit``; how many were."""
-        with _in_transaction(self._db):
+        with transaction(self._db):
             return self._db.executemany(
                 "UPDATE live SET hash = ?1, wanted = 0 WHERE path = ?2 AND wanted",
                 ((commit, path) for path in paths),
@@ -279,18 +278,6 @@ class _PassFiles:
     def close(self) -> None:
         """Drop the pass's database (its temporary file goes with it)."""
         self._finalizer()
-
-
-@contextmanager
-def _in_transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """Many statements of the pass's database as one transaction (no commit each)."""
-    db.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 @dataclass(slots=True)

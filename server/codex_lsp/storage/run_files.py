@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from ..core.resolve import stem_of
 from ..core.syntax import is_note_name
+from .database import transaction
 from .ids import new_ulid
 from .scanner import FileStat
 
@@ -114,8 +115,7 @@ class RunFiles:
         have (removed since)."""
         self._flush()
         db = self._db
-        db.execute("BEGIN")
-        try:
+        with transaction(db):
             for statement in _INDEXES:
                 db.execute(statement)
             db.execute(
@@ -135,10 +135,6 @@ class RunFiles:
                 )
             ]
             db.execute("DROP TABLE previous")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         self._sealed = True
         return removed
 
@@ -169,9 +165,8 @@ class RunFiles:
 
     def _flush(self) -> None:
         if self._pending:
-            self._db.execute("BEGIN")
-            self._db.executemany(_INSERT, self._pending)
-            self._db.execute("COMMIT")
+            with transaction(self._db):
+                self._db.executemany(_INSERT, self._pending)
             self._pending.clear()
 
 
