@@ -267,13 +267,9 @@ def _by_path(
     target: str, source_path: str, catalog: Catalog, relative: bool
 ) -> Target | Resolution | None:
     """Targets written as a path: relative (``./``, ``../``, Markdown) or rooted (``/``)."""
-    if target.startswith("/"):
-        path = posixpath.normpath(target.lstrip("/"))
-    elif relative or target.startswith(("./", "../")):
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(source_path), target))
-    else:
+    if not (relative or target.startswith(("/", "./", "../"))):
         return None
-    found = _at_path(path, catalog)
+    found = _at_path(written_path(target, source_path), catalog)
     if found is not None:
         return found
     if relative and not target.startswith((".", "/")):
@@ -286,11 +282,26 @@ def _by_path(
     return Resolution(LinkStatus.BROKEN)
 
 
+def written_path(target: str, source_path: str) -> str:
+    """The notebook path that ``target``, written as a path in the file at ``source_path``,
+    names: from the notebook's root when it starts with ``/``, else from that file's folder
+    (normalised; it may lead out of the notebook: ``../``)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_path), target))
+
+
+def path_candidates(path: str) -> tuple[str, ...]:
+    """The files a notebook-relative ``path`` may name, its note suffix optional, in the
+    order they are tried; none when the path leads out of the notebook."""
+    if path == ".." or path.startswith("../"):
+        return ()
+    return (path, *(path + suffix for suffix in NOTE_SUFFIXES))
+
+
 def _at_path(path: str, catalog: Catalog) -> Target | None:
     """The file at notebook-relative ``path``, its note suffix optional; None outside."""
-    if path == ".." or path.startswith("../"):
-        return None
-    for candidate in (path, path + ".md", path + ".markdown"):
+    for candidate in path_candidates(path):
         found = catalog.get(candidate)
         if found is not None:
             return found

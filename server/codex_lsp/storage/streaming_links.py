@@ -29,7 +29,6 @@ indexer keeps in between is the few files that could not be read or kept another
 from __future__ import annotations
 
 import os
-import posixpath
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -41,6 +40,8 @@ from ..core.resolve import (
     LinkStatus,
     Target,
     lookup_key,
+    path_candidates,
+    written_path,
 )
 from ..core.syntax import is_note_name, split_target
 from .link_resolver import Columns, LinkResolver
@@ -133,13 +134,12 @@ class EarlyAnswers:
         candidates: set[str] = set()
         linked: list[list[str | None]] = []
         for path, links in files:
-            folder = posixpath.dirname(path)
             paths: list[str | None] = []
             for link in links:
                 if link[0] in _MARKDOWN_KINDS:
-                    found = _linked_path(link[1], folder)
+                    found = written_path(link[1], path) if link[1] else None
                     if found is not None:
-                        candidates.update((found, found + ".md", found + ".markdown"))
+                        candidates.update(path_candidates(found))
                     paths.append(found)
                     continue
                 paths.append(None)
@@ -260,17 +260,6 @@ def _one(value: str) -> tuple[str]:
     return (value,)
 
 
-def _linked_path(target: str, folder: str) -> str | None:
-    """The notebook path a Markdown link written in ``folder`` names (None: none inside)."""
-    if not target:
-        return None
-    if target[0] == "/":
-        path = posixpath.normpath(target.lstrip("/"))
-    else:
-        path = posixpath.normpath(posixpath.join(folder, target))
-    return None if path == ".." or path.startswith("../") else path
-
-
 class _Names:
     """The run's files under some names and at some paths, read from its files' database a
     set of keys and paths at a time (a :class:`~codex_lsp.core.resolve.Catalog` without
@@ -389,7 +378,7 @@ class _Names:
     def path_answer(self, path: str) -> Columns | None:
         """The stored answer of a Markdown link to the notebook path ``path``, its anchor
         aside, when a file is there; None: ask the resolver."""
-        for candidate in (path, path + ".md", path + ".markdown"):
+        for candidate in path_candidates(path):
             if self.has(candidate):
                 return (_RESOLVED, self.id_of(candidate), None)
         return None
