@@ -168,6 +168,17 @@ module.exports = function registerViewTests(h) {
     await closeAll();
   });
 
+  test('views: a tab chosen while the view is being queried is the tab shown', async () => {
+    const { panel } = await openView(EXPERIMENTS);
+    await rendered(panel, 'the first view', (s) => s.rows.length > 0);
+    // Two clicks in a row: the second comes while the first one's query runs.
+    await panel.post({ type: 'test.selectView', view: 'By status' });
+    await panel.post({ type: 'test.selectView', view: 'Board' });
+    const board = await rendered(panel, 'the board', (s) => s.type === 'board' && s.board.length > 0);
+    assert.equal(board.active, 'Board');
+    await closeAll();
+  });
+
   test('views: a calendar places notes on their dates, by month and by week', async () => {
     const file = path.join(h.root(), CALENDAR);
     fs.writeFileSync(file, 'filters: \'file.inFolder("experiments")\'\nviews:\n  - type: calendar\n    name: Runs\n    order: [file.basename, date, status]\n');

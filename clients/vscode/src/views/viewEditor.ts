@@ -126,6 +126,7 @@ class Panel implements ViewPanel {
     let result: ViewResult | undefined;
     let properties: Record<string, PropertyInfo> = {};
     let error: string | undefined;
+    let shownView: string | undefined; // the view the result is of
     try {
       const source = this.block === undefined ? { uri } : { uri, block: this.block };
       if (this.block === undefined) {
@@ -135,7 +136,8 @@ class Panel implements ViewPanel {
         views = viewNames(sources, (u) => sameFile(u, this.document.uri));
       }
       // The view shown last, while the source still has it (else the query falls back to the first).
-      const view = this.active ?? views[0];
+      const asked = this.active;
+      const view = asked ?? views[0];
       const answer = await this.manager
         .exec<ViewResult>('codex.query', view ? { ...source, view } : source)
         .catch((e) => (view ? this.manager.exec<ViewResult>('codex.query', source) : Promise.reject(e)));
@@ -145,14 +147,16 @@ class Panel implements ViewPanel {
       // index, which may not hold a file just created.
       if (answer.views?.length) views = answer.views;
       if (!views.includes(answer.view)) views = [answer.view];
-      this.active = answer.view;
+      shownView = answer.view;
+      // A tab chosen while this query ran stays chosen: the render queued after it shows it.
+      if (this.active === asked) this.active = answer.view;
       if (this.manager.serverCommands().includes('codex.properties')) {
         properties = (await this.manager.exec<{ properties: Record<string, PropertyInfo> }>('codex.properties', { uri })).properties;
       }
     } catch (e) {
       error = errorText(e);
     }
-    const message: RenderMessage = { type: 'render', views, active: this.active ?? views[0] ?? '', properties, ...(result ? { result } : {}), ...(error ? { error } : {}) };
+    const message: RenderMessage = { type: 'render', views, active: shownView ?? this.active ?? views[0] ?? '', properties, ...(result ? { result } : {}), ...(error ? { error } : {}) };
     const json = JSON.stringify(message);
     if (json === this.lastJson) return;
     // The change was seen: no more asking until the next one.
